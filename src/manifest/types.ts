@@ -1,0 +1,137 @@
+/**
+ * The invariant manifest: the data model shared by the extractor, the diff
+ * engine, the drift check and every report. `manifest.schema.json` is the
+ * JSON form of these types; keep the two in step.
+ *
+ * Everything under `invariants` is semantic content (it feeds the digest and
+ * the version bump). `locations` is kept apart so that moving a file never
+ * changes the semantic content. No line numbers, no absolute paths anywhere.
+ */
+
+export const MANIFEST_SCHEMA_VERSION = 1;
+
+/** A normalized, structural type string (see src/extract/types.ts for the grammar). */
+export type TypeText = string;
+
+export interface FieldInfo {
+  type: TypeText;
+  optional: boolean;
+}
+
+export interface ResponseVariant {
+  /** Flattened fields: nested objects as dotted paths, array elements as `path[]`. */
+  fields: Record<string, FieldInfo>;
+}
+
+export interface LeHandler {
+  /** Name of the literal-typed property that keys the variants, or null (single variant / bare literals / unbounded). */
+  discriminant: string | null;
+  /** Variants keyed by discriminant value (string form; enum members by value). */
+  variants: Record<string, ResponseVariant>;
+  /** Required fields of the request (first) parameter, top level, with their normalized types. */
+  request: { requiredFields: Record<string, TypeText>; unbounded: boolean };
+  unbounded: boolean;
+  /** Sorted, de-duplicated, location-free reasons why the response set cannot be bounded. */
+  unboundedReasons: string[];
+}
+
+export interface LogField extends FieldInfo {
+  classification: string;
+  redaction: string;
+}
+
+export interface LogSchema {
+  fields: Record<string, LogField>;
+  open: boolean;
+  /** Sorted reasons why the schema is open (index signature, any/unknown field...). */
+  openReasons: string[];
+  retentionDays: number | null;
+}
+
+export interface GuardDecl {
+  async: boolean;
+  /** Parameter names in declaration order (so arguments can be recorded by name). */
+  params: string[];
+  /** sha256 over the guard's normalized AST (comments and formatting ignored). */
+  implDigest: string;
+}
+
+export interface SinkDecl {
+  async: boolean;
+}
+
+/** A literal argument value, or the marker "<dynamic>" when it cannot be resolved to a literal. */
+export type GuardArg = string | number | boolean | null;
+
+export interface DominatingGuard {
+  guard: string;
+  /** Arguments keyed by the guard's parameter name ("#<index>" when unknown, e.g. rest params). */
+  args: Record<string, GuardArg>;
+  /** For an async guard: whether its promise is awaited before the sink. Always true for a sync guard. */
+  awaited: boolean;
+}
+
+export interface GatedSite {
+  /** Enclosing named function id. */
+  function: string;
+  sink: string;
+  /** Guards that dominate every call of `sink` in `function`, sorted by guard then args. */
+  guards: DominatingGuard[];
+}
+
+export interface SinkEscape {
+  function: string;
+  sink: string;
+  /** How the sink leaves direct-call position: "reference" (aliased, passed, stored) or "unresolved-call". */
+  kind: string;
+}
+
+export interface Keygate {
+  guards: Record<string, GuardDecl>;
+  sinks: Record<string, SinkDecl>;
+  /** Keyed by `${function} -> ${sink}`. */
+  sites: Record<string, GatedSite>;
+  /** Keyed by `${function} -> ${sink} (${kind})`. */
+  escapes: Record<string, SinkEscape>;
+}
+
+export interface PrivacyInvariant {
+  statement: string;
+}
+
+export interface ManifestInvariants {
+  le: { handlers: Record<string, LeHandler> };
+  logging: { schemas: Record<string, LogSchema> };
+  keygate: Keygate;
+  privacy: { invariants: Record<string, PrivacyInvariant> };
+}
+
+/**
+ * Relative POSIX paths (from the project root) of where things are declared.
+ * Keys: `le:<handler>`, `le:<handler>:variant:<value>`, `logging:<schema>`,
+ * `keygate:guard:<guard>`, `keygate:sink:<sink>`, `keygate:site:<function> -> <sink>`,
+ * `privacy:<invariant id>`.
+ */
+export type Locations = Record<string, string>;
+
+export interface Manifest {
+  schemaVersion: number;
+  manifestVersion: number;
+  /** `sha256:` + hex over canonical JSON of `{ schemaVersion, invariants }`. */
+  digest: string;
+  generator: { name: string; version: string };
+  invariants: ManifestInvariants;
+  locations: Locations;
+}
+
+export function emptyInvariants(): ManifestInvariants {
+  return {
+    le: { handlers: {} },
+    logging: { schemas: {} },
+    keygate: { guards: {}, sinks: {}, sites: {}, escapes: {} },
+    privacy: { invariants: {} },
+  };
+}
+
+/** The marker recorded for a guard argument that is not a compile-time literal. */
+export const DYNAMIC_ARG = '<dynamic>';
