@@ -2,11 +2,13 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { registerExtract } from './extract.js';
+import { registerRegistry } from './registry.js';
+import { registerVerifyBuild } from './verify-build.js';
 
 /** Every subcommand registers itself here; each returns its exit code through `setExit`. */
 export type Registrar = (program: Command, setExit: (code: number) => void) => void;
 
-const registrars: Registrar[] = [registerExtract];
+const registrars: Registrar[] = [registerExtract, registerRegistry, registerVerifyBuild];
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command();
