@@ -34,11 +34,14 @@ function normalise(content: Buffer): Buffer {
  * (sorted by relative POSIX path), and the canonical JSON of the
  * `policydrift:` block of `.openspec.yaml` (null when absent). Each entry is
  * `path NUL byteLength NUL content` (length framing keeps it unambiguous); a
- * missing proposal is `proposal.md NUL absent NUL`.
+ * missing proposal is `proposal.md NUL absent NUL`. The change id comes first.
  */
 export function changeSetDigest(setDir: string): string {
   const hash = crypto.createHash('sha256');
   hash.update(`${DOMAIN}\0`);
+  // Bind the digest to the change id (archive keeps it after the date prefix),
+  // so an approval copied into another change set with the same content does not count there.
+  hash.update(`change-id\0${changeIdOf(setDir)}\0`);
   const entry = (name: string, content: Buffer | null): void => {
     if (content === null) {
       hash.update(`${name}\0absent\0`);
@@ -61,4 +64,11 @@ export function changeSetDigest(setDir: string): string {
   }
   entry(`${METADATA_FILE}#${POLICYDRIFT_KEY}`, Buffer.from(canonicalJson(block), 'utf8'));
   return `sha256:${hash.digest('hex')}`;
+}
+
+/** The change id of a set folder: its name, without the `YYYY-MM-DD-` prefix inside `archive/`. */
+export function changeIdOf(setDir: string): string {
+  const name = path.basename(path.resolve(setDir));
+  const inArchive = path.basename(path.dirname(path.resolve(setDir))) === 'archive';
+  return inArchive ? name.replace(/^\d{4}-\d{2}-\d{2}-/, '') : name;
 }

@@ -1,0 +1,335 @@
+import { ts } from 'ts-morph';
+
+/**
+ * Structural dominance of calls, from function entry, fail closed.
+ *
+ * A call G dominates a target node T when G is certainly evaluated (and has
+ * completed normally) before T on every path that reaches T. The analysis
+ * walks up from T to its container (a function, a class member, the source
+ * file) and at each step collects what the parent certainly evaluated before
+ * the child. Anything conditional (branches, loop bodies, short-circuit right
+ * operands, optional chains, swallowing catches, callbacks) contributes
+ * nothing: when in doubt a guard is NOT counted, so a weakening can never
+ * hide behind a guard the analysis merely assumed.
+ */
+
+export interface DominanceOptions {
+  /**
+   * Called for a function-like container of the target. Return true to keep
+   * walking from the function's creation point (an anonymous callback cannot
+   * run before it is created, so what dominates its creation dominates its
+   * body). Default: stop at every function boundary.
+   */
+  liftThrough?: (fn: ts.SignatureDeclaration) => boolean;
+}
+
+/**
+ * The calls (all of them; filter for guards afterwards) that dominate
+ * `target` within its container, in no particular order, without duplicates.
+ * When `target` is a call, its own callee and arguments are included
+ * (they are evaluated before the call itself).
+ */
+export function dominatingCalls(target: ts.Node, opts: DominanceOptions = {}): ts.CallExpression[] {
+  const out: ts.CallExpression[] = [];
+  if (ts.isCallExpression(target) || ts.isNewExpression(target)) {
+    evaluated(target.expression, out);
+    for (const a of target.arguments ?? []) evaluated(a, out);
+  }
+  let child: ts.Node = target;
+  let parent: ts.Node | undefined = target.parent;
+  while (parent) {
+    if (ts.isFunctionLike(parent)) {
+      if (!opts.liftThrough?.(parent)) break;
+      child = parent;
+      parent = parent.parent;
+      continue;
+    }
+    if (isDeferredBoundary(parent)) break;
+    evaluatedBefore(parent, child, out);
+    child = parent;
+    parent = parent.parent;
+  }
+  return [...new Set(out)];
+}
+
+/** Code under these runs later (class member initializers, static blocks, decorators), not in the walk's order. */
+function isDeferredBoundary(n: ts.Node): boolean {
+  return ts.isClassLike(n) || ts.isPropertyDeclaration(n) || ts.isClassStaticBlockDeclaration(n) || ts.isDecorator(n);
+}
+
+/** Is `call` an optional call (`a?.g()`, `g?.()`) or otherwise inside an optional chain? */
+export function isOptionalCall(call: ts.CallExpression): boolean {
+  return ts.isOptionalChain(call);
+}
+
+/** What `parent` certainly evaluated before `child` whenever `child` is evaluated. */
+function evaluatedBefore(parent: ts.Node, child: ts.Node, out: ts.CallExpression[]): void {
+  // Statement lists: every earlier statement completed normally.
+  if (ts.isBlock(parent) || ts.isSourceFile(parent) || ts.isModuleBlock(parent) || ts.isCaseClause(parent) || ts.isDefaultClause(parent)) {
+    const stmts: readonly ts.Statement[] = parent.statements;
+    for (const s of stmts) {
+      if (s === child) break;
+      completed(s, out);
+    }
+    return;
+  }
+  if (ts.isIfStatement(parent)) {
+    if (child !== parent.expression) evaluated(parent.expression, out);
+    return;
+  }
+  if (ts.isWhileStatement(parent)) {
+    if (child === parent.statement) evaluated(parent.expression, out);
+    return;
+  }
+  if (ts.isForStatement(parent)) {
+    if (child === parent.initializer) return;
+    forInitializer(parent.initializer, out);
+    if (child !== parent.condition && parent.condition) evaluated(parent.condition, out);
+    return;
+  }
+  if (ts.isForOfStatement(parent) || ts.isForInStatement(parent)) {
+    if (child === parent.statement) evaluated(parent.expression, out);
+    return;
+  }
+  if (ts.isSwitchStatement(parent)) {
+    if (child === parent.caseBlock) evaluated(parent.expression, out);
+    return;
+  }
+  if (ts.isVariableDeclarationList(parent)) {
+    for (const d of parent.declarations) {
+      if (d === child) break;
+      if (d.initializer) evaluated(d.initializer, out);
+    }
+    return;
+  }
+  // Expressions.
+  if (ts.isCallExpression(parent) || ts.isNewExpression(parent)) {
+    const args: readonly ts.Expression[] = parent.arguments ?? [];
+    const i = (args as readonly ts.Node[]).indexOf(child);
+    if (i < 0) return;
+    evaluated(parent.expression, out);
+    for (let j = 0; j < i; j++) evaluated(args[j]!, out);
+    return;
+  }
+  if (ts.isTaggedTemplateExpression(parent)) {
+    if (child === parent.template) evaluated(parent.tag, out);
+    return;
+  }
+  if (ts.isTemplateExpression(parent)) {
+    for (const span of parent.templateSpans) {
+      if (span === child) break;
+      evaluated(span.expression, out);
+    }
+    return;
+  }
+  if (ts.isBinaryExpression(parent)) {
+    if (child !== parent.right) return;
+    const op = parent.operatorToken.kind;
+    if (isAssignmentOperator(op)) return;
+    evaluated(parent.left, out);
+    return;
+  }
+  if (ts.isConditionalExpression(parent)) {
+    if (child !== parent.condition) evaluated(parent.condition, out);
+    return;
+  }
+  if (ts.isArrayLiteralExpression(parent)) {
+    for (const e of parent.elements) {
+      if (e === child) break;
+      evaluated(e, out);
+    }
+    return;
+  }
+  if (ts.isObjectLiteralExpression(parent)) {
+    for (const p of parent.properties) {
+      if (p === child) break;
+      evaluatedProperty(p, out);
+    }
+    return;
+  }
+  if (ts.isPropertyAssignment(parent)) {
+    if (child === parent.initializer && ts.isComputedPropertyName(parent.name)) evaluated(parent.name.expression, out);
+    return;
+  }
+  if (ts.isElementAccessExpression(parent)) {
+    if (child === parent.argumentExpression) evaluated(parent.expression, out);
+    return;
+  }
+  // Anything else (single-operand expressions, statements whose child is
+  // evaluated first, labels, try/catch parts) adds nothing.
+}
+
+function isAssignmentOperator(op: ts.SyntaxKind): boolean {
+  return op >= ts.SyntaxKind.FirstAssignment && op <= ts.SyntaxKind.LastAssignment;
+}
+
+function forInitializer(init: ts.ForInitializer | undefined, out: ts.CallExpression[]): void {
+  if (!init) return;
+  if (ts.isVariableDeclarationList(init)) {
+    for (const d of init.declarations) if (d.initializer) evaluated(d.initializer, out);
+  } else {
+    evaluated(init, out);
+  }
+}
+
+/** Calls certainly evaluated when statement `s` completes normally. */
+function completed(s: ts.Statement, out: ts.CallExpression[]): void {
+  if (ts.isExpressionStatement(s)) return evaluated(s.expression, out);
+  if (ts.isVariableStatement(s)) {
+    for (const d of s.declarationList.declarations) if (d.initializer) evaluated(d.initializer, out);
+    return;
+  }
+  if (ts.isIfStatement(s)) return evaluated(s.expression, out);
+  if (ts.isBlock(s)) return statementsCompleted(s.statements, out);
+  if (ts.isLabeledStatement(s)) return completed(s.statement, out);
+  if (ts.isWhileStatement(s)) return evaluated(s.expression, out);
+  if (ts.isForStatement(s)) {
+    forInitializer(s.initializer, out);
+    if (s.condition) evaluated(s.condition, out);
+    return;
+  }
+  if (ts.isForOfStatement(s) || ts.isForInStatement(s)) return evaluated(s.expression, out);
+  if (ts.isSwitchStatement(s)) return evaluated(s.expression, out);
+  if (ts.isTryStatement(s)) {
+    // Normal completion of the try statement means: the try block completed,
+    // or its catch completed. A catch that can complete normally swallows a
+    // guard's throw, so the try block only counts when the catch cannot.
+    if (!s.catchClause || alwaysExitsAbruptly(s.catchClause.block)) statementsCompleted(s.tryBlock.statements, out);
+    if (s.finallyBlock) statementsCompleted(s.finallyBlock.statements, out);
+    return;
+  }
+  // do-while bodies, return/throw, declarations, anything else: nothing.
+}
+
+/**
+ * A nested statement list: stop after the first statement that can jump out
+ * of it (break/continue), because the rest may be skipped while the
+ * enclosing statement still completes normally.
+ */
+function statementsCompleted(stmts: readonly ts.Statement[], out: ts.CallExpression[]): void {
+  for (const s of stmts) {
+    completed(s, out);
+    if (hasEscapingJump(s)) return;
+  }
+}
+
+/** Does `block` end in throw/return with no break/continue that could leave it normally? */
+function alwaysExitsAbruptly(block: ts.Block): boolean {
+  const last = block.statements[block.statements.length - 1];
+  if (!last || !(ts.isThrowStatement(last) || ts.isReturnStatement(last))) return false;
+  return !block.statements.some(hasEscapingJump);
+}
+
+/** Does `root` contain a break/continue whose target lies outside `root` (nested functions excluded)? */
+export function hasEscapingJump(root: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node, loops: number, switches: number, labels: Set<string>): void => {
+    if (found) return;
+    if (ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+    if (ts.isBreakStatement(n) || ts.isContinueStatement(n)) {
+      if (n.label) {
+        if (!labels.has(n.label.text)) found = true;
+      } else if (ts.isBreakStatement(n) ? loops + switches === 0 : loops === 0) {
+        found = true;
+      }
+      return;
+    }
+    if (ts.isLabeledStatement(n)) {
+      const next = new Set(labels).add(n.label.text);
+      visit(n.statement, loops, switches, next);
+      return;
+    }
+    const isLoop = ts.isIterationStatement(n, false);
+    const isSwitch = ts.isSwitchStatement(n);
+    ts.forEachChild(n, (c) => visit(c, loops + (isLoop ? 1 : 0), switches + (isSwitch ? 1 : 0), labels));
+  };
+  visit(root, 0, 0, new Set());
+  return found;
+}
+
+/**
+ * Calls certainly evaluated (and completed) when expression `e` is fully
+ * evaluated, in evaluation order. Unknown constructs contribute nothing.
+ */
+export function evaluated(e: ts.Node, out: ts.CallExpression[]): void {
+  if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isTypeAssertionExpression(e)) {
+    return evaluated(e.expression, out);
+  }
+  if (ts.isAwaitExpression(e) || ts.isSpreadElement(e) || ts.isTypeOfExpression(e) || ts.isVoidExpression(e) || ts.isDeleteExpression(e)) {
+    return evaluated(e.expression, out);
+  }
+  if (ts.isYieldExpression(e)) {
+    if (e.expression) evaluated(e.expression, out);
+    return;
+  }
+  if (ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)) return evaluated(e.operand, out);
+  // Optional chains: only the part before the first `?.` is certain.
+  if (ts.isNonNullExpression(e)) return evaluated(e.expression, out);
+  if (ts.isPropertyAccessExpression(e)) return evaluated(e.expression, out);
+  if (ts.isElementAccessExpression(e)) {
+    evaluated(e.expression, out);
+    if (!ts.isOptionalChain(e)) evaluated(e.argumentExpression, out);
+    return;
+  }
+  if (ts.isCallExpression(e)) {
+    evaluated(e.expression, out);
+    if (ts.isOptionalChain(e)) return;
+    for (const a of e.arguments) evaluated(a, out);
+    out.push(e);
+    return;
+  }
+  if (ts.isNewExpression(e)) {
+    evaluated(e.expression, out);
+    for (const a of e.arguments ?? []) evaluated(a, out);
+    return;
+  }
+  if (ts.isTaggedTemplateExpression(e)) {
+    evaluated(e.tag, out);
+    evaluated(e.template, out);
+    return;
+  }
+  if (ts.isTemplateExpression(e)) {
+    for (const span of e.templateSpans) evaluated(span.expression, out);
+    return;
+  }
+  if (ts.isBinaryExpression(e)) {
+    const op = e.operatorToken.kind;
+    if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.QuestionQuestionToken) {
+      return evaluated(e.left, out);
+    }
+    if (op === ts.SyntaxKind.AmpersandAmpersandEqualsToken || op === ts.SyntaxKind.BarBarEqualsToken || op === ts.SyntaxKind.QuestionQuestionEqualsToken) {
+      return evaluated(e.left, out);
+    }
+    if (isAssignmentOperator(op)) {
+      // Destructuring targets may hold defaults (conditional): only the value counts.
+      if (!ts.isObjectLiteralExpression(e.left) && !ts.isArrayLiteralExpression(e.left)) evaluated(e.left, out);
+      evaluated(e.right, out);
+      return;
+    }
+    evaluated(e.left, out);
+    evaluated(e.right, out);
+    return;
+  }
+  if (ts.isConditionalExpression(e)) return evaluated(e.condition, out);
+  if (ts.isArrayLiteralExpression(e)) {
+    for (const el of e.elements) evaluated(el, out);
+    return;
+  }
+  if (ts.isObjectLiteralExpression(e)) {
+    for (const p of e.properties) evaluatedProperty(p, out);
+    return;
+  }
+  // Identifiers, literals, functions and classes (bodies run later), JSX and
+  // anything unknown: nothing certain.
+}
+
+function evaluatedProperty(p: ts.ObjectLiteralElementLike, out: ts.CallExpression[]): void {
+  if (ts.isPropertyAssignment(p)) {
+    if (ts.isComputedPropertyName(p.name)) evaluated(p.name.expression, out);
+    evaluated(p.initializer, out);
+  } else if (ts.isSpreadAssignment(p)) {
+    evaluated(p.expression, out);
+  } else if ((ts.isMethodDeclaration(p) || ts.isGetAccessorDeclaration(p) || ts.isSetAccessorDeclaration(p)) && ts.isComputedPropertyName(p.name)) {
+    evaluated(p.name.expression, out);
+  }
+}

@@ -1,0 +1,120 @@
+// Structural dominance: which `G(n)` calls certainly run before the `S()` call.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ts } from 'ts-morph';
+import { dominatingCalls, hasEscapingJump } from '../dist/extract/dominance.js';
+
+/** Parse `async function* f() { body }`, return the labels `n` of the `G(n)` calls dominating `S(...)`. */
+function dominators(body, opts = {}) {
+  const sf = ts.createSourceFile('t.ts', `async function* f() {\n${body}\n}`, ts.ScriptTarget.ES2022, true);
+  let target;
+  const visit = (n) => {
+    if (ts.isCallExpression(n) && calleeName(n) === 'S') target ??= n;
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  assert.ok(target, `no S() call in: ${body}`);
+  return dominatingCalls(target, opts)
+    .filter((c) => calleeName(c) === 'G')
+    .map((c) => Number(c.arguments[0].getText(sf)))
+    .sort((a, b) => a - b);
+}
+
+function calleeName(call) {
+  const e = call.expression;
+  if (ts.isIdentifier(e)) return e.text;
+  if (ts.isPropertyAccessExpression(e)) return e.name.text;
+  return undefined;
+}
+
+const cases = [
+  // dominates
+  ['earlier statement', 'G(1); S();', [1]],
+  ['awaited, declared, if-condition', 'await G(1); const x = await G(2); if (!(await G(3))) throw new Error(); S();', [1, 2, 3]],
+  ['early return before the guard', 'if (c) return; G(1); S();', [1]],
+  ['inside the same branch', 'if (c) { G(1); S(); }', [1]],
+  ['if condition of the branch holding S', 'if (G(1)) { S(); }', [1]],
+  ['left operand of &&', 'G(1) && S();', [1]],
+  ['left operand of ||', 'G(1) || S();', [1]],
+  ['conditional test', 'G(1) ? S() : 0;', [1]],
+  ["S's own arguments", 'S(G(1), x, G(2));', [1, 2]],
+  ['comma before', 'G(1), S();', [1]],
+  ['earlier declarator', 'const a = G(1), b = S();', [1]],
+  ['earlier array element / template span', '[G(1), `${G(2)}${S()}`];', [1, 2]],
+  ['same try block', 'try { G(1); S(); } catch {}', [1]],
+  ['try whose catch rethrows', 'try { G(1); } catch (e) { throw e; } S();', [1]],
+  ['try whose catch returns', 'try { G(1); } catch { return; } S();', [1]],
+  ['try without catch', 'try { G(1); } finally { x(); } S();', [1]],
+  ['finally block', 'try { x(); } catch {} finally { G(1); } S();', [1]],
+  ['nested block', 'G(1); { G(2); } S();', [1, 2]],
+  ['break inside a nested loop stays inside', '{ for (;;) { if (c) break; } G(1); } S();', [1]],
+  ['loop header (for-of expression)', 'for (const x of G(1)) { S(); }', [1]],
+  ['while condition dominates its body', 'while (G(1)) { S(); }', [1]],
+  ['switch discriminant and same case', 'switch (G(1)) { case 1: G(2); S(); }', [1, 2]],
+  ['chain start before ?.', 'G(1)?.x; S();', [1]],
+  ['new arguments', 'new X(G(1)); S();', [1]],
+  ['yield operand', 'yield G(1); S();', [1]],
+  // does not dominate
+  ['if branch', 'if (c) { G(1); } S();', []],
+  ['else branch', 'if (c) {} else { G(1); } S();', []],
+  ['after S', 'S(); G(1);', []],
+  ['after S in the same expression', 'S(), G(1);', []],
+  ['S in a callee chain, guard in the outer args', 'S().use(G(1));', []],
+  ['swallowing catch', 'try { G(1); } catch { x(); } S();', []],
+  ['catch that can break out', 'L: { try { G(1); } catch (e) { if (c) break L; throw e; } } S();', []],
+  ['guard in catch', 'try { x(); } catch { G(1); } S();', []],
+  ['S in catch', 'try { G(1); } catch { S(); }', []],
+  ['S in finally', 'try { G(1); } finally { S(); }', []],
+  ['&& right operand', 'c && G(1); S();', []],
+  ['|| right operand', 'c || G(1); S();', []],
+  ['?? right operand', 'c ?? G(1); S();', []],
+  ['logical assignment', 'x ??= G(1); S();', []],
+  ['conditional branch', 'c ? G(1) : 0; S();', []],
+  ['S in the other conditional branch', 'c ? S() : G(1);', []],
+  ['short-circuit inside S args', 'S(c && G(1));', []],
+  ['for-of body', 'for (const x of xs) { G(1); } S();', []],
+  ['for body', 'for (let i = 0; i < n; i++) { G(1); } S();', []],
+  ['while body', 'while (c) { G(1); } S();', []],
+  ['do body', 'do { G(1); } while (c); S();', []],
+  ['for-in body', 'for (const k in o) { G(1); } S();', []],
+  ['callback', 'xs.forEach(() => G(1)); S();', []],
+  ['nested function', 'const g = () => { G(1); }; function h() { G(2); } S();', []],
+  ['optional call', 'o?.G(1); S();', []],
+  ['optional call of the guard itself', 'G?.(1); S();', []],
+  ['argument of an optional chain', 'a?.b(G(1)); S();', []],
+  ['other switch case (fallthrough)', 'switch (k) { case 1: G(1); case 2: S(); }', []],
+  ['labeled block left early', 'L: { if (c) break L; G(1); } S();', []],
+  ['destructuring default', 'const { a = G(1) } = o; ({ b = G(2) } = o); S();', []],
+  ['class body', 'class K { static { G(1); } x = G(2); } S();', []],
+];
+
+for (const [name, body, expected] of cases) {
+  test(`dominance: ${name}`, () => {
+    assert.equal(dominators(body), expected, body);
+  });
+}
+
+test('callbacks: creation point dominators count only when lifting', () => {
+  const body = 'G(1); xs.map(() => { G(2); return S(); }); G(3);';
+  assert.equal(dominators(body), [2]);
+  assert.equal(dominators(body, { liftThrough: () => true }), [1, 2]);
+});
+
+test('callbacks: guards after the creation point do not count', () => {
+  assert.equal(dominators('const cb = () => S(); G(1); cb();', { liftThrough: () => true }), []);
+  assert.equal(dominators('run(() => S(), G(1));', { liftThrough: () => true }), []);
+  assert.equal(dominators('run(G(1), () => S());', { liftThrough: () => true }), [1]);
+});
+
+test('hasEscapingJump: only jumps that leave the statement', () => {
+  const stmt = (src) => ts.createSourceFile('t.ts', src, ts.ScriptTarget.ES2022, true).statements[0];
+  assert.is(hasEscapingJump(stmt('for (;;) { break; }')), false);
+  assert.is(hasEscapingJump(stmt('{ if (c) break; }')), true);
+  assert.is(hasEscapingJump(stmt('L: { break L; }')), false);
+  assert.is(hasEscapingJump(stmt('{ for (;;) { continue M; } }')), true);
+  assert.is(hasEscapingJump(stmt('{ const f = () => { for (;;) break; }; }')), false);
+  assert.is(hasEscapingJump(stmt('switch (k) { case 1: break; }')), false);
+  assert.is(hasEscapingJump(stmt('switch (k) { case 1: continue; }')), true);
+});
+
+test.run();

@@ -1,0 +1,222 @@
+// Key-gating extractor: fixture-driven, exact expected values.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openProject } from '../dist/project/index.js';
+import { defaultConfig, resolveConfig } from '../dist/config/index.js';
+import { extractKeygate } from '../dist/extract/keygate.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const FIX = (name) => path.join(REPO, 'fixtures', 'extract', name);
+
+function extract(root, config = defaultConfig()) {
+  return extractKeygate(openProject({ root, config }));
+}
+
+/** `[guard, args, awaited]` triples of a site, for compact expectations. */
+function guardsOf(result, key) {
+  const site = result.data.sites[key];
+  assert.ok(site, `no site ${key}; have ${Object.keys(result.data.sites).join(', ')}`);
+  return site.guards.map((g) => [g.guard, g.args, g.awaited]);
+}
+
+/** A temporary copy of a fixture with `edits` ([file, from, to]) applied. */
+const tmpRoots = [];
+function edited(fixture, edits) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'policydrift-keygate-'));
+  tmpRoots.push(dir);
+  fs.cpSync(FIX(fixture), dir, { recursive: true });
+  for (const [file, from, to] of edits) {
+    const p = path.join(dir, file);
+    const text = fs.readFileSync(p, 'utf8');
+    assert.ok(text.includes(from), `edit target not found in ${file}: ${from}`);
+    fs.writeFileSync(p, text.replace(from, to));
+  }
+  return dir;
+}
+
+const READ = { scope: 'keys:read' };
+
+test('keygate-basic: guards and sinks by declaration', () => {
+  const r = extract(FIX('keygate-basic'));
+  const g = r.data.guards;
+  assert.equal(Object.keys(g), ['Auth.requireRole', 'assertAttested', 'checkPolicy', 'requireScope', 'verifyToken']);
+  assert.equal([g.requireScope.async, g.requireScope.params], [false, ['scope', 'level']]);
+  assert.equal([g.assertAttested.async, g.assertAttested.params], [true, ['level']]);
+  assert.equal([g.verifyToken.async, g.checkPolicy.async, g.checkPolicy.params], [true, false, ['opts']]);
+  assert.equal(g['Auth.requireRole'].params, ['role', 'extra']);
+  for (const d of Object.values(g)) assert.match(d.implDigest, /^sha256:[0-9a-f]{64}$/);
+  // eraseKey is not tagged: not a sink without config.
+  assert.equal(r.data.sinks, { exportKey: { async: true }, unwrapKey: { async: false } });
+  assert.is(r.locations['keygate:guard:requireScope'], 'src/guards.ts');
+  assert.is(r.locations['keygate:sink:unwrapKey'], 'src/store.ts');
+  assert.is(r.locations['keygate:site:guarded -> unwrapKey'], 'src/service.ts');
+  assert.is(r.locations['keygate:site:<module:src/boot.ts> -> unwrapKey'], 'src/boot.ts');
+});
+
+test('keygate-basic: every site, exactly', () => {
+  const r = extract(FIX('keygate-basic'));
+  const sites = Object.fromEntries(Object.keys(r.data.sites).map((k) => [k, guardsOf(r, k)]));
+  assert.equal(sites, {
+    '<module:src/boot.ts> -> unwrapKey': [['requireScope', { scope: 'boot' }, true]],
+    'KeyService.rotate -> exportKey': [['requireScope', { scope: 'keys:write' }, true]],
+    'afterSink -> unwrapKey': [],
+    'bound -> unwrapKey': [],
+    'conditionalExpr -> unwrapKey': [],
+    'constAlias -> unwrapKey': [['requireScope', { scope: 'keys:write' }, true]],
+    'earlyReturn -> unwrapKey': [['requireScope', READ, true]],
+    'finallyGuard -> unwrapKey': [['requireScope', READ, true]],
+    'guardInCallbackOnly -> unwrapKey': [],
+    'guarded -> unwrapKey': [['requireScope', { scope: 'keys:read', level: 2 }, true]],
+    'guardedAsync -> exportKey': [['assertAttested', { level: 'TEE' }, true]],
+    'inArgs -> unwrapKey': [['requireScope', READ, true]],
+    'inBranch -> unwrapKey': [],
+    'inCallback -> unwrapKey': [
+      ['requireScope', { scope: '<dynamic>' }, true],
+      ['requireScope', READ, true],
+    ],
+    'inCondition -> exportKey': [['verifyToken', { token: 't0' }, true]],
+    'loopBody -> unwrapKey': [],
+    'methodGuard -> unwrapKey': [['Auth.requireRole', { role: 'ops', '#1': 'extra', '#2': '<dynamic>' }, true]],
+    'notAwaited -> exportKey': [['assertAttested', { level: 'TEE' }, false]],
+    'objectArg -> unwrapKey': [['checkPolicy', { 'opts.tenant': 'acme', 'opts.strict': true }, true]],
+    'optionalGuard -> unwrapKey': [],
+    'rethrown -> unwrapKey': [['requireScope', READ, true]],
+    'sameTryBlock -> unwrapKey': [['requireScope', READ, true]],
+    'shadowed -> unwrapKey': [],
+    'shortCircuit -> unwrapKey': [],
+    'swallowed -> unwrapKey': [],
+    'switchCase -> unwrapKey': [],
+    'thenChained -> exportKey': [['assertAttested', { level: 'TEE' }, false]],
+    'twoCalls -> unwrapKey': [['requireScope', READ, true]],
+    'viaBarrelAlias -> unwrapKey': [['requireScope', READ, true]],
+    'viaConstAndEnum -> unwrapKey': [['requireScope', { scope: 'admin', level: 3 }, true]],
+  });
+  const s = r.data.sites['guarded -> unwrapKey'];
+  assert.equal([s.function, s.sink], ['guarded', 'unwrapKey']);
+});
+
+test('keygate-basic: escapes', () => {
+  const r = extract(FIX('keygate-basic'));
+  assert.equal(r.data.escapes, {
+    '<module:src/boot.ts> -> unwrapKey (reference)': { function: '<module:src/boot.ts>', sink: 'unwrapKey', kind: 'reference' },
+    'bound -> unwrapKey (reference)': { function: 'bound', sink: 'unwrapKey', kind: 'reference' },
+    'constAlias -> unwrapKey (reference)': { function: 'constAlias', sink: 'unwrapKey', kind: 'reference' },
+    'passedAsCallback -> unwrapKey (reference)': { function: 'passedAsCallback', sink: 'unwrapKey', kind: 'reference' },
+    'unresolved -> unwrapKey (unresolved-call)': { function: 'unresolved', sink: 'unwrapKey', kind: 'unresolved-call' },
+  });
+  // A sink only passed as a callback has no call site.
+  assert.is(r.data.sites['passedAsCallback -> unwrapKey'], undefined);
+  assert.is(r.data.sites['unresolved -> unwrapKey'], undefined);
+});
+
+test('keygate-basic: config names a sink by declaration reference', () => {
+  const r = extract(FIX('keygate-basic'), resolveConfig({ keySinks: ['src/store.ts#eraseKey'] }, 'test'));
+  assert.equal(r.data.sinks.eraseKey, { async: false });
+  assert.equal(guardsOf(r, 'erase -> eraseKey'), [['requireScope', { scope: 'keys:write', level: 3 }, true]]);
+  assert.is(r.locations['keygate:sink:eraseKey'], 'src/store.ts');
+});
+
+test('keygate-escapes: references, default imports, element access, unresolved calls', () => {
+  const r = extract(FIX('keygate-escapes'));
+  assert.equal(Object.keys(r.data.sites), ['elementCall -> Vault.open', 'parenthesized -> unwrapKey', 'viaDefaultImport -> unwrapKey']);
+  assert.equal(Object.keys(r.data.escapes), [
+    'anyElement -> Vault.open (unresolved-call)',
+    'destructured -> Vault.open (reference)',
+    'methodRef -> Vault.open (reference)',
+    'returned -> unwrapKey (reference)',
+    'shorthand -> unwrapKey (reference)',
+  ]);
+});
+
+test('benign refactor: reorder, comments, line shifts, early return, guard moved + re-exported + aliased', () => {
+  const before = extract(FIX('keygate-refactor-before'));
+  const after = extract(FIX('keygate-refactor-after'));
+  assert.equal(after.data, before.data);
+  assert.equal(guardsOf(before, 'rotate -> unwrapKey'), [
+    ['assertAttested', { level: 'TEE_PROD' }, true],
+    ['requireScope', { scope: 'keys:write', tenant: 'acme' }, true],
+  ]);
+  assert.is(before.locations['keygate:guard:requireScope'], 'src/guards.ts');
+  assert.is(after.locations['keygate:guard:requireScope'], 'src/auth/checks.ts');
+});
+
+test('deterministic: same data from another cwd', () => {
+  const a = extract(FIX('keygate-basic'));
+  const cwd = process.cwd();
+  try {
+    process.chdir(os.tmpdir());
+    const b = extract(FIX('keygate-basic'));
+    assert.equal(JSON.stringify(b), JSON.stringify(a));
+  } finally {
+    process.chdir(cwd);
+  }
+});
+
+// Attacks on the guarded `rotate` of keygate-refactor-before: each edit must show in the data.
+const ATTESTED = ['assertAttested', { level: 'TEE_PROD' }, true];
+const SCOPED = ['requireScope', { scope: 'keys:write', tenant: 'acme' }, true];
+const GUARD_LINE = '  requireScope(Scope.Write, TENANT);\n';
+const attacks = [
+  ['guard moved into an if branch', GUARD_LINE, '  if (id) requireScope(Scope.Write, TENANT);\n', [ATTESTED]],
+  ['guard moved after the sink', `${GUARD_LINE}  audit.push(label);\n  return unwrapKey(id);`, '  audit.push(label);\n  const k = unwrapKey(id);\n  requireScope(Scope.Write, TENANT);\n  return k;', [ATTESTED]],
+  ['guard wrapped in a swallowing try/catch', GUARD_LINE, '  try { requireScope(Scope.Write, TENANT); } catch { audit.push("denied"); }\n', [ATTESTED]],
+  ['guard behind cond &&', GUARD_LINE, '  audit.length > 0 && requireScope(Scope.Write, TENANT);\n', [ATTESTED]],
+  ['async guard no longer awaited', "  await assertAttested('TEE_PROD');", "  assertAttested('TEE_PROD');", [['assertAttested', { level: 'TEE_PROD' }, false], SCOPED]],
+  ['async guard chained with .then', "  await assertAttested('TEE_PROD');", "  assertAttested('TEE_PROD').then(() => audit.push('ok'));", [['assertAttested', { level: 'TEE_PROD' }, false], SCOPED]],
+  ['local function shadows the guard', "  audit.push(id);\n", '  audit.push(id);\n  function requireScope(_s: string, _t: string): void {}\n', [ATTESTED]],
+  ['guard argument literal changed', "'TEE_PROD'", "'TEE'", [['assertAttested', { level: 'TEE' }, true], SCOPED]],
+  ['const behind a guard argument changed', "const TENANT = 'acme';", "const TENANT = 'other';", [ATTESTED, ['requireScope', { scope: 'keys:write', tenant: 'other' }, true]]],
+  ['enum argument changed', 'requireScope(Scope.Write,', 'requireScope(Scope.Read,', [ATTESTED, ['requireScope', { scope: 'keys:read', tenant: 'acme' }, true]]],
+  ['guard argument made dynamic by a cast', 'requireScope(Scope.Write, TENANT)', 'requireScope(Scope.Write, TENANT as string)', [ATTESTED, ['requireScope', { scope: 'keys:write', tenant: '<dynamic>' }, true]]],
+];
+for (const [name, from, to, expected] of attacks) {
+  test(`attack: ${name}`, () => {
+    const r = extract(edited('keygate-refactor-before', [['src/service.ts', from, to]]));
+    assert.equal(guardsOf(r, 'rotate -> unwrapKey'), expected);
+    assert.equal(r.data.escapes, {});
+  });
+}
+
+test('attack: sink called through a const alias still counts as a call (and escapes)', () => {
+  const r = extract(edited('keygate-refactor-before', [['src/service.ts', '  return unwrapKey(id);', '  const open = unwrapKey;\n  return open(id);']]));
+  assert.equal(guardsOf(r, 'rotate -> unwrapKey'), [ATTESTED, SCOPED]);
+  assert.equal(Object.keys(r.data.escapes), ['rotate -> unwrapKey (reference)']);
+});
+
+test('attack: sink passed as a callback is an escape, not a guarded site', () => {
+  const r = extract(edited('keygate-refactor-before', [['src/service.ts', '  return unwrapKey(id);', '  return [id].map(unwrapKey)[0];']]));
+  assert.equal(r.data.sites, {});
+  assert.equal(r.data.escapes, { 'rotate -> unwrapKey (reference)': { function: 'rotate', sink: 'unwrapKey', kind: 'reference' } });
+});
+
+test('implDigest: comments and whitespace ignored, code edits detected', () => {
+  const base = extract(FIX('keygate-refactor-before')).data.guards.requireScope.implDigest;
+  const cosmetic = edited('keygate-refactor-before', [
+    ['src/guards.ts', "  if (scope !== 'keys:write' || tenant === '') throw new Error('denied');", "  // deny by default\n  if (scope !== 'keys:write' ||   tenant === '')\n    throw new Error('denied'); /* done */"],
+    ['src/guards.ts', '/** @keyGuard */\nexport function requireScope', '\n\n/**\n * Scope check.\n * @keyGuard\n */\nexport function requireScope'],
+  ]);
+  assert.is(extract(cosmetic).data.guards.requireScope.implDigest, base);
+  const changedOperator = edited('keygate-refactor-before', [['src/guards.ts', "scope !== 'keys:write'", "scope != 'keys:write'"]]);
+  assert.is.not(extract(changedOperator).data.guards.requireScope.implDigest, base);
+  const changedLiteral = edited('keygate-refactor-before', [['src/guards.ts', "tenant === ''", "tenant === ' '"]]);
+  assert.is.not(extract(changedLiteral).data.guards.requireScope.implDigest, base);
+  // A comment-looking string inside a template continuation is code, not trivia.
+  const tpl = edited('keygate-refactor-before', [['src/guards.ts', "throw new Error('denied');", 'throw new Error(`${scope} // a`);']]);
+  const tpl2 = edited('keygate-refactor-before', [['src/guards.ts', "throw new Error('denied');", 'throw new Error(`${scope} // b`);']]);
+  assert.is.not(extract(tpl).data.guards.requireScope.implDigest, extract(tpl2).data.guards.requireScope.implDigest);
+});
+
+test('a @keyGuard tag on something that is not a function is a located error', () => {
+  const dir = edited('keygate-refactor-before', [['src/guards.ts', 'export enum Scope {', '/** @keyGuard */\nexport enum Scope {']]);
+  assert.throws(() => extract(dir), (e) => e.name === 'UserError' && /^src\/guards\.ts:2:1: @keyGuard must annotate a function/.test(e.message));
+});
+
+test.after(() => {
+  for (const d of tmpRoots) fs.rmSync(d, { recursive: true, force: true });
+});
+
+test.run();
