@@ -1,0 +1,139 @@
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../config/index.js';
+import { diffManifests, failsAt, FAIL_LEVELS, type DiffResult, type FailLevel } from '../diff/index.js';
+import { RULES, findRule } from '../diff/rules/index.js';
+import { renderRuleText } from '../diff/rules/reference.js';
+import { EXIT, UserError } from '../errors.js';
+import type { ReportOptions } from '../report/format.js';
+import { renderGithub } from '../report/github.js';
+import { renderJson } from '../report/json.js';
+import { renderMarkdown } from '../report/markdown.js';
+import { renderSarif } from '../report/sarif.js';
+import { renderText } from '../report/text.js';
+import { loadManifestOperand } from './operands.js';
+
+export const FORMATS = ['text', 'json', 'markdown', 'sarif', 'github'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export const RENDERERS: Record<Format, (result: DiffResult, opts: ReportOptions) => string> = {
+  text: renderText,
+  json: (r) => renderJson(r),
+  markdown: renderMarkdown,
+  sarif: renderSarif,
+  github: renderGithub,
+};
+
+export interface DiffFlags {
+  format?: string;
+  failOn?: string;
+  config?: string;
+}
+
+export interface DiffEnv {
+  /** Where relative operands and the default config are looked up (default process.cwd()). */
+  cwd?: string;
+  /** Colour for the text format; the CLI passes isTTY && !NO_COLOR. */
+  color?: boolean;
+}
+
+export interface DiffRun {
+  exitCode: number;
+  output: string;
+  result: DiffResult;
+}
+
+function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], dflt: T): T {
+  if (value === undefined) return dflt;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UserError(`${flag} must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`, { hint: `e.g. ${flag} ${dflt}` });
+}
+
+/** A relative POSIX path for SARIF/GitHub when a change has no location of its own; none when outside cwd. */
+function fallbackUri(spec: string, cwd: string): string | undefined {
+  if (spec.startsWith('git:')) return undefined;
+  const rel = path.relative(cwd, path.resolve(cwd, spec)).split(path.sep).join('/');
+  return rel && !rel.startsWith('../') && rel !== '..' && !path.isAbsolute(rel) ? rel : undefined;
+}
+
+/** `policydrift diff` without the process: returns the report and the exit code. */
+export async function runDiff(baseSpec: string, headSpec: string, flags: DiffFlags, env: DiffEnv = {}): Promise<DiffRun> {
+  const format = oneOf('--format', flags.format, FORMATS, 'text');
+  const failOn = oneOf<FailLevel>('--fail-on', flags.failOn, FAIL_LEVELS, 'weakening');
+  const cwd = env.cwd ?? process.cwd();
+  // An explicit --config is relative to the working directory the operands are relative to.
+  const config = loadConfig(cwd, flags.config && env.cwd ? path.resolve(env.cwd, flags.config) : flags.config);
+  const base = await loadManifestOperand(baseSpec, { cwd });
+  const head = await loadManifestOperand(headSpec, { cwd });
+  const result = diffManifests(base, head, config.orders);
+  const output = RENDERERS[format](result, { color: format === 'text' && !!env.color, failOn, fallbackUri: fallbackUri(headSpec, cwd) });
+  return { exitCode: failsAt(result, failOn) ? EXIT.policy : EXIT.pass, output, result };
+}
+
+export function useColor(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+  return !!stream.isTTY && !env.NO_COLOR;
+}
+
+export function registerDiff(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('diff')
+    .description('Compare two invariant manifests semantically: every change is a weakening, strengthening, modified or neutral (exit 1 when --fail-on is reached)')
+    .argument('<base>', 'base manifest file')
+    .argument('<head>', 'head manifest file')
+    .option('--format <format>', `output format: ${FORMATS.join('|')}`, 'text')
+    .option('--fail-on <level>', `exit 1 on: ${FAIL_LEVELS.join('|')} (modified counts as a weakening)`, 'weakening')
+    .option('--config <file>', 'config file for the orders (default: ./policydrift.config.json when present)')
+    .action(async (base: string, head: string, flags: DiffFlags) => {
+      const run = await runDiff(base, head, flags, { color: useColor() });
+      process.stdout.write(run.output);
+      setExit(run.exitCode);
+    });
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0]!;
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = d[j]!;
+      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return d[b.length]!;
+}
+
+/** Rule ids close to a mistyped one: containing it, or within a small edit distance. */
+export function closeRuleIds(input: string, ids: readonly string[] = RULES.map((r) => r.id)): string[] {
+  const want = input.trim().toUpperCase().replace(/[\s-]+/g, '_');
+  if (!want) return [];
+  const limit = Math.max(2, Math.floor(want.length / 4));
+  return ids
+    .map((id) => ({ id, d: id.includes(want) || want.includes(id) ? 0 : editDistance(want, id) }))
+    .filter((x) => x.d <= limit)
+    .sort((a, b) => a.d - b.d || (a.id < b.id ? -1 : 1))
+    .slice(0, 8)
+    .map((x) => x.id);
+}
+
+/** `policydrift explain <RULE_ID>`: the rule's reference entry. */
+export function runExplain(ruleId: string): string {
+  const rule = findRule(ruleId.trim().toUpperCase());
+  if (rule) return renderRuleText(rule);
+  const close = closeRuleIds(ruleId);
+  throw new UserError(`unknown rule ${JSON.stringify(ruleId)}${close.length ? `; close matches: ${close.join(', ')}` : ''}`, {
+    hint: 'rule ids are listed in docs/rules.md (e.g. LE_RESPONSE_ADDED)',
+  });
+}
+
+export function registerExplain(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('explain')
+    .description('Print what a diff rule means and how to justify it')
+    .argument('<rule>', 'rule id, e.g. LE_RESPONSE_ADDED')
+    .action((rule: string) => {
+      process.stdout.write(runExplain(rule));
+      setExit(EXIT.pass);
+    });
+}

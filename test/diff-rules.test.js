@@ -1,0 +1,646 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { diffManifests, failsAt } from '../dist/diff/index.js';
+import { RULES, findRule } from '../dist/diff/rules/index.js';
+import { defaultConfig } from '../dist/config/index.js';
+import { baseLocations, baseParts, clone, dg, field, handler, logField, manifest, schema, site, siteKey, testOrders } from './helpers/manifests.js';
+
+const H = 'handle_le_request';
+const LE = (p) => p.handlers[H];
+const AE = (p) => p.schemas.AuditEvent;
+const SIGN = siteKey('signToken', 'getSigningKey');
+const READ = siteKey('readBlob', 'decryptBlob');
+const guardAt = (p, key, g) => p.sites[key].guards.find((x) => x.guard === g);
+
+function run(v, orders) {
+  const bp = baseParts();
+  const bl = baseLocations();
+  v.before?.(bp, bl);
+  const ap = clone(bp);
+  const al = clone(bl);
+  v.after(ap, al);
+  return diffManifests(manifest(bp, bl), manifest(ap, al), v.orders ?? orders ?? testOrders());
+}
+
+/**
+ * Every rule: `fires` variants (the rule reports exactly this id/subject with its effect, and nothing is left
+ * to the catch-all unless said) and `benign` variants (the rule must not fire).
+ */
+const CASES = [
+  // ---- LE
+  {
+    rule: 'LE_HANDLER_ADDED',
+    effect: 'modified',
+    fires: [{ after: (p) => (p.handlers.exportForCourt = handler({ variants: { X: { fields: { kind: field('"X"') } } } })), id: 'exportForCourt', subject: '' }],
+    benign: [{ name: 'renamed with identical content', after: (p) => ((p.handlers.handleLe = LE(p)), delete p.handlers[H]) }],
+  },
+  {
+    rule: 'LE_HANDLER_REMOVED',
+    effect: 'weakening',
+    fires: [{ after: (p) => delete p.handlers[H], id: H, subject: '' }],
+    benign: [{ name: 'renamed with identical content', after: (p) => ((p.handlers.handleLe = LE(p)), delete p.handlers[H]) }],
+  },
+  {
+    rule: 'LE_HANDLER_RENAMED',
+    effect: 'neutral',
+    fires: [{ after: (p) => ((p.handlers.handleLe = LE(p)), delete p.handlers[H]), id: 'handleLe', subject: '', not: ['LE_HANDLER_ADDED', 'LE_HANDLER_REMOVED'] }],
+    benign: [
+      {
+        name: 'renamed and changed',
+        after: (p) => {
+          p.handlers.handleLe = clone(LE(p));
+          p.handlers.handleLe.variants.NEW = { fields: {} };
+          delete p.handlers[H];
+        },
+      },
+    ],
+  },
+  {
+    rule: 'LE_HANDLER_UNBOUNDED',
+    effect: 'weakening',
+    fires: [
+      { name: 'became unbounded', after: (p) => Object.assign(LE(p), { unbounded: true, unboundedReasons: ['response type is any'] }), id: H, subject: '' },
+      {
+        name: 'new reason while unbounded',
+        before: (p) => Object.assign(LE(p), { unbounded: true, unboundedReasons: ['a cast'] }),
+        after: (p) => (LE(p).unboundedReasons = ['a cast', 'an unresolved call']),
+        id: H,
+        subject: 'an unresolved call',
+      },
+    ],
+    benign: [
+      {
+        name: 'lost a reason while unbounded',
+        before: (p) => Object.assign(LE(p), { unbounded: true, unboundedReasons: ['a cast', 'an unresolved call'] }),
+        after: (p) => (LE(p).unboundedReasons = ['a cast']),
+      },
+    ],
+  },
+  {
+    rule: 'LE_HANDLER_BOUNDED',
+    effect: 'strengthening',
+    fires: [
+      { before: (p) => Object.assign(LE(p), { unbounded: true, unboundedReasons: ['a cast'] }), after: (p) => Object.assign(LE(p), { unbounded: false, unboundedReasons: [] }), id: H, subject: '' },
+      {
+        name: 'lost a reason while unbounded',
+        before: (p) => Object.assign(LE(p), { unbounded: true, unboundedReasons: ['a cast', 'an unresolved call'] }),
+        after: (p) => (LE(p).unboundedReasons = ['a cast']),
+        id: H,
+        subject: 'an unresolved call',
+      },
+    ],
+    benign: [{ after: (p) => Object.assign(LE(p), { unbounded: true, unboundedReasons: ['a cast'] }) }],
+  },
+  {
+    rule: 'LE_DISCRIMINANT_CHANGED',
+    effect: 'modified',
+    fires: [{ after: (p) => (LE(p).discriminant = 'type'), id: H, subject: '' }, { name: 'to null', after: (p) => (LE(p).discriminant = null), id: H, subject: '' }],
+    benign: [{ after: (p) => (LE(p).variants.NEW = { fields: {} }) }],
+  },
+  {
+    rule: 'LE_RESPONSE_ADDED',
+    effect: 'weakening',
+    fires: [{ after: (p) => (LE(p).variants.WIRETAP_CONTENT = { fields: { kind: field('"WIRETAP_CONTENT"'), audio: field('Uint8Array') } }), id: H, subject: 'WIRETAP_CONTENT', not: ['LE_RESPONSE_FIELD_ADDED'] }],
+    benign: [{ name: 'variant of a new handler', after: (p) => (p.handlers.other = handler({ variants: { WIRETAP_CONTENT: { fields: {} } } })) }],
+  },
+  {
+    rule: 'LE_RESPONSE_REMOVED',
+    effect: 'strengthening',
+    fires: [{ after: (p) => delete LE(p).variants.SUBSCRIBER_INFO, id: H, subject: 'SUBSCRIBER_INFO' }],
+    benign: [{ after: (p) => (LE(p).variants.NEW = { fields: {} }) }],
+  },
+  {
+    rule: 'LE_RESPONSE_FIELD_ADDED',
+    effect: 'weakening',
+    fires: [{ after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.phone = field('string')), id: H, subject: 'ACCOUNT_METADATA.phone' }],
+    benign: [{ name: 'inside a new variant', after: (p) => (LE(p).variants.NEW = { fields: { phone: field('string') } }) }],
+  },
+  {
+    rule: 'LE_RESPONSE_FIELD_REMOVED',
+    effect: 'strengthening',
+    fires: [{ after: (p) => delete LE(p).variants.ACCOUNT_METADATA.fields.email, id: H, subject: 'ACCOUNT_METADATA.email' }],
+    benign: [{ name: 'whole variant removed', after: (p) => delete LE(p).variants.ACCOUNT_METADATA }],
+  },
+  {
+    rule: 'LE_RESPONSE_FIELD_WIDENED',
+    effect: 'weakening',
+    fires: [
+      { name: 'literal union -> string', after: (p) => (LE(p).variants.SUBSCRIBER_INFO.fields.plan = field('string')), id: H, subject: 'SUBSCRIBER_INFO.plan' },
+      { name: 'optional -> required', after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields['profile.name'] = field('string')), id: H, subject: 'ACCOUNT_METADATA.profile.name' },
+      { name: 'gained union member', after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.email = field('string | null')), id: H, subject: 'ACCOUNT_METADATA.email' },
+    ],
+    benign: [{ after: (p) => (LE(p).variants.SUBSCRIBER_INFO.fields.plan = field('"free"')) }],
+  },
+  {
+    rule: 'LE_RESPONSE_FIELD_NARROWED',
+    effect: 'strengthening',
+    fires: [
+      { after: (p) => (LE(p).variants.SUBSCRIBER_INFO.fields.plan = field('"free"')), id: H, subject: 'SUBSCRIBER_INFO.plan' },
+      { name: 'required -> optional', after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.email = field('string', true)), id: H, subject: 'ACCOUNT_METADATA.email' },
+    ],
+    benign: [{ after: (p) => (LE(p).variants.SUBSCRIBER_INFO.fields.plan = field('string')) }],
+  },
+  {
+    rule: 'LE_RESPONSE_FIELD_CHANGED',
+    effect: 'modified',
+    fires: [
+      { after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.email = field('number')), id: H, subject: 'ACCOUNT_METADATA.email' },
+      { name: 'wider type but now optional', after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.email = field('string | null', true)), id: H, subject: 'ACCOUNT_METADATA.email' },
+      { name: 'unparseable type text (fail closed)', after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.email = field('typeof foo')), id: H, subject: 'ACCOUNT_METADATA.email' },
+    ],
+    benign: [{ after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.email = field('string | null')) }],
+  },
+  {
+    rule: 'LE_REQUEST_REQUIREMENT_RELAXED',
+    effect: 'weakening',
+    fires: [
+      { name: 'required field removed', after: (p) => delete LE(p).request.requiredFields.warrantId, id: H, subject: 'warrantId' },
+      { name: 'required field widened', after: (p) => (LE(p).request.requiredFields.scope = 'string'), id: H, subject: 'scope' },
+      { name: 'request unbounded', after: (p) => (LE(p).request.unbounded = true), id: H, subject: '' },
+    ],
+    benign: [{ after: (p) => (LE(p).request.requiredFields.caseNumber = 'string') }],
+  },
+  {
+    rule: 'LE_REQUEST_REQUIREMENT_TIGHTENED',
+    effect: 'strengthening',
+    fires: [
+      { after: (p) => (LE(p).request.requiredFields.caseNumber = 'string'), id: H, subject: 'caseNumber' },
+      { name: 'narrowed', after: (p) => (LE(p).request.requiredFields.scope = '"account"'), id: H, subject: 'scope' },
+    ],
+    benign: [{ after: (p) => delete LE(p).request.requiredFields.warrantId }],
+  },
+  {
+    rule: 'LE_REQUEST_REQUIREMENT_CHANGED',
+    effect: 'modified',
+    fires: [{ after: (p) => (LE(p).request.requiredFields.warrantId = 'number'), id: H, subject: 'warrantId' }],
+    benign: [{ after: (p) => (LE(p).request.requiredFields.warrantId = 'string | number') }],
+  },
+  // ---- logging
+  {
+    rule: 'LOG_SCHEMA_ADDED',
+    effect: 'modified',
+    fires: [{ after: (p) => (p.schemas.LoginEvent = schema({ fields: { at: logField('number') } })), id: 'LoginEvent', subject: '' }],
+    benign: [{ name: 'renamed', after: (p) => ((p.schemas.AuditRecord = AE(p)), delete p.schemas.AuditEvent) }],
+  },
+  {
+    rule: 'LOG_SCHEMA_REMOVED',
+    effect: 'weakening',
+    fires: [{ after: (p) => delete p.schemas.AuditEvent, id: 'AuditEvent', subject: '' }],
+    benign: [{ name: 'renamed', after: (p) => ((p.schemas.AuditRecord = AE(p)), delete p.schemas.AuditEvent) }],
+  },
+  {
+    rule: 'LOG_SCHEMA_RENAMED',
+    effect: 'neutral',
+    fires: [{ after: (p) => ((p.schemas.AuditRecord = AE(p)), delete p.schemas.AuditEvent), id: 'AuditRecord', subject: '', not: ['LOG_SCHEMA_ADDED', 'LOG_SCHEMA_REMOVED'] }],
+    benign: [{ after: (p) => ((p.schemas.AuditRecord = { ...clone(AE(p)), retentionDays: 365 }), delete p.schemas.AuditEvent) }],
+  },
+  {
+    rule: 'LOG_FIELD_ADDED',
+    effect: 'weakening',
+    fires: [{ after: (p) => (AE(p).fields.email = logField('string', { redaction: 'drop' })), id: 'AuditEvent', subject: 'email' }],
+    benign: [{ name: 'inside a new schema', after: (p) => (p.schemas.Other = schema({ fields: { email: logField('string') } })) }],
+  },
+  {
+    rule: 'LOG_FIELD_REMOVED',
+    effect: 'strengthening',
+    fires: [{ after: (p) => delete AE(p).fields.ip, id: 'AuditEvent', subject: 'ip' }],
+    benign: [{ after: (p) => delete p.schemas.AuditEvent }],
+  },
+  {
+    rule: 'LOG_FIELD_WIDENED',
+    effect: 'weakening',
+    fires: [
+      { after: (p) => (AE(p).fields.action.type = 'string'), id: 'AuditEvent', subject: 'action' },
+      { name: 'optional -> required', after: (p) => (AE(p).fields.ip.optional = false), id: 'AuditEvent', subject: 'ip' },
+    ],
+    benign: [{ after: (p) => (AE(p).fields.action.classification = 'personal') }],
+  },
+  {
+    rule: 'LOG_FIELD_NARROWED',
+    effect: 'strengthening',
+    fires: [{ after: (p) => (AE(p).fields.action.type = '"login"'), id: 'AuditEvent', subject: 'action' }],
+    benign: [{ after: (p) => (AE(p).fields.action.type = 'string') }],
+  },
+  {
+    rule: 'LOG_FIELD_TYPE_CHANGED',
+    effect: 'modified',
+    fires: [{ after: (p) => (AE(p).fields.userId.type = 'number'), id: 'AuditEvent', subject: 'userId' }],
+    benign: [{ after: (p) => (AE(p).fields.userId.type = 'string | number') }],
+  },
+  {
+    rule: 'LOG_REDACTION_RELAXED',
+    effect: 'weakening',
+    fires: [{ after: (p) => (AE(p).fields.userId.redaction = 'none'), id: 'AuditEvent', subject: 'userId' }],
+    benign: [{ after: (p) => (AE(p).fields.userId.redaction = 'drop') }],
+  },
+  {
+    rule: 'LOG_REDACTION_TIGHTENED',
+    effect: 'strengthening',
+    fires: [{ after: (p) => (AE(p).fields.ip.redaction = 'drop'), id: 'AuditEvent', subject: 'ip' }],
+    benign: [{ after: (p) => (AE(p).fields.ip.redaction = 'none') }],
+  },
+  {
+    rule: 'LOG_REDACTION_CHANGED',
+    effect: 'modified',
+    fires: [{ name: 'mode outside the order', after: (p) => (AE(p).fields.userId.redaction = 'encrypt'), id: 'AuditEvent', subject: 'userId' }],
+    benign: [
+      {
+        name: 'mode added to orders.redaction is ranked',
+        orders: { ...testOrders(), redaction: ['none', 'mask', 'hash', 'encrypt', 'drop'] },
+        after: (p) => (AE(p).fields.userId.redaction = 'encrypt'),
+        expect: 'LOG_REDACTION_TIGHTENED',
+      },
+    ],
+  },
+  {
+    rule: 'LOG_CLASSIFICATION_LOWERED',
+    effect: 'weakening',
+    fires: [
+      { after: (p) => (AE(p).fields.userId.classification = 'internal'), id: 'AuditEvent', subject: 'userId' },
+      { name: 'to unclassified (the lowest)', after: (p) => (AE(p).fields.action.classification = 'unclassified'), id: 'AuditEvent', subject: 'action' },
+    ],
+    benign: [{ after: (p) => (AE(p).fields.userId.classification = 'secret') }],
+  },
+  {
+    rule: 'LOG_CLASSIFICATION_RAISED',
+    effect: 'strengthening',
+    fires: [{ after: (p) => (AE(p).fields.action.classification = 'personal'), id: 'AuditEvent', subject: 'action' }],
+    benign: [{ after: (p) => (AE(p).fields.action.classification = 'public') }],
+  },
+  {
+    rule: 'LOG_CLASSIFICATION_CHANGED',
+    effect: 'modified',
+    fires: [{ after: (p) => (AE(p).fields.userId.classification = 'confidential'), id: 'AuditEvent', subject: 'userId' }],
+    benign: [{ after: (p) => (AE(p).fields.userId.classification = 'personal') }],
+  },
+  {
+    rule: 'LOG_SCHEMA_OPENED',
+    effect: 'weakening',
+    fires: [
+      { after: (p) => Object.assign(AE(p), { open: true, openReasons: ['index signature'] }), id: 'AuditEvent', subject: '' },
+      {
+        name: 'new reason while open',
+        before: (p) => Object.assign(AE(p), { open: true, openReasons: ['index signature'] }),
+        after: (p) => (AE(p).openReasons = ['field "extra" is any', 'index signature']),
+        id: 'AuditEvent',
+        subject: 'field "extra" is any',
+      },
+    ],
+    benign: [{ before: (p) => Object.assign(AE(p), { open: true, openReasons: ['index signature'] }), after: (p) => Object.assign(AE(p), { open: false, openReasons: [] }) }],
+  },
+  {
+    rule: 'LOG_SCHEMA_CLOSED',
+    effect: 'strengthening',
+    fires: [{ before: (p) => Object.assign(AE(p), { open: true, openReasons: ['index signature'] }), after: (p) => Object.assign(AE(p), { open: false, openReasons: [] }), id: 'AuditEvent', subject: '' }],
+    benign: [{ after: (p) => Object.assign(AE(p), { open: true, openReasons: ['index signature'] }) }],
+  },
+  {
+    rule: 'LOG_RETENTION_INCREASED',
+    effect: 'weakening',
+    fires: [
+      { after: (p) => (AE(p).retentionDays = 365), id: 'AuditEvent', subject: '' },
+      { name: 'number -> unbounded', after: (p) => (AE(p).retentionDays = null), id: 'AuditEvent', subject: '' },
+    ],
+    benign: [{ after: (p) => (AE(p).retentionDays = 30) }],
+  },
+  {
+    rule: 'LOG_RETENTION_DECREASED',
+    effect: 'strengthening',
+    fires: [
+      { after: (p) => (AE(p).retentionDays = 30), id: 'AuditEvent', subject: '' },
+      { name: 'unbounded -> number', before: (p) => (AE(p).retentionDays = null), after: (p) => (AE(p).retentionDays = 365), id: 'AuditEvent', subject: '' },
+    ],
+    benign: [{ after: (p) => (AE(p).retentionDays = null) }],
+  },
+  // ---- keygate
+  {
+    rule: 'KEYGATE_SINK_REMOVED',
+    effect: 'weakening',
+    fires: [
+      {
+        name: 'sink, its site and its escape gone',
+        after: (p) => {
+          delete p.sinks.getSigningKey;
+          delete p.sites[SIGN];
+          p.escapes = {};
+        },
+        id: 'getSigningKey',
+        subject: '',
+        not: ['KEYGATE_SITE_REMOVED', 'KEYGATE_SINK_ESCAPE_REMOVED'],
+      },
+    ],
+    benign: [{ after: (p) => (p.sinks.newSink = { async: false }) }],
+  },
+  {
+    rule: 'KEYGATE_SINK_ADDED',
+    effect: 'strengthening',
+    fires: [{ after: (p) => (p.sinks.exportKey = { async: false }), id: 'exportKey', subject: '' }],
+    benign: [{ after: (p) => delete p.sinks.decryptBlob }],
+  },
+  {
+    rule: 'KEYGATE_GUARD_DECL_REMOVED',
+    effect: 'weakening',
+    fires: [
+      {
+        after: (p) => {
+          delete p.guards.requireMfa;
+          p.sites[SIGN].guards = p.sites[SIGN].guards.filter((g) => g.guard !== 'requireMfa');
+        },
+        id: 'requireMfa',
+        subject: '',
+        also: ['KEYGATE_GUARD_REMOVED'],
+      },
+    ],
+    benign: [{ after: (p) => (p.guards.requireMfa.implDigest = `sha256:${'c'.repeat(64)}`) }],
+  },
+  {
+    rule: 'KEYGATE_GUARD_DECL_ADDED',
+    effect: 'strengthening',
+    fires: [{ after: (p) => (p.guards.requireAdmin = { async: false, params: [], implDigest: `sha256:${'d'.repeat(64)}` }), id: 'requireAdmin', subject: '' }],
+    benign: [{ after: (p) => delete p.guards.requireScope }],
+  },
+  {
+    rule: 'KEYGATE_GUARD_IMPL_CHANGED',
+    effect: 'modified',
+    fires: [{ after: (p) => (p.guards.requireScope.implDigest = `sha256:${'e'.repeat(64)}`), id: 'requireScope', subject: '' }],
+    benign: [{ after: (p) => (p.guards.requireAdmin = { async: false, params: [], implDigest: `sha256:${'d'.repeat(64)}` }) }],
+  },
+  {
+    rule: 'KEYGATE_GUARD_REMOVED',
+    effect: 'weakening',
+    fires: [
+      { after: (p) => (p.sites[SIGN].guards = p.sites[SIGN].guards.filter((g) => g.guard !== 'requireMfa')), id: SIGN, subject: 'requireMfa' },
+      { name: 'last guard of a site', after: (p) => (p.sites[READ].guards = []), id: READ, subject: 'requireScope', not: ['KEYGATE_UNGUARDED_SINK_CALL'] },
+    ],
+    benign: [{ name: 'argument changed', after: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = 'keys:admin') }],
+  },
+  {
+    rule: 'KEYGATE_GUARD_ADDED',
+    effect: 'strengthening',
+    fires: [{ after: (p) => p.sites[READ].guards.unshift(dg('requireMfa', { maxAge: 60 })), id: READ, subject: 'requireMfa' }],
+    benign: [{ after: (p) => (p.sites[READ].guards = []) }],
+  },
+  {
+    rule: 'KEYGATE_GUARD_NOT_AWAITED',
+    effect: 'weakening',
+    fires: [{ after: (p) => (guardAt(p, SIGN, 'requireMfa').awaited = false), id: SIGN, subject: 'requireMfa' }],
+    benign: [{ before: (p) => (guardAt(p, SIGN, 'requireMfa').awaited = false), after: (p) => (guardAt(p, SIGN, 'requireMfa').awaited = true) }],
+  },
+  {
+    rule: 'KEYGATE_GUARD_AWAITED',
+    effect: 'strengthening',
+    fires: [{ before: (p) => (guardAt(p, SIGN, 'requireMfa').awaited = false), after: (p) => (guardAt(p, SIGN, 'requireMfa').awaited = true), id: SIGN, subject: 'requireMfa' }],
+    benign: [{ after: (p) => (guardAt(p, SIGN, 'requireMfa').awaited = false) }],
+  },
+  {
+    rule: 'KEYGATE_GUARD_ARG_WEAKENED',
+    effect: 'weakening',
+    fires: [
+      { name: 'list order', after: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = 'blob:read'), id: SIGN, subject: 'requireScope.scope' },
+      { name: 'higher-is-stronger', after: (p) => (guardAt(p, SIGN, 'requireScope').args.level = 1), id: SIGN, subject: 'requireScope.level' },
+      { name: 'lower-is-stronger', after: (p) => (guardAt(p, SIGN, 'requireMfa').args.maxAge = 3600), id: SIGN, subject: 'requireMfa.maxAge' },
+    ],
+    benign: [{ after: (p) => (guardAt(p, SIGN, 'requireMfa').args.maxAge = 60) }],
+  },
+  {
+    rule: 'KEYGATE_GUARD_ARG_STRENGTHENED',
+    effect: 'strengthening',
+    fires: [
+      { after: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = 'keys:admin'), id: SIGN, subject: 'requireScope.scope' },
+      { name: 'lower-is-stronger', after: (p) => (guardAt(p, SIGN, 'requireMfa').args.maxAge = 60), id: SIGN, subject: 'requireMfa.maxAge' },
+    ],
+    benign: [{ after: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = 'blob:read') }],
+  },
+  {
+    rule: 'KEYGATE_GUARD_ARG_CHANGED',
+    effect: 'modified',
+    fires: [
+      { name: 'to <dynamic>', after: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = '<dynamic>'), id: SIGN, subject: 'requireScope.scope' },
+      { name: 'from <dynamic>', before: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = '<dynamic>'), after: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = 'keys:admin'), id: SIGN, subject: 'requireScope.scope' },
+      { name: 'value outside the order', after: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = 'keys:write'), id: SIGN, subject: 'requireScope.scope' },
+      { name: 'no order configured', orders: defaultConfig().orders, after: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = 'keys:admin'), id: SIGN, subject: 'requireScope.scope' },
+      { name: 'argument present on one side only', after: (p) => (guardAt(p, SIGN, 'requireMfa').args['#1'] = true), id: SIGN, subject: 'requireMfa.#1' },
+    ],
+    benign: [{ after: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = 'keys:admin') }],
+  },
+  {
+    rule: 'KEYGATE_UNGUARDED_SINK_CALL',
+    effect: 'weakening',
+    fires: [{ after: (p) => (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [])), id: 'rotate -> getSigningKey', subject: '' }],
+    benign: [{ after: (p) => (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [dg('requireScope', { level: 3, scope: 'keys:admin' })])) }],
+  },
+  {
+    rule: 'KEYGATE_SITE_ADDED',
+    effect: 'modified',
+    fires: [{ after: (p) => (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [dg('requireScope', { level: 3, scope: 'keys:admin' })])), id: 'rotate -> getSigningKey', subject: '' }],
+    benign: [{ after: (p) => (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [])) }],
+  },
+  {
+    rule: 'KEYGATE_SITE_REMOVED',
+    effect: 'strengthening',
+    fires: [{ after: (p) => delete p.sites[READ], id: READ, subject: '' }],
+    benign: [{ name: 'because the sink is no longer declared', after: (p) => (delete p.sites[READ], delete p.sinks.decryptBlob) }],
+  },
+  {
+    rule: 'KEYGATE_SITE_RENAMED',
+    effect: 'neutral',
+    fires: [
+      {
+        after: (p) => {
+          p.sites[siteKey('readBlobV2', 'decryptBlob')] = { ...clone(p.sites[READ]), function: 'readBlobV2' };
+          delete p.sites[READ];
+        },
+        id: 'readBlobV2 -> decryptBlob',
+        subject: '',
+        not: ['KEYGATE_SITE_REMOVED', 'KEYGATE_SITE_ADDED'],
+      },
+    ],
+    benign: [
+      {
+        name: 'guards differ',
+        after: (p) => {
+          p.sites[siteKey('readBlobV2', 'decryptBlob')] = site('readBlobV2', 'decryptBlob', []);
+          delete p.sites[READ];
+        },
+      },
+    ],
+  },
+  {
+    rule: 'KEYGATE_SINK_ESCAPES',
+    effect: 'weakening',
+    fires: [{ after: (p) => (p.escapes['cache -> decryptBlob (unresolved-call)'] = { function: 'cache', sink: 'decryptBlob', kind: 'unresolved-call' }), id: 'cache -> decryptBlob (unresolved-call)', subject: '' }],
+    benign: [{ after: (p) => (p.escapes = {}) }],
+  },
+  {
+    rule: 'KEYGATE_SINK_ESCAPE_REMOVED',
+    effect: 'strengthening',
+    fires: [{ after: (p) => (p.escapes = {}), id: 'exportKeys -> getSigningKey (reference)', subject: '' }],
+    benign: [{ after: (p) => (p.escapes['cache -> decryptBlob (reference)'] = { function: 'cache', sink: 'decryptBlob', kind: 'reference' }) }],
+  },
+  // ---- privacy
+  {
+    rule: 'PRIVACY_INVARIANT_REMOVED',
+    effect: 'weakening',
+    fires: [{ after: (p) => delete p.privacy['le.response.closed'], id: 'le.response.closed', subject: '' }],
+    benign: [{ after: (p) => (p.privacy['le.response.closed'].statement = 'reworded') }],
+  },
+  {
+    rule: 'PRIVACY_INVARIANT_ADDED',
+    effect: 'strengthening',
+    fires: [{ after: (p) => (p.privacy['keys.gated'] = { statement: 'Key material is only read behind a guard' }), id: 'keys.gated', subject: '' }],
+    benign: [{ after: (p) => delete p.privacy['le.response.closed'] }],
+  },
+  {
+    rule: 'PRIVACY_INVARIANT_CHANGED',
+    effect: 'modified',
+    fires: [{ after: (p) => (p.privacy['le.response.closed'].statement = 'LE responses are mostly limited'), id: 'le.response.closed', subject: '' }],
+    benign: [{ after: (p) => (p.privacy['keys.gated'] = { statement: 'x' }) }],
+  },
+  // ---- locations
+  {
+    rule: 'LOCATION_MOVED',
+    effect: 'neutral',
+    fires: [{ after: (_p, l) => (l['logging:AuditEvent'] = 'src/audit/events.ts'), id: 'logging:AuditEvent', subject: '' }],
+    benign: [{ name: 'location of a new entity', after: (p, l) => ((p.sinks.k = { async: false }), (l['keygate:sink:k'] = 'src/k.ts')) }],
+  },
+  // ---- catch-all
+  {
+    rule: 'UNCLASSIFIED_CHANGE',
+    effect: 'modified',
+    fires: [
+      { name: 'guard parameter list', after: (p) => (p.guards.requireScope.params = ['scope']), id: 'requireScope', subject: 'params' },
+      { name: 'escape record changed under the same key', after: (p) => (p.escapes['exportKeys -> getSigningKey (reference)'].function = 'exportKeys2'), id: 'exportKeys -> getSigningKey (reference)', subject: 'function' },
+      { name: 'type text differs but compares equal', after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.email = field('any')), before: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.email = field('unknown')), id: H, subject: 'variants/ACCOUNT_METADATA/fields/email/type' },
+      { name: 'unbounded reasons while bounded', after: (p) => (LE(p).unboundedReasons = ['odd']), id: H, subject: 'unboundedReasons' },
+    ],
+    benign: [{ name: 'a classified change', after: (p) => (LE(p).variants.NEW = { fields: {} }) }],
+  },
+];
+
+test('every catalogue rule has firing and benign cases', () => {
+  const covered = new Set(CASES.map((c) => c.rule));
+  assert.equal(RULES.map((r) => r.id).filter((id) => !covered.has(id)), []);
+  for (const c of CASES) {
+    assert.ok(findRule(c.rule), `${c.rule} is in the catalogue`);
+    assert.is(findRule(c.rule).effect, c.effect, `${c.rule} effect`);
+    assert.ok(c.fires.length && c.benign.length, `${c.rule} has cases`);
+  }
+});
+
+for (const c of CASES) {
+  c.fires.forEach((v, i) => {
+    test(`${c.rule} fires${v.name ? ` (${v.name})` : i ? ` #${i + 1}` : ''}`, () => {
+      const r = run(v);
+      const hits = r.changes.filter((x) => x.rule === c.rule);
+      const hit = hits.find((x) => x.id === v.id && x.subject === v.subject);
+      assert.ok(hit, `expected ${c.rule} on ${JSON.stringify(v.id)} / ${JSON.stringify(v.subject)}; got ${JSON.stringify(r.changes.map((x) => [x.rule, x.id, x.subject]))}`);
+      assert.is(hit.effect, c.effect);
+      assert.ok(hit.message.length > 0);
+      assert.match(hit.fingerprint, /^[0-9a-f]{16}$/);
+      if (c.rule !== 'UNCLASSIFIED_CHANGE') {
+        assert.equal(r.changes.filter((x) => x.rule === 'UNCLASSIFIED_CHANGE').map((x) => [x.id, x.subject]), [], 'nothing left to the catch-all');
+      }
+      for (const other of v.not ?? []) assert.not.ok(r.changes.some((x) => x.rule === other), `${other} must not fire`);
+      for (const other of v.also ?? []) assert.ok(r.changes.some((x) => x.rule === other), `${other} must fire too`);
+    });
+  });
+  c.benign.forEach((v, i) => {
+    test(`${c.rule} does not fire${v.name ? ` (${v.name})` : i ? ` #${i + 1}` : ''}`, () => {
+      const r = run(v);
+      assert.ok(r.changes.length > 0, 'the benign variant changes something');
+      assert.equal(r.changes.filter((x) => x.rule === c.rule).map((x) => [x.id, x.subject]), []);
+      if (v.expect) assert.ok(r.changes.some((x) => x.rule === v.expect), `${v.expect} instead`);
+    });
+  });
+}
+
+// ---- engine
+
+test('identical manifests: no changes, nothing fails', () => {
+  const r = diffManifests(manifest(baseParts(), baseLocations()), manifest(baseParts(), baseLocations()), testOrders());
+  assert.equal(r.changes, []);
+  assert.equal(r.summary, { weakening: 0, strengthening: 0, modified: 0, neutral: 0 });
+  assert.is(r.schemaVersion, 1);
+  for (const level of ['weakening', 'modified', 'any', 'none']) assert.is(failsAt(r, level), false);
+});
+
+function mixed() {
+  return run({
+    after: (p, l) => {
+      LE(p).variants.WIRETAP_CONTENT = { fields: {} }; // weakening
+      p.guards.requireScope.implDigest = `sha256:${'e'.repeat(64)}`; // modified
+      delete AE(p).fields.ip; // strengthening
+      l['logging:AuditEvent'] = 'src/moved.ts'; // neutral
+      AE(p).fields.userId.redaction = 'none'; // weakening
+    },
+  });
+}
+
+test('changes are sorted by effect rank, then category, rule, id, subject; summary counts', () => {
+  const r = mixed();
+  assert.equal(
+    r.changes.map((c) => [c.effect, c.rule]),
+    [
+      ['weakening', 'LE_RESPONSE_ADDED'],
+      ['weakening', 'LOG_REDACTION_RELAXED'],
+      ['modified', 'KEYGATE_GUARD_IMPL_CHANGED'],
+      ['strengthening', 'LOG_FIELD_REMOVED'],
+      ['neutral', 'LOCATION_MOVED'],
+    ],
+  );
+  assert.equal(r.summary, { weakening: 2, strengthening: 1, modified: 1, neutral: 1 });
+});
+
+test('failsAt thresholds: modified counts as weakening; any includes strengthening; none never', () => {
+  const only = (rule) => ({ ...mixed(), changes: mixed().changes.filter((c) => c.rule === rule) });
+  const mod = only('KEYGATE_GUARD_IMPL_CHANGED');
+  const str = only('LOG_FIELD_REMOVED');
+  const neu = only('LOCATION_MOVED');
+  assert.is(failsAt(mod, 'weakening'), true);
+  assert.is(failsAt(mod, 'modified'), true);
+  assert.is(failsAt(str, 'weakening'), false);
+  assert.is(failsAt(str, 'modified'), false);
+  assert.is(failsAt(str, 'any'), true);
+  assert.is(failsAt(neu, 'any'), false);
+  assert.is(failsAt(mixed(), 'none'), false);
+});
+
+test('locations: head first then base, de-duplicated; variant key before handler key', () => {
+  const r = run({
+    after: (p, l) => {
+      LE(p).variants.ACCOUNT_METADATA.fields.phone = field('string');
+      l['le:handle_le_request:variant:ACCOUNT_METADATA'] = 'src/le/types2.ts';
+    },
+  });
+  const c = r.changes.find((x) => x.rule === 'LE_RESPONSE_FIELD_ADDED');
+  assert.equal(c.locations, ['src/le/types2.ts', 'src/le/handler.ts', 'src/le/types.ts']);
+  const renamed = run({ after: (p, l) => ((p.schemas.AuditRecord = AE(p)), delete p.schemas.AuditEvent, (l['logging:AuditRecord'] = 'src/a2.ts'), delete l['logging:AuditEvent']) });
+  assert.equal(renamed.changes.find((x) => x.rule === 'LOG_SCHEMA_RENAMED').locations, ['src/a2.ts', 'src/logging/audit.ts']);
+});
+
+test('keygate site ids and guard subjects follow the conventions; fingerprints are stable', () => {
+  const v = { after: (p) => (guardAt(p, SIGN, 'requireScope').args.level = 1) };
+  const a = run(v).changes;
+  const b = run(v).changes;
+  assert.equal(a, b);
+  assert.equal(
+    a.map((c) => [c.rule, c.id, c.subject, c.before, c.after, c.locations]),
+    [['KEYGATE_GUARD_ARG_WEAKENED', 'signToken -> getSigningKey', 'requireScope.level', 2, 1, ['src/tokens/sign.ts', 'src/auth/guards.ts', 'src/keys/store.ts']]],
+  );
+});
+
+test('duplicate guards at a site: identical entries cancel, the rest pair by guard id', () => {
+  const r = run({
+    before: (p) => p.sites[SIGN].guards.push(dg('requireScope', { level: 3, scope: 'keys:admin' })),
+    after: (p) => (p.sites[SIGN].guards = p.sites[SIGN].guards.filter((g) => g.args.scope !== 'keys:read')),
+  });
+  assert.equal(r.changes.map((c) => [c.rule, c.subject]), [['KEYGATE_GUARD_REMOVED', 'requireScope']]);
+  assert.equal(r.changes[0].before, { guard: 'requireScope', args: { level: 2, scope: 'keys:read' }, awaited: true });
+});
+
+test('a rename paired with a changed twin is never neutral', () => {
+  const r = run({ after: (p) => ((p.handlers.other = { ...clone(LE(p)), unbounded: true, unboundedReasons: ['x'] }), delete p.handlers[H]) });
+  assert.equal(r.changes.map((c) => c.rule).sort(), ['LE_HANDLER_ADDED', 'LE_HANDLER_REMOVED']);
+});
+
+test.run();
