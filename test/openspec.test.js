@@ -230,7 +230,7 @@ test('a malformed policydrift block is a located error naming the key path', () 
   );
   const bad = (block) => () => parseMetadataText(`schema: spec-driven\n${block}`, 'f.yaml');
   assert.throws(bad('policydrift:\n  from: 3\n  to: 4\n  justify: []\n'), /f\.yaml:5:12: policydrift\.justify: unknown key "justify"/);
-  assert.throws(bad('policydrift:\n  from: 4\n  to: 4\n  justifies: []\n'), /policydrift\.to: "to" \(4\) must be greater than "from" \(4\)/);
+  assert.throws(bad('policydrift:\n  from: 5\n  to: 4\n  justifies: []\n'), /policydrift\.to: "to" \(4\) must not be less than "from" \(5\)/);
   assert.throws(bad('policydrift:\n  to: 4\n  justifies: []\n'), /f\.yaml:3:3: policydrift\.from: "from" is required/);
   assert.throws(
     bad('policydrift:\n  from: 1\n  to: 2\n  justifies:\n    - { rule: R, id: a, subject: "*" }\n'),

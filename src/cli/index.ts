@@ -4,11 +4,13 @@ import { VERSION } from '../version.js';
 import { registerExtract } from './extract.js';
 import { registerRegistry } from './registry.js';
 import { registerVerifyBuild } from './verify-build.js';
+import { registerCheck } from './check.js';
+import { registerDiff, registerExplain } from './diff.js';
 
 /** Every subcommand registers itself here; each returns its exit code through `setExit`. */
 export type Registrar = (program: Command, setExit: (code: number) => void) => void;
 
-const registrars: Registrar[] = [registerExtract, registerRegistry, registerVerifyBuild];
+const registrars: Registrar[] = [registerExtract, registerDiff, registerCheck, registerRegistry, registerVerifyBuild, registerExplain];
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command();

@@ -29,7 +29,7 @@ export interface JustificationDecl {
 export interface PolicydriftBlock {
   /** Baseline manifestVersion. */
   from: number;
-  /** Candidate manifestVersion (> from). */
+  /** Candidate manifestVersion (>= from). */
   to: number;
   justifies: JustificationDecl[];
 }
@@ -137,7 +137,8 @@ export function parsePolicydriftBlock(
     if (v === undefined || v === null) fail([k], `"${k}" is required (a manifestVersion)`);
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail([k], `"${k}" must be a positive integer manifestVersion`);
   }
-  if ((b.to as number) <= (b.from as number)) fail(['to'], `"to" (${b.to}) must be greater than "from" (${b.from})`);
+  // Equal versions are allowed: a config change can need justification without changing the manifest.
+  if ((b.to as number) < (b.from as number)) fail(['to'], `"to" (${b.to}) must not be less than "from" (${b.from})`);
   if (!Array.isArray(b.justifies)) fail(['justifies'], '"justifies" must be a list of { rule, id, subject }');
   const seen = new Map<string, number>();
   const justifies: JustificationDecl[] = [];

@@ -1,0 +1,307 @@
+/**
+ * The policy drift gate: diff the baseline (the last active release, or the
+ * merge-base with --against) and the candidate, both extracted from git
+ * objects, and require every non-neutral change to be justified by a valid,
+ * approved OpenSpec change set present at the candidate.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import stringify from 'json-stable-stringify';
+import { canonicalJson, differingEntries, parseManifestText } from '../manifest/index.js';
+import type { Manifest } from '../manifest/types.js';
+import { diffManifests, compareChanges, type DiffResult } from '../diff/index.js';
+import type { Change, Effect } from '../diff/types.js';
+import { fingerprint } from '../diff/fingerprint.js';
+import { extractAtRef, readFileAtRef, type ExtractAtRefResult } from '../git/extract-at-ref.js';
+import { mergeBase, repoPrefix, repoRoot, resolveCommit } from '../git/run.js';
+import { catFileBatch, listTree } from '../git/tree.js';
+import { assertAppendOnly, lastActiveRelease, parseRegistryText, type Registry, type ReleaseEvent } from '../registry/index.js';
+import { discoverChangeSets, type ChangeSet, type JustificationDecl } from '../openspec/changes.js';
+import { changeItem, validateChange, validationMessages } from '../openspec/cli.js';
+import { declarationFor, matchJustifications, type GatedChangeSet } from '../openspec/justify.js';
+import { evaluateApprovals, type ApprovalEvaluation } from '../approvals/index.js';
+import { CONFIG_FILE, type ResolvedConfig } from '../config/index.js';
+import { UserError } from '../errors.js';
+
+export interface CheckOptions {
+  /** A directory inside the repository (the cwd, or --root). */
+  dir: string;
+  /** `registry` (default) or a revision compared at its merge-base with the candidate. */
+  against: string;
+  candidate: string;
+  /** Trusted ref the registry is read from (the protected branch). */
+  registryRef?: string;
+  /** Stale or invalid declarations fail too. */
+  strict?: boolean;
+}
+
+export interface Side {
+  commit: string;
+  ref: string;
+  manifestVersion: number;
+  digest: string;
+}
+
+export interface ChangeSetStatus {
+  id: string;
+  path: string;
+  archived: boolean;
+  /** Declares a policydrift block whose version range lies inside this check's range. */
+  relevant: boolean;
+  from: number | null;
+  to: number | null;
+  valid: boolean;
+  validation: string[];
+  approved: boolean;
+  approvals: Pick<ApprovalEvaluation, 'mode' | 'valid' | 'invalid' | 'required' | 'reason'> | null;
+}
+
+export interface Unjustified {
+  change: Change;
+  /** The exact `policydrift.justifies` entry that would justify it. */
+  declaration: JustificationDecl;
+  /** Why a declaration that names it does not count, when one exists. */
+  blockedBy: string[];
+}
+
+export interface CheckResult {
+  ok: boolean;
+  baseline: Side & { source: 'registry' | 'merge-base'; release: string | null; against: string };
+  candidate: Side;
+  registry: { path: string; trustedRef: string | null; trusted: boolean; appended: number };
+  manifest: { path: string; fresh: boolean; entries: string[] };
+  approvalsMode: 'signed' | 'listed';
+  diff: DiffResult;
+  justified: Array<{ change: Change; changeSet: string }>;
+  unjustified: Unjustified[];
+  stale: Array<{ changeSet: string; declaration: JustificationDecl; reason: string }>;
+  invalid: Array<{ changeSet: string; declaration: JustificationDecl; reason: string }>;
+  changeSets: ChangeSetStatus[];
+  warnings: string[];
+}
+
+const join = (sub: string, rel: string) => (sub ? path.posix.join(sub, rel) : rel);
+
+/** Raw config JSON as canonical text (null when absent), for CONFIG_CHANGED. */
+function configValue(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    const v = JSON.parse(text) as Record<string, unknown>;
+    delete v.$schema;
+    delete v.$comment;
+    return v;
+  } catch {
+    return text;
+  }
+}
+
+/** The config decides what is extracted, so changing it is a change that must be justified too. */
+export function configChange(base: ExtractAtRefResult, head: ExtractAtRefResult, sub: string): Change | null {
+  const before = configValue(base.configText);
+  const after = configValue(head.configText);
+  if (stringify(before) === stringify(after)) return null;
+  const id = join(sub, CONFIG_FILE);
+  return {
+    rule: 'CONFIG_CHANGED',
+    category: 'config',
+    effect: 'modified',
+    id,
+    subject: '',
+    before,
+    after,
+    message: `${id} changed; the config decides what is extracted and how changes are ordered`,
+    locations: [id],
+    fingerprint: fingerprint('CONFIG_CHANGED', id, '', before, after),
+  };
+}
+
+/** Write the candidate's openspec/ folder (from git objects) into a temp dir so OpenSpec can read it. */
+function materializeOpenspec(repo: string, commit: string, sub: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'policydrift-openspec-'));
+  const prefix = join(sub, 'openspec') + '/';
+  const wanted: Array<[string, string]> = [];
+  // Regular files only: a symlink in a change set could point outside it.
+  for (const [rel, e] of listTree(repo, commit)) if (rel.startsWith(prefix) && e.type === 'blob' && e.mode !== '120000') wanted.push([rel, e.oid]);
+  const blobs = catFileBatch(repo, wanted.map(([, oid]) => oid));
+  wanted.forEach(([rel], i) => {
+    const out = path.join(dir, ...rel.slice(sub ? sub.length + 1 : 0).split('/'));
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, blobs[i]!);
+  });
+  return dir;
+}
+
+function readTrustedRegistry(repo: string, ref: string, rel: string): Registry | null {
+  const text = readFileAtRef(repo, ref, rel);
+  return text === null ? null : parseRegistryText(text, `${ref}:${rel}`);
+}
+
+export function runCheck(opts: CheckOptions): CheckResult {
+  const repo = repoRoot(opts.dir);
+  const sub = repoPrefix(opts.dir);
+  const warnings: string[] = [];
+  const candidateCommit = resolveCommit(repo, opts.candidate);
+
+  // Registry: the baseline is read from the trusted ref; the candidate may only append to it.
+  const trustedRef = opts.registryRef ?? null;
+  const cfgSource = trustedRef ?? candidateCommit;
+  const cfgText = readFileAtRef(repo, cfgSource, join(sub, CONFIG_FILE));
+  const registryRel = join(sub, cfgText ? ((JSON.parse(cfgText) as { registry?: string }).registry ?? 'release/registry.json') : 'release/registry.json');
+  const candText = readFileAtRef(repo, candidateCommit, registryRel);
+  const candidateRegistry = candText === null ? null : parseRegistryText(candText, `${opts.candidate}:${registryRel}`);
+  let trusted: Registry | null = candidateRegistry;
+  let appended = 0;
+  if (trustedRef) {
+    resolveCommit(repo, trustedRef);
+    trusted = readTrustedRegistry(repo, trustedRef, registryRel);
+    if (candidateRegistry) appended = assertAppendOnly(trusted, candidateRegistry, `${registryRel} at ${opts.candidate}`).length;
+    else if (trusted && trusted.events.length) {
+      throw new UserError(`${registryRel}: the candidate deletes the release registry that ${trustedRef} has`, { exitCode: 1, hint: 'the registry is append-only; restore it' });
+    }
+  } else if (opts.against === 'registry') {
+    warnings.push(`the release registry was read from the candidate itself; pass --registry-ref <protected branch> so a change cannot move its own baseline`);
+  }
+
+  let baseCommit: string;
+  let source: 'registry' | 'merge-base';
+  let release: ReleaseEvent | null = null;
+  if (opts.against === 'registry') {
+    source = 'registry';
+    release = trusted ? lastActiveRelease(trusted) : null;
+    if (!release) {
+      throw new UserError(`${registryRel}${trustedRef ? ` at ${trustedRef}` : ''}: no active release to compare with`, {
+        hint: 'bootstrap the registry with `policydrift release --profile <name>`, or compare with a branch: `policydrift check --against origin/main`',
+      });
+    }
+    baseCommit = resolveCommit(repo, release.git_commit);
+  } else {
+    source = 'merge-base';
+    resolveCommit(repo, opts.against);
+    baseCommit = mergeBase(repo, opts.against, candidateCommit);
+  }
+
+  const base = extractAtRef({ repoDir: repo, rev: baseCommit, root: sub });
+  const head = extractAtRef({ repoDir: repo, rev: candidateCommit, root: sub });
+
+  // The candidate's committed manifest must be what extraction gives.
+  const manifestRel = join(sub, head.config.manifest);
+  const committedText = readFileAtRef(repo, candidateCommit, manifestRel);
+  const freshText = canonicalJson(head.manifest);
+  let entries: string[] = [];
+  const fresh = committedText === freshText;
+  if (!fresh) {
+    if (committedText === null) entries = ['(missing)'];
+    else {
+      let committed: Manifest | null = null;
+      try {
+        committed = parseManifestText(committedText, `${opts.candidate}:${manifestRel}`);
+      } catch {
+        entries = ['(invalid manifest file)'];
+      }
+      if (committed) entries = differingEntries(committed, head.manifest);
+    }
+  }
+
+  const diff = diffManifests(base.manifest, head.manifest, base.config.orders);
+  const cfgChange = configChange(base, head, sub);
+  if (cfgChange) {
+    diff.changes.push(cfgChange);
+    diff.changes.sort(compareChanges);
+    diff.summary[cfgChange.effect as Effect]++;
+  }
+
+  // Change sets at the candidate; approvals judged with the BASELINE's config and signers.
+  const approvalsCfg = base.config.approvals;
+  if (approvalsCfg.mode === 'listed') {
+    warnings.push('approvals are in "listed" mode: approver names are checked against a list, not cryptographically verified');
+  }
+  const signersText = approvalsCfg.allowedSigners ? readFileAtRef(repo, baseCommit, join(sub, approvalsCfg.allowedSigners)) : null;
+  const nonNeutral = diff.changes.filter((c) => c.effect !== 'neutral');
+  const statuses: ChangeSetStatus[] = [];
+  const gated: GatedChangeSet[] = [];
+  const irrelevant: Array<{ set: ChangeSet; why: string }> = [];
+  let tmp: string | null = null;
+  try {
+    tmp = materializeOpenspec(repo, candidateCommit, sub);
+    const sets = fs.existsSync(path.join(tmp, 'openspec')) ? discoverChangeSets(tmp) : [];
+    const lo = base.manifest.manifestVersion;
+    const hi = head.manifest.manifestVersion;
+    for (const set of sets) {
+      if (!set.policydrift) continue;
+      const { from, to } = set.policydrift;
+      const relevant = from >= lo && to <= hi && from <= to;
+      const st: ChangeSetStatus = {
+        id: set.id,
+        path: join(sub, set.relDir),
+        archived: set.archived,
+        relevant,
+        from,
+        to,
+        valid: false,
+        validation: [],
+        approved: false,
+        approvals: null,
+      };
+      statuses.push(st);
+      if (!relevant) {
+        irrelevant.push({ set, why: `change set ${set.id} declares manifest versions ${from}→${to}, outside this check's ${lo}→${hi}` });
+        continue;
+      }
+      if (set.archived) {
+        // OpenSpec does not validate archived changes; they were validated while active.
+        st.valid = true;
+        st.validation = ['archived (validated while active)'];
+      } else if (nonNeutral.length) {
+        const v = validateChange(tmp, set.id, { strict: true });
+        const item = changeItem(v, set.id);
+        st.valid = v.ok && !!item?.valid;
+        st.validation = validationMessages(v);
+      }
+      const ev = evaluateApprovals(set.dir, approvalsCfg, signersText);
+      st.approved = ev.approved;
+      st.approvals = { mode: ev.mode, valid: ev.valid, invalid: ev.invalid, required: ev.required, reason: ev.reason };
+      gated.push({ ...set, valid: st.valid, approved: st.approved });
+    }
+  } finally {
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  }
+
+  const match = matchJustifications(nonNeutral, gated);
+  const unjustified: Unjustified[] = match.unjustified.map((change) => {
+    const blockedBy = match.blocked.filter((b) => b.change === change).map((b) => b.reason);
+    for (const ir of irrelevant) {
+      if (ir.set.policydrift?.justifies.some((d) => d.rule === change.rule && d.id === change.id && d.subject === change.subject)) blockedBy.push(ir.why);
+    }
+    return { change, declaration: declarationFor(change), blockedBy };
+  });
+  const stale = match.stale.map((s) => ({ changeSet: s.set.id, declaration: s.decl, reason: s.reason }));
+  const invalid = match.invalid.map((s) => ({ changeSet: s.set.id, declaration: s.decl, reason: s.reason }));
+  const ok = fresh && unjustified.length === 0 && (!opts.strict || (stale.length === 0 && invalid.length === 0));
+
+  return {
+    ok,
+    baseline: {
+      commit: base.commit,
+      ref: source === 'registry' ? `release ${release!.version}` : `merge-base(${opts.against}, ${opts.candidate})`,
+      manifestVersion: base.manifest.manifestVersion,
+      digest: base.manifest.digest,
+      source,
+      release: release?.version ?? null,
+      against: opts.against,
+    },
+    candidate: { commit: head.commit, ref: opts.candidate, manifestVersion: head.manifest.manifestVersion, digest: head.manifest.digest },
+    registry: { path: registryRel, trustedRef, trusted: !!trustedRef, appended },
+    manifest: { path: manifestRel, fresh, entries },
+    approvalsMode: approvalsCfg.mode,
+    diff,
+    justified: match.justified.map((j) => ({ change: j.change, changeSet: j.set.id })),
+    unjustified,
+    stale,
+    invalid,
+    changeSets: statuses.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    warnings,
+  };
+}
+
+export type { ResolvedConfig };

@@ -1,0 +1,185 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import type { Command } from 'commander';
+import { runCheck, type CheckResult } from '../check/index.js';
+import { renderCheckJson, renderCheckMarkdown, renderCheckSarif, renderCheckText } from '../check/report.js';
+import { EXIT, UserError } from '../errors.js';
+import { resolveRoot } from './extract.js';
+import { useColor } from './diff.js';
+import { loadConfig } from '../config/index.js';
+import { discoverChangeSets, type JustificationDecl } from '../openspec/changes.js';
+import { newChange, CHANGE_ID_RE } from '../openspec/cli.js';
+import { writePolicydriftBlock } from '../openspec/justify.js';
+import { approve, evaluateApprovals } from '../approvals/index.js';
+import { writeFileAtomic } from '../util/fs.js';
+
+const CHECK_FORMATS = ['text', 'json', 'markdown', 'sarif'] as const;
+type CheckFormat = (typeof CHECK_FORMATS)[number];
+
+interface CheckFlags {
+  root?: string;
+  against: string;
+  candidate: string;
+  registryRef?: string;
+  format: string;
+  strict?: boolean;
+}
+
+export function renderCheck(r: CheckResult, format: CheckFormat): string {
+  switch (format) {
+    case 'json':
+      return renderCheckJson(r);
+    case 'markdown':
+      return renderCheckMarkdown(r);
+    case 'sarif':
+      return renderCheckSarif(r);
+    default:
+      return renderCheckText(r, { color: useColor() });
+  }
+}
+
+function checkFormat(f: string): CheckFormat {
+  if (!(CHECK_FORMATS as readonly string[]).includes(f)) {
+    throw new UserError(`unknown --format "${f}"`, { hint: `use one of: ${CHECK_FORMATS.join(', ')}` });
+  }
+  return f as CheckFormat;
+}
+
+function checkOptions(cmd: Command): Command {
+  return cmd
+    .option('--root <dir>', 'project root inside the repository', '.')
+    .option('--against <rev|registry>', 'baseline: the last active release in the registry, or a revision compared at its merge-base with the candidate', 'registry')
+    .option('--candidate <rev>', 'the commit to check', 'HEAD')
+    .option('--registry-ref <rev>', 'trusted ref to read the registry from (in CI: the protected branch)');
+}
+
+export function registerCheck(program: Command, setExit: (code: number) => void): void {
+  checkOptions(program.command('check'))
+    .description('Fail when the candidate changes behaviour that no valid, approved OpenSpec change set justifies')
+    .option('--format <format>', `output format: ${CHECK_FORMATS.join(', ')}`, 'text')
+    .option('--strict', 'also fail on stale or invalid declarations')
+    .action((flags: CheckFlags) => {
+      const format = checkFormat(flags.format);
+      const r = runCheck({ dir: resolveRoot(flags.root), against: flags.against, candidate: flags.candidate, registryRef: flags.registryRef, strict: !!flags.strict });
+      process.stdout.write(renderCheck(r, format));
+      setExit(r.ok ? EXIT.pass : EXIT.policy);
+    });
+
+  checkOptions(program.command('justify <change-id>'))
+    .description('Write (or update) the policydrift: block of an OpenSpec change set from the unjustified changes of the committed candidate; creates the change set when missing')
+    .action((id: string, flags: CheckFlags) => {
+      setExit(runJustify(id, flags));
+    });
+
+  program
+    .command('approve <change-id>')
+    .description("Approve a change set: sign its digest with an SSH key (namespace 'policydrift') and append the approval")
+    .option('--root <dir>', 'project root', '.')
+    .option('--key <file>', 'SSH private key (or its .pub with ssh-agent); omit only in "listed" mode')
+    .option('--as <identity>', 'approver identity as in the allowed signers file (default: git config user.email)')
+    .action((id: string, flags: { root?: string; key?: string; as?: string }) => {
+      const root = resolveRoot(flags.root);
+      const cfg = loadConfig(root);
+      const setDir = findChangeSet(root, id);
+      if (!flags.key && cfg.approvals.mode === 'signed') {
+        throw new UserError('--key is required: approvals are signed (approvals.mode "signed")', { hint: 'pass --key ~/.ssh/id_ed25519 (the key whose public half is in the allowed signers file)' });
+      }
+      const identity = flags.as ?? gitEmail(root);
+      const entry = approve(setDir, flags.key ? path.resolve(flags.key) : null, identity);
+      process.stderr.write(`policydrift: approved ${id} as ${identity} (digest ${entry.digest.slice(0, 19)}…)${entry.signature ? ', signed' : ', unsigned (listed mode)'}\n  commit ${path.relative(process.cwd(), path.join(setDir, 'approvals.yaml'))}\n`);
+      setExit(EXIT.pass);
+    });
+
+  program
+    .command('approvals <change-id>')
+    .description('Show who approved a change set and whether each approval is still valid (judged with the working tree config; `check` uses the baseline)')
+    .option('--root <dir>', 'project root', '.')
+    .action((id: string, flags: { root?: string }) => {
+      const root = resolveRoot(flags.root);
+      const cfg = loadConfig(root);
+      const setDir = findChangeSet(root, id);
+      const signersFile = cfg.approvals.allowedSigners ? path.resolve(root, cfg.approvals.allowedSigners) : null;
+      const signers = signersFile && fs.existsSync(signersFile) ? fs.readFileSync(signersFile, 'utf8') : null;
+      const ev = evaluateApprovals(setDir, cfg.approvals, signers);
+      const out = [`${id}: ${ev.approved ? 'APPROVED' : 'NOT approved'} (${ev.valid.length}/${ev.required} in ${ev.mode} mode; digest ${ev.digest})`];
+      for (const v of ev.valid) out.push(`  ✓ ${v.identity}`);
+      for (const v of ev.invalid) out.push(`  ✗ ${v.identity}: ${v.reason}`);
+      if (ev.reason) out.push(`  ${ev.reason}`);
+      if (ev.mode === 'listed') out.push('  note: listed mode — approver names are not cryptographically verified');
+      process.stdout.write(out.join('\n') + '\n');
+      setExit(ev.approved ? EXIT.pass : EXIT.policy);
+    });
+}
+
+function gitEmail(root: string): string {
+  const r = spawnSync('git', ['config', 'user.email'], { cwd: root, encoding: 'utf8' });
+  const email = r.status === 0 ? r.stdout.trim() : '';
+  if (!email) throw new UserError('no approver identity', { hint: 'pass --as <identity> (as in the allowed signers file) or set git config user.email' });
+  return email;
+}
+
+/** An active change set `openspec/changes/<id>` or an archived `openspec/changes/archive/<date>-<id>`. */
+function findChangeSet(root: string, id: string): string {
+  if (!CHANGE_ID_RE.test(id)) throw new UserError(`invalid change id "${id}"`, { hint: 'change ids are kebab-case, e.g. add-wiretap-response' });
+  const sets = fs.existsSync(path.join(root, 'openspec')) ? discoverChangeSets(root) : [];
+  const found = sets.find((s) => s.id === id && !s.archived) ?? sets.find((s) => s.id === id);
+  if (!found) throw new UserError(`no OpenSpec change set "${id}" under ${path.relative(process.cwd(), path.join(root, 'openspec/changes')) || 'openspec/changes'}`, { hint: `create it with \`policydrift justify ${id}\`` });
+  return found.dir;
+}
+
+function runJustify(id: string, flags: CheckFlags): number {
+  if (!CHANGE_ID_RE.test(id)) throw new UserError(`invalid change id "${id}"`, { hint: 'change ids are kebab-case, e.g. add-wiretap-response' });
+  const root = resolveRoot(flags.root);
+  const r = runCheck({ dir: root, against: flags.against, candidate: flags.candidate, registryRef: flags.registryRef });
+  if (!r.manifest.fresh) {
+    throw new UserError(`${r.manifest.path} at ${flags.candidate} is stale`, { exitCode: EXIT.policy, hint: 'run `policydrift extract --write`, commit, then justify' });
+  }
+  if (!fs.existsSync(path.join(root, 'openspec'))) {
+    throw new UserError('no openspec/ folder in the project', { hint: 'run `npx openspec init --tools none --no-animation .` first' });
+  }
+  let setDir: string;
+  let created = false;
+  try {
+    setDir = findChangeSet(root, id);
+  } catch {
+    setDir = newChange(root, id).path;
+    created = true;
+  }
+  const existing = discoverChangeSets(root).find((s) => s.dir === setDir)?.policydrift?.justifies ?? [];
+  const key = (d: JustificationDecl) => `${d.rule}\0${d.id}\0${d.subject}`;
+  const wanted = new Map<string, JustificationDecl>();
+  const current = new Set(r.diff.changes.filter((c) => c.effect !== 'neutral').map((c) => `${c.rule}\0${c.id}\0${c.subject}`));
+  for (const d of existing) if (current.has(key(d))) wanted.set(key(d), d);
+  for (const u of r.unjustified) wanted.set(key(u.declaration), u.declaration);
+  const justifies = [...wanted.values()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  writePolicydriftBlock(setDir, { from: r.baseline.manifestVersion, to: r.candidate.manifestVersion, justifies });
+  scaffold(setDir, id, r);
+  const rel = path.relative(process.cwd(), setDir) || '.';
+  process.stderr.write(
+    `policydrift: ${created ? 'created' : 'updated'} ${rel} declaring ${justifies.length} change${justifies.length === 1 ? '' : 's'} (manifest v${r.baseline.manifestVersion}→v${r.candidate.manifestVersion})\n` +
+      `  next: describe the change in proposal.md and specs/, commit, then an approver runs \`policydrift approve ${id} --key <ssh key>\`\n`,
+  );
+  return EXIT.pass;
+}
+
+/** A proposal and a delta spec that pass `openspec validate --strict`, for the author to edit. */
+function scaffold(setDir: string, id: string, r: CheckResult): void {
+  const proposal = path.join(setDir, 'proposal.md');
+  const changes = r.unjustified.map((u) => u.change);
+  if (!fs.existsSync(proposal)) {
+    writeFileAtomic(
+      proposal,
+      `# Change: ${id}\n\n## Why\n\nTODO: why this privacy-relevant behaviour change is needed.\n\n## What Changes\n\n${changes.map((c) => `- ${c.rule}: ${c.message}`).join('\n') || '- (none)'}\n\n## Impact\n\n- Invariant manifest v${r.baseline.manifestVersion} → v${r.candidate.manifestVersion}\n`,
+    );
+  }
+  const specsDir = path.join(setDir, 'specs');
+  const hasSpec = fs.existsSync(specsDir) && fs.readdirSync(specsDir).length > 0;
+  if (!hasSpec) {
+    const ids = [...new Set(changes.map((c) => c.id))].sort();
+    writeFileAtomic(
+      path.join(specsDir, 'privacy-invariants', 'spec.md'),
+      `## Purpose\n\nPrivacy invariants of the service that policydrift extracts and checks on every change.\n\n## ADDED Requirements\n\n### Requirement: ${id}\nThe system SHALL change its privacy-relevant behaviour only as declared in this change set.\n\n**Invariants**: ${ids.join(', ') || 'none'}\n\n#### Scenario: Declared behaviour change\n- **WHEN** the change set ${id} is approved\n- **THEN** the policy drift check accepts exactly the declared changes\n`,
+    );
+  }
+}
