@@ -7,6 +7,7 @@ import { canonicalJson, differingEntries, readManifestFile } from '../manifest/i
 import type { Manifest } from '../manifest/types.js';
 import { EXIT, UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/fs.js';
+import { extractAtRef } from '../git/extract-at-ref.js';
 
 export interface ExtractFlags {
   root?: string;
@@ -14,6 +15,7 @@ export interface ExtractFlags {
   out?: string;
   write?: boolean;
   check?: boolean;
+  ref?: string;
 }
 
 export function resolveRoot(root?: string): string {
@@ -33,6 +35,7 @@ export function registerExtract(program: Command, setExit: (code: number) => voi
     .option('--out <file>', 'write the manifest to this file instead of stdout')
     .option('--write', 'update the committed manifest (config "manifest", default invariants.manifest.json), bumping its version when the content changed')
     .option('--check', 'exit 1 when the committed manifest is stale, listing the entries that differ')
+    .option('--ref <rev>', 'extract the tree of this commit straight from the git object database (no checkout); node_modules type packages come read-only from the working tree')
     .action((flags: ExtractFlags) => {
       setExit(runExtract(flags));
     });
@@ -41,6 +44,14 @@ export function registerExtract(program: Command, setExit: (code: number) => voi
 export function runExtract(flags: ExtractFlags): number {
   if (flags.out && flags.write) throw new UserError('--out and --write cannot be used together', { hint: 'use --write for the committed manifest, --out for any other file' });
   const root = resolveRoot(flags.root);
+  if (flags.ref !== undefined) {
+    if (flags.write || flags.check) throw new UserError('--ref cannot be combined with --write or --check', { hint: 'extract --ref REV prints (or --out writes) the manifest of that commit' });
+    const { manifest } = extractAtRef({ repoDir: root, rev: flags.ref, configPath: flags.config });
+    const text = canonicalJson(manifest);
+    if (flags.out) writeFileAtomic(path.resolve(flags.out), text);
+    else process.stdout.write(text);
+    return EXIT.pass;
+  }
   const config = loadConfig(root, flags.config);
   const manifestPath = path.resolve(root, config.manifest);
   const manifestLabel = path.relative(process.cwd(), manifestPath) || config.manifest;

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { readManifestFile } from '../manifest/index.js';
 import type { Manifest } from '../manifest/types.js';
 import { UserError } from '../errors.js';
+import { extractAtRef } from '../git/extract-at-ref.js';
 
 export interface OperandOptions {
   /** Directory relative operands are resolved against (default: process.cwd()). */
@@ -14,7 +15,10 @@ export interface OperandOptions {
  */
 export function loadManifestOperand(spec: string, opts: OperandOptions = {}): Promise<Manifest> | Manifest {
   if (spec.startsWith('git:')) {
-    throw new UserError(`${spec}: git: operands are not supported yet`, { hint: 'extract the manifest to a file first (e.g. `git show REF:invariants.manifest.json > base.json`) and pass the file' });
+    const rev = spec.slice(4);
+    if (!rev) throw new UserError(`${spec}: missing revision after git:`, { hint: 'e.g. git:HEAD, git:main~3, git:v1.2.0 or a commit sha' });
+    // Extracted from the git object database with that commit's tsconfig and config; no checkout.
+    return extractAtRef({ repoDir: opts.cwd ?? process.cwd(), rev }).manifest;
   }
   if (spec === '') throw new UserError('empty manifest operand', { hint: 'pass the path of a manifest file' });
   return readManifestFile(path.resolve(opts.cwd ?? process.cwd(), spec), spec);
