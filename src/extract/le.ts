@@ -1,8 +1,477 @@
+import { Node, ts } from 'ts-morph';
 import type { ExtractContext, Fragment } from './context.js';
-import type { LeHandler } from '../manifest/types.js';
+import type { LeHandler, ResponseVariant, TypeText } from '../manifest/types.js';
+import { hasTag } from './jsdoc.js';
+import { declarationName, uniqueIds } from './names.js';
+import {
+  byText,
+  discriminate,
+  emptyFacts,
+  flattenMembers,
+  isRecordObject,
+  literalValue,
+  mergeFieldMaps,
+  plainFields,
+  printType,
+  typeDeclarationFile,
+  unionMembers,
+  unionTexts,
+  type FlatField,
+  type TypeIssue,
+} from './types.js';
 
-/** LE handlers: response variants, request requirements, boundedness. (stub) */
-export function extractLe(ctx: ExtractContext): Fragment<Record<string, LeHandler>> {
-  void ctx;
-  return { data: {}, locations: {} };
+const HANDLER_NAME = 'handle_le_request';
+const HANDLER_TAG = 'leHandler';
+
+/** A callable declaration as found in source: where it is, what it promises, and which bodies implement it. */
+export interface HandlerSite {
+  /** The declaration that names it (implementation, variable, property). */
+  node: Node;
+  /** The callable surface: overload signatures when present, else the implementation / declared type. */
+  signatures: ts.Signature[];
+  /** Function-like nodes whose return paths are walked. */
+  bodies: ts.SignatureDeclaration[];
 }
+
+function isFunctionValue(n: Node | undefined): n is Node & { compilerNode: ts.ArrowFunction | ts.FunctionExpression } {
+  return n !== undefined && (Node.isArrowFunction(n) || Node.isFunctionExpression(n));
+}
+
+/** Unwrap `(expr)`, `expr satisfies T` around a function initializer. */
+export function functionInitializer(init: Node | undefined): (Node & { compilerNode: ts.ArrowFunction | ts.FunctionExpression }) | undefined {
+  let n = init;
+  while (n && (Node.isParenthesizedExpression(n) || Node.isSatisfiesExpression(n))) n = n.getExpression();
+  return isFunctionValue(n) ? n : undefined;
+}
+
+/** All declarations of an overloadable function or method (overloads + implementation). */
+export function overloadSet(n: Node): Node[] {
+  const sym = n.getSymbol();
+  const kind = n.getKind();
+  const decls = sym?.getDeclarations().filter((d) => d.getKind() === kind && d.getParent() === n.getParent()) ?? [];
+  return decls.length > 0 ? decls : [n];
+}
+
+/**
+ * The callable surface of a function, method, function-valued variable or
+ * property: overload signatures when present (else the implementation), a
+ * type annotation's call signatures when the variable has one.
+ */
+export function callableSite(ctx: ExtractContext, n: Node): HandlerSite | undefined {
+  const tc = ctx.checker.compilerObject;
+  if (Node.isFunctionDeclaration(n) || Node.isMethodDeclaration(n)) {
+    const decls = overloadSet(n);
+    const impl = decls.find((d) => (d.compilerNode as ts.FunctionLikeDeclaration).body !== undefined);
+    const overloads = decls.filter((d) => d !== impl);
+    const surface = overloads.length > 0 ? overloads : decls;
+    const signatures = surface
+      .map((d) => tc.getSignatureFromDeclaration(d.compilerNode as ts.SignatureDeclaration))
+      .filter((s): s is ts.Signature => s !== undefined);
+    return { node: impl ?? decls[0]!, signatures, bodies: impl ? [impl.compilerNode as ts.SignatureDeclaration] : [] };
+  }
+  if (Node.isVariableDeclaration(n) || Node.isPropertyDeclaration(n) || Node.isPropertyAssignment(n)) {
+    const fn = functionInitializer(n.getInitializer());
+    const annotated = !Node.isPropertyAssignment(n) && n.getTypeNode() !== undefined;
+    let signatures: ts.Signature[];
+    if (fn && !annotated) {
+      const s = tc.getSignatureFromDeclaration(fn.compilerNode);
+      signatures = s ? [s] : [];
+    } else {
+      signatures = [...tc.getTypeAtLocation(n.compilerNode).getCallSignatures()];
+    }
+    return { node: n, signatures, bodies: fn ? [fn.compilerNode] : [] };
+  }
+  if (Node.isMethodSignature(n) || Node.isPropertySignature(n)) {
+    return { node: n, signatures: [...tc.getTypeAtLocation(n.compilerNode).getCallSignatures()], bodies: [] };
+  }
+  if (Node.isArrowFunction(n) || Node.isFunctionExpression(n)) {
+    const s = tc.getSignatureFromDeclaration(n.compilerNode);
+    return { node: n, signatures: s ? [s] : [], bodies: [n.compilerNode] };
+  }
+  return undefined;
+}
+
+/** Every handler: by name, by `@leHandler` on any overload or the implementation, and by config. */
+function findHandlers(ctx: ExtractContext): HandlerSite[] {
+  const found = new Map<Node, HandlerSite>();
+  const add = (n: Node) => {
+    const site = callableSite(ctx, n);
+    if (site && !found.has(site.node)) found.set(site.node, site);
+  };
+  for (const sf of ctx.sourceFiles) {
+    sf.forEachDescendant((n) => {
+      if (Node.isFunctionDeclaration(n) || Node.isMethodDeclaration(n)) {
+        const named = n.getName() === HANDLER_NAME;
+        if (named || overloadSet(n).some((d) => hasTag(d, HANDLER_TAG))) add(n);
+      } else if (Node.isVariableDeclaration(n) || Node.isPropertyDeclaration(n) || Node.isPropertyAssignment(n)) {
+        if (!functionInitializer(n.getInitializer())) return;
+        if (n.getName() === HANDLER_NAME || hasTag(n, HANDLER_TAG)) add(n);
+      }
+    });
+  }
+  for (const n of ctx.configured('leHandlers')) {
+    const site = callableSite(ctx, n);
+    if (!site) ctx.fail(n, 'a configured LE handler must be a function, method or function-valued variable', 'point "leHandlers" at a function declaration, a method or a `const x = (...) => ...`');
+    if (!found.has(site.node)) found.set(site.node, site);
+  }
+  return [...found.values()];
+}
+
+// ---------------------------------------------------------------------------
+// Return paths
+
+const NESTED_SCOPE = new Set([
+  ts.SyntaxKind.FunctionDeclaration,
+  ts.SyntaxKind.FunctionExpression,
+  ts.SyntaxKind.ArrowFunction,
+  ts.SyntaxKind.MethodDeclaration,
+  ts.SyntaxKind.Constructor,
+  ts.SyntaxKind.GetAccessor,
+  ts.SyntaxKind.SetAccessor,
+  ts.SyntaxKind.ClassDeclaration,
+  ts.SyntaxKind.ClassExpression,
+]);
+
+function returnedExpressions(body: ts.SignatureDeclaration): ts.Expression[] {
+  const out: ts.Expression[] = [];
+  const fnBody = (body as ts.FunctionLikeDeclaration).body;
+  if (!fnBody) return out;
+  if (!ts.isBlock(fnBody)) return [fnBody as ts.Expression];
+  const visit = (n: ts.Node) => {
+    if (NESTED_SCOPE.has(n.kind)) return;
+    if (ts.isReturnStatement(n) && n.expression) out.push(n.expression);
+    ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(fnBody, visit);
+  return out;
+}
+
+function isAsConst(type: ts.TypeNode): boolean {
+  return ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName) && type.typeName.text === 'const';
+}
+
+const WIDTH_DEPTH = 6;
+
+/**
+ * Whether a value of type `src` can carry properties that no member of
+ * `targets` declares. TypeScript's structural typing lets a wider object (a
+ * row with an `ssn` column) flow into a narrower declared type without a cast;
+ * at runtime the extra properties are serialized all the same.
+ */
+function hasExcess(ctx: ExtractContext, src: ts.Type, targets: ts.Type[], depth: number, guard: Set<ts.Type>): boolean {
+  const tc = ctx.checker.compilerObject;
+  if (depth > WIDTH_DEPTH) return false;
+  if (targets.some((t) => t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.NonPrimitive))) return false;
+  const members = unionMembers(ctx, src);
+  if (members.length > 1) return members.some((m) => hasExcess(ctx, m, targets, depth, guard));
+  const s = members[0]!;
+  if (targets.includes(s) || guard.has(s)) return false;
+  if (tc.isArrayType(s) || tc.isTupleType(s)) {
+    const elems = targets
+      .filter((t) => tc.isArrayType(t) || tc.isTupleType(t))
+      .flatMap((t) => tc.getTypeArguments(t as ts.TypeReference))
+      .flatMap((t) => unionMembers(ctx, t));
+    if (elems.length === 0) return false;
+    return tc.getTypeArguments(s as ts.TypeReference).some((e) => hasExcess(ctx, e, elems, depth + 1, guard));
+  }
+  if (!isRecordObject(ctx, s)) return false;
+  const objects = targets.filter((t) => isRecordObject(ctx, t));
+  if (objects.length === 0 || objects.some((t) => tc.getIndexInfosOfType(t).length > 0)) return false;
+  // Prototype methods and accessors are not own enumerable data.
+  const skip = ts.SymbolFlags.Method | ts.SymbolFlags.GetAccessor | ts.SymbolFlags.SetAccessor;
+  const props = tc.getPropertiesOfType(s).filter((p) => !(p.flags & skip));
+  guard.add(s);
+  try {
+    const fits = (t: ts.Type) =>
+      props.every((p) => {
+        const tp = tc.getPropertyOfType(t, p.getName());
+        if (!tp) return false;
+        return !hasExcess(ctx, tc.getTypeOfSymbol(p), unionMembers(ctx, tc.getTypeOfSymbol(tp)), depth + 1, guard);
+      });
+    return !objects.some(fits);
+  } finally {
+    guard.delete(s);
+  }
+}
+
+/** True when the handler's response type is written down (annotation, overloads, typed variable), not inferred from its body. */
+function hasDeclaredResponse(site: HandlerSite): boolean {
+  return (
+    site.signatures.length > 0 &&
+    site.signatures.every((sig) => {
+      const d = sig.getDeclaration() as ts.SignatureDeclaration | undefined;
+      return d !== undefined && (d.type !== undefined || !site.bodies.includes(d));
+    })
+  );
+}
+
+/**
+ * Walk the value positions of returned expressions (through parentheses,
+ * await, conditionals, logical operators, object and array literals, and local
+ * variables' initializers and assignments) for type assertions, any-typed
+ * values and values wider than the declared response: each lets data the
+ * declared type does not describe escape.
+ */
+function scanReturnPaths(ctx: ExtractContext, site: HandlerSite, response: ts.Type[]): string[] {
+  const tc = ctx.checker.compilerObject;
+  const reasons = new Set<string>();
+  const checkWidth = hasDeclaredResponse(site) && response.length > 0;
+  for (const body of site.bodies) {
+    const assignments = new Map<ts.Symbol, ts.Expression[]>();
+    const collect = (n: ts.Node) => {
+      if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left)) {
+        const s = tc.getSymbolAtLocation(n.left);
+        if (s) assignments.set(s, [...(assignments.get(s) ?? []), n.right]);
+      }
+      ts.forEachChild(n, collect);
+    };
+    collect(body);
+    const seenWhole = new Set<ts.Node>();
+    const seenPart = new Set<ts.Node>();
+    const within = (d: ts.Node) => d.getSourceFile() === body.getSourceFile() && d.pos >= body.pos && d.end <= body.end;
+    const followSymbol = (s: ts.Symbol | undefined, whole: boolean) => {
+      if (!s) return;
+      for (const d of s.getDeclarations() ?? []) {
+        if (ts.isVariableDeclaration(d) && within(d) && d.initializer) scan(d.initializer, whole);
+      }
+      for (const e of assignments.get(s) ?? []) scan(e, whole);
+    };
+    /** `whole`: the expression is the entire response value (not a part of an object or array literal). */
+    const scan = (e: ts.Expression, whole: boolean): void => {
+      const seen = whole ? seenWhole : seenPart;
+      if (seen.has(e)) return;
+      seen.add(e);
+      const t = tc.getTypeAtLocation(e);
+      if (t.flags & ts.TypeFlags.Any) reasons.add('any-typed expression on a return path');
+      else if (whole && checkWidth && hasExcess(ctx, tc.getAwaitedType(t) ?? t, response, 0, new Set())) {
+        reasons.add('returned value has properties the response type does not declare');
+      }
+      if (ts.isAsExpression(e) || ts.isTypeAssertionExpression(e)) {
+        if (!isAsConst(e.type)) reasons.add('type assertion on a return path');
+        return scan(e.expression, whole);
+      }
+      if (ts.isParenthesizedExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e) || ts.isAwaitExpression(e)) {
+        return scan(e.expression, whole);
+      }
+      if (ts.isConditionalExpression(e)) {
+        scan(e.whenTrue, whole);
+        return scan(e.whenFalse, whole);
+      }
+      if (ts.isBinaryExpression(e)) {
+        const op = e.operatorToken.kind;
+        if (op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.QuestionQuestionToken || op === ts.SyntaxKind.AmpersandAmpersandToken) {
+          scan(e.left, whole);
+          return scan(e.right, whole);
+        }
+        if (op === ts.SyntaxKind.CommaToken || op === ts.SyntaxKind.EqualsToken) return scan(e.right, whole);
+        return;
+      }
+      if (ts.isObjectLiteralExpression(e)) {
+        for (const p of e.properties) {
+          if (ts.isPropertyAssignment(p)) scan(p.initializer, false);
+          else if (ts.isShorthandPropertyAssignment(p)) {
+            if (tc.getTypeAtLocation(p.name).flags & ts.TypeFlags.Any) reasons.add('any-typed expression on a return path');
+            followSymbol(tc.getShorthandAssignmentValueSymbol(p), false);
+          } else if (ts.isSpreadAssignment(p)) scan(p.expression, false);
+        }
+        return;
+      }
+      if (ts.isArrayLiteralExpression(e)) {
+        for (const el of e.elements) scan(ts.isSpreadElement(el) ? el.expression : el, false);
+        return;
+      }
+      if (ts.isIdentifier(e)) followSymbol(tc.getSymbolAtLocation(e), whole);
+    };
+    for (const r of returnedExpressions(body)) scan(r, true);
+  }
+  return [...reasons];
+}
+
+// ---------------------------------------------------------------------------
+// Variants
+
+interface VariantBuild {
+  fields: Record<string, FlatField>;
+  files: Set<string>;
+}
+
+const GENERIC = ts.TypeFlags.TypeParameter | ts.TypeFlags.Conditional | ts.TypeFlags.IndexedAccess | ts.TypeFlags.Substitution | ts.TypeFlags.Index;
+
+/**
+ * The union members of the awaited return types of all signatures. A member
+ * that depends on a type parameter is replaced by its constraint (or unknown)
+ * and reported: its real shape is chosen by the caller.
+ */
+function responseMembers(ctx: ExtractContext, site: HandlerSite, reasons: Set<string>): ts.Type[] {
+  const tc = ctx.checker.compilerObject;
+  const out: ts.Type[] = [];
+  const add = (t: ts.Type, depth: number): void => {
+    for (const m of t.flags & ts.TypeFlags.Union ? (t as ts.UnionType).types : [t]) {
+      if (m.flags & GENERIC) {
+        reasons.add('return type depends on a type parameter');
+        const c = tc.getBaseConstraintOfType(m);
+        add(c && c !== m && depth < 4 ? (tc.getAwaitedType(c) ?? c) : tc.getUnknownType(), depth + 1);
+      } else if (!out.includes(m)) out.push(m);
+    }
+  };
+  for (const s of site.signatures) {
+    const rt = tc.getReturnTypeOfSignature(s);
+    add(tc.getAwaitedType(rt) ?? rt, 0);
+  }
+  return out;
+}
+
+function issueReasons(issues: TypeIssue[], into: Set<string>): void {
+  for (const i of issues) {
+    if (i.kind === 'any') into.add('return type includes any');
+    else if (i.kind === 'unknown') into.add('return type includes unknown');
+    else if (i.kind === 'object') into.add('return type includes object');
+    else if (i.kind === 'index' && i.path === '') into.add('return type has an index signature');
+  }
+}
+
+function analyseHandler(ctx: ExtractContext, site: HandlerSite, handlerFile: string): { handler: LeHandler; variantFiles: Record<string, string> } {
+  const reasons = new Set<string>();
+  const response = responseMembers(ctx, site, reasons);
+  for (const r of scanReturnPaths(ctx, site, response)) reasons.add(r);
+  if (site.signatures.length === 0) reasons.add('handler has no call signature');
+
+  const objects: ts.Type[] = [];
+  const bare = new Map<string, ts.Type[]>();
+  for (const m of response) {
+    const f = m.flags;
+    if (f & ts.TypeFlags.Any) reasons.add('return type includes any');
+    else if (f & ts.TypeFlags.Unknown) reasons.add('return type includes unknown');
+    else if (f & ts.TypeFlags.Never) continue;
+    else if (f & (ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Void)) {
+      const key = f & ts.TypeFlags.Null ? 'null' : f & ts.TypeFlags.Undefined ? 'undefined' : 'void';
+      bare.set(key, [...(bare.get(key) ?? []), m]);
+    } else if (literalValue(m)) {
+      const key = literalValue(m)!.key;
+      bare.set(key, [...(bare.get(key) ?? []), m]);
+    } else if (isRecordObject(ctx, m)) objects.push(m);
+    else reasons.add('return type is not an object or literal union');
+  }
+
+  const builds = new Map<string, VariantBuild>();
+  const fileOf = (t: ts.Type) => typeDeclarationFile(ctx, t) ?? handlerFile;
+  const disc = discriminate(ctx, objects);
+  if (disc.reason) reasons.add(disc.reason);
+  const addVariant = (key: string, members: ts.Type[], discriminant?: { name: string; text: TypeText }) => {
+    const flat = flattenMembers(ctx, members);
+    issueReasons(flat.issues, reasons);
+    const fields = { ...flat.fields };
+    if (discriminant) {
+      const prev = fields[discriminant.name];
+      fields[discriminant.name] = { type: discriminant.text, optional: false, declarations: prev?.declarations ?? [] };
+    }
+    const files = new Set(members.map(fileOf));
+    const prev = builds.get(key);
+    if (prev) {
+      builds.set(key, { fields: mergeFieldMaps([prev.fields, fields]), files: new Set([...prev.files, ...files]) });
+    } else builds.set(key, { fields, files });
+  };
+  for (const g of disc.groups) addVariant(g.value.key, g.members, { name: disc.name!, text: g.value.text });
+  if (disc.rest.length > 0) addVariant('*', disc.rest);
+  for (const [key, members] of bare) {
+    const files = new Set(members.map(fileOf));
+    const prev = builds.get(key);
+    if (prev) builds.set(key, { fields: mergeFieldMaps([prev.fields, {}]), files: new Set([...prev.files, ...files]) });
+    else builds.set(key, { fields: {}, files });
+  }
+
+  const variants: Record<string, ResponseVariant> = {};
+  const variantFiles: Record<string, string> = {};
+  for (const key of [...builds.keys()].sort(byText)) {
+    const b = builds.get(key)!;
+    variants[key] = { fields: plainFields(b.fields) };
+    variantFiles[key] = [...b.files].sort(byText)[0]!;
+  }
+
+  const unboundedReasons = [...reasons].sort(byText);
+  return {
+    handler: {
+      discriminant: objects.length > 0 ? disc.name : null,
+      variants,
+      request: requestOf(ctx, site),
+      unbounded: unboundedReasons.length > 0,
+      unboundedReasons,
+    },
+    variantFiles,
+  };
+}
+
+/** Required top-level fields of the first parameter, kept only when every signature requires them. */
+function requestOf(ctx: ExtractContext, site: HandlerSite): LeHandler['request'] {
+  const tc = ctx.checker.compilerObject;
+  let unbounded = false;
+  const perSig: Array<Record<string, TypeText>> = [];
+  for (const s of site.signatures) {
+    const p = s.getParameters()[0];
+    if (!p) {
+      perSig.push({});
+      continue;
+    }
+    const decl = p.valueDeclaration;
+    if (decl && ts.isParameter(decl) && decl.dotDotDotToken) {
+      unbounded = true;
+      perSig.push({});
+      continue;
+    }
+    const required: Record<string, TypeText> = {};
+    const members = unionMembers(ctx, tc.getTypeOfSymbol(p));
+    for (const m of members) {
+      if (m.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.NonPrimitive)) unbounded = true;
+      else if (m.flags & (ts.TypeFlags.Object | ts.TypeFlags.Intersection) && tc.getIndexInfosOfType(m).length > 0) unbounded = true;
+    }
+    const objs = members.filter((m) => m.flags & (ts.TypeFlags.Object | ts.TypeFlags.Intersection));
+    if (objs.length > 0 && objs.length === members.filter((m) => !(m.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined))).length) {
+      // A property is required by a union parameter only when every member requires it.
+      const maps = objs.map((m) => {
+        const r: Record<string, TypeText> = {};
+        for (const prop of tc.getPropertiesOfType(m)) {
+          if (prop.flags & ts.SymbolFlags.Optional) continue;
+          r[prop.getName()] = printType(ctx, tc.getTypeOfSymbol(prop), undefined, { facts: emptyFacts() });
+        }
+        return r;
+      });
+      Object.assign(required, intersectRequired(maps));
+    }
+    perSig.push(required);
+  }
+  const requiredFields = intersectRequired(perSig);
+  return { requiredFields, unbounded };
+}
+
+function intersectRequired(maps: Array<Record<string, TypeText>>): Record<string, TypeText> {
+  if (maps.length === 0) return {};
+  const out: Record<string, TypeText> = {};
+  const keys = Object.keys(maps[0]!).filter((k) => maps.every((m) => k in m)).sort(byText);
+  for (const k of keys) out[k] = unionTexts(maps.map((m) => m[k]!));
+  return out;
+}
+
+/** LE handlers: response variants, request requirements, boundedness. */
+export function extractLe(ctx: ExtractContext): Fragment<Record<string, LeHandler>> {
+  const sites = findHandlers(ctx)
+    .map((site) => ({ name: declarationName(site.node) ?? 'default', file: ctx.rel(site.node), value: site }))
+    .sort((a, b) => byText(a.name, b.name) || byText(a.file, b.file) || a.value.node.getStart() - b.value.node.getStart());
+  const data: Record<string, LeHandler> = {};
+  const locations: Record<string, string> = {};
+  const ids = uniqueIds(sites);
+  const seen = new Map<string, number>();
+  for (const { id: baseId, file, value } of ids) {
+    // Two handlers with the same name in one file (e.g. two classes' methods share `Class.method` only if classes collide).
+    const n = (seen.get(baseId) ?? 0) + 1;
+    seen.set(baseId, n);
+    const id = n === 1 ? baseId : `${baseId}#${n}`;
+    const { handler, variantFiles } = analyseHandler(ctx, value, file);
+    data[id] = handler;
+    locations[`le:${id}`] = file;
+    for (const [key, vf] of Object.entries(variantFiles)) locations[`le:${id}:variant:${key}`] = vf;
+  }
+  const sorted: Record<string, LeHandler> = {};
+  for (const k of Object.keys(data).sort(byText)) sorted[k] = data[k]!;
+  return { data: sorted, locations };
+}
+

@@ -1,8 +1,327 @@
+import { Node, ts } from 'ts-morph';
 import type { ExtractContext, Fragment } from './context.js';
-import type { LogSchema } from '../manifest/types.js';
+import type { LogField, LogSchema } from '../manifest/types.js';
+import { DEFAULT_REDACTION, UNCLASSIFIED } from '../config/index.js';
+import { locatedError } from '../errors.js';
+import { hasTag } from './jsdoc.js';
+import { declarationName, uniqueIds } from './names.js';
+import { tagText } from './privacy.js';
+import { callableSite, functionInitializer, overloadSet } from './le.js';
+import {
+  byText,
+  discriminate,
+  flattenDetailed,
+  flattenMembers,
+  isProjectDeclared,
+  literalValue,
+  PREFERRED_DISCRIMINANTS,
+  propValues,
+  unionMembers,
+  type Flattened,
+  type TypeIssue,
+} from './types.js';
 
-/** Logging schemas. (stub) */
+const SCHEMA_TAG = 'logSchema';
+const SINK_TAG = 'logSink';
+
+/** A schema before ids are assigned: a named project type, or the anonymous members of a sink parameter. */
+interface SchemaSource {
+  name: string;
+  file: string;
+  /** Named: the type's declarations (for @retentionDays). */
+  declarations: ts.Declaration[];
+  /** Named: the declared type. Anonymous: the members merged into it. */
+  type?: ts.Type;
+  members: ts.Type[];
+}
+
+function failAtPos(ctx: ExtractContext, sf: ts.SourceFile, pos: number, message: string, hint?: string): never {
+  const morph = ctx.project.getSourceFileOrThrow(sf.fileName);
+  const { line, character } = sf.getLineAndCharacterOfPosition(pos);
+  throw locatedError({ file: ctx.rel(morph), line: line + 1, column: character + 1 }, message, hint);
+}
+
+function failAt(ctx: ExtractContext, node: ts.Node, message: string, hint?: string): never {
+  const sf = node.getSourceFile();
+  return failAtPos(ctx, sf, node.getStart(sf), message, hint);
+}
+
+function tagsNamed(decl: ts.Node, name: string): ts.JSDocTag[] {
+  return ts.getJSDocTags(decl).filter((t) => t.tagName.text === name);
+}
+
+interface FieldTag {
+  name: string;
+  value: string;
+  /** Position of the `@` in the file, for located errors. */
+  pos: number;
+}
+
+/**
+ * `@classification` / `@redact` tags of a property declaration, read from
+ * every `/** ... *\/` comment in its leading trivia. TypeScript attaches no
+ * JSDoc to a member written on the same line as the `{` before it
+ * (`{ /** @classification secret *\/ token: string }`); dropping that tag
+ * silently would under-classify the field.
+ */
+function fieldTags(decl: ts.Node): FieldTag[] {
+  const sf = decl.getSourceFile();
+  const start = decl.getStart(sf);
+  const trivia = sf.text.slice(decl.pos, start);
+  const out: FieldTag[] = [];
+  for (const c of trivia.matchAll(/\/\*\*(?!\/)([\s\S]*?)\*\//g)) {
+    const body = c[1]!;
+    const bodyAt = decl.pos + c.index! + 3;
+    for (const t of body.matchAll(/@([A-Za-z][\w-]*)([^@]*)/g)) {
+      if (t.index! > 0 && /[^\s*]/.test(body[t.index! - 1]!)) continue; // an `@` inside a word (an e-mail address)
+      const value = t[2]!.replace(/^\s*\*?/gm, ' ').replace(/\s+/g, ' ').trim().split(' ')[0] ?? '';
+      out.push({ name: t[1]!, value, pos: bodyAt + t.index! });
+    }
+  }
+  return out;
+}
+
+function fileOfDecl(ctx: ExtractContext, d: ts.Node): string {
+  return ctx.rel(ctx.project.getSourceFileOrThrow(d.getSourceFile().fileName));
+}
+
+/** The named project type behind a schema member (interface, class or alias without type arguments). */
+function namedSymbol(ctx: ExtractContext, t: ts.Type): ts.Symbol | undefined {
+  if (t.aliasSymbol) {
+    if ((t.aliasTypeArguments?.length ?? 0) > 0) return undefined;
+    const d = t.aliasSymbol.getDeclarations()?.[0];
+    return d && isProjectDeclared(ctx, d) ? t.aliasSymbol : undefined;
+  }
+  const s = t.getSymbol();
+  if (!s || !(s.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.Class))) return undefined;
+  if (t.flags & ts.TypeFlags.Object && (t as ts.ObjectType).objectFlags & ts.ObjectFlags.Reference) {
+    if (ctx.checker.compilerObject.getTypeArguments(t as ts.TypeReference).length > 0) return undefined;
+  }
+  const d = s.getDeclarations()?.[0];
+  return d && isProjectDeclared(ctx, d) ? s : undefined;
+}
+
+function schemaDeclarations(sym: ts.Symbol): ts.Declaration[] {
+  return (sym.getDeclarations() ?? []).filter(
+    (d) => ts.isInterfaceDeclaration(d) || ts.isTypeAliasDeclaration(d) || ts.isClassDeclaration(d),
+  );
+}
+
+class SchemaCollector {
+  readonly named = new Map<ts.Symbol, SchemaSource>();
+  readonly anonymous = new Map<string, SchemaSource>();
+  constructor(private readonly ctx: ExtractContext) {}
+
+  addNamed(sym: ts.Symbol): void {
+    if (this.named.has(sym)) return;
+    const declarations = schemaDeclarations(sym);
+    const files = declarations.map((d) => fileOfDecl(this.ctx, d)).sort(byText);
+    const type = this.ctx.checker.compilerObject.getDeclaredTypeOfSymbol(sym);
+    this.named.set(sym, { name: sym.getName(), file: files[0]!, declarations, type, members: [] });
+  }
+
+  addAnonymous(name: string, file: string, members: ts.Type[]): void {
+    const key = `${name}\0${file}`;
+    let src = this.anonymous.get(key);
+    if (!src) this.anonymous.set(key, (src = { name, file, declarations: [], members: [] }));
+    for (const m of members) if (!src.members.includes(m)) src.members.push(m);
+  }
+
+  /** Every parameter of a sink is a schema; every union member one schema. */
+  addSink(node: Node): void {
+    const ctx = this.ctx;
+    const tc = ctx.checker.compilerObject;
+    const site = callableSite(ctx, node);
+    if (!site) {
+      ctx.fail(node, 'a @logSink must be a function, method or function-valued variable', 'put @logSink on a function declaration, a method or a `const x = (...) => ...`');
+      return;
+    }
+    const sinkName = declarationName(site.node) ?? 'default';
+    const file = ctx.rel(site.node);
+    for (const sig of site.signatures) {
+      sig.getParameters().forEach((p, i) => {
+        const decl = p.valueDeclaration;
+        const isParam = decl !== undefined && ts.isParameter(decl);
+        const paramName = isParam && !ts.isIdentifier(decl.name) ? `#${i}` : p.getName();
+        let types = [tc.getTypeOfSymbol(p)];
+        // A rest parameter logs its elements; so does an array parameter (a batch).
+        types = types.flatMap((t) => unionMembers(ctx, t)).flatMap((t) => {
+          if (tc.isArrayType(t)) return unionMembers(ctx, tc.getTypeArguments(t as ts.TypeReference)[0] ?? tc.getUnknownType());
+          if (tc.isTupleType(t)) return tc.getTypeArguments(t as ts.TypeReference).flatMap((a) => unionMembers(ctx, a));
+          return [t];
+        });
+        const objects: ts.Type[] = [];
+        const others: ts.Type[] = [];
+        for (const m of types) {
+          const f = m.flags;
+          // Literals and nullish values carry no data.
+          if (f & (ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Void | ts.TypeFlags.Never) || literalValue(m)) continue;
+          const sym = namedSymbol(ctx, m);
+          if (sym) this.addNamed(sym);
+          else if (f & (ts.TypeFlags.Object | ts.TypeFlags.Intersection)) objects.push(m);
+          else others.push(m);
+        }
+        const base = `${sinkName}.${paramName}`;
+        // A member with a literal `kind`/`type`/`status` is keyed by it on its own, so that naming
+        // or removing a sibling member does not rename it.
+        const unkeyed: ts.Type[] = [];
+        for (const m of objects) {
+          const name = PREFERRED_DISCRIMINANTS.find((n) => propValues(ctx, m, n) !== undefined);
+          if (name === undefined) unkeyed.push(m);
+          else for (const v of propValues(ctx, m, name)!) this.addAnonymous(`${base}[${name}=${v.key}]`, file, [m]);
+        }
+        const rest = [...others];
+        if (unkeyed.length > 1) {
+          const disc = discriminate(ctx, unkeyed);
+          for (const g of disc.groups) this.addAnonymous(`${base}[${disc.name}=${g.value.key}]`, file, g.members);
+          rest.push(...disc.rest);
+        } else rest.push(...unkeyed);
+        if (rest.length > 0) this.addAnonymous(base, file, rest);
+      });
+    }
+  }
+}
+
+function openReason(issue: TypeIssue): string | undefined {
+  const at = (what: string, root: string) => (issue.path === '' ? root : `field ${JSON.stringify(issue.path)} ${what}`);
+  switch (issue.kind) {
+    case 'any':
+      return at('includes any', 'schema type is any');
+    case 'unknown':
+      return at('includes unknown', 'schema type is unknown');
+    case 'object':
+      return at('accepts any object', 'schema type accepts any object');
+    case 'index':
+      return at('has an index signature', 'schema has an index signature');
+    case 'recursive':
+      return at('is recursive', 'schema is recursive');
+    case 'depth':
+      return at(`is nested deeper than the depth limit`, 'schema is nested deeper than the depth limit');
+    case 'primitive': {
+      const d = issue.detail ?? '';
+      // A literal, boolean or nullish root carries no free-form data.
+      if (/^("|-?\d|true$|false$|null$|undefined$|void$|never$|boolean$)/.test(d) && !d.includes(' | ')) return undefined;
+      return at(`is ${d}`, `schema type is ${d}`);
+    }
+  }
+}
+
+function retentionDays(ctx: ExtractContext, decls: ts.Declaration[]): number | null {
+  let value: number | null = null;
+  for (const d of decls) {
+    for (const tag of tagsNamed(d, 'retentionDays')) {
+      const text = tagText(tag);
+      if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+        failAt(ctx, tag, `invalid @retentionDays "${text}"`, 'write a non-negative whole number of days, e.g. `@retentionDays 30`');
+      }
+      const n = Number(text);
+      if (value !== null && value !== n) {
+        failAt(ctx, tag, `conflicting @retentionDays ${n} (also ${value})`, 'state the retention period once per schema');
+      }
+      value = n;
+    }
+  }
+  return value;
+}
+
+/** The single-word value of `@classification` / `@redact`, validated against the configured order. */
+function tagValue(ctx: ExtractContext, decl: ts.Node, tag: FieldTag, allowed: string[]): string {
+  if (!allowed.includes(tag.value)) {
+    const what = tag.value === '' ? `@${tag.name} needs a value` : `unknown @${tag.name} "${tag.value}"`;
+    failAtPos(ctx, decl.getSourceFile(), tag.pos, what, `use one of: ${allowed.join(', ')}`);
+  }
+  return tag.value;
+}
+
+function buildSchema(ctx: ExtractContext, src: SchemaSource): LogSchema {
+  const flat: Flattened = src.type ? flattenDetailed(ctx, src.type) : flattenMembers(ctx, src.members);
+  const classes = [UNCLASSIFIED, ...ctx.config.orders.classification];
+  const redactions = ctx.config.orders.redaction;
+  const redactRank = (r: string) => redactions.indexOf(r);
+  const fields: Record<string, LogField> = {};
+  for (const path of Object.keys(flat.fields).sort(byText)) {
+    const f = flat.fields[path]!;
+    // Several declarations (merged union members): the highest classification and the weakest redaction win.
+    let classification: string | undefined;
+    let redaction: string | undefined;
+    for (const d of f.declarations) {
+      // Repeated tags on one declaration: the same rule (highest level, weakest redaction).
+      let c = UNCLASSIFIED;
+      let r: string | undefined;
+      for (const tag of fieldTags(d)) {
+        if (tag.name === 'classification') {
+          const v = tagValue(ctx, d, tag, classes);
+          if (classes.indexOf(v) > classes.indexOf(c)) c = v;
+        } else if (tag.name === 'redact') {
+          const v = tagValue(ctx, d, tag, redactions);
+          if (r === undefined || redactRank(v) < redactRank(r)) r = v;
+        }
+      }
+      r ??= DEFAULT_REDACTION;
+      if (classification === undefined || classes.indexOf(c) > classes.indexOf(classification)) classification = c;
+      if (redaction === undefined || redactRank(r) < redactRank(redaction)) redaction = r;
+    }
+    fields[path] = {
+      type: f.type,
+      optional: f.optional,
+      classification: classification ?? UNCLASSIFIED,
+      redaction: redaction ?? DEFAULT_REDACTION,
+    };
+  }
+  const openReasons = [...new Set(flat.issues.map(openReason).filter((r): r is string => r !== undefined))].sort(byText);
+  return { fields, open: openReasons.length > 0, openReasons, retentionDays: retentionDays(ctx, src.declarations) };
+}
+
+/** Logging schemas: `@logSchema` types and the parameter types of `@logSink` functions. */
 export function extractLogging(ctx: ExtractContext): Fragment<Record<string, LogSchema>> {
-  void ctx;
-  return { data: {}, locations: {} };
+  const collector = new SchemaCollector(ctx);
+  const schemaNode = (n: Node) => {
+    const sym = n.getSymbol()?.compilerSymbol;
+    if (!sym) ctx.fail(n, 'cannot resolve this @logSchema declaration');
+    collector.addNamed(sym);
+  };
+  const sinks: Node[] = [];
+  for (const sf of ctx.sourceFiles) {
+    sf.forEachDescendant((n) => {
+      if (Node.isInterfaceDeclaration(n) || Node.isTypeAliasDeclaration(n)) {
+        if (hasTag(n, SCHEMA_TAG)) schemaNode(n);
+      } else if (Node.isFunctionDeclaration(n) || Node.isMethodDeclaration(n)) {
+        if (overloadSet(n).some((d) => hasTag(d, SINK_TAG))) sinks.push(n);
+      } else if (Node.isVariableDeclaration(n) || Node.isPropertyDeclaration(n)) {
+        if (functionInitializer(n.getInitializer()) && hasTag(n, SINK_TAG)) sinks.push(n);
+      }
+    });
+  }
+  for (const n of ctx.configured('logSchemas')) {
+    if (!(Node.isInterfaceDeclaration(n) || Node.isTypeAliasDeclaration(n) || Node.isClassDeclaration(n))) {
+      ctx.fail(n, 'a configured log schema must be an interface, a type alias or a class', 'point "logSchemas" at `file#TypeName`');
+    }
+    schemaNode(n);
+  }
+  for (const n of ctx.configured('logSinks')) sinks.push(n);
+  const doneSinks = new Set<Node>();
+  for (const n of sinks) {
+    const site = callableSite(ctx, n);
+    if (site && doneSinks.has(site.node)) continue;
+    if (site) doneSinks.add(site.node);
+    collector.addSink(n);
+  }
+
+  const items = [...collector.named.values(), ...collector.anonymous.values()]
+    .map((s) => ({ name: s.name, file: s.file, value: s }))
+    .sort((a, b) => byText(a.name, b.name) || byText(a.file, b.file));
+  const data: Record<string, LogSchema> = {};
+  const locations: Record<string, string> = {};
+  const seen = new Map<string, number>();
+  for (const { id: baseId, file, value } of uniqueIds(items)) {
+    // Same name in the same file (a named type and an anonymous sink schema cannot both be `X`, but be safe).
+    const n = (seen.get(baseId) ?? 0) + 1;
+    seen.set(baseId, n);
+    const id = n === 1 ? baseId : `${baseId}#${n}`;
+    data[id] = buildSchema(ctx, value);
+    locations[`logging:${id}`] = file;
+  }
+  const sorted: Record<string, LogSchema> = {};
+  for (const k of Object.keys(data).sort(byText)) sorted[k] = data[k]!;
+  return { data: sorted, locations };
 }

@@ -1,0 +1,304 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InMemoryFileSystemHost } from 'ts-morph';
+import { openProject } from '../dist/project/index.js';
+import { defaultConfig, resolveConfig } from '../dist/config/index.js';
+import { extractLe } from '../dist/extract/le.js';
+
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'extract');
+
+/** Every file of a fixture, keyed by relative POSIX path. */
+function fixtureFiles(name) {
+  const root = path.join(FIXTURES, name);
+  const out = {};
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const abs = path.join(dir, e.name);
+      if (e.isDirectory()) walk(abs);
+      else out[path.relative(root, abs).split(path.sep).join('/')] = fs.readFileSync(abs, 'utf8');
+    }
+  };
+  walk(root);
+  return out;
+}
+
+function onDisk(name, config = defaultConfig()) {
+  return extractLe(openProject({ root: path.join(FIXTURES, name), config }));
+}
+
+/** Run on an in-memory copy (the same path a git tree takes). */
+function inMemory(files, config = defaultConfig()) {
+  const host = new InMemoryFileSystemHost();
+  for (const [rel, text] of Object.entries(files)) host.writeFileSync(`/repo/${rel}`, text);
+  return extractLe(openProject({ root: '/repo', config, fileSystem: host }));
+}
+
+/** Replace text in one file of a copy; fails loudly when the anchor is missing so a test cannot pass vacuously. */
+function edit(files, rel, from, to) {
+  assert.ok(files[rel]?.includes(from), `${rel} does not contain ${JSON.stringify(from)}`);
+  return { ...files, [rel]: files[rel].replace(from, to) };
+}
+
+const f = (type, optional = false) => ({ type, optional });
+
+// --- what it must find -------------------------------------------------------
+
+test('le-basic: finds every handler by name, @leHandler tag (overloads, const arrow)', () => {
+  const { data } = onDisk('le-basic');
+  assert.equal(Object.keys(data), ['CaseDesk.status', 'handle_le_request', 'ping']);
+});
+
+test('le-basic: handle_le_request variants, fields, request and locations', () => {
+  const { data, locations } = onDisk('le-basic');
+  const h = data.handle_le_request;
+  assert.is(h.discriminant, 'kind');
+  assert.equal(Object.keys(h.variants), ['ACCOUNT_METADATA', 'ERROR', 'NO_RECORD']);
+  assert.equal(h.variants.NO_RECORD.fields, { kind: f('"NO_RECORD"'), requestId: f('string') });
+  // Enum-typed field prints the enum's values; optional property drops its own undefined.
+  assert.equal(h.variants.ERROR.fields, { code: f('"DENIED" | "NOT_FOUND"'), kind: f('"ERROR"'), message: f('string', true) });
+  assert.equal(h.variants.ACCOUNT_METADATA.fields, {
+    createdAt: f('Date'),
+    kind: f('"ACCOUNT_METADATA"'),
+    subscriber: f('object'),
+    'subscriber.address': f('object'),
+    'subscriber.address.city': f('string'),
+    'subscriber.address.country': f('string'),
+    'subscriber.devices': f('object[]'),
+    'subscriber.devices[].imei': f('string'),
+    'subscriber.devices[].lastSeen': f('Date | null'),
+    'subscriber.email': f('string'),
+    'subscriber.id': f('string'),
+    'subscriber.phone': f('null | string', true),
+  });
+  assert.equal(h.request, { requiredFields: { agency: 'string', requestId: 'string', warrantId: 'string' }, unbounded: false });
+  assert.is(h.unbounded, false);
+  assert.equal(h.unboundedReasons, []);
+  assert.equal(locations, {
+    'le:CaseDesk.status': 'src/status.ts',
+    'le:CaseDesk.status:variant:closed': 'src/status.ts',
+    'le:CaseDesk.status:variant:open': 'src/status.ts',
+    'le:CaseDesk.status:variant:unknown': 'src/status.ts',
+    'le:handle_le_request': 'src/handler.ts',
+    'le:handle_le_request:variant:ACCOUNT_METADATA': 'src/types.ts',
+    'le:handle_le_request:variant:ERROR': 'src/types.ts',
+    'le:handle_le_request:variant:NO_RECORD': 'src/types.ts',
+    'le:ping': 'src/status.ts',
+    'le:ping:variant:true': 'src/status.ts',
+  });
+});
+
+test('le-basic: overloads are unioned; an enum return gives bare literal variants', () => {
+  const { data } = onDisk('le-basic');
+  const s = data['CaseDesk.status'];
+  // "unknown" only appears in the second overload's return type.
+  assert.equal(s, {
+    discriminant: null,
+    variants: { closed: { fields: {} }, open: { fields: {} }, unknown: { fields: {} } },
+    request: { requiredFields: {}, unbounded: false },
+    unbounded: false,
+    unboundedReasons: [],
+  });
+});
+
+test('le-basic: inferred return type of a const arrow; `as const` literal is a discriminant', () => {
+  const { data } = onDisk('le-basic');
+  assert.equal(data.ping, {
+    discriminant: 'ok',
+    variants: { true: { fields: { at: f('number'), ok: f('true') } } },
+    request: { requiredFields: { caller: 'string' }, unbounded: false },
+    unbounded: false,
+    unboundedReasons: [],
+  });
+});
+
+test('same data and locations on disk and in memory (no absolute paths, no cwd dependence)', () => {
+  const disk = onDisk('le-basic');
+  const mem = inMemory(fixtureFiles('le-basic'));
+  assert.equal(mem, disk);
+  assert.not.ok(JSON.stringify(disk).includes(FIXTURES));
+});
+
+test('config leHandlers adds a handler that is neither named nor tagged', () => {
+  const files = {
+    ...fixtureFiles('le-basic'),
+    'src/extra.ts': `export function lookupOnly(q: { msisdn: string }): { kind: 'HIT'; imsi: string } | { kind: 'MISS' } {\n  return q.msisdn ? { kind: 'HIT', imsi: '1' } : { kind: 'MISS' };\n}\nexport function handle_le_request_v2() { return 1; }\n`,
+  };
+  assert.not.ok('lookupOnly' in inMemory(files).data);
+  const { data, locations } = inMemory(files, resolveConfig({ leHandlers: ['src/extra.ts#lookupOnly'] }, 'test'));
+  assert.equal(Object.keys(data), ['CaseDesk.status', 'handle_le_request', 'lookupOnly', 'ping']);
+  assert.equal(Object.keys(data.lookupOnly.variants), ['HIT', 'MISS']);
+  assert.is(locations['le:lookupOnly'], 'src/extra.ts');
+});
+
+// --- attacker cases -------------------------------------------------------------
+
+const attack = onDisk('le-attack').data;
+const reasonsOf = (id) => attack[id].unboundedReasons;
+
+test('attack: a cast `as LeResponse` on the return path is unbounded, variants still recorded', () => {
+  const h = attack.handle_le_request;
+  assert.is(h.unbounded, true);
+  assert.equal(h.unboundedReasons, ['returned value has properties the response type does not declare', 'type assertion on a return path']);
+  assert.equal(Object.keys(h.variants), ['ACCOUNT_METADATA', 'NO_RECORD']);
+});
+
+test('attack: casts inside the returned value and through local variables', () => {
+  assert.equal(reasonsOf('castInField'), ['returned value has properties the response type does not declare', 'type assertion on a return path']);
+  assert.equal(reasonsOf('castViaLocal'), ['any-typed expression on a return path']);
+  assert.equal(reasonsOf('asConstIsFine'), []);
+  assert.is(attack.asConstIsFine.unbounded, false);
+});
+
+test('attack: a wider value flowing into the declared type without a cast', () => {
+  assert.equal(reasonsOf('widthLeak'), ['returned value has properties the response type does not declare']);
+  assert.equal(reasonsOf('spreadLeak'), ['returned value has properties the response type does not declare']);
+  assert.equal(reasonsOf('narrowedByHand'), []);
+});
+
+test('attack: any returns fail closed', () => {
+  assert.equal(attack.anyReturn, {
+    discriminant: null,
+    variants: {},
+    request: { requiredFields: { requestId: 'string', warrantId: 'string' }, unbounded: false },
+    unbounded: true,
+    unboundedReasons: ['any-typed expression on a return path', 'return type includes any'],
+  });
+  assert.equal(reasonsOf('anyInferred'), ['any-typed expression on a return path', 'return type includes any']);
+  assert.equal(reasonsOf('anyIntoTypedField'), ['any-typed expression on a return path']);
+});
+
+test('attack: unknown payload, index signature and non-object returns are unbounded', () => {
+  assert.equal(reasonsOf('unknownPayload'), ['return type includes unknown']);
+  assert.equal(attack.unknownPayload.variants.DUMP.fields, { kind: f('"DUMP"'), payload: f('unknown') });
+  assert.equal(reasonsOf('indexed'), ['return type has an index signature']);
+  assert.equal(reasonsOf('bareString'), ['return type is not an object or literal union']);
+});
+
+test('attack: a discriminant that is not literal in every member', () => {
+  const h = attack.widenedKind;
+  assert.is(h.discriminant, 'kind');
+  assert.equal(h.unboundedReasons, ['discriminant "kind" is not a literal in every member']);
+  assert.equal(h.variants, {
+    '*': { fields: { blob: f('string'), kind: f('string') } },
+    OK: { fields: { id: f('string'), kind: f('"OK"') } },
+  });
+});
+
+test('attack: no common discriminant merges members into "*" and is unbounded', () => {
+  assert.equal(attack.noDiscriminant.variants, { '*': { fields: { a: f('string', true), b: f('number', true) } } });
+  assert.equal(reasonsOf('noDiscriminant'), ['no common literal discriminant across 2 members']);
+  assert.is(attack.noDiscriminant.discriminant, null);
+});
+
+test('attack: enum discriminants are keyed by value (string and numeric enums)', () => {
+  assert.is(attack.enumKinds.discriminant, 'kind');
+  assert.equal(attack.enumKinds.variants, {
+    META: { fields: { id: f('string'), kind: f('"META"') } },
+    NONE: { fields: { kind: f('"NONE"') } },
+  });
+  assert.is(attack.numericEnum.discriminant, 'status');
+  assert.equal(Object.keys(attack.numericEnum.variants), ['0', '1']);
+  assert.equal(attack.numericEnum.variants['0'].fields, { body: f('string'), status: f('0') });
+});
+
+test('attack: an intersection adding a field shows the field', () => {
+  assert.equal(attack.intersection.variants.ENRICHED.fields, {
+    imsi: f('string'),
+    kind: f('"ENRICHED"'),
+    requestId: f('string'),
+    servedAt: f('Date'),
+  });
+  assert.equal(attack.intersection.variants.PLAIN.fields, { kind: f('"PLAIN"'), requestId: f('string'), servedAt: f('Date') });
+});
+
+test('attack: a return type chosen by a type parameter is unbounded; its constraint is recorded', () => {
+  assert.equal(attack.genericEcho.unboundedReasons, ['return type depends on a type parameter']);
+  assert.equal(attack.genericEcho.variants, { '*': { fields: { requestId: f('string') } } });
+  assert.equal(attack.genericEcho.request, { requiredFields: { requestId: 'string' }, unbounded: false });
+});
+
+test('members sharing a discriminant value are merged; missing-in-some is optional', () => {
+  assert.equal(attack.sharedKind.variants.HIT.fields, { imsi: f('string', true), kind: f('"HIT"'), msisdn: f('string') });
+});
+
+test('request: any / index signature are unbounded; no parameter is empty and bounded', () => {
+  assert.equal(attack.anyRequest.request, { requiredFields: {}, unbounded: true });
+  assert.equal(attack.indexRequest.request, { requiredFields: { caseId: 'string' }, unbounded: true });
+  assert.equal(attack.noParams.request, { requiredFields: {}, unbounded: false });
+  assert.equal(Object.keys(attack.noParams.variants), ['void']);
+});
+
+test('attack: an extra variant added through a re-exported alias in another file', () => {
+  const files = fixtureFiles('le-reexport');
+  const before = inMemory(files);
+  assert.equal(Object.keys(before.data.handle_le_request.variants), ['FOUND', 'NOT_FOUND']);
+  // The handler file is untouched: only the re-export in api.ts now points at a wider alias.
+  const widened = edit(files, 'src/api.ts', "export type { LookupResponse } from './responses.js';", "export type { LookupResponseWithDump as LookupResponse } from './debug.js';");
+  const after = inMemory(widened);
+  const h = after.data.handle_le_request;
+  assert.equal(Object.keys(h.variants), ['FOUND', 'NOT_FOUND', 'RAW_DUMP']);
+  assert.equal(h.variants.RAW_DUMP.fields, {
+    kind: f('"RAW_DUMP"'),
+    rows: f('object[]'),
+    'rows[].cellId': f('number'),
+    'rows[].imsi': f('string'),
+    'rows[].msisdn': f('string'),
+  });
+  assert.is(after.locations['le:handle_le_request:variant:RAW_DUMP'], 'src/debug.ts');
+  assert.equal(h.variants.FOUND, before.data.handle_le_request.variants.FOUND);
+});
+
+// --- benign refactors: identical data -------------------------------------------
+
+test('refactor: types moved, re-exported, renamed, unions and members reordered, tag moved between overloads', () => {
+  assert.equal(onDisk('le-refactor').data, onDisk('le-basic').data);
+});
+
+test('refactor: reordered union in place gives identical data and locations', () => {
+  const files = fixtureFiles('le-basic');
+  const reordered = edit(files, 'src/types.ts', 'export type LeResponse = AccountMetadata | NoRecord | ErrorResponse;', 'export type LeResponse = ErrorResponse | AccountMetadata | NoRecord;');
+  assert.equal(inMemory(reordered), inMemory(files));
+});
+
+test('refactor: renamed alias gives identical data', () => {
+  let files = fixtureFiles('le-basic');
+  files = edit(files, 'src/types.ts', 'export type LeResponse = AccountMetadata', 'export type LawfulAnswer = AccountMetadata');
+  files = edit(files, 'src/types.ts', 'export interface LeRequest', 'export type LeResponse = LawfulAnswer;\nexport interface LeRequest');
+  assert.equal(inMemory(files).data, inMemory(fixtureFiles('le-basic')).data);
+});
+
+test('refactor: comments and line shifts change nothing, not even locations', () => {
+  let files = fixtureFiles('le-basic');
+  const base = inMemory(files);
+  files = edit(files, 'src/types.ts', 'export enum ErrorCode {', '// header\n\n/* block */\n\n\nexport enum ErrorCode {');
+  files = edit(files, 'src/handler.ts', 'export async function', '// TODO: audit\n\n\n/** more docs */\nexport async function');
+  assert.equal(inMemory(files), base);
+});
+
+// --- strengthening ----------------------------------------------------------------
+
+test('strengthening: a variant removed disappears, the rest is unchanged', () => {
+  const files = fixtureFiles('le-basic');
+  let narrowed = edit(files, 'src/types.ts', 'AccountMetadata | NoRecord | ErrorResponse', 'AccountMetadata | ErrorResponse');
+  narrowed = edit(narrowed, 'src/handler.ts', "return { kind: 'NO_RECORD', requestId: req.requestId };", "return { kind: 'ERROR', code: ErrorCode.NotFound };");
+  const before = inMemory(files).data.handle_le_request;
+  const after = inMemory(narrowed).data.handle_le_request;
+  assert.equal(Object.keys(after.variants), ['ACCOUNT_METADATA', 'ERROR']);
+  assert.equal(after.variants.ERROR, before.variants.ERROR);
+  assert.is(after.unbounded, false);
+});
+
+test('strengthening: a field removed disappears from its variant', () => {
+  const files = fixtureFiles('le-basic');
+  const narrowed = edit(files, 'src/types.ts', '  phone?: string | null;\n', '');
+  const before = inMemory(files).data.handle_le_request.variants.ACCOUNT_METADATA.fields;
+  const after = inMemory(narrowed).data.handle_le_request.variants.ACCOUNT_METADATA.fields;
+  const expected = { ...before };
+  delete expected['subscriber.phone'];
+  assert.equal(after, expected);
+});
+
+test.run();

@@ -1,0 +1,255 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InMemoryFileSystemHost } from 'ts-morph';
+import { openProject } from '../dist/project/index.js';
+import { defaultConfig, resolveConfig } from '../dist/config/index.js';
+import { extractLogging } from '../dist/extract/logging.js';
+import { UserError } from '../dist/errors.js';
+
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'extract');
+
+function fixtureFiles(name) {
+  const root = path.join(FIXTURES, name);
+  const out = {};
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const abs = path.join(dir, e.name);
+      if (e.isDirectory()) walk(abs);
+      else out[path.relative(root, abs).split(path.sep).join('/')] = fs.readFileSync(abs, 'utf8');
+    }
+  };
+  walk(root);
+  return out;
+}
+
+function onDisk(name, config = defaultConfig()) {
+  return extractLogging(openProject({ root: path.join(FIXTURES, name), config }));
+}
+
+function inMemory(files, config = defaultConfig()) {
+  const host = new InMemoryFileSystemHost();
+  for (const [rel, text] of Object.entries(files)) host.writeFileSync(`/repo/${rel}`, text);
+  return extractLogging(openProject({ root: '/repo', config, fileSystem: host }));
+}
+
+function edit(files, rel, from, to) {
+  assert.ok(files[rel]?.includes(from), `${rel} does not contain ${JSON.stringify(from)}`);
+  return { ...files, [rel]: files[rel].replace(from, to) };
+}
+
+/** 1-based line:col of the first occurrence of `needle` in `text`. */
+function posOf(text, needle) {
+  const i = text.indexOf(needle);
+  assert.ok(i >= 0, `missing ${needle}`);
+  const before = text.slice(0, i).split('\n');
+  return `${before.length}:${before[before.length - 1].length + 1}`;
+}
+
+const lf = (type, classification = 'unclassified', redaction = 'none', optional = false) => ({ type, optional, classification, redaction });
+
+// --- what it must find -------------------------------------------------------
+
+test('logging-basic: schemas from @logSchema and from @logSink parameters, each recorded once', () => {
+  const { data, locations } = onDisk('logging-basic');
+  assert.equal(Object.keys(data), [
+    'AuditEvent',
+    'LoginEvent',
+    'PaymentEvent',
+    'Telemetry.track.name',
+    'Telemetry.track.props',
+    'logEvent.event[kind=heartbeat]',
+    'logEvent.event[kind=shutdown]',
+  ]);
+  assert.equal(locations, {
+    'logging:AuditEvent': 'src/events.ts',
+    'logging:LoginEvent': 'src/events.ts',
+    'logging:PaymentEvent': 'src/events.ts',
+    'logging:Telemetry.track.name': 'src/logger.ts',
+    'logging:Telemetry.track.props': 'src/logger.ts',
+    'logging:logEvent.event[kind=heartbeat]': 'src/logger.ts',
+    'logging:logEvent.event[kind=shutdown]': 'src/logger.ts',
+  });
+});
+
+test('logging-basic: LoginEvent has inherited, nested and array fields with tags and retention', () => {
+  const { data } = onDisk('logging-basic');
+  assert.equal(data.LoginEvent, {
+    fields: {
+      at: lf('Date'),
+      device: lf('object'),
+      'device.id': lf('string', 'pseudonymous'),
+      'device.os': lf('"android" | "ios" | "web"'),
+      email: lf('string', 'personal', 'hash'),
+      outcome: lf('"failed" | "ok"'),
+      password: lf('string', 'secret', 'drop', true),
+      requestId: lf('string', 'internal'),
+      tags: lf('object[]', 'internal'),
+      'tags[].name': lf('string'),
+      'tags[].weight': lf('number', 'unclassified', 'none', true),
+    },
+    open: false,
+    openReasons: [],
+    retentionDays: 30,
+  });
+});
+
+test('logging-basic: intersections merge; a tag written on the same line as `{` is still read', () => {
+  const { data } = onDisk('logging-basic');
+  assert.equal(data.AuditEvent.fields, {
+    action: lf('string'),
+    at: lf('Date'),
+    requestId: lf('string', 'internal'),
+    token: lf('null | string', 'secret', 'tokenize'),
+    userId: lf('string', 'personal', 'mask'),
+  });
+  assert.is(data.AuditEvent.retentionDays, null);
+  assert.equal(data['Telemetry.track.props'].fields, { durationMs: lf('number', 'unclassified', 'none', true), screen: lf('string', 'internal') });
+});
+
+test('logging-basic: sink members: named types by name, anonymous by sink.param[discriminant=value]; literals skipped', () => {
+  const { data } = onDisk('logging-basic');
+  assert.equal(data.PaymentEvent.fields, { amountCents: lf('number'), cardNumber: lf('string', 'sensitive', 'truncate'), kind: lf('"payment"') });
+  assert.equal(data['logEvent.event[kind=heartbeat]'].fields, { kind: lf('"heartbeat"'), node: lf('string') });
+  assert.ok(!Object.keys(data).some((k) => k.startsWith('logEvent.level')));
+  // A free-form string parameter can carry anything.
+  assert.equal(data['Telemetry.track.name'], { fields: {}, open: true, openReasons: ['schema type is string'], retentionDays: null });
+});
+
+test('disk and in-memory runs agree', () => {
+  assert.equal(inMemory(fixtureFiles('logging-basic')), onDisk('logging-basic'));
+});
+
+test('config logSchemas / logSinks name schemas and sinks without tags', () => {
+  const cfg = resolveConfig({ logSchemas: ['src/schemas.ts#ConfiguredOnly'], logSinks: ['src/schemas.ts#writeLine'] }, 'test');
+  const { data } = inMemory(fixtureFiles('logging-attack'), cfg);
+  assert.equal(data.ConfiguredOnly.fields, { region: lf('string', 'public') });
+  assert.equal(data['writeLine.line'].fields, { msg: lf('string') });
+  assert.not.ok('ConfiguredOnly' in onDisk('logging-attack').data);
+});
+
+// --- open schemas ---------------------------------------------------------------
+
+test('logging-attack: every way a schema is open', () => {
+  const { data } = onDisk('logging-attack');
+  const reasons = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v.open ? v.openReasons : null]));
+  assert.equal(reasons, {
+    Bag: ['schema has an index signature'],
+    Deep: ['field "a.b.c.d.e.f.g.h" is nested deeper than the depth limit'],
+    Opaque: ['schema type is unknown'],
+    TreeNode: ['field "children" is recursive'],
+    WithAny: ['field "context" accepts any object', 'field "meta.labels" has an index signature', 'field "payload" includes any'],
+    WithBag: ['field "extra" has an index signature', 'field "extra" includes unknown'],
+  });
+  assert.equal(data.WithAny.fields['meta.labels'], lf('{ [key: string]: string }'));
+  assert.equal(data.WithAny.fields.payload, lf('any', 'internal'));
+  assert.equal(Object.keys(data.Deep.fields).length, 8);
+});
+
+// --- attacker cases -------------------------------------------------------------
+
+test('attack: a field added to an inherited base (extends) shows up in the schema', () => {
+  const files = fixtureFiles('logging-basic');
+  const widened = edit(files, 'src/base.ts', '  at: Date;\n', '  at: Date;\n  /** @classification sensitive */\n  ssn: string;\n');
+  const { data } = inMemory(widened);
+  assert.equal(data.LoginEvent.fields.ssn, lf('string', 'sensitive'));
+  assert.equal(data.AuditEvent.fields.ssn, lf('string', 'sensitive'));
+});
+
+test('attack: Record<string, unknown> makes a schema open', () => {
+  const files = fixtureFiles('logging-basic');
+  const widened = edit(files, 'src/events.ts', '  outcome: Outcome;\n', '  outcome: Outcome;\n  extra: Record<string, unknown>;\n');
+  const s = inMemory(widened).data.LoginEvent;
+  assert.is(s.open, true);
+  assert.equal(s.openReasons, ['field "extra" has an index signature', 'field "extra" includes unknown']);
+  assert.equal(s.fields.extra, lf('{ [key: string]: unknown }'));
+});
+
+test('attack: a classification lowered or a redaction weakened is visible', () => {
+  const files = fixtureFiles('logging-basic');
+  const weakened = edit(files, 'src/events.ts', '/** @classification secret @redact drop */', '/** @classification internal @redact mask */');
+  assert.equal(inMemory(weakened).data.LoginEvent.fields.password, lf('string', 'internal', 'mask', true));
+});
+
+test('unknown @classification is a located UserError (exit 2) naming the valid levels', () => {
+  const files = fixtureFiles('logging-basic');
+  const bad = edit(files, 'src/events.ts', '@classification personal\n   * @redact hash', '@classification topsecret\n   * @redact hash');
+  const where = posOf(bad['src/events.ts'], '@classification topsecret');
+  try {
+    inMemory(bad);
+    assert.unreachable('should have failed');
+  } catch (e) {
+    assert.instance(e, UserError);
+    assert.is(e.exitCode, 2);
+    assert.is(e.message, `src/events.ts:${where}: unknown @classification "topsecret"`);
+    assert.ok(e.message.startsWith('src/events.ts:15:6: '), e.message); // the `@` of the tag
+    assert.is(e.hint, 'use one of: unclassified, public, internal, pseudonymous, personal, sensitive, secret');
+  }
+});
+
+test('unknown @redact on a same-line tag is located at the tag', () => {
+  const files = fixtureFiles('logging-basic');
+  const bad = edit(files, 'src/events.ts', '@classification personal @redact mask', '@classification personal @redact blur');
+  const where = posOf(bad['src/events.ts'], '@redact blur');
+  try {
+    inMemory(bad);
+    assert.unreachable('should have failed');
+  } catch (e) {
+    assert.instance(e, UserError);
+    assert.is(e.message, `src/events.ts:${where}: unknown @redact "blur"`);
+  }
+});
+
+test('@retentionDays must be a non-negative integer', () => {
+  const files = fixtureFiles('logging-basic');
+  const bad = edit(files, 'src/events.ts', '@retentionDays 30', '@retentionDays thirty');
+  try {
+    inMemory(bad);
+    assert.unreachable('should have failed');
+  } catch (e) {
+    assert.instance(e, UserError);
+    assert.match(e.message, /^src\/events\.ts:\d+:\d+: invalid @retentionDays "thirty"$/);
+    assert.ok(e.hint.includes('@retentionDays 30'));
+  }
+});
+
+test('custom classification order is honoured', () => {
+  const cfg = resolveConfig({ orders: { classification: ['low', 'high'] } }, 'test');
+  try {
+    inMemory(fixtureFiles('logging-basic'), cfg);
+    assert.unreachable('"internal" is not a level of this order');
+  } catch (e) {
+    assert.instance(e, UserError);
+    assert.match(e.message, /unknown @classification "internal"/);
+    assert.is(e.hint, 'use one of: unclassified, low, high');
+  }
+});
+
+// --- benign refactors -------------------------------------------------------------
+
+test('refactor: base moved and re-exported, fields reordered, inline types named, alias renamed, comments', () => {
+  assert.equal(onDisk('logging-refactor'), onDisk('logging-basic'));
+});
+
+test('refactor: comments and blank lines change nothing', () => {
+  let files = fixtureFiles('logging-basic');
+  const base = inMemory(files);
+  files = edit(files, 'src/events.ts', "import type { BaseEvent } from './base.js';", "// a comment\n\n\nimport type { BaseEvent } from './base.js';\n/* block */");
+  assert.equal(inMemory(files), base);
+});
+
+// --- strengthening ----------------------------------------------------------------
+
+test('strengthening: a field removed disappears, nothing else changes', () => {
+  const files = fixtureFiles('logging-basic');
+  const narrowed = edit(files, 'src/events.ts', '  /** @classification secret @redact drop */\n  password?: string;\n', '');
+  const before = inMemory(files).data.LoginEvent;
+  const after = inMemory(narrowed).data.LoginEvent;
+  const expected = { ...before, fields: { ...before.fields } };
+  delete expected.fields.password;
+  assert.equal(after, expected);
+});
+
+test.run();
