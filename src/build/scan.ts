@@ -466,7 +466,7 @@ function checkGatedSites(manifest: Manifest, functions: NamedFunction[]): Findin
       const sinkCalls = calls.filter((c) => c.name === sname);
       if (!sinkCalls.length) continue;
       checked++;
-      for (const g of site.guards) out.push(...checkGuard(key, fname, sname, g, calls, sinkCalls, cand, kg.guards[g.guard]?.params ?? []));
+      for (const g of site.guards) out.push(...checkGuard(key, fname, sname, g, calls, sinkCalls, cand, kg.guards[g.guard]?.params ?? [], kg.guards[g.guard]?.async !== false));
     }
     if (!checked) {
       out.push({
@@ -481,7 +481,7 @@ function checkGatedSites(manifest: Manifest, functions: NamedFunction[]): Findin
   return out;
 }
 
-function checkGuard(siteKey: string, fname: string, sname: string, g: DominatingGuard, calls: CallSite[], sinkCalls: CallSite[], cand: NamedFunction, params: string[]): Finding[] {
+function checkGuard(siteKey: string, fname: string, sname: string, g: DominatingGuard, calls: CallSite[], sinkCalls: CallSite[], cand: NamedFunction, params: string[], isAsync: boolean): Finding[] {
   const out: Finding[] = [];
   const gname = emittedName(g.guard);
   // One finding per site and guard: the first sink call that the guard does not precede.
@@ -510,7 +510,8 @@ function checkGuard(siteKey: string, fname: string, sname: string, g: Dominating
       });
       return out;
     }
-    if (g.awaited && !argOk.some((c) => c.awaited)) {
+    // The manifest records awaited: true for sync guards too (nothing to await); only async guards must be awaited.
+    if (g.awaited && isAsync && !argOk.some((c) => c.awaited)) {
       out.push({
         rule: 'guard-not-awaited',
         severity: 'error',

@@ -117,7 +117,7 @@ export function configChange(base: ExtractAtRefResult, head: ExtractAtRefResult,
 }
 
 /** Write the candidate's openspec/ folder (from git objects) into a temp dir so OpenSpec can read it. */
-function materializeOpenspec(repo: string, commit: string, sub: string): string {
+export function materializeOpenspec(repo: string, commit: string, sub: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'policydrift-openspec-'));
   const prefix = join(sub, 'openspec') + '/';
   const wanted: Array<[string, string]> = [];

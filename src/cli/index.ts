@@ -5,12 +5,13 @@ import { registerExtract } from './extract.js';
 import { registerRegistry } from './registry.js';
 import { registerVerifyBuild } from './verify-build.js';
 import { registerCheck } from './check.js';
+import { registerRelease } from './release.js';
 import { registerDiff, registerExplain } from './diff.js';
 
 /** Every subcommand registers itself here; each returns its exit code through `setExit`. */
 export type Registrar = (program: Command, setExit: (code: number) => void) => void;
 
-const registrars: Registrar[] = [registerExtract, registerDiff, registerCheck, registerRegistry, registerVerifyBuild, registerExplain];
+const registrars: Registrar[] = [registerExtract, registerDiff, registerCheck, registerRegistry, registerVerifyBuild, registerRelease, registerExplain];
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command();
@@ -19,6 +20,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('Keep privacy invariants machine-checked: extract an invariant manifest from TypeScript source, diff it semantically, gate drift and releases on approved OpenSpec change sets.')
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const r of registrars) r(program, setExit);

@@ -57,7 +57,8 @@ function describe(e: { seq?: unknown; type?: unknown; version?: unknown } | unde
 
 /**
  * The release a deployment should run: the newest `release` event that no
- * later `revoke` or `supersede` event refers to (by `version`). A release
+ * later `revoke` or `supersede` event, nor a later release's `supersedes`,
+ * refers to (by `version`). A release
  * that was revoked or superseded never becomes active again; the one before
  * it becomes the last active release only if it is itself untouched. Null
  * when every release was withdrawn or none was recorded.
@@ -68,6 +69,8 @@ export function lastActiveRelease(registry: Registry): ReleaseEvent | null {
     const e = registry.events[i]!;
     if (e.type === 'release') {
       if (!withdrawn.has(e.version)) return e;
+      // A withdrawn release does not bring back the one it superseded.
+      if (e.supersedes) withdrawn.add(e.supersedes);
     } else {
       withdrawn.add(e.version);
     }
@@ -84,6 +87,7 @@ export type ReleaseStatus =
 export function releaseStatus(registry: Registry, release: ReleaseEvent): ReleaseStatus {
   const idx = registry.events.indexOf(release);
   for (const e of registry.events.slice(idx + 1)) {
+    if (e.type === 'release' && e.supersedes === release.version) return { state: 'superseded', seq: e.seq, by: e.version };
     if (e.version !== release.version) continue;
     if (e.type === 'revoke') return { state: 'revoked', seq: e.seq, reason: e.reason };
     if (e.type === 'supersede') return { state: 'superseded', seq: e.seq, by: e.by, reason: e.reason };
@@ -183,6 +187,9 @@ export function verifyRegistry(registry: unknown, opts: VerifyOptions = {}): Reg
     if (e.type === 'release') {
       const dup = releases.get(e.version);
       if (dup) return fail(problemAt(events, i, `version ${e.version} was already released at seq ${dup.seq}`, 'each release needs a new version'));
+      if (e.supersedes !== undefined && !releases.has(e.supersedes)) {
+        return fail(problemAt(events, i, `supersedes version ${e.supersedes}, which is not an earlier release in this registry`, EDIT_HINT));
+      }
       releases.set(e.version, e);
     } else {
       if (!releases.has(e.version)) {

@@ -30,6 +30,8 @@ export interface ReleaseEvent extends EventBase {
   /** The policydrift that computed manifestDigest (optional; lets `verify` know whether re-extraction is comparable). */
   generator?: { name: string; version: string };
   artifact: { name: string; sha256: string };
+  /** The release this one replaces (the release command sets it to the previous active release). */
+  supersedes?: string;
 }
 
 export interface RevokeEvent extends EventBase {

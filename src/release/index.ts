@@ -1,0 +1,319 @@
+/**
+ * The release gate: `openspec validate --all --strict`, the drift check of the
+ * candidate against the last active release, and the release-build
+ * verification. Only when all three pass is a deterministic artifact built,
+ * published and recorded in the registry.
+ *
+ * Crash safety. The publish location only ever receives a complete artifact
+ * (staged, then renamed into place), and the registry append is the commit
+ * point. A journal next to the artifacts names the release in progress; every
+ * run first recovers: a published artifact whose release the registry does not
+ * record is removed, and staging directories are deleted. So after a run that
+ * failed or was killed at any moment, the next run starts from "no artifact,
+ * nothing appended".
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { runCheck, materializeOpenspec, type CheckResult } from '../check/index.js';
+import { validateAll, validationMessages, type ValidationResult } from '../openspec/cli.js';
+import { extractAtRef, readFileAtRef } from '../git/extract-at-ref.js';
+import { repoPrefix, repoRoot, resolveCommit } from '../git/run.js';
+import { appendEvent, findRelease, lastActiveRelease, readRegistryFile, parseRegistryText } from '../registry/index.js';
+import { verifyBuild, type VerifyBuildResult } from '../build/verify.js';
+import { provenanceJson } from '../build/provenance.js';
+import { canonicalJson } from '../manifest/index.js';
+import { UserError } from '../errors.js';
+import { sha256Hex, writeFileAtomic } from '../util/fs.js';
+import { deterministicTgz, type TarEntry } from './tar.js';
+import { GENERATOR } from '../version.js';
+
+export const STEPS = ['openspec', 'check', 'verify-build', 'package', 'publish', 'registry'] as const;
+export type Step = (typeof STEPS)[number];
+
+export interface ReleaseOptions {
+  dir: string;
+  profile: string;
+  version?: string;
+  candidate?: string;
+  registryRef?: string;
+  dryRun?: boolean;
+  /** Where artifacts are published, relative to the project root (default release/artifacts). */
+  publishDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface StepOutcome {
+  step: Step;
+  status: 'passed' | 'failed' | 'skipped';
+  summary: string;
+  details: string[];
+}
+
+export interface ReleaseResult {
+  ok: boolean;
+  version: string;
+  commit: string;
+  bootstrap: boolean;
+  dryRun: boolean;
+  steps: StepOutcome[];
+  failedStep: Step | null;
+  artifact: { path: string; sha256: string } | null;
+  check: CheckResult | null;
+  recovered: string[];
+}
+
+interface Journal {
+  version: string;
+  staging: string;
+  published: string;
+}
+
+const JOURNAL = '.release-in-progress.json';
+
+/** Test hook: stop (sleep until killed) after a step, to prove crash safety. Never set in production. */
+function pauseAt(step: string): void {
+  if (process.env.POLICYDRIFT_RELEASE_PAUSE !== step) return;
+  process.stderr.write(`policydrift: paused after ${step}\n`);
+  const sab = new Int32Array(new SharedArrayBuffer(4));
+  Atomics.wait(sab, 0, 0, 120_000);
+}
+
+/** Undo what an interrupted run left: orphan artifacts (not in the registry) and staging directories. */
+export function recover(publishRoot: string, registryFile: string): string[] {
+  const done: string[] = [];
+  if (!fs.existsSync(publishRoot)) return done;
+  const journalFile = path.join(publishRoot, JOURNAL);
+  const registry = readRegistryFile(registryFile, registryFile, { allowMissing: true });
+  if (fs.existsSync(journalFile)) {
+    let j: Journal | null = null;
+    try {
+      j = JSON.parse(fs.readFileSync(journalFile, 'utf8')) as Journal;
+    } catch {
+      j = null;
+    }
+    if (j && !findRelease(registry, j.version)) {
+      const published = path.join(publishRoot, path.basename(j.published));
+      if (fs.existsSync(published)) {
+        fs.rmSync(published, { recursive: true, force: true });
+        done.push(`removed unrecorded artifact ${path.basename(published)} of an interrupted release`);
+      }
+    }
+    fs.rmSync(journalFile, { force: true });
+  }
+  for (const name of fs.readdirSync(publishRoot)) {
+    if (name.startsWith('.staging-')) {
+      fs.rmSync(path.join(publishRoot, name), { recursive: true, force: true });
+      done.push(`removed staging directory ${name}`);
+    }
+  }
+  return done;
+}
+
+function defaultVersion(projectRoot: string, manifestVersion: number, commit: string): string {
+  const pkg = path.join(projectRoot, 'package.json');
+  if (fs.existsSync(pkg)) {
+    try {
+      const v = (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version?: string }).version;
+      if (v) return v;
+    } catch {
+      /* fall through */
+    }
+  }
+  return `m${manifestVersion}-${commit.slice(0, 12)}`;
+}
+
+function commitTime(repo: string, commit: string): number {
+  const r = spawnSync('git', ['-C', repo, 'show', '-s', '--format=%ct', commit], { encoding: 'utf8' });
+  const n = Number(r.stdout.trim());
+  return Number.isFinite(n) && n > 0 ? n : 0;
+}
+
+function listFiles(dir: string, base = ''): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(path.join(dir, base), { withFileTypes: true })) {
+    const rel = base ? `${base}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...listFiles(dir, rel));
+    else if (e.isFile()) out.push(rel);
+  }
+  return out.sort();
+}
+
+export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
+  const log = opts.log ?? (() => {});
+  const repo = repoRoot(opts.dir);
+  const sub = repoPrefix(opts.dir);
+  const projectRoot = sub ? path.join(repo, sub) : repo;
+  const candidateRev = opts.candidate ?? 'HEAD';
+  const commit = resolveCommit(repo, candidateRev);
+  const head = extractAtRef({ repoDir: repo, rev: commit, root: sub });
+  const config = head.config;
+  const profile = config.profiles[opts.profile];
+  if (!profile) {
+    const names = Object.keys(config.profiles).sort();
+    throw new UserError(`unknown profile "${opts.profile}" in the config at ${candidateRev}`, {
+      hint: names.length ? `profiles: ${names.join(', ')}` : 'add one under "profiles" in policydrift.config.json',
+    });
+  }
+  const registryFile = path.join(projectRoot, config.registry);
+  const registryRel = sub ? path.posix.join(sub, config.registry) : config.registry;
+  const publishRoot = path.join(projectRoot, opts.publishDir ?? 'release/artifacts');
+  const recovered = recover(publishRoot, registryFile);
+  for (const r of recovered) log(`recovered: ${r}`);
+
+  // The registry we append to must be the candidate's committed one, untouched.
+  const committedRegistry = readFileAtRef(repo, commit, registryRel);
+  const workingRegistry = fs.existsSync(registryFile) ? fs.readFileSync(registryFile, 'utf8') : null;
+  if (committedRegistry !== null && workingRegistry !== committedRegistry) {
+    throw new UserError(`${registryRel}: the working tree copy differs from the one committed at ${candidateRev}`, {
+      hint: 'commit or discard the change; the release appends to the committed registry',
+    });
+  }
+  const registry = committedRegistry !== null ? parseRegistryText(committedRegistry, `${candidateRev}:${registryRel}`) : readRegistryFile(registryFile, registryRel, { allowMissing: true });
+  const previous = lastActiveRelease(registry);
+  const bootstrap = previous === null;
+  const version = opts.version ?? (opts.dryRun ? `dry-run-${commit.slice(0, 12)}` : defaultVersion(projectRoot, head.manifest.manifestVersion, commit));
+  if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(version)) throw new UserError(`invalid release version "${version}"`, { hint: 'use letters, digits and . _ + -' });
+  if (findRelease(registry, version)) throw new UserError(`release ${version} is already in ${registryRel}`, { hint: 'pass a new --version' });
+
+  const steps: StepOutcome[] = [];
+  const result: ReleaseResult = { ok: false, version, commit, bootstrap, dryRun: !!opts.dryRun, steps, failedStep: null, artifact: null, check: null, recovered };
+  const fail = (step: Step, summary: string, details: string[]): ReleaseResult => {
+    steps.push({ step, status: 'failed', summary, details });
+    result.failedStep = step;
+    for (const s of STEPS.slice(STEPS.indexOf(step) + 1)) steps.push({ step: s, status: 'skipped', summary: `not run: ${step} failed`, details: [] });
+    return result;
+  };
+
+  // 1. openspec validate --all --strict (the candidate's change sets, through the real CLI)
+  log('openspec validate --all --strict');
+  let v: ValidationResult;
+  const tmp = materializeOpenspec(repo, commit, sub);
+  try {
+    if (!fs.existsSync(path.join(tmp, 'openspec'))) {
+      return fail('openspec', `no openspec/ folder at ${candidateRev}`, ['initialise it with `npx openspec init --tools none --no-animation .` and commit it']);
+    }
+    v = validateAll(tmp, { strict: true });
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  const vmsg = validationMessages(v);
+  if (!v.ok) return fail('openspec', `openspec validate --all --strict failed`, vmsg);
+  steps.push({ step: 'openspec', status: 'passed', summary: `${v.summary?.totals.items ?? 0} item(s) valid`, details: vmsg });
+  pauseAt('openspec');
+
+  // 2. the drift check against the last active release (bootstrap: none yet)
+  log('check');
+  const check = runCheck({
+    dir: opts.dir,
+    against: bootstrap ? commit : 'registry',
+    candidate: commit,
+    registryRef: opts.registryRef,
+  });
+  result.check = check;
+  if (!check.ok) {
+    const details = [
+      ...(!check.manifest.fresh ? [`stale manifest ${check.manifest.path}: run \`policydrift extract --write\` and commit`] : []),
+      ...check.unjustified.map((u) => `${u.change.rule} (${u.change.effect}) ${u.change.id}${u.change.subject ? ` [${u.change.subject}]` : ''}: ${u.change.message}${u.blockedBy.length ? ` — ${u.blockedBy.join('; ')}` : ' — no OpenSpec change set declares it'}`),
+    ];
+    return fail('check', `drift check failed: ${check.unjustified.length} unjustified change(s)${check.manifest.fresh ? '' : ', stale manifest'}`, details);
+  }
+  steps.push({
+    step: 'check',
+    status: 'passed',
+    summary: bootstrap
+      ? `BOOTSTRAP: no active release in ${registryRel}; this release records the baseline (manifest v${head.manifest.manifestVersion}) without a drift check`
+      : `no unjustified change since release ${previous!.version} (${check.justified.length} justified)`,
+    details: check.warnings,
+  });
+  pauseAt('check');
+
+  // 3. the release-build verification
+  log(`verify-build --profile ${opts.profile}`);
+  let build: VerifyBuildResult;
+  try {
+    build = await verifyBuild({ repoDir: projectRoot, commit, profileName: opts.profile, profile, manifest: head.manifest, manifestDigestAtCommit: head.manifest.digest, log });
+  } catch (e) {
+    if (e instanceof UserError) return fail('verify-build', e.message, e.hint ? [e.hint] : []);
+    throw e;
+  }
+  const errors = build.findings.filter((f) => f.severity === 'error');
+  if (!build.ok || !build.outDirCopy || !build.provenance) {
+    if (build.outDirCopy) fs.rmSync(build.outDirCopy, { recursive: true, force: true });
+    return fail('verify-build', `release build verification failed (${errors.length} finding(s))`, errors.map((f) => `${f.rule}: ${f.file ? `${f.file}${f.line ? `:${f.line}` : ''}${f.column ? `:${f.column}` : ''}: ` : ''}${f.message}`));
+  }
+  steps.push({ step: 'verify-build', status: 'passed', summary: `built ${build.outputs.length} file(s)${profile.reproducible ? ', reproducible' : ''}`, details: build.findings.map((f) => `${f.severity}: ${f.message}`) });
+  pauseAt('verify-build');
+
+  // 4. the deterministic artifact, in a staging directory next to the publish location
+  const name = `${path.basename(projectRoot)}-${version}.tgz`;
+  fs.mkdirSync(publishRoot, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(publishRoot, '.staging-'));
+  let published: string | null = null;
+  try {
+    const entries: TarEntry[] = listFiles(build.outDirCopy).map((rel) => ({ path: `build/${rel}`, data: fs.readFileSync(path.join(build.outDirCopy!, rel)) }));
+    entries.push({ path: 'invariants.manifest.json', data: Buffer.from(canonicalJson(head.manifest)) });
+    entries.push({ path: 'provenance.intoto.json', data: Buffer.from(provenanceJson(build.provenance)) });
+    const tgz = deterministicTgz(entries, commitTime(repo, commit));
+    const sha = sha256Hex(tgz);
+    const versionDir = path.join(staging, version);
+    fs.mkdirSync(versionDir);
+    writeFileAtomic(path.join(versionDir, name), tgz);
+    writeFileAtomic(path.join(versionDir, 'provenance.intoto.json'), provenanceJson(build.provenance));
+    writeFileAtomic(path.join(versionDir, `${name}.sha256`), `${sha}  ${name}\n`);
+    steps.push({ step: 'package', status: 'passed', summary: `${name} (sha256 ${sha.slice(0, 16)}…)`, details: [] });
+    pauseAt('package');
+
+    if (opts.dryRun) {
+      steps.push({ step: 'publish', status: 'skipped', summary: 'dry run: nothing published', details: [] });
+      steps.push({ step: 'registry', status: 'skipped', summary: 'dry run: nothing appended', details: [] });
+      result.ok = true;
+      result.artifact = { path: path.join(path.relative(projectRoot, publishRoot), version, name), sha256: sha };
+      return result;
+    }
+
+    // 5. publish: journal first, then one rename into place, then the optional publish command
+    const target = path.join(publishRoot, version);
+    if (fs.existsSync(target)) throw new UserError(`${path.relative(process.cwd(), target)} already exists`, { hint: 'remove it or pick another --version' });
+    writeFileAtomic(path.join(publishRoot, JOURNAL), JSON.stringify({ version, staging: path.basename(staging), published: version } satisfies Journal) + '\n');
+    fs.renameSync(versionDir, target);
+    published = target;
+    if (profile.publish) {
+      const r = spawnSync(profile.publish[0]!, [...profile.publish.slice(1), path.join(target, name)], { cwd: projectRoot, encoding: 'utf8', env: { ...process.env, POLICYDRIFT_RELEASE_VERSION: version } });
+      if (r.status !== 0) {
+        fs.rmSync(target, { recursive: true, force: true });
+        published = null;
+        return fail('publish', `publish command failed (exit ${r.status ?? r.signal})`, (r.stderr || r.error?.message || '').trim().split('\n').slice(-10));
+      }
+    }
+    steps.push({ step: 'publish', status: 'passed', summary: path.relative(projectRoot, target), details: [] });
+    pauseAt('publish');
+
+    // 6. the registry event (the commit point), superseding the previous release
+    appendEvent(registryFile, {
+      type: 'release',
+      version,
+      git_commit: commit,
+      profile: opts.profile,
+      manifestVersion: head.manifest.manifestVersion,
+      manifestDigest: head.manifest.digest,
+      generator: { ...GENERATOR },
+      artifact: { name, sha256: sha },
+      ...(previous ? { supersedes: previous.version } : {}),
+    }, { label: registryRel });
+    fs.rmSync(path.join(publishRoot, JOURNAL), { force: true });
+    published = null;
+    steps.push({ step: 'registry', status: 'passed', summary: `appended release ${version}${previous ? `, superseding ${previous.version}` : ''}`, details: [] });
+    result.ok = true;
+    result.artifact = { path: path.relative(projectRoot, path.join(target, name)), sha256: sha };
+    return result;
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+    fs.rmSync(build.outDirCopy, { recursive: true, force: true });
+    if (published && !result.ok) {
+      fs.rmSync(published, { recursive: true, force: true });
+      fs.rmSync(path.join(publishRoot, JOURNAL), { force: true });
+    }
+  }
+}
+
