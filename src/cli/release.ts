@@ -30,7 +30,7 @@ export function renderReleaseText(r: ReleaseResult): string {
     out.push(`  ${MARK[s.status]} ${s.step.padEnd(12)} ${s.summary}`);
     if (s.status !== 'passed' || s.step === 'check') for (const d of s.details) out.push(`      ${d}`);
   }
-  if (r.artifact) out.push('', `  artifact: ${r.artifact.path} (sha256 ${r.artifact.sha256})`);
+  if (r.artifact) out.push('', r.dryRun ? `  artifact (dry run, not kept): ${r.artifact.path.split('/').pop()} (sha256 ${r.artifact.sha256})` : `  artifact: ${r.artifact.path} (sha256 ${r.artifact.sha256})`);
   for (const rec of r.recovered) out.push(`  recovered: ${rec}`);
   return out.join('\n') + '\n';
 }
