@@ -1,8 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { UserError } from '../errors.js';
+import { runGit, resolveCommit } from '../git/run.js';
+import { readFileAtRef } from '../git/files.js';
+
+export { resolveCommit };
 
 /**
  * Isolated checkouts of a candidate commit for release builds. The user's
@@ -18,20 +21,10 @@ export interface GitOut {
   stderr: string;
 }
 
-/** Never prompt, never take optional locks (a `git status` must not rewrite the user's index). */
-function gitEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C', LANG: 'C' };
-}
-
+/** git through the project's one runner (argument arrays, no prompts, no optional locks), stdout as text. */
 export function git(dir: string, args: string[]): GitOut {
-  const r = spawnSync('git', ['-C', dir, ...args], { env: gitEnv(), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, windowsHide: true });
-  if (r.error) {
-    if ((r.error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new UserError('git is not installed or not on PATH', { hint: 'install git; verify-build checks out the candidate commit with it' });
-    }
-    throw new UserError(`cannot run git: ${r.error.message}`);
-  }
-  return { status: r.status ?? 128, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  const r = runGit(dir, args);
+  return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr };
 }
 
 function gitOk(dir: string, args: string[], what: string): string {
@@ -59,21 +52,6 @@ export function repoInfo(projectDir: string): RepoInfo {
   return { toplevel: path.resolve(toplevel.trim()), prefix: prefix.trim().replace(/\/$/, '') };
 }
 
-/** Resolve a revision to a full commit sha. A revision starting with `-` is refused before git sees it. */
-export function resolveCommit(repoDir: string, rev: string): string {
-  if (!rev || rev.startsWith('-') || /[\s\0]/.test(rev) || rev.includes('..')) {
-    throw new UserError(`unsafe or empty git revision "${rev}"`, { hint: 'pass a single branch, tag or commit sha (not a range, not starting with "-")' });
-  }
-  const r = git(repoDir, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
-  const sha = r.stdout.trim();
-  if (r.status !== 0 || !/^[0-9a-f]{40,64}$/.test(sha)) {
-    throw new UserError(`candidate "${rev}" is not a commit in this repository`, {
-      hint: 'fetch it first (in a shallow CI clone: `git fetch --unshallow`), or pass --candidate <sha>',
-    });
-  }
-  return sha;
-}
-
 /** Committer time of `commit` in seconds since the epoch (the SOURCE_DATE_EPOCH of the build). */
 export function commitTime(repoDir: string, commit: string): number {
   const out = gitOk(repoDir, ['show', '-s', '--format=%ct', commit], `commit ${commit.slice(0, 12)}`).trim();
@@ -82,11 +60,9 @@ export function commitTime(repoDir: string, commit: string): number {
   return n;
 }
 
-/** Read one file as committed (`git show <commit>:<path>`); null when the commit has no such file. */
+/** Read one file as committed; null when the commit has no such file. */
 export function fileAtCommit(repoDir: string, commit: string, repoRelPath: string): string | null {
-  const r = git(repoDir, ['cat-file', '-e', `${commit}:${repoRelPath}`]);
-  if (r.status !== 0) return null;
-  return gitOk(repoDir, ['cat-file', 'blob', `${commit}:${repoRelPath}`], `${repoRelPath} at ${commit.slice(0, 12)}`);
+  return readFileAtRef(repoDir, commit, repoRelPath);
 }
 
 /**

@@ -21,6 +21,7 @@ import { extractAtRef, readFileAtRef } from '../git/extract-at-ref.js';
 import { repoPrefix, repoRoot, resolveCommit } from '../git/run.js';
 import { appendEvent, findRelease, lastActiveRelease, readRegistryFile, parseRegistryText } from '../registry/index.js';
 import { verifyBuild, type VerifyBuildResult } from '../build/verify.js';
+import { commitTime } from '../build/worktree.js';
 import { provenanceJson } from '../build/provenance.js';
 import { canonicalJson } from '../manifest/index.js';
 import { UserError } from '../errors.js';
@@ -121,12 +122,6 @@ function defaultVersion(projectRoot: string, manifestVersion: number, commit: st
     }
   }
   return `m${manifestVersion}-${commit.slice(0, 12)}`;
-}
-
-function commitTime(repo: string, commit: string): number {
-  const r = spawnSync('git', ['-C', repo, 'show', '-s', '--format=%ct', commit], { encoding: 'utf8' });
-  const n = Number(r.stdout.trim());
-  return Number.isFinite(n) && n > 0 ? n : 0;
 }
 
 function listFiles(dir: string, base = ''): string[] {
