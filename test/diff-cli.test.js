@@ -92,11 +92,12 @@ test('CLI: bad manifest files exit 2 naming file:line:col and the JSON path', ()
   assert.match(n.stderr, /missing\.json: cannot read manifest file \(ENOENT\)/);
 });
 
-test('CLI: git: operands are refused for now', () => {
+test('CLI: git: operands outside a repository, or without a revision, are input errors', () => {
   const r = runCli(['diff', 'git:HEAD', 'base.json'], { cwd: dir });
   assert.is(r.code, 2);
-  assert.match(r.stderr, /git:HEAD: git: operands are not supported yet/);
-  assert.throws(() => loadManifestOperand('git:main'), /not supported yet/);
+  assert.match(r.stderr, /not a git repository/i);
+  assert.throws(() => loadManifestOperand('git:', { cwd: dir }), /missing revision after git:/);
+  assert.throws(() => loadManifestOperand('git:--output=x', { cwd: dir }), /must not start with "-"/);
 });
 
 test('CLI: --config supplies guard argument orders', () => {

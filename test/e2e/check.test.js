@@ -31,7 +31,7 @@ function setup() {
   fs.rmSync(path.join(dir, 'release'), { recursive: true, force: true });
   const alice = keypair(keys, 'alice');
   const mallory = keypair(keys, 'mallory');
-  fs.mkdirSync(path.join(dir, '.policydrift'));
+  fs.mkdirSync(path.join(dir, '.policydrift'), { recursive: true });
   fs.writeFileSync(path.join(dir, '.policydrift/allowed_signers'), `alice@example.com ${alice.pub}\n`);
   const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'policydrift.config.json'), 'utf8'));
   cfg.approvals = { mode: 'signed', allowedSigners: '.policydrift/allowed_signers', minApprovals: 1 };

@@ -9,6 +9,7 @@ const CATEGORY_TITLES: Array<[Category | 'any', string]> = [
   ['keygate', 'Key gating'],
   ['privacy', 'Privacy invariants'],
   ['location', 'Locations'],
+  ['config', 'Configuration (policydrift check)'],
   ['any', 'Catch-all'],
 ];
 
