@@ -1,13 +1,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/index.js';
-import { extractManifest } from '../extract/index.js';
-import { canonicalJson, differingEntries, readManifestFile } from '../manifest/index.js';
 import type { Manifest } from '../manifest/types.js';
 import { EXIT, UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/fs.js';
-import { extractAtRef } from '../git/extract-at-ref.js';
+import { VERSION } from '../version.js';
+import { absolutizeGitEnv, blobOid, listIndex, locateInRepo, readIndexTree } from '../git/index-tree.js';
+import { runGit } from '../git/run.js';
+import { readStagedEntry, stagedCacheFile, stagedKey, writeStagedEntry } from '../cache/index.js';
+
+// Everything that loads ts-morph (src/extract, src/project, src/git/extract-at-ref,
+// src/git/fs-host) or ajv (src/config, src/manifest) is imported lazily inside the
+// action, so a pre-commit run that hits the cache never pays for it.
+
+/** Same as CONFIG_FILE in src/config (not imported here: that module loads ajv). */
+const CONFIG_FILE = 'policydrift.config.json';
 
 export interface ExtractFlags {
   root?: string;
@@ -16,6 +23,8 @@ export interface ExtractFlags {
   write?: boolean;
   check?: boolean;
   ref?: string;
+  staged?: boolean;
+  cache?: boolean;
 }
 
 export function resolveRoot(root?: string): string {
@@ -36,27 +45,46 @@ export function registerExtract(program: Command, setExit: (code: number) => voi
     .option('--write', 'update the committed manifest (config "manifest", default invariants.manifest.json), bumping its version when the content changed')
     .option('--check', 'exit 1 when the committed manifest is stale, listing the entries that differ')
     .option('--ref <rev>', 'extract the tree of this commit straight from the git object database (no checkout); node_modules type packages come read-only from the working tree')
-    .action((flags: ExtractFlags) => {
-      setExit(runExtract(flags));
+    .option('--staged', 'extract the STAGED content (the git index, as it will be committed) instead of the working tree; with --write the manifest is also `git add`ed (for pre-commit hooks)')
+    .option('--no-cache', `with --staged: ignore the cache under <root>/node_modules/.cache/policydrift/ (always safe to delete)`)
+    .action(async (flags: ExtractFlags) => {
+      setExit(await runExtract(flags));
     });
 }
 
-export function runExtract(flags: ExtractFlags): number {
+export async function runExtract(flags: ExtractFlags): Promise<number> {
   if (flags.out && flags.write) throw new UserError('--out and --write cannot be used together', { hint: 'use --write for the committed manifest, --out for any other file' });
   const root = resolveRoot(flags.root);
+  if (flags.staged) {
+    if (flags.ref !== undefined) throw new UserError('--staged cannot be combined with --ref', { hint: '--staged reads the git index, --ref a commit' });
+    return runStaged(root, flags);
+  }
   if (flags.ref !== undefined) {
     if (flags.write || flags.check) throw new UserError('--ref cannot be combined with --write or --check', { hint: 'extract --ref REV prints (or --out writes) the manifest of that commit' });
+    const [{ extractAtRef }, { canonicalJson }] = await Promise.all([import('../git/extract-at-ref.js'), import('../manifest/index.js')]);
     const { manifest } = extractAtRef({ repoDir: root, rev: flags.ref, configPath: flags.config });
     const text = canonicalJson(manifest);
     if (flags.out) writeFileAtomic(path.resolve(flags.out), text);
     else process.stdout.write(text);
     return EXIT.pass;
   }
+  const [{ loadConfig }, { canonicalJson, differingEntries, readManifestFile }, { extractManifest }] = await Promise.all([
+    import('../config/index.js'),
+    import('../manifest/index.js'),
+    import('../extract/index.js'),
+  ]);
   const config = loadConfig(root, flags.config);
   const manifestPath = path.resolve(root, config.manifest);
   const manifestLabel = path.relative(process.cwd(), manifestPath) || config.manifest;
   const committed: Manifest | null = fs.existsSync(manifestPath) ? readManifestFile(manifestPath, manifestLabel) : null;
 
+  const safeRead = (file: string): Manifest | null => {
+    try {
+      return readManifestFile(file);
+    } catch {
+      return null;
+    }
+  };
   const target = flags.out ? path.resolve(flags.out) : null;
   const previous = flags.write || flags.check ? committed : target && fs.existsSync(target) ? safeRead(target) : committed;
   const manifest = extractManifest({ root, config, previous, label: flags.root ?? '.' });
@@ -72,10 +100,7 @@ export function runExtract(flags: ExtractFlags): number {
       process.stderr.write(`policydrift: ${manifestLabel} is up to date (version ${committed.manifestVersion})\n`);
       return EXIT.pass;
     }
-    const entries = differingEntries(committed, manifest);
-    process.stderr.write(`policydrift: ${manifestLabel} is stale${entries.length ? '; entries that differ:' : ' (formatting or generator version differs)'}\n`);
-    for (const e of entries) process.stderr.write(`  - ${e}\n`);
-    process.stderr.write('  hint: run `policydrift extract --write` and commit the result\n');
+    reportStale(manifestLabel, differingEntries(committed, manifest), 'policydrift extract --write');
     return EXIT.policy;
   }
   if (flags.write) {
@@ -84,8 +109,7 @@ export function runExtract(flags: ExtractFlags): number {
       process.stderr.write(`policydrift: ${manifestLabel} unchanged (version ${manifest.manifestVersion})\n`);
     } else {
       writeFileAtomic(manifestPath, text);
-      const what = !committed ? 'created' : committed.digest === manifest.digest ? 'updated (locations or generator only; version kept)' : `updated to version ${manifest.manifestVersion}`;
-      process.stderr.write(`policydrift: ${manifestLabel} ${what}\n`);
+      process.stderr.write(`policydrift: ${manifestLabel} ${describeUpdate(committed, manifest)}\n`);
     }
     return EXIT.pass;
   }
@@ -97,10 +121,130 @@ export function runExtract(flags: ExtractFlags): number {
   return EXIT.pass;
 }
 
-function safeRead(file: string): Manifest | null {
-  try {
-    return readManifestFile(file);
-  } catch {
-    return null;
+function describeUpdate(committed: Manifest | null, manifest: Manifest): string {
+  if (!committed) return 'created';
+  return committed.digest === manifest.digest ? 'updated (locations or generator only; version kept)' : `updated to version ${manifest.manifestVersion}`;
+}
+
+function reportStale(label: string, entries: string[], fix: string): void {
+  process.stderr.write(`policydrift: ${label} is stale${entries.length ? '; entries that differ:' : ' (formatting or generator version differs)'}\n`);
+  for (const e of entries) process.stderr.write(`  - ${e}\n`);
+  process.stderr.write(`  hint: run \`${fix}\` and commit the result\n`);
+}
+
+/** A path (absolute) as a repository-relative POSIX path that stays inside the repository. */
+function repoRelative(top: string, abs: string, what: string): string {
+  const rel = path.relative(top, abs).split(path.sep).join('/');
+  if (rel === '' || rel === '..' || rel.startsWith('../') || path.isAbsolute(rel)) {
+    throw new UserError(`${what} ${abs} is not inside the repository ${top}`, { hint: 'with --staged every input comes from the git index of the repository' });
   }
+  return rel;
+}
+
+const posixJoin = (...parts: string[]) => path.posix.join(...parts.filter((p) => p !== ''));
+
+/**
+ * `extract --staged`: the manifest of the git index. With --write the result
+ * goes to the working tree and into the index (`git add`), so it is part of
+ * the commit being made; partially staged files count as staged. A cache
+ * keyed by the staged inputs makes a run with no relevant change return
+ * before ts-morph is loaded.
+ */
+async function runStaged(root: string, flags: ExtractFlags): Promise<number> {
+  absolutizeGitEnv();
+  const { top, prefix } = locateInRepo(root);
+  const entries = listIndex(top);
+  const configRel = flags.config ? repoRelative(top, path.resolve(flags.config), 'config file') : posixJoin(prefix, CONFIG_FILE);
+  const label = (rel: string) => `(staged) ${path.relative(process.cwd(), path.join(top, rel)).split(path.sep).join('/') || rel}`;
+  const shown = (rel: string) => path.relative(process.cwd(), path.join(top, rel)) || rel;
+  const cacheFile = stagedCacheFile(root, flags.config);
+  const useCache = flags.cache !== false && !!(flags.write || flags.check);
+
+  if (useCache) {
+    const hit = readStagedEntry(cacheFile);
+    if (hit) {
+      const key = stagedKey({ version: VERSION, prefix, configRel, manifestRel: hit.manifestRel, entries });
+      const staged = entries.get(hit.manifestRel);
+      if (key === hit.key && staged && staged.type === 'blob' && staged.mode !== '120000' && staged.oid === hit.manifestOid) {
+        if (flags.check) {
+          process.stderr.write(`policydrift: ${label(hit.manifestRel)} is up to date (version ${hit.manifestVersion}; cached: no relevant staged change)\n`);
+          return EXIT.pass;
+        }
+        const abs = path.join(top, hit.manifestRel);
+        let wt: Buffer | null = null;
+        try {
+          wt = fs.readFileSync(abs);
+        } catch {
+          wt = null;
+        }
+        if (wt && blobOid(wt, staged.oid) === staged.oid) {
+          process.stderr.write(`policydrift: ${shown(hit.manifestRel)} unchanged (version ${hit.manifestVersion}; cached: no relevant staged change)\n`);
+          return EXIT.pass;
+        }
+      }
+    }
+  }
+
+  const [{ parseConfigText, defaultConfig }, { canonicalJson, differingEntries, parseManifestText }, { extractManifest }, { GitTreeFileSystemHost }] = await Promise.all([
+    import('../config/index.js'),
+    import('../manifest/index.js'),
+    import('../extract/index.js'),
+    import('../git/fs-host.js'),
+  ]);
+  const tree = readIndexTree(top, { subdir: prefix, entries });
+  const cfgBuf = tree.readFile(configRel);
+  if (!cfgBuf && flags.config) {
+    throw new UserError(`${flags.config}: config file is not staged`, { hint: `\`git add ${flags.config}\` (with --staged the config is read from the index)` });
+  }
+  const config = cfgBuf ? parseConfigText(cfgBuf.toString('utf8'), label(configRel)) : defaultConfig();
+  const manifestRel = repoRelative(top, path.join(top, prefix, config.manifest), 'manifest');
+  const rootAbs = prefix ? path.posix.join(top.split(path.sep).join('/'), prefix) : top.split(path.sep).join('/');
+  const host = new GitTreeFileSystemHost(tree, { cwd: rootAbs });
+
+  const stagedEntry = entries.get(manifestRel);
+  const stagedText = stagedEntry && stagedEntry.type === 'blob' ? tree.readFile(manifestRel)!.toString('utf8') : null;
+  const committed = stagedText !== null ? parseManifestText(stagedText, label(manifestRel)) : null;
+  const manifest = extractManifest({ root: rootAbs, config, fileSystem: host, label: `(staged) ${prefix || '.'}`, previous: committed });
+  const text = canonicalJson(manifest);
+  const oid = blobOid(text, [...entries.values()][0]?.oid ?? '');
+  const remember = () => {
+    if (!useCache) return;
+    const key = stagedKey({ version: VERSION, prefix, configRel, manifestRel, entries });
+    writeStagedEntry(cacheFile, { key, manifestRel, manifestOid: oid, manifestVersion: manifest.manifestVersion });
+  };
+
+  if (flags.check) {
+    if (stagedText === null) {
+      process.stderr.write(`policydrift: ${label(manifestRel)} is not staged\n  hint: run \`policydrift extract --write --staged\`\n`);
+      return EXIT.policy;
+    }
+    if (stagedText === text) {
+      remember();
+      process.stderr.write(`policydrift: ${label(manifestRel)} is up to date (version ${manifest.manifestVersion})\n`);
+      return EXIT.pass;
+    }
+    reportStale(label(manifestRel), differingEntries(committed!, manifest), 'policydrift extract --write --staged');
+    return EXIT.policy;
+  }
+  if (flags.write) {
+    const abs = path.join(top, manifestRel);
+    const current = fs.existsSync(abs) ? fs.readFileSync(abs, 'utf8') : null;
+    if (current !== text) writeFileAtomic(abs, text);
+    if (stagedEntry?.oid !== oid) {
+      const r = runGit(top, ['add', '--', `:(literal)${manifestRel}`]);
+      if (r.status !== 0) {
+        throw new UserError(`cannot stage ${manifestRel}: ${r.stderr.trim().split('\n')[0]}`, { hint: 'check that the manifest path is not git-ignored' });
+      }
+    }
+    remember();
+    if (stagedText === text) {
+      process.stderr.write(`policydrift: ${shown(manifestRel)} unchanged (version ${manifest.manifestVersion})\n`);
+    } else {
+      process.stderr.write(`policydrift: ${shown(manifestRel)} ${describeUpdate(committed, manifest)} and staged\n`);
+    }
+    return EXIT.pass;
+  }
+  if (flags.out) writeFileAtomic(path.resolve(flags.out), text);
+  else process.stdout.write(text);
+  return EXIT.pass;
 }

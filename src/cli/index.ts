@@ -7,11 +7,12 @@ import { registerVerifyBuild } from './verify-build.js';
 import { registerCheck } from './check.js';
 import { registerRelease } from './release.js';
 import { registerDiff, registerExplain } from './diff.js';
+import { registerInit } from './init.js';
 
 /** Every subcommand registers itself here; each returns its exit code through `setExit`. */
 export type Registrar = (program: Command, setExit: (code: number) => void) => void;
 
-const registrars: Registrar[] = [registerExtract, registerDiff, registerCheck, registerRegistry, registerVerifyBuild, registerRelease, registerExplain];
+const registrars: Registrar[] = [registerExtract, registerDiff, registerCheck, registerRegistry, registerVerifyBuild, registerRelease, registerExplain, registerInit];
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command();
