@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import stringify from 'json-stable-stringify';
+import { ts } from 'ts-morph';
 import { canonicalJson, differingEntries, parseManifestText } from '../manifest/index.js';
 import type { Manifest } from '../manifest/types.js';
 import { diffManifests, compareChanges, type DiffResult } from '../diff/index.js';
@@ -83,25 +84,29 @@ export interface CheckResult {
 
 const join = (sub: string, rel: string) => (sub ? path.posix.join(sub, rel) : rel);
 
-/** Raw config JSON as canonical text (null when absent), for CONFIG_CHANGED. */
-function configValue(text: string | null): unknown {
+/** A governing JSON(C) file as a value (null when absent); comments and formatting do not count. */
+function jsonValue(text: string | null, file: string): unknown {
   if (text === null) return null;
-  try {
-    const v = JSON.parse(text) as Record<string, unknown>;
-    delete v.$schema;
-    delete v.$comment;
-    return v;
-  } catch {
-    return text;
-  }
+  const parsed = ts.parseConfigFileTextToJson(file, text);
+  if (parsed.error || typeof parsed.config !== 'object' || parsed.config === null) return text;
+  const v = parsed.config as Record<string, unknown>;
+  delete v.$schema;
+  delete v.$comment;
+  return v;
 }
 
-/** The config decides what is extracted, so changing it is a change that must be justified too. */
-export function configChange(base: ExtractAtRefResult, head: ExtractAtRefResult, sub: string): Change | null {
-  const before = configValue(base.configText);
-  const after = configValue(head.configText);
+/** Non-empty, non-comment lines of an allowed-signers file, sorted (order does not matter to ssh-keygen). */
+function signersValue(text: string | null): unknown {
+  if (text === null) return null;
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .sort();
+}
+
+function configChangeOf(id: string, what: string, before: unknown, after: unknown): Change | null {
   if (stringify(before) === stringify(after)) return null;
-  const id = join(sub, CONFIG_FILE);
   return {
     rule: 'CONFIG_CHANGED',
     category: 'config',
@@ -110,10 +115,35 @@ export function configChange(base: ExtractAtRefResult, head: ExtractAtRefResult,
     subject: '',
     before,
     after,
-    message: `${id} changed; the config decides what is extracted and how changes are ordered`,
+    message: `${id} changed; ${what}`,
     locations: [id],
     fingerprint: fingerprint('CONFIG_CHANGED', id, '', before, after),
   };
+}
+
+/**
+ * The files that decide what is extracted and who may approve are changes
+ * that must be justified too: policydrift.config.json, the tsconfig (its
+ * include/exclude decide which files are analysed) and the allowed-signers
+ * file (who can approve the next change).
+ */
+export function configChanges(repo: string, base: ExtractAtRefResult, head: ExtractAtRefResult, sub: string): Change[] {
+  const out: Array<Change | null> = [];
+  const cfgId = join(sub, CONFIG_FILE);
+  out.push(configChangeOf(cfgId, 'the config decides what is extracted and how changes are ordered', jsonValue(base.configText, cfgId), jsonValue(head.configText, cfgId)));
+  const tsIds = [...new Set([join(sub, base.config.tsconfig), join(sub, head.config.tsconfig)])];
+  for (const id of tsIds) {
+    const b = readFileAtRef(repo, base.commit, id);
+    const h = readFileAtRef(repo, head.commit, id);
+    out.push(configChangeOf(id, 'the tsconfig decides which files are analysed', jsonValue(b, id), jsonValue(h, id)));
+  }
+  const signers = [base.config.approvals.allowedSigners, head.config.approvals.allowedSigners].filter((x): x is string => !!x);
+  for (const id of [...new Set(signers.map((f) => join(sub, f)))]) {
+    const b = readFileAtRef(repo, base.commit, id);
+    const h = readFileAtRef(repo, head.commit, id);
+    out.push(configChangeOf(id, 'the allowed signers decide who can approve the next change', signersValue(b), signersValue(h)));
+  }
+  return out.filter((c): c is Change => c !== null);
 }
 
 /** Write the candidate's openspec/ folder (from git objects) into a temp dir so OpenSpec can read it. */
@@ -204,12 +234,12 @@ export function runCheck(opts: CheckOptions): CheckResult {
   }
 
   const diff = diffManifests(base.manifest, head.manifest, base.config.orders);
-  const cfgChange = configChange(base, head, sub);
-  if (cfgChange) {
-    diff.changes.push(cfgChange);
-    diff.changes.sort(compareChanges);
-    diff.summary[cfgChange.effect as Effect]++;
+  const cfgChanges = configChanges(repo, base, head, sub);
+  for (const c of cfgChanges) {
+    diff.changes.push(c);
+    diff.summary[c.effect as Effect]++;
   }
+  diff.changes.sort(compareChanges);
 
   // Change sets at the candidate; approvals judged with the BASELINE's config and signers.
   const approvalsCfg = base.config.approvals;

@@ -200,4 +200,25 @@ test('a shallow clone missing the baseline commit gives exit 2 and the remedy', 
   assert.not.match(r.stderr, /at .*\.js:\d+/);
 });
 
+test('files that govern extraction and approval are changes to justify: config, tsconfig, allowed signers', () => {
+  const { dir, mallory } = setup();
+  // hide the key service from the analysis through the tsconfig, and add a signer
+  const tsconfig = JSON.parse(fs.readFileSync(path.join(dir, 'tsconfig.json'), 'utf8'));
+  tsconfig.exclude = ['src/keys/service.ts'];
+  fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2) + '\n');
+  fs.appendFileSync(path.join(dir, '.policydrift/allowed_signers'), `mallory@example.com ${mallory.pub}\n`);
+  assert.is(cli(['extract', '--write'], { cwd: dir }).code, 0);
+  commitAll(dir, 'hide the key service');
+  const r = check(dir, '--format', 'json');
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  const j = JSON.parse(r.stdout);
+  const ids = j.unjustified.filter((u) => u.change.rule === 'CONFIG_CHANGED').map((u) => u.change.id).sort();
+  assert.equal(ids, ['.policydrift/allowed_signers', 'tsconfig.json']);
+  // a comment-only tsconfig edit is not a change
+  const again = setup();
+  fs.writeFileSync(path.join(again.dir, 'tsconfig.json'), '// the compiler settings\n' + fs.readFileSync(path.join(again.dir, 'tsconfig.json'), 'utf8'));
+  commitAll(again.dir, 'comment');
+  assert.is(check(again.dir).code, 0);
+});
+
 test.run();
