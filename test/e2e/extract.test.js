@@ -144,5 +144,18 @@ test('duplicate invariant ids are an error naming both places', () => {
   assert.match(r.stderr, /src\/le\/types\.ts:\d+:\d+: duplicate invariant id "le\.response\.closed" \(first declared at src\/index\.ts:\d+:\d+\)/);
 });
 
+test('an unknown @classification value gives exit 2 and a one-line error with file and position', () => {
+  const dir = tmpdir();
+  copyTree(SAMPLE, dir);
+  const p = path.join(dir, 'src/logging/schemas.ts');
+  fs.writeFileSync(p, fs.readFileSync(p, 'utf8').replace('/** @classification public */', '/** @classification topsecret */'));
+  const r = cli(['extract', '--root', dir]);
+  assert.is(r.code, 2);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.match(lines[0], /^policydrift: error: src\/logging\/schemas\.ts:\d+:\d+: .*unknown @classification "topsecret"/);
+  assert.match(lines[1] ?? '', /hint: .*public.*secret/);
+  assert.is(r.stdout, '');
+});
+
 void BIN;
 test.run();
