@@ -301,4 +301,32 @@ test('strengthening: a field removed disappears from its variant', () => {
   assert.equal(after, expected);
 });
 
+test('a cast or any smuggled in through a helper the handler returns from makes it unbounded', () => {
+  const files = {
+    'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, target: 'es2022', module: 'nodenext' }, include: ['src'] }),
+    'src/a.ts': [
+      "export interface Ok { kind: 'OK'; id: string }",
+      "export interface No { kind: 'NO' }",
+      'export type Resp = Ok | No;',
+      'declare function load(): any;',
+      'function deep(): Resp { return load(); }',
+      'function helper(): Resp { return deep(); }',
+      'export function handle_le_request(req: { id: string }): Resp {',
+      "  if (req.id === 'x') return helper();",
+      "  return { kind: 'OK', id: req.id };",
+      '}',
+    ].join('\n'),
+  };
+  const smuggled = inMemory(files).data.handle_le_request;
+  assert.is(smuggled.unbounded, true);
+  assert.equal(smuggled.unboundedReasons, ['any-typed expression on a return path']);
+  // the same helper without the any is bounded
+  const clean = inMemory({ ...files, 'src/a.ts': files['src/a.ts'].replace('return load();', "return { kind: 'NO' };") }).data.handle_le_request;
+  assert.is(clean.unbounded, false);
+  assert.equal(Object.keys(clean.variants), ['NO', 'OK']);
+  // a cast inside the helper is caught too
+  const cast = inMemory({ ...files, 'src/a.ts': files['src/a.ts'].replace('return load();', "return { kind: 'OK', id: 1 } as unknown as Resp;") }).data.handle_le_request;
+  assert.ok(cast.unboundedReasons.includes('type assertion on a return path'), cast.unboundedReasons.join());
+});
+
 test.run();

@@ -2,17 +2,31 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { Command } from 'commander';
-import { runCheck, type CheckResult } from '../check/index.js';
-import { renderCheckJson, renderCheckMarkdown, renderCheckSarif, renderCheckText } from '../check/report.js';
+import type { CheckResult } from '../check/index.js';
+import type { JustificationDecl } from '../openspec/changes.js';
 import { EXIT, UserError } from '../errors.js';
 import { resolveRoot } from './extract.js';
 import { useColor } from './diff.js';
-import { loadConfig } from '../config/index.js';
-import { discoverChangeSets, type JustificationDecl } from '../openspec/changes.js';
-import { newChange, CHANGE_ID_RE } from '../openspec/cli.js';
-import { writePolicydriftBlock } from '../openspec/justify.js';
-import { approve, evaluateApprovals } from '../approvals/index.js';
-import { writeFileAtomic } from '../util/fs.js';
+
+/**
+ * The modules behind these commands (the drift gate extracts manifests with
+ * the TypeScript compiler; OpenSpec, YAML, SSH approvals), loaded by the
+ * action that runs, so that registering the commands costs nothing.
+ */
+async function load() {
+  const [check, report, config, changes, cli, justify, approvals, fsUtil] = await Promise.all([
+    import('../check/index.js'),
+    import('../check/report.js'),
+    import('../config/index.js'),
+    import('../openspec/changes.js'),
+    import('../openspec/cli.js'),
+    import('../openspec/justify.js'),
+    import('../approvals/index.js'),
+    import('../util/fs.js'),
+  ]);
+  return { ...check, ...report, ...config, ...changes, ...cli, ...justify, ...approvals, ...fsUtil };
+}
+type Loaded = Awaited<ReturnType<typeof load>>;
 
 const CHECK_FORMATS = ['text', 'json', 'markdown', 'sarif'] as const;
 type CheckFormat = (typeof CHECK_FORMATS)[number];
@@ -26,7 +40,8 @@ interface CheckFlags {
   strict?: boolean;
 }
 
-export function renderCheck(r: CheckResult, format: CheckFormat): string {
+export async function renderCheck(r: CheckResult, format: CheckFormat): Promise<string> {
+  const { renderCheckJson, renderCheckMarkdown, renderCheckSarif, renderCheckText } = await import('../check/report.js');
   switch (format) {
     case 'json':
       return renderCheckJson(r);
@@ -59,17 +74,18 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
     .description('Fail when the candidate changes behaviour that no valid, approved OpenSpec change set justifies')
     .option('--format <format>', `output format: ${CHECK_FORMATS.join(', ')}`, 'text')
     .option('--strict', 'also fail on stale or invalid declarations')
-    .action((flags: CheckFlags) => {
+    .action(async (flags: CheckFlags) => {
       const format = checkFormat(flags.format);
+      const { runCheck } = await import('../check/index.js');
       const r = runCheck({ dir: resolveRoot(flags.root), against: flags.against, candidate: flags.candidate, registryRef: flags.registryRef, strict: !!flags.strict });
-      process.stdout.write(renderCheck(r, format));
+      process.stdout.write(await renderCheck(r, format));
       setExit(r.ok ? EXIT.pass : EXIT.policy);
     });
 
   checkOptions(program.command('justify <change-id>'))
     .description('Write (or update) the policydrift: block of an OpenSpec change set from the unjustified changes of the committed candidate; creates the change set when missing')
-    .action((id: string, flags: CheckFlags) => {
-      setExit(runJustify(id, flags));
+    .action(async (id: string, flags: CheckFlags) => {
+      setExit(await runJustify(id, flags));
     });
 
   program
@@ -78,10 +94,12 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
     .option('--root <dir>', 'project root', '.')
     .option('--key <file>', 'SSH private key (or its .pub with ssh-agent); omit only in "listed" mode')
     .option('--as <identity>', 'approver identity as in the allowed signers file (default: git config user.email)')
-    .action((id: string, flags: { root?: string; key?: string; as?: string }) => {
+    .action(async (id: string, flags: { root?: string; key?: string; as?: string }) => {
+      const m = await load();
+      const { approve } = m;
       const root = resolveRoot(flags.root);
-      const cfg = loadConfig(root);
-      const setDir = findChangeSet(root, id);
+      const cfg = m.loadConfig(root);
+      const setDir = findChangeSet(m, root, id);
       if (!flags.key && cfg.approvals.mode === 'signed') {
         throw new UserError('--key is required: approvals are signed (approvals.mode "signed")', { hint: 'pass --key ~/.ssh/id_ed25519 (the key whose public half is in the allowed signers file)' });
       }
@@ -95,10 +113,12 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
     .command('approvals <change-id>')
     .description('Show who approved a change set and whether each approval is still valid (judged with the working tree config; `check` uses the baseline)')
     .option('--root <dir>', 'project root', '.')
-    .action((id: string, flags: { root?: string }) => {
+    .action(async (id: string, flags: { root?: string }) => {
+      const m = await load();
+      const { evaluateApprovals } = m;
       const root = resolveRoot(flags.root);
-      const cfg = loadConfig(root);
-      const setDir = findChangeSet(root, id);
+      const cfg = m.loadConfig(root);
+      const setDir = findChangeSet(m, root, id);
       const signersFile = cfg.approvals.allowedSigners ? path.resolve(root, cfg.approvals.allowedSigners) : null;
       const signers = signersFile && fs.existsSync(signersFile) ? fs.readFileSync(signersFile, 'utf8') : null;
       const ev = evaluateApprovals(setDir, cfg.approvals, signers);
@@ -120,7 +140,8 @@ function gitEmail(root: string): string {
 }
 
 /** An active change set `openspec/changes/<id>` or an archived `openspec/changes/archive/<date>-<id>`. */
-function findChangeSet(root: string, id: string): string {
+function findChangeSet(m: Loaded, root: string, id: string): string {
+  const { CHANGE_ID_RE, discoverChangeSets } = m;
   if (!CHANGE_ID_RE.test(id)) throw new UserError(`invalid change id "${id}"`, { hint: 'change ids are kebab-case, e.g. add-wiretap-response' });
   const sets = fs.existsSync(path.join(root, 'openspec')) ? discoverChangeSets(root) : [];
   const found = sets.find((s) => s.id === id && !s.archived) ?? sets.find((s) => s.id === id);
@@ -128,7 +149,9 @@ function findChangeSet(root: string, id: string): string {
   return found.dir;
 }
 
-function runJustify(id: string, flags: CheckFlags): number {
+async function runJustify(id: string, flags: CheckFlags): Promise<number> {
+  const m = await load();
+  const { CHANGE_ID_RE, runCheck, discoverChangeSets, newChange, writePolicydriftBlock } = m;
   if (!CHANGE_ID_RE.test(id)) throw new UserError(`invalid change id "${id}"`, { hint: 'change ids are kebab-case, e.g. add-wiretap-response' });
   const root = resolveRoot(flags.root);
   const r = runCheck({ dir: root, against: flags.against, candidate: flags.candidate, registryRef: flags.registryRef });
@@ -141,7 +164,7 @@ function runJustify(id: string, flags: CheckFlags): number {
   let setDir: string;
   let created = false;
   try {
-    setDir = findChangeSet(root, id);
+    setDir = findChangeSet(m, root, id);
   } catch {
     setDir = newChange(root, id).path;
     created = true;
@@ -154,7 +177,7 @@ function runJustify(id: string, flags: CheckFlags): number {
   for (const u of r.unjustified) wanted.set(key(u.declaration), u.declaration);
   const justifies = [...wanted.values()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   writePolicydriftBlock(setDir, { from: r.baseline.manifestVersion, to: r.candidate.manifestVersion, justifies });
-  scaffold(setDir, id, r);
+  scaffold(m, setDir, id, r);
   const rel = path.relative(process.cwd(), setDir) || '.';
   process.stderr.write(
     `policydrift: ${created ? 'created' : 'updated'} ${rel} declaring ${justifies.length} change${justifies.length === 1 ? '' : 's'} (manifest v${r.baseline.manifestVersion}→v${r.candidate.manifestVersion})\n` +
@@ -164,7 +187,8 @@ function runJustify(id: string, flags: CheckFlags): number {
 }
 
 /** A proposal and a delta spec that pass `openspec validate --strict`, for the author to edit. */
-function scaffold(setDir: string, id: string, r: CheckResult): void {
+function scaffold(m: Loaded, setDir: string, id: string, r: CheckResult): void {
+  const { writeFileAtomic } = m;
   const proposal = path.join(setDir, 'proposal.md');
   const changes = r.unjustified.map((u) => u.change);
   if (!fs.existsSync(proposal)) {

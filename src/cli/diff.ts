@@ -1,28 +1,47 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/index.js';
-import { diffManifests, failsAt, FAIL_LEVELS, type DiffResult, type FailLevel } from '../diff/index.js';
-import { RULES, findRule } from '../diff/rules/index.js';
-import { renderRuleText } from '../diff/rules/reference.js';
+import type { DiffResult, FailLevel } from '../diff/index.js';
 import { EXIT, UserError } from '../errors.js';
 import type { ReportOptions } from '../report/format.js';
-import { renderGithub } from '../report/github.js';
-import { renderJson } from '../report/json.js';
-import { renderMarkdown } from '../report/markdown.js';
-import { renderSarif } from '../report/sarif.js';
-import { renderText } from '../report/text.js';
-import { loadManifestOperand } from './operands.js';
+
+// Everything heavy (the diff engine, the rule catalogue, the report renderers,
+// JSON Schema validation, and for git: operands the TypeScript compiler) is
+// loaded by the action that needs it, so that `--help`, `--version` and the
+// other commands start fast.
 
 export const FORMATS = ['text', 'json', 'markdown', 'sarif', 'github'] as const;
 export type Format = (typeof FORMATS)[number];
+/** For the help text only; values are validated against FAIL_LEVELS of src/diff/index.ts (test/fastpath.test.js keeps them equal). */
+export const FAIL_LEVEL_NAMES = ['weakening', 'modified', 'any', 'none'] as const;
 
-export const RENDERERS: Record<Format, (result: DiffResult, opts: ReportOptions) => string> = {
-  text: renderText,
-  json: (r) => renderJson(r),
-  markdown: renderMarkdown,
-  sarif: renderSarif,
-  github: renderGithub,
-};
+/** The renderer of each format (loads the report modules). */
+export async function loadRenderers(): Promise<Record<Format, (result: DiffResult, opts: ReportOptions) => string>> {
+  const [{ renderGithub }, { renderJson }, { renderMarkdown }, { renderSarif }, { renderText }] = await Promise.all([
+    import('../report/github.js'),
+    import('../report/json.js'),
+    import('../report/markdown.js'),
+    import('../report/sarif.js'),
+    import('../report/text.js'),
+  ]);
+  return { text: renderText, json: (r) => renderJson(r), markdown: renderMarkdown, sarif: renderSarif, github: renderGithub };
+}
+
+type RulesModules = typeof import('../diff/rules/index.js') & typeof import('../diff/rules/reference.js');
+let rulesModules: RulesModules | undefined;
+
+/** Load the rule catalogue; `runExplain` and `closeRuleIds` need it loaded (`runDiff` and the explain command do it). */
+export async function loadRules(): Promise<RulesModules> {
+  if (!rulesModules) {
+    const [index, reference] = await Promise.all([import('../diff/rules/index.js'), import('../diff/rules/reference.js')]);
+    rulesModules = { ...index, ...reference };
+  }
+  return rulesModules;
+}
+
+function rules(): RulesModules {
+  if (!rulesModules) throw new Error('the rule catalogue is not loaded: await loadRules() first');
+  return rulesModules;
+}
 
 export interface DiffFlags {
   format?: string;
@@ -58,6 +77,13 @@ function fallbackUri(spec: string, cwd: string): string | undefined {
 
 /** `policydrift diff` without the process: returns the report and the exit code. */
 export async function runDiff(baseSpec: string, headSpec: string, flags: DiffFlags, env: DiffEnv = {}): Promise<DiffRun> {
+  const [{ loadConfig }, { diffManifests, failsAt, FAIL_LEVELS }, { loadManifestOperand }, renderers] = await Promise.all([
+    import('../config/index.js'),
+    import('../diff/index.js'),
+    import('./operands.js'),
+    loadRenderers(),
+    loadRules(),
+  ]);
   const format = oneOf('--format', flags.format, FORMATS, 'text');
   const failOn = oneOf<FailLevel>('--fail-on', flags.failOn, FAIL_LEVELS, 'weakening');
   const cwd = env.cwd ?? process.cwd();
@@ -66,7 +92,7 @@ export async function runDiff(baseSpec: string, headSpec: string, flags: DiffFla
   const base = await loadManifestOperand(baseSpec, { cwd });
   const head = await loadManifestOperand(headSpec, { cwd });
   const result = diffManifests(base, head, config.orders);
-  const output = RENDERERS[format](result, { color: format === 'text' && !!env.color, failOn, fallbackUri: fallbackUri(headSpec, cwd) });
+  const output = renderers[format](result, { color: format === 'text' && !!env.color, failOn, fallbackUri: fallbackUri(headSpec, cwd) });
   return { exitCode: failsAt(result, failOn) ? EXIT.policy : EXIT.pass, output, result };
 }
 
@@ -81,7 +107,7 @@ export function registerDiff(program: Command, setExit: (code: number) => void):
     .argument('<base>', 'base manifest file')
     .argument('<head>', 'head manifest file')
     .option('--format <format>', `output format: ${FORMATS.join('|')}`, 'text')
-    .option('--fail-on <level>', `exit 1 on: ${FAIL_LEVELS.join('|')} (modified counts as a weakening)`, 'weakening')
+    .option('--fail-on <level>', `exit 1 on: ${FAIL_LEVEL_NAMES.join('|')} (modified counts as a weakening)`, 'weakening')
     .option('--config <file>', 'config file for the orders (default: ./policydrift.config.json when present)')
     .action(async (base: string, head: string, flags: DiffFlags) => {
       const run = await runDiff(base, head, flags, { color: useColor() });
@@ -105,7 +131,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /** Rule ids close to a mistyped one: containing it, or within a small edit distance. */
-export function closeRuleIds(input: string, ids: readonly string[] = RULES.map((r) => r.id)): string[] {
+export function closeRuleIds(input: string, ids: readonly string[] = rules().RULES.map((r) => r.id)): string[] {
   const want = input.trim().toUpperCase().replace(/[\s-]+/g, '_');
   if (!want) return [];
   const limit = Math.max(2, Math.floor(want.length / 4));
@@ -117,8 +143,9 @@ export function closeRuleIds(input: string, ids: readonly string[] = RULES.map((
     .map((x) => x.id);
 }
 
-/** `policydrift explain <RULE_ID>`: the rule's reference entry. */
+/** `policydrift explain <RULE_ID>`: the rule's reference entry (after `loadRules()`). */
 export function runExplain(ruleId: string): string {
+  const { findRule, renderRuleText } = rules();
   const rule = findRule(ruleId.trim().toUpperCase());
   if (rule) return renderRuleText(rule);
   const close = closeRuleIds(ruleId);
@@ -132,7 +159,8 @@ export function registerExplain(program: Command, setExit: (code: number) => voi
     .command('explain')
     .description('Print what a diff rule means and how to justify it')
     .argument('<rule>', 'rule id, e.g. LE_RESPONSE_ADDED')
-    .action((rule: string) => {
+    .action(async (rule: string) => {
+      await loadRules();
       process.stdout.write(runExplain(rule));
       setExit(EXIT.pass);
     });

@@ -1,20 +1,22 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/index.js';
-import { canonicalJson } from '../manifest/index.js';
 import { EXIT, UserError } from '../errors.js';
 import { repoRoot } from '../git/run.js';
-import {
-  findRelease,
-  lastActiveRelease,
-  readRegistryFile,
-  releaseStatus,
-  verifyRegistry,
-  type Registry,
-  type RegistryEvent,
-} from '../registry/index.js';
-import { extractDigestCheck } from '../registry/extract-check.js';
+import type { Registry, RegistryEvent } from '../registry/index.js';
 import { resolveRoot } from './extract.js';
+
+/** The registry, config and manifest modules (JSON Schema validation), loaded by the action that runs. */
+type Loaded = typeof import('../registry/index.js') & typeof import('../config/index.js') & typeof import('../manifest/index.js');
+let loaded: Loaded | undefined;
+async function load(): Promise<Loaded> {
+  const [registry, config, manifest] = await Promise.all([import('../registry/index.js'), import('../config/index.js'), import('../manifest/index.js')]);
+  loaded = { ...registry, ...config, ...manifest };
+  return loaded;
+}
+function mods(): Loaded {
+  if (!loaded) throw new Error('the registry modules are not loaded');
+  return loaded;
+}
 
 interface RegistryFlags {
   registry?: string;
@@ -26,7 +28,7 @@ interface RegistryFlags {
 /** The registry file: --registry, else config "registry" relative to the project root. */
 function registryPath(flags: RegistryFlags): { file: string; label: string; root: string } {
   const root = resolveRoot(flags.root);
-  const file = flags.registry ? path.resolve(flags.registry) : path.resolve(root, loadConfig(root, flags.config).registry);
+  const file = flags.registry ? path.resolve(flags.registry) : path.resolve(root, mods().loadConfig(root, flags.config).registry);
   return { file, label: path.relative(process.cwd(), file) || file, root };
 }
 
@@ -41,7 +43,8 @@ export function registerRegistry(program: Command, setExit: (code: number) => vo
   const reg = program.command('registry').description('Inspect and verify the release registry (an append-only, hash-chained event log)');
 
   withCommonOptions(reg.command('list').description('List the events of the registry as a table; the last active release is marked with *')).action(
-    (flags: RegistryFlags) => {
+    async (flags: RegistryFlags) => {
+      const { readRegistryFile } = await load();
       const { file, label } = registryPath(flags);
       process.stdout.write(formatTable(readRegistryFile(file, label)));
       setExit(EXIT.pass);
@@ -49,7 +52,8 @@ export function registerRegistry(program: Command, setExit: (code: number) => vo
   );
 
   withCommonOptions(reg.command('show <version>').description('Print the release event of <version> as JSON (its status on stderr)')).action(
-    (version: string, flags: RegistryFlags) => {
+    async (version: string, flags: RegistryFlags) => {
+      const { readRegistryFile, findRelease, canonicalJson, releaseStatus, lastActiveRelease } = await load();
       const { file, label } = registryPath(flags);
       const registry = readRegistryFile(file, label);
       const release = findRelease(registry, version);
@@ -74,7 +78,8 @@ export function registerRegistry(program: Command, setExit: (code: number) => vo
       .command('verify')
       .description('Verify the hash chain, sequence and references; in a git checkout also that each release commit exists and re-extracts to the recorded digest')
       .option('--no-extract', 'do not re-extract manifests at release commits'),
-  ).action((flags: RegistryFlags) => {
+  ).action(async (flags: RegistryFlags) => {
+    const { readRegistryFile, verifyRegistry } = await load();
     const { file, label, root } = registryPath(flags);
     const registry = readRegistryFile(file, label);
     let repoDir: string | undefined;
@@ -85,7 +90,9 @@ export function registerRegistry(program: Command, setExit: (code: number) => vo
       if (!(e instanceof UserError)) throw e;
       process.stderr.write(`policydrift: ${root} is not in a git repository: release commits and digests are not checked\n`);
     }
-    const v = verifyRegistry(registry, { repoDir, extract: repoDir && flags.extract !== false ? extractDigestCheck(repoDir) : undefined });
+    // Re-extraction needs the TypeScript compiler: loaded only here.
+    const extract = repoDir && flags.extract !== false ? (await import('../registry/extract-check.js')).extractDigestCheck(repoDir) : undefined;
+    const v = verifyRegistry(registry, { repoDir, extract });
     if (!v.ok) {
       process.stderr.write(`policydrift: ${label} is broken at ${v.problem!.message}\n`);
       if (v.problem!.hint) process.stderr.write(`  hint: ${v.problem!.hint}\n`);
@@ -104,6 +111,7 @@ export function registerRegistry(program: Command, setExit: (code: number) => vo
 /** The registry as a fixed-width table, oldest first. */
 export function formatTable(registry: Registry): string {
   if (registry.events.length === 0) return '(the registry has no events)\n';
+  const { lastActiveRelease } = mods();
   const active = lastActiveRelease(registry);
   const rows: string[][] = [['SEQ', 'TYPE', 'VERSION', 'COMMIT', 'PROFILE', 'MANIFEST', 'TIME', 'STATUS']];
   for (const e of registry.events) rows.push(row(registry, e, active));
@@ -113,7 +121,7 @@ export function formatTable(registry: Registry): string {
 
 function row(registry: Registry, e: RegistryEvent, active: RegistryEvent | null): string[] {
   if (e.type === 'release') {
-    const st = releaseStatus(registry, e);
+    const st = mods().releaseStatus(registry, e);
     const status = e === active ? '* last active' : st.state === 'active' ? 'active' : st.state === 'revoked' ? `revoked (seq ${st.seq})` : `superseded (seq ${st.seq}${st.by ? ` by ${st.by}` : ''})`;
     return [String(e.seq), e.type, e.version, e.git_commit.slice(0, 12), e.profile, `v${e.manifestVersion} ${e.manifestDigest.slice(0, 19)}`, e.time, status];
   }

@@ -1,15 +1,30 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/index.js';
 import { EXIT, UserError } from '../errors.js';
-import { canonicalJson, parseManifestText } from '../manifest/index.js';
 import type { Manifest } from '../manifest/types.js';
 import { writeFileAtomic } from '../util/fs.js';
-import { provenanceJson } from '../build/provenance.js';
-import { verifyBuild, type Finding, type VerifyBuildResult } from '../build/verify.js';
+import type { Finding, VerifyBuildResult } from '../build/verify.js';
 import { fileAtCommit, removeAllWorktrees, repoInfo, resolveCommit } from '../build/worktree.js';
 import { resolveRoot } from './extract.js';
+
+/** The config, manifest, build and scan modules (JSON Schema validation, the JavaScript parser), loaded when the command runs. */
+type Loaded = typeof import('../config/index.js') & typeof import('../manifest/index.js') & typeof import('../build/provenance.js') & typeof import('../build/verify.js');
+let loaded: Loaded | undefined;
+async function load(): Promise<Loaded> {
+  const [config, manifest, provenance, verify] = await Promise.all([
+    import('../config/index.js'),
+    import('../manifest/index.js'),
+    import('../build/provenance.js'),
+    import('../build/verify.js'),
+  ]);
+  loaded = { ...config, ...manifest, ...provenance, ...verify };
+  return loaded;
+}
+function mods(): Loaded {
+  if (!loaded) throw new Error('the verify-build modules are not loaded');
+  return loaded;
+}
 
 export interface VerifyBuildFlags {
   profile: string;
@@ -48,7 +63,7 @@ export function manifestAtCommit(projectDir: string, commit: string, manifestPat
   if (text === null) {
     throw new UserError(`${label}: no manifest in the candidate commit`, { hint: 'run `policydrift extract --write` and commit the manifest' });
   }
-  const manifest = parseManifestText(text, label);
+  const manifest = mods().parseManifestText(text, label);
   return { manifest, digest: manifest.digest };
 }
 
@@ -56,6 +71,7 @@ export async function runVerifyBuild(flags: VerifyBuildFlags): Promise<number> {
   if (flags.format !== 'text' && flags.format !== 'json') {
     throw new UserError(`unknown --format "${flags.format}"`, { hint: 'use --format text or --format json' });
   }
+  const { loadConfig, verifyBuild, provenanceJson } = await load();
   const root = resolveRoot(flags.root);
   const config = loadConfig(root, flags.config);
   const profile = config.profiles[flags.profile];
@@ -120,7 +136,7 @@ export function textReport(profileName: string, r: VerifyBuildResult): string {
 }
 
 export function jsonReport(profileName: string, r: VerifyBuildResult): string {
-  return canonicalJson({
+  return mods().canonicalJson({
     ok: r.ok,
     profile: profileName,
     commit: r.commit,

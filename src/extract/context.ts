@@ -21,6 +21,12 @@ export interface ExtractContext {
   fail(node: Node, message: string, hint?: string): never;
   /** Declarations named by a config list (`leHandlers`, `keyGuards`, ...), resolved to nodes. */
   configured(list: 'leHandlers' | 'logSchemas' | 'logSinks' | 'keyGuards' | 'keySinks'): Set<Node>;
+  /**
+   * Walk every file and ask the checker about every call: no pre-filter
+   * (src/extract/prefilter.ts). Slower, same result; the fast path is tested
+   * against it.
+   */
+  full?: boolean;
 }
 
 /** An extractor's result: its slice of the semantic content, and where things are. */

@@ -1,9 +1,10 @@
-import { Node, ts } from 'ts-morph';
+import { Node, ts, type SourceFile } from 'ts-morph';
 import type { ExtractContext, Fragment } from './context.js';
 import { DYNAMIC_ARG, type DominatingGuard, type GatedSite, type GuardArg, type GuardDecl, type Keygate, type SinkDecl, type SinkEscape } from '../manifest/types.js';
 import { declarationName, uniqueIds } from './names.js';
 import { dominatingCalls } from './dominance.js';
 import { sha256Hex } from '../util/fs.js';
+import { fileMayMatch, sinkStatements } from './prefilter.js';
 
 /**
  * Key gating, sink-centric. For every call of a `@keySink`, grouped by
@@ -41,8 +42,10 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
   const sinkCalls: Array<{ call: ts.CallExpression; sink: string; fn: Container }> = [];
   const rawEscapes: Array<{ fn: Container; sink: string; kind: string }> = [];
   const containers = new Map<ts.Node, Container>();
+  // Only the statements that can mention a sink (see sinkStatements); null: all of them.
+  const keep = sinks.groups.length > 0 && canWrap(ctx.sourceFiles[0]) ? sinkStatements(ctx, sinks.groups.flatMap((g) => g.nodes), sinkWords(checker, sinks)) : null;
   for (const sf of sinks.groups.length > 0 ? ctx.sourceFiles : []) {
-    sf.forEachDescendant((node) => {
+    const visit = (node: Node) => {
       const cn = node.compilerNode;
       if (ts.isCallExpression(cn)) {
         const hit = callTargets(checker, cn, sinks.byNode);
@@ -61,7 +64,16 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
         const sink = escapingSinkReference(checker, cn, sinks.byNode);
         if (sink !== undefined) rawEscapes.push({ fn: enclosing(ctx, node, containers), sink, kind: 'reference' });
       }
-    });
+    };
+    if (keep === null) {
+      sf.forEachDescendant(visit);
+      continue;
+    }
+    for (const stmt of keep(sf.compilerNode)) {
+      const node = wrapNode(sf, stmt);
+      visit(node);
+      node.forEachDescendant(visit);
+    }
   }
 
   // Function ids: declarationName, qualified by file only when two used functions collide.
@@ -120,6 +132,36 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
   };
 }
 
+/** The ts-morph wrapper of a compiler node of `sf` (ts-morph's own lookup; see `canWrap`). */
+function wrapNode(sf: SourceFile, n: ts.Node): Node {
+  return (sf as unknown as { _getNodeFromCompilerNode(n: ts.Node): Node })._getNodeFromCompilerNode(n);
+}
+
+/** Whether this ts-morph can wrap a compiler node; when it cannot, every file is walked whole. */
+function canWrap(sf: SourceFile | undefined): boolean {
+  return typeof (sf as unknown as { _getNodeFromCompilerNode?: unknown } | undefined)?._getNodeFromCompilerNode === 'function';
+}
+
+/**
+ * Every name a sink can be called or referenced by without an alias: the
+ * names its declarations are written with (`#x` too), the checker's names of
+ * its symbols (a computed `[KEY]` name), and the simple name used for
+ * unresolved calls.
+ */
+function sinkWords(checker: ts.TypeChecker, sinks: DeclSet): string[] {
+  const out = new Set<string>();
+  for (const g of sinks.groups) out.add(g.simpleName);
+  for (const n of sinks.byNode.keys()) {
+    const name = (n as ts.NamedDeclaration).name;
+    if (!name) continue;
+    if (ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteralLike(name) || ts.isNumericLiteral(name)) out.add(name.text);
+    else if (ts.isComputedPropertyName(name) && (ts.isStringLiteralLike(name.expression) || ts.isNumericLiteral(name.expression))) out.add(name.expression.text);
+    const sym = ts.isComputedPropertyName(name) || ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteralLike(name) || ts.isNumericLiteral(name) ? checker.getSymbolAtLocation(name) : undefined;
+    if (sym) out.add(sym.name);
+  }
+  return [...out];
+}
+
 // ---------------------------------------------------------------------------
 // Declarations
 
@@ -146,6 +188,7 @@ function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards
   const checker = ctx.checker.compilerObject;
   const found: Node[] = [];
   for (const sf of ctx.sourceFiles) {
+    if (!fileMayMatch(ctx, sf, [`@${tag}`])) continue;
     sf.forEachDescendant((node) => {
       const docs = (node.compilerNode as { jsDoc?: ts.JSDoc[] }).jsDoc;
       if (!docs?.some((d) => d.tags?.some((t) => t.tagName.text === tag))) return;

@@ -3,11 +3,13 @@ import type { ExtractContext, Fragment } from './context.js';
 import type { LeHandler, ResponseVariant, TypeText } from '../manifest/types.js';
 import { hasTag } from './jsdoc.js';
 import { declarationName, uniqueIds } from './names.js';
+import { fileMayMatch } from './prefilter.js';
 import {
   byText,
   discriminate,
   emptyFacts,
   flattenMembers,
+  isProjectDeclared,
   isRecordObject,
   literalValue,
   mergeFieldMaps,
@@ -99,6 +101,7 @@ function findHandlers(ctx: ExtractContext): HandlerSite[] {
     if (site && !found.has(site.node)) found.set(site.node, site);
   };
   for (const sf of ctx.sourceFiles) {
+    if (!fileMayMatch(ctx, sf, [HANDLER_NAME, `@${HANDLER_TAG}`])) continue;
     sf.forEachDescendant((n) => {
       if (Node.isFunctionDeclaration(n) || Node.isMethodDeclaration(n)) {
         const named = n.getName() === HANDLER_NAME;
@@ -216,7 +219,14 @@ function scanReturnPaths(ctx: ExtractContext, site: HandlerSite, response: ts.Ty
   const tc = ctx.checker.compilerObject;
   const reasons = new Set<string>();
   const checkWidth = hasDeclaredResponse(site) && response.length > 0;
-  for (const body of site.bodies) {
+  // Project functions whose returned values flow into the response: a cast or
+  // an \`any\` inside a helper the handler returns from is as good as one in the
+  // handler itself, so follow them (bounded depth; deeper is unbounded).
+  const followed = new Set<ts.Node>(site.bodies);
+  const queue: Array<{ body: ts.SignatureDeclaration; depth: number }> = site.bodies.map((b) => ({ body: b, depth: 0 }));
+  const MAX_CALL_DEPTH = 8;
+  while (queue.length) {
+    const { body, depth } = queue.shift()!;
     const assignments = new Map<ts.Symbol, ts.Expression[]>();
     const collect = (n: ts.Node) => {
       if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left)) {
@@ -280,11 +290,22 @@ function scanReturnPaths(ctx: ExtractContext, site: HandlerSite, response: ts.Ty
         for (const el of e.elements) scan(ts.isSpreadElement(el) ? el.expression : el, false);
         return;
       }
-      if (ts.isIdentifier(e)) followSymbol(tc.getSymbolAtLocation(e), whole);
+      if (ts.isIdentifier(e)) return followSymbol(tc.getSymbolAtLocation(e), whole);
+      if (ts.isCallExpression(e) && whole) {
+        const decl = tc.getResolvedSignature(e)?.getDeclaration();
+        if (!decl || !ts.isFunctionLike(decl) || !(decl as ts.FunctionLikeDeclaration).body) return;
+        if (!isProjectDeclared(ctx, decl) || followed.has(decl)) return;
+        if (depth + 1 > MAX_CALL_DEPTH) {
+          reasons.add('return path calls deeper than the analysis follows');
+          return;
+        }
+        followed.add(decl);
+        queue.push({ body: decl as ts.SignatureDeclaration, depth: depth + 1 });
+      }
     };
     for (const r of returnedExpressions(body)) scan(r, true);
   }
-  return [...reasons];
+  return [...reasons].sort();
 }
 
 // ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import { locatedError } from '../errors.js';
 import { hasTag } from './jsdoc.js';
 import { declarationName, uniqueIds } from './names.js';
 import { tagText } from './privacy.js';
+import { fileMayMatch } from './prefilter.js';
 import { callableSite, functionInitializer, overloadSet } from './le.js';
 import {
   byText,
@@ -282,6 +283,7 @@ export function extractLogging(ctx: ExtractContext): Fragment<Record<string, Log
   };
   const sinks: Node[] = [];
   for (const sf of ctx.sourceFiles) {
+    if (!fileMayMatch(ctx, sf, [`@${SCHEMA_TAG}`, `@${SINK_TAG}`])) continue;
     sf.forEachDescendant((n) => {
       if (Node.isInterfaceDeclaration(n) || Node.isTypeAliasDeclaration(n)) {
         if (hasTag(n, SCHEMA_TAG)) schemaNode(n);

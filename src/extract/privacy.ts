@@ -2,6 +2,7 @@ import { ts } from 'ts-morph';
 import type { ExtractContext, Fragment } from './context.js';
 import type { PrivacyInvariant } from '../manifest/types.js';
 import { locatedError } from '../errors.js';
+import { fileMayMatch } from './prefilter.js';
 
 export const INVARIANT_ID = /^[a-z0-9]+([.-][a-z0-9]+)*$/;
 
@@ -28,6 +29,7 @@ export function extractPrivacy(ctx: ExtractContext): Fragment<Record<string, Pri
   const locations: Record<string, string> = {};
   const seen = new Map<string, string>();
   for (const sf of ctx.sourceFiles) {
+    if (!fileMayMatch(ctx, sf, ['@invariant'])) continue;
     const file = ctx.rel(sf);
     const csf = sf.compilerNode;
     for (const tag of allJsDocTags(csf)) {

@@ -1,10 +1,11 @@
 import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
-import { Node, Project, type FileSystemHost, type SourceFile } from 'ts-morph';
+import { Node, Project, ts, type FileSystemHost, type SourceFile } from 'ts-morph';
 import { minimatch } from 'minimatch';
 import type { ResolvedConfig } from '../config/index.js';
 import { UserError, locatedError } from '../errors.js';
 import type { ExtractContext } from '../extract/context.js';
+import { JSDOC_NEEDLES } from '../extract/prefilter.js';
 
 export interface OpenProjectOptions {
   /** Absolute project root (in `fileSystem` when one is given). */
@@ -14,6 +15,13 @@ export interface OpenProjectOptions {
   fileSystem?: FileSystemHost;
   /** Label for the root in messages (defaults to the root itself). */
   label?: string;
+  /** Disable every extraction pre-filter (default: the POLICYDRIFT_NO_PREFILTER=1 environment variable). */
+  full?: boolean;
+}
+
+/** True when the environment asks for full-program extraction (no pre-filters). */
+export function fullFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.POLICYDRIFT_NO_PREFILTER === '1';
 }
 
 function posixRel(root: string, file: string): string {
@@ -31,9 +39,10 @@ export function openProject(opts: OpenProjectOptions): ExtractContext {
       hint: 'run policydrift from the project root, pass --root DIR, or set "tsconfig" in policydrift.config.json',
     });
   }
+  const full = opts.full ?? fullFromEnv();
   let project: Project;
   try {
-    project = new Project({ tsConfigFilePath: tsconfigPath, fileSystem: fsys, skipFileDependencyResolution: false });
+    project = full ? new Project({ tsConfigFilePath: tsconfigPath, fileSystem: fsys, skipFileDependencyResolution: false }) : leanProject(tsconfigPath, fsys);
   } catch (e) {
     throw new UserError(`${config.tsconfig}: cannot load the TypeScript project: ${(e as Error).message.split('\n')[0]}`, {
       hint: 'check that the tsconfig is valid JSON(C) and that its "extends" targets exist',
@@ -76,7 +85,57 @@ export function openProject(opts: OpenProjectOptions): ExtractContext {
     return set;
   };
 
-  return { project, checker: project.getTypeChecker(), config, root, sourceFiles, rel, fail, configured };
+  return { project, checker: project.getTypeChecker(), config, root, sourceFiles, rel, fail, configured, full };
+}
+
+/**
+ * Parsed (and, once a checker has run, bound) source files of the previous
+ * and the current lean project, by file name, compiler options and parse
+ * mode. `check` and `registry verify` extract several commits in one process:
+ * a file whose text is unchanged is reused instead of parsed and bound again,
+ * as TypeScript's language service shares files between programs (the binder
+ * skips a bound file; per-checker state lives in each checker).
+ */
+let lastFiles = new Map<string, ts.SourceFile>();
+
+/**
+ * The same project as `new Project({ tsConfigFilePath })`, parsed with less
+ * work: parent pointers are left to the binder (which sets every one of them,
+ * JSDoc included, when the checker is created), JSDoc is parsed only in
+ * files whose text mentions a tag or name an extractor reads
+ * (JSDOC_NEEDLES) (elsewhere the parser keeps exactly the JSDoc that carries
+ * type information: none in TypeScript files, all in JavaScript, as `tsc`
+ * itself does), and unchanged files of the previous project are reused.
+ * Types are unchanged; test/fastpath.test.js compares the manifests with
+ * those of the plain project (`full`).
+ */
+function leanProject(tsConfigFilePath: string, fileSystem: FileSystemHost | undefined): Project {
+  const project = new Project({ tsConfigFilePath, fileSystem, skipAddingFilesFromTsConfig: true });
+  const factory = (project as unknown as { _context?: { compilerFactory?: Record<string, unknown> } })._context?.compilerFactory;
+  // ts-morph's own parse, minus the parent pass; when its internals differ, its own parse is used.
+  if (factory && typeof factory.createCompilerSourceFileFromText === 'function') {
+    const options = project.getCompilerOptions();
+    const languageVersion = options.target ?? ts.ScriptTarget.Latest;
+    const optionsKey = JSON.stringify(options);
+    const prior = lastFiles;
+    const mine = new Map<string, ts.SourceFile>();
+    lastFiles = mine;
+    factory.createCompilerSourceFileFromText = (filePath: string, text: string, scriptKind: ts.ScriptKind | undefined) => {
+      const jsDocParsingMode = JSDOC_NEEDLES.some((n) => text.includes(n)) ? ts.JSDocParsingMode.ParseAll : ts.JSDocParsingMode.ParseForTypeInfo;
+      const key = `${filePath}\0${String(scriptKind)}\0${languageVersion}\0${jsDocParsingMode}\0${optionsKey}`;
+      const known = mine.get(key) ?? prior.get(key);
+      if (known && known.text === text) {
+        mine.set(key, known);
+        return known;
+      }
+      const sf = ts.createLanguageServiceSourceFile(filePath, ts.ScriptSnapshot.fromString(text), { languageVersion, jsDocParsingMode }, '0', false, scriptKind);
+      mine.set(key, sf);
+      return sf;
+    };
+  }
+  project.addSourceFilesFromTsConfig(tsConfigFilePath);
+  project.resolveSourceFileDependencies();
+  return project;
 }
 
 function realFileExists(p: string): boolean {

@@ -1,0 +1,243 @@
+#!/usr/bin/env node
+// `npm run bench`: policydrift's extraction cost against the type check users already run.
+//
+//   node bench/run.js [--runs N] [--sizes 500,2000,5000] [--out bench/results.json]
+//
+// For each size, a deterministic synthetic corpus (bench/gen-corpus.js) is generated once and cached
+// under os.tmpdir()/policydrift-bench/<n>-<corpus version>, as a git repository whose HEAD commits
+// the corpus and its manifest. Then, in the same run and interleaved (so that machine load hits every
+// command alike), each command is timed N times in a fresh process:
+//   extract      node bin/policydrift.js extract --root <corpus>          (cold: new process, checkout)
+//   extract-ref  node bin/policydrift.js extract --ref HEAD               (from git objects, no checkout)
+//   check        node bin/policydrift.js check --against HEAD             (two extractions of one tree + the gate)
+//   check-change node bin/policydrift.js check --against main --candidate bench-change
+//                (two different trees: a side branch raises one guard argument in one file)
+//   tsc6         node node_modules/typescript6/bin/tsc --noEmit -p <corpus>   (TypeScript 6, what ts-morph wraps)
+//   tsc7         node node_modules/typescript/bin/tsc --noEmit -p <corpus>    (TypeScript 7, native)
+// Reported: median wall time, time per file, peak RSS (GNU time's %M when /usr/bin/time exists), and
+// the ratios the performance targets are stated in. No timing is asserted anywhere in the tests.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CORPUS_VERSION, generateCorpus } from './gen-corpus.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = path.join(REPO, 'bin', 'policydrift.js');
+const TSC6 = path.join(REPO, 'node_modules', 'typescript6', 'bin', 'tsc');
+// The `typescript` package (7.x, native). Its bin is used directly: node_modules/.bin/tsc can be linked to
+// either package's `tsc` (both `typescript` and `typescript6` declare one).
+const TSC7 = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+const GNU_TIME = fs.existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%e %M', 'true']).status === 0 ? '/usr/bin/time' : null;
+
+const TARGETS = {
+  'extract/tsc6': { max: 0.5, what: 'cold extract <= 0.5x TS6 tsc --noEmit' },
+  'ref/checkout': { max: 1.2, what: 'extract --ref <= 1.2x checkout extraction' },
+  'check/extract': { max: 1.5, what: 'check < 1.5x one extraction' },
+  'memory extract/tsc6': { max: 1.0, what: 'extract peak RSS below tsc6' },
+};
+
+function parseArgs(argv) {
+  const opts = { runs: 3, sizes: [500, 2000, 5000], out: path.join(REPO, 'bench', 'results.json') };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => {
+      const v = argv[++i];
+      if (v === undefined) usage(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--runs') opts.runs = Number(next());
+    else if (a === '--sizes') opts.sizes = next().split(',').map((s) => Number(s.trim()));
+    else if (a === '--out') opts.out = path.resolve(next());
+    else if (a === '--help' || a === '-h') usage();
+    else usage(`unknown argument ${a}`);
+  }
+  if (!Number.isInteger(opts.runs) || opts.runs < 1) usage('--runs must be a positive integer');
+  if (opts.sizes.some((n) => !Number.isInteger(n) || n < 20)) usage('--sizes must be integers >= 20');
+  return opts;
+}
+
+function usage(msg) {
+  if (msg) process.stderr.write(`bench: ${msg}\n`);
+  process.stderr.write('usage: node bench/run.js [--runs N] [--sizes 500,2000,5000] [--out FILE]\n');
+  process.exit(msg ? 2 : 0);
+}
+
+const GIT_ENV = { GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com', GIT_CONFIG_NOSYSTEM: '1' };
+
+function git(dir, ...args) {
+  const r = spawnSync('git', ['-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...GIT_ENV } });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed in ${dir}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** The corpus of `n` files as a committed git repository; its manifest is refreshed (and committed) for this build of policydrift. */
+function prepareCorpus(n) {
+  const dir = path.join(os.tmpdir(), 'policydrift-bench', `${n}-${CORPUS_VERSION}`);
+  const ready = path.join(dir, '.git', 'policydrift-bench-ready');
+  if (!fs.existsSync(ready)) {
+    process.stderr.write(`bench: generating ${n} files in ${dir}\n`);
+    generateCorpus(dir, n);
+    git(dir, 'init', '-q');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', `corpus ${n}`);
+    fs.writeFileSync(ready, '');
+  }
+  // `check` fails on a stale manifest: commit the one this build extracts (untimed).
+  const w = spawnSync(process.execPath, [BIN, 'extract', '--write'], { cwd: dir, encoding: 'utf8' });
+  if (w.status !== 0) throw new Error(`extract --write failed in ${dir}: ${w.stderr}`);
+  if (git(dir, 'status', '--porcelain')) {
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'manifest');
+  }
+  // A side branch with one change (a guard argument), for a check across two different trees.
+  if (spawnSync('git', ['rev-parse', '--verify', '-q', 'refs/heads/bench-change'], { cwd: dir }).status !== 0) {
+    const file = git(dir, 'grep', '-l', 'requireQuorum(approvals, 2);').split('\n')[0];
+    git(dir, 'checkout', '-q', '-b', 'bench-change');
+    const p = path.join(dir, file);
+    fs.writeFileSync(p, fs.readFileSync(p, 'utf8').replace('requireQuorum(approvals, 2);', 'requireQuorum(approvals, 3);'));
+    spawnSync(process.execPath, [BIN, 'extract', '--write'], { cwd: dir, encoding: 'utf8' });
+    git(dir, 'commit', '-qam', 'raise a quorum');
+    git(dir, 'checkout', '-q', 'main');
+  }
+  const files = Number(JSON.parse(fs.readFileSync(path.join(dir, '.corpus'), 'utf8')).n);
+  return { dir, files };
+}
+
+/** The timed commands; each runs with the corpus as its working directory. */
+function commandsFor(dir) {
+  return [
+    { id: 'extract', label: 'node bin/policydrift.js extract --root <corpus>', argv: [process.execPath, BIN, 'extract', '--root', dir] },
+    { id: 'extract-ref', label: 'node bin/policydrift.js extract --ref HEAD', argv: [process.execPath, BIN, 'extract', '--ref', 'HEAD'] },
+    { id: 'check', label: 'node bin/policydrift.js check --against HEAD', argv: [process.execPath, BIN, 'check', '--against', 'HEAD'] },
+    { id: 'check-change', label: 'node bin/policydrift.js check --against main --candidate bench-change', argv: [process.execPath, BIN, 'check', '--against', 'main', '--candidate', 'bench-change'] },
+    { id: 'tsc6', label: 'node node_modules/typescript6/bin/tsc --noEmit -p <corpus>', argv: [process.execPath, TSC6, '--noEmit', '-p', dir] },
+    { id: 'tsc7', label: 'node node_modules/typescript/bin/tsc --noEmit -p <corpus>', argv: [process.execPath, TSC7, '--noEmit', '-p', dir] },
+  ];
+}
+
+/** One timed run in a fresh process: wall seconds (hrtime), peak RSS in MB (GNU time) or null, exit code. */
+function timeOnce(argv, cwd) {
+  const memFile = path.join(os.tmpdir(), `policydrift-bench-${process.pid}.time`);
+  const [cmd, ...args] = GNU_TIME ? [GNU_TIME, '-f', '%e %M', '-o', memFile, ...argv] : argv;
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: '1' } });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  let peakMB = null;
+  if (GNU_TIME) {
+    const m = /(\S+)\s+(\d+)\s*$/.exec(fs.readFileSync(memFile, 'utf8'));
+    if (m) peakMB = Number(m[2]) / 1024;
+    fs.rmSync(memFile, { force: true });
+  }
+  return { seconds, peakMB, code: r.status, stderr: r.status === 0 ? '' : (r.stderr || r.stdout).slice(0, 400) };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+function benchSize(n, runs) {
+  const { dir, files } = prepareCorpus(n);
+  const cmds = commandsFor(dir);
+  const samples = Object.fromEntries(cmds.map((c) => [c.id, []]));
+  for (let r = 0; r < runs; r++) {
+    for (const c of cmds) {
+      const s = timeOnce(c.argv, dir);
+      samples[c.id].push(s);
+      process.stderr.write(`bench: ${n} files, run ${r + 1}/${runs}: ${c.id.padEnd(11)} ${s.seconds.toFixed(2)} s${s.peakMB !== null ? `, ${s.peakMB.toFixed(0)} MB` : ''}${s.code !== 0 ? ` (exit ${s.code})` : ''}\n`);
+      if (s.code !== 0 && s.stderr) process.stderr.write(`  ${s.stderr.split('\n').join('\n  ')}\n`);
+    }
+  }
+  const commands = {};
+  for (const c of cmds) {
+    const xs = samples[c.id];
+    const med = median(xs.map((x) => x.seconds));
+    const mems = xs.map((x) => x.peakMB).filter((m) => m !== null);
+    commands[c.id] = {
+      command: c.label,
+      seconds: xs.map((x) => round(x.seconds, 3)),
+      median: round(med, 3),
+      msPerFile: round((med * 1000) / files, 3),
+      peakMB: mems.length ? round(median(mems), 1) : null,
+      exitCodes: [...new Set(xs.map((x) => x.code))],
+    };
+  }
+  const ratio = (a, b) => round(commands[a].median / commands[b].median, 3);
+  const ratios = {
+    'extract/tsc6': ratio('extract', 'tsc6'),
+    'extract/tsc7': ratio('extract', 'tsc7'),
+    'ref/checkout': ratio('extract-ref', 'extract'),
+    'check/extract': ratio('check', 'extract'),
+    'check-change/extract': ratio('check-change', 'extract'),
+  };
+  if (commands.extract.peakMB !== null && commands.tsc6.peakMB !== null) ratios['memory extract/tsc6'] = round(commands.extract.peakMB / commands.tsc6.peakMB, 3);
+  return { files, corpus: dir, commands, ratios };
+}
+
+function round(x, d) {
+  const f = 10 ** d;
+  return Math.round(x * f) / f;
+}
+
+function table(results) {
+  const ids = ['extract', 'extract-ref', 'check', 'check-change', 'tsc6', 'tsc7'];
+  const rows = [['files', 'command', 'median s', 'ms/file', 'peak MB', 'runs (s)']];
+  for (const r of results) {
+    for (const id of ids) {
+      const c = r.commands[id];
+      rows.push([String(r.files), id, c.median.toFixed(2), c.msPerFile.toFixed(2), c.peakMB === null ? '-' : c.peakMB.toFixed(0), c.seconds.map((s) => s.toFixed(2)).join(' ') + (c.exitCodes.some((x) => x !== 0) ? ` (exit ${c.exitCodes.join('/')})` : '')]);
+    }
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const fmt = (r) => r.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const out = [fmt(rows[0]), widths.map((w) => '-'.repeat(w)).join('  ')];
+  for (const r of rows.slice(1)) out.push(fmt(r));
+  out.push('');
+  const rrows = [['files', 'extract/tsc6', 'extract/tsc7', 'ref/checkout', 'check/extract', 'check-change/extract', 'mem extract/tsc6']];
+  for (const r of results) {
+    const x = r.ratios;
+    const mark = (k) => (x[k] === undefined ? '-' : `${x[k].toFixed(2)}${TARGETS[k] ? (x[k] <= TARGETS[k].max ? ' ok' : ' MISS') : ''}`);
+    rrows.push([String(r.files), mark('extract/tsc6'), x['extract/tsc7'].toFixed(2), mark('ref/checkout'), mark('check/extract'), x['check-change/extract'].toFixed(2), mark('memory extract/tsc6')]);
+  }
+  const rw = rrows[0].map((_, i) => Math.max(...rrows.map((r) => r[i].length)));
+  for (const r of rrows) out.push(r.map((c, i) => c.padEnd(rw[i])).join('  ').trimEnd());
+  out.push('');
+  out.push(`targets: ${Object.values(TARGETS).map((t) => t.what).join('; ')}`);
+  return out.join('\n') + '\n';
+}
+
+function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (!fs.existsSync(path.join(REPO, 'dist', 'cli', 'index.js'))) {
+    process.stderr.write('bench: dist/ is missing; run `npm run build` first\n');
+    process.exit(2);
+  }
+  for (const [what, p] of [['TypeScript 6', TSC6], ['TypeScript 7', TSC7]]) {
+    if (!fs.existsSync(p)) {
+      process.stderr.write(`bench: ${what} not found at ${p}; run \`npm ci\`\n`);
+      process.exit(2);
+    }
+  }
+  const version = (bin) => spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8' }).stdout.trim();
+  const versions = { tsc6: version(TSC6), tsc7: version(TSC7) };
+  process.stderr.write(`bench: tsc6 = ${versions.tsc6}, tsc7 = ${versions.tsc7}\n`);
+  const results = opts.sizes.map((n) => benchSize(n, opts.runs));
+  const report = {
+    command: `node bench/run.js --runs ${opts.runs} --sizes ${opts.sizes.join(',')}`,
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, memoryGB: round(os.totalmem() / 2 ** 30, 1), node: process.version, platform: `${os.platform()} ${os.release()}`, loadAverageAtEnd: os.loadavg().map((x) => round(x, 2)) },
+    peakMemory: GNU_TIME ? 'GNU time %M (max RSS), MB' : null,
+    compilers: versions,
+    corpusVersion: CORPUS_VERSION,
+    runs: opts.runs,
+    targets: TARGETS,
+    sizes: results,
+  };
+  fs.writeFileSync(opts.out, JSON.stringify(report, null, 2) + '\n');
+  process.stdout.write(table(results));
+  process.stdout.write(`\nresults: ${path.relative(process.cwd(), opts.out) || opts.out}\n`);
+}
+
+main();

@@ -1,0 +1,560 @@
+// The fast path (pre-filters, src/extract/prefilter.ts) must never change a manifest: every fixture and a
+// set of adversarial projects are extracted twice, with the pre-filters and as a full program
+// (ExtractOptions.full), and compared byte for byte. No timing is asserted here (see bench/run.js).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ts } from 'ts-morph';
+import { extractManifest, extractionMemoStats } from '../dist/extract/index.js';
+import { canonicalJson } from '../dist/manifest/index.js';
+import { loadConfig } from '../dist/config/index.js';
+import { openProject } from '../dist/project/index.js';
+import { sinkStatements } from '../dist/extract/prefilter.js';
+import { extractAtRef } from '../dist/git/extract-at-ref.js';
+import { FAIL_LEVELS } from '../dist/diff/index.js';
+import { FAIL_LEVEL_NAMES } from '../dist/cli/diff.js';
+import { generateCorpus } from '../bench/gen-corpus.js';
+import { git } from './helpers.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const tmpRoots = [];
+function tmp(prefix) {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tmpRoots.push(d);
+  return d;
+}
+
+/** Canonical manifest text, or the error message when extraction fails (both modes must fail alike). */
+function extractText(root, full) {
+  try {
+    return canonicalJson(extractManifest({ root, config: loadConfig(root), full }));
+  } catch (e) {
+    return `ERROR ${e.constructor.name}: ${e.message}`;
+  }
+}
+
+function assertSameBothWays(root) {
+  const fast = extractText(root, false);
+  const full = extractText(root, true);
+  assert.ok(full.startsWith('{'), `full extraction failed: ${full.slice(0, 300)}`);
+  assert.fixture(fast, full);
+  return JSON.parse(fast);
+}
+
+function writeProject(files) {
+  const dir = tmp('policydrift-fastpath-');
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  }
+  return dir;
+}
+
+/** Statements kept by the key-sink filter / all statements, over the project's source files. */
+function keptStatements(root) {
+  const ctx = openProject({ root, config: loadConfig(root) });
+  const sinks = [];
+  for (const sf of ctx.sourceFiles) {
+    const visit = (n) => {
+      if (n.jsDoc?.some((d) => d.tags?.some((t) => t.tagName.text === 'keySink'))) sinks.push(n);
+      ts.forEachChild(n, visit);
+    };
+    visit(sf.compilerNode);
+  }
+  const names = sinks.map((n) => (n.name ?? n.declarationList?.declarations[0]?.name)?.text).filter(Boolean);
+  const keep = sinkStatements(ctx, sinks, names);
+  assert.ok(keep, 'the filter gave up (walks everything)');
+  let kept = 0;
+  let total = 0;
+  const byFile = {};
+  for (const sf of ctx.sourceFiles) {
+    const k = keep(sf.compilerNode).length;
+    byFile[ctx.rel(sf)] = k;
+    kept += k;
+    total += sf.compilerNode.statements.length;
+  }
+  return { kept, total, byFile };
+}
+
+// ---------------------------------------------------------------------------
+// Every fixture
+
+const fixtureRoots = [path.join(REPO, 'fixtures', 'sample-service')];
+for (const name of fs.readdirSync(path.join(REPO, 'fixtures', 'extract')).sort()) {
+  const dir = path.join(REPO, 'fixtures', 'extract', name);
+  if (fs.existsSync(path.join(dir, 'tsconfig.json'))) fixtureRoots.push(dir);
+}
+
+test('every fixture is covered', () => {
+  assert.ok(fixtureRoots.length >= 12, `only ${fixtureRoots.length} fixtures found`);
+});
+
+for (const root of fixtureRoots) {
+  test(`fast path = full program: ${path.relative(REPO, root)}`, () => {
+    assertSameBothWays(root);
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Adversarial: sinks reached without their name in the calling statement.
+
+const TSCONFIG = JSON.stringify({
+  compilerOptions: { target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true, skipLibCheck: true, types: [] },
+  include: ['src/**/*.ts'],
+});
+
+const ADVERSARIAL = {
+  'tsconfig.json': TSCONFIG,
+  'src/keys/store.ts': `declare function hsm(b: string): Uint8Array;
+/** @keySink */
+export function unwrapKey(id: string): Uint8Array {
+  return hsm(id);
+}
+/** Exports a key. @keySink */
+export async function exportKey(id: string): Promise<Uint8Array> {
+  return hsm(id);
+}
+`,
+  'src/keys/default-sink.ts': `declare function hsm(b: string): Uint8Array;
+/**
+ * Opens the escrow.
+ *
+ * @keySink
+ */
+export default function openEscrow(id: string): Uint8Array {
+  return hsm(id);
+}
+`,
+  'src/keys/only.ts': `declare function hsm(b: string): Uint8Array;
+/** @keySink */
+export const sealed = (id: string): Uint8Array => hsm(id);
+`,
+  'src/keys/vault.ts': `declare function hsm(b: string): Uint8Array;
+export class BaseVault {
+  /** @keySink */
+  open(id: string): Uint8Array {
+    return hsm(id);
+  }
+  peek(id: string): number {
+    return id.length;
+  }
+}
+export class DerivedVault extends BaseVault {}
+export const api = {
+  /** @keySink */
+  reveal(id: string): Uint8Array {
+    return hsm(id);
+  },
+  other(id: string): string {
+    return id;
+  },
+};
+export namespace Deep {
+  /** @keySink */
+  export const dig = (id: string): Uint8Array => hsm(id);
+}
+/* @keySink in a plain comment is not a tag */
+export function notASink(id: string): string {
+  return id;
+}
+`,
+  'src/keys/guards.ts': `/** @keyGuard */
+export function requireScope(scope: string, level = 1): void {
+  if (!scope || level < 1) throw new Error('denied');
+}
+/**
+ * @keyGuard
+ */
+export async function assertAttested(level: 'TEE' | 'TEE_PROD'): Promise<void> {
+  if (!level) throw new Error('no');
+}
+`,
+  'src/lib/barrel.ts': `export * from '../keys/store.js';
+`,
+  'src/lib/barrel2.ts': `export * from './barrel.js';
+export { unwrapKey as uk } from '../keys/store.js';
+export { default as escrow } from '../keys/default-sink.js';
+`,
+  'src/lib/types.ts': `import type { unwrapKey } from '../keys/store.js';
+export type Unwrapper = typeof unwrapKey;
+export interface Holder { fn: Unwrapper; name: string }
+`,
+  'src/lib/evolve.ts': `import { sealed } from '../keys/only.js';
+const bag = [];
+bag.push(sealed);
+export const bagged = bag;
+let later;
+later = sealed;
+export const fromLater = later;
+`,
+  'src/lib/evolve2.ts': `import { sealed } from '../keys/only.js';
+const bag2 = [];
+const pushed = bag2.push(sealed);
+export const bagged2 = bag2;
+`,
+  'src/lib/late.ts': `export { unwrapKey } from '../keys/store.js';
+export { fromLater } from './evolve.js';
+`,
+  'src/lib/ns.ts': `import { unwrapKey } from '../keys/store.js';
+export namespace Wrap {
+  export const inner = unwrapKey;
+}
+export const grab = unwrapKey;
+`,
+  'src/use/default.ts': `import esc from '../keys/default-sink.js';
+import { escrow as viaBarrel } from '../lib/barrel2.js';
+import { requireScope } from '../keys/guards.js';
+export function viaDefault(id: string) {
+  requireScope('escrow:read');
+  return esc(id);
+}
+export function viaBarrelDefault(id: string) {
+  return viaBarrel(id);
+}
+`,
+  'src/use/barrels.ts': `import { unwrapKey as uw, uk } from '../lib/barrel2.js';
+import { uk as vk } from '../lib/barrel2.js';
+import * as b2 from '../lib/barrel2.js';
+import { requireScope as must } from '../keys/guards.js';
+export function throughStar(id: string) {
+  must('keys:read', 2);
+  return uw(id);
+}
+export function renamedTwice(id: string) {
+  return vk(id) ?? uk(id);
+}
+export function starNamespace(id: string) {
+  return b2.exportKey(id);
+}
+`,
+  'src/use/namespace.ts': `import * as ks from '../keys/store.js';
+import * as only from '../keys/only.js';
+import * as guards from '../keys/guards.js';
+export async function nsCall(id: string) {
+  await guards.assertAttested('TEE_PROD');
+  return ks.unwrapKey(id);
+}
+export function nsValues(id: string) {
+  const fns = Object.values(only);
+  return fns[0]!(id);
+}
+export function nsElement(id: string) {
+  return ks['unwrap\\x4bey'](id);
+}
+export function escaped(id: string) {
+  return ks.unwrap\\u004bey(id);
+}
+`,
+  'src/use/alias.ts': `import { requireScope, assertAttested } from '../keys/guards.js';
+import { unwrapKey } from '../keys/store.js';
+import type { Unwrapper, Holder } from '../lib/types.js';
+const must = requireScope;
+export function guardAlias(id: string) {
+  must('alias');
+  return unwrapKey(id);
+}
+export async function guardConstAlias(id: string) {
+  const attest = assertAttested;
+  await attest('TEE');
+  return unwrapKey(id);
+}
+export function typeOnly(f: Unwrapper, id: string) {
+  requireScope('typed');
+  return f(id);
+}
+export function holder(h: Holder, id: string) {
+  return h.fn(id);
+}
+`,
+  'src/use/evolve-use.ts': `import { bagged, fromLater } from '../lib/evolve.js';
+import { bagged2 } from '../lib/evolve2.js';
+export function fromBag(id: string) {
+  return bagged[0]!(id);
+}
+export function fromBag2(id: string) {
+  return bagged2[0]!(id);
+}
+export function fromLet(id: string) {
+  return fromLater(id);
+}
+`,
+  'src/use/members.ts': `import { DerivedVault, api, Deep } from '../keys/vault.js';
+import { requireScope } from '../keys/guards.js';
+export function derived(id: string) {
+  requireScope('vault');
+  return new DerivedVault().open(id);
+}
+export function objectMethod(id: string) {
+  return api.reveal(id);
+}
+export function nsConst(id: string) {
+  return Deep.dig(id);
+}
+export function unrelated(id: string) {
+  return new DerivedVault().peek(id) + api.other(id).length;
+}
+`,
+  'src/use/dynamic.ts': `export async function lazy(id: string) {
+  const m = await import('../keys/only.js');
+  return Object.values(m)[0]!(id);
+}
+export type Lazy = typeof import('../keys/store.js');
+`,
+  'src/use/more.ts': `import { unwrapKey } from '../keys/store.js';
+import { Wrap, grab } from '../lib/ns.js';
+export function escapedDirect(id: string) {
+  return unwrap\\u004bey(id);
+}
+export function viaNs(id: string) {
+  return Wrap.inner(id);
+}
+export function viaConst(id: string) {
+  return grab(id);
+}
+`,
+  'src/use/late.ts': `import { unwrapKey, fromLater as lateFn } from '../lib/late.js';
+export function viaLate(id: string) {
+  return lateFn(id);
+}
+export function direct(id: string) {
+  return unwrapKey(id);
+}
+`,
+  'src/use/late2.ts': `import { unwrapKey } from '../keys/store.js';
+import { fromLater } from '../lib/evolve.js';
+export function mix(id: string) {
+  unwrapKey(id);
+  return fromLater;
+}
+`,
+  'src/use/late-use.ts': `import { mix } from './late2.js';
+export function viaMix(id: string) {
+  return mix(id)(id);
+}
+`,
+  // Calls a function that calls a sink: nothing here can reach a sink.
+  'src/use/caller.ts': `import { guardAlias } from './alias.js';
+import { add } from './plain.js';
+export function callsCaller(id: string) {
+  return guardAlias(id).length + add(1, 2);
+}
+`,
+  'src/use/plain.ts': `export function add(a: number, b: number): number {
+  return a + b;
+}
+export const table = [1, 2, 3].map((x) => add(x, 1));
+`,
+  // JSDoc in unusual places for the other extractors.
+  'src/le/handlers.ts': `export interface Req { id: string; tenant: string }
+export type Res = { kind: 'OK'; id: string } | { kind: 'NONE' };
+export class Svc {
+  async handle_le_request(r: Req): Promise<Res> {
+    return r.id ? { kind: 'OK', id: r.id } : { kind: 'NONE' };
+  }
+}
+/** @leHandler */
+export function overloaded(r: Req): Res;
+export function overloaded(r: Req, extra: number): Res;
+export function overloaded(r: Req): Res {
+  return { kind: 'OK', id: r.id };
+}
+/**
+ * Documented on its statement.
+ * @leHandler
+ */
+export const arrowHandler = async (r: Req): Promise<Res> => ({ kind: 'OK', id: r.id });
+`,
+  'src/logging/event.ts': `/** @retentionDays 7 */
+export interface Event {
+  type: 'event';
+  /** @classification internal */ name: string;
+}
+`,
+  'src/logging/logger.ts': `import type { Event } from './event.js';
+/** @logSchema @retentionDays 30 */
+export type Access = { type: 'access'; /** @classification personal @redact mask */ ip: string };
+export class Logger {
+  /** @logSink */
+  write(e: Event | Access | { type: 'raw'; line: string }): void {
+    void e;
+  }
+}
+`,
+  'src/misc/invariants.ts': `export function f(): number {
+  /** @invariant adv.inside Tags inside function bodies count. */
+  return 1;
+}
+/* @invariant not.a.tag A plain comment is not JSDoc. */
+export const g = 2;
+/** @invariant adv.eof Tags at the end of a file count. */
+`,
+};
+
+test('adversarial aliases: fast path = full program, and every aliased call is found', () => {
+  const root = writeProject(ADVERSARIAL);
+  const m = assertSameBothWays(root);
+  const kg = m.invariants.keygate;
+  assert.equal(Object.keys(kg.sinks), ['BaseVault.open', 'api.reveal', 'dig', 'exportKey', 'openEscrow', 'sealed', 'unwrapKey']);
+  assert.equal(Object.keys(kg.sites), [
+    'derived -> BaseVault.open',
+    'direct -> unwrapKey',
+    'escaped -> unwrapKey',
+    'escapedDirect -> unwrapKey',
+    'fromBag -> sealed',
+    'fromBag2 -> sealed',
+    'fromLet -> sealed',
+    'guardAlias -> unwrapKey',
+    'guardConstAlias -> unwrapKey',
+    'holder -> unwrapKey',
+    'lazy -> sealed',
+    'mix -> unwrapKey',
+    'nsCall -> unwrapKey',
+    'nsConst -> dig',
+    'nsElement -> unwrapKey',
+    'nsValues -> sealed',
+    'objectMethod -> api.reveal',
+    'renamedTwice -> unwrapKey',
+    'starNamespace -> exportKey',
+    'throughStar -> unwrapKey',
+    'typeOnly -> unwrapKey',
+    'viaBarrelDefault -> openEscrow',
+    'viaConst -> unwrapKey',
+    'viaDefault -> openEscrow',
+    'viaLate -> sealed',
+    'viaMix -> sealed',
+    'viaNs -> unwrapKey',
+  ]);
+  // Guards through a renamed import, a const alias and a namespace are resolved by declaration.
+  assert.equal(kg.sites['throughStar -> unwrapKey'].guards, [{ guard: 'requireScope', args: { scope: 'keys:read', level: 2 }, awaited: true }]);
+  assert.equal(kg.sites['guardAlias -> unwrapKey'].guards, [{ guard: 'requireScope', args: { scope: 'alias' }, awaited: true }]);
+  assert.equal(kg.sites['guardConstAlias -> unwrapKey'].guards, [{ guard: 'assertAttested', args: { level: 'TEE' }, awaited: true }]);
+  assert.equal(kg.sites['nsCall -> unwrapKey'].guards, [{ guard: 'assertAttested', args: { level: 'TEE_PROD' }, awaited: true }]);
+  assert.equal(Object.keys(kg.escapes), [
+    '<module:src/lib/evolve.ts> -> sealed (reference)',
+    '<module:src/lib/evolve2.ts> -> sealed (reference)',
+    '<module:src/lib/ns.ts> -> unwrapKey (reference)',
+  ]);
+  // The other extractors: tags on overloads, statements, members, inside bodies and at the end of a file.
+  assert.equal(Object.keys(m.invariants.le.handlers), ['Svc.handle_le_request', 'arrowHandler', 'overloaded']);
+  assert.equal(Object.keys(m.invariants.logging.schemas), ['Access', 'Event', 'Logger.write.e[type=raw]']);
+  assert.is(m.invariants.logging.schemas.Event.retentionDays, 7);
+  assert.equal(Object.keys(m.invariants.privacy.invariants), ['adv.eof', 'adv.inside']);
+});
+
+test('adversarial: the filter skips what cannot matter', () => {
+  const root = writeProject(ADVERSARIAL);
+  const { kept, total, byFile } = keptStatements(root);
+  assert.ok(kept < total, `kept ${kept} of ${total}`);
+  // Calling a function that calls a sink does not make the caller's caller a candidate.
+  assert.is(byFile['src/use/caller.ts'], 0);
+  assert.is(byFile['src/use/plain.ts'], 0);
+  assert.is(byFile['src/keys/guards.ts'], 0);
+});
+
+test('global declarations, JavaScript and module augmentations make the filter walk everything (still equal)', () => {
+  const base = {
+    'tsconfig.json': TSCONFIG,
+    'src/store.ts': `/** @keySink */\nexport function unwrapKey(id: string): string {\n  return id;\n}\n`,
+  };
+  const globalRoot = writeProject({
+    ...base,
+    'src/globals.d.ts': `declare var KS: typeof import('./store.js');\n`,
+    'src/use.ts': `export function viaGlobal(id: string) {\n  return KS.unwrapKey(id);\n}\n`,
+  });
+  const m = assertSameBothWays(globalRoot);
+  assert.equal(Object.keys(m.invariants.keygate.sites), ['viaGlobal -> unwrapKey']);
+  const augRoot = writeProject({
+    ...base,
+    'src/aug.ts': `import type { unwrapKey } from './store.js';\ndeclare global {\n  interface Array<T> { pick: typeof unwrapKey }\n}\nexport {};\n`,
+    'src/use.ts': `export function viaArray(id: string) {\n  return [1].pick(id);\n}\n`,
+  });
+  const a = assertSameBothWays(augRoot);
+  assert.equal(Object.keys(a.invariants.keygate.sites), ['viaArray -> unwrapKey']);
+});
+
+// ---------------------------------------------------------------------------
+// The benchmark corpus: equal, and most statements skipped.
+
+test('benchmark corpus (150 files): fast path = full program; the filter keeps a small fraction', () => {
+  const root = tmp('policydrift-fastpath-corpus-');
+  assert.is(generateCorpus(root, 150), 150);
+  const m = assertSameBothWays(root);
+  assert.ok(Object.keys(m.invariants.keygate.sites).length >= 2, 'the corpus has gated sites');
+  assert.equal(Object.keys(m.invariants.keygate.sinks), ['unwrapKey']);
+  const { kept, total } = keptStatements(root);
+  assert.ok(kept > 0 && kept * 10 < total, `kept ${kept} of ${total} statements`);
+});
+
+// ---------------------------------------------------------------------------
+// Same tree, same extraction: reused only when every file answer is identical.
+
+test('extractions from git objects: reused only for identical trees; unchanged files shared between commits', () => {
+  const dir = tmp('policydrift-fastpath-repo-');
+  fs.writeFileSync(path.join(dir, 'tsconfig.json'), TSCONFIG);
+  fs.mkdirSync(path.join(dir, 'src'));
+  fs.writeFileSync(path.join(dir, 'src', 'store.ts'), `/** @keyGuard */\nexport function g(x: string): void {\n  if (!x) throw new Error();\n}\n/** @keySink */\nexport function s(id: string): string {\n  return id;\n}\n`);
+  fs.writeFileSync(path.join(dir, 'src', 'other.ts'), `import { g, s } from './store.js';\nexport function other(id: string) {\n  g('other');\n  return s(id);\n}\n`);
+  const write = (guard) =>
+    fs.writeFileSync(path.join(dir, 'src', 'a.ts'), `import { g, s } from './store.js';\nexport function use(id: string) {\n  ${guard ? "g('x');\n  " : ''}return s(id);\n}\n`);
+  write(true);
+  git(dir, 'init', '-q');
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-qm', 'guarded');
+  write(false);
+  git(dir, 'commit', '-qam', 'unguarded');
+  const before = extractionMemoStats();
+  const head1 = canonicalJson(extractAtRef({ repoDir: dir, rev: 'HEAD' }).manifest);
+  const prev1 = canonicalJson(extractAtRef({ repoDir: dir, rev: 'HEAD~1' }).manifest);
+  const prev2 = canonicalJson(extractAtRef({ repoDir: dir, rev: 'HEAD~1' }).manifest);
+  const head2 = canonicalJson(extractAtRef({ repoDir: dir, rev: 'HEAD' }).manifest);
+  const after = extractionMemoStats();
+  assert.is(prev2, prev1);
+  assert.is(head2, head1);
+  assert.is.not(prev1, head1);
+  assert.equal(JSON.parse(head1).invariants.keygate.sites['use -> s'].guards, []);
+  assert.equal(JSON.parse(prev1).invariants.keygate.sites['use -> s'].guards.map((x) => x.guard), ['g']);
+  assert.equal(JSON.parse(head1).invariants.keygate.sites['other -> s'].guards.map((x) => x.guard), ['g']);
+  assert.equal([after.misses - before.misses, after.hits - before.hits], [3, 1]);
+  // Each is what a fresh, full-program extraction of a checkout gives.
+  assert.is(extractText(dir, true), head1);
+  git(dir, 'checkout', '-q', 'HEAD~1');
+  assert.is(extractText(dir, true), prev2);
+});
+
+// ---------------------------------------------------------------------------
+// The CLI loads the TypeScript compiler only for commands that extract.
+
+test('commands that do not extract never load ts-morph', () => {
+  const probe = path.join(tmp('policydrift-fastpath-probe-'), 'probe.mjs');
+  fs.writeFileSync(
+    probe,
+    `const m = await import(${JSON.stringify(new URL('../dist/cli/index.js', import.meta.url).href)});
+const code = await m.main(['node', 'policydrift', ...process.argv.slice(2)]);
+const loaded = Object.keys((await import('node:module')).default._cache).filter((k) => /node_modules[\\\\/](ts-morph|@ts-morph)[\\\\/]/.test(k));
+process.stderr.write('LOADED=' + loaded.length + ' CODE=' + code + '\\n');
+`,
+  );
+  const run = (...args) => {
+    const r = spawnSync(process.execPath, [probe, ...args], { cwd: REPO, encoding: 'utf8' });
+    return /LOADED=(\d+) CODE=(\d+)/.exec(r.stderr)?.slice(1).map(Number) ?? r.stderr;
+  };
+  assert.equal(run('--version'), [0, 0]);
+  assert.equal(run('explain', 'LE_RESPONSE_ADDED'), [0, 0]);
+  assert.equal(run('registry', 'list', '--root', 'fixtures/sample-service', '--registry', 'no-such-registry.json'), [0, 2]);
+  const loaded = run('extract', '--root', 'fixtures/extract/le-basic');
+  assert.ok(Array.isArray(loaded) && loaded[0] > 0 && loaded[1] === 0, `extract should load ts-morph: ${loaded}`);
+});
+
+test('diff --help lists the fail levels the diff accepts', () => {
+  assert.equal([...FAIL_LEVEL_NAMES], [...FAIL_LEVELS]);
+});
+
+test.after(() => {
+  for (const d of tmpRoots) fs.rmSync(d, { recursive: true, force: true });
+});
+
+test.run();
