@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, UserError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { enableTtyProgress } from '../util/progress.js';
 import { registerExtract } from './extract.js';
 import { registerRegistry } from './registry.js';
 import { registerVerifyBuild } from './verify-build.js';
@@ -35,10 +36,12 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram((c) => {
     code = c;
   });
+  const clearProgress = enableTtyProgress();
   try {
     await program.parseAsync(argv);
     return code;
   } catch (e) {
+    clearProgress();
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.pass;
       return EXIT.usage;
@@ -51,5 +54,7 @@ export async function main(argv: string[]): Promise<number> {
     const err = e as Error;
     process.stderr.write(`policydrift: internal error: ${err?.message ?? String(e)}\n${err?.stack ?? ''}\nThis is a bug in policydrift; please report it.\n`);
     return 70;
+  } finally {
+    clearProgress();
   }
 }

@@ -8,12 +8,18 @@ import { extractLe } from './le.js';
 import { extractLogging } from './logging.js';
 import { extractKeygate } from './keygate.js';
 import { extractPrivacy } from './privacy.js';
+import { progress } from '../util/progress.js';
 
 /** Run every extractor over an opened project. */
 export function extractInvariants(ctx: ExtractContext): { invariants: ManifestInvariants; locations: Locations } {
+  const n = ctx.sourceFiles.length;
+  progress(`${n} files parsed; LE handlers`);
   const le = extractLe(ctx);
+  progress(`${n} files parsed; logging schemas`);
   const logging = extractLogging(ctx);
+  progress(`${n} files parsed; key gating`);
   const keygate = extractKeygate(ctx);
+  progress(`${n} files parsed; privacy invariants`);
   const privacy = extractPrivacy(ctx);
   return {
     invariants: {
@@ -43,9 +49,11 @@ export interface ExtractOptions {
 
 export function extractManifest(opts: ExtractOptions): Manifest {
   const full = opts.full ?? fullFromEnv();
+  progress(`loading the TypeScript program${opts.label && opts.label !== '.' ? ` (${opts.label})` : ''}`);
   const { invariants, locations } = opts.fileSystem
     ? memoized(opts.fileSystem, memoKey(opts, full), (fileSystem) => extractInvariants(openProject({ ...opts, fileSystem, full })))
     : extractInvariants(openProject({ ...opts, full }));
+  progress('');
   return buildManifest(invariants, locations, opts.previous ?? null);
 }
 
