@@ -95,7 +95,7 @@ function unjustifiedText(u: Unjustified, c: (code: string, s: string) => string)
 }
 
 export function renderCheckMarkdown(r: CheckResult): string {
-  const out: string[] = [`**${r.ok ? '✅' : '❌'} policydrift check: ${checkVerdict(r)}**`, '', ...header(r).map((l) => `- ${l}`)];
+  const out: string[] = [`**${r.ok ? '✅' : '❌'} policydrift check: ${checkVerdict(r)}**`, '', ...header(r).map((l) => `- ${l.replace(/^(\w+)\s+/, '**$1**: ')}`)];
   if (!r.manifest.fresh) {
     out.push('', `> **Stale manifest**: \`${r.manifest.path}\` is not what extraction gives at the candidate${r.manifest.entries.length ? ` (${r.manifest.entries.map(code).join(', ')})` : ''}. Run \`policydrift extract --write\` and commit it.`);
   }
