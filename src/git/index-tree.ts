@@ -12,13 +12,10 @@ import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import { UserError } from '../errors.js';
 import { repoRoot, runGit } from './run.js';
-import { catFileBatch, type GitTree, type TreeEntry } from './tree.js';
+import { treeFromEntries, type GitTree, type TreeEntry } from './tree.js';
 
 /** GitTree.commit of an index tree: there is no commit yet. */
 export const INDEX_COMMIT = 'index';
-
-/** Files read eagerly (as tree.ts does for commits): what a TypeScript program, its tsconfig and its package.json files can need. */
-const EAGER = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs|json)$/;
 
 /**
  * Inside a hook git may export GIT_INDEX_FILE (`.git/index.lock` during a
@@ -101,26 +98,5 @@ export interface ReadIndexTreeOptions {
 export function readIndexTree(repoDir: string, opts: ReadIndexTreeOptions = {}): GitTree {
   const top = opts.entries ? repoDir : repoRoot(repoDir);
   const entries = opts.entries ?? listIndex(top);
-  const sub = (opts.subdir ?? '').replace(/^\.\/?/, '').replace(/\/+$/, '');
-  const wanted: string[] = [];
-  for (const [rel, e] of entries) {
-    if (e.type !== 'blob' || e.mode === '120000') continue;
-    if (sub && !(rel === sub || rel.startsWith(sub + '/'))) continue;
-    if (EAGER.test(rel)) wanted.push(rel);
-  }
-  const files = new Map<string, Buffer>();
-  const blobs = catFileBatch(top, wanted.map((rel) => entries.get(rel)!.oid));
-  wanted.forEach((rel, i) => files.set(rel, blobs[i]!));
-
-  const readFile = (rel: string): Buffer | null => {
-    const key = rel.replace(/^\.\//, '');
-    const cached = files.get(key);
-    if (cached) return cached;
-    const e = entries.get(key);
-    if (!e || e.type !== 'blob') return null;
-    const [buf] = catFileBatch(top, [e.oid]);
-    files.set(key, buf!);
-    return buf!;
-  };
-  return { commit: INDEX_COMMIT, repoRoot: top, entries, files, readFile };
+  return treeFromEntries(top, INDEX_COMMIT, entries, opts.subdir);
 }

@@ -40,7 +40,15 @@ export function readGitTree(repoDir: string, rev: string, opts: ReadGitTreeOptio
   const commit = resolveCommit(top, rev);
   const entries = listTree(top, commit);
 
-  const sub = normalizeSubdir(opts.subdir);
+  return treeFromEntries(top, commit, entries, opts.subdir);
+}
+
+/**
+ * A GitTree over a listing (of a commit or of the index): source files under
+ * `subdir` are read up front with one `git cat-file --batch`, the rest lazily.
+ */
+export function treeFromEntries(top: string, commit: string, entries: Map<string, TreeEntry>, subdir?: string): GitTree {
+  const sub = normalizeSubdir(subdir);
   const wanted: string[] = [];
   for (const [rel, e] of entries) {
     if (e.type !== 'blob' || e.mode === '120000') continue;
