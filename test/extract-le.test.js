@@ -2,45 +2,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { InMemoryFileSystemHost } from 'ts-morph';
-import { openProject } from '../dist/project/index.js';
+import { FIXTURES, fixtureFiles, edit, onDisk as onDiskWith, inMemory as inMemoryWith } from './helpers/extract.js';
 import { defaultConfig, resolveConfig } from '../dist/config/index.js';
 import { extractLe } from '../dist/extract/le.js';
 
-const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'extract');
-
-/** Every file of a fixture, keyed by relative POSIX path. */
-function fixtureFiles(name) {
-  const root = path.join(FIXTURES, name);
-  const out = {};
-  const walk = (dir) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const abs = path.join(dir, e.name);
-      if (e.isDirectory()) walk(abs);
-      else out[path.relative(root, abs).split(path.sep).join('/')] = fs.readFileSync(abs, 'utf8');
-    }
-  };
-  walk(root);
-  return out;
-}
-
-function onDisk(name, config = defaultConfig()) {
-  return extractLe(openProject({ root: path.join(FIXTURES, name), config }));
-}
-
-/** Run on an in-memory copy (the same path a git tree takes). */
-function inMemory(files, config = defaultConfig()) {
-  const host = new InMemoryFileSystemHost();
-  for (const [rel, text] of Object.entries(files)) host.writeFileSync(`/repo/${rel}`, text);
-  return extractLe(openProject({ root: '/repo', config, fileSystem: host }));
-}
-
-/** Replace text in one file of a copy; fails loudly when the anchor is missing so a test cannot pass vacuously. */
-function edit(files, rel, from, to) {
-  assert.ok(files[rel]?.includes(from), `${rel} does not contain ${JSON.stringify(from)}`);
-  return { ...files, [rel]: files[rel].replace(from, to) };
-}
+const onDisk = (name, config) => onDiskWith(extractLe, name, config);
+const inMemory = (files, config) => inMemoryWith(extractLe, files, config);
 
 const f = (type, optional = false) => ({ type, optional });
 

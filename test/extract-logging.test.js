@@ -2,43 +2,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { InMemoryFileSystemHost } from 'ts-morph';
-import { openProject } from '../dist/project/index.js';
+import { FIXTURES, fixtureFiles, edit, onDisk as onDiskWith, inMemory as inMemoryWith } from './helpers/extract.js';
 import { defaultConfig, resolveConfig } from '../dist/config/index.js';
 import { extractLogging } from '../dist/extract/logging.js';
 import { UserError } from '../dist/errors.js';
 
-const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'extract');
-
-function fixtureFiles(name) {
-  const root = path.join(FIXTURES, name);
-  const out = {};
-  const walk = (dir) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const abs = path.join(dir, e.name);
-      if (e.isDirectory()) walk(abs);
-      else out[path.relative(root, abs).split(path.sep).join('/')] = fs.readFileSync(abs, 'utf8');
-    }
-  };
-  walk(root);
-  return out;
-}
-
-function onDisk(name, config = defaultConfig()) {
-  return extractLogging(openProject({ root: path.join(FIXTURES, name), config }));
-}
-
-function inMemory(files, config = defaultConfig()) {
-  const host = new InMemoryFileSystemHost();
-  for (const [rel, text] of Object.entries(files)) host.writeFileSync(`/repo/${rel}`, text);
-  return extractLogging(openProject({ root: '/repo', config, fileSystem: host }));
-}
-
-function edit(files, rel, from, to) {
-  assert.ok(files[rel]?.includes(from), `${rel} does not contain ${JSON.stringify(from)}`);
-  return { ...files, [rel]: files[rel].replace(from, to) };
-}
+const onDisk = (name, config) => onDiskWith(extractLogging, name, config);
+const inMemory = (files, config) => inMemoryWith(extractLogging, files, config);
 
 /** 1-based line:col of the first occurrence of `needle` in `text`. */
 function posOf(text, needle) {
