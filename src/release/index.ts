@@ -124,6 +124,17 @@ function defaultVersion(projectRoot: string, manifestVersion: number, commit: st
   return `m${manifestVersion}-${commit.slice(0, 12)}`;
 }
 
+/** The artifact's base name: the package name (scope dropped) when there is a package.json, else the folder name. */
+function artifactBase(projectRoot: string): string {
+  try {
+    const n = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { name?: string }).name;
+    if (n) return n.replace(/^@[^/]+\//, '').replace(/[^A-Za-z0-9._-]/g, '-');
+  } catch {
+    /* no package.json */
+  }
+  return path.basename(projectRoot);
+}
+
 function listFiles(dir: string, base = ''): string[] {
   const out: string[] = [];
   for (const e of fs.readdirSync(path.join(dir, base), { withFileTypes: true })) {
@@ -241,7 +252,7 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
   pauseAt('verify-build');
 
   // 4. the deterministic artifact, in a staging directory next to the publish location
-  const name = `${path.basename(projectRoot)}-${version}.tgz`;
+  const name = `${artifactBase(projectRoot)}-${version}.tgz`;
   fs.mkdirSync(publishRoot, { recursive: true });
   const staging = fs.mkdtempSync(path.join(publishRoot, '.staging-'));
   let published: string | null = null;
