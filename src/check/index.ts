@@ -22,7 +22,7 @@ import { discoverChangeSets, type ChangeSet, type JustificationDecl } from '../o
 import { changeItem, validateChange, validationMessages } from '../openspec/cli.js';
 import { declarationFor, matchJustifications, type GatedChangeSet } from '../openspec/justify.js';
 import { evaluateApprovals, type ApprovalEvaluation } from '../approvals/index.js';
-import { CONFIG_FILE, type ResolvedConfig } from '../config/index.js';
+import { CONFIG_FILE, defaultConfig, parseConfigText, type ResolvedConfig } from '../config/index.js';
 import { UserError } from '../errors.js';
 
 export interface CheckOptions {
@@ -177,7 +177,7 @@ export function runCheck(opts: CheckOptions): CheckResult {
   const trustedRef = opts.registryRef ?? null;
   const cfgSource = trustedRef ?? candidateCommit;
   const cfgText = readFileAtRef(repo, cfgSource, join(sub, CONFIG_FILE));
-  const registryRel = join(sub, cfgText ? ((JSON.parse(cfgText) as { registry?: string }).registry ?? 'release/registry.json') : 'release/registry.json');
+  const registryRel = join(sub, cfgText ? parseConfigText(cfgText, `${trustedRef ?? opts.candidate}:${join(sub, CONFIG_FILE)}`).registry : defaultConfig().registry);
   const candText = readFileAtRef(repo, candidateCommit, registryRel);
   const candidateRegistry = candText === null ? null : parseRegistryText(candText, `${opts.candidate}:${registryRel}`);
   let trusted: Registry | null = candidateRegistry;

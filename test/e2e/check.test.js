@@ -200,6 +200,16 @@ test('a shallow clone missing the baseline commit gives exit 2 and the remedy', 
   assert.not.match(r.stderr, /at .*\.js:\d+/);
 });
 
+test('a malformed config at the candidate is a located input error (exit 2), not a crash', () => {
+  const { dir } = setup();
+  fs.writeFileSync(path.join(dir, 'policydrift.config.json'), '{ "exclude": [,] }\n');
+  commitAll(dir, 'broken config');
+  const r = check(dir);
+  assert.is(r.code, 2, r.stdout + r.stderr);
+  assert.match(r.stderr, /policydrift\.config\.json:1:\d+: malformed JSON/);
+  assert.not.match(r.stderr, /internal error/);
+});
+
 test('files that govern extraction and approval are changes to justify: config, tsconfig, allowed signers', () => {
   const { dir, mallory } = setup();
   // hide the key service from the analysis through the tsconfig, and add a signer
