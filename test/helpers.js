@@ -21,8 +21,17 @@ export function cli(args, opts = {}) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+const created = [];
+// Remove what the suites created once the test process ends (keep it with POLICYDRIFT_KEEP_TMP=1 to debug).
+process.on('exit', () => {
+  if (process.env.POLICYDRIFT_KEEP_TMP) return;
+  for (const d of created) fs.rmSync(d, { recursive: true, force: true });
+});
+
 export function tmpdir(prefix = 'policydrift-test-') {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  created.push(d);
+  return d;
 }
 
 /** Copy a directory tree (no node_modules). */
