@@ -484,19 +484,10 @@ export function printType(ctx: ExtractContext, type: Type | ts.Type, node?: Node
 
 /** An object type whose properties can be listed as fields (no index or call signatures, not opaque). */
 export function isFieldObject(ctx: ExtractContext, type: Type | ts.Type): boolean {
+  if (!isRecordObject(ctx, type)) return false;
   const t = compilerType(type);
   const tc = tcOf(ctx);
-  if (t.flags & ts.TypeFlags.Intersection) {
-    if (!(t as ts.IntersectionType).types.every((m) => m.flags & ts.TypeFlags.Object && !opaqueRef(ctx, m))) return false;
-  } else if (t.flags & ts.TypeFlags.Object) {
-    if (tc.isArrayType(t) || tc.isTupleType(t) || opaqueRef(ctx, t)) return false;
-  } else {
-    return false;
-  }
-  if (tc.getIndexInfosOfType(t).length > 0) return false;
-  if (tc.getSignaturesOfType(t, ts.SignatureKind.Call).length > 0) return false;
-  if (tc.getSignaturesOfType(t, ts.SignatureKind.Construct).length > 0) return false;
-  return tc.getPropertiesOfType(t).length > 0;
+  return tc.getIndexInfosOfType(t).length === 0 && tc.getPropertiesOfType(t).length > 0;
 }
 
 /** An object-like type that can be a response variant or schema root (index signatures allowed). */
