@@ -20,7 +20,7 @@ import { catFileBatch, listTree } from '../git/tree.js';
 import { assertAppendOnly, lastActiveRelease, parseRegistryText, type Registry, type ReleaseEvent } from '../registry/index.js';
 import { discoverChangeSets, type ChangeSet, type JustificationDecl } from '../openspec/changes.js';
 import { changeItem, validateChange, validationMessages } from '../openspec/cli.js';
-import { declarationFor, matchJustifications, type GatedChangeSet } from '../openspec/justify.js';
+import { declarationFor, matchJustifications, sameTarget, type GatedChangeSet } from '../openspec/justify.js';
 import { evaluateApprovals, type ApprovalEvaluation } from '../approvals/index.js';
 import { CONFIG_FILE, defaultConfig, parseConfigText, type ResolvedConfig } from '../config/index.js';
 import { UserError } from '../errors.js';
@@ -301,7 +301,7 @@ export function runCheck(opts: CheckOptions): CheckResult {
   const unjustified: Unjustified[] = match.unjustified.map((change) => {
     const blockedBy = match.blocked.filter((b) => b.change === change).map((b) => b.reason);
     for (const ir of irrelevant) {
-      if (ir.set.policydrift?.justifies.some((d) => d.rule === change.rule && d.id === change.id && d.subject === change.subject)) blockedBy.push(ir.why);
+      if (ir.set.policydrift?.justifies.some((d) => sameTarget(change, d))) blockedBy.push(ir.why);
     }
     return { change, declaration: declarationFor(change), blockedBy };
   });

@@ -34,7 +34,8 @@ export interface JustificationResult {
   blocked: Array<{ change: Change; set: GatedChangeSet; reason: string }>;
 }
 
-function sameTarget(change: Change, decl: JustificationDecl): boolean {
+/** The declaration names this change (rule, id, subject), whatever its fingerprint. */
+export function sameTarget(change: Change, decl: JustificationDecl): boolean {
   return decl.rule === change.rule && decl.id === change.id && decl.subject === change.subject;
 }
 
