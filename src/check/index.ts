@@ -225,7 +225,7 @@ export function runCheck(opts: CheckOptions): CheckResult {
     else {
       let committed: Manifest | null = null;
       try {
-        committed = parseManifestText(committedText, `${opts.candidate}:${manifestRel}`);
+        committed = parseManifestText(committedText, `${opts.candidate}:${manifestRel}`, { acceptOlder: true });
       } catch {
         entries = ['(invalid manifest file)'];
       }
