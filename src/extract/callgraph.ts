@@ -255,11 +255,77 @@ export class KeyCallGraph {
   private localFacts(e: Edge): Facts {
     let f = this.local.get(e);
     if (!f) {
-      const calls = dominatingCalls(e.call, { liftThrough: (fn) => e.from.anonymous.has(fn) });
-      f = this.factsOf(calls, this.hookOf(e.from.node));
+      const lifted: ts.SignatureDeclaration[] = [];
+      const calls = dominatingCalls(e.call, {
+        liftThrough: (fn) => {
+          if (!e.from.anonymous.has(fn)) return false;
+          lifted.push(fn);
+          return true;
+        },
+      });
+      const hook = this.hookOf(e.from.node);
+      f = this.factsOf(calls, hook);
+      for (const cb of lifted) for (const x of this.callbackFacts(cb, hook).values()) addFact(f, x);
       this.local.set(e, f);
     }
     return f;
+  }
+
+  /**
+   * A callback written as an argument of a call of project functions that
+   * only ever call that parameter directly (`withGuards(() => unwrapKey(id))`)
+   * runs only at those calls: the guards on every one of them protect it.
+   * Anything else (the parameter stored, passed on, returned; a callee the
+   * checker cannot resolve to a body) adds nothing.
+   */
+  private callbackFacts(cb: ts.SignatureDeclaration, hook: ParamHook | undefined): Facts {
+    let arg: ts.Node = cb;
+    while (ts.isParenthesizedExpression(arg.parent)) arg = arg.parent;
+    const call = arg.parent;
+    if (!call || !ts.isCallExpression(call)) return new Map();
+    const i = (call.arguments as readonly ts.Node[]).indexOf(arg);
+    if (i < 0 || call.arguments.slice(0, i).some((a) => ts.isSpreadElement(a))) return new Map();
+    const { fns, shift } = this.bodyCallees(call);
+    if (fns.length === 0 || shift !== 0) return new Map();
+    let acc: Facts | null = null;
+    for (const f of fns) {
+      const sites = this.paramCallSites(f, i);
+      if (!sites || sites.length === 0) return new Map();
+      const inner = this.hookOf(f);
+      for (const site of sites) {
+        const here: Facts = new Map();
+        for (const x of this.factsOf(dominatingCalls(site), inner).values()) addFact(here, this.instantiate(x, call, 0, hook, true));
+        acc = acc === null ? here : intersect(acc, here);
+      }
+    }
+    return acc ?? new Map();
+  }
+
+  /** The direct calls of parameter `i` of `f`, or undefined when the parameter is used any other way. */
+  private paramCallSites(f: FnLike, i: number): ts.CallExpression[] | undefined {
+    const params = f.parameters.filter((p) => !(ts.isIdentifier(p.name) && p.name.text === 'this'));
+    const p = params[i];
+    if (!p || !ts.isIdentifier(p.name) || p.dotDotDotToken || !f.body) return undefined;
+    const sym = this.checker.getSymbolAtLocation(p.name);
+    if (!sym) return undefined;
+    const sites: ts.CallExpression[] = [];
+    let other = false;
+    const visit = (n: ts.Node): void => {
+      if (other) return;
+      if (ts.isIdentifier(n) && n.text === p.name.getText() && this.checker.getSymbolAtLocation(n) === sym) {
+        let e: ts.Node = n;
+        while (ts.isParenthesizedExpression(e.parent) || ts.isNonNullExpression(e.parent)) e = e.parent;
+        // Called directly, in f's own body (not from a nested function that could run later).
+        let owner: ts.Node | undefined = n.parent;
+        while (owner && !ts.isFunctionLike(owner)) owner = owner.parent;
+        if (ts.isCallExpression(e.parent) && e.parent.expression === e && owner === f) sites.push(e.parent);
+        else other = true;
+        return;
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(f.body);
+    return other ? undefined : sites;
   }
 
   /** Facts on one path through edge `e`, given the current requires of its callee. */
