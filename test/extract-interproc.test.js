@@ -6,12 +6,12 @@ import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { extractManifest } from '../dist/extract/index.js';
-import { defaultConfig } from '../dist/config/index.js';
+import { defaultConfig, loadConfig } from '../dist/config/index.js';
 import { diffManifests } from '../dist/diff/index.js';
 import { REPO, tmpdir } from './helpers.js';
 
 const FIXTURE = path.join(REPO, 'fixtures', 'extract', 'keygate-interproc');
-const extract = (root) => extractManifest({ root, config: defaultConfig() });
+const extract = (root) => extractManifest({ root, config: loadConfig(root) });
 const BASE = extract(FIXTURE);
 
 /** A copy of the fixture with edits: [file, from, to] (every occurrence), [file, null, text] writes a file. */
@@ -158,6 +158,18 @@ test('cycles and .call: a guard moved after the call is lost', () => {
     ['KEYGATE_GUARD_REMOVED', 'viaCall -> unwrapKey', 'requireScope'],
     ['KEYGATE_GUARD_REMOVED', 'walkChain -> unwrapKey', 'requireQuorum'],
   ]);
+});
+
+test('declared entry points: package.json public entries, @entryPoint, config entryPoints', () => {
+  const pkg = variant([['package.json', null, JSON.stringify({ name: 'keys', exports: { '.': { types: './dist/keys/material.d.ts', default: './dist/keys/material.js' } } })]]);
+  const names = (m) => Object.keys(m.invariants.keygate.sites).filter((k) => !Object.hasOwn(BASE.invariants.keygate.sites, k));
+  assert.equal(names(pkg), ['chainKey -> unwrapKey', 'deepKey -> unwrapKey', 'fetchKey -> unwrapKey', 'loadKey -> unwrapKey', 'openKey -> unwrapKey']);
+  assert.equal(guards(pkg, 'openKey -> unwrapKey'), []);
+  const tagged = variant([['src/keys/material.ts', 'export function fetchKey(', '/** @entryPoint */\nexport function fetchKey(']]);
+  assert.equal(names(tagged), ['fetchKey -> unwrapKey']);
+  const configured = variant([['policydrift.config.json', null, JSON.stringify({ entryPoints: ['src/keys/material.ts#loadKey'] })]]);
+  assert.equal(names(configured), ['loadKey -> unwrapKey']);
+  assert.equal(triples(significant(configured)), [['KEYGATE_UNGUARDED_SINK_CALL', 'loadKey -> unwrapKey', '']]);
 });
 
 // ---- refactors that must stay neutral

@@ -47,7 +47,7 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
       awaited: guardData[gid]!.async ? isAwaited(call) : true,
     }),
   };
-  const graph = new KeyCallGraph(ctx, oracle, new Set([...ctx.configured('leHandlers'), ...configuredEntries(ctx)].map((n) => n.compilerNode)));
+  const graph = new KeyCallGraph(ctx, oracle, new Set([...[...ctx.configured('leHandlers'), ...configuredEntries(ctx)].map((n) => n.compilerNode), ...publicExports(ctx)]));
   const { sites: entrySites, escapes: rawEscapes } = sinks.groups.length === 0
     ? { sites: [], escapes: [] }
     : graph.run(
@@ -93,6 +93,60 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
  * its symbols (a computed `[KEY]` name), and the simple name used for
  * unresolved calls.
  */
+/**
+ * Functions exported from the package's public entry files (package.json
+ * `exports`, `main`, `module`, `types`/`typings`, mapped from the build output
+ * back to the source through the tsconfig's `outDir`/`rootDir`): entry points
+ * even when project code calls them too. No package.json, or one without
+ * these fields: none.
+ */
+function publicExports(ctx: ExtractContext): ts.Node[] {
+  const fsHost = ctx.project.getFileSystem();
+  const pkgPath = `${ctx.root.replace(/\/+$/, '')}/package.json`;
+  let pkg: Record<string, unknown>;
+  try {
+    if (!fsHost.fileExistsSync(pkgPath)) return [];
+    pkg = JSON.parse(fsHost.readFileSync(pkgPath)) as Record<string, unknown>;
+  } catch {
+    return [];
+  }
+  const targets: string[] = [];
+  const collect = (v: unknown): void => {
+    if (typeof v === 'string') targets.push(v);
+    else if (Array.isArray(v)) v.forEach(collect);
+    else if (v && typeof v === 'object') Object.values(v).forEach(collect);
+  };
+  for (const k of ['exports', 'main', 'module', 'types', 'typings']) collect(pkg[k]);
+  if (targets.length === 0) return [];
+  const opts = ctx.project.getCompilerOptions();
+  const rel = (p: string | undefined) => (p ? p.replace(/\\/g, '/').replace(new RegExp(`^${ctx.root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/?`), '').replace(/^\.\//, '').replace(/\/+$/, '') : undefined);
+  const outDir = rel(opts.outDir);
+  const rootDir = rel(opts.rootDir) ?? '';
+  const byRel = new Map(ctx.sourceFiles.map((sf) => [ctx.rel(sf), sf]));
+  const checker = ctx.checker.compilerObject;
+  const out: ts.Node[] = [];
+  for (const t of targets) {
+    if (t.includes('*')) continue;
+    let p = t.replace(/^\.\//, '');
+    if (outDir && p.startsWith(`${outDir}/`)) p = (rootDir ? `${rootDir}/` : '') + p.slice(outDir.length + 1);
+    const stem = p.replace(/\.d\.(m|c)?ts$/, '').replace(/\.(m|c)?(j|t)sx?$/, '');
+    for (const ext of ['.ts', '.tsx', '.mts', '.cts']) {
+      const sf = byRel.get(stem + ext);
+      const sym = sf ? checker.getSymbolAtLocation(sf.compilerNode) : undefined;
+      if (!sym) continue;
+      for (const e of checker.getExportsOfModule(sym)) {
+        for (const d of dealias(checker, e)?.declarations ?? []) {
+          out.push(d);
+          const fn = functionOf(d);
+          if (fn) out.push(fn);
+          if (ts.isClassLike(d)) for (const m of d.members) if (ts.isMethodDeclaration(m) || ts.isPropertyDeclaration(m)) out.push(m, ...(functionOf(m) ? [functionOf(m)!] : []));
+        }
+      }
+    }
+  }
+  return out;
+}
+
 /** Declarations named by the config's `entryPoints`. */
 function configuredEntries(ctx: ExtractContext): Set<Node> {
   return ctx.configured('entryPoints');
