@@ -172,6 +172,13 @@ test('declared entry points: package.json public entries, @entryPoint, config en
   assert.equal(triples(significant(configured)), [['KEYGATE_UNGUARDED_SINK_CALL', 'loadKey -> unwrapKey', '']]);
 });
 
+test('a guard wrapper method counts only when every override in the program ensures the guard', () => {
+  const POL = "import { requireQuorum } from './guards.js';\nimport { openKey } from './keys/material.js';\nexport class Policy {\n  check(): void {\n    requireQuorum(2);\n  }\n}\nexport function viaPolicy(p: Policy, id: string) {\n  p.check();\n  return openKey(id);\n}\n";
+  assert.equal(guards(variant([['src/pol.ts', null, POL]]), 'viaPolicy -> unwrapKey'), [Q2]);
+  const lax = variant([['src/pol.ts', null, POL], ['src/lax.ts', null, "import { Policy } from './pol.js';\nexport class Lax extends Policy {\n  override check(): void {}\n}\n"]]);
+  assert.equal(guards(lax, 'viaPolicy -> unwrapKey'), []);
+});
+
 // ---- refactors that must stay neutral
 
 const NEUTRAL = {

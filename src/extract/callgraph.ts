@@ -611,7 +611,71 @@ export class KeyCallGraph {
     const decl = resolvedDeclaration(this.checker, call);
     let fns = decl ? this.bodiesOf(decl) : [];
     if (fns.length === 0 && !decl) fns = this.bodiesOfSymbol(calleeSymbol(this.checker, call));
-    return { fns, shift: 0 };
+    // A method may run as any override in the program: credit only what all of them ensure.
+    const all: FnLike[] = [];
+    for (const f of fns) {
+      const o = this.overrides(f);
+      if (o === null) return { fns: [], shift: 0 };
+      all.push(f, ...o);
+    }
+    return { fns: [...new Set(all)], shift: 0 };
+  }
+
+  private classIndex: ts.ClassLikeDeclaration[] | undefined;
+
+  /**
+   * Overrides of method `f` in subclasses anywhere in the program (a call of
+   * `f` may dispatch to any of them); null when one has no analysable body.
+   */
+  private overrides(f: FnLike): FnLike[] | null {
+    const holder = (ts.isArrowFunction(f) || ts.isFunctionExpression(f)) && ts.isPropertyDeclaration(f.parent) ? f.parent : f;
+    const cls = holder.parent;
+    if (!cls || !ts.isClassLike(cls) || !(ts.isMethodDeclaration(holder) || ts.isPropertyDeclaration(holder))) return [];
+    const name = holder.name;
+    if (ts.isPrivateIdentifier(name)) return [];
+    const flags = ts.getCombinedModifierFlags(holder);
+    if (flags & (ts.ModifierFlags.Static | ts.ModifierFlags.Private)) return [];
+    const clsSym = cls.name ? this.checker.getSymbolAtLocation(cls.name) : (cls as unknown as { symbol?: ts.Symbol }).symbol;
+    const member = this.checker.getSymbolAtLocation(name);
+    if (!clsSym || !member) return null;
+    if (!this.classIndex) {
+      this.classIndex = [];
+      for (const sf of this.ctx.sourceFiles) {
+        if (!sf.compilerNode.text.includes('extends')) continue;
+        const visit = (n: ts.Node): void => {
+          if (ts.isClassLike(n) && n.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ExtendsKeyword)) this.classIndex!.push(n);
+          ts.forEachChild(n, visit);
+        };
+        visit(sf.compilerNode);
+      }
+    }
+    const out: FnLike[] = [];
+    for (const sub of this.classIndex) {
+      if (sub === cls || !this.inherits(sub, clsSym, new Set())) continue;
+      for (const m of sub.members) {
+        if (!m.name || (!ts.isMethodDeclaration(m) && !ts.isPropertyDeclaration(m) && !ts.isGetAccessorDeclaration(m))) continue;
+        if (this.checker.getSymbolAtLocation(m.name)?.name !== member.name) continue;
+        const bodies = this.bodiesOf(m);
+        if (bodies.length === 0) return null;
+        out.push(...bodies);
+      }
+    }
+    return out;
+  }
+
+  private inherits(c: ts.ClassLikeDeclaration, target: ts.Symbol, seen: Set<ts.Node>): boolean {
+    if (seen.has(c)) return false;
+    seen.add(c);
+    for (const h of c.heritageClauses ?? []) {
+      if (h.token !== ts.SyntaxKind.ExtendsKeyword) continue;
+      for (const t of h.types) {
+        const sym = dealias(this.checker, this.checker.getSymbolAtLocation(t.expression));
+        if (!sym) return true;
+        if (sym === target) return true;
+        for (const d of sym.declarations ?? []) if (ts.isClassLike(d) && this.inherits(d, target, seen)) return true;
+      }
+    }
+    return false;
   }
 
   private bodiesOfSymbol(sym: ts.Symbol | undefined): FnLike[] {
