@@ -179,6 +179,12 @@ test('a guard wrapper method counts only when every override in the program ensu
   assert.equal(guards(lax, 'viaPolicy -> unwrapKey'), []);
 });
 
+test('a sink called through .call stays an escape; a helper through .call is a resolved call', () => {
+  const m = variant([['src/direct.ts', null, "import { unwrapKey } from './store.js';\nexport function direct(id: string) {\n  return unwrapKey.call(undefined, id);\n}\n"]]);
+  assert.equal(Object.keys(m.invariants.keygate.escapes), ['direct -> unwrapKey (reference)']);
+  assert.equal(guards(m, 'viaCall -> unwrapKey'), [['requireScope', 'keys:call', true]]);
+});
+
 // ---- refactors that must stay neutral
 
 const NEUTRAL = {

@@ -97,7 +97,8 @@ function isFnLike(n: ts.Node): n is FnLike {
 
 interface RawCall {
   call: ts.CallExpression;
-  fn: Container;
+  /** The call's node, for its enclosing function (computed only for calls that reach a sink). */
+  node: Node;
   /** Declarations the callee may resolve to (resolved signature, callee symbol). */
   decls: ts.Node[];
   /** Argument offset (`f.call(thisArg, a)`: 1), -1 when unknown (`f.apply`). */
@@ -133,7 +134,7 @@ export class KeyCallGraph {
     const sinkCalls: Array<{ call: ts.CallExpression; sink: string; fn: Container }> = [];
     const escapes: Escape[] = [];
     const rawCalls: RawCall[] = [];
-    const rawRefs: Array<{ fn: Container; decls: readonly ts.Node[] }> = [];
+    const rawRefs: Array<readonly ts.Node[]> = [];
     const unresolved: Array<{ fn: Container; name: string }> = [];
     const visited = new Set<ts.Node>();
 
@@ -153,18 +154,18 @@ export class KeyCallGraph {
           }
         } else {
           const r = this.rawCall(cn);
-          if (r.decls.length > 0) rawCalls.push({ call: cn, fn: this.enclosing(node), ...r });
+          if (r.decls.length > 0) rawCalls.push({ call: cn, node, ...r });
         }
         return;
       }
       if (ts.isIdentifier(cn) || ts.isStringLiteralLike(cn)) {
         const sym = referenceSymbol(checker, cn);
         const decls = sym?.declarations;
-        if (!decls || decls.length === 0 || isDirectCallee(cn) || isCallApplyTarget(cn)) return;
-        const fn = this.enclosing(node);
+        if (!decls || decls.length === 0 || isDirectCallee(cn)) return;
         const sink = decls.map((d) => sinks.byNode.get(d)).find((x) => x !== undefined);
-        if (sink !== undefined) escapes.push({ fn, sink, kind: 'reference' });
-        else if (decls.some((d) => this.projectFiles.has(d.getSourceFile()))) rawRefs.push({ fn, decls });
+        // A sink through .call/.apply stays an escape; a project function through them is a resolved call.
+        if (sink !== undefined) escapes.push({ fn: this.enclosing(node), sink, kind: 'reference' });
+        else if (!isCallApplyTarget(cn) && decls.some((d) => this.projectFiles.has(d.getSourceFile()))) rawRefs.push(decls);
       }
     };
     const walk = (keep: ((sf: ts.SourceFile) => readonly ts.Statement[]) | null) => {
@@ -197,7 +198,7 @@ export class KeyCallGraph {
       const fresh = new Set<Container>();
       for (const c of sinkCalls) fresh.add(c.fn);
       for (const r of rawCalls) {
-        if (r.decls.some((d) => targets.has(d))) fresh.add(r.fn);
+        if (r.decls.some((d) => targets.has(d))) fresh.add(this.enclosing(r.node));
       }
       let grew = false;
       for (const c of [...fresh].sort(byContainer)) {
@@ -222,10 +223,12 @@ export class KeyCallGraph {
     for (const r of rawCalls) {
       const tos = new Set<Container>();
       for (const d of r.decls) for (const t of targets.get(d) ?? []) tos.add(t);
-      for (const to of [...tos].sort(byContainer)) edges.push({ call: r.call, from: r.fn, to, shift: r.shift });
+      if (tos.size === 0) continue;
+      const from = this.enclosing(r.node);
+      for (const to of [...tos].sort(byContainer)) edges.push({ call: r.call, from, to, shift: r.shift });
     }
     const referenced = new Set<Container>();
-    for (const r of rawRefs) for (const d of r.decls) for (const t of targets.get(d) ?? []) referenced.add(t);
+    for (const decls of rawRefs) for (const d of decls) for (const t of targets.get(d) ?? []) referenced.add(t);
     const byName = new Map<string, Container[]>();
     for (const c of registered) {
       const n = simpleName(c);
@@ -738,7 +741,11 @@ export class KeyCallGraph {
     return [...out];
   }
 
+  private readonly enclosingMemo = new Map<Node, Container>();
+
   enclosing(node: Node): Container {
+    const known = this.enclosingMemo.get(node);
+    if (known) return known;
     const anonymous: ts.Node[] = [];
     let owner: Node | undefined;
     for (let a = node.getParent(); a; a = a.getParent()) {
@@ -760,6 +767,7 @@ export class KeyCallGraph {
       this.containers.set(key, c);
     }
     for (const f of anonymous) c.anonymous.add(f);
+    this.enclosingMemo.set(node, c);
     return c;
   }
 }
