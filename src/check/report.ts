@@ -1,6 +1,7 @@
 /** Reports of `policydrift check`: each a pure function from the result to a string. */
 import { stringify as yamlStringify } from 'yaml';
 import type { CheckResult, Unjustified } from './index.js';
+import { UNJUSTIFIABLE_RULES } from '../diff/rules/config.js';
 import type { Change } from '../diff/types.js';
 import { canonicalJson } from '../manifest/index.js';
 import { renderSarif } from '../report/sarif.js';
@@ -31,7 +32,7 @@ export function suggestedBlock(r: CheckResult): string {
     policydrift: {
       from: r.baseline.manifestVersion,
       to: r.candidate.manifestVersion,
-      justifies: r.unjustified.map((u) => u.declaration),
+      justifies: r.unjustified.filter((u) => !UNJUSTIFIABLE_RULES.has(u.change.rule)).map((u) => u.declaration),
     },
   });
 }
@@ -54,7 +55,7 @@ export function renderCheckText(r: CheckResult, opts: { color?: boolean } = {}):
   if (r.unjustified.length) {
     out.push('', 'Unjustified changes (each needs a declaration in a valid, approved OpenSpec change set):');
     for (const u of r.unjustified) out.push(...unjustifiedText(u, c));
-    out.push('', 'Declare them in openspec/changes/<change-id>/.openspec.yaml (or run `policydrift justify <change-id>`):', ...suggestedBlock(r).trimEnd().split('\n').map((l) => `    ${l}`), '  then have an approver run `policydrift approve <change-id> --key <ssh key>`.');
+    if (r.unjustified.some((u) => !UNJUSTIFIABLE_RULES.has(u.change.rule))) out.push('', 'Declare them in openspec/changes/<change-id>/.openspec.yaml (or run `policydrift justify <change-id>`):', ...suggestedBlock(r).trimEnd().split('\n').map((l) => `    ${l}`), '  then have an approver run `policydrift approve <change-id> --key <ssh key>`.');
   }
   if (r.justified.length) {
     out.push('', 'Justified:');
