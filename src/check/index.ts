@@ -139,7 +139,7 @@ function registryAppendedChange(registryRel: string, trustedRef: string, a: Appe
     subject,
     before: null,
     after,
-    message: `the candidate appends ${describeEvent(e)} to the release registry, and it ${a.problem} of ${trustedRef}; only the release job appends events (signed), and an unsigned event could become the next baseline. Remove it from the change (\`git checkout ${trustedRef} -- ${registryRel}\`)`,
+    message: `the candidate appends ${describeEvent(e)} to the release registry, which ${a.problem}; only the release job appends events, each signed by a release signer of ${trustedRef}, so this one is never a release, a revocation or a baseline. Remove it from the change (\`git checkout ${trustedRef} -- ${registryRel}\`)`,
     locations: [registryRel],
     fingerprint: fingerprint('REGISTRY_APPENDED', registryRel, subject, null, after),
   };
