@@ -24,7 +24,7 @@ import { discoverChangeSets, type ChangeSet, type JustificationDecl } from '../o
 import { changeItem, validateChange, validationMessages } from '../openspec/cli.js';
 import { declarationFor, matchJustifications, sameTarget, type GatedChangeSet } from '../openspec/justify.js';
 import { evaluateApprovals, type ApprovalEvaluation } from '../approvals/index.js';
-import { CONFIG_FILE, defaultConfig, parseConfigText, type ResolvedConfig } from '../config/index.js';
+import { CONFIG_FILE, type ResolvedConfig } from '../config/index.js';
 import { UserError } from '../errors.js';
 
 export interface CheckOptions {

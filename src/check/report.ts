@@ -104,12 +104,13 @@ export function renderCheckMarkdown(r: CheckResult): string {
     out.push('', '### Needs justification', '', '| rule | effect | change | before → after | location | declaration that would justify it |', '|---|---|---|---|---|---|');
     for (const u of r.unjustified) {
       const ch = u.change;
-      const decl = `rule: ${u.declaration.rule}, id: ${u.declaration.id}, subject: ${u.declaration.subject}`;
+      const decl = UNJUSTIFIABLE_RULES.has(ch.rule) ? '(none: remove it from the change)' : `rule: ${u.declaration.rule}, id: ${u.declaration.id}, subject: ${u.declaration.subject}`;
       out.push(`| \`${ch.rule}\` | ${ch.effect} | ${cell(code(target(ch)))} | ${cell(`${code(showValue(ch.before, 50))} → ${code(showValue(ch.after, 50))}`)} | ${cell(ch.locations.join(', '))} | ${cell(code(decl))} |`);
     }
     const blocked = r.unjustified.filter((u) => u.blockedBy.length);
     for (const u of blocked) out.push('', `> \`${u.change.rule}\` ${code(target(u.change))}: a declaration names it, but ${u.blockedBy.join('; ')}.`);
-    out.push(
+    for (const u of r.unjustified.filter((x) => UNJUSTIFIABLE_RULES.has(x.change.rule))) out.push('', `> \`${u.change.rule}\` ${code(target(u.change))}: ${u.change.message}.`);
+    if (r.unjustified.some((u) => !UNJUSTIFIABLE_RULES.has(u.change.rule))) out.push(
       '',
       '<details><summary>How to justify these changes</summary>',
       '',

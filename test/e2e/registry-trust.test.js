@@ -107,6 +107,10 @@ test('forged release event, two PRs: PR 1 fails with REGISTRY_APPENDED; merged a
   r = check(dir);
   assert.match(r.stdout, /✗ REGISTRY_APPENDED \(modified\)\s+release\/registry\.json \[seq 2\]/);
   assert.not.match(r.stdout, /Declare them/, 'no change set can justify it');
+  r = check(dir, '--format', 'markdown');
+  assert.is(r.code, 1);
+  assert.match(r.stdout, /\| `REGISTRY_APPENDED` \| modified \| `release\/registry\.json \[seq 2\]` \|.*\| `\(none: remove it from the change\)` \|/);
+  assert.not.match(r.stdout, /How to justify these changes/);
 
   // PR 1 is merged anyway (the check was not required): main now holds the forged event
   git(dir, 'checkout', '-q', 'main');
