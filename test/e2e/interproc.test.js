@@ -185,6 +185,7 @@ test('a baseline whose committed manifest has the previous schema version is re-
   const r = check(dir);
   assert.is(r.code, 1, r.stdout + r.stderr);
   assert.equal(unjustified(r).map((c) => [c.rule, c.subject]), [['KEYGATE_GUARD_REMOVED', 'requireQuorum']]);
+  assert.ok(JSON.parse(r.stdout).warnings.some((w) => w.includes("the baseline's committed manifest has schema version 1") && w.includes('re-extracted')), r.stdout);
 
   const oldFile = path.join(dir, 'old.json');
   fs.writeFileSync(oldFile, JSON.stringify(old, null, 2) + '\n');
