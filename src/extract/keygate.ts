@@ -1,15 +1,16 @@
 import { Node, ts } from 'ts-morph';
 import type { ExtractContext, Fragment } from './context.js';
-import { DYNAMIC_ARG, type DominatingGuard, type GatedSite, type GuardArg, type GuardDecl, type Keygate, type SinkDecl, type SinkEscape } from '../manifest/types.js';
+import { DYNAMIC_ARG, type GatedSite, type GuardArg, type GuardDecl, type Keygate, type SinkDecl, type SinkEscape } from '../manifest/types.js';
 import { declarationName, uniqueIds } from './names.js';
 import { KeyCallGraph, type Container, type GuardOracle } from './callgraph.js';
 import { sha256Hex } from '../util/fs.js';
 import { fileMayMatch } from './prefilter.js';
 
 /**
- * Key gating, sink-centric. For every call of a `@keySink`, grouped by
- * (enclosing named function, sink), record the `@keyGuard` calls that
- * dominate every such call, with their literal arguments and whether an
+ * Key gating, per entry point (the call graph and summaries are in
+ * callgraph.ts). For every entry point and every `@keySink` it reaches,
+ * directly or through project functions, record the `@keyGuard` calls that
+ * stand on every path to every such call, with their literal arguments and whether an
  * async guard is awaited. Guards and sinks are identified by declaration
  * (the checker's resolved signature), never by name. References to a sink
  * that are not direct calls are escapes.
