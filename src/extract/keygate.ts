@@ -4,7 +4,7 @@ import { DYNAMIC_ARG, type DominatingGuard, type GatedSite, type GuardArg, type 
 import { declarationName, uniqueIds } from './names.js';
 import { dominatingCalls } from './dominance.js';
 import { sha256Hex } from '../util/fs.js';
-import { fileMayMatch, sinkStatements } from './prefilter.js';
+import { callMayReachTarget, fileMayMatch, referenceWords, sinkStatements } from './prefilter.js';
 
 /**
  * Key gating, sink-centric. For every call of a `@keySink`, grouped by
@@ -44,10 +44,13 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
   const containers = new Map<ts.Node, Container>();
   // Only the statements that can mention a sink (see sinkStatements); null: all of them.
   const keep = sinks.groups.length > 0 && canWrap(ctx.sourceFiles[0]) ? sinkStatements(ctx, sinks.groups.flatMap((g) => g.nodes), sinkWords(checker, sinks)) : null;
+  const refWords = sinks.groups.length > 0 ? referenceWords(ctx, sinkWords(checker, sinks)) : null;
   for (const sf of sinks.groups.length > 0 ? ctx.sourceFiles : []) {
     const visit = (node: Node) => {
       const cn = node.compilerNode;
       if (ts.isCallExpression(cn)) {
+        // Most calls cannot reach a sink: skip resolving their signatures (see callMayReachTarget).
+        if (!ctx.full && !callMayReachTarget(checker, cn, sinks.byNode, sinkNames)) return;
         const hit = callTargets(checker, cn, sinks.byNode);
         if (hit.length > 0) {
           const fn = enclosing(ctx, node, containers);
@@ -60,7 +63,8 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
         }
         return;
       }
-      if (ts.isIdentifier(cn) || ts.isStringLiteralLike(cn)) {
+      // Only names that can be a sink's or an alias's are resolved (see referenceWords).
+      if ((ts.isIdentifier(cn) || ts.isStringLiteralLike(cn)) && (refWords === null || refWords.has(cn.text))) {
         const sink = escapingSinkReference(checker, cn, sinks.byNode);
         if (sink !== undefined) rawEscapes.push({ fn: enclosing(ctx, node, containers), sink, kind: 'reference' });
       }
