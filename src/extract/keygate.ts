@@ -69,14 +69,16 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
         if (sink !== undefined) rawEscapes.push({ fn: enclosing(ctx, node, containers), sink, kind: 'reference' });
       }
     };
+    // Only calls and the names that can reach a sink are wrapped as ts-morph nodes (wrapping every node costs time and memory).
+    const wanted = (cn: ts.Node) => ts.isCallExpression(cn) || ((ts.isIdentifier(cn) || ts.isStringLiteralLike(cn)) && (refWords === null || refWords.has(cn.text)));
     if (keep === null) {
-      sf.forEachDescendant(visit);
+      if (canWrap(sf)) forEachWanted(sf, sf.compilerNode, wanted, visit);
+      else sf.forEachDescendant(visit);
       continue;
     }
     for (const stmt of keep(sf.compilerNode)) {
-      const node = wrapNode(sf, stmt);
-      visit(node);
-      node.forEachDescendant(visit);
+      if (wanted(stmt)) visit(wrapNode(sf, stmt));
+      forEachWanted(sf, stmt, wanted, visit);
     }
   }
 
@@ -139,6 +141,15 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
 /** The ts-morph wrapper of a compiler node of `sf` (ts-morph's own lookup; see `canWrap`). */
 function wrapNode(sf: SourceFile, n: ts.Node): Node {
   return (sf as unknown as { _getNodeFromCompilerNode(n: ts.Node): Node })._getNodeFromCompilerNode(n);
+}
+
+/** `visit` on the ts-morph node of every descendant of `root` that `wanted` accepts, in `forEachDescendant` order. */
+function forEachWanted(sf: SourceFile, root: ts.Node, wanted: (n: ts.Node) => boolean, visit: (n: Node) => void): void {
+  const walk = (n: ts.Node): void => {
+    if (wanted(n)) visit(wrapNode(sf, n));
+    ts.forEachChild(n, walk);
+  };
+  ts.forEachChild(root, walk);
 }
 
 /** Whether this ts-morph can wrap a compiler node; when it cannot, every file is walked whole. */
