@@ -88,7 +88,55 @@ export function openProject(opts: OpenProjectOptions): ExtractContext {
     return set;
   };
 
-  return { project, checker: project.getTypeChecker(), config, root, sourceFiles, rel, fail, configured, full };
+  const ctx: ExtractContext = { project, checker: project.getTypeChecker(), config, root, sourceFiles, rel, fail, configured, full };
+  warnMissingTypes(missingTypePackages(ctx), opts.label ?? root);
+  return ctx;
+}
+
+/**
+ * Packages the project imports (non-relative specifiers) whose types the
+ * program cannot find: not installed, or without declarations. Their values
+ * are `any`, which changes results (escapes, `async`, `any` reasons), so the
+ * CLI warns. Node built-ins count as `@types/node`. Sorted, without repeats.
+ */
+export function missingTypePackages(ctx: ExtractContext): Array<{ name: string; file: string }> {
+  const checker = ctx.checker.compilerObject;
+  const found = new Map<string, string>();
+  const check = (spec: ts.Expression | undefined, sf: SourceFile) => {
+    if (!spec || !ts.isStringLiteralLike(spec)) return;
+    const m = spec.text;
+    if (m.startsWith('.') || m.startsWith('/') || m.startsWith('#')) return;
+    if (checker.getSymbolAtLocation(spec)) return;
+    const name = m.startsWith('node:') || BUILTINS.has(m.split('/')[0]!) ? '@types/node' : m.startsWith('@') ? m.split('/').slice(0, 2).join('/') : m.split('/')[0]!;
+    if (!found.has(name)) found.set(name, ctx.rel(sf));
+  };
+  for (const sf of ctx.sourceFiles) {
+    for (const s of sf.compilerNode.statements) {
+      if (ts.isImportDeclaration(s) || ts.isExportDeclaration(s)) check(s.moduleSpecifier, sf);
+      else if (ts.isImportEqualsDeclaration(s) && ts.isExternalModuleReference(s.moduleReference)) check(s.moduleReference.expression, sf);
+    }
+  }
+  return [...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, file]) => ({ name, file }));
+}
+
+const BUILTINS = new Set(['assert', 'async_hooks', 'buffer', 'child_process', 'cluster', 'console', 'crypto', 'dgram', 'diagnostics_channel', 'dns', 'events', 'fs', 'http', 'http2', 'https', 'inspector', 'module', 'net', 'os', 'path', 'perf_hooks', 'process', 'querystring', 'readline', 'repl', 'stream', 'string_decoder', 'timers', 'tls', 'tty', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib']);
+
+/** Warnings already printed in this process (`check` opens several programs of one project). */
+const warned = new Set<string>();
+
+/** One warning on stderr naming the packages without types (never in the manifest). */
+function warnMissingTypes(missing: Array<{ name: string; file: string }>, label: string): void {
+  if (missing.length === 0) return;
+  const names = missing.map((m) => m.name);
+  const key = names.join('\0');
+  if (warned.has(key)) return;
+  warned.add(key);
+  const shown = names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ');
+  process.stderr.write(
+    `policydrift: warning: ${label}: no type declarations for ${shown} (${missing[0]!.name} is imported by ${missing[0]!.file}); ` +
+      'their values are typed any, which changes the manifest (escapes, async, any reasons)\n' +
+      '  hint: install the dependencies (npm ci) and their @types packages before extracting\n',
+  );
 }
 
 /**
