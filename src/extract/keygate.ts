@@ -70,7 +70,8 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
       }
     };
     // Only calls and the names that can reach a sink are wrapped as ts-morph nodes (wrapping every node costs time and memory).
-    const wanted = (cn: ts.Node) => ts.isCallExpression(cn) || ((ts.isIdentifier(cn) || ts.isStringLiteralLike(cn)) && (refWords === null || refWords.has(cn.text)));
+    const wanted = (cn: ts.Node) =>
+      ts.isCallExpression(cn) ? ctx.full || callMayReachTarget(checker, cn, sinks.byNode, sinkNames) : (ts.isIdentifier(cn) || ts.isStringLiteralLike(cn)) && (refWords === null || refWords.has(cn.text));
     if (keep === null) {
       if (canWrap(sf)) forEachWanted(sf, sf.compilerNode, wanted, visit);
       else sf.forEachDescendant(visit);
