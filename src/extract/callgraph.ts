@@ -7,7 +7,7 @@ import {
 } from './keygate.js';
 import { DYNAMIC_ARG, type DominatingGuard, type GuardArg } from '../manifest/types.js';
 import { declarationName } from './names.js';
-import { sinkStatements } from './prefilter.js';
+import { callMayReachTarget, referenceWords, sinkStatements } from './prefilter.js';
 
 /**
  * Interprocedural key gating: a call graph over the program's functions and
@@ -168,7 +168,10 @@ export class KeyCallGraph {
         else if (!isCallApplyTarget(cn) && decls.some((d) => this.projectFiles.has(d.getSourceFile()))) rawRefs.push(decls);
       }
     };
-    const walk = (keep: ((sf: ts.SourceFile) => readonly ts.Statement[]) | null) => {
+    // Calls and names already handed to `visit`: every round walks the kept statements again, but only
+    // what the previous rounds' filters let through is new (the filters widen as derived sinks appear).
+    const recorded = new Set<ts.Node>();
+    const walk = (keep: ((sf: ts.SourceFile) => readonly ts.Statement[]) | null, allTargets: ReadonlyMap<ts.Node, unknown>, names: ReadonlySet<string>, refWords: ReadonlySet<string> | null) => {
       for (const sf of this.ctx.sourceFiles) {
         if (!canWrap(sf)) {
           if (visited.has(sf.compilerNode)) continue;
@@ -176,13 +179,23 @@ export class KeyCallGraph {
           sf.forEachDescendant(visit);
           continue;
         }
-        for (const stmt of keep ? keep(sf.compilerNode) : sf.compilerNode.statements) {
-          if (visited.has(stmt)) continue;
-          visited.add(stmt);
-          const node = wrapNode(sf, stmt);
-          visit(node);
-          node.forEachDescendant(visit);
-        }
+        // Only calls that may reach a sink or a derived sink, and names that may refer to one, are
+        // wrapped as ts-morph nodes and resolved (see callMayReachTarget, referenceWords).
+        const walkNode = (n: ts.Node): void => {
+          if (!recorded.has(n)) {
+            if (ts.isCallExpression(n)) {
+              if (this.ctx.full || isCallApplyShape(n) || callMayReachTarget(checker, n, allTargets, names)) {
+                recorded.add(n);
+                visit(wrapNode(sf, n));
+              }
+            } else if ((ts.isIdentifier(n) || ts.isStringLiteralLike(n)) && (refWords === null || refWords.has(n.text))) {
+              recorded.add(n);
+              visit(wrapNode(sf, n));
+            }
+          }
+          ts.forEachChild(n, walkNode);
+        };
+        for (const stmt of keep ? keep(sf.compilerNode) : sf.compilerNode.statements) walkNode(stmt);
       }
     };
 
@@ -193,8 +206,10 @@ export class KeyCallGraph {
     const registered = new Set<Container>();
     const seedNodes = [...sinkNodes];
     const words = new Set(sinks.words);
+    const allTargets = new Map<ts.Node, unknown>(sinks.byNode);
+    const names = new Set<string>(sinks.byName.keys());
     for (;;) {
-      walk(this.ctx.full ? null : sinkStatements(this.ctx, seedNodes, [...words]));
+      walk(this.ctx.full ? null : sinkStatements(this.ctx, seedNodes, [...words]), allTargets, names, referenceWords(this.ctx, [...words]));
       const fresh = new Set<Container>();
       for (const c of sinkCalls) fresh.add(c.fn);
       for (const r of rawCalls) {
@@ -205,10 +220,13 @@ export class KeyCallGraph {
         if (registered.has(c) || ts.isSourceFile(c.node)) continue;
         registered.add(c);
         grew = true;
+        const cname = simpleName(c);
+        if (cname !== undefined) names.add(cname);
         for (const n of this.declNodesOf(c)) {
           let set = targets.get(n);
           if (!set) targets.set(n, (set = new Set()));
           set.add(c);
+          allTargets.set(n, c);
           seedNodes.push(n);
           const name = (n as ts.NamedDeclaration).name;
           if (name && (ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteralLike(name))) words.add(name.text);
@@ -850,6 +868,12 @@ function callApply(checker: ts.TypeChecker, project: Set<ts.SourceFile>, callee:
   const sym = dealias(checker, checker.getSymbolAtLocation(at));
   if (!sym?.declarations?.some((d) => project.has(d.getSourceFile()))) return undefined;
   return { sym, shift: callee.name.text === 'call' ? 1 : -1 };
+}
+
+/** `x.call(...)` / `x.apply(...)`: resolved through `x` (callMayReachTarget sees only Function.prototype). */
+function isCallApplyShape(call: ts.CallExpression): boolean {
+  const callee = skipOuter(call.expression);
+  return ts.isPropertyAccessExpression(callee) && (callee.name.text === 'call' || callee.name.text === 'apply');
 }
 
 /** Is `n` the function of `n.call(...)` / `n.apply(...)` (resolved as a call, not a reference)? */
