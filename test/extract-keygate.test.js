@@ -172,6 +172,11 @@ const attacks = [
   ['const behind a guard argument changed', "const TENANT = 'acme';", "const TENANT = 'other';", [ATTESTED, ['requireScope', { scope: 'keys:write', tenant: 'other' }, true]]],
   ['enum argument changed', 'requireScope(Scope.Write,', 'requireScope(Scope.Read,', [ATTESTED, ['requireScope', { scope: 'keys:read', tenant: 'acme' }, true]]],
   ['guard argument made dynamic by a cast', 'requireScope(Scope.Write, TENANT)', 'requireScope(Scope.Write, TENANT as string)', [ATTESTED, ['requireScope', { scope: 'keys:write', tenant: '<dynamic>' }, true]]],
+  // Issue 11 item 3: a finally that completes abruptly discards the guard's rejection.
+  ['finally breaks out of the guard\'s label', "  await assertAttested('TEE_PROD');", "  attest: try { await assertAttested('TEE_PROD'); } finally { break attest; }", [SCOPED]],
+  ['finally breaks out of a labelled block', GUARD_LINE, '  scoped: { try { requireScope(Scope.Write, TENANT); } finally { if (audit.length > 9) break scoped; } }\n', [ATTESTED]],
+  ['finally returns', GUARD_LINE, '  try { requireScope(Scope.Write, TENANT); } finally { if (!id) return; }\n', [ATTESTED]],
+  ['catch rethrows but finally breaks', GUARD_LINE, '  g: try { requireScope(Scope.Write, TENANT); } catch (e) { throw e; } finally { break g; }\n', [ATTESTED]],
 ];
 for (const [name, from, to, expected] of attacks) {
   test(`attack: ${name}`, () => {
@@ -180,6 +185,40 @@ for (const [name, from, to, expected] of attacks) {
     assert.equal(r.data.escapes, {});
   });
 }
+
+test('benign: a guard in a try whose finally only cleans up still dominates', () => {
+  const r = extract(
+    edited('keygate-refactor-before', [
+      ['src/service.ts', "  await assertAttested('TEE_PROD');", "  try { await assertAttested('TEE_PROD'); } finally { audit.push('attest'); for (const a of audit) { if (a) break; } }"],
+      ['src/service.ts', GUARD_LINE, '  scoped: try { requireScope(Scope.Write, TENANT); } catch (e) { throw e; } finally { audit.push(label); }\n'],
+    ]),
+  );
+  assert.equal(guardsOf(r, 'rotate -> unwrapKey'), [ATTESTED, SCOPED]);
+});
+
+// Issue 11 item 9: only `await`, and `yield` in an `async function*`, settle the guard's promise.
+const ASYNC_ROTATE = 'export async function rotate(id: string, audit: string[]) {';
+const AWAIT_ATTEST = "  await assertAttested('TEE_PROD');";
+test('attack: yield of the async guard in a plain generator is not awaited', () => {
+  const r = extract(edited('keygate-refactor-before', [['src/service.ts', ASYNC_ROTATE, 'export function* rotate(id: string, audit: string[]) {'], ['src/service.ts', AWAIT_ATTEST, "  yield assertAttested('TEE_PROD');"]]));
+  assert.equal(guardsOf(r, 'rotate -> unwrapKey'), [['assertAttested', { level: 'TEE_PROD' }, false], SCOPED]);
+  const delegated = extract(edited('keygate-refactor-before', [['src/service.ts', ASYNC_ROTATE, 'export async function* rotate(id: string, audit: string[]) {'], ['src/service.ts', AWAIT_ATTEST, "  yield* (assertAttested('TEE_PROD') as any);"]]));
+  assert.equal(guardsOf(delegated, 'rotate -> unwrapKey'), [['assertAttested', { level: 'TEE_PROD' }, false], SCOPED]);
+  // A yield inside a callback of an async generator belongs to that callback's own (plain) generator.
+  const nested = extract(
+    edited('keygate-refactor-before', [
+      ['src/service.ts', ASYNC_ROTATE, 'export async function* rotate(id: string, audit: string[]) {'],
+      ['src/service.ts', AWAIT_ATTEST, "  [...(function* () { yield assertAttested('TEE_PROD'); yield unwrapKey(id); })()];"],
+      ['src/service.ts', '  return unwrapKey(id);', '  return 0;'],
+    ]),
+  );
+  assert.equal(guardsOf(nested, 'rotate -> unwrapKey'), [['assertAttested', { level: 'TEE_PROD' }, false]]);
+});
+
+test('benign: yield of the async guard in an async generator awaits it', () => {
+  const r = extract(edited('keygate-refactor-before', [['src/service.ts', ASYNC_ROTATE, 'export async function* rotate(id: string, audit: string[]) {'], ['src/service.ts', AWAIT_ATTEST, "  yield assertAttested('TEE_PROD');"]]));
+  assert.equal(guardsOf(r, 'rotate -> unwrapKey'), [ATTESTED, SCOPED]);
+});
 
 test('attack: sink called through a const alias still counts as a call (and escapes)', () => {
   const r = extract(edited('keygate-refactor-before', [['src/service.ts', '  return unwrapKey(id);', '  const open = unwrapKey;\n  return open(id);']]));

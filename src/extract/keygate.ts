@@ -517,11 +517,25 @@ function enclosing(ctx: ExtractContext, node: Node, cache: Map<ts.Node, Containe
 // ---------------------------------------------------------------------------
 // Guard arguments
 
-/** Is the (async) guard call the operand of `await` or `yield`, parentheses aside? */
+/**
+ * Is the (async) guard call the operand of `await`, or of `yield` in an
+ * `async function*` (which awaits its operand), parentheses aside? A `yield`
+ * in a plain generator hands the promise to the consumer unsettled, and
+ * `yield*` delegates instead of awaiting.
+ */
 function isAwaited(call: ts.CallExpression): boolean {
   let e: ts.Node = call;
   while (ts.isParenthesizedExpression(e.parent) || ts.isAsExpression(e.parent) || ts.isSatisfiesExpression(e.parent) || ts.isNonNullExpression(e.parent)) e = e.parent;
-  return ts.isAwaitExpression(e.parent) || ts.isYieldExpression(e.parent);
+  if (ts.isAwaitExpression(e.parent)) return true;
+  return ts.isYieldExpression(e.parent) && e.parent.asteriskToken === undefined && isInAsyncGenerator(e.parent);
+}
+
+/** Is `y` directly inside an `async function*` (not a nested function)? */
+function isInAsyncGenerator(y: ts.YieldExpression): boolean {
+  let fn: ts.Node | undefined = y.parent;
+  while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
+  if (!fn || !(ts.isFunctionDeclaration(fn) || ts.isFunctionExpression(fn) || ts.isMethodDeclaration(fn))) return false;
+  return fn.asteriskToken !== undefined && (ts.getCombinedModifierFlags(fn) & ts.ModifierFlags.Async) !== 0;
 }
 
 function guardArgs(checker: ts.TypeChecker, call: ts.CallExpression, shape: ParamShape): Record<string, GuardArg> {
