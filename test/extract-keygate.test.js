@@ -220,6 +220,47 @@ test('benign: yield of the async guard in an async generator awaits it', () => {
   assert.equal(guardsOf(r, 'rotate -> unwrapKey'), [ATTESTED, SCOPED]);
 });
 
+// Issue 11 item 4: a guard is identified by the called value, not by its type.
+const SCOPE_CALL = 'requireScope(Scope.Write, TENANT);';
+test('attack: a no-op typed as the guard is not the guard', () => {
+  const noop = extract(edited('keygate-refactor-before', [['src/service.ts', AWAIT_ATTEST, "  const attestNoop: typeof assertAttested = async () => {};\n  await attestNoop('TEE_PROD');"]]));
+  assert.equal(guardsOf(noop, 'rotate -> unwrapKey'), [SCOPED]);
+  const declared = extract(edited('keygate-refactor-before', [['src/service.ts', GUARD_LINE, '  const check: (s: string, t: string) => void = () => {};\n  check(Scope.Write, TENANT);\n']]));
+  assert.equal(guardsOf(declared, 'rotate -> unwrapKey'), [ATTESTED]);
+  // A `let` may be reassigned; a factory's result, an object's property or a destructured binding is not the guard's declaration.
+  for (const to of [
+    `let check = requireScope;\n  check = () => {};\n  check(Scope.Write, TENANT);`,
+    `const pick = (): typeof requireScope => () => {};\n  pick()(Scope.Write, TENANT);`,
+    `const g = { requireScope };\n  g.requireScope = () => {};\n  g.requireScope(Scope.Write, TENANT);`,
+    `const { check } = { check: requireScope as typeof requireScope };\n  check(Scope.Write, TENANT);`,
+  ]) {
+    const r = extract(edited('keygate-refactor-before', [['src/service.ts', SCOPE_CALL, to]]));
+    assert.equal(guardsOf(r, 'rotate -> unwrapKey'), [ATTESTED], to);
+  }
+});
+
+test('benign: the guard through const aliases, casts, a comma and a namespace import is still the guard', () => {
+  const r = extract(
+    edited('keygate-refactor-before', [
+      ['src/service.ts', "import { unwrapKey } from './store.js';", "import { unwrapKey } from './store.js';\nimport * as checks from './index.js';\nconst attest: typeof assertAttested = assertAttested;\nconst attest2 = attest;"],
+      ['src/service.ts', AWAIT_ATTEST, "  await (attest2 as typeof assertAttested)('TEE_PROD');"],
+      ['src/service.ts', SCOPE_CALL, '(0, checks.requireScope)(Scope.Write, TENANT);'],
+    ]),
+  );
+  assert.equal(guardsOf(r, 'rotate -> unwrapKey'), [ATTESTED, SCOPED]);
+});
+
+test('sinks stay sinks through typed aliases: a call site (by signature) or an escape (fail closed)', () => {
+  const typeofAlias = extract(edited('keygate-refactor-before', [['src/service.ts', '  return unwrapKey(id);', '  const open: typeof unwrapKey = unwrapKey;\n  return open(id);']]));
+  assert.equal(guardsOf(typeofAlias, 'rotate -> unwrapKey'), [ATTESTED, SCOPED]);
+  assert.equal(Object.keys(typeofAlias.data.escapes), ['rotate -> unwrapKey (reference)']);
+  const fnTyped = extract(edited('keygate-refactor-before', [['src/service.ts', '  return unwrapKey(id);', '  const open: (k: string) => Uint8Array = unwrapKey;\n  return open(id);']]));
+  assert.equal(fnTyped.data.escapes, { 'rotate -> unwrapKey (reference)': { function: 'rotate', sink: 'unwrapKey', kind: 'reference' } });
+  // Anything typed as the sink is treated as the sink.
+  const lookalike = extract(edited('keygate-refactor-before', [['src/service.ts', '  return unwrapKey(id);', '  const open: typeof unwrapKey = (k) => new Uint8Array(k.length);\n  return open(id);']]));
+  assert.equal(guardsOf(lookalike, 'rotate -> unwrapKey'), [ATTESTED, SCOPED]);
+});
+
 test('attack: sink called through a const alias still counts as a call (and escapes)', () => {
   const r = extract(edited('keygate-refactor-before', [['src/service.ts', '  return unwrapKey(id);', '  const open = unwrapKey;\n  return open(id);']]));
   assert.equal(guardsOf(r, 'rotate -> unwrapKey'), [ATTESTED, SCOPED]);

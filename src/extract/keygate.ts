@@ -10,9 +10,10 @@ import { fileMayMatch, sinkStatements } from './prefilter.js';
  * Key gating, sink-centric. For every call of a `@keySink`, grouped by
  * (enclosing named function, sink), record the `@keyGuard` calls that
  * dominate every such call, with their literal arguments and whether an
- * async guard is awaited. Guards and sinks are identified by declaration
- * (the checker's resolved signature), never by name. References to a sink
- * that are not direct calls are escapes.
+ * async guard is awaited. Guards and sinks are identified by declaration,
+ * never by name: a guard by the called value's symbol (`calledValueTargets`),
+ * a sink by the checker's resolved signature or the callee's symbol (`callTargets`).
+ * References to a sink that are not direct calls are escapes.
  */
 export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
   const checker = ctx.checker.compilerObject;
@@ -90,7 +91,7 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
     const key = `${fid} -> ${sink}`;
     const here = new Map<string, DominatingGuard>();
     for (const g of dominatingCalls(call, { liftThrough: (f) => fn.anonymous.has(f) })) {
-      for (const gid of callTargets(checker, g, guards.byNode)) {
+      for (const gid of calledValueTargets(checker, g, guards.byNode)) {
         const args = guardArgs(checker, g, shapes.get(gid)!);
         const awaited = guardData[gid]!.async ? isAwaited(g) : true;
         const k = `${gid}\u0000${stableJson(args)}`;
@@ -381,6 +382,47 @@ function callTargets(checker: ts.TypeChecker, call: ts.CallExpression, byNode: M
     if (id) out.add(id);
   }
   return [...out];
+}
+
+/**
+ * Group ids of the value a call invokes, by the callee expression's symbol:
+ * followed through imports, re-exports and `const` aliases whose initializer
+ * is itself such a reference (`const check = requireScope`), never through
+ * the callee's type. A value typed `typeof guard` that is not the guard
+ * (`const noop: typeof guard = async () => {}`) is not the guard; a value the
+ * symbol cannot name (a call's result, a property of an object literal,
+ * destructuring) is nobody. Guards are identified this way (an unknown value
+ * is not a guard: fail closed); sinks by `callTargets` (signature or symbol:
+ * anything that may be the sink is).
+ */
+function calledValueTargets(checker: ts.TypeChecker, call: ts.CallExpression, byNode: Map<ts.Node, string>): string[] {
+  return valueTargets(checker, call.expression, byNode, new Set());
+}
+
+function valueTargets(checker: ts.TypeChecker, e0: ts.Expression, byNode: Map<ts.Node, string>, seen: Set<ts.Node>): string[] {
+  let e = skipOuter(e0);
+  // `(0, guard)(...)`: the value of a comma expression is its right operand.
+  while (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.CommaToken) e = skipOuter(e.right);
+  const at = ts.isIdentifier(e) ? e : ts.isPropertyAccessExpression(e) ? e.name : ts.isElementAccessExpression(e) ? e.argumentExpression : undefined;
+  if (!at) return [];
+  const out = new Set<string>();
+  for (const d of dealias(checker, checker.getSymbolAtLocation(at))?.declarations ?? []) {
+    const id = byNode.get(d);
+    if (id !== undefined) out.add(id);
+    else if (isConstAlias(d) && !seen.has(d)) {
+      seen.add(d);
+      for (const x of valueTargets(checker, d.initializer, byNode, seen)) out.add(x);
+    }
+  }
+  return [...out];
+}
+
+/** `const x = <expression>` (a plain name binding, not a loop variable): x holds exactly that value, forever. */
+function isConstAlias(d: ts.Declaration): d is ts.VariableDeclaration & { initializer: ts.Expression } {
+  return (
+    ts.isVariableDeclaration(d) && d.initializer !== undefined && ts.isIdentifier(d.name) && ts.isVariableDeclarationList(d.parent) &&
+    (d.parent.flags & ts.NodeFlags.BlockScoped) === ts.NodeFlags.Const && !(ts.isForOfStatement(d.parent.parent) || ts.isForInStatement(d.parent.parent))
+  );
 }
 
 function resolvedDeclaration(checker: ts.TypeChecker, call: ts.CallExpression): ts.Node | undefined {
