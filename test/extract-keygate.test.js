@@ -273,6 +273,39 @@ test('attack: sink passed as a callback is an escape, not a guarded site', () =>
   assert.equal(r.data.escapes, { 'rotate -> unwrapKey (reference)': { function: 'rotate', sink: 'unwrapKey', kind: 'reference' } });
 });
 
+// Issue 11 item 7: code committed under a node_modules folder is project code; only library files are left out.
+function withFiles(dir, files) {
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  }
+  return dir;
+}
+const COMMITTED_NODE_MODULES = {
+  // Imported by path: a file of the source tree.
+  'src/node_modules/backdoor.ts': "import { unwrapKey } from '../store.js';\nexport function backdoor(id: string) { return unwrapKey(id); }\n",
+  // A package in a nested node_modules that calls into the project.
+  'src/vendor/node_modules/vend/package.json': '{ "name": "vend", "main": "index.js" }',
+  'src/vendor/node_modules/vend/index.ts': "import { unwrapKey as open } from '../../../store.js';\nexport const vendored = (id: string) => open(id);\n",
+  'src/vendor/use.ts': "import { vendored } from 'vend';\nimport { backdoor } from '../node_modules/backdoor.js';\nimport { pad } from 'padlib';\nexport const all = [vendored, backdoor, pad];\n",
+  // An installed package that does not know the project: a library, its tags are not the project's.
+  'node_modules/padlib/package.json': '{ "name": "padlib", "main": "index.js" }',
+  'node_modules/padlib/index.ts': '/** @keySink */\nexport function pad(s: string): string { return s; }\n',
+};
+test('attack: sink calls in code committed under node_modules are sites; installed libraries are not analysed', () => {
+  const dir = withFiles(edited('keygate-refactor-before', []), COMMITTED_NODE_MODULES);
+  const r = extract(dir);
+  assert.equal(Object.keys(r.data.sinks), ['unwrapKey']);
+  assert.equal(Object.keys(r.data.sites), ['backdoor -> unwrapKey', 'rotate -> unwrapKey', 'vendored -> unwrapKey']);
+  assert.equal(guardsOf(r, 'backdoor -> unwrapKey'), []);
+  assert.equal(guardsOf(r, 'vendored -> unwrapKey'), []);
+  assert.is(r.locations['keygate:site:backdoor -> unwrapKey'], 'src/node_modules/backdoor.ts');
+  assert.is(r.locations['keygate:site:vendored -> unwrapKey'], 'src/vendor/node_modules/vend/index.ts');
+  // The config's own excludes still apply (a config change, approved like any other).
+  const excluded = extract(dir, resolveConfig({ exclude: ['src/node_modules/**'] }, 'test'));
+  assert.equal(Object.keys(excluded.data.sites), ['rotate -> unwrapKey', 'vendored -> unwrapKey']);
+});
+
 test('implDigest: comments and whitespace ignored, code edits detected', () => {
   const base = extract(FIX('keygate-refactor-before')).data.guards.requireScope.implDigest;
   const cosmetic = edited('keygate-refactor-before', [

@@ -13,6 +13,7 @@
  */
 import { Node, ts, type Type } from 'ts-morph';
 import type { ExtractContext } from './context.js';
+import { libraryFiles } from '../project/library.js';
 import type { FieldInfo, TypeText } from '../manifest/types.js';
 
 /** Depth limit for dotted field paths. */
@@ -75,7 +76,7 @@ function originOf(ctx: ExtractContext, decl: ts.Node): Origin {
   const sf = decl.getSourceFile();
   const program = programOf(ctx);
   if (program.isSourceFileDefaultLibrary(sf)) return 'lib';
-  if (program.isSourceFileFromExternalLibrary(sf) || /(^|\/)node_modules\//.test(sf.fileName)) return 'external';
+  if (libraryFiles(program).has(sf)) return 'external';
   return 'project';
 }
 

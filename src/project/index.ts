@@ -6,6 +6,7 @@ import type { ResolvedConfig } from '../config/index.js';
 import { UserError, locatedError } from '../errors.js';
 import type { ExtractContext } from '../extract/context.js';
 import { JSDOC_NEEDLES } from '../extract/prefilter.js';
+import { libraryFiles } from './library.js';
 
 export interface OpenProjectOptions {
   /** Absolute project root (in `fileSystem` when one is given). */
@@ -54,11 +55,10 @@ export function openProject(opts: OpenProjectOptions): ExtractContext {
 
   const rel = (n: Node | SourceFile) => posixRel(root, (Node.isSourceFile(n) ? n : n.getSourceFile()).getFilePath());
   const excluded = (r: string) => config.exclude.some((g) => minimatch(r, g, { dot: true }));
-  const sourceFiles = project
-    .getSourceFiles()
+  const sourceFiles = projectSourceFiles(project)
     .filter((sf) => {
       const r = rel(sf);
-      return !sf.isDeclarationFile() && !r.startsWith('../') && !r.split('/').includes('node_modules') && !excluded(r);
+      return !r.startsWith('../') && !excluded(r);
     })
     .sort((a, b) => (rel(a) < rel(b) ? -1 : rel(a) > rel(b) ? 1 : 0));
   if (sourceFiles.length === 0) {
@@ -86,6 +86,23 @@ export function openProject(opts: OpenProjectOptions): ExtractContext {
   };
 
   return { project, checker: project.getTypeChecker(), config, root, sourceFiles, rel, fail, configured, full };
+}
+
+/**
+ * The program's code files that are not library files (see libraryFiles):
+ * left out by how the program loaded them, never by a path pattern. (ts-morph's
+ * own list of project files leaves out everything under `node_modules`.)
+ */
+function projectSourceFiles(project: Project): SourceFile[] {
+  const program = project.getProgram().compilerObject;
+  const library = libraryFiles(program);
+  const out: SourceFile[] = [];
+  for (const sf of program.getSourceFiles()) {
+    if (sf.isDeclarationFile || program.isSourceFileDefaultLibrary(sf) || library.has(sf)) continue;
+    const wrapped = project.getSourceFile(sf.fileName);
+    if (wrapped) out.push(wrapped);
+  }
+  return out;
 }
 
 /**
