@@ -8,9 +8,10 @@ import { ts } from 'ts-morph';
  * walks up from T to its container (a function, a class member, the source
  * file) and at each step collects what the parent certainly evaluated before
  * the child. Anything conditional (branches, loop bodies, short-circuit right
- * operands, optional chains, swallowing catches, callbacks) contributes
- * nothing: when in doubt a guard is NOT counted, so a weakening can never
- * hide behind a guard the analysis merely assumed.
+ * operands, optional chains, swallowing catches, finally blocks that can
+ * complete abruptly, callbacks) contributes nothing: when in doubt a guard
+ * is NOT counted, so a weakening can never hide behind a guard the analysis
+ * merely assumed.
  */
 
 export interface DominanceOptions {
