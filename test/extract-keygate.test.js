@@ -239,6 +239,27 @@ test('attack: a no-op typed as the guard is not the guard', () => {
   }
 });
 
+test('attack: a look-alike of the guard\'s module or object is not the guard; the module and the object are', () => {
+  const IMPORTS = "import { unwrapKey } from './store.js';";
+  const fakeModule = extract(
+    edited('keygate-refactor-before', [
+      ['src/service.ts', IMPORTS, `${IMPORTS}\nimport * as real from './guards.js';\nconst fake: typeof real = { ...real, requireScope: () => {} };\nconst ns = real;`],
+      ['src/service.ts', SCOPE_CALL, 'fake.requireScope(Scope.Write, TENANT);\n  ns.requireScope(Scope.Read, TENANT);'],
+    ]),
+  );
+  assert.equal(guardsOf(fakeModule, 'rotate -> unwrapKey'), [ATTESTED, ['requireScope', { scope: 'keys:read', tenant: 'acme' }, true]]);
+  const objectGuard = (call) =>
+    extract(
+      edited('keygate-refactor-before', [
+        ['src/guards.ts', 'export enum Scope {', 'export const authz = {\n  /** @keyGuard */\n  check(scope: string): void {\n    if (!scope) throw new Error();\n  },\n};\nexport enum Scope {'],
+        ['src/service.ts', 'import { requireScope, assertAttested, Scope }', 'import { requireScope, assertAttested, Scope, authz }'],
+        ['src/service.ts', SCOPE_CALL, call],
+      ]),
+    );
+  assert.equal(guardsOf(objectGuard('authz.check(TENANT);'), 'rotate -> unwrapKey'), [ATTESTED, ['authz.check', { scope: 'acme' }, true]]);
+  assert.equal(guardsOf(objectGuard('const other: typeof authz = { check: () => {} };\n  other.check(TENANT);'), 'rotate -> unwrapKey'), [ATTESTED]);
+});
+
 test('benign: the guard through const aliases, casts, a comma and a namespace import is still the guard', () => {
   const r = extract(
     edited('keygate-refactor-before', [

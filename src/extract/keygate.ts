@@ -405,8 +405,11 @@ function valueTargets(checker: ts.TypeChecker, e0: ts.Expression, byNode: Map<ts
   while (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.CommaToken) e = skipOuter(e.right);
   const at = ts.isIdentifier(e) ? e : ts.isPropertyAccessExpression(e) ? e.name : ts.isElementAccessExpression(e) ? e.argumentExpression : undefined;
   if (!at) return [];
+  const receiver = ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e) ? e.expression : undefined;
   const out = new Set<string>();
   for (const d of dealias(checker, checker.getSymbolAtLocation(at))?.declarations ?? []) {
+    // A member access names the declaration through the receiver's type: check the receiver is its owner.
+    if (receiver && !receiverOwns(checker, receiver, d)) continue;
     const id = byNode.get(d);
     if (id !== undefined) out.add(id);
     else if (isConstAlias(d) && !seen.has(d)) {
@@ -415,6 +418,40 @@ function valueTargets(checker: ts.TypeChecker, e0: ts.Expression, byNode: Map<ts
     }
   }
   return [...out];
+}
+
+/**
+ * Is `receiver` (of `receiver.name`) the owner of declaration `d`, not just a
+ * value of its type? A module-level declaration is reached through the
+ * module's namespace (`import * as m`, `export * as m`, `const`s of one); a
+ * member of an object literal through the `const` it initializes. Class and
+ * interface members are reached through any instance (by the receiver's
+ * type: a limit of this analysis, see docs/threat-model.md).
+ */
+function receiverOwns(checker: ts.TypeChecker, receiver: ts.Expression, d: ts.Declaration): boolean {
+  const holder = ts.isVariableDeclaration(d) ? d.parent.parent : d;
+  if (holder.parent && (ts.isSourceFile(holder.parent) || ts.isModuleBlock(holder.parent))) return denotes(checker, receiver, (sym) => (sym.flags & ts.SymbolFlags.Module) !== 0, new Set());
+  if (d.parent && ts.isObjectLiteralExpression(d.parent)) {
+    const literal = d.parent;
+    return denotes(checker, receiver, (sym) => sym.declarations?.some((v) => isConstAlias(v) && skipOuter(v.initializer) === literal) ?? false, new Set());
+  }
+  return true;
+}
+
+/** Does `e` denote a symbol satisfying `test`, through imports and `const` aliases? */
+function denotes(checker: ts.TypeChecker, e0: ts.Expression, test: (sym: ts.Symbol) => boolean, seen: Set<ts.Node>): boolean {
+  const e = skipOuter(e0);
+  const at = ts.isIdentifier(e) ? e : ts.isPropertyAccessExpression(e) ? e.name : undefined;
+  if (!at) return false;
+  if (ts.isPropertyAccessExpression(e) && !denotes(checker, e.expression, (sym) => (sym.flags & ts.SymbolFlags.Module) !== 0, seen)) return false;
+  const sym = dealias(checker, checker.getSymbolAtLocation(at));
+  if (!sym) return false;
+  if (test(sym)) return true;
+  return (sym.declarations ?? []).some((d) => {
+    if (!isConstAlias(d) || seen.has(d)) return false;
+    seen.add(d);
+    return denotes(checker, d.initializer, test, seen);
+  });
 }
 
 /** `const x = <expression>` (a plain name binding, not a loop variable): x holds exactly that value, forever. */
