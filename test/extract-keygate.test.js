@@ -327,6 +327,22 @@ test('attack: sink calls in code committed under node_modules are sites; install
   assert.equal(Object.keys(excluded.data.sites), ['rotate -> unwrapKey', 'vendored -> unwrapKey']);
 });
 
+test('JavaScript committed under node_modules that TypeScript does not load is a located error (exit 2), analysed once loaded', () => {
+  const tsconfig = (extra) => JSON.stringify({ compilerOptions: { target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, allowJs: true, types: [], ...extra }, include: ['src/**/*.ts'] });
+  const files = {
+    'src/store.ts': '/** @keySink */\nexport function unwrapKey(id: string): string {\n  return id;\n}\n',
+    'src/node_modules/back.js': "import { unwrapKey } from '../store.js';\nexport function back(id) {\n  return unwrapKey(id);\n}\n",
+    'src/use.ts': "import { back } from './node_modules/back.js';\nexport const b = back;\n",
+  };
+  const dir = withFiles(fs.mkdtempSync(path.join(os.tmpdir(), 'policydrift-keygate-')), { ...files, 'tsconfig.json': tsconfig({}) });
+  tmpRoots.push(dir);
+  assert.throws(() => extract(dir), (e) => e.name === 'UserError' && e.exitCode === 2 && e.message === 'src/use.ts:1:22: ./node_modules/back.js is JavaScript under a node_modules folder: TypeScript does not load it, so its code cannot be analysed');
+  withFiles(dir, { 'tsconfig.json': tsconfig({ maxNodeModuleJsDepth: 1 }) });
+  const r = extract(dir);
+  assert.equal(guardsOf(r, 'back -> unwrapKey'), []);
+  assert.is(r.locations['keygate:site:back -> unwrapKey'], 'src/node_modules/back.js');
+});
+
 test('implDigest: comments and whitespace ignored, code edits detected', () => {
   const base = extract(FIX('keygate-refactor-before')).data.guards.requireScope.implDigest;
   const cosmetic = edited('keygate-refactor-before', [

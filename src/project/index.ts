@@ -6,7 +6,7 @@ import type { ResolvedConfig } from '../config/index.js';
 import { UserError, locatedError } from '../errors.js';
 import type { ExtractContext } from '../extract/context.js';
 import { JSDOC_NEEDLES } from '../extract/prefilter.js';
-import { libraryFiles } from './library.js';
+import { libraryFiles, unloadedProjectImports } from './library.js';
 
 export interface OpenProjectOptions {
   /** Absolute project root (in `fileSystem` when one is given). */
@@ -65,6 +65,17 @@ export function openProject(opts: OpenProjectOptions): ExtractContext {
     throw new UserError(`${opts.label ?? root}: the program of ${config.tsconfig} has no source files`, {
       hint: 'check "include"/"files" in the tsconfig and "exclude" in policydrift.config.json',
     });
+  }
+
+  for (const { from, spec } of unloadedProjectImports(project.getProgram().compilerObject)) {
+    const r = posixRel(root, from.fileName);
+    if (r.startsWith('../') || excluded(r)) continue;
+    const { line, character } = from.getLineAndCharacterOfPosition(spec.getStart(from));
+    throw locatedError(
+      { file: r, line: line + 1, column: character + 1 },
+      `${spec.text} is JavaScript under a node_modules folder: TypeScript does not load it, so its code cannot be analysed`,
+      'move it out of the node_modules folder, or set "maxNodeModuleJsDepth" in the tsconfig high enough to load it',
+    );
   }
 
   const fail = (node: Node, message: string, hint?: string): never => {

@@ -54,6 +54,30 @@ export function libraryFiles(program: ts.Program): ReadonlySet<ts.SourceFile> {
 
 const cache = new WeakMap<ts.Program, ReadonlySet<ts.SourceFile>>();
 
+/**
+ * Project code TypeScript did not load: a relative import of a project file
+ * that resolves to JavaScript under a `node_modules` folder, which the
+ * compiler leaves out (`maxNodeModuleJsDepth`) even with `allowJs`. Such code
+ * can call anything unseen, so it is reported (exit 2) rather than skipped.
+ * Without `allowJs` no JavaScript is analysed at all (see docs/threat-model.md).
+ */
+export function unloadedProjectImports(program: ts.Program): Array<{ from: ts.SourceFile; spec: ts.StringLiteralLike }> {
+  if (!program.getCompilerOptions().allowJs) return [];
+  const library = libraryFiles(program);
+  const internal = program as unknown as { getResolvedModuleFromModuleSpecifier?(s: ts.StringLiteralLike, f: ts.SourceFile): { resolvedModule?: ts.ResolvedModuleFull } | undefined };
+  if (typeof internal.getResolvedModuleFromModuleSpecifier !== 'function') return [];
+  const out: Array<{ from: ts.SourceFile; spec: ts.StringLiteralLike }> = [];
+  for (const sf of program.getSourceFiles()) {
+    if (sf.isDeclarationFile || library.has(sf) || program.isSourceFileDefaultLibrary(sf)) continue;
+    for (const spec of (sf as unknown as { imports?: readonly ts.StringLiteralLike[] }).imports ?? []) {
+      if (!isRelativeSpecifier(spec.text)) continue;
+      const resolved = internal.getResolvedModuleFromModuleSpecifier(spec, sf)?.resolvedModule;
+      if (resolved?.isExternalLibraryImport && !program.getSourceFile(resolved.resolvedFileName) && /\.(js|jsx|mjs|cjs)$/i.test(resolved.resolvedFileName)) out.push({ from: sf, spec });
+    }
+  }
+  return out;
+}
+
 interface Reference {
   file: ts.SourceFile;
   /** Written as a path (`./x.js`, `../y`, `/// <reference path>` to code), not as a package name. */
