@@ -304,9 +304,11 @@ const serialize = onDisk('le-serialize').data;
 const WIDER = 'returned value has properties the response type does not declare';
 
 test('serialize: getters are fields (object literal, class, inherited from a base class)', () => {
-  assert.equal(serialize.handle_le_request.unboundedReasons, [WIDER]);
-  assert.equal(serialize.classGetter.unboundedReasons, [WIDER]);
-  assert.equal(serialize.inheritedGetter.unboundedReasons, [WIDER]);
+  const GETTER = 'returned object has a getter the response type does not declare at "ssn"';
+  assert.equal(serialize.handle_le_request.unboundedReasons, [GETTER]);
+  // the class also keeps its row in a (TypeScript-)private field, which is serialized
+  assert.equal(serialize.classGetter.unboundedReasons, [GETTER, WIDER]);
+  assert.equal(serialize.inheritedGetter.unboundedReasons, [GETTER]);
   assert.is(serialize.handle_le_request.unbounded, true);
 });
 

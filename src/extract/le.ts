@@ -159,7 +159,12 @@ function scanReturnPaths(ctx: ExtractContext, site: HandlerSite, response: ts.Ty
     ctx,
     site.bodies.map((b) => ({ body: b, exprs: returnedExpressions(b) })),
     (t) => {
-      if (checkWidth && excessPaths(ctx, t, response).length > 0) reasons.add('returned value has properties the response type does not declare');
+      if (checkWidth) {
+        const getters = new Set<string>();
+        const paths = excessPaths(ctx, t, response, '', 0, new Set(), getters);
+        if (paths.some((p) => !getters.has(p))) reasons.add('returned value has properties the response type does not declare');
+        for (const g of getters) reasons.add(`returned object has a getter the response type does not declare at ${JSON.stringify(g)}`);
+      }
       for (const p of toJsonPaths(ctx, t)) toJson.add(p);
       reachableObjects(ctx, t, objects);
     },

@@ -61,13 +61,13 @@ function isOpaqueObject(ctx: ExtractContext, t: ts.Type): boolean {
  * or a library object standing in for a declared shape). When no target
  * fits, the paths against the closest one are given.
  */
-export function excessPaths(ctx: ExtractContext, src: ts.Type, targets: ts.Type[], prefix = '', depth = 0, guard = new Set<ts.Type>()): string[] {
+export function excessPaths(ctx: ExtractContext, src: ts.Type, targets: ts.Type[], prefix = '', depth = 0, guard = new Set<ts.Type>(), getters?: Set<string>): string[] {
   const tc = ctx.checker.compilerObject;
   if (depth > WIDTH_DEPTH) return [];
   if (targets.some((t) => t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.NonPrimitive))) return [];
   const members = unionMembers(ctx, src);
   if (members.length > 1) {
-    return [...new Set(members.flatMap((m) => excessPaths(ctx, m, targets, prefix, depth, guard)))].sort(byText);
+    return [...new Set(members.flatMap((m) => excessPaths(ctx, m, targets, prefix, depth, guard, getters)))].sort(byText);
   }
   const s = members[0]!;
   if (targets.includes(s) || guard.has(s)) return [];
@@ -78,7 +78,7 @@ export function excessPaths(ctx: ExtractContext, src: ts.Type, targets: ts.Type[
       .flatMap((t) => unionMembers(ctx, t));
     if (elems.length === 0) return [];
     const at = `${prefix}[]`;
-    return [...new Set(tc.getTypeArguments(s as ts.TypeReference).flatMap((e) => excessPaths(ctx, e, elems, at, depth + 1, guard)))].sort(byText);
+    return [...new Set(tc.getTypeArguments(s as ts.TypeReference).flatMap((e) => excessPaths(ctx, e, elems, at, depth + 1, guard, getters)))].sort(byText);
   }
   const objects = targets.filter((t) => isRecordObject(ctx, t));
   if (objects.length === 0 || objects.some((t) => tc.getIndexInfosOfType(t).length > 0)) return [];
@@ -90,19 +90,23 @@ export function excessPaths(ctx: ExtractContext, src: ts.Type, targets: ts.Type[
   const indexed = tc.getIndexInfosOfType(s).some((ix) => !(ix.keyType.flags & ts.TypeFlags.ESSymbolLike));
   guard.add(s);
   try {
-    let best: string[] | undefined;
+    let best: { out: string[]; acc: string[] } | undefined;
     for (const t of objects) {
       const out: string[] = indexed ? [star(prefix)] : [];
+      const acc = new Set<string>();
       for (const p of props) {
         const path = join(prefix, p.getName());
         const tp = tc.getPropertyOfType(t, p.getName());
-        if (!tp) out.push(path);
-        else out.push(...excessPaths(ctx, tc.getTypeOfSymbol(p), unionMembers(ctx, tc.getTypeOfSymbol(tp)), path, depth + 1, guard));
+        if (!tp) {
+          out.push(path);
+          if (p.flags & ts.SymbolFlags.GetAccessor) acc.add(path);
+        } else out.push(...excessPaths(ctx, tc.getTypeOfSymbol(p), unionMembers(ctx, tc.getTypeOfSymbol(tp)), path, depth + 1, guard, acc));
       }
       if (out.length === 0) return [];
-      if (!best || out.length < best.length) best = out;
+      if (!best || out.length < best.out.length) best = { out, acc: [...acc] };
     }
-    return [...new Set(best ?? [])].sort(byText);
+    for (const a of best?.acc ?? []) getters?.add(a);
+    return [...new Set(best?.out ?? [])].sort(byText);
   } finally {
     guard.delete(s);
   }
