@@ -358,6 +358,13 @@ test('reflect: Object.defineProperty / defineProperties / setPrototypeOf / assig
   assert.equal(reflectReasons(handler('Object.assign(out, row);')), by('Object.assign'));
   assert.equal(reflectReasons(handler("Reflect.defineProperty(out, 'ssn', { value: row.ssn, enumerable: true });")), by('Reflect.defineProperty'));
   assert.equal(reflectReasons(handler('(out as any).ssn = row.ssn;')), by('a property write through a type assertion'));
+  assert.equal(reflectReasons(handler("Reflect.set(out, 'ssn', row.ssn);")), by('Reflect.set'));
+  // a mutator taken under another name is loose: it may change anything
+  assert.equal(reflectReasons(handler("const { defineProperty: dp } = Object;\n  dp(out, 'ssn', { value: row.ssn, enumerable: true });")), by('Object.defineProperty'));
+  assert.equal(reflectReasons(handler("const set = Reflect.set;\n  set(out, 'ssn', row.ssn);")), by('Reflect.set'));
+  assert.equal(reflectReasons(handler("const R = Reflect;\n  R.set(out, 'ssn', row.ssn);")), by('Reflect'));
+  // a Map's set is not Reflect.set
+  assert.equal(reflectReasons(handler("new Map<string, string>().set('k', row.ssn);")), []);
   // the same handler without the change is bounded
   assert.equal(reflectReasons(handler('void row;')), []);
 });

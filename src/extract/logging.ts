@@ -346,8 +346,11 @@ function checkSinkCalls(ctx: ExtractContext, sinks: SinkInfo[]): void {
     if (ts.isCallExpression(n)) {
       const callee = skipParens(n.expression);
       const at = ts.isPropertyAccessExpression(callee) ? callee.name : ts.isElementAccessExpression(callee) ? callee.argumentExpression : callee;
-      const resolved = tc.getResolvedSignature(n)?.getDeclaration() as ts.Node | undefined;
-      const sink = (resolved && byDecl.get(resolved)) ?? sinkOfSymbol(tc.getSymbolAtLocation(at));
+      // Identity by the callee's value (its symbol through aliases); a callee without a symbol
+      // (`make()(e)`) by the resolved signature. A sink reaching a callee any other way is a reference.
+      const sym = tc.getSymbolAtLocation(at);
+      const resolved = sym ? undefined : (tc.getResolvedSignature(n)?.getDeclaration() as ts.Node | undefined);
+      const sink = sym ? sinkOfSymbol(sym) : resolved && byDecl.get(resolved);
       if (sink) {
         checkCall(sink, n);
         // The callee is a direct call, not an escape; its object and the arguments are walked.

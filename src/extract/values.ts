@@ -154,6 +154,7 @@ export interface Mutation {
 
 const OBJECT_MUTATORS = new Set(['defineProperty', 'defineProperties', 'setPrototypeOf', 'assign']);
 const REFLECT_MUTATORS = new Set(['defineProperty', 'setPrototypeOf', 'set']);
+const MUTATOR_NAMES = new Set([...OBJECT_MUTATORS, ...REFLECT_MUTATORS]);
 const MUTATION_TEXT = /defineProperty|defineProperties|setPrototypeOf|assign|Reflect|prototype|__proto__|\bas\b|</;
 
 const mutationCache = new WeakMap<ExtractContext, Mutation[]>();
@@ -171,12 +172,38 @@ function isCast(e: ts.Expression): boolean {
   return ts.isAsExpression(e) || ts.isTypeAssertionExpression(e);
 }
 
+function skipParens(e: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
+  return e;
+}
+
+/** `Reflect.set` (only then is a `.set` call resolved: `Map#set` is everywhere). */
+function reflectCallee(e: ts.Expression): boolean {
+  const c = skipParens(e);
+  return ts.isPropertyAccessExpression(c) && ts.isIdentifier(skipParens(c.expression)) && (skipParens(c.expression) as ts.Identifier).text === 'Reflect';
+}
+
+/** `const { defineProperty } = Object`: the library member a destructuring takes. */
+function bindingMember(ctx: ExtractContext, b: ts.BindingElement): { owner: string; name: string } | undefined {
+  const tc = ctx.checker.compilerObject;
+  if (!ts.isObjectBindingPattern(b.parent)) return undefined;
+  const key = (b.propertyName ?? b.name) as ts.Node;
+  const prop = tc.getTypeAtLocation(b.parent).getProperty(key.getText());
+  return prop ? memberOf(ctx, prop) : undefined;
+}
+
 /** `Object.x` / `Reflect.x` from the default library (by declaration, so a local `Object` is not it). */
 function libMember(ctx: ExtractContext, callee: ts.Expression): { owner: string; name: string } | undefined {
   const tc = ctx.checker.compilerObject;
   const at = ts.isPropertyAccessExpression(callee) ? callee.name : ts.isIdentifier(callee) ? callee : undefined;
   if (!at) return undefined;
-  let sym = tc.getSymbolAtLocation(at);
+  const sym = tc.getSymbolAtLocation(at);
+  return sym ? memberOf(ctx, sym) : undefined;
+}
+
+function memberOf(ctx: ExtractContext, symbol: ts.Symbol): { owner: string; name: string } | undefined {
+  const tc = ctx.checker.compilerObject;
+  let sym: ts.Symbol | undefined = symbol;
   if (sym && sym.flags & ts.SymbolFlags.Alias) sym = tc.getAliasedSymbol(sym);
   const decl = sym?.getDeclarations()?.[0];
   if (!sym || !decl || isProjectDeclared(ctx, decl)) return undefined;
@@ -206,14 +233,36 @@ export function programMutations(ctx: ExtractContext): Mutation[] {
   const tc = ctx.checker.compilerObject;
   const out: Mutation[] = [];
   const typeOf = (e: ts.Expression) => tc.getTypeAtLocation(operand(e));
+  const named = (e: ts.Node): string | undefined =>
+    ts.isPropertyAccessExpression(e) ? e.name.text : ts.isIdentifier(e) ? e.text : undefined;
   const visit = (n: ts.Node): void => {
-    if (ts.isCallExpression(n)) {
-      const m = libMember(ctx, n.expression);
+    // Types, interfaces and imports hold no code.
+    if (n.kind >= ts.SyntaxKind.FirstTypeNode && n.kind <= ts.SyntaxKind.LastTypeNode) return;
+    if (ts.isInterfaceDeclaration(n) || ts.isTypeAliasDeclaration(n) || ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) return;
+    const name = ts.isCallExpression(n) ? named(skipParens(n.expression)) : undefined;
+    if (ts.isCallExpression(n) && name !== undefined && MUTATOR_NAMES.has(name) && (name !== 'set' || reflectCallee(n.expression))) {
+      // Only callees named like a mutator are resolved (the checker is asked about nothing else);
+      // a mutator taken under another name is caught below, where it is taken.
+      const m = libMember(ctx, skipParens(n.expression));
       const target = n.arguments[0];
       if (m && target && !ts.isSpreadElement(target)) {
         const fresh = m.name === 'assign' && (ts.isObjectLiteralExpression(operand(target)) || ts.isArrayLiteralExpression(operand(target)));
         if (!fresh) out.push({ type: typeOf(target), how: `${m.owner}.${m.name}` });
+        n.arguments.forEach(visit);
+        return;
       }
+    } else if (ts.isIdentifier(n) && n.text === 'Reflect' && !(ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n)) {
+      // `Reflect` itself taken (`const R = Reflect`): any of its mutators may be called under another name.
+      const sym = tc.getSymbolAtLocation(n);
+      const decl = sym?.getDeclarations()?.[0];
+      if (decl && !isProjectDeclared(ctx, decl)) out.push({ type: tc.getAnyType(), how: 'Reflect' });
+    } else if (
+      (ts.isPropertyAccessExpression(n) && MUTATOR_NAMES.has(n.name.text) && (n.name.text !== 'set' || reflectCallee(n))) ||
+      (ts.isBindingElement(n) && MUTATOR_NAMES.has(((n.propertyName ?? n.name) as ts.Node).getText()))
+    ) {
+      // `const f = Object.defineProperty`, `const { assign } = Object`: the mutator is loose; what it changes is unknown.
+      const m = ts.isPropertyAccessExpression(n) ? libMember(ctx, n) : bindingMember(ctx, n as ts.BindingElement);
+      if (m) out.push({ type: tc.getAnyType(), how: `${m.owner}.${m.name}` });
     } else if (ts.isPropertyAccessExpression(n) && n.name.text === 'prototype') {
       let sym = tc.getSymbolAtLocation(n.expression);
       if (sym && sym.flags & ts.SymbolFlags.Alias) sym = tc.getAliasedSymbol(sym);
@@ -227,7 +276,17 @@ export function programMutations(ctx: ExtractContext): Mutation[] {
       while (ts.isParenthesizedExpression(left)) left = left.expression;
       if (ts.isPropertyAccessExpression(left) || ts.isElementAccessExpression(left)) {
         if (ts.isPropertyAccessExpression(left) && left.name.text === '__proto__') out.push({ type: typeOf(left.expression), how: '__proto__' });
-        else if (isCast(left.expression)) out.push({ type: typeOf(left.expression), how: 'a property write through a type assertion' });
+        // `(r as any).ssn = v`, `(r as any).a.b = v`: the write reaches `r` through the assertion.
+        let obj: ts.Expression = left.expression;
+        for (;;) {
+          if (isCast(obj)) {
+            out.push({ type: typeOf(obj), how: 'a property write through a type assertion' });
+            break;
+          }
+          const inner = skipParens(obj);
+          if (ts.isPropertyAccessExpression(inner) || ts.isElementAccessExpression(inner)) obj = inner.expression;
+          else break;
+        }
       }
     }
     ts.forEachChild(n, visit);
@@ -321,6 +380,9 @@ function isAsConst(type: ts.TypeNode): boolean {
 
 const MAX_CALL_DEPTH = 8;
 
+/** Assignments `x = e` inside a body, by the symbol of `x`; per checker (a file's nodes can outlive a program). */
+const assignmentCaches = new WeakMap<ts.TypeChecker, WeakMap<ts.Node, Map<ts.Symbol, ts.Expression[]>>>();
+
 /**
  * Walk the value positions of `roots` (through parentheses, await,
  * conditionals, logical operators, object and array literals, local
@@ -338,18 +400,24 @@ export function scanFlows(
 ): Set<FlowIssue> {
   const tc = ctx.checker.compilerObject;
   const issues = new Set<FlowIssue>();
+  let assignmentCache = assignmentCaches.get(tc);
+  if (!assignmentCache) assignmentCaches.set(tc, (assignmentCache = new WeakMap()));
   const queue: Array<{ body: ts.Node; exprs: ts.Expression[]; depth: number }> = roots.map((r) => ({ ...r, depth: 0 }));
   while (queue.length) {
     const { body, exprs, depth } = queue.shift()!;
-    const assignments = new Map<ts.Symbol, ts.Expression[]>();
-    const collect = (n: ts.Node) => {
-      if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left)) {
-        const s = tc.getSymbolAtLocation(n.left);
-        if (s) assignments.set(s, [...(assignments.get(s) ?? []), n.right]);
-      }
-      ts.forEachChild(n, collect);
-    };
-    collect(body);
+    let assignments = assignmentCache.get(body);
+    if (!assignments) {
+      const found = new Map<ts.Symbol, ts.Expression[]>();
+      const collect = (n: ts.Node) => {
+        if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left)) {
+          const s = tc.getSymbolAtLocation(n.left);
+          if (s) found.set(s, [...(found.get(s) ?? []), n.right]);
+        }
+        ts.forEachChild(n, collect);
+      };
+      collect(body);
+      assignmentCache.set(body, (assignments = found));
+    }
     const seenWhole = new Set<ts.Node>();
     const seenPart = new Set<ts.Node>();
     const within = (d: ts.Node) => d.getSourceFile() === body.getSourceFile() && d.pos >= body.pos && d.end <= body.end;
