@@ -298,6 +298,28 @@ test('sink args: recorded per sink, not per call (a second wide call, or another
   assert.equal(inMemory(withCall("  audit({ type: 'login', userId: 'z' });\n")).data, onDisk('logging-args').data);
 });
 
+test('sink args: rest and array (batch) parameters compare each logged element', () => {
+  const withBatch = (code) => ({
+    ...argsBase,
+    'src/batch.ts': [
+      "import type { LoginEvent, User } from './schemas.js';",
+      '/** @logSink */',
+      'export function logAll(...events: LoginEvent[]): void { void events; }',
+      '/** @logSink */',
+      'export function batch(events: LoginEvent[]): void { void events; }',
+      'declare const u: User;',
+      "const ev: LoginEvent = { type: 'login', userId: 'x' };",
+      code,
+    ].join('\n'),
+  });
+  const reasons = (code) => inMemory(withBatch(code)).data.LoginEvent.openReasons;
+  assert.equal(reasons('logAll(ev, ev);\nbatch([ev]);'), []);
+  assert.equal(reasons("logAll(ev, { ...u, type: 'login' });"), ['sink logAll is called with undeclared field "email"', 'sink logAll is called with undeclared field "ssn"']);
+  assert.equal(reasons("const wide = [{ ...u, type: 'login' as const }];\nbatch(wide);"), ['sink batch is called with undeclared field "email"', 'sink batch is called with undeclared field "ssn"']);
+  assert.equal(reasons('batch([ev, u as any]);'), ['sink batch is called with a type assertion on its argument', 'sink batch is called with an any-typed argument']);
+  assert.equal(reasons('logAll(...[ev]);'), ['sink logAll is called with a spread argument']);
+});
+
 test('sink args: imported under another name and called through a re-export: still checked', () => {
   const files = {
     ...withCall(''),
