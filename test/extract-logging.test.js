@@ -320,6 +320,14 @@ test('sink args: rest and array (batch) parameters compare each logged element',
   assert.equal(reasons('logAll(...[ev]);'), ['sink logAll is called with a spread argument']);
 });
 
+test('a schema that defines toJSON (itself or on a field) is open: what is written is what toJSON returns', () => {
+  const files = edit(argsBase, 'src/schemas.ts', "  /** @classification public */\n  path: string;\n", "  /** @classification public */\n  path: string;\n  toJSON?(): string;\n  ref?: { id: string; toJSON(): string };\n");
+  const { data } = inMemory(files);
+  assert.equal(data.PageView.openReasons, ['field "ref" defines toJSON', 'schema defines toJSON']);
+  assert.is(data.PageView.open, true);
+  assert.equal(data.LoginEvent.openReasons, []);
+});
+
 test('sink args: imported under another name and called through a re-export: still checked', () => {
   const files = {
     ...withCall(''),

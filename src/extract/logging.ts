@@ -466,7 +466,10 @@ function buildSchema(ctx: ExtractContext, src: SchemaSource): LogSchema {
       redaction: redaction ?? DEFAULT_REDACTION,
     };
   }
-  const openReasons = [...new Set([...flat.issues.map(openReason).filter((r): r is string => r !== undefined), ...src.callReasons])].sort(byText);
+  // JSON.stringify writes what a toJSON() returns, not the listed fields.
+  const toJson = (src.type ? [src.type] : src.members).flatMap((t) => toJsonPaths(ctx, t));
+  const toJsonReasons = toJson.map((p) => (p === '(root)' ? 'schema defines toJSON' : `field ${JSON.stringify(p)} defines toJSON`));
+  const openReasons = [...new Set([...flat.issues.map(openReason).filter((r): r is string => r !== undefined), ...toJsonReasons, ...src.callReasons])].sort(byText);
   return { fields, open: openReasons.length > 0, openReasons, retentionDays: retentionDays(ctx, src.declarations) };
 }
 
