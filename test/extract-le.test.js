@@ -334,6 +334,20 @@ test('serialize: a toJSON in the declared response type is unbounded even when t
   assert.equal(h.unboundedReasons, ['returned object defines toJSON']);
 });
 
+test('serialize: a library object where a plain shape is declared carries its own fields; the same library type is fine', () => {
+  const files = {
+    'tsconfig.json': fixtureFiles('le-serialize')['tsconfig.json'],
+    'src/h.ts': [
+      "interface Stamp { kind: 'STAMP'; at: { getTime(): number } }",
+      "export function handle_le_request(req: { id: string }): Stamp { void req; return { kind: 'STAMP', at: new Date() }; }",
+      "/** @leHandler */ export function same(req: { id: string }): { kind: 'D'; at: Date } { void req; return { kind: 'D', at: new Date() }; }",
+    ].join('\n'),
+  };
+  const { data } = inMemory(files);
+  assert.equal(data.handle_le_request.unboundedReasons, [WIDER]);
+  assert.equal(data.same.unboundedReasons, []);
+});
+
 /** A one-file project: the types of le-serialize plus `body` (a handler and whatever it needs). */
 const reflective = (body) => ({
   'tsconfig.json': fixtureFiles('le-serialize')['tsconfig.json'],
