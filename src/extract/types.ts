@@ -80,7 +80,7 @@ function originOf(ctx: ExtractContext, decl: ts.Node): Origin {
   return 'project';
 }
 
-/** True when a declaration lives in the project (not in a lib*.d.ts or node_modules). */
+/** True when a declaration lives in the project (not in a lib*.d.ts or a library file, see src/project/library.ts). */
 export function isProjectDeclared(ctx: ExtractContext, decl: ts.Node | Node): boolean {
   const n = decl instanceof Node ? decl.compilerNode : decl;
   return originOf(ctx, n) === 'project';
