@@ -27,6 +27,7 @@ import { canonicalJson } from '../manifest/index.js';
 import { UserError } from '../errors.js';
 import { sha256Hex, writeFileAtomic } from '../util/fs.js';
 import { deterministicTgz, type TarEntry } from './tar.js';
+import { stripBom } from '../util/jsonpos.js';
 import { GENERATOR } from '../version.js';
 
 export const STEPS = ['openspec', 'check', 'verify-build', 'package', 'publish', 'registry'] as const;
@@ -115,7 +116,7 @@ function defaultVersion(projectRoot: string, manifestVersion: number, commit: st
   const pkg = path.join(projectRoot, 'package.json');
   if (fs.existsSync(pkg)) {
     try {
-      const v = (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version?: string }).version;
+      const v = (JSON.parse(stripBom(fs.readFileSync(pkg, 'utf8'))) as { version?: string }).version;
       if (v) return v;
     } catch {
       /* fall through */
@@ -127,7 +128,7 @@ function defaultVersion(projectRoot: string, manifestVersion: number, commit: st
 /** The artifact's base name: the package name (scope dropped) when there is a package.json, else the folder name. */
 function artifactBase(projectRoot: string): string {
   try {
-    const n = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { name?: string }).name;
+    const n = (JSON.parse(stripBom(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8'))) as { name?: string }).name;
     if (n) return n.replace(/^@[^/]+\//, '').replace(/[^A-Za-z0-9._-]/g, '-');
   } catch {
     /* no package.json */
