@@ -13,10 +13,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { parseDocument } from 'yaml';
 import type { ApprovalsConfig } from '../config/index.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/fs.js';
+import { parseYamlText } from '../util/yamlfile.js';
 import { METADATA_FILE } from '../openspec/changes.js';
 import { changeSetDigest } from './digest.js';
 import { identityProblem, signMessage, verifySignature } from './ssh.js';
@@ -55,14 +56,7 @@ export function readApprovals(setDir: string): unknown[] {
   if (!st) return [];
   if (!st.isFile()) throw new UserError(`${file}: must be a regular file`);
   const text = fs.readFileSync(file, 'utf8');
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (doc.errors.length) {
-    const e = doc.errors[0]!;
-    const pos = e.linePos?.[0] ?? (e.pos ? lineCounter.linePos(e.pos[0]) : undefined);
-    throw new UserError(`${file}${pos ? `:${pos.line}:${pos.col}` : ''}: malformed YAML: ${e.message.split('\n')[0]}`);
-  }
-  const js = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  const js = parseYamlText(text, file).value;
   if (js === null || js === undefined) return [];
   const list = (js as Record<string, unknown>)?.approvals;
   if (typeof js !== 'object' || Array.isArray(js) || (list !== undefined && list !== null && !Array.isArray(list))) {
