@@ -11,6 +11,13 @@
  * record is removed, and staging directories are deleted. So after a run that
  * failed or was killed at any moment, the next run starts from "no artifact,
  * nothing appended".
+ *
+ * Concurrency. A real (not dry) run holds `<publish dir>/.release.lock` (owner
+ * pid and host) from before recovery to the end; a second run in the same
+ * checkout fails with exit 2 naming the owner. Recovery only touches what a
+ * dead run owned: the journal and staging directory names carry their owner,
+ * and only an owner on this host whose process is gone counts as dead. A dry
+ * run takes no lock and recovers nothing.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -26,6 +33,8 @@ import { provenanceJson } from '../build/provenance.js';
 import { canonicalJson } from '../manifest/index.js';
 import { UserError } from '../errors.js';
 import { sha256Hex, writeFileAtomic } from '../util/fs.js';
+import { FileLock, ownerIsDead, thisOwner, type LockOwner } from '../registry/lock.js';
+import * as os from 'node:os';
 import { deterministicTgz, type TarEntry } from './tar.js';
 import { stripBom } from '../util/jsonpos.js';
 import { GENERATOR } from '../version.js';
@@ -69,44 +78,117 @@ interface Journal {
   version: string;
   staging: string;
   published: string;
+  /** The run that wrote it (absent in journals of policydrift before 0.1.1). */
+  owner?: LockOwner;
 }
 
 const JOURNAL = '.release-in-progress.json';
+/** `<publish dir>/.release.lock`: held by a real run from before recovery to its end. */
+const LOCK_TARGET = '.release';
+/** A release lock of another host is never considered stale before this (a release can take long). */
+const LOCK_STALE_MS = 24 * 60 * 60 * 1000;
 
-/** Test hook: stop (sleep until killed) after a step, to prove crash safety. Never set in production. */
+/** Staging directories are named `.staging-<pid>-<host tag>-XXXXXX`, so recovery can tell whose they are. */
+function hostTag(host = os.hostname()): string {
+  return sha256Hex(host).slice(0, 8);
+}
+function stagingPrefix(): string {
+  return `.staging-${process.pid}-${hostTag()}-`;
+}
+
+/** The owner encoded in a staging directory name; null for a foreign host or an old (unowned) name. */
+function stagingOwner(name: string): { owner: LockOwner | null; why: string } {
+  const m = /^\.staging-(\d+)-([0-9a-f]{8})-/.exec(name);
+  if (!m) return { owner: null, why: 'no owner recorded in its name' };
+  if (m[2] !== hostTag()) return { owner: null, why: 'owned by a run on another host' };
+  return { owner: { pid: Number(m[1]), host: os.hostname() }, why: '' };
+}
+
+function readJournal(file: string): Journal | null {
+  try {
+    const j = JSON.parse(fs.readFileSync(file, 'utf8')) as Journal;
+    return j && typeof j === 'object' && typeof j.version === 'string' && typeof j.published === 'string' ? j : null;
+  } catch {
+    return null;
+  }
+}
+
+function validOwner(o: unknown): o is LockOwner {
+  return !!o && typeof o === 'object' && typeof (o as LockOwner).pid === 'number' && typeof (o as LockOwner).host === 'string';
+}
+
+/** Take the release lock of `publishRoot`, or fail (exit 2) naming the run that holds it. */
+export function acquireReleaseLock(publishRoot: string, opts: { timeoutMs?: number } = {}): FileLock {
+  const label = path.relative(process.cwd(), path.join(publishRoot, `${LOCK_TARGET}.lock`)) || `${LOCK_TARGET}.lock`;
+  return FileLock.acquire(path.join(publishRoot, LOCK_TARGET), {
+    timeoutMs: opts.timeoutMs ?? 2_000,
+    staleMs: LOCK_STALE_MS,
+    label,
+    hint: 'another policydrift release is running in this checkout; wait for it to finish and run again (if none is running, delete the lock file)',
+  });
+}
+
+/** The lock must still be ours before each irreversible step (publish, registry append). */
+function assertStillHeld(lock: FileLock | null): void {
+  if (lock && !lock.stillHeld()) {
+    throw new UserError(`${lock.file}: the release lock was taken over by another run`, { hint: 'run the release again once no other release is running' });
+  }
+}
+
+/**
+ * Test hook: stop after a step (until killed, or until the file named by
+ * POLICYDRIFT_RELEASE_RESUME exists), to prove crash and concurrency safety.
+ * Never set in production.
+ */
 function pauseAt(step: string): void {
   if (process.env.POLICYDRIFT_RELEASE_PAUSE !== step) return;
   process.stderr.write(`policydrift: paused after ${step}\n`);
   const sab = new Int32Array(new SharedArrayBuffer(4));
-  Atomics.wait(sab, 0, 0, 120_000);
+  const resume = process.env.POLICYDRIFT_RELEASE_RESUME;
+  for (let waited = 0; waited < 120_000; waited += 50) {
+    if (resume && fs.existsSync(resume)) return;
+    Atomics.wait(sab, 0, 0, resume ? 50 : 120_000);
+    if (!resume) return;
+  }
 }
 
-/** Undo what an interrupted run left: orphan artifacts (not in the registry) and staging directories. */
+/**
+ * Undo what an interrupted run left: its orphan artifact (not in the registry)
+ * and staging directories. Call it only while holding the release lock. Only
+ * what a dead run owned is touched (see ownerIsDead); anything else is left
+ * and reported.
+ */
 export function recover(publishRoot: string, registryFile: string): string[] {
   const done: string[] = [];
   if (!fs.existsSync(publishRoot)) return done;
   const journalFile = path.join(publishRoot, JOURNAL);
-  const registry = readRegistryFile(registryFile, registryFile, { allowMissing: true });
   if (fs.existsSync(journalFile)) {
-    let j: Journal | null = null;
-    try {
-      j = JSON.parse(fs.readFileSync(journalFile, 'utf8')) as Journal;
-    } catch {
-      j = null;
-    }
-    if (j && !findRelease(registry, j.version)) {
-      const published = path.join(publishRoot, path.basename(j.published));
-      if (fs.existsSync(published)) {
-        fs.rmSync(published, { recursive: true, force: true });
-        done.push(`removed unrecorded artifact ${path.basename(published)} of an interrupted release`);
+    const j = readJournal(journalFile);
+    const rel = (name: string) => path.relative(process.cwd(), path.join(publishRoot, name));
+    if (j && validOwner(j.owner) && !ownerIsDead(j.owner)) {
+      done.push(`left ${rel(JOURNAL)} alone: written by process ${j.owner.pid} on ${j.owner.host}, which may still be running; if it is not, delete it and the unrecorded ${rel(path.basename(j.published))} by hand`);
+    } else if (j && !validOwner(j.owner)) {
+      done.push(`left ${rel(JOURNAL)} alone: it records no owner (an older policydrift); if no release is running, delete it and the unrecorded ${rel(path.basename(j.published))} by hand`);
+    } else {
+      const registry = readRegistryFile(registryFile, registryFile, { allowMissing: true });
+      if (j && !findRelease(registry, j.version)) {
+        const published = path.join(publishRoot, path.basename(j.published));
+        if (fs.existsSync(published)) {
+          fs.rmSync(published, { recursive: true, force: true });
+          done.push(`removed unrecorded artifact ${path.basename(published)} of an interrupted release${j.owner ? ` (process ${j.owner.pid}, gone)` : ''}`);
+        }
       }
+      fs.rmSync(journalFile, { force: true });
     }
-    fs.rmSync(journalFile, { force: true });
   }
   for (const name of fs.readdirSync(publishRoot)) {
-    if (name.startsWith('.staging-')) {
+    if (!name.startsWith('.staging-')) continue;
+    const { owner, why } = stagingOwner(name);
+    if (owner === null) {
+      done.push(`left staging directory ${name} alone: ${why}; delete it by hand if no release is running`);
+    } else if (ownerIsDead(owner)) {
       fs.rmSync(path.join(publishRoot, name), { recursive: true, force: true });
-      done.push(`removed staging directory ${name}`);
+      done.push(`removed staging directory ${name} (process ${owner.pid}, gone)`);
     }
   }
   return done;
@@ -146,7 +228,21 @@ function listFiles(dir: string, base = ''): string[] {
   return out.sort();
 }
 
+/** A real run holds the release lock of its publish directory throughout; a dry run takes none. */
 export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
+  if (opts.dryRun) return releaseRun(opts, null);
+  const repo = repoRoot(opts.dir);
+  const sub = repoPrefix(opts.dir);
+  const projectRoot = sub ? path.join(repo, sub) : repo;
+  const lock = acquireReleaseLock(path.join(projectRoot, opts.publishDir ?? 'release/artifacts'));
+  try {
+    return await releaseRun(opts, lock);
+  } finally {
+    lock.release();
+  }
+}
+
+async function releaseRun(opts: ReleaseOptions, lock: FileLock | null): Promise<ReleaseResult> {
   const log = opts.log ?? (() => {});
   const repo = repoRoot(opts.dir);
   const sub = repoPrefix(opts.dir);
@@ -165,7 +261,7 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
   const registryFile = path.join(projectRoot, config.registry);
   const registryRel = sub ? path.posix.join(sub, config.registry) : config.registry;
   const publishRoot = path.join(projectRoot, opts.publishDir ?? 'release/artifacts');
-  const recovered = recover(publishRoot, registryFile);
+  const recovered = lock ? recover(publishRoot, registryFile) : []; // a dry run recovers nothing
   for (const r of recovered) log(`recovered: ${r}`);
 
   // The registry we append to must be the candidate's committed one, untouched.
@@ -255,7 +351,7 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
   // 4. the deterministic artifact, in a staging directory next to the publish location
   const name = `${artifactBase(projectRoot)}-${version}.tgz`;
   fs.mkdirSync(publishRoot, { recursive: true });
-  const staging = fs.mkdtempSync(path.join(publishRoot, '.staging-'));
+  const staging = fs.mkdtempSync(path.join(publishRoot, stagingPrefix()));
   let published: string | null = null;
   try {
     const entries: TarEntry[] = listFiles(build.outDirCopy).map((rel) => ({ path: `build/${rel}`, data: fs.readFileSync(path.join(build.outDirCopy!, rel)) }));
@@ -282,7 +378,8 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
     // 5. publish: journal first, then one rename into place, then the optional publish command
     const target = path.join(publishRoot, version);
     if (fs.existsSync(target)) throw new UserError(`${path.relative(process.cwd(), target)} already exists`, { hint: 'remove it or pick another --version' });
-    writeFileAtomic(path.join(publishRoot, JOURNAL), JSON.stringify({ version, staging: path.basename(staging), published: version } satisfies Journal) + '\n');
+    assertStillHeld(lock);
+    writeFileAtomic(path.join(publishRoot, JOURNAL), JSON.stringify({ version, staging: path.basename(staging), published: version, owner: thisOwner() } satisfies Journal) + '\n');
     fs.renameSync(versionDir, target);
     published = target;
     if (profile.publish) {
@@ -297,6 +394,7 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
     pauseAt('publish');
 
     // 6. the registry event (the commit point), superseding the previous release
+    assertStillHeld(lock);
     appendEvent(registryFile, {
       type: 'release',
       version,
