@@ -56,11 +56,15 @@ export function readApprovals(setDir: string): unknown[] {
   if (!st) return [];
   if (!st.isFile()) throw new UserError(`${file}: must be a regular file`);
   const text = fs.readFileSync(file, 'utf8');
-  const js = parseYamlText(text, file).value;
+  const { doc, lineCounter, value: js } = parseYamlText(text, file);
   if (js === null || js === undefined) return [];
   const list = (js as Record<string, unknown>)?.approvals;
   if (typeof js !== 'object' || Array.isArray(js) || (list !== undefined && list !== null && !Array.isArray(list))) {
-    throw new UserError(`${file}: expected "approvals:" with a list of { identity, digest, signature, time }`);
+    const node = ((typeof js === 'object' && !Array.isArray(js) ? doc.get('approvals', true) : null) ?? doc.contents) as { range?: [number, number, number] } | null;
+    const pos = node?.range ? lineCounter.linePos(node.range[0]) : null;
+    throw new UserError(`${file}${pos ? `:${pos.line}:${pos.col}` : ''}: expected "approvals:" with a list of { identity, digest, signature, time }`, {
+      hint: `policydrift approve writes this file; restore it from version control or delete it and approve again`,
+    });
   }
   return (list as unknown[] | null | undefined) ?? [];
 }

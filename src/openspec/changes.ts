@@ -136,7 +136,7 @@ export function parsePolicydriftBlock(
   for (const k of ['from', 'to'] as const) {
     const v = b[k];
     if (v === undefined || v === null) fail([k], `"${k}" is required (a manifestVersion)`);
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail([k], `"${k}" must be a positive integer manifestVersion`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) fail([k], `"${k}" must be a positive integer manifestVersion`);
   }
   // Equal versions are allowed: a config change can need justification without changing the manifest.
   if ((b.to as number) < (b.from as number)) fail(['to'], `"to" (${b.to}) must not be less than "from" (${b.from})`);

@@ -44,6 +44,9 @@ export function lineCol(text: string, offset: number): { line: number; column: n
   return { line, column: col };
 }
 
+/** A JSON number or literal, matched at lastIndex (no length limit: a long number is still a number). */
+const SCALAR = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
+
 function escapePointer(key: string): string {
   return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
@@ -150,7 +153,8 @@ export function parseJsonWithPositions(text: string): { value: unknown; position
     } else if (c === '"') {
       str();
     } else {
-      const m = /^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
+      SCALAR.lastIndex = i;
+      const m = SCALAR.exec(text);
       if (!m) fail(i >= text.length ? 'unexpected end of file' : `unexpected character ${showChar(c!)}`);
       i += m![0].length;
     }

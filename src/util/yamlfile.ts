@@ -6,8 +6,9 @@
  * a bounded count (alias bombs), and the expanded value must be acyclic and
  * shallow, so that every recursive walker over it stays far from the stack limit.
  */
-import { LineCounter, Parser, parseDocument, visit, type CST, type Document } from 'yaml';
+import { Composer, Lexer, LineCounter, Parser, YAMLParseError, visit, type CST, type Document } from 'yaml';
 import { UserError } from '../errors.js';
+import { lineCol } from './jsonpos.js';
 
 /** Nesting of mappings and sequences in the YAML text (policydrift's files need fewer than 10). */
 export const MAX_YAML_DEPTH = 100;
@@ -21,6 +22,33 @@ export interface ParsedYaml {
   lineCounter: LineCounter;
   /** The document as plain data (null for an empty document). */
   value: unknown;
+}
+
+/**
+ * Fast rejection of the cheap attacks (`[[[[…`, `- - - - …`): a lower bound of
+ * the nesting from the token stream (open flow brackets, sequence and key
+ * indicators on one line), stopping at the first token past `max`. Exact
+ * checking is tooDeepAt's; this only keeps a 10^5-deep file from costing
+ * seconds of parsing before it is refused.
+ */
+function obviouslyTooDeepAt(text: string, max: number): number | null {
+  let flow = 0;
+  let onLine = 0;
+  let offset = 0;
+  for (const tok of new Lexer().lex(text)) {
+    if (tok === '[' || tok === '{') {
+      if (++flow > max) return offset;
+    } else if (tok === ']' || tok === '}') {
+      flow = Math.max(0, flow - 1);
+    } else if (tok === '\n' || tok === '\r\n') {
+      onLine = 0;
+    } else if ((tok === '-' || tok === '?') && flow === 0) {
+      if (++onLine > max) return offset;
+    }
+    // The lexer's one-character control tokens (document, scalar, flow error) are not source text.
+    if (!(tok.length === 1 && (tok === '\x02' || tok === '\x18' || tok === '\x1f'))) offset += tok.length;
+  }
+  return null;
 }
 
 /** Offset of the first collection nested deeper than `max`, or null. Iterative: the CST can be arbitrarily deep. */
@@ -89,16 +117,30 @@ function firstAliasPos(doc: Document, lineCounter: LineCounter): { line: number;
  * added to syntax errors. Throws a located UserError for anything malformed.
  */
 export function parseYamlText(text: string, label: string, hint?: string): ParsedYaml {
-  const cstLines = new LineCounter();
-  const deep = tooDeepAt(Array.from(new Parser(cstLines.addNewLine).parse(text)), MAX_YAML_DEPTH);
-  if (deep !== null) {
-    const { line, col } = cstLines.linePos(deep);
-    throw new UserError(`${label}:${line}:${col}: malformed YAML: nesting deeper than ${MAX_YAML_DEPTH} levels`, {
+  const lineCounter = new LineCounter();
+  const tooDeep = (pos: { line: number; col: number } | null): UserError =>
+    new UserError(`${label}${pos ? `:${pos.line}:${pos.col}` : ''}: malformed YAML: nesting deeper than ${MAX_YAML_DEPTH} levels`, {
       hint: `no file policydrift reads nests this deep; restore ${label} from version control`,
     });
+  const early = obviouslyTooDeepAt(text, MAX_YAML_DEPTH);
+  if (early !== null) {
+    const { line, column } = lineCol(text, early);
+    throw tooDeep({ line, col: column });
   }
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  // parseDocument, in two steps: the CST (built without recursion) is checked before the (recursive) composer runs.
+  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
+  const deep = tooDeepAt(tokens, MAX_YAML_DEPTH);
+  if (deep !== null) throw tooDeep(lineCounter.linePos(deep));
+  let doc: Document.Parsed | null = null;
+  for (const d of new Composer({ prettyErrors: false }).compose(tokens, true, text.length)) {
+    if (!doc) doc = d;
+    else {
+      doc.errors.push(new YAMLParseError([d.range[0], d.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents'));
+      break;
+    }
+  }
+  if (!doc) throw new UserError(`${label}: malformed YAML: no document`);
+  const lc = lineCounter;
   if (doc.errors.length) {
     const e = doc.errors[0]!;
     const pos = e.linePos?.[0] ?? (e.pos ? lc.linePos(e.pos[0]) : undefined);
