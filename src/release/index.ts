@@ -78,7 +78,7 @@ interface Journal {
   version: string;
   staging: string;
   published: string;
-  /** The run that wrote it (absent in journals of policydrift before 0.1.1). */
+  /** The run that wrote it (absent in journals written before the release lock existed). */
   owner?: LockOwner;
 }
 
