@@ -120,12 +120,18 @@ function validOwner(o: unknown): o is LockOwner {
 /** Take the release lock of `publishRoot`, or fail (exit 2) naming the run that holds it. */
 export function acquireReleaseLock(publishRoot: string, opts: { timeoutMs?: number } = {}): FileLock {
   const label = path.relative(process.cwd(), path.join(publishRoot, `${LOCK_TARGET}.lock`)) || `${LOCK_TARGET}.lock`;
-  return FileLock.acquire(path.join(publishRoot, LOCK_TARGET), {
-    timeoutMs: opts.timeoutMs ?? 2_000,
-    staleMs: LOCK_STALE_MS,
-    label,
-    hint: 'another policydrift release is running in this checkout; wait for it to finish and run again (if none is running, delete the lock file)',
-  });
+  try {
+    return FileLock.acquire(path.join(publishRoot, LOCK_TARGET), {
+      timeoutMs: opts.timeoutMs ?? 2_000,
+      staleMs: LOCK_STALE_MS,
+      label,
+      hint: 'another policydrift release is running in this checkout; wait for it to finish and run again (if none is running, delete the lock file)',
+    });
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`${label}: cannot create the release lock (${code ?? String(e)})`, { hint: 'the publish directory must be writable' });
+  }
 }
 
 /** The lock must still be ours before each irreversible step (publish, registry append). */
