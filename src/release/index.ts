@@ -134,10 +134,27 @@ export function acquireReleaseLock(publishRoot: string, opts: { timeoutMs?: numb
   }
 }
 
-/** The lock must still be ours before each irreversible step (publish, registry append). */
-function assertStillHeld(lock: FileLock | null): void {
+/**
+ * The lock must still be ours before each irreversible step (publish, registry
+ * append); before the append, the published artifact must also still be the
+ * one built, so the registry never records an artifact that is gone.
+ */
+function assertStillHeld(lock: FileLock | null, artifact?: { file: string; sha256: string }): void {
   if (lock && !lock.stillHeld()) {
     throw new UserError(`${lock.file}: the release lock was taken over by another run`, { hint: 'run the release again once no other release is running' });
+  }
+  if (artifact) {
+    let actual: string | null = null;
+    try {
+      actual = sha256Hex(fs.readFileSync(artifact.file));
+    } catch {
+      actual = null;
+    }
+    if (actual !== artifact.sha256) {
+      throw new UserError(`${path.relative(process.cwd(), artifact.file)}: the published artifact ${actual === null ? 'is gone' : 'changed'} before the release was recorded`, {
+        hint: 'something else writes the publish directory; nothing was appended to the registry, run the release again',
+      });
+    }
   }
 }
 
@@ -400,7 +417,7 @@ async function releaseRun(opts: ReleaseOptions, lock: FileLock | null): Promise<
     pauseAt('publish');
 
     // 6. the registry event (the commit point), superseding the previous release
-    assertStillHeld(lock);
+    assertStillHeld(lock, { file: path.join(target, name), sha256: sha });
     appendEvent(registryFile, {
       type: 'release',
       version,
