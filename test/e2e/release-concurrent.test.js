@@ -12,17 +12,24 @@ import { cli, git, tmpdir, copyTree, SAMPLE, REPO, BIN } from '../helpers.js';
 
 const ENV = { NO_COLOR: '1', OPENSPEC_TELEMETRY: '0', OPENSPEC_NO_UPDATE_CHECK: '1' };
 
+/** The sample service in a fresh repo, with a release signing key (POLICYDRIFT_SIGNING_KEY, as CI passes it). */
 function sampleRepo() {
   const dir = tmpdir('policydrift-release-conc-');
   copyTree(SAMPLE, dir);
   fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'));
   fs.appendFileSync(path.join(dir, '.gitignore'), 'node_modules\n');
+  const key = path.join(tmpdir('policydrift-keys-'), 'release');
+  assert.is(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'release', '-f', key]).status, 0);
+  fs.appendFileSync(path.join(dir, '.policydrift/release_signers'), `release@ci ${fs.readFileSync(key + '.pub', 'utf8').trim().split(' ').slice(0, 2).join(' ')}\n`);
+  keys.set(dir, key);
   git(dir, 'init', '-q');
   git(dir, 'add', '-A');
   git(dir, 'commit', '-qm', 'sample service');
   return dir;
 }
 
+const keys = new Map();
+const release = (dir, ...args) => cli(['release', '--profile', 'prod', ...args], { cwd: dir, env: { POLICYDRIFT_SIGNING_KEY: keys.get(dir) } });
 const ART = (dir) => path.join(dir, 'release/artifacts');
 const listing = (dir) => (fs.existsSync(ART(dir)) ? fs.readdirSync(ART(dir)).sort() : []);
 
@@ -30,7 +37,7 @@ const listing = (dir) => (fs.existsSync(ART(dir)) ? fs.readdirSync(ART(dir)).sor
 function startPaused(dir, args, step, resumeFile) {
   const child = spawn(process.execPath, [BIN, 'release', '--profile', 'prod', ...args], {
     cwd: dir,
-    env: { ...process.env, ...ENV, POLICYDRIFT_RELEASE_PAUSE: step, POLICYDRIFT_RELEASE_RESUME: resumeFile },
+    env: { ...process.env, ...ENV, POLICYDRIFT_SIGNING_KEY: keys.get(dir), POLICYDRIFT_RELEASE_PAUSE: step, POLICYDRIFT_RELEASE_RESUME: resumeFile },
   });
   let out = '';
   let err = '';
@@ -75,7 +82,7 @@ async function scenario(dir, resume, first) {
 
   // A second real release: refused at once, naming the lock file and its owner; it recovers (deletes) nothing.
   const t0 = Date.now();
-  const second = cli(['release', '--profile', 'prod', '--version', '1.0.1'], { cwd: dir });
+  const second = release(dir, '--version', '1.0.1');
   assert.is(second.code, 2, second.stdout + second.stderr);
   assert.ok(Date.now() - t0 < 20_000, 'the second run does not wait for the first to finish');
   assert.match(second.stderr, new RegExp(`release/artifacts/\\.release\\.lock: locked by process ${first.child.pid} on ${os.hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} since `));
@@ -84,7 +91,7 @@ async function scenario(dir, resume, first) {
   assert.equal(listing(dir), before, 'the second run touched nothing');
 
   // A dry run next to it: no lock, no recovery; it passes and leaves the first run's files alone.
-  const dry = cli(['release', '--profile', 'prod', '--dry-run'], { cwd: dir });
+  const dry = release(dir, '--dry-run');
   assert.is(dry.code, 0, dry.stdout + dry.stderr);
   assert.not.match(dry.stdout + dry.stderr, /recovered/);
   assert.equal(listing(dir), before, 'the dry run touched nothing');
@@ -118,12 +125,12 @@ test('recovery removes only what a dead run owned: a live run\'s staging directo
   fs.writeFileSync(path.join(ART(dir), '.release-in-progress.json'), JSON.stringify({ version: '9.9.9', staging: gone, published: '9.9.9', owner: { pid: dead, host: os.hostname() } }));
 
   // A dry run recovers nothing.
-  const dry = cli(['release', '--profile', 'prod', '--dry-run'], { cwd: dir });
+  const dry = release(dir, '--dry-run');
   assert.is(dry.code, 0, dry.stdout + dry.stderr);
   assert.equal(listing(dir), [gone, foreign, live, '.release-in-progress.json', '.release.lock', '9.9.9'].sort());
 
   // A real run (stopped right after recovery by an existing version) recovers the dead run's leftovers only.
-  const r = cli(['release', '--profile', 'prod', '--version', '!bad'], { cwd: dir });
+  const r = release(dir, '--version', '!bad');
   assert.is(r.code, 2, r.stdout + r.stderr);
   assert.match(r.stderr, /invalid release version/);
   assert.match(r.stderr, new RegExp(`recovered: removed staging directory ${gone.replace('.', '\\.')} \\(process ${dead}, gone\\)`));
