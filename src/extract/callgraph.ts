@@ -629,9 +629,8 @@ export class KeyCallGraph {
     const callee = skipOuter(call.expression);
     const via = callApply(this.checker, this.projectFiles, callee);
     if (via) return { fns: this.bodiesOfSymbol(via.sym), shift: via.shift };
-    const decl = resolvedDeclaration(this.checker, call);
-    let fns = decl ? this.bodiesOf(decl) : [];
-    if (fns.length === 0 && !decl) fns = this.bodiesOfSymbol(calleeSymbol(this.checker, call));
+    // By the called value's symbol, never through its type: a no-op typed `typeof wrapper` is not the wrapper.
+    const fns = this.bodiesOfSymbol(calleeSymbol(this.checker, call));
     // A method may run as any override in the program: credit only what all of them ensure.
     const all: FnLike[] = [];
     for (const f of fns) {
