@@ -4,14 +4,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { cli, git, tmpdir, copyTree, SAMPLE, REPO } from '../helpers.js';
+import { cli, git, tmpdir, copyTree, SAMPLE, REPO, spawnTimed } from '../helpers.js';
 
 const OPENSPEC = path.join(REPO, 'node_modules', '.bin', 'openspec');
 
 function keypair(dir, name) {
   const key = path.join(dir, name);
-  const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', key]);
+  const r = spawnTimed('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', key]);
   assert.is(r.status, 0);
   return { key, pub: fs.readFileSync(key + '.pub', 'utf8').trim().split(' ').slice(0, 2).join(' ') };
 }
@@ -36,7 +35,7 @@ function setup() {
   const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'policydrift.config.json'), 'utf8'));
   cfg.approvals = { mode: 'signed', allowedSigners: '.policydrift/allowed_signers', minApprovals: 1 };
   fs.writeFileSync(path.join(dir, 'policydrift.config.json'), JSON.stringify(cfg, null, 2) + '\n');
-  const init = spawnSync(process.execPath, [OPENSPEC, 'init', '--tools', 'none', '--no-animation', '.'], { cwd: dir, env: { ...process.env, OPENSPEC_TELEMETRY: '0', OPENSPEC_NO_UPDATE_CHECK: '1' } });
+  const init = spawnTimed(process.execPath, [OPENSPEC, 'init', '--tools', 'none', '--no-animation', '.'], { cwd: dir, env: { ...process.env, OPENSPEC_TELEMETRY: '0', OPENSPEC_NO_UPDATE_CHECK: '1' } });
   assert.is(init.status, 0, String(init.stderr));
   git(dir, 'init', '-q');
   assert.is(cli(['extract', '--write'], { cwd: dir }).code, 0);
@@ -46,7 +45,7 @@ function setup() {
     const m = JSON.parse(fs.readFileSync(path.join(dir, 'invariants.manifest.json'), 'utf8'));
     const script = `import { appendEvent } from ${JSON.stringify(path.join(REPO, 'dist/registry/index.js'))};
 appendEvent('release/registry.json', { type: 'release', version: '1.0.0', git_commit: ${JSON.stringify(base)}, profile: 'prod', manifestVersion: ${m.manifestVersion}, manifestDigest: ${JSON.stringify(m.digest)}, artifact: { name: 'sample-1.0.0.tgz', sha256: '${'0'.repeat(64)}' } });`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8' });
+    const r = spawnTimed(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8' });
     assert.is(r.status, 0, r.stderr);
   }
   commitAll(dir, 'release 1.0.0');

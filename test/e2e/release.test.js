@@ -4,9 +4,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
-import { cli, git, tmpdir, copyTree, SAMPLE, REPO, BIN } from '../helpers.js';
+import { cli, git, tmpdir, copyTree, SAMPLE, REPO, BIN, spawnTimed } from '../helpers.js';
 
 function commitAll(dir, msg) {
   git(dir, 'add', '-A');
@@ -21,7 +21,7 @@ function sampleRepo() {
   fs.appendFileSync(path.join(dir, '.gitignore'), 'node_modules\n');
   const keys = tmpdir('policydrift-keys-');
   const key = path.join(keys, 'alice');
-  assert.is(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'alice', '-f', key]).status, 0);
+  assert.is(spawnTimed('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'alice', '-f', key]).status, 0);
   const pub = fs.readFileSync(key + '.pub', 'utf8').trim().split(' ').slice(0, 2).join(' ');
   fs.appendFileSync(path.join(dir, '.policydrift/allowed_signers'), `alice@example.com ${pub}\n`);
   git(dir, 'init', '-q');
