@@ -6,6 +6,8 @@
 export interface JsonPositions {
   /** JSON pointer -> character offset of the value. */
   offsets: Map<string, number>;
+  /** JSON pointer of a property -> character offset of its key (for "unknown property" errors). */
+  keys: Map<string, number>;
 }
 
 export class JsonSyntaxError extends Error {
@@ -32,6 +34,7 @@ function escapePointer(key: string): string {
 
 export function parseJsonWithPositions(text: string): { value: unknown; positions: JsonPositions } {
   const offsets = new Map<string, number>();
+  const keys = new Map<string, number>();
   let i = 0;
   const ws = () => {
     while (i < text.length && /[\s\uFEFF]/.test(text[i]!)) i++;
@@ -70,7 +73,9 @@ export function parseJsonWithPositions(text: string): { value: unknown; position
       for (;;) {
         ws();
         if (text[i] !== '"') fail('expected a property name in double quotes');
+        const keyAt = i;
         const key = str();
+        keys.set(`${ptr}/${escapePointer(key)}`, keyAt);
         ws();
         if (text[i] !== ':') fail(`expected ':' after property name "${key}"`);
         i++;
@@ -121,5 +126,5 @@ export function parseJsonWithPositions(text: string): { value: unknown; position
   value('');
   ws();
   if (i < text.length) fail('unexpected content after the JSON value');
-  return { value: JSON.parse(text), positions: { offsets } };
+  return { value: JSON.parse(text), positions: { offsets, keys } };
 }
