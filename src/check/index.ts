@@ -167,6 +167,16 @@ function readTrustedRegistry(repo: string, ref: string, rel: string): Registry |
   return text === null ? null : parseRegistryText(text, `${ref}:${rel}`);
 }
 
+/** What to run when there is no baseline yet: the first (bootstrap) release, or a branch to compare with. */
+function noReleaseHint(cfg: ResolvedConfig, registryRel: string, trustedRef: string | null): string {
+  const profile = Object.keys(cfg.profiles).sort()[0];
+  const release = profile
+    ? `record the first release (the baseline): \`policydrift release --profile ${profile}\``
+    : `add a release profile under "profiles" in ${CONFIG_FILE} (see docs/config.md), then record the first release (the baseline): \`policydrift release --profile <name>\``;
+  const commit = `, then commit ${registryRel}${trustedRef ? ` and merge it into ${trustedRef.replace(/^origin\//, '')}` : ''}`;
+  return `${release}${commit}; until then compare with a branch: \`policydrift check --against main\``;
+}
+
 export function runCheck(opts: CheckOptions): CheckResult {
   const repo = repoRoot(opts.dir);
   const sub = repoPrefix(opts.dir);
@@ -177,7 +187,8 @@ export function runCheck(opts: CheckOptions): CheckResult {
   const trustedRef = opts.registryRef ?? null;
   const cfgSource = trustedRef ?? candidateCommit;
   const cfgText = readFileAtRef(repo, cfgSource, join(sub, CONFIG_FILE));
-  const registryRel = join(sub, cfgText ? parseConfigText(cfgText, `${trustedRef ?? opts.candidate}:${join(sub, CONFIG_FILE)}`).registry : defaultConfig().registry);
+  const cfg = cfgText ? parseConfigText(cfgText, `${trustedRef ?? opts.candidate}:${join(sub, CONFIG_FILE)}`) : defaultConfig();
+  const registryRel = join(sub, cfg.registry);
   const candText = readFileAtRef(repo, candidateCommit, registryRel);
   const candidateRegistry = candText === null ? null : parseRegistryText(candText, `${opts.candidate}:${registryRel}`);
   let trusted: Registry | null = candidateRegistry;
@@ -200,9 +211,7 @@ export function runCheck(opts: CheckOptions): CheckResult {
     source = 'registry';
     release = trusted ? lastActiveRelease(trusted) : null;
     if (!release) {
-      throw new UserError(`${registryRel}${trustedRef ? ` at ${trustedRef}` : ''}: no active release to compare with`, {
-        hint: 'bootstrap the registry with `policydrift release --profile <name>`, or compare with a branch: `policydrift check --against origin/main`',
-      });
+      throw new UserError(`${registryRel}${trustedRef ? ` at ${trustedRef}` : ''}: no active release to compare with`, { hint: noReleaseHint(cfg, registryRel, trustedRef) });
     }
     baseCommit = resolveCommit(repo, release.git_commit);
   } else {
