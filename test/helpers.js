@@ -105,3 +105,25 @@ export function gitRepoFrom(fixture) {
   git(dir, 'commit', '-qm', 'initial');
   return dir;
 }
+
+/**
+ * Write a scaffolded change set as its author would: replace the TODO placeholders that `policydrift justify`
+ * leaves in proposal.md and the delta spec (approve refuses, and check does not count, a set that still has them).
+ */
+export function writeChangeSet(dir, id) {
+  const setDir = path.join(dir, 'openspec', 'changes', id);
+  const proposal = path.join(setDir, 'proposal.md');
+  const p = fs.readFileSync(proposal, 'utf8');
+  if (!p.includes('TODO: why this privacy-relevant behaviour change is needed.')) throw new Error(`${proposal} has no scaffold placeholder`);
+  fs.writeFileSync(proposal, p.replace('TODO: why this privacy-relevant behaviour change is needed.', `The ${id} change is needed and was reviewed.`));
+  const spec = path.join(setDir, 'specs', 'privacy-invariants', 'spec.md');
+  if (fs.existsSync(spec)) {
+    const s = fs.readFileSync(spec, 'utf8');
+    fs.writeFileSync(
+      spec,
+      s
+        .replace('The system SHALL change its privacy-relevant behaviour only as declared in this change set.\n', `The service SHALL behave as the ${id} change describes.\n`)
+        .replace('TODO: replace this requirement with the privacy behaviour the change introduces.\n', ''),
+    );
+  }
+}

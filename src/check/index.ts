@@ -22,6 +22,7 @@ import { discoverChangeSets, type ChangeSet, type JustificationDecl } from '../o
 import { changeItem, validateChange, validationMessages } from '../openspec/cli.js';
 import { declarationFor, matchJustifications, sameTarget, type GatedChangeSet } from '../openspec/justify.js';
 import { evaluateApprovals, type ApprovalEvaluation } from '../approvals/index.js';
+import { findPlaceholders, placeholderMessages } from '../openspec/placeholders.js';
 import { CONFIG_FILE, defaultConfig, parseConfigText, type ResolvedConfig } from '../config/index.js';
 import { UserError } from '../errors.js';
 
@@ -287,6 +288,7 @@ export function runCheck(opts: CheckOptions): CheckResult {
         irrelevant.push({ set, why: `change set ${set.id} declares manifest versions ${from}→${to}, outside this check's ${lo}→${hi}` });
         continue;
       }
+      let invalidReason: string | undefined;
       if (set.archived) {
         // OpenSpec does not validate archived changes; they were validated while active.
         st.valid = true;
@@ -296,11 +298,18 @@ export function runCheck(opts: CheckOptions): CheckResult {
         const item = changeItem(v, set.id);
         st.valid = v.ok && !!item?.valid;
         st.validation = validationMessages(v);
+        // A scaffold that was never written (TODO lines) justifies nothing, whatever OpenSpec says.
+        const todo = findPlaceholders(set.dir);
+        if (todo.length) {
+          st.valid = false;
+          invalidReason = 'scaffold placeholders (TODO lines) in its proposal or spec';
+          st.validation.push(...placeholderMessages(st.path, todo));
+        }
       }
       const ev = evaluateApprovals(set.dir, approvalsCfg, signersText);
       st.approved = ev.approved;
       st.approvals = { mode: ev.mode, valid: ev.valid, invalid: ev.invalid, required: ev.required, reason: ev.reason };
-      gated.push({ ...set, valid: st.valid, approved: st.approved });
+      gated.push({ ...set, valid: st.valid, approved: st.approved, invalidReason });
     }
   } finally {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cli, git, tmpdir, copyTree, SAMPLE, REPO, spawnTimed } from '../helpers.js';
+import { cli, git, tmpdir, copyTree, SAMPLE, REPO, writeChangeSet, spawnTimed } from '../helpers.js';
 
 const OPENSPEC = path.join(REPO, 'node_modules', '.bin', 'openspec');
 
@@ -83,6 +83,7 @@ test('silent weakening of LE control policy: fails, is justified, approved, and 
   assert.is(r.code, 0, r.stderr);
   const meta = fs.readFileSync(path.join(dir, 'openspec/changes/add-wiretap/.openspec.yaml'), 'utf8');
   assert.match(meta, /policydrift:\n  from: \d+\n  to: \d+\n  justifies:\n    - rule: LE_RESPONSE_ADDED/);
+  writeChangeSet(dir, 'add-wiretap');
   commitAll(dir, 'justify');
   r = check(dir);
   assert.is(r.code, 1, 'declared but not approved');
@@ -112,6 +113,7 @@ test('an approval signed by a key outside the baseline allowed signers is reject
   const { dir, mallory } = setup();
   addWiretapVariant(dir);
   assert.is(cli(['justify', 'add-wiretap', '--registry-ref', 'main'], { cwd: dir }).code, 0);
+  writeChangeSet(dir, 'add-wiretap');
   // the change also adds mallory to the allowed signers: approvers come from the baseline
   fs.appendFileSync(path.join(dir, '.policydrift/allowed_signers'), `mallory@example.com ${mallory.pub}\n`);
   let r = cli(['approve', 'add-wiretap', '--key', mallory.key, '--as', 'mallory@example.com'], { cwd: dir });
@@ -132,6 +134,7 @@ test('a declaration of a different change does not justify this one', () => {
   const { dir, alice } = setup();
   addWiretapVariant(dir);
   assert.is(cli(['justify', 'add-wiretap', '--registry-ref', 'main'], { cwd: dir }).code, 0);
+  writeChangeSet(dir, 'add-wiretap');
   const p = path.join(dir, 'openspec/changes/add-wiretap/.openspec.yaml');
   fs.writeFileSync(p, fs.readFileSync(p, 'utf8').replace('subject: WIRETAP_CONTENT', 'subject: SUBSCRIBER_INFO').replace(/\n\s+fingerprint: \w+/, ''));
   assert.is(cli(['approve', 'add-wiretap', '--key', alice.key, '--as', 'alice@example.com'], { cwd: dir }).code, 0);

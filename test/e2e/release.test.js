@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
-import { cli, git, tmpdir, copyTree, SAMPLE, REPO, BIN, spawnTimed } from '../helpers.js';
+import { cli, git, tmpdir, copyTree, SAMPLE, REPO, BIN, spawnTimed, writeChangeSet } from '../helpers.js';
 
 function commitAll(dir, msg) {
   git(dir, 'add', '-A');
@@ -64,6 +64,7 @@ test('release pipeline failure: an unjustified weakening stops the release at ch
   assert.is(git(dir, 'status', '--porcelain'), '');
 
   assert.is(cli(['justify', 'log-account-ids'], { cwd: dir }).code, 0);
+  writeChangeSet(dir, 'log-account-ids');
   assert.is(cli(['approve', 'log-account-ids', '--key', key, '--as', 'alice@example.com'], { cwd: dir }).code, 0);
   commitAll(dir, 'justify and approve');
   r = release(dir, '--version', '1.1.0');
@@ -148,6 +149,7 @@ test('killing release at each step leaves no artifact and a valid registry', asy
   bootstrap(dir);
   weakenLogRedaction(dir);
   assert.is(cli(['justify', 'log-account-ids'], { cwd: dir }).code, 0);
+  writeChangeSet(dir, 'log-account-ids');
   assert.is(cli(['approve', 'log-account-ids', '--key', key, '--as', 'alice@example.com'], { cwd: dir }).code, 0);
   commitAll(dir, 'justified');
   const before = fs.readFileSync(path.join(dir, 'release/registry.json'), 'utf8');
