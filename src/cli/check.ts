@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { CheckResult } from '../check/index.js';
 import type { JustificationDecl } from '../openspec/changes.js';
 import { EXIT, UserError } from '../errors.js';
-import { resolveRoot } from './extract.js';
+import { ROOT_HELP, resolveRoot } from './extract.js';
 import { useColor } from './diff.js';
 import { relevantForJustify, uncommittedChangeSets, uncommittedFiles } from './worktree-status.js';
 
@@ -68,7 +68,7 @@ function checkFormat(f: string): CheckFormat {
 
 function checkOptions(cmd: Command): Command {
   return cmd
-    .option('--root <dir>', 'project root inside the repository', '.')
+    .option('--root <dir>', ROOT_HELP)
     .option('--against <rev|registry>', 'baseline: the last active release in the registry, or a revision compared at its merge-base with the candidate', 'registry')
     .option('--candidate <rev>', 'the commit to check', 'HEAD')
     .option('--registry-ref <rev>', 'trusted ref to read the registry from (in CI: the protected branch)');
@@ -98,7 +98,7 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
   program
     .command('approve <change-id>')
     .description("Approve a change set: sign its digest with an SSH key (namespace 'policydrift') and append the approval")
-    .option('--root <dir>', 'project root', '.')
+    .option('--root <dir>', ROOT_HELP)
     .option('--key <file>', 'SSH private key (or its .pub with ssh-agent); omit only in "listed" mode')
     .option('--as <identity>', 'approver identity as in the allowed signers file (default: git config user.email)')
     .action(async (id: string, flags: { root?: string; key?: string; as?: string }) => {
@@ -129,7 +129,7 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
   program
     .command('approvals <change-id>')
     .description('Show who approved a change set and whether each approval is still valid (judged with the working tree config; `check` uses the baseline)')
-    .option('--root <dir>', 'project root', '.')
+    .option('--root <dir>', ROOT_HELP)
     .action(async (id: string, flags: { root?: string }) => {
       const m = await load();
       const { evaluateApprovals } = m;

@@ -27,19 +27,38 @@ export interface ExtractFlags {
   cache?: boolean;
 }
 
+/**
+ * The project root: `--root` when given; otherwise, as tsc and eslint do, the nearest folder from the
+ * current one upward that holds policydrift.config.json (not above the repository top), else the current folder.
+ */
 export function resolveRoot(root?: string): string {
-  const abs = path.resolve(root ?? '.');
+  if (root === undefined) return discoverRoot(process.cwd());
+  const abs = path.resolve(root);
   if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) {
-    throw new UserError(`${root ?? '.'}: not a directory`, { hint: 'pass --root DIR pointing at the project (where tsconfig.json is)' });
+    throw new UserError(`${root}: not a directory`, { hint: 'pass --root DIR pointing at the project (where tsconfig.json is)' });
   }
   return abs;
 }
+
+export function discoverRoot(start: string): string {
+  for (let dir = path.resolve(start); ; ) {
+    if (fs.existsSync(path.join(dir, CONFIG_FILE))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir || fs.existsSync(path.join(dir, '.git'))) return path.resolve(start);
+    dir = parent;
+  }
+}
+
+/** How the root is shown in messages: relative to the current folder. */
+export const rootLabel = (root: string): string => path.relative(process.cwd(), root) || '.';
+
+export const ROOT_HELP = 'project root (default: the nearest folder upward with policydrift.config.json, else the current folder)';
 
 export function registerExtract(program: Command, setExit: (code: number) => void): void {
   program
     .command('extract')
     .description('Derive the invariant manifest from the source (canonical JSON on stdout, or --out/--write)')
-    .option('--root <dir>', 'project root (where tsconfig.json is)', '.')
+    .option('--root <dir>', ROOT_HELP)
     .option('--config <file>', 'config file (default: <root>/policydrift.config.json when present)')
     .option('--out <file>', 'write the manifest to this file instead of stdout')
     .option('--write', 'update the committed manifest (config "manifest", default invariants.manifest.json), bumping its version when the content changed')
@@ -87,7 +106,7 @@ export async function runExtract(flags: ExtractFlags): Promise<number> {
   };
   const target = flags.out ? path.resolve(flags.out) : null;
   const previous = flags.write || flags.check ? committed : target && fs.existsSync(target) ? safeRead(target) : committed;
-  const manifest = extractManifest({ root, config, previous, label: flags.root ?? '.' });
+  const manifest = extractManifest({ root, config, previous, label: rootLabel(root) });
   const text = canonicalJson(manifest);
 
   if (flags.check) {

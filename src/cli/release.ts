@@ -40,7 +40,7 @@ export function registerRelease(program: Command, setExit: (code: number) => voi
     .command('release')
     .description('The release gate: openspec validate --all --strict, the drift check against the last active release, and verify-build; only if all pass, publish a deterministic artifact and append a release event to the registry')
     .requiredOption('--profile <name>', 'release profile from the config ("profiles")')
-    .option('--root <dir>', 'project root inside the repository', '.')
+    .option('--root <dir>', 'project root inside the repository')
     .option('--version <version>', 'release version (default: package.json version, else m<manifestVersion>-<sha>)')
     .option('--candidate <rev>', 'commit to release', 'HEAD')
     .option('--registry-ref <rev>', 'trusted ref to read the registry baseline from (the protected branch)')

@@ -41,7 +41,7 @@ export function registerVerifyBuild(program: Command, setExit: (code: number) =>
     .description('Build the candidate commit with a release profile in a fresh worktree and verify the output (forbidden markers, guards, LE variants, shipped manifest, reproducibility)')
     .requiredOption('--profile <name>', 'build profile from the config ("profiles")')
     .option('--candidate <rev>', 'commit to build (never the working tree)', 'HEAD')
-    .option('--root <dir>', 'project root (where policydrift.config.json is)', '.')
+    .option('--root <dir>', 'project root (where policydrift.config.json is)')
     .option('--config <file>', 'config file (default: <root>/policydrift.config.json when present)')
     .option('--format <format>', 'text or json', 'text')
     .option('--provenance <file>', 'write the in-toto provenance statement (canonical JSON) to this file')
