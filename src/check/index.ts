@@ -25,6 +25,7 @@ import { evaluateApprovals, type ApprovalEvaluation } from '../approvals/index.j
 import { findPlaceholders, placeholderMessages } from '../openspec/placeholders.js';
 import { CONFIG_FILE, defaultConfig, parseConfigText, type ResolvedConfig } from '../config/index.js';
 import { UserError } from '../errors.js';
+import { progress } from '../util/progress.js';
 
 export interface CheckOptions {
   /** A directory inside the repository (the cwd, or --root). */
@@ -263,6 +264,7 @@ export function runCheck(opts: CheckOptions): CheckResult {
   const irrelevant: Array<{ set: ChangeSet; why: string }> = [];
   let tmp: string | null = null;
   try {
+    progress('change sets: openspec validate, approvals');
     tmp = materializeOpenspec(repo, candidateCommit, sub);
     const sets = fs.existsSync(path.join(tmp, 'openspec')) ? discoverChangeSets(tmp) : [];
     const lo = base.manifest.manifestVersion;

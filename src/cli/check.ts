@@ -7,6 +7,7 @@ import type { JustificationDecl } from '../openspec/changes.js';
 import { EXIT, UserError } from '../errors.js';
 import { ROOT_HELP, resolveRoot } from './extract.js';
 import { useColor } from './diff.js';
+import { note } from '../util/progress.js';
 import { relevantForJustify, uncommittedChangeSets, uncommittedFiles } from './worktree-status.js';
 
 /** Same as CONFIG_FILE in src/config (not imported: that module loads ajv). */
@@ -33,7 +34,7 @@ async function load() {
 }
 type Loaded = Awaited<ReturnType<typeof load>>;
 
-const CHECK_FORMATS = ['text', 'json', 'markdown', 'sarif'] as const;
+const CHECK_FORMATS = ['text', 'json', 'markdown', 'sarif', 'github'] as const;
 type CheckFormat = (typeof CHECK_FORMATS)[number];
 
 interface CheckFlags {
@@ -46,8 +47,10 @@ interface CheckFlags {
 }
 
 export async function renderCheck(r: CheckResult, format: CheckFormat): Promise<string> {
-  const { renderCheckJson, renderCheckMarkdown, renderCheckSarif, renderCheckText } = await import('../check/report.js');
+  const { renderCheckGithub, renderCheckJson, renderCheckMarkdown, renderCheckSarif, renderCheckText } = await import('../check/report.js');
   switch (format) {
+    case 'github':
+      return renderCheckGithub(r);
     case 'json':
       return renderCheckJson(r);
     case 'markdown':
@@ -152,7 +155,7 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
 /** check reads commits: say so when a change set exists (or was edited) only in the working tree. */
 function noteUncommittedChangeSets(root: string): void {
   for (const [id, { untracked }] of uncommittedChangeSets(uncommittedFiles(root))) {
-    process.stderr.write(
+    note(
       `policydrift: note: openspec/changes/${id} ${untracked ? 'exists only in the working tree (untracked)' : 'has uncommitted changes'}; check reads the committed HEAD\n  hint: commit it (git add openspec/changes/${id} && git commit) and run check again\n`,
     );
   }

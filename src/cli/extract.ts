@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../util/fs.js';
 import { VERSION } from '../version.js';
 import { absolutizeGitEnv, blobOid, listIndex, locateInRepo, readIndexTree } from '../git/index-tree.js';
 import { runGit } from '../git/run.js';
+import { note } from '../util/progress.js';
 import { readStagedEntry, stagedCacheFile, stagedKey, writeStagedEntry } from '../cache/index.js';
 
 // Everything that loads ts-morph (src/extract, src/project, src/git/extract-at-ref,
@@ -116,7 +117,7 @@ export async function runExtract(flags: ExtractFlags): Promise<number> {
     }
     const current = fs.readFileSync(manifestPath, 'utf8');
     if (current === text) {
-      process.stderr.write(`policydrift: ${manifestLabel} is up to date (version ${committed.manifestVersion})\n`);
+      note(`policydrift: ${manifestLabel} is up to date (version ${committed.manifestVersion})\n`);
       return EXIT.pass;
     }
     reportStale(manifestLabel, differingEntries(committed, manifest), 'policydrift extract --write');
@@ -125,10 +126,10 @@ export async function runExtract(flags: ExtractFlags): Promise<number> {
   if (flags.write) {
     const before = committed ? fs.readFileSync(manifestPath, 'utf8') : null;
     if (before === text) {
-      process.stderr.write(`policydrift: ${manifestLabel} unchanged (version ${manifest.manifestVersion})\n`);
+      note(`policydrift: ${manifestLabel} unchanged (version ${manifest.manifestVersion})\n`);
     } else {
       writeFileAtomic(manifestPath, text);
-      process.stderr.write(`policydrift: ${manifestLabel} ${describeUpdate(committed, manifest)}\n`);
+      note(`policydrift: ${manifestLabel} ${describeUpdate(committed, manifest)}\n`);
     }
     return EXIT.pass;
   }
@@ -186,7 +187,7 @@ async function runStaged(root: string, flags: ExtractFlags): Promise<number> {
       const staged = entries.get(hit.manifestRel);
       if (key === hit.key && staged && staged.type === 'blob' && staged.mode !== '120000' && staged.oid === hit.manifestOid) {
         if (flags.check) {
-          process.stderr.write(`policydrift: ${label(hit.manifestRel)} is up to date (version ${hit.manifestVersion}; cached: no relevant staged change)\n`);
+          note(`policydrift: ${label(hit.manifestRel)} is up to date (version ${hit.manifestVersion}; cached: no relevant staged change)\n`);
           return EXIT.pass;
         }
         const abs = path.join(top, hit.manifestRel);
@@ -197,7 +198,7 @@ async function runStaged(root: string, flags: ExtractFlags): Promise<number> {
           wt = null;
         }
         if (wt && blobOid(wt, staged.oid) === staged.oid) {
-          process.stderr.write(`policydrift: ${shown(hit.manifestRel)} unchanged (version ${hit.manifestVersion}; cached: no relevant staged change)\n`);
+          note(`policydrift: ${shown(hit.manifestRel)} unchanged (version ${hit.manifestVersion}; cached: no relevant staged change)\n`);
           return EXIT.pass;
         }
       }
@@ -239,7 +240,7 @@ async function runStaged(root: string, flags: ExtractFlags): Promise<number> {
     }
     if (stagedText === text) {
       remember();
-      process.stderr.write(`policydrift: ${label(manifestRel)} is up to date (version ${manifest.manifestVersion})\n`);
+      note(`policydrift: ${label(manifestRel)} is up to date (version ${manifest.manifestVersion})\n`);
       return EXIT.pass;
     }
     reportStale(label(manifestRel), differingEntries(committed!, manifest), 'policydrift extract --write --staged');
@@ -257,9 +258,9 @@ async function runStaged(root: string, flags: ExtractFlags): Promise<number> {
     }
     remember();
     if (stagedText === text) {
-      process.stderr.write(`policydrift: ${shown(manifestRel)} unchanged (version ${manifest.manifestVersion})\n`);
+      note(`policydrift: ${shown(manifestRel)} unchanged (version ${manifest.manifestVersion})\n`);
     } else {
-      process.stderr.write(`policydrift: ${shown(manifestRel)} ${describeUpdate(committed, manifest)} and staged\n`);
+      note(`policydrift: ${shown(manifestRel)} ${describeUpdate(committed, manifest)} and staged\n`);
     }
     return EXIT.pass;
   }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { note } from '../util/progress.js';
 import { EXIT } from '../errors.js';
 import { resolveRoot } from './extract.js';
 import type { ReleaseResult } from '../release/index.js';
@@ -56,7 +57,7 @@ export function registerRelease(program: Command, setExit: (code: number) => voi
         candidate: flags.candidate,
         registryRef: flags.registryRef,
         dryRun: flags.dryRun,
-        log: flags.format === 'text' ? (l) => process.stderr.write(`policydrift: ${l}\n`) : undefined,
+        log: flags.format === 'text' ? (l) => note(`policydrift: ${l}\n`) : undefined,
       });
       if (flags.format === 'json') {
         const { canonicalJson } = await import('../manifest/index.js');

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import { note } from '../util/progress.js';
 import { EXIT, UserError } from '../errors.js';
 import type { Manifest } from '../manifest/types.js';
 import { writeFileAtomic } from '../util/fs.js';
@@ -100,7 +101,7 @@ export async function runVerifyBuild(flags: VerifyBuildFlags): Promise<number> {
       profile,
       manifest,
       manifestDigestAtCommit: digest,
-      log: flags.format === 'text' ? (l) => process.stderr.write(`policydrift: ${l}\n`) : undefined,
+      log: flags.format === 'text' ? (l) => note(`policydrift: ${l}\n`) : undefined,
     });
   } finally {
     process.removeListener('SIGINT', onSignal);

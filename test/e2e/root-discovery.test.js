@@ -19,6 +19,10 @@ test('from a subfolder: extract and check find the project root upward', () => {
   r = cli(['check', '--against', 'HEAD'], { cwd: sub });
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /^policydrift check: PASS/);
+  r = cli(['check', '--against', 'HEAD', '--format', 'github', '--quiet'], { cwd: sub });
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, 'policydrift check: PASS — no behaviour change to justify\n');
+  assert.is(r.stderr, '');
   // an explicit --root is taken as given
   r = cli(['extract', '--root', '.'], { cwd: sub });
   assert.is(r.code, 2);
