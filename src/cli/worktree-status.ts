@@ -36,7 +36,7 @@ export function uncommittedFiles(root: string): UncommittedFile[] {
   return out;
 }
 
-const SOURCE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$/;
+const SOURCE = /\.(ts|tsx|mts|cts)$/;
 
 /** The uncommitted files that change what `justify` would declare: sources, config, tsconfig, manifest, signers. */
 export function relevantForJustify(files: UncommittedFile[], governing: string[]): UncommittedFile[] {
