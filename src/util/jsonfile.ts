@@ -125,7 +125,8 @@ export function assertValid(
       where = `${label}:${line}:${column}`;
     }
   }
-  const more = (v.errors?.length ?? 1) > 1 ? ` (and ${(v.errors?.length ?? 1) - 1} more problem(s))` : '';
+  const extra = (v.errors?.length ?? 1) - 1;
+  const more = extra > 0 ? ` (and ${extra} more problem${extra === 1 ? '' : 's'})` : '';
   let fix = `fix the value at JSON path ${errPtr || '/'}`;
   if (unknownKey !== null) {
     const known = knownKeys(name, value, err.instancePath);
