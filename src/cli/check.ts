@@ -183,6 +183,10 @@ async function runJustify(id: string, flags: CheckFlags): Promise<number> {
   const { CHANGE_ID_RE, runCheck, discoverChangeSets, newChange, writePolicydriftBlock } = m;
   if (!CHANGE_ID_RE.test(id)) throw new UserError(`invalid change id "${id}"`, { hint: 'change ids are kebab-case, e.g. add-wiretap-response' });
   const root = resolveRoot(flags.root);
+  // Input errors first: extraction can take a while.
+  if (!fs.existsSync(path.join(root, 'openspec'))) {
+    throw new UserError('no openspec/ folder in the project', { hint: 'run `npx openspec init --tools none --no-animation .` first' });
+  }
   if (flags.candidate === 'HEAD') {
     // justify declares the changes of the committed HEAD: uncommitted edits would silently be left out.
     const cfg = m.loadConfig(root);
@@ -197,9 +201,6 @@ async function runJustify(id: string, flags: CheckFlags): Promise<number> {
   const r = runCheck({ dir: root, against: flags.against, candidate: flags.candidate, registryRef: flags.registryRef });
   if (!r.manifest.fresh) {
     throw new UserError(`${r.manifest.path} at ${flags.candidate} is stale`, { exitCode: EXIT.policy, hint: 'run `policydrift extract --write`, commit, then justify' });
-  }
-  if (!fs.existsSync(path.join(root, 'openspec'))) {
-    throw new UserError('no openspec/ folder in the project', { hint: 'run `npx openspec init --tools none --no-animation .` first' });
   }
   let setDir: string | null;
   try {
