@@ -9,6 +9,10 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const BIN = path.join(REPO, 'bin', 'policydrift.js');
 export const SAMPLE = path.join(REPO, 'fixtures', 'sample-service');
 
+// Progress lines (printed off a TTY once a run passes 3 s, which a loaded machine reaches easily) would make
+// stderr assertions depend on the machine's speed: children inherit this. test/progress.test.js turns it on.
+process.env.POLICYDRIFT_NO_PROGRESS ??= '1';
+
 /** Subprocess time limit in ms: POLICYDRIFT_TEST_TIMEOUT (seconds) raises it on a slow machine. */
 export const SUBPROCESS_TIMEOUT = Number(process.env.POLICYDRIFT_TEST_TIMEOUT || 180) * 1000;
 

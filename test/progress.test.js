@@ -66,7 +66,7 @@ test('--quiet, POLICYDRIFT_NO_PROGRESS and a quick run off a TTY print nothing',
 test('CLI: progress lines on stderr off a TTY (threshold 0 here); --quiet leaves only errors', () => {
   const dir = tmpdir();
   copyTree(SAMPLE, dir);
-  let r = cli(['extract', '--check'], { cwd: dir, env: { POLICYDRIFT_PROGRESS_AFTER: '0' } });
+  let r = cli(['extract', '--check'], { cwd: dir, env: { POLICYDRIFT_PROGRESS_AFTER: '0', POLICYDRIFT_NO_PROGRESS: '' } });
   assert.is(r.code, 0, r.stderr);
   const lines = r.stderr.split('\n').filter(Boolean);
   assert.match(lines[0], /^policydrift: \[\d+\.\d s\] loading the TypeScript program$/);
@@ -74,12 +74,12 @@ test('CLI: progress lines on stderr off a TTY (threshold 0 here); --quiet leaves
   assert.is(lines.at(-2), 'policydrift: invariants.manifest.json is up to date (version 2)');
   assert.match(lines.at(-1), /^policydrift: \[\d+\.\d s\] done$/);
 
-  r = cli(['extract', '--check', '--quiet'], { cwd: dir, env: { POLICYDRIFT_PROGRESS_AFTER: '0' } });
+  r = cli(['extract', '--check', '--quiet'], { cwd: dir, env: { POLICYDRIFT_PROGRESS_AFTER: '0', POLICYDRIFT_NO_PROGRESS: '' } });
   assert.is(r.code, 0);
   assert.is(r.stderr, '', 'quiet: no progress, no "up to date" note');
   // a failure is still reported
   fs.appendFileSync(path.join(dir, 'src/index.ts'), '\n/** @invariant quiet.new A new promise. */\nexport const q = 1;\n');
-  r = cli(['extract', '-q', '--check'], { cwd: dir });
+  r = cli(['extract', '-q', '--check'], { cwd: dir, env: { POLICYDRIFT_NO_PROGRESS: '' } });
   assert.is(r.code, 1);
   assert.match(r.stderr, /^policydrift: invariants\.manifest\.json is stale; entries that differ:\n {2}- location:privacy:quiet\.new\n {2}- privacy:quiet\.new\n/);
 });
