@@ -198,9 +198,10 @@ export function materializeOpenspec(repo: string, commit: string, sub: string): 
 /** What to run when there is no baseline yet: the first (bootstrap) release, or a branch to compare with. */
 function noReleaseHint(cfg: ResolvedConfig, registryRel: string, trustedRef: string | null): string {
   const profile = Object.keys(cfg.profiles).sort()[0];
+  const signing = cfg.releaseSigners ? '--signing-key <key>' : '--signing-key <key>` (after listing that key in a release signers file named by "releaseSigners")';
   const release = profile
-    ? `record the first release (the baseline): \`policydrift release --profile ${profile}\``
-    : `add a release profile under "profiles" in ${CONFIG_FILE} (see docs/config.md), then record the first release (the baseline): \`policydrift release --profile <name>\``;
+    ? `record the first release (the baseline): \`policydrift release --profile ${profile} ${signing}${cfg.releaseSigners ? '`' : ''}`
+    : `add a release profile under "profiles" in ${CONFIG_FILE} (see docs/config.md), then record the first release (the baseline): \`policydrift release --profile <name> ${signing}${cfg.releaseSigners ? '`' : ''}`;
   const commit = `, then commit ${registryRel}${trustedRef ? ` and merge it into ${trustedRef.replace(/^origin\//, '')}` : ''}`;
   return `${release}${commit}; until then compare with a branch: \`policydrift check --against main\``;
 }

@@ -9,6 +9,9 @@ export const SCHEMA_REF = './node_modules/policydrift/config.schema.json';
 export const COMMENT =
   'policydrift config: plain JSON, every key optional. Each setting is explained in node_modules/policydrift/docs/config.md. Editing this file is itself a change (CONFIG_CHANGED) that `policydrift check` wants an approved change set for.';
 
+/** Where init points "releaseSigners": the keys that may sign registry events (the user adds theirs). */
+export const RELEASE_SIGNERS = '.policydrift/release_signers';
+
 /** A release profile to start from: `policydrift release --profile prod` records the first release with it. */
 export interface StarterProfile {
   build: string[];
@@ -37,6 +40,7 @@ export function renderInitConfig(opts: InitConfigOptions): string {
     orders: { guardArgs: {} },
     registry: 'release/registry.json',
     approvals: { mode: 'signed', minApprovals: 1 },
+    releaseSigners: RELEASE_SIGNERS,
     profiles: { prod: opts.profile },
   };
   return JSON.stringify(config, null, 2) + '\n';

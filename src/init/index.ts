@@ -195,12 +195,16 @@ function nextSteps(det: Detection, files: FileOutcome[], changed: boolean, confi
   if (det.ci.includes('gitlab') || det.ci.length === 0) steps.push(`CI (GitLab): include ${gl} in .gitlab-ci.yml (GIT_DEPTH: "0"; see ${ciDoc}).`);
 
   if (!det.openspec) steps.push('OpenSpec change sets justify and approve drift: run `npx openspec init --tools none --no-animation .` to create openspec/, and commit it.');
+  const signers = config.releaseSigners ? posix(config.releaseSigners) : null;
+  steps.push(
+    `Release signing: every registry event is signed. Make a key (\`ssh-keygen -t ed25519 -N '' -f release_key\`; in CI a secret), ${signers ? `list it in ${signers}` : 'list it in a release signers file and set "releaseSigners" to its path'} as \`release@ci <contents of release_key.pub>\`, commit, and pass \`--signing-key release_key\` (or POLICYDRIFT_SIGNING_KEY) to release (docs/registry.md).`,
+  );
   // The first release is the baseline every later `check` compares with.
   const profile = Object.keys(config.profiles).sort()[0];
   steps.push(
     profile
-      ? `Your first release (the baseline \`check\` compares with): \`${run} release --profile ${profile}\` (profile "${profile}" in ${CONFIG_FILE}: ${config.profiles[profile]!.build.join(' ')} -> ${config.profiles[profile]!.outDir}; edit it to match your build), then commit ${posix(config.registry)}. Until then, \`${run} check --against main\` compares with a branch.`
-      : `Your first release (the baseline \`check\` compares with): add a build profile under "profiles" in ${CONFIG_FILE} (docs/config.md), run \`${run} release --profile <name>\`, then commit ${posix(config.registry)}.`,
+      ? `Your first release (the baseline \`check\` compares with): \`${run} release --profile ${profile} --signing-key <key>\` (profile "${profile}" in ${CONFIG_FILE}: ${config.profiles[profile]!.build.join(' ')} -> ${config.profiles[profile]!.outDir}; edit it to match your build), then commit ${posix(config.registry)}. Until then, \`${run} check --against main\` compares with a branch.`
+      : `Your first release (the baseline \`check\` compares with): add a build profile under "profiles" in ${CONFIG_FILE} (docs/config.md), run \`${run} release --profile <name> --signing-key <key>\`, then commit ${posix(config.registry)}.`,
   );
   steps.push('Approvals are "signed" by default: list the approvers\' SSH public keys in an allowed-signers file and set "approvals.allowedSigners" to its path.');
   return steps;

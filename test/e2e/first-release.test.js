@@ -37,17 +37,25 @@ test('init, then check explains the first release; release --profile prod (writt
   assert.is(
     r.stderr,
     'policydrift: error: release/registry.json: no active release to compare with\n' +
-      '  hint: record the first release (the baseline): `policydrift release --profile prod`, then commit release/registry.json; until then compare with a branch: `policydrift check --against main`\n',
+      '  hint: record the first release (the baseline): `policydrift release --profile prod --signing-key <key>`, then commit release/registry.json; until then compare with a branch: `policydrift check --against main`\n',
   );
   r = cli(['check', '--registry-ref', 'main'], { cwd: dir });
   assert.is(r.code, 2);
-  assert.match(r.stderr, /release\/registry\.json at main: no active release to compare with\n {2}hint: .*`policydrift release --profile prod`, then commit release\/registry\.json and merge it into main;/);
+  assert.match(r.stderr, /release\/registry\.json at main: no active release to compare with\n {2}hint: .*`policydrift release --profile prod --signing-key <key>`, then commit release\/registry\.json and merge it into main;/);
 
   const os = spawnTimed(OPENSPEC, ['init', '--tools', 'none', '--no-animation', '.'], { cwd: dir, env: { ...process.env, OPENSPEC_TELEMETRY: '0', OPENSPEC_NO_UPDATE_CHECK: '1' } });
   assert.is(os.status, 0, os.stderr);
   commitAll(dir, 'openspec init');
 
-  r = cli(['release', '--profile', 'prod', '--version', '0.1.0'], { cwd: dir });
+  // The release key, listed where init pointed "releaseSigners" (as its next steps say).
+  const key = path.join(tmpdir('policydrift-keys-'), 'release_key');
+  assert.is(spawnTimed('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'release', '-f', key]).status, 0);
+  assert.is(JSON.parse(fs.readFileSync(path.join(dir, 'policydrift.config.json'), 'utf8')).releaseSigners, '.policydrift/release_signers');
+  fs.mkdirSync(path.join(dir, '.policydrift'));
+  fs.writeFileSync(path.join(dir, '.policydrift/release_signers'), `release@ci ${fs.readFileSync(`${key}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
+  commitAll(dir, 'release signer');
+
+  r = cli(['release', '--profile', 'prod', '--version', '0.1.0', '--signing-key', key], { cwd: dir });
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /RELEASED 0\.1\.0/);
   assert.match(r.stdout, /BOOTSTRAP/);
