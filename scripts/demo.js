@@ -79,6 +79,13 @@ pd(['release', '--profile', 'prod', '--version', '1.1.0', '--signing-key', relea
 
 step('4. Justify with an OpenSpec change set, approve it with a signed approval, release');
 pd(['justify', 'add-wiretap-response'], 0, { stderr: true });
+// The scaffold still says TODO: approve refuses it until the author writes the proposal and the spec.
+pd(['approve', 'add-wiretap-response', '--key', key, '--as', 'alice@example.com'], 2, { stderr: true });
+const setDir = path.join(dir, 'openspec/changes/add-wiretap-response');
+const edit = (rel, from, to) => fs.writeFileSync(path.join(setDir, rel), fs.readFileSync(path.join(setDir, rel), 'utf8').replace(from, to));
+edit('proposal.md', /TODO: why .*\n/, 'Courts may order the content of intercepted messages; the handler must be able to return it.\n');
+edit('specs/privacy-invariants/spec.md', /The system SHALL change .*\nTODO: .*\n/, 'The LE handler SHALL return intercepted message content only for a valid interception order.\n');
+console.log('(proposal.md and specs/privacy-invariants/spec.md written by the author)');
 pd(['approve', 'add-wiretap-response', '--key', key, '--as', 'alice@example.com'], 0, { stderr: true });
 git('add', '-A');
 git('commit', '-qm', 'justify and approve');

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from './helpers.js';
+import { lazy, tmpdir } from './helpers.js';
 import { changeSetDigest } from '../dist/approvals/digest.js';
 import { approve, evaluateApprovals, readApprovals } from '../dist/approvals/index.js';
 import { signMessage, verifySignature } from '../dist/approvals/ssh.js';
@@ -19,10 +19,12 @@ function keygen(name) {
   return { file, pub };
 }
 
-const alice = keygen('alice');
-const bob = keygen('bob');
-const mallory = keygen('mallory');
-const ALLOWED = `alice@example.com ${alice.pub}\nbob@example.com ${bob.pub}\n`;
+// Keys are made by the first test that needs them, not at module load (a failure fails tests, not the run).
+const keys = lazy(() => {
+  const alice = keygen('alice');
+  const bob = keygen('bob');
+  return { alice, bob, mallory: keygen('mallory'), ALLOWED: `alice@example.com ${alice.pub}\nbob@example.com ${bob.pub}\n` };
+});
 const SIGNED = { mode: 'signed', allowedSigners: '.policydrift/allowed_signers', minApprovals: 1 };
 
 const SPEC = `## ADDED Requirements
@@ -81,24 +83,24 @@ test('digest covers proposal, specs and the policydrift block, nothing else', ()
 });
 
 test('sign and verify with ssh-keygen, namespace policydrift', () => {
-  const sig = signMessage('sha256:abc', alice.file);
+  const sig = signMessage('sha256:abc', keys().alice.file);
   assert.match(sig, /^-----BEGIN SSH SIGNATURE-----\n/);
-  assert.equal(verifySignature('sha256:abc', sig, 'alice@example.com', ALLOWED), { ok: true, reason: '' });
-  assert.is(verifySignature('sha256:abd', sig, 'alice@example.com', ALLOWED).ok, false);
-  assert.is(verifySignature('sha256:abc', sig, 'bob@example.com', ALLOWED).ok, false);
-  assert.is(verifySignature('sha256:abc', sig, 'alice@example.com', `bob@example.com ${bob.pub}\n`).ok, false);
+  assert.equal(verifySignature('sha256:abc', sig, 'alice@example.com', keys().ALLOWED), { ok: true, reason: '' });
+  assert.is(verifySignature('sha256:abd', sig, 'alice@example.com', keys().ALLOWED).ok, false);
+  assert.is(verifySignature('sha256:abc', sig, 'bob@example.com', keys().ALLOWED).ok, false);
+  assert.is(verifySignature('sha256:abc', sig, 'alice@example.com', `bob@example.com ${keys().bob.pub}\n`).ok, false);
   // a signature made for git (another namespace) is not an approval
   const msg = path.join(keysDir, 'gitmsg');
   fs.writeFileSync(msg, 'sha256:abc');
-  spawnSync('ssh-keygen', ['-Y', 'sign', '-f', alice.file, '-n', 'git', msg]);
+  spawnSync('ssh-keygen', ['-Y', 'sign', '-f', keys().alice.file, '-n', 'git', msg]);
   const gitSig = fs.readFileSync(`${msg}.sig`, 'utf8');
-  assert.is(verifySignature('sha256:abc', gitSig, 'alice@example.com', ALLOWED).ok, false);
-  assert.is(verifySignature('sha256:abc', sig, '*', ALLOWED).ok, false);
+  assert.is(verifySignature('sha256:abc', gitSig, 'alice@example.com', keys().ALLOWED).ok, false);
+  assert.is(verifySignature('sha256:abc', sig, '*', keys().ALLOWED).ok, false);
 });
 
 test('approve then evaluate => approved; edit after approval => not approved', () => {
   const dir = makeSet();
-  const entry = approve(dir, alice.file, 'alice@example.com', new Date('2026-01-02T03:04:05Z'));
+  const entry = approve(dir, keys().alice.file, 'alice@example.com', new Date('2026-01-02T03:04:05Z'));
   assert.is(entry.digest, changeSetDigest(dir));
   assert.is(entry.time, '2026-01-02T03:04:05.000Z');
   const raw = readApprovals(dir);
@@ -106,7 +108,7 @@ test('approve then evaluate => approved; edit after approval => not approved', (
   assert.is(raw[0].signature, entry.signature);
   assert.match(fs.readFileSync(path.join(dir, 'approvals.yaml'), 'utf8'), /signature: \|\n\s+-----BEGIN SSH SIGNATURE-----/);
 
-  let ev = evaluateApprovals(dir, SIGNED, ALLOWED);
+  let ev = evaluateApprovals(dir, SIGNED, keys().ALLOWED);
   assert.is(ev.approved, true);
   assert.is(ev.mode, 'signed');
   assert.equal(ev.valid, [{ identity: 'alice@example.com' }]);
@@ -114,7 +116,7 @@ test('approve then evaluate => approved; edit after approval => not approved', (
   assert.is(ev.reason, null);
 
   fs.appendFileSync(path.join(dir, 'specs', 'le-responses', 'spec.md'), '\nAlso SUBSCRIBER_NAME.\n');
-  ev = evaluateApprovals(dir, SIGNED, ALLOWED);
+  ev = evaluateApprovals(dir, SIGNED, keys().ALLOWED);
   assert.is(ev.approved, false);
   assert.equal(ev.valid, []);
   assert.is(ev.invalid.length, 1);
@@ -125,9 +127,9 @@ test('approve then evaluate => approved; edit after approval => not approved', (
 
 test('a key not in the allowed signers, or a forged identity, is invalid', () => {
   const dir = makeSet();
-  approve(dir, mallory.file, 'mallory@example.com');
-  approve(dir, mallory.file, 'alice@example.com'); // claims to be alice with her own key
-  const ev = evaluateApprovals(dir, SIGNED, ALLOWED);
+  approve(dir, keys().mallory.file, 'mallory@example.com');
+  approve(dir, keys().mallory.file, 'alice@example.com'); // claims to be alice with her own key
+  const ev = evaluateApprovals(dir, SIGNED, keys().ALLOWED);
   assert.is(ev.approved, false);
   assert.equal(ev.valid, []);
   assert.equal(ev.invalid.map((i) => i.identity), ['mallory@example.com', 'alice@example.com']);
@@ -137,8 +139,8 @@ test('a key not in the allowed signers, or a forged identity, is invalid', () =>
 test('minApprovals counts distinct identities', () => {
   const dir = makeSet();
   const cfg = { ...SIGNED, minApprovals: 2 };
-  approve(dir, alice.file, 'alice@example.com', new Date('2026-01-01T00:00:00Z'));
-  approve(dir, alice.file, 'alice@example.com', new Date('2026-01-02T00:00:00Z'));
+  approve(dir, keys().alice.file, 'alice@example.com', new Date('2026-01-01T00:00:00Z'));
+  approve(dir, keys().alice.file, 'alice@example.com', new Date('2026-01-02T00:00:00Z'));
   // approve replaces the same identity+digest; hand-append a duplicate to be sure evaluation dedupes too
   const file = path.join(dir, 'approvals.yaml');
   const text = fs.readFileSync(file, 'utf8');
@@ -146,20 +148,20 @@ test('minApprovals counts distinct identities', () => {
   const dup = text.replace(/^approvals:\n/, '').replace(/time: .*/, 'time: "2026-01-03T00:00:00.000Z"');
   fs.writeFileSync(file, text + dup);
   assert.is(readApprovals(dir).length, 2);
-  let ev = evaluateApprovals(dir, cfg, ALLOWED);
+  let ev = evaluateApprovals(dir, cfg, keys().ALLOWED);
   assert.is(ev.approved, false);
   assert.equal(ev.valid, [{ identity: 'alice@example.com' }]);
   assert.is(ev.reason, '1 of 2 required distinct approvals');
-  approve(dir, bob.file, 'bob@example.com');
-  ev = evaluateApprovals(dir, cfg, ALLOWED);
+  approve(dir, keys().bob.file, 'bob@example.com');
+  ev = evaluateApprovals(dir, cfg, keys().ALLOWED);
   assert.is(ev.approved, true);
   assert.equal(ev.valid, [{ identity: 'alice@example.com' }, { identity: 'bob@example.com' }]);
 });
 
 test('signed mode without allowed signers is not approved', () => {
   const dir = makeSet();
-  approve(dir, alice.file, 'alice@example.com');
-  let ev = evaluateApprovals(dir, { mode: 'signed', minApprovals: 1 }, ALLOWED);
+  approve(dir, keys().alice.file, 'alice@example.com');
+  let ev = evaluateApprovals(dir, { mode: 'signed', minApprovals: 1 }, keys().ALLOWED);
   assert.is(ev.approved, false);
   assert.match(ev.reason, /approvals\.allowedSigners/);
   assert.match(ev.invalid[0].reason, /none is configured/);
@@ -168,7 +170,7 @@ test('signed mode without allowed signers is not approved', () => {
   assert.match(ev.reason, /does not exist at the baseline/);
   // minApprovals 0 still needs one approval
   const empty = makeSet();
-  ev = evaluateApprovals(empty, { ...SIGNED, minApprovals: 0 }, ALLOWED);
+  ev = evaluateApprovals(empty, { ...SIGNED, minApprovals: 0 }, keys().ALLOWED);
   assert.is(ev.approved, false);
   assert.match(ev.reason, /no approvals/);
 });
@@ -187,7 +189,7 @@ test('listed mode: unsigned approvals by listed identities', () => {
   assert.is(ev.mode, 'listed');
   assert.equal(ev.valid, [{ identity: 'alice@example.com' }]);
   // unsigned entries never count in signed mode
-  ev = evaluateApprovals(dir, SIGNED, ALLOWED);
+  ev = evaluateApprovals(dir, SIGNED, keys().ALLOWED);
   assert.is(ev.approved, false);
   assert.ok(ev.invalid.some((i) => i.identity === 'alice@example.com' && i.reason === 'no signature (signed mode)'));
   // an edit voids listed approvals too
@@ -198,13 +200,13 @@ test('listed mode: unsigned approvals by listed identities', () => {
 test('malformed approvals fail closed', () => {
   const dir = makeSet();
   fs.writeFileSync(path.join(dir, 'approvals.yaml'), 'approvals:\n  - identity: alice@example.com\n    digest: md5:1\n');
-  const ev = evaluateApprovals(dir, SIGNED, ALLOWED);
+  const ev = evaluateApprovals(dir, SIGNED, keys().ALLOWED);
   assert.is(ev.approved, false);
   assert.match(ev.invalid[0].reason, /malformed approval: digest must be/);
   fs.writeFileSync(path.join(dir, 'approvals.yaml'), 'approvals: [\n');
-  assert.throws(() => evaluateApprovals(dir, SIGNED, ALLOWED), /approvals\.yaml:\d+:\d+: malformed YAML/);
-  assert.throws(() => approve(dir, alice.file, 'alice@example.com'), /malformed YAML/);
-  assert.throws(() => approve(dir, alice.file, 'alice example'), /single principal/);
+  assert.throws(() => evaluateApprovals(dir, SIGNED, keys().ALLOWED), /approvals\.yaml:\d+:\d+: malformed YAML/);
+  assert.throws(() => approve(dir, keys().alice.file, 'alice@example.com'), /malformed YAML/);
+  assert.throws(() => approve(dir, keys().alice.file, 'alice example'), /single principal/);
 });
 
 test.after(() => fs.rmSync(keysDir, { recursive: true, force: true }));

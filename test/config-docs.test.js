@@ -1,9 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { renderConfigReference } from '../scripts/gen-docs.js';
-import { REPO } from './helpers.js';
+import { REPO, spawnTimed } from './helpers.js';
 
 const schema = () => JSON.parse(fs.readFileSync(new URL('../config.schema.json', import.meta.url), 'utf8'));
 
@@ -13,7 +12,7 @@ test('docs/config.md is up to date (regenerate with `node scripts/gen-docs.js`)'
 });
 
 test('`gen-docs.js --check` does not report docs/config.md', () => {
-  const r = spawnSync(process.execPath, ['scripts/gen-docs.js', '--check'], { cwd: REPO, encoding: 'utf8' });
+  const r = spawnTimed(process.execPath, ['scripts/gen-docs.js', '--check'], { cwd: REPO, encoding: 'utf8' });
   assert.not.match(r.stderr, /docs\/config\.md/);
 });
 

@@ -3,7 +3,6 @@
 // (ExtractOptions.full), and compared byte for byte. No timing is asserted here (see bench/run.js).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,7 +17,7 @@ import { extractAtRef } from '../dist/git/extract-at-ref.js';
 import { FAIL_LEVELS } from '../dist/diff/index.js';
 import { FAIL_LEVEL_NAMES } from '../dist/cli/diff.js';
 import { generateCorpus } from '../bench/gen-corpus.js';
-import { git } from './helpers.js';
+import { git, spawnTimed } from './helpers.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tmpRoots = [];
@@ -751,7 +750,7 @@ process.stderr.write('LOADED=' + loaded.length + ' CODE=' + code + '\\n');
 `,
   );
   const run = (...args) => {
-    const r = spawnSync(process.execPath, [probe, ...args], { cwd: REPO, encoding: 'utf8' });
+    const r = spawnTimed(process.execPath, [probe, ...args], { cwd: REPO, encoding: 'utf8' });
     return /LOADED=(\d+) CODE=(\d+)/.exec(r.stderr)?.slice(1).map(Number) ?? r.stderr;
   };
   assert.equal(run('--version'), [0, 0]);

@@ -6,8 +6,7 @@ import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import { cli, tmpdir, copyTree, git, SAMPLE } from './helpers.js';
+import { cli, tmpdir, copyTree, git, lazy, spawnTimed, SAMPLE } from './helpers.js';
 import { extractAtRef, readFileAtRef } from '../dist/git/extract-at-ref.js';
 import { readGitTree } from '../dist/git/tree.js';
 import { GitTreeFileSystemHost } from '../dist/git/fs-host.js';
@@ -67,7 +66,7 @@ function checkoutCopy(repo, sha) {
   const dir = fs.realpathSync(tmpdir('policydrift-checkout-'));
   const tar = path.join(dir, '..', `${path.basename(dir)}.tar`);
   git(repo, 'archive', '--format=tar', '-o', tar, sha);
-  const r = spawnSync('tar', ['-xf', tar, '-C', dir]);
+  const r = spawnTimed('tar', ['-xf', tar, '-C', dir]);
   assert.is(r.status, 0, String(r.stderr));
   fs.rmSync(tar);
   fs.cpSync(path.join(repo, 'node_modules'), path.join(dir, 'node_modules'), { recursive: true });
@@ -92,9 +91,11 @@ function throwsUser(fn, re, hintRe) {
   assert.unreachable(`expected a UserError matching ${re}`);
 }
 
-const { repo, commits } = makeRepo();
+// Built by the first test that needs it (not at module load): a failure there fails those tests, not the run.
+const fixture = lazy(makeRepo);
 
 test('extractAtRef equals `policydrift extract` in a checkout of the same commit, for three commits and two projects', () => {
+  const { repo, commits } = fixture();
   const outputs = [];
   for (const sha of commits) {
     const copy = checkoutCopy(repo, sha);
@@ -113,6 +114,7 @@ test('extractAtRef equals `policydrift extract` in a checkout of the same commit
 });
 
 test('extractAtRef reads the commit, not the working tree; the working tree and index are untouched', () => {
+  const { repo, commits } = fixture();
   // Uncommitted edits that must not leak into the extraction of HEAD.
   write(path.join(repo, 'tiny/src/renamed.ts'), '/** @invariant a.b DIRTY WORKING TREE */\nexport const a = 3;\n');
   write(path.join(repo, 'tiny/src/untracked.ts'), '/** @invariant x.untracked not committed */\nexport const u = 1;\n');
@@ -162,6 +164,7 @@ test('code committed under a node_modules folder is read from the commit, never 
 });
 
 test('type packages resolve from the working tree node_modules, read-only', () => {
+  const { repo, commits } = fixture();
   const tree = readGitTree(repo, 'HEAD', { subdir: 'tiny' });
   assert.ok(tree.files.has('tiny/src/renamed.ts'));
   assert.not.ok(tree.files.has('services/sample/src/index.ts'), 'only the subdir is read up front');
@@ -198,6 +201,7 @@ test('type packages resolve from the working tree node_modules, read-only', () =
 });
 
 test('revisions that git could read as options or ranges are rejected before git runs', () => {
+  const { repo, commits } = fixture();
   const marker = path.join(repo, 'x');
   throwsUser(() => extractAtRef({ repoDir: repo, rev: '--output=x', root: 'tiny' }), /must not start with "-"/);
   throwsUser(() => resolveCommit(repo, '--output=x'), /must not start with "-"/);
@@ -214,6 +218,7 @@ test('revisions that git could read as options or ranges are rejected before git
 });
 
 test('unknown revision, not a repository, no tsconfig at the revision', () => {
+  const { repo, commits } = fixture();
   throwsUser(() => resolveCommit(repo, 'no-such-branch'), /^unknown revision no-such-branch$/);
   throwsUser(() => extractAtRef({ repoDir: repo, rev: 'deadbeef', root: 'tiny' }), /unknown revision deadbeef/);
   const plain = tmpdir('policydrift-norepo-');
@@ -226,6 +231,7 @@ test('unknown revision, not a repository, no tsconfig at the revision', () => {
 });
 
 test('mergeBase, isAncestor and readFileAtRef', () => {
+  const { repo, commits } = fixture();
   git(repo, 'branch', '-f', 'side', commits[1]);
   assert.is(mergeBase(repo, 'side', 'HEAD'), commits[1]);
   assert.ok(isAncestor(repo, commits[0], 'HEAD'));
@@ -238,6 +244,7 @@ test('mergeBase, isAncestor and readFileAtRef', () => {
 });
 
 test('a shallow clone without the base commit fails with the fetch-depth remedy', () => {
+  const { repo, commits } = fixture();
   const shallow = fs.realpathSync(tmpdir('policydrift-shallow-'));
   fs.rmSync(shallow, { recursive: true });
   git(path.dirname(shallow), 'clone', '-q', '--depth', '1', `file://${repo}`, shallow);

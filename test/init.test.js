@@ -34,19 +34,26 @@ test('init creates the config, the first manifest and an empty registry, and pri
   const r = cli(['init', '--root', dir]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /created\s+policydrift\.config\.json/);
-  assert.match(r.stdout, /created\s+invariants\.manifest\.json\s+\(version 1: 5 invariants, 1 LE handlers/);
+  assert.match(r.stdout, /created\s+invariants\.manifest\.json\s+\(version 1: 5 invariants, 1 LE handler, 3 log schemas, 2 key guards, 2 gated sites\)/);
   assert.match(r.stdout, /created\s+release\/registry\.json/);
   assert.match(r.stdout, /no hook manager/);
   assert.match(r.stdout, /npx --no-install policydrift extract --write --staged/);
   assert.match(r.stdout, /templates\/github\/policydrift\.yml/);
   assert.match(r.stdout, /templates\/gitlab-ci\.yml/);
-  assert.match(r.stdout, /npx openspec init/);
+  assert.match(r.stdout, /run `npx openspec init --tools none --no-animation \.` to create openspec\//);
+  assert.match(r.stdout, /Release signing: every registry event is signed\. .*list it in \.policydrift\/release_signers as `release@ci <contents of release_key\.pub>`/);
+  assert.match(r.stdout, /Your first release \(the baseline `check` compares with\): `npx --no-install policydrift release --profile prod --signing-key <key>` \(profile "prod" in policydrift\.config\.json: npx --no-install tsc -p tsconfig\.json -> dist;/);
 
   // the config: valid, commented, schema reference for editors, tests excluded
   const cfgText = fs.readFileSync(path.join(dir, 'policydrift.config.json'), 'utf8');
   const raw = JSON.parse(cfgText);
   assert.is(raw.$schema, './node_modules/policydrift/config.schema.json');
   assert.match(raw.$comment, /CONFIG_CHANGED/);
+  assert.match(raw.$comment, /docs\/config\.md/);
+  assert.ok(raw.$comment.length < 300, `a short comment, not ${raw.$comment.length} characters on one line`);
+  assert.ok(cfgText.split('\n').every((l) => l.length < 300), 'no very long line');
+  assert.is(raw.releaseSigners, '.policydrift/release_signers');
+  assert.equal(raw.profiles, { prod: { build: ['npx', '--no-install', 'tsc', '-p', 'tsconfig.json'], outDir: 'dist' } }, 'a starter profile from the tsconfig outDir');
   assert.equal(raw.exclude, ['**/*.test.ts']);
   const cfg = parseConfigText(cfgText, 'policydrift.config.json');
   assert.is(cfg.manifest, 'invariants.manifest.json');

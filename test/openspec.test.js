@@ -3,8 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { tmpdir, REPO } from './helpers.js';
+import { tmpdir, REPO, spawnTimed } from './helpers.js';
 import { validateChange, validateAll, newChange, changeItem, validationMessages } from '../dist/openspec/cli.js';
 import { discoverChangeSets, parseMetadataText } from '../dist/openspec/changes.js';
 import { matchJustifications, declarationFor, writePolicydriftBlock } from '../dist/openspec/justify.js';
@@ -12,7 +11,7 @@ import { matchJustifications, declarationFor, writePolicydriftBlock } from '../d
 const OPENSPEC = path.join(REPO, 'node_modules', '.bin', 'openspec');
 
 function openspecInit(dir) {
-  const r = spawnSync(OPENSPEC, ['init', '--tools', 'none', '--no-animation', '.'], {
+  const r = spawnTimed(OPENSPEC, ['init', '--tools', 'none', '--no-animation', '.'], {
     cwd: dir,
     encoding: 'utf8',
     env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENSPEC_TELEMETRY: '0', OPENSPEC_NO_UPDATE_CHECK: '1' },
@@ -155,7 +154,7 @@ test('a global default store redirecting the root is a UserError', () => {
   openspecInit(store);
   const env = { PATH: process.env.PATH, HOME: home, OPENSPEC_TELEMETRY: '0', OPENSPEC_NO_UPDATE_CHECK: '1' };
   for (const args of [['store', 'register', store, '--id', 'mystore', '--yes'], ['config', 'set', 'defaultStore', 'mystore']]) {
-    const r = spawnSync(OPENSPEC, args, { cwd: base, encoding: 'utf8', env });
+    const r = spawnTimed(OPENSPEC, args, { cwd: base, encoding: 'utf8', env });
     assert.is(r.status, 0, r.stderr);
   }
   const saved = process.env.HOME;
@@ -186,7 +185,7 @@ test('discovery finds active and archived sets, policydrift blocks and invariant
   addChange(dir, 'add-x');
   addChange(dir, 'add-y', GOOD_DELTA, null);
   // archived by the real CLI: the block survives
-  const arch = spawnSync(OPENSPEC, ['archive', 'add-x', '--yes'], {
+  const arch = spawnTimed(OPENSPEC, ['archive', 'add-x', '--yes'], {
     cwd: dir,
     encoding: 'utf8',
     env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENSPEC_TELEMETRY: '0', OPENSPEC_NO_UPDATE_CHECK: '1' },

@@ -64,7 +64,7 @@ test('init on a solution tsconfig works', () => {
   const r = cli(['init', '--root', dir]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /created\s+policydrift\.config\.json/);
-  assert.match(r.stdout, /created\s+invariants\.manifest\.json\s+\(version 1: 0 invariants, 0 LE handlers, 0 log schemas, 1 key guards, 1 gated sites\)/);
+  assert.match(r.stdout, /created\s+invariants\.manifest\.json\s+\(version 1: 0 invariants, 0 LE handlers, 0 log schemas, 1 key guard, 1 gated site\)/);
   assert.is(JSON.parse(fs.readFileSync(path.join(dir, 'policydrift.config.json'), 'utf8')).tsconfig, 'tsconfig.json');
 });
 

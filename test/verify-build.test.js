@@ -1,12 +1,11 @@
 // verify-build: real temp git repos whose "build" is `node build.mjs` copying src/*.js into dist/.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { REPO } from './helpers.js';
+import { REPO, spawnTimed } from './helpers.js';
 import { buildManifest, canonicalJson } from '../dist/manifest/index.js';
 import { emptyInvariants } from '../dist/manifest/types.js';
 import { verifyBuild } from '../dist/build/verify.js';
@@ -25,7 +24,7 @@ const GIT_ENV = {
 };
 
 function git(dir, ...args) {
-  const r = spawnSync('git', ['-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args], {
+  const r = spawnTimed('git', ['-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args], {
     cwd: dir,
     encoding: 'utf8',
     env: { ...process.env, ...GIT_ENV },
@@ -161,7 +160,7 @@ process.exitCode = code;
 `;
 
 function cli(args) {
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', RUNNER], {
+  const r = spawnTimed(process.execPath, ['--input-type=module', '-e', RUNNER], {
     cwd: REPO,
     encoding: 'utf8',
     env: { ...process.env, POLICYDRIFT_TEST_LEAK: 'secret', VB_ARGS: JSON.stringify(args) },

@@ -94,7 +94,7 @@ function displayIdentity(raw: unknown): string {
  * `keyPath` is null (listed mode), and append the entry atomically. An earlier
  * entry by the same identity for the same digest is replaced.
  */
-export function approve(setDir: string, keyPath: string | null, identity: string, now: Date = new Date()): ApprovalEntry {
+export function approve(setDir: string, keyPath: string | null, identity: string, now: Date = new Date()): ApprovalEntry & { replaced: string | null } {
   const bad = identityProblem(identity);
   if (bad) throw new UserError(bad, { hint: 'use the principal from the allowed signers file, e.g. alice@example.com' });
   if (!fs.existsSync(path.join(setDir, METADATA_FILE)) && !fs.existsSync(path.join(setDir, 'proposal.md'))) {
@@ -117,7 +117,8 @@ export function approve(setDir: string, keyPath: string | null, identity: string
   const entries = [...kept, entry];
   doc.set('approvals', doc.createNode(entries));
   writeFileAtomic(file, doc.toString({ lineWidth: 0, blockQuote: 'literal' }));
-  return entry;
+  const earlier = existing.find((raw) => !kept.includes(raw)) as { time?: unknown } | undefined;
+  return { ...entry, replaced: earlier ? (typeof earlier.time === 'string' ? `approved ${earlier.time}` : 'an earlier approval') : null };
 }
 
 /**

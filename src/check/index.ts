@@ -24,8 +24,10 @@ import { discoverChangeSets, type ChangeSet, type JustificationDecl } from '../o
 import { changeItem, validateChange, validationMessages } from '../openspec/cli.js';
 import { declarationFor, matchJustifications, sameTarget, type GatedChangeSet } from '../openspec/justify.js';
 import { evaluateApprovals, type ApprovalEvaluation } from '../approvals/index.js';
+import { findPlaceholders, placeholderMessages } from '../openspec/placeholders.js';
 import { CONFIG_FILE, type ResolvedConfig } from '../config/index.js';
 import { UserError } from '../errors.js';
+import { progress } from '../util/progress.js';
 
 export interface CheckOptions {
   /** A directory inside the repository (the cwd, or --root). */
@@ -193,6 +195,17 @@ export function materializeOpenspec(repo: string, commit: string, sub: string): 
   return dir;
 }
 
+/** What to run when there is no baseline yet: the first (bootstrap) release, or a branch to compare with. */
+function noReleaseHint(cfg: ResolvedConfig, registryRel: string, trustedRef: string | null): string {
+  const profile = Object.keys(cfg.profiles).sort()[0];
+  const signing = cfg.releaseSigners ? '--signing-key <key>' : '--signing-key <key>` (after listing that key in a release signers file named by "releaseSigners")';
+  const release = profile
+    ? `record the first release (the baseline): \`policydrift release --profile ${profile} ${signing}${cfg.releaseSigners ? '`' : ''}`
+    : `add a release profile under "profiles" in ${CONFIG_FILE} (see docs/config.md), then record the first release (the baseline): \`policydrift release --profile <name> ${signing}${cfg.releaseSigners ? '`' : ''}`;
+  const commit = `, then commit ${registryRel}${trustedRef ? ` and merge it into ${trustedRef.replace(/^origin\//, '')}` : ''}`;
+  return `${release}${commit}; until then compare with a branch: \`policydrift check --against main\``;
+}
+
 export function runCheck(opts: CheckOptions): CheckResult {
   const repo = repoRoot(opts.dir);
   const sub = repoPrefix(opts.dir);
@@ -229,9 +242,7 @@ export function runCheck(opts: CheckOptions): CheckResult {
     source = 'registry';
     release = trusted.registry ? lastActiveRelease(trusted.registry) : null;
     if (!release) {
-      throw new UserError(`${registryRel}${trustedRef ? ` at ${trustedRef}` : ''}: no active release to compare with`, {
-        hint: 'bootstrap the registry with `policydrift release --profile <name>`, or compare with a branch: `policydrift check --against origin/main`',
-      });
+      throw new UserError(`${registryRel}${trustedRef ? ` at ${trustedRef}` : ''}: no active release to compare with`, { hint: noReleaseHint(trusted.config, registryRel, trustedRef) });
     }
     baseCommit = resolveCommit(repo, release.git_commit);
   } else {
@@ -287,6 +298,7 @@ export function runCheck(opts: CheckOptions): CheckResult {
   const irrelevant: Array<{ set: ChangeSet; why: string }> = [];
   let tmp: string | null = null;
   try {
+    progress('change sets: openspec validate, approvals');
     tmp = materializeOpenspec(repo, candidateCommit, sub);
     const sets = fs.existsSync(path.join(tmp, 'openspec')) ? discoverChangeSets(tmp) : [];
     const lo = base.manifest.manifestVersion;
@@ -312,6 +324,7 @@ export function runCheck(opts: CheckOptions): CheckResult {
         irrelevant.push({ set, why: `change set ${set.id} declares manifest versions ${from}→${to}, outside this check's ${lo}→${hi}` });
         continue;
       }
+      let invalidReason: string | undefined;
       if (set.archived) {
         // OpenSpec does not validate archived changes; they were validated while active.
         st.valid = true;
@@ -321,11 +334,18 @@ export function runCheck(opts: CheckOptions): CheckResult {
         const item = changeItem(v, set.id);
         st.valid = v.ok && !!item?.valid;
         st.validation = validationMessages(v);
+        // A scaffold that was never written (TODO lines) justifies nothing, whatever OpenSpec says.
+        const todo = findPlaceholders(set.dir);
+        if (todo.length) {
+          st.valid = false;
+          invalidReason = 'scaffold placeholders (TODO lines) in its proposal or spec';
+          st.validation.push(...placeholderMessages(st.path, todo));
+        }
       }
       const ev = evaluateApprovals(set.dir, approvalsCfg, signersText);
       st.approved = ev.approved;
       st.approvals = { mode: ev.mode, valid: ev.valid, invalid: ev.invalid, required: ev.required, reason: ev.reason };
-      gated.push({ ...set, valid: st.valid, approved: st.approved });
+      gated.push({ ...set, valid: st.valid, approved: st.approved, invalidReason });
     }
   } finally {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });

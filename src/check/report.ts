@@ -5,6 +5,7 @@ import { UNJUSTIFIABLE_RULES } from '../diff/rules/config.js';
 import type { Change } from '../diff/types.js';
 import { canonicalJson } from '../manifest/index.js';
 import { renderSarif } from '../report/sarif.js';
+import { escapeData, escapeProperty } from '../report/github.js';
 import { showValue } from '../report/format.js';
 import type { DiffResult } from '../diff/index.js';
 
@@ -163,4 +164,24 @@ export function renderCheckSarif(r: CheckResult): string {
   for (const c of changes) summary[c.effect]++;
   const sub: DiffResult = { ...r.diff, changes, summary };
   return renderSarif(sub, { fallbackUri: r.manifest.path });
+}
+
+/**
+ * GitHub Actions workflow commands: an error annotation per unjustified change (at its first location),
+ * one for a stale manifest, a warning per stale or invalid declaration, then the verdict line.
+ */
+export function renderCheckGithub(r: CheckResult): string {
+  const out: string[] = [];
+  const annotate = (cmd: string, file: string | undefined, title: string, message: string) =>
+    out.push(`::${cmd} ${[...(file ? [`file=${escapeProperty(file)}`] : []), `title=${escapeProperty(title)}`].join(',')}::${escapeData(message)}`);
+  if (!r.manifest.fresh) annotate('error', r.manifest.path, 'stale manifest', `${r.manifest.path} is not what extraction gives at the candidate; run \`policydrift extract --write\` and commit it`);
+  for (const u of r.unjustified) {
+    const c = u.change;
+    const why = u.blockedBy.length ? `a declaration names it, but ${u.blockedBy.join('; ')}` : 'no valid, approved OpenSpec change set declares it (`policydrift justify <change-id>`)';
+    annotate('error', c.locations[0] ?? r.manifest.path, `${c.rule} (${c.effect})`, `${c.message} — ${why}`);
+  }
+  for (const s of r.stale) annotate('warning', undefined, 'stale declaration', `${s.changeSet}: ${s.declaration.rule} ${s.declaration.id}${s.declaration.subject ? ` [${s.declaration.subject}]` : ''} (${s.reason})`);
+  for (const s of r.invalid) annotate('warning', undefined, 'invalid declaration', `${s.changeSet}: ${JSON.stringify(s.declaration)} (${s.reason})`);
+  out.push(`policydrift check: ${checkVerdict(r)}`);
+  return out.join('\n') + '\n';
 }

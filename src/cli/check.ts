@@ -5,8 +5,13 @@ import type { Command } from 'commander';
 import type { CheckResult } from '../check/index.js';
 import type { JustificationDecl } from '../openspec/changes.js';
 import { EXIT, UserError } from '../errors.js';
-import { resolveRoot } from './extract.js';
+import { ROOT_HELP, resolveRoot } from './extract.js';
 import { useColor } from './diff.js';
+import { note } from '../util/progress.js';
+import { relevantForJustify, uncommittedChangeSets, uncommittedFiles } from './worktree-status.js';
+
+/** Same as CONFIG_FILE in src/config (not imported: that module loads ajv). */
+const CONFIG_FILE = 'policydrift.config.json';
 
 /**
  * The modules behind these commands (the drift gate extracts manifests with
@@ -24,11 +29,12 @@ async function load() {
     import('../approvals/index.js'),
     import('../util/fs.js'),
   ]);
-  return { ...check, ...report, ...config, ...changes, ...cli, ...justify, ...approvals, ...fsUtil };
+  const placeholders = await import('../openspec/placeholders.js');
+  return { ...check, ...report, ...config, ...changes, ...cli, ...justify, ...approvals, ...fsUtil, ...placeholders };
 }
 type Loaded = Awaited<ReturnType<typeof load>>;
 
-const CHECK_FORMATS = ['text', 'json', 'markdown', 'sarif'] as const;
+const CHECK_FORMATS = ['text', 'json', 'markdown', 'sarif', 'github'] as const;
 type CheckFormat = (typeof CHECK_FORMATS)[number];
 
 interface CheckFlags {
@@ -41,8 +47,10 @@ interface CheckFlags {
 }
 
 export async function renderCheck(r: CheckResult, format: CheckFormat): Promise<string> {
-  const { renderCheckJson, renderCheckMarkdown, renderCheckSarif, renderCheckText } = await import('../check/report.js');
+  const { renderCheckGithub, renderCheckJson, renderCheckMarkdown, renderCheckSarif, renderCheckText } = await import('../check/report.js');
   switch (format) {
+    case 'github':
+      return renderCheckGithub(r);
     case 'json':
       return renderCheckJson(r);
     case 'markdown':
@@ -63,7 +71,7 @@ function checkFormat(f: string): CheckFormat {
 
 function checkOptions(cmd: Command): Command {
   return cmd
-    .option('--root <dir>', 'project root inside the repository', '.')
+    .option('--root <dir>', ROOT_HELP)
     .option('--against <rev|registry>', 'baseline: the last active release in the registry, or a revision compared at its merge-base with the candidate', 'registry')
     .option('--candidate <rev>', 'the commit to check', 'HEAD')
     .option('--registry-ref <rev>', 'trusted ref to read the registry from (in CI: the protected branch)');
@@ -77,8 +85,10 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
     .action(async (flags: CheckFlags) => {
       const format = checkFormat(flags.format);
       const { runCheck } = await import('../check/index.js');
-      const r = runCheck({ dir: resolveRoot(flags.root), against: flags.against, candidate: flags.candidate, registryRef: flags.registryRef, strict: !!flags.strict });
+      const root = resolveRoot(flags.root);
+      const r = runCheck({ dir: root, against: flags.against, candidate: flags.candidate, registryRef: flags.registryRef, strict: !!flags.strict });
       process.stdout.write(await renderCheck(r, format));
+      if (flags.candidate === 'HEAD') noteUncommittedChangeSets(root);
       setExit(r.ok ? EXIT.pass : EXIT.policy);
     });
 
@@ -91,7 +101,7 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
   program
     .command('approve <change-id>')
     .description("Approve a change set: sign its digest with an SSH key (namespace 'policydrift') and append the approval")
-    .option('--root <dir>', 'project root', '.')
+    .option('--root <dir>', ROOT_HELP)
     .option('--key <file>', 'SSH private key (or its .pub with ssh-agent); omit only in "listed" mode')
     .option('--as <identity>', 'approver identity as in the allowed signers file (default: git config user.email)')
     .action(async (id: string, flags: { root?: string; key?: string; as?: string }) => {
@@ -103,16 +113,26 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
       if (!flags.key && cfg.approvals.mode === 'signed') {
         throw new UserError('--key is required: approvals are signed (approvals.mode "signed")', { hint: 'pass --key ~/.ssh/id_ed25519 (the key whose public half is in the allowed signers file)' });
       }
+      const shownDir = path.relative(process.cwd(), setDir) || '.';
+      const todo = m.findPlaceholders(setDir);
+      if (todo.length) {
+        throw new UserError(`${m.placeholderMessages(shownDir, todo)[0]}${todo.length > 1 ? ` (and ${todo.length - 1} more)` : ''}`, {
+          hint: `write the proposal and the delta spec in your own words (replace every TODO line${todo.length > 1 ? `: ${todo.map((t) => `${t.file}:${t.line}`).join(', ')}` : ''}), commit, then approve`,
+        });
+      }
       const identity = flags.as ?? gitEmail(root);
       const entry = approve(setDir, flags.key ? path.resolve(flags.key) : null, identity);
-      process.stderr.write(`policydrift: approved ${id} as ${identity} (digest ${entry.digest.slice(0, 19)}…)${entry.signature ? ', signed' : ', unsigned (listed mode)'}\n  commit ${path.relative(process.cwd(), path.join(setDir, 'approvals.yaml'))}\n`);
+      const replaced = entry.replaced ? `; it replaces your earlier approval of the same content (${entry.replaced})` : '';
+      process.stderr.write(
+        `policydrift: approved ${id} as ${identity} (digest ${entry.digest.slice(0, 19)}…)${entry.signature ? ', signed' : ', unsigned (listed mode)'}${replaced}\n  commit ${path.relative(process.cwd(), path.join(setDir, 'approvals.yaml'))}\n`,
+      );
       setExit(EXIT.pass);
     });
 
   program
     .command('approvals <change-id>')
     .description('Show who approved a change set and whether each approval is still valid (judged with the working tree config; `check` uses the baseline)')
-    .option('--root <dir>', 'project root', '.')
+    .option('--root <dir>', ROOT_HELP)
     .action(async (id: string, flags: { root?: string }) => {
       const m = await load();
       const { evaluateApprovals } = m;
@@ -130,6 +150,15 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
       process.stdout.write(out.join('\n') + '\n');
       setExit(ev.approved ? EXIT.pass : EXIT.policy);
     });
+}
+
+/** check reads commits: say so when a change set exists (or was edited) only in the working tree. */
+function noteUncommittedChangeSets(root: string): void {
+  for (const [id, { untracked }] of uncommittedChangeSets(uncommittedFiles(root))) {
+    note(
+      `policydrift: note: openspec/changes/${id} ${untracked ? 'exists only in the working tree (untracked)' : 'has uncommitted changes'}; check reads the committed HEAD\n  hint: commit it (git add openspec/changes/${id} && git commit) and run check again\n`,
+    );
+  }
 }
 
 function gitEmail(root: string): string {
@@ -154,21 +183,37 @@ async function runJustify(id: string, flags: CheckFlags): Promise<number> {
   const { CHANGE_ID_RE, runCheck, discoverChangeSets, newChange, writePolicydriftBlock } = m;
   if (!CHANGE_ID_RE.test(id)) throw new UserError(`invalid change id "${id}"`, { hint: 'change ids are kebab-case, e.g. add-wiretap-response' });
   const root = resolveRoot(flags.root);
+  // Input errors first: extraction can take a while.
+  if (!fs.existsSync(path.join(root, 'openspec'))) {
+    throw new UserError('no openspec/ folder in the project', { hint: 'run `npx openspec init --tools none --no-animation .` first' });
+  }
+  if (flags.candidate === 'HEAD') {
+    // justify declares the changes of the committed HEAD: uncommitted edits would silently be left out.
+    const cfg = m.loadConfig(root);
+    const dirty = relevantForJustify(uncommittedFiles(root), [CONFIG_FILE, cfg.tsconfig, cfg.manifest, ...(cfg.approvals.allowedSigners ? [cfg.approvals.allowedSigners] : [])]);
+    if (dirty.length) {
+      const shown = dirty.slice(0, 5).map((f) => `${f.path}${f.untracked ? ' (untracked)' : ''}`);
+      throw new UserError(`the working tree has uncommitted changes that justify would not see: ${shown.join(', ')}${dirty.length > 5 ? ` and ${dirty.length - 5} more` : ''}`, {
+        hint: 'justify declares the changes of the committed HEAD: commit them first (run `policydrift extract --write` before), then run justify again; or pass --candidate <rev> to justify a specific commit',
+      });
+    }
+  }
   const r = runCheck({ dir: root, against: flags.against, candidate: flags.candidate, registryRef: flags.registryRef });
   if (!r.manifest.fresh) {
     throw new UserError(`${r.manifest.path} at ${flags.candidate} is stale`, { exitCode: EXIT.policy, hint: 'run `policydrift extract --write`, commit, then justify' });
   }
-  if (!fs.existsSync(path.join(root, 'openspec'))) {
-    throw new UserError('no openspec/ folder in the project', { hint: 'run `npx openspec init --tools none --no-animation .` first' });
-  }
-  let setDir: string;
-  let created = false;
+  let setDir: string | null;
   try {
     setDir = findChangeSet(m, root, id);
   } catch {
-    setDir = newChange(root, id).path;
-    created = true;
+    setDir = null;
   }
+  if (setDir === null && r.unjustified.length === 0) {
+    process.stderr.write(`policydrift: nothing to justify: ${flags.candidate} has no unjustified change since ${r.baseline.ref} (manifest v${r.baseline.manifestVersion}→v${r.candidate.manifestVersion}); no change set created\n`);
+    return EXIT.pass;
+  }
+  const created = setDir === null;
+  if (setDir === null) setDir = newChange(root, id).path;
   const existing = discoverChangeSets(root).find((s) => s.dir === setDir)?.policydrift?.justifies ?? [];
   const key = (d: JustificationDecl) => `${d.rule}\0${d.id}\0${d.subject}`;
   const wanted = new Map<string, JustificationDecl>();
@@ -189,12 +234,13 @@ async function runJustify(id: string, flags: CheckFlags): Promise<number> {
 /** A proposal and a delta spec that pass `openspec validate --strict`, for the author to edit. */
 function scaffold(m: Loaded, setDir: string, id: string, r: CheckResult): void {
   const { writeFileAtomic } = m;
+  // The TODO lines are placeholders: approve refuses, and check does not count, a change set that still has them.
   const proposal = path.join(setDir, 'proposal.md');
   const changes = r.unjustified.map((u) => u.change);
   if (!fs.existsSync(proposal)) {
     writeFileAtomic(
       proposal,
-      `# Change: ${id}\n\n## Why\n\nTODO: why this privacy-relevant behaviour change is needed.\n\n## What Changes\n\n${changes.map((c) => `- ${c.rule}: ${c.message}`).join('\n') || '- (none)'}\n\n## Impact\n\n- Invariant manifest v${r.baseline.manifestVersion} → v${r.candidate.manifestVersion}\n`,
+      `# Change: ${id}\n\n## Why\n\n${m.PROPOSAL_WHY_PLACEHOLDER}\n\n## What Changes\n\n${changes.map((c) => `- ${c.rule}: ${c.message}`).join('\n') || '- (none)'}\n\n## Impact\n\n- Invariant manifest v${r.baseline.manifestVersion} → v${r.candidate.manifestVersion}\n`,
     );
   }
   const specsDir = path.join(setDir, 'specs');
@@ -203,7 +249,7 @@ function scaffold(m: Loaded, setDir: string, id: string, r: CheckResult): void {
     const ids = [...new Set(changes.map((c) => c.id))].sort();
     writeFileAtomic(
       path.join(specsDir, 'privacy-invariants', 'spec.md'),
-      `## Purpose\n\nPrivacy invariants of the service that policydrift extracts and checks on every change.\n\n## ADDED Requirements\n\n### Requirement: ${id}\nThe system SHALL change its privacy-relevant behaviour only as declared in this change set.\n\n**Invariants**: ${ids.join(', ') || 'none'}\n\n#### Scenario: Declared behaviour change\n- **WHEN** the change set ${id} is approved\n- **THEN** the policy drift check accepts exactly the declared changes\n`,
+      `## Purpose\n\nPrivacy invariants of the service that policydrift extracts and checks on every change.\n\n## ADDED Requirements\n\n### Requirement: ${id}\n${m.SPEC_REQUIREMENT_PLACEHOLDER}\n${m.SPEC_PLACEHOLDER}\n\n**Invariants**: ${ids.join(', ') || 'none'}\n\n#### Scenario: Declared behaviour change\n- **WHEN** the change set ${id} is approved\n- **THEN** the policy drift check accepts exactly the declared changes\n`,
     );
   }
 }

@@ -104,11 +104,12 @@ export function registerDiff(program: Command, setExit: (code: number) => void):
   program
     .command('diff')
     .description('Compare two invariant manifests semantically: every change is a weakening, strengthening, modified or neutral (exit 1 when --fail-on is reached)')
-    .argument('<base>', 'base manifest file')
-    .argument('<head>', 'head manifest file')
+    .argument('<base>', 'base manifest: a file, or git:<rev> (the manifest extracted at that commit, e.g. git:main)')
+    .argument('<head>', 'head manifest: a file, or git:<rev> (e.g. git:HEAD)')
     .option('--format <format>', `output format: ${FORMATS.join('|')}`, 'text')
     .option('--fail-on <level>', `exit 1 on: ${FAIL_LEVEL_NAMES.join('|')} (modified counts as a weakening)`, 'weakening')
     .option('--config <file>', 'config file for the orders (default: ./policydrift.config.json when present)')
+    .addHelpText('after', '\nExamples:\n  policydrift diff git:main git:HEAD --format markdown\n  policydrift diff old.manifest.json invariants.manifest.json --fail-on any')
     .action(async (base: string, head: string, flags: DiffFlags) => {
       const run = await runDiff(base, head, flags, { color: useColor() });
       process.stdout.write(run.output);

@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../util/fs.js';
 import { VERSION } from '../version.js';
 import { absolutizeGitEnv, blobOid, listIndex, locateInRepo, readIndexTree } from '../git/index-tree.js';
 import { runGit } from '../git/run.js';
+import { note } from '../util/progress.js';
 import { readStagedEntry, stagedCacheFile, stagedKey, writeStagedEntry } from '../cache/index.js';
 
 // Everything that loads ts-morph (src/extract, src/project, src/git/extract-at-ref,
@@ -27,19 +28,38 @@ export interface ExtractFlags {
   cache?: boolean;
 }
 
+/**
+ * The project root: `--root` when given; otherwise, as tsc and eslint do, the nearest folder from the
+ * current one upward that holds policydrift.config.json (not above the repository top), else the current folder.
+ */
 export function resolveRoot(root?: string): string {
-  const abs = path.resolve(root ?? '.');
+  if (root === undefined) return discoverRoot(process.cwd());
+  const abs = path.resolve(root);
   if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) {
-    throw new UserError(`${root ?? '.'}: not a directory`, { hint: 'pass --root DIR pointing at the project (where tsconfig.json is)' });
+    throw new UserError(`${root}: not a directory`, { hint: 'pass --root DIR pointing at the project (where tsconfig.json is)' });
   }
   return abs;
 }
+
+export function discoverRoot(start: string): string {
+  for (let dir = path.resolve(start); ; ) {
+    if (fs.existsSync(path.join(dir, CONFIG_FILE))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir || fs.existsSync(path.join(dir, '.git'))) return path.resolve(start);
+    dir = parent;
+  }
+}
+
+/** How the root is shown in messages: relative to the current folder. */
+export const rootLabel = (root: string): string => path.relative(process.cwd(), root) || '.';
+
+export const ROOT_HELP = 'project root (default: the nearest folder upward with policydrift.config.json, else the current folder)';
 
 export function registerExtract(program: Command, setExit: (code: number) => void): void {
   program
     .command('extract')
     .description('Derive the invariant manifest from the source (canonical JSON on stdout, or --out/--write)')
-    .option('--root <dir>', 'project root (where tsconfig.json is)', '.')
+    .option('--root <dir>', ROOT_HELP)
     .option('--config <file>', 'config file (default: <root>/policydrift.config.json when present)')
     .option('--out <file>', 'write the manifest to this file instead of stdout')
     .option('--write', 'update the committed manifest (config "manifest", default invariants.manifest.json), bumping its version when the content changed')
@@ -87,7 +107,7 @@ export async function runExtract(flags: ExtractFlags): Promise<number> {
   };
   const target = flags.out ? path.resolve(flags.out) : null;
   const previous = flags.write || flags.check ? committed : target && fs.existsSync(target) ? safeRead(target) : committed;
-  const manifest = extractManifest({ root, config, previous, label: flags.root ?? '.' });
+  const manifest = extractManifest({ root, config, previous, label: rootLabel(root) });
   const text = canonicalJson(manifest);
 
   if (flags.check) {
@@ -97,7 +117,7 @@ export async function runExtract(flags: ExtractFlags): Promise<number> {
     }
     const current = fs.readFileSync(manifestPath, 'utf8');
     if (current === text) {
-      process.stderr.write(`policydrift: ${manifestLabel} is up to date (version ${committed.manifestVersion})\n`);
+      note(`policydrift: ${manifestLabel} is up to date (version ${committed.manifestVersion})\n`);
       return EXIT.pass;
     }
     reportStale(manifestLabel, differingEntries(committed, manifest), 'policydrift extract --write');
@@ -106,10 +126,10 @@ export async function runExtract(flags: ExtractFlags): Promise<number> {
   if (flags.write) {
     const before = committed ? fs.readFileSync(manifestPath, 'utf8') : null;
     if (before === text) {
-      process.stderr.write(`policydrift: ${manifestLabel} unchanged (version ${manifest.manifestVersion})\n`);
+      note(`policydrift: ${manifestLabel} unchanged (version ${manifest.manifestVersion})\n`);
     } else {
       writeFileAtomic(manifestPath, text);
-      process.stderr.write(`policydrift: ${manifestLabel} ${describeUpdate(committed, manifest)}\n`);
+      note(`policydrift: ${manifestLabel} ${describeUpdate(committed, manifest)}\n`);
     }
     return EXIT.pass;
   }
@@ -167,7 +187,7 @@ async function runStaged(root: string, flags: ExtractFlags): Promise<number> {
       const staged = entries.get(hit.manifestRel);
       if (key === hit.key && staged && staged.type === 'blob' && staged.mode !== '120000' && staged.oid === hit.manifestOid) {
         if (flags.check) {
-          process.stderr.write(`policydrift: ${label(hit.manifestRel)} is up to date (version ${hit.manifestVersion}; cached: no relevant staged change)\n`);
+          note(`policydrift: ${label(hit.manifestRel)} is up to date (version ${hit.manifestVersion}; cached: no relevant staged change)\n`);
           return EXIT.pass;
         }
         const abs = path.join(top, hit.manifestRel);
@@ -178,7 +198,7 @@ async function runStaged(root: string, flags: ExtractFlags): Promise<number> {
           wt = null;
         }
         if (wt && blobOid(wt, staged.oid) === staged.oid) {
-          process.stderr.write(`policydrift: ${shown(hit.manifestRel)} unchanged (version ${hit.manifestVersion}; cached: no relevant staged change)\n`);
+          note(`policydrift: ${shown(hit.manifestRel)} unchanged (version ${hit.manifestVersion}; cached: no relevant staged change)\n`);
           return EXIT.pass;
         }
       }
@@ -220,7 +240,7 @@ async function runStaged(root: string, flags: ExtractFlags): Promise<number> {
     }
     if (stagedText === text) {
       remember();
-      process.stderr.write(`policydrift: ${label(manifestRel)} is up to date (version ${manifest.manifestVersion})\n`);
+      note(`policydrift: ${label(manifestRel)} is up to date (version ${manifest.manifestVersion})\n`);
       return EXIT.pass;
     }
     reportStale(label(manifestRel), differingEntries(committed!, manifest), 'policydrift extract --write --staged');
@@ -238,9 +258,9 @@ async function runStaged(root: string, flags: ExtractFlags): Promise<number> {
     }
     remember();
     if (stagedText === text) {
-      process.stderr.write(`policydrift: ${shown(manifestRel)} unchanged (version ${manifest.manifestVersion})\n`);
+      note(`policydrift: ${shown(manifestRel)} unchanged (version ${manifest.manifestVersion})\n`);
     } else {
-      process.stderr.write(`policydrift: ${shown(manifestRel)} ${describeUpdate(committed, manifest)} and staged\n`);
+      note(`policydrift: ${shown(manifestRel)} ${describeUpdate(committed, manifest)} and staged\n`);
     }
     return EXIT.pass;
   }

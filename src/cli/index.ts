@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, UserError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { enableTtyProgress } from '../util/progress.js';
+import { enableProgress, setQuiet } from '../util/progress.js';
 import { registerExtract } from './extract.js';
 import { registerRegistry } from './registry.js';
 import { registerVerifyBuild } from './verify-build.js';
@@ -26,7 +26,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const r of registrars) r(program, setExit);
-  for (const c of program.commands) c.exitOverride();
+  const quietOption = (c: Command): void => {
+    if (!c.options.some((o) => o.long === '--quiet')) c.option('-q, --quiet', 'no progress or notes on stderr (errors, failures and the report stay)');
+    c.commands.forEach(quietOption);
+  };
+  for (const c of program.commands) {
+    c.exitOverride();
+    quietOption(c);
+  }
   return program;
 }
 
@@ -36,7 +43,10 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram((c) => {
     code = c;
   });
-  const clearProgress = enableTtyProgress();
+  // Decided before parsing: progress starts with the command. Only the subcommand's own arguments count.
+  const quiet = argv.slice(3).some((a) => a === '--quiet' || a === '-q');
+  setQuiet(quiet);
+  const clearProgress = enableProgress(process.stderr, process.env, { quiet });
   try {
     await program.parseAsync(argv);
     return code;

@@ -37,7 +37,7 @@ function registryPath(flags: RegistryFlags): { file: string; label: string; root
 function withCommonOptions(cmd: Command): Command {
   return cmd
     .option('--registry <file>', 'registry file (default: config "registry", release/registry.json under the root)')
-    .option('--root <dir>', 'project root (where tsconfig.json and policydrift.config.json are)', '.')
+    .option('--root <dir>', 'project root (where tsconfig.json and policydrift.config.json are)')
     .option('--config <file>', 'config file (default: <root>/policydrift.config.json when present)')
     .option('--trusted-ref <rev>', 'check event signatures against the release signers of this ref (the protected branch) instead of the working tree\'s');
 }

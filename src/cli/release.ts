@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { note } from '../util/progress.js';
 import { EXIT } from '../errors.js';
 import { resolveRoot } from './extract.js';
 import type { ReleaseResult } from '../release/index.js';
@@ -41,7 +42,7 @@ export function registerRelease(program: Command, setExit: (code: number) => voi
     .command('release')
     .description('The release gate: openspec validate --all --strict, the drift check against the last active release, and verify-build; only if all pass, publish a deterministic artifact and append a release event to the registry')
     .requiredOption('--profile <name>', 'release profile from the config ("profiles")')
-    .option('--root <dir>', 'project root inside the repository', '.')
+    .option('--root <dir>', 'project root inside the repository')
     .option('--version <version>', 'release version (default: package.json version, else m<manifestVersion>-<sha>)')
     .option('--candidate <rev>', 'commit to release', 'HEAD')
     .option('--registry-ref <rev>', 'trusted ref to read the registry baseline, bootstrap decision, revocations and release signers from (the protected branch); without it, HEAD must be on the release branch (config "releaseBranch")')
@@ -59,7 +60,7 @@ export function registerRelease(program: Command, setExit: (code: number) => voi
         registryRef: flags.registryRef,
         signingKey: flags.signingKey,
         dryRun: flags.dryRun,
-        log: flags.format === 'text' ? (l) => process.stderr.write(`policydrift: ${l}\n`) : undefined,
+        log: flags.format === 'text' ? (l) => note(`policydrift: ${l}\n`) : undefined,
       });
       if (flags.format === 'json') {
         const { canonicalJson } = await import('../manifest/index.js');

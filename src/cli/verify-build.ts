@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import { note } from '../util/progress.js';
 import { EXIT, UserError } from '../errors.js';
 import type { Manifest } from '../manifest/types.js';
 import { writeFileAtomic } from '../util/fs.js';
@@ -41,7 +42,7 @@ export function registerVerifyBuild(program: Command, setExit: (code: number) =>
     .description('Build the candidate commit with a release profile in a fresh worktree and verify the output (forbidden markers, guards, LE variants, shipped manifest, reproducibility)')
     .requiredOption('--profile <name>', 'build profile from the config ("profiles")')
     .option('--candidate <rev>', 'commit to build (never the working tree)', 'HEAD')
-    .option('--root <dir>', 'project root (where policydrift.config.json is)', '.')
+    .option('--root <dir>', 'project root (where policydrift.config.json is)')
     .option('--config <file>', 'config file (default: <root>/policydrift.config.json when present)')
     .option('--format <format>', 'text or json', 'text')
     .option('--provenance <file>', 'write the in-toto provenance statement (canonical JSON) to this file')
@@ -100,7 +101,7 @@ export async function runVerifyBuild(flags: VerifyBuildFlags): Promise<number> {
       profile,
       manifest,
       manifestDigestAtCommit: digest,
-      log: flags.format === 'text' ? (l) => process.stderr.write(`policydrift: ${l}\n`) : undefined,
+      log: flags.format === 'text' ? (l) => note(`policydrift: ${l}\n`) : undefined,
     });
   } finally {
     process.removeListener('SIGINT', onSignal);

@@ -26,6 +26,10 @@ export interface Detection {
   ci: Array<'github' | 'gitlab'>;
   /** Test-file globs for "exclude" that match files in the project. */
   testGlobs: string[];
+  /** package.json has a "build" script. */
+  buildScript: boolean;
+  /** compilerOptions.outDir of the tsconfig when it is plain JSON and sets one (POSIX, relative to the root). */
+  outDir: string | null;
 }
 
 const LOCKFILES: Array<[string, PackageManager]> = [
@@ -142,7 +146,33 @@ export function detectProject(root: string): Detection {
     hooks,
     ci,
     testGlobs: detectTestGlobs(root),
+    buildScript: typeof (readJson(path.join(root, 'package.json')) as { scripts?: { build?: unknown } } | null)?.scripts?.build === 'string',
+    outDir: tsconfigOutDir(root, tsconfig),
   };
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+/** The tsconfig's own outDir (no `extends` resolution: a starting point the user can edit). */
+function tsconfigOutDir(root: string, tsconfig: string | null): string | null {
+  if (!tsconfig) return null;
+  const out = (readJson(path.join(root, tsconfig)) as { compilerOptions?: { outDir?: unknown } } | null)?.compilerOptions?.outDir;
+  if (typeof out !== 'string' || !out) return null;
+  const r = rel(root, path.resolve(root, out));
+  return r === '.' || r.startsWith('..') ? null : r;
+}
+
+/** The release profile `init` writes: the package's build script, else the TypeScript compiler. */
+export function starterProfile(det: Detection, tsconfig: string): { build: string[]; outDir: string } {
+  const outDir = det.outDir ?? 'dist';
+  if (det.buildScript) return { build: [det.packageManager ?? 'npm', 'run', 'build'], outDir };
+  return { build: ['npx', '--no-install', 'tsc', '-p', tsconfig, ...(det.outDir ? [] : ['--outDir', outDir])], outDir };
 }
 
 /** How to run the installed CLI with this package manager (without installing anything on the fly). */

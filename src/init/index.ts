@@ -14,7 +14,7 @@ import type { Manifest } from '../manifest/types.js';
 import { emptyRegistry } from '../registry/index.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/fs.js';
-import { detectProject, runner, type Detection } from './detect.js';
+import { detectProject, runner, starterProfile, type Detection } from './detect.js';
 import { renderInitConfig } from './config.js';
 
 export type FileAction = 'created' | 'replaced' | 'updated' | 'unchanged' | 'kept';
@@ -66,7 +66,7 @@ export function runInit(opts: InitOptions): InitResult {
     config = parseConfigText(existingCfg, CONFIG_FILE);
   } else {
     if (!det.tsconfig) throw noTsconfig(det);
-    const text = renderInitConfig({ tsconfig: det.tsconfig, exclude: det.testGlobs });
+    const text = renderInitConfig({ tsconfig: det.tsconfig, exclude: det.testGlobs, profile: starterProfile(det, det.tsconfig) });
     config = parseConfigText(text, `${CONFIG_FILE} (generated)`);
     if (existingCfg !== text) writeCfg = { text, action: existingCfg === null ? 'created' : 'replaced' };
   }
@@ -74,7 +74,7 @@ export function runInit(opts: InitOptions): InitResult {
   // Written once the manifest has been extracted: a failed init leaves no config behind.
   if (writeCfg) {
     files.push({ path: CONFIG_FILE, action: writeCfg.action });
-  } else if (existingCfg !== null && existingCfg === renderInitConfig({ tsconfig: config.tsconfig, exclude: det.testGlobs })) {
+  } else if (existingCfg !== null && existingCfg === renderInitConfig({ tsconfig: config.tsconfig, exclude: det.testGlobs, profile: starterProfile(det, config.tsconfig) })) {
     files.push({ path: CONFIG_FILE, action: 'unchanged' });
   } else {
     files.push({ path: CONFIG_FILE, action: existingCfg !== null && !force ? 'kept' : 'unchanged', note: 'your config; --force replaces it with the generated one' });
@@ -129,7 +129,7 @@ export function runInit(opts: InitOptions): InitResult {
   }
 
   const changed = files.some((f) => f.action === 'created' || f.action === 'replaced' || f.action === 'updated');
-  return { detection: det, files, changed, nextSteps: nextSteps(det, files, changed) };
+  return { detection: det, files, changed, nextSteps: nextSteps(det, files, changed, config) };
 }
 
 function noTsconfig(det: Detection, configured?: string): UserError {
@@ -147,7 +147,8 @@ function noTsconfig(det: Detection, configured?: string): UserError {
 function describeManifest(m: Manifest): string {
   const n = (o: object) => Object.keys(o).length;
   const inv = m.invariants;
-  return `version ${m.manifestVersion}: ${n(inv.privacy.invariants)} invariants, ${n(inv.le.handlers)} LE handlers, ${n(inv.logging.schemas)} log schemas, ${n(inv.keygate.guards)} key guards, ${n(inv.keygate.sites)} gated sites`;
+  const count = (o: object, one: string, many = `${one}s`) => `${n(o)} ${n(o) === 1 ? one : many}`;
+  return `version ${m.manifestVersion}: ${count(inv.privacy.invariants, 'invariant')}, ${count(inv.le.handlers, 'LE handler')}, ${count(inv.logging.schemas, 'log schema')}, ${count(inv.keygate.guards, 'key guard')}, ${count(inv.keygate.sites, 'gated site')}`;
 }
 
 /** Where a shipped file is, as the user would type it from the project root. */
@@ -157,7 +158,7 @@ function shipped(root: string, rel: string): string {
   return posix(r.startsWith('..') || path.isAbsolute(r) ? abs : r);
 }
 
-function nextSteps(det: Detection, files: FileOutcome[], changed: boolean): string[] {
+function nextSteps(det: Detection, files: FileOutcome[], changed: boolean, config: ResolvedConfig): string[] {
   const run = runner(det.packageManager);
   const hookCmd = `${run} extract --write --staged`;
   const steps: string[] = [];
@@ -194,7 +195,18 @@ function nextSteps(det: Detection, files: FileOutcome[], changed: boolean): stri
   if (det.ci.includes('github') || det.ci.length === 0) steps.push(`CI (GitHub Actions): copy ${gh} to .github/workflows/policydrift.yml; it checks out with fetch-depth: 0 (see ${ciDoc}).`);
   if (det.ci.includes('gitlab') || det.ci.length === 0) steps.push(`CI (GitLab): include ${gl} in .gitlab-ci.yml (GIT_DEPTH: "0"; see ${ciDoc}).`);
 
-  if (!det.openspec) steps.push('OpenSpec change sets justify and approve drift: run `npx openspec init` to create openspec/.');
+  if (!det.openspec) steps.push('OpenSpec change sets justify and approve drift: run `npx openspec init --tools none --no-animation .` to create openspec/, and commit it.');
+  const signers = config.releaseSigners ? posix(config.releaseSigners) : null;
+  steps.push(
+    `Release signing: every registry event is signed. Make a key (\`ssh-keygen -t ed25519 -N '' -f release_key\`; in CI a secret), ${signers ? `list it in ${signers}` : 'list it in a release signers file and set "releaseSigners" to its path'} as \`release@ci <contents of release_key.pub>\`, commit, and pass \`--signing-key release_key\` (or POLICYDRIFT_SIGNING_KEY) to release (docs/registry.md).`,
+  );
+  // The first release is the baseline every later `check` compares with.
+  const profile = Object.keys(config.profiles).sort()[0];
+  steps.push(
+    profile
+      ? `Your first release (the baseline \`check\` compares with): \`${run} release --profile ${profile} --signing-key <key>\` (profile "${profile}" in ${CONFIG_FILE}: ${config.profiles[profile]!.build.join(' ')} -> ${config.profiles[profile]!.outDir}; edit it to match your build), then commit ${posix(config.registry)}. Until then, \`${run} check --against main\` compares with a branch.`
+      : `Your first release (the baseline \`check\` compares with): add a build profile under "profiles" in ${CONFIG_FILE} (docs/config.md), run \`${run} release --profile <name> --signing-key <key>\`, then commit ${posix(config.registry)}.`,
+  );
   steps.push('Approvals are "signed" by default: list the approvers\' SSH public keys in an allowed-signers file and set "approvals.allowedSigners" to its path.');
   return steps;
 }

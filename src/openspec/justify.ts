@@ -21,7 +21,7 @@ import {
 } from './changes.js';
 
 /** A change set plus the status the caller established (openspec validate, approvals). */
-export type GatedChangeSet = ChangeSet & { valid: boolean; approved: boolean };
+export type GatedChangeSet = ChangeSet & { valid: boolean; approved: boolean; invalidReason?: string };
 
 export interface JustificationResult {
   justified: Array<{ change: Change; set: GatedChangeSet; decl: JustificationDecl }>;
@@ -45,7 +45,7 @@ function matches(change: Change, decl: JustificationDecl): boolean {
 
 function whyNotCounted(set: GatedChangeSet): string | null {
   const why: string[] = [];
-  if (set.valid !== true) why.push('not valid (openspec validate --strict)');
+  if (set.valid !== true) why.push(`not valid (${set.invalidReason ?? 'openspec validate --strict'})`);
   if (set.approved !== true) why.push('not approved');
   return why.length ? `change set ${set.id} is ${why.join(' and ')}` : null;
 }

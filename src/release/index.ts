@@ -33,6 +33,7 @@ import { commitTime } from '../build/worktree.js';
 import { provenanceJson } from '../build/provenance.js';
 import { canonicalJson } from '../manifest/index.js';
 import { UserError } from '../errors.js';
+import { CONFIG_FILE, defaultConfig, parseConfigText } from '../config/index.js';
 import { sha256Hex, writeFileAtomic } from '../util/fs.js';
 import type { FileLock } from '../registry/lock.js';
 import { JOURNAL, acquireReleaseLock, assertStillHeld, journalText, recover, stagingPrefix } from './recovery.js';
@@ -155,13 +156,17 @@ async function releaseRun(opts: ReleaseOptions, lock: FileLock | null): Promise<
   const projectRoot = sub ? path.join(repo, sub) : repo;
   const candidateRev = opts.candidate ?? 'HEAD';
   const commit = resolveCommit(repo, candidateRev);
-  const head = extractAtRef({ repoDir: repo, rev: commit, root: sub });
-  const config = head.config;
+  // Input errors (profile, registry) are found before extraction, which can take a while.
+  const cfgRel = sub ? path.posix.join(sub, CONFIG_FILE) : CONFIG_FILE;
+  const cfgText = readFileAtRef(repo, commit, cfgRel);
+  const config = cfgText === null ? defaultConfig() : parseConfigText(cfgText, `${candidateRev}:${cfgRel}`);
   const profile = config.profiles[opts.profile];
   if (!profile) {
     const names = Object.keys(config.profiles).sort();
     throw new UserError(`unknown profile "${opts.profile}" in the config at ${candidateRev}`, {
-      hint: names.length ? `profiles: ${names.join(', ')}` : 'add one under "profiles" in policydrift.config.json',
+      hint: names.length
+        ? `profiles: ${names.join(', ')}`
+        : `add one under "profiles" in ${CONFIG_FILE}, e.g. "profiles": { "${opts.profile}": { "build": ["npm", "run", "build"], "outDir": "dist" } } (see docs/config.md), and commit it`,
     });
   }
   // The trusted registry: at --registry-ref, else at the release branch, which HEAD must be on.
@@ -206,6 +211,7 @@ async function releaseRun(opts: ReleaseOptions, lock: FileLock | null): Promise<
   // Baseline and bootstrap from the trusted registry only: what the candidate appends (a revoke, a
   // release) never moves them; the check step reports such events (REGISTRY_APPENDED).
   const previous = trusted.registry ? lastActiveRelease(trusted.registry) : null;
+  const head = extractAtRef({ repoDir: repo, rev: commit, root: sub });
   const bootstrap = previous === null;
   const version = opts.version ?? (opts.dryRun ? `dry-run-${commit.slice(0, 12)}` : defaultVersion(projectRoot, head.manifest.manifestVersion, commit));
   if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(version)) throw new UserError(`invalid release version "${version}"`, { hint: 'use letters, digits and . _ + -' });

@@ -47,37 +47,96 @@ function describe(err: ErrorObject): string {
 function bestError(errors: ErrorObject[]): ErrorObject {
   const specific = errors.filter((e) => !['anyOf', 'oneOf', 'if'].includes(e.keyword));
   const pool = specific.length ? specific : errors;
-  return [...pool].sort((a, b) => b.instancePath.length - a.instancePath.length)[0]!;
+  // An unknown key counts one level below its object: it is what the user typed.
+  const depth = (e: ErrorObject) => e.instancePath.split('/').length + (e.keyword === 'additionalProperties' ? 1 : 0);
+  return [...pool].sort((a, b) => depth(b) - depth(a))[0]!;
 }
+
+/** Levenshtein distance (small strings: config keys). */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** The known name closest to `name` (case-insensitive edit distance), when it is close enough to be a typo. */
+export function closest(name: string, known: string[]): string | null {
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const k of known) {
+    const d = editDistance(name.toLowerCase(), k.toLowerCase());
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return best !== null && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
+}
+
+const verboseCompiled = new Map<SchemaName, ValidateFunction>();
+
+/**
+ * The property names the schema allows at the object holding the unknown key. Error paths inside a $ref
+ * are relative to it, so the errors are recomputed (only on this error path) by a verbose validator, whose
+ * errors carry the schema object they come from.
+ */
+function knownKeys(name: SchemaName, value: unknown, instancePath: string): string[] {
+  let v = verboseCompiled.get(name);
+  if (!v) {
+    const schema = JSON.parse(fs.readFileSync(schemaPath(name), 'utf8')) as object;
+    v = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true }).compile(schema);
+    verboseCompiled.set(name, v);
+  }
+  v(value);
+  const err = (v.errors ?? []).find((e) => e.keyword === 'additionalProperties' && e.instancePath === instancePath);
+  const props = (err?.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
+  return props ? Object.keys(props).filter((k) => k !== '$schema' && k !== '$comment') : [];
+}
+
+const escapePointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /**
  * Validate a value against one of the shipped schemas. `text` and `offsets`
- * (when the value came from a file) let the error name a line and column.
+ * (when the value came from a file) let the error name a line and column:
+ * the key of an unknown property, else the offending value.
  */
 export function assertValid(
   name: SchemaName,
   value: unknown,
   label: string,
-  source?: { text: string; offsets: Map<string, number> },
+  source?: { text: string; offsets: Map<string, number>; keys?: Map<string, number> },
   hint?: string,
 ): void {
   const v = validator(name);
   if (v(value)) return;
   const err = bestError(v.errors ?? []);
+  const unknownKey = err.keyword === 'additionalProperties' ? (err.params as { additionalProperty: string }).additionalProperty : null;
+  const errPtr = unknownKey !== null ? `${err.instancePath}/${escapePointer(unknownKey)}` : err.instancePath;
   let where = label;
   if (source) {
+    let off = unknownKey !== null ? source.keys?.get(errPtr) : undefined;
     let ptr = err.instancePath;
     // Walk up to the nearest pointer we have a position for.
-    while (!source.offsets.has(ptr) && ptr) ptr = ptr.slice(0, ptr.lastIndexOf('/'));
-    const off = source.offsets.get(ptr);
+    while (off === undefined && !source.offsets.has(ptr) && ptr) ptr = ptr.slice(0, ptr.lastIndexOf('/'));
+    off ??= source.offsets.get(ptr);
     if (off !== undefined) {
       const { line, column } = lineCol(source.text, off);
       where = `${label}:${line}:${column}`;
     }
   }
-  const more = (v.errors?.length ?? 1) > 1 ? ` (and ${(v.errors?.length ?? 1) - 1} more problem(s))` : '';
+  const extra = (v.errors?.length ?? 1) - 1;
+  const more = extra > 0 ? ` (and ${extra} more problem${extra === 1 ? '' : 's'})` : '';
+  let fix = `fix the value at JSON path ${errPtr || '/'}`;
+  if (unknownKey !== null) {
+    const known = knownKeys(name, value, err.instancePath);
+    const guess = closest(unknownKey, known);
+    fix = guess
+      ? `did you mean "${guess}"? (JSON path ${errPtr})`
+      : `remove or rename the key at JSON path ${errPtr}${known.length ? `; known keys here: ${known.join(', ')}` : ''}`;
+  }
   throw new UserError(`${where}: invalid ${name} file: ${describe(err)}${more}`, {
-    hint: hint ?? `fix the value at JSON path ${err.instancePath || '/'}; the schema is ${path.basename(schemaPath(name))}`,
+    hint: hint ?? `${fix}; the schema is ${path.basename(schemaPath(name))}`,
   });
 }
 
@@ -96,7 +155,7 @@ export function readJsonFile<T>(file: string, name: SchemaName, label = file, hi
 }
 
 export function parseJsonText<T>(text: string, name: SchemaName, label: string, hint?: string): T {
-  let parsed: { value: unknown; positions: { offsets: Map<string, number> } };
+  let parsed: ReturnType<typeof parseJsonWithPositions>;
   try {
     parsed = parseJsonWithPositions(text);
   } catch (e) {
@@ -108,6 +167,6 @@ export function parseJsonText<T>(text: string, name: SchemaName, label: string, 
     }
     throw e;
   }
-  assertValid(name, parsed.value, label, { text, offsets: parsed.positions.offsets }, hint);
+  assertValid(name, parsed.value, label, { text, ...parsed.positions }, hint);
   return parsed.value as T;
 }

@@ -6,6 +6,8 @@
 export interface JsonPositions {
   /** JSON pointer -> character offset of the value. */
   offsets: Map<string, number>;
+  /** JSON pointer of a property -> character offset of its key (for "unknown property" errors). */
+  keys: Map<string, number>;
 }
 
 /**
@@ -58,6 +60,7 @@ function escapePointer(key: string): string {
  */
 export function parseJsonWithPositions(text: string): { value: unknown; positions: JsonPositions } {
   const offsets = new Map<string, number>();
+  const keys = new Map<string, number>();
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   const start0 = i;
   let depth = 0;
@@ -107,7 +110,9 @@ export function parseJsonWithPositions(text: string): { value: unknown; position
       for (;;) {
         ws();
         if (text[i] !== '"') fail('expected a property name in double quotes');
+        const keyAt = i;
         const key = str();
+        keys.set(`${ptr}/${escapePointer(key)}`, keyAt);
         ws();
         if (text[i] !== ':') fail(`expected ':' after property name "${key}"`);
         i++;
@@ -169,5 +174,5 @@ export function parseJsonWithPositions(text: string): { value: unknown; position
     // The scan above accepts exactly JSON; should JSON.parse still disagree, it is an input error, not a crash.
     throw new JsonSyntaxError(e instanceof Error ? e.message : String(e), start0);
   }
-  return { value: parsed, positions: { offsets } };
+  return { value: parsed, positions: { offsets, keys } };
 }

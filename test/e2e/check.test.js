@@ -4,14 +4,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { cli, git, tmpdir, copyTree, SAMPLE, REPO } from '../helpers.js';
+import { cli, git, tmpdir, copyTree, SAMPLE, REPO, writeChangeSet, spawnTimed } from '../helpers.js';
 
 const OPENSPEC = path.join(REPO, 'node_modules', '.bin', 'openspec');
 
 function keypair(dir, name) {
   const key = path.join(dir, name);
-  const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', key]);
+  const r = spawnTimed('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', key]);
   assert.is(r.status, 0);
   return { key, pub: fs.readFileSync(key + '.pub', 'utf8').trim().split(' ').slice(0, 2).join(' ') };
 }
@@ -38,7 +37,7 @@ function setup() {
   const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'policydrift.config.json'), 'utf8'));
   cfg.approvals = { mode: 'signed', allowedSigners: '.policydrift/allowed_signers', minApprovals: 1 };
   fs.writeFileSync(path.join(dir, 'policydrift.config.json'), JSON.stringify(cfg, null, 2) + '\n');
-  const init = spawnSync(process.execPath, [OPENSPEC, 'init', '--tools', 'none', '--no-animation', '.'], { cwd: dir, env: { ...process.env, OPENSPEC_TELEMETRY: '0', OPENSPEC_NO_UPDATE_CHECK: '1' } });
+  const init = spawnTimed(process.execPath, [OPENSPEC, 'init', '--tools', 'none', '--no-animation', '.'], { cwd: dir, env: { ...process.env, OPENSPEC_TELEMETRY: '0', OPENSPEC_NO_UPDATE_CHECK: '1' } });
   assert.is(init.status, 0, String(init.stderr));
   git(dir, 'init', '-q');
   assert.is(cli(['extract', '--write'], { cwd: dir }).code, 0);
@@ -49,7 +48,7 @@ function setup() {
     const script = `import { appendEvent } from ${JSON.stringify(path.join(REPO, 'dist/registry/index.js'))};
 appendEvent('release/registry.json', { type: 'release', version: '1.0.0', git_commit: ${JSON.stringify(base)}, profile: 'prod', manifestVersion: ${m.manifestVersion}, manifestDigest: ${JSON.stringify(m.digest)}, artifact: { name: 'sample-1.0.0.tgz', sha256: '${'0'.repeat(64)}' } },
   { sign: { keyPath: ${JSON.stringify(releaser.key)}, identity: 'release@ci' } });`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8' });
+    const r = spawnTimed(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8' });
     assert.is(r.status, 0, r.stderr);
   }
   commitAll(dir, 'release 1.0.0');
@@ -87,6 +86,7 @@ test('silent weakening of LE control policy: fails, is justified, approved, and 
   assert.is(r.code, 0, r.stderr);
   const meta = fs.readFileSync(path.join(dir, 'openspec/changes/add-wiretap/.openspec.yaml'), 'utf8');
   assert.match(meta, /policydrift:\n  from: \d+\n  to: \d+\n  justifies:\n    - rule: LE_RESPONSE_ADDED/);
+  writeChangeSet(dir, 'add-wiretap');
   commitAll(dir, 'justify');
   r = check(dir);
   assert.is(r.code, 1, 'declared but not approved');
@@ -116,6 +116,7 @@ test('an approval signed by a key outside the baseline allowed signers is reject
   const { dir, mallory } = setup();
   addWiretapVariant(dir);
   assert.is(cli(['justify', 'add-wiretap', '--registry-ref', 'main'], { cwd: dir }).code, 0);
+  writeChangeSet(dir, 'add-wiretap');
   // the change also adds mallory to the allowed signers: approvers come from the baseline
   fs.appendFileSync(path.join(dir, '.policydrift/allowed_signers'), `mallory@example.com ${mallory.pub}\n`);
   let r = cli(['approve', 'add-wiretap', '--key', mallory.key, '--as', 'mallory@example.com'], { cwd: dir });
@@ -136,6 +137,7 @@ test('a declaration of a different change does not justify this one', () => {
   const { dir, alice } = setup();
   addWiretapVariant(dir);
   assert.is(cli(['justify', 'add-wiretap', '--registry-ref', 'main'], { cwd: dir }).code, 0);
+  writeChangeSet(dir, 'add-wiretap');
   const p = path.join(dir, 'openspec/changes/add-wiretap/.openspec.yaml');
   fs.writeFileSync(p, fs.readFileSync(p, 'utf8').replace('subject: WIRETAP_CONTENT', 'subject: SUBSCRIBER_INFO').replace(/\n\s+fingerprint: \w+/, ''));
   assert.is(cli(['approve', 'add-wiretap', '--key', alice.key, '--as', 'alice@example.com'], { cwd: dir }).code, 0);

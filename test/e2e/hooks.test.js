@@ -4,15 +4,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import YAML from 'yaml';
-import { BIN, REPO, SAMPLE, copyTree, git, tmpdir } from '../helpers.js';
+import { BIN, REPO, SAMPLE, copyTree, git, tmpdir, spawnTimed } from '../helpers.js';
 
 const HOOK_CMD = 'npx --no-install policydrift extract --write --staged';
 const GIT_ENV = { GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com', GIT_CONFIG_NOSYSTEM: '1' };
 
 function commit(dir, msg) {
-  const r = spawnSync('git', ['-c', 'commit.gpgsign=false', 'commit', '-m', msg], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...GIT_ENV } });
+  const r = spawnTimed('git', ['-c', 'commit.gpgsign=false', 'commit', '-m', msg], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...GIT_ENV } });
   return { code: r.status, out: r.stdout + r.stderr };
 }
 
@@ -90,7 +89,7 @@ test('a commit gets the manifest of the STAGED content; the unstaged edit stays 
   assert.not.match(r.out, /cached/);
   assert.ok(JSON.parse(show(dir, 'HEAD:invariants.manifest.json')).invariants.privacy.invariants['hook.unstaged']);
   // and what the hook committed is what `extract --check` of a checkout computes
-  const check = spawnSync(process.execPath, [BIN, 'extract', '--check'], { cwd: dir, encoding: 'utf8' });
+  const check = spawnTimed(process.execPath, [BIN, 'extract', '--check'], { cwd: dir, encoding: 'utf8' });
   assert.is(check.status, 0, check.stderr);
 });
 
@@ -128,7 +127,7 @@ test('extract --staged --check, and --staged in a subdirectory project of a repo
   git(top, 'init', '-q');
   git(top, 'add', '-A');
   git(top, 'commit', '-qm', 'initial');
-  const run = (args, cwd) => spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
+  const run = (args, cwd) => spawnTimed(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
   let r = run(['extract', '--check', '--staged', '--root', 'packages/svc'], top);
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stderr, /\(staged\) packages\/svc\/invariants\.manifest\.json is up to date/);
@@ -160,7 +159,7 @@ test('a cache hit never loads ts-morph (the whole CLI, as the hook runs it)', ()
     process.stdout.write(JSON.stringify({ code, loaded }));
   `;
   const run = () => {
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8' });
+    const r = spawnTimed(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8' });
     assert.is(r.status, 0, r.stderr);
     return { ...JSON.parse(r.stdout), stderr: r.stderr };
   };

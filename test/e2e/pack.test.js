@@ -1,13 +1,13 @@
 // SLOW BUT REQUIRED (~15-30 s): what `npm pack` ships must work in a fresh
 // project: install the tarball (from the local npm cache), `policydrift init`,
 // `extract --check` and `check --against HEAD` all pass. Needs a built dist/
-// (`npm test` builds first); the pack itself skips the `prepare` build.
+// (`npm test` builds first); the pack itself skips the `prepack` build. The
+// tarball ships dist/ and has no `prepare` script (nothing builds at install).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { REPO, SAMPLE, copyTree, git, tmpdir } from '../helpers.js';
+import { REPO, SAMPLE, copyTree, git, tmpdir, spawnTimed } from '../helpers.js';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
 
@@ -19,8 +19,8 @@ function cleanEnv() {
 }
 
 function run(cmd, args, cwd, timeout = 60_000) {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: cleanEnv(), timeout });
-  return { code: r.status, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
+  const r = spawnTimed(cmd, args, { cwd, env: cleanEnv(), timeout });
+  return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
 test('npm pack yields a package that installs and works in a fresh project', () => {
@@ -58,6 +58,12 @@ test('npm pack yields a package that installs and works in a fresh project', () 
   assert.not.ok([...shipped].some((f) => f.startsWith('test/') || f.startsWith('src/') || f.startsWith('fixtures/')), 'no tests, sources or fixtures in the package');
   const tgz = path.join(out, info.filename);
   assert.ok(fs.existsSync(tgz));
+  // Installing the tarball must not build anything: dist/ is shipped, and the build runs at `prepack`.
+  assert.is(pkg.scripts.prepare, undefined, 'no prepare script (it would run for git installs and needs devDependencies)');
+  assert.is(pkg.scripts.prepack, 'npm run build');
+  const tar = spawnTimed('tar', ['-xzOf', tgz, 'package/package.json']);
+  assert.is(tar.status, 0, tar.stderr);
+  assert.is(JSON.parse(tar.stdout).scripts.prepare, undefined);
 
   // A fresh project: the sample service without any policydrift file, in a git repository.
   const proj = path.join(out, 'svc');
@@ -68,9 +74,12 @@ test('npm pack yields a package that installs and works in a fresh project', () 
   fs.appendFileSync(path.join(proj, '.gitignore'), 'node_modules/\n');
   git(proj, 'init', '-q');
 
-  const i = run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tgz], proj);
+  // The documented install path until the package is published: `npm i -D ./policydrift-<version>.tgz`.
+  const i = run('npm', ['install', '-D', '--no-audit', '--no-fund', '--prefer-offline', tgz], proj);
   assert.is(i.code, 0, i.stderr);
   assert.ok(fs.existsSync(path.join(proj, 'node_modules/policydrift/config.schema.json')));
+  assert.ok(fs.existsSync(path.join(proj, 'node_modules/policydrift/dist/cli/index.js')), 'dist/ is shipped, not built at install');
+  assert.match(JSON.parse(fs.readFileSync(path.join(proj, 'package.json'), 'utf8')).devDependencies.policydrift, /^file:/);
 
   const v = run('npx', ['--no-install', 'policydrift', '--version'], proj);
   assert.is(v.code, 0, v.stderr);

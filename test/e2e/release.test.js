@@ -4,9 +4,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
-import { cli, git, tmpdir, copyTree, SAMPLE, REPO, BIN } from '../helpers.js';
+import { cli, git, tmpdir, copyTree, SAMPLE, REPO, BIN, spawnTimed, writeChangeSet } from '../helpers.js';
 
 function commitAll(dir, msg) {
   git(dir, 'add', '-A');
@@ -21,12 +21,12 @@ function sampleRepo() {
   fs.appendFileSync(path.join(dir, '.gitignore'), 'node_modules\n');
   const keys = tmpdir('policydrift-keys-');
   const key = path.join(keys, 'alice');
-  assert.is(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'alice', '-f', key]).status, 0);
+  assert.is(spawnTimed('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'alice', '-f', key]).status, 0);
   const pub = fs.readFileSync(key + '.pub', 'utf8').trim().split(' ').slice(0, 2).join(' ');
   fs.appendFileSync(path.join(dir, '.policydrift/allowed_signers'), `alice@example.com ${pub}\n`);
   // the release job's key signs every registry event (POLICYDRIFT_SIGNING_KEY, as a CI secret would)
   const releaseKey = path.join(keys, 'release');
-  assert.is(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'release', '-f', releaseKey]).status, 0);
+  assert.is(spawnTimed('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'release', '-f', releaseKey]).status, 0);
   fs.appendFileSync(path.join(dir, '.policydrift/release_signers'), `release@ci ${fs.readFileSync(releaseKey + '.pub', 'utf8').trim().split(' ').slice(0, 2).join(' ')}\n`);
   releaseKeys.set(dir, releaseKey);
   git(dir, 'init', '-q');
@@ -70,6 +70,7 @@ test('release pipeline failure: an unjustified weakening stops the release at ch
   assert.is(git(dir, 'status', '--porcelain'), '');
 
   assert.is(cli(['justify', 'log-account-ids'], { cwd: dir }).code, 0);
+  writeChangeSet(dir, 'log-account-ids');
   assert.is(cli(['approve', 'log-account-ids', '--key', key, '--as', 'alice@example.com'], { cwd: dir }).code, 0);
   commitAll(dir, 'justify and approve');
   r = release(dir, '--version', '1.1.0');
@@ -156,6 +157,7 @@ test('killing release at each step leaves no artifact and a valid registry', asy
   bootstrap(dir);
   weakenLogRedaction(dir);
   assert.is(cli(['justify', 'log-account-ids'], { cwd: dir }).code, 0);
+  writeChangeSet(dir, 'log-account-ids');
   assert.is(cli(['approve', 'log-account-ids', '--key', key, '--as', 'alice@example.com'], { cwd: dir }).code, 0);
   commitAll(dir, 'justified');
   const before = fs.readFileSync(path.join(dir, 'release/registry.json'), 'utf8');

@@ -1,6 +1,6 @@
 // Run the CLI in a child process. Uses bin/policydrift.js once `diff` is registered there; until then a
 // stand-in that mirrors src/cli/index.ts main() with registerDiff/registerExplain added.
-import { spawnSync } from 'node:child_process';
+import { spawnTimed } from '../helpers.js';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildProgram } from '../../dist/cli/index.js';
@@ -33,6 +33,6 @@ process.exitCode = code;
 
 export function runCli(args, opts = {}) {
   const argv = BIN_HAS_DIFF ? [BIN, ...args] : ['--input-type=module', '-e', STANDIN, '--', ...args];
-  const r = spawnSync(process.execPath, argv, { cwd: opts.cwd ?? ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...opts.env } });
+  const r = spawnTimed(process.execPath, argv, { cwd: opts.cwd ?? ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...opts.env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
