@@ -18,6 +18,7 @@
  * filter off; test/fastpath.test.js compares both modes byte for byte.
  */
 import { ts, type SourceFile } from 'ts-morph';
+import { isLinkedWorkspaceFile } from '../workspace/origin.js';
 import type { ExtractContext } from './context.js';
 
 /** Identifier-like words, Unicode-aware (a non-ASCII letter never splits a word). */
@@ -520,7 +521,7 @@ function topStatementIndex(rec: FileRec, n: ts.Node): number {
 }
 
 function isExternal(program: ts.Program, sf: ts.SourceFile): boolean {
-  return program.isSourceFileFromExternalLibrary(sf) || /(^|\/)node_modules\//.test(sf.fileName);
+  return (program.isSourceFileFromExternalLibrary(sf) || /(^|\/)node_modules\//.test(sf.fileName)) && !isLinkedWorkspaceFile(program, sf);
 }
 
 function isJavaScript(sf: ts.SourceFile): boolean {

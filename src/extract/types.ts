@@ -14,6 +14,7 @@
 import { Node, ts, type Type } from 'ts-morph';
 import type { ExtractContext } from './context.js';
 import type { FieldInfo, TypeText } from '../manifest/types.js';
+import { isLinkedWorkspaceFile } from '../workspace/origin.js';
 
 /** Depth limit for dotted field paths. */
 export const FLATTEN_DEPTH = 8;
@@ -75,7 +76,7 @@ function originOf(ctx: ExtractContext, decl: ts.Node): Origin {
   const sf = decl.getSourceFile();
   const program = programOf(ctx);
   if (program.isSourceFileDefaultLibrary(sf)) return 'lib';
-  if (program.isSourceFileFromExternalLibrary(sf) || /(^|\/)node_modules\//.test(sf.fileName)) return 'external';
+  if ((program.isSourceFileFromExternalLibrary(sf) || /(^|\/)node_modules\//.test(sf.fileName)) && !isLinkedWorkspaceFile(program, sf)) return 'external';
   return 'project';
 }
 

@@ -6,6 +6,7 @@ import type { ResolvedConfig } from '../config/index.js';
 import { UserError, locatedError } from '../errors.js';
 import type { ExtractContext } from '../extract/context.js';
 import { JSDOC_NEEDLES } from '../extract/prefilter.js';
+import { packageRelative, workspaceSourceFiles } from '../workspace/origin.js';
 
 export interface OpenProjectOptions {
   /** Absolute project root (in `fileSystem` when one is given). */
@@ -85,7 +86,9 @@ export function openProject(opts: OpenProjectOptions): ExtractContext {
     return set;
   };
 
-  return { project, checker: project.getTypeChecker(), config, root, sourceFiles, rel, fail, configured, full };
+  // Workspace packages this one imports: declarations are read there, locations named by package (src/workspace/origin.ts).
+  const workspaceFiles = workspaceSourceFiles(project, root);
+  return { project, checker: project.getTypeChecker(), config, root, sourceFiles, workspaceFiles, rel: packageRelative(project, rel), fail, configured, full };
 }
 
 /**
