@@ -28,6 +28,8 @@ import { UserError } from '../errors.js';
 import { sha256Hex, writeFileAtomic } from '../util/fs.js';
 import { deterministicTgz, type TarEntry } from './tar.js';
 import { GENERATOR } from '../version.js';
+import { isWorkspaceCheck, runWorkspaceCheck } from '../workspace/check.js';
+import { workspaceHead } from '../workspace/release.js';
 
 export const STEPS = ['openspec', 'check', 'verify-build', 'package', 'publish', 'registry'] as const;
 export type Step = (typeof STEPS)[number];
@@ -152,7 +154,9 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
   const projectRoot = sub ? path.join(repo, sub) : repo;
   const candidateRev = opts.candidate ?? 'HEAD';
   const commit = resolveCommit(repo, candidateRev);
-  const head = extractAtRef({ repoDir: repo, rev: commit, root: sub });
+  // At a workspace root (docs/monorepo.md): every package, one event (src/workspace/release.ts).
+  const ws = isWorkspaceCheck(opts.dir, candidateRev, opts.registryRef) ? workspaceHead(repo, commit, sub, candidateRev) : null;
+  const head = ws ?? extractAtRef({ repoDir: repo, rev: commit, root: sub });
   const config = head.config;
   const profile = config.profiles[opts.profile];
   if (!profile) {
@@ -210,7 +214,7 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
 
   // 2. the drift check against the last active release (bootstrap: none yet)
   log('check');
-  const check = runCheck({
+  const check = (ws ? runWorkspaceCheck : runCheck)({
     dir: opts.dir,
     against: bootstrap ? commit : 'registry',
     candidate: commit,
@@ -258,7 +262,8 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
   let published: string | null = null;
   try {
     const entries: TarEntry[] = listFiles(build.outDirCopy).map((rel) => ({ path: `build/${rel}`, data: fs.readFileSync(path.join(build.outDirCopy!, rel)) }));
-    entries.push({ path: 'invariants.manifest.json', data: Buffer.from(canonicalJson(head.manifest)) });
+    if (ws) entries.push(...ws.files);
+    else entries.push({ path: 'invariants.manifest.json', data: Buffer.from(canonicalJson(head.manifest)) });
     entries.push({ path: 'provenance.intoto.json', data: Buffer.from(provenanceJson(build.provenance)) });
     const tgz = deterministicTgz(entries, commitTime(repo, commit));
     const sha = sha256Hex(tgz);
@@ -306,6 +311,7 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
       generator: { ...GENERATOR },
       artifact: { name, sha256: sha },
       ...(previous ? { supersedes: previous.version } : {}),
+      ...(ws ? { packages: ws.packages } : {}),
     }, { label: registryRel });
     fs.rmSync(path.join(publishRoot, JOURNAL), { force: true });
     published = null;

@@ -181,4 +181,36 @@ test('extract --workspace: clear errors outside a workspace and for bad input', 
   assert.not.match(r.stderr, /at .*\.js:\d+/, 'no stack trace');
 });
 
+test('release at the workspace root: one registry event with every package digest; check against it; registry verify re-extracts the workspace', () => {
+  const dir = setup();
+  git(dir, 'checkout', '-q', 'main');
+  let r = cli(['release', '--profile', 'prod', '--version', '1.0.0'], { cwd: dir });
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /BOOTSTRAP/);
+  const [ev] = json(dir, 'release/registry.json').events;
+  const idx = json(dir, 'invariants.workspace.json');
+  assert.is(ev.manifestDigest, idx.digest);
+  assert.is(ev.manifestVersion, idx.workspaceVersion);
+  assert.equal(ev.packages, {
+    '@ws/crypto': { manifestVersion: 1, manifestDigest: idx.packages['@ws/crypto'].digest },
+    '@ws/server': { manifestVersion: 1, manifestDigest: idx.packages['@ws/server'].digest },
+  });
+  commitAll(dir, 'release 1.0.0');
+  r = cli(['registry', 'verify'], { cwd: dir });
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  git(dir, 'checkout', '-q', 'feature');
+  git(dir, 'merge', '-q', 'main');
+  edit(dir, 'packages/types/src/index.ts', 'export type LeResponse = AccountMetadata | NoRecord;', "export type Wiretap = { kind: 'WIRETAP'; messages: string[] };\nexport type LeResponse = AccountMetadata | NoRecord | Wiretap;");
+  assert.is(cli(['extract', '--workspace', '--write'], { cwd: dir }).code, 0);
+  commitAll(dir, 'wiretap');
+  r = cli(['check', '--registry-ref', 'main'], { cwd: dir });
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /baseline\s+release 1\.0\.0/);
+  assert.match(r.stdout, /LE_RESPONSE_ADDED \(weakening\)\s+handle_le_request \[WIRETAP\]/);
+  r = cli(['release', '--profile', 'prod', '--version', '1.1.0', '--registry-ref', 'main'], { cwd: dir });
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /FAILED at step "check"/);
+  assert.is(json(dir, 'release/registry.json').events.length, 1, 'nothing appended');
+});
+
 test.run();
