@@ -151,6 +151,14 @@ test('a package leaving the gate is a weakening; a stale manifest or index fails
   assert.is(r.code, 1, r.stdout);
   assert.match(r.stdout, /WORKSPACE_PACKAGE_REMOVED \(weakening\)\s+@ws\/crypto/);
   git(dir, 'reset', '-q', '--hard', 'main');
+  // A package joining the gate is a change too (a strengthening that still needs a declaration).
+  fs.writeFileSync(path.join(dir, 'packages/types/policydrift.config.json'), '{}\n');
+  assert.is(cli(['extract', '--workspace', '--write'], { cwd: dir }).code, 0);
+  commitAll(dir, 'track types');
+  r = check(dir, '--format', 'json');
+  assert.is(r.code, 1, r.stdout);
+  assert.equal(JSON.parse(r.stdout).unjustified.map((u) => [u.change.rule, u.change.effect, u.change.id, u.change.package]), [['WORKSPACE_PACKAGE_ADDED', 'strengthening', '@ws/types', '@ws/types']]);
+  git(dir, 'reset', '-q', '--hard', 'main');
   edit(dir, 'packages/server/src/keys.ts', "await assertAttested('TEE_PROD');\n", '');
   commitAll(dir, 'drop a guard, manifests not updated');
   r = check(dir);
