@@ -135,7 +135,7 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
 /** At a workspace root (src/workspace/check.ts) one gate covers every package; elsewhere the single-project check. */
 async function runAnyCheck(opts: import('../check/index.js').CheckOptions): Promise<CheckResult> {
   const ws = await import('../workspace/check.js');
-  if (ws.isWorkspaceCheck(opts.dir, opts.candidate, opts.registryRef)) return ws.runWorkspaceCheck(opts);
+  if (ws.isWorkspaceCheck(opts.dir, opts.candidate, opts.registryRef, opts.against)) return ws.runWorkspaceCheck(opts);
   const { runCheck } = await import('../check/index.js');
   return runCheck(opts);
 }

@@ -81,15 +81,15 @@ function indexPathAt(repo: string, commit: string, sub: string): string {
 }
 
 /**
- * Is `check` in `dir` a workspace check? Yes when the candidate, or the
- * trusted ref, has a workspace index at the root, or the root config lists
+ * Is `check` in `dir` a workspace check? Yes when the candidate, the
+ * trusted ref or the `--against` ref has a workspace index at the root, or the root config lists
  * `packages`: removing the index at the candidate cannot turn the gate off
  * while the trusted ref has one.
  */
-export function isWorkspaceCheck(dir: string, candidate: string, registryRef?: string): boolean {
+export function isWorkspaceCheck(dir: string, candidate: string, registryRef?: string, against?: string): boolean {
   const repo = repoRoot(dir);
   const sub = repoPrefix(dir);
-  const refs = [candidate, ...(registryRef ? [registryRef] : [])];
+  const refs = [candidate, ...(registryRef ? [registryRef] : []), ...(against && against !== 'registry' ? [against] : [])];
   for (const ref of refs) {
     let commit: string;
     try {
