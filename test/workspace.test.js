@@ -119,4 +119,22 @@ test('unlinked workspace packages (no npm install, no paths) fail closed: the ha
   assert.is(h.unbounded, true);
 });
 
+test('init at a workspace root: lists the members, extracts the covered ones, writes the index and the root registry', () => {
+  const dir = tmpdir('policydrift-wsinit-');
+  copyTree(path.join(REPO, 'fixtures', 'workspace'), dir);
+  fs.mkdirSync(path.join(dir, 'node_modules/@ws'), { recursive: true });
+  for (const p of ['types', 'crypto', 'server']) fs.symlinkSync(path.join('..', '..', 'packages', p), path.join(dir, 'node_modules/@ws', p));
+  const r = cli(['init'], { cwd: dir });
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /workspace root \(package\.json workspaces\), 3 member package\(s\), 2 covered/);
+  assert.match(r.stdout, /not covered  @ws\/types \(packages\/types\)/);
+  assert.match(r.stderr, /@ws\/server: packages\/server\/invariants\.manifest\.json created/);
+  assert.equal(Object.keys(JSON.parse(fs.readFileSync(path.join(dir, 'invariants.workspace.json'), 'utf8')).packages), ['@ws/crypto', '@ws/server']);
+  assert.ok(fs.existsSync(path.join(dir, 'release/registry.json')));
+  assert.not.ok(fs.existsSync(path.join(dir, 'packages/server/release')), 'one registry per repository');
+  const again = cli(['init'], { cwd: dir });
+  assert.is(again.code, 0);
+  assert.match(again.stderr, /invariants\.workspace\.json unchanged/);
+});
+
 test.run();
