@@ -3,7 +3,7 @@
 //
 //   node bench/workspace.js [--files 2000] [--packages 10,50] [--runs 1] [--out bench/results-workspace.json]
 //
-// The corpus of bench/gen-corpus.js is split by folder into K packages (packages/pNN/src/mXXX/...;
+// The corpus of bench/gen-corpus.js is split in generation order into K packages (packages/pNN/src/mXXX/...;
 // the fixed LE/logging/key files go to p00), relative imports rewritten to the new places (so the
 // packages import each other's sources, as workspace packages linked through node_modules or `paths`
 // do), each package with its own tsconfig, package.json and policydrift.config.json. Timed, each in a
@@ -53,11 +53,12 @@ export function splitCorpus(flat, out, k) {
     }
   };
   walk('src');
-  const dirs = [...new Set(files.map((f) => f.split('/')[1]).filter((d) => /^m\d+$/.test(d)))].sort();
+  // Ordinary files (src/mXXX/fYYY.ts) in generation order, split into k consecutive runs; the fixed files go to p00.
+  const ordinary = files.filter((f) => /^src\/m\d+\//.test(f)).sort();
+  const index = new Map(ordinary.map((f, i) => [f, i]));
   const pkgOf = (f) => {
-    const d = f.split('/')[1];
-    const i = dirs.indexOf(d);
-    return i < 0 ? 0 : Math.min(k - 1, Math.floor((i * k) / dirs.length));
+    const i = index.get(f);
+    return i === undefined ? 0 : Math.min(k - 1, Math.floor((i * k) / ordinary.length));
   };
   const name = (p) => `p${String(p).padStart(2, '0')}`;
   const place = new Map(files.map((f) => [f, `packages/${name(pkgOf(f))}/${f}`]));

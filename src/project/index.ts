@@ -119,7 +119,7 @@ function leanProject(tsConfigFilePath: string, fileSystem: FileSystemHost | unde
   if (factory && typeof factory.createCompilerSourceFileFromText === 'function') {
     const options = project.getCompilerOptions();
     const languageVersion = options.target ?? ts.ScriptTarget.Latest;
-    const optionsKey = JSON.stringify(options);
+    const optionsKey = sharedOptionsKey(options);
     const prior = lastFiles;
     const mine = new Map<string, ts.SourceFile>();
     lastFiles = mine;
@@ -139,6 +139,17 @@ function leanProject(tsConfigFilePath: string, fileSystem: FileSystemHost | unde
   project.addSourceFilesFromTsConfig(tsConfigFilePath);
   project.resolveSourceFileDependencies();
   return project;
+}
+
+/**
+ * The compiler options a parsed and bound file depends on: all of them but
+ * where the tsconfig lives (`configFilePath`, `pathsBasePath`), which differ
+ * for every package of a workspace extracted in one process
+ * (`extract --workspace`) while its files parse and bind the same.
+ */
+function sharedOptionsKey(options: ts.CompilerOptions): string {
+  const { configFilePath: _c, pathsBasePath: _p, ...rest } = options as ts.CompilerOptions & { pathsBasePath?: unknown };
+  return JSON.stringify(rest);
 }
 
 function realFileExists(p: string): boolean {
