@@ -2,6 +2,10 @@
 // `npm run bench`: policydrift's extraction cost against the type check users already run.
 //
 //   node bench/run.js [--runs N] [--sizes 500,2000,5000] [--out bench/results.json]
+//   node bench/run.js --project <dir> [--config <file>] [--runs N] [--out FILE]
+//
+// With --project, a real checked-out codebase is measured instead (see benchProject): cold extract
+// with the given config, tsc6 and tsc7 on the tsconfig the config names, interleaved in one run.
 //
 // For each size, a deterministic synthetic corpus (bench/gen-corpus.js) is generated once and cached
 // under os.tmpdir()/policydrift-bench/<n>-<corpus version>, as a git repository whose HEAD commits
@@ -40,7 +44,7 @@ const TARGETS = {
 };
 
 function parseArgs(argv) {
-  const opts = { runs: 3, sizes: [500, 2000, 5000], out: path.join(REPO, 'bench', 'results.json') };
+  const opts = { runs: 3, sizes: [500, 2000, 5000], out: path.join(REPO, 'bench', 'results.json'), project: null, config: null, outGiven: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -50,18 +54,25 @@ function parseArgs(argv) {
     };
     if (a === '--runs') opts.runs = Number(next());
     else if (a === '--sizes') opts.sizes = next().split(',').map((s) => Number(s.trim()));
-    else if (a === '--out') opts.out = path.resolve(next());
+    else if (a === '--out') {
+      opts.out = path.resolve(next());
+      opts.outGiven = true;
+    } else if (a === '--project') opts.project = path.resolve(next());
+    else if (a === '--config') opts.config = path.resolve(next());
     else if (a === '--help' || a === '-h') usage();
     else usage(`unknown argument ${a}`);
   }
   if (!Number.isInteger(opts.runs) || opts.runs < 1) usage('--runs must be a positive integer');
   if (opts.sizes.some((n) => !Number.isInteger(n) || n < 20)) usage('--sizes must be integers >= 20');
+  if (opts.config && !opts.project) usage('--config needs --project');
+  if (opts.project && !fs.existsSync(opts.project)) usage(`--project ${opts.project} does not exist`);
+  if (opts.config && !fs.existsSync(opts.config)) usage(`--config ${opts.config} does not exist`);
   return opts;
 }
 
 function usage(msg) {
   if (msg) process.stderr.write(`bench: ${msg}\n`);
-  process.stderr.write('usage: node bench/run.js [--runs N] [--sizes 500,2000,5000] [--out FILE]\n');
+  process.stderr.write('usage: node bench/run.js [--runs N] [--sizes 500,2000,5000] [--out FILE]\n       node bench/run.js --project DIR [--config FILE] [--runs N] [--out FILE]\n');
   process.exit(msg ? 2 : 0);
 }
 
@@ -214,6 +225,78 @@ function table(results) {
   return out.join('\n') + '\n';
 }
 
+/**
+ * A real codebase: `--project DIR [--config FILE]`. Times, interleaved in one run and in fresh processes,
+ *   extract  node bin/policydrift.js extract --root DIR [--config FILE] --out <tmp>   (cold)
+ *   tsc6     node node_modules/typescript6/bin/tsc --noEmit -p DIR/<tsconfig>
+ *   tsc7     node node_modules/typescript/bin/tsc --noEmit -p DIR/<tsconfig>
+ * where <tsconfig> is the config's "tsconfig" (default tsconfig.json). Type errors do not matter
+ * (tsc exits 1 or 2 on them and still does the whole check); a failing extract is reported.
+ */
+function benchProject(opts) {
+  const dir = opts.project;
+  const configFile = opts.config ?? (fs.existsSync(path.join(dir, 'policydrift.config.json')) ? path.join(dir, 'policydrift.config.json') : null);
+  const config = configFile ? JSON.parse(fs.readFileSync(configFile, 'utf8')) : {};
+  const tsconfig = path.join(dir, config.tsconfig ?? 'tsconfig.json');
+  if (!fs.existsSync(tsconfig)) usage(`no tsconfig at ${tsconfig} (set "tsconfig" in the config)`);
+  const manifestOut = path.join(os.tmpdir(), `policydrift-bench-project-${process.pid}.json`);
+  const cmds = [
+    { id: 'extract', label: `node bin/policydrift.js extract --root <project>${configFile ? ' --config <config>' : ''} --out <tmp>`, argv: [process.execPath, BIN, 'extract', '--root', dir, ...(configFile ? ['--config', configFile] : []), '--out', manifestOut] },
+    { id: 'tsc6', label: 'node node_modules/typescript6/bin/tsc --noEmit -p <tsconfig>', argv: [process.execPath, TSC6, '--noEmit', '-p', tsconfig] },
+    { id: 'tsc7', label: 'node node_modules/typescript/bin/tsc --noEmit -p <tsconfig>', argv: [process.execPath, TSC7, '--noEmit', '-p', tsconfig] },
+  ];
+  // Program size: the files tsc7 lists (cheap: no check), split into project sources and the rest.
+  const listed = spawnSync(process.execPath, [TSC7, '--listFilesOnly', '-p', tsconfig], { encoding: 'utf8', maxBuffer: 1 << 30 }).stdout.split('\n').filter(Boolean);
+  const sources = listed.filter((f) => !/\.d\.[cm]?ts$/.test(f) && !f.split(/[\\/]/).includes('node_modules')).length;
+  const samples = Object.fromEntries(cmds.map((c) => [c.id, []]));
+  for (let r = 0; r < opts.runs; r++) {
+    for (const c of cmds) {
+      const t = timeOnce(c.argv, dir);
+      samples[c.id].push(t);
+      process.stderr.write(`bench: ${path.basename(dir)}, run ${r + 1}/${opts.runs}: ${c.id.padEnd(7)} ${t.seconds.toFixed(2)} s${t.peakMB !== null ? `, ${t.peakMB.toFixed(0)} MB` : ''}${t.code !== 0 ? ` (exit ${t.code})` : ''}\n`);
+      if (c.id === 'extract' && t.code !== 0) process.stderr.write(`  ${t.stderr.split('\n').join('\n  ')}\n`);
+    }
+  }
+  const commands = {};
+  for (const c of cmds) {
+    const xs = samples[c.id];
+    const mems = xs.map((x) => x.peakMB).filter((m) => m !== null);
+    commands[c.id] = { command: c.label, seconds: xs.map((x) => round(x.seconds, 3)), median: round(median(xs.map((x) => x.seconds)), 3), peakMB: mems.length ? round(median(mems), 1) : null, exitCodes: [...new Set(xs.map((x) => x.code))] };
+  }
+  let manifest = null;
+  if (fs.existsSync(manifestOut)) {
+    const kg = JSON.parse(fs.readFileSync(manifestOut, 'utf8')).invariants.keygate;
+    manifest = { keySinks: Object.keys(kg.sinks).length, keyGuards: Object.keys(kg.guards).length, sites: Object.keys(kg.sites).length, escapes: Object.keys(kg.escapes).length };
+    fs.rmSync(manifestOut, { force: true });
+  }
+  const ratios = {
+    'extract/tsc6': round(commands.extract.median / commands.tsc6.median, 3),
+    'extract/tsc7': round(commands.extract.median / commands.tsc7.median, 3),
+  };
+  if (commands.extract.peakMB !== null && commands.tsc6.peakMB !== null) ratios['memory extract/tsc6'] = round(commands.extract.peakMB / commands.tsc6.peakMB, 3);
+  let pkg = null;
+  try {
+    const j = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    pkg = `${j.name}@${j.version}`;
+  } catch {
+    // not an npm package
+  }
+  return { project: dir, package: pkg, config: configFile, tsconfig: path.relative(dir, tsconfig), files: { sources, program: listed.length }, manifest, commands, ratios };
+}
+
+function projectTable(r) {
+  const out = [`${r.package ?? path.basename(r.project)}: ${r.files.sources} source files (${r.files.program} in the program)${r.manifest ? `; ${r.manifest.keySinks} key sinks, ${r.manifest.keyGuards} guards, ${r.manifest.sites} sites, ${r.manifest.escapes} escapes` : ''}`, ''];
+  const rows = [['command', 'median s', 'peak MB', 'runs (s)']];
+  for (const [id, c] of Object.entries(r.commands)) rows.push([id, c.median.toFixed(2), c.peakMB === null ? '-' : c.peakMB.toFixed(0), c.seconds.map((x) => x.toFixed(2)).join(' ') + (c.exitCodes.some((x) => x !== 0) ? ` (exit ${c.exitCodes.join('/')})` : '')]);
+  const w = rows[0].map((_, i) => Math.max(...rows.map((x) => x[i].length)));
+  for (const row of rows) out.push(row.map((c, i) => (i === 1 || i === 2 ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ').trimEnd());
+  out.push('');
+  const x = r.ratios;
+  const mark = (k) => (x[k] === undefined ? '-' : `${x[k].toFixed(2)}${TARGETS[k] ? (x[k] <= TARGETS[k].max ? ' ok' : ' MISS') : ''}`);
+  out.push(`extract/tsc6 ${mark('extract/tsc6')}   extract/tsc7 ${x['extract/tsc7'].toFixed(2)}   memory extract/tsc6 ${mark('memory extract/tsc6')}`);
+  return out.join('\n') + '\n';
+}
+
 function main() {
   if (process.argv.includes('--workspace')) {
     // Workspace mode (bench/workspace.js): the corpus split into packages.
@@ -234,6 +317,15 @@ function main() {
   const version = (bin) => spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8' }).stdout.trim();
   const versions = { tsc6: version(TSC6), tsc7: version(TSC7) };
   process.stderr.write(`bench: tsc6 = ${versions.tsc6}, tsc7 = ${versions.tsc7}\n`);
+  if (opts.project) {
+    const result = benchProject(opts);
+    const out = opts.outGiven ? opts.out : path.join(os.tmpdir(), 'policydrift-bench-project.json');
+    const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, memoryGB: round(os.totalmem() / 2 ** 30, 1), node: process.version, platform: `${os.platform()} ${os.release()}`, loadAverageAtEnd: os.loadavg().map((v) => round(v, 2)) };
+    fs.writeFileSync(out, JSON.stringify({ command: `node bench/run.js --project <dir>${opts.config ? ' --config <file>' : ''} --runs ${opts.runs}`, machine, peakMemory: GNU_TIME ? 'GNU time %M (max RSS), MB' : null, compilers: versions, runs: opts.runs, targets: TARGETS, ...result }, null, 2) + '\n');
+    process.stdout.write(projectTable(result));
+    process.stdout.write(`\nresults: ${out}\n`);
+    return;
+  }
   const results = opts.sizes.map((n) => benchSize(n, opts.runs));
   const report = {
     command: `node bench/run.js --runs ${opts.runs} --sizes ${opts.sizes.join(',')}`,

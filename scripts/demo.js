@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(REPO, 'bin', 'policydrift.js');
@@ -31,6 +32,11 @@ function pd(args, expect, opts = {}) {
   } else process.stdout.write(`(exit ${r.status})\n`);
   return r;
 }
+/** Canonical JSON as policydrift writes it (sorted keys, 2-space indent, trailing newline). */
+function canonical(v) {
+  const sort = (x) => (Array.isArray(x) ? x.map(sort) : x && typeof x === 'object' ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, sort(x[k])])) : x);
+  return JSON.stringify(sort(v), null, 2) + '\n';
+}
 const git = (...a) => sh('git', ['-c', 'commit.gpgsign=false', ...a], { show: false });
 
 fs.cpSync(path.join(REPO, 'fixtures', 'sample-service'), dir, { recursive: true });
@@ -39,6 +45,10 @@ fs.appendFileSync(path.join(dir, '.gitignore'), 'node_modules\n');
 spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'alice', '-f', path.join(dir, '..', path.basename(dir) + '-alice')]);
 const key = path.join(dir, '..', path.basename(dir) + '-alice');
 fs.appendFileSync(path.join(dir, '.policydrift/allowed_signers'), `alice@example.com ${fs.readFileSync(key + '.pub', 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
+// The release job's key (in CI: a secret written to a file, named by POLICYDRIFT_SIGNING_KEY); it signs every registry event.
+const releaseKey = path.join(dir, '..', path.basename(dir) + '-release');
+spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'release', '-f', releaseKey]);
+fs.appendFileSync(path.join(dir, '.policydrift/release_signers'), `release@ci ${fs.readFileSync(releaseKey + '.pub', 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
 git('init', '-q', '-b', 'main');
 git('add', '-A');
 git('commit', '-qm', 'sample service');
@@ -51,8 +61,8 @@ for (const [s, v] of Object.entries(m.invariants.logging.schemas)) console.log(`
 for (const [k, v] of Object.entries(m.invariants.keygate.sites)) console.log(`gated ${k}: ${v.guards.map((g) => `${g.guard}(${Object.values(g.args).join(', ')})`).join(' + ') || 'UNGUARDED'}`);
 console.log(`invariants: ${Object.keys(m.invariants.privacy.invariants).join(', ')}`);
 
-step('2. First release: records the baseline in the registry');
-pd(['release', '--profile', 'prod', '--version', '1.0.0'], 0);
+step('2. First release: records the baseline in the registry, signed by the release key');
+pd(['release', '--profile', 'prod', '--version', '1.0.0', '--signing-key', releaseKey], 0);
 git('add', '-A');
 git('commit', '-qm', 'release 1.0.0');
 
@@ -65,7 +75,7 @@ git('commit', '-qam', 'add wiretap content');
 git('add', '-A');
 git('commit', '-qm', 'add wiretap file');
 pd(['check', '--registry-ref', 'main'], 1);
-pd(['release', '--profile', 'prod', '--version', '1.1.0'], 1);
+pd(['release', '--profile', 'prod', '--version', '1.1.0', '--signing-key', releaseKey], 1);
 
 step('4. Justify with an OpenSpec change set, approve it with a signed approval, release');
 pd(['justify', 'add-wiretap-response'], 0, { stderr: true });
@@ -73,7 +83,23 @@ pd(['approve', 'add-wiretap-response', '--key', key, '--as', 'alice@example.com'
 git('add', '-A');
 git('commit', '-qm', 'justify and approve');
 pd(['check', '--registry-ref', 'main', '--format', 'markdown'], 0);
-pd(['release', '--profile', 'prod', '--version', '1.1.0'], 0);
+pd(['release', '--profile', 'prod', '--version', '1.1.0', '--signing-key', releaseKey], 0);
+git('add', '-A');
+git('commit', '-qm', 'release 1.1.0');
+
+step('5. A hand-made registry event is not a release: a branch appends an unsigned, correctly chained event');
+git('checkout', '-qb', 'forge');
+const regFile = path.join(dir, 'release/registry.json');
+const reg = JSON.parse(fs.readFileSync(regFile, 'utf8'));
+const last = reg.events[reg.events.length - 1];
+const { signer: _s, signature: _sig, ...forged } = { ...last, seq: last.seq + 1, version: '1.1.1', supersedes: last.version, time: new Date().toISOString() };
+forged.prev = `sha256:${createHash('sha256').update(canonical(last)).digest('hex')}`;
+reg.events.push(forged);
+fs.writeFileSync(regFile, canonical(reg));
+git('commit', '-qam', 'record 1.1.1 by hand');
+pd(['check', '--registry-ref', 'main'], 1);
+pd(['registry', 'verify', '--no-extract', '--trusted-ref', 'main'], 1, { stderr: true });
+git('checkout', '-q', 'main');
 
 console.log(`\nThe demo repository is ${dir} (try \`git log\`, \`policydrift registry list\` there).`);
 console.log(failures ? `\n${failures} step(s) did not behave as expected.` : '\nEvery step behaved as expected.');

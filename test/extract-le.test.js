@@ -138,10 +138,37 @@ test('attack: any returns fail closed', () => {
 });
 
 test('attack: unknown payload, index signature and non-object returns are unbounded', () => {
-  assert.equal(reasonsOf('unknownPayload'), ['return type includes unknown']);
+  assert.equal(reasonsOf('unknownPayload'), ['field "payload" includes unknown (variant DUMP)']);
   assert.equal(attack.unknownPayload.variants.DUMP.fields, { kind: f('"DUMP"'), payload: f('unknown') });
   assert.equal(reasonsOf('indexed'), ['return type has an index signature']);
   assert.equal(reasonsOf('bareString'), ['return type is not an object or literal union']);
+});
+
+test('unbounded reasons name the field path and the variant; object-typed fields stay unbounded', () => {
+  const files = {
+    'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, target: 'es2022', module: 'es2022', moduleResolution: 'bundler', types: [] }, include: ['src/**/*.ts'] }),
+    'src/h.ts': `export interface Profile { name: string; extra: any; meta: object; tags: { labels: unknown } }
+export type Res = { kind: 'OK'; profile: Profile } | { kind: 'NONE' };
+export function handle_le_request(r: { requestId: string }): Res {
+  return r.requestId ? { kind: 'OK', profile: { name: 'n', extra: 1, meta: {}, tags: { labels: 1 } } } : { kind: 'NONE' };
+}
+export function plainBag(r: { requestId: string }): { bag: object } {
+  return { bag: r };
+}
+`,
+  };
+  const { data } = inMemory(files, resolveConfig({ leHandlers: ['src/h.ts#plainBag'] }, 'test'));
+  const h = data.handle_le_request;
+  assert.is(h.unbounded, true);
+  assert.equal(h.unboundedReasons, [
+    'field "profile.extra" includes any (variant OK)',
+    'field "profile.meta" accepts any object (variant OK)',
+    'field "profile.tags.labels" includes unknown (variant OK)',
+  ]);
+  // The fields stay in the manifest, complete.
+  assert.equal(h.variants.OK.fields['profile.extra'], f('any'));
+  assert.equal(h.variants.NONE.fields, { kind: f('"NONE"') });
+  assert.equal(data.plainBag.unboundedReasons, ['field "bag" accepts any object']);
 });
 
 test('attack: a discriminant that is not literal in every member', () => {

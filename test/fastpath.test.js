@@ -528,6 +528,94 @@ test('extractions from git objects: reused only for identical trees; unchanged f
 // ---------------------------------------------------------------------------
 // The CLI loads the TypeScript compiler only for commands that extract.
 
+// Calls the call filter must not skip, references the name filter must not skip, and
+// statements the statement filter must keep (computed member names, module augmentation).
+const RESOLVED = {
+  'tsconfig.json': TSCONFIG,
+  'src/keys/store.ts': `declare function hsm(b: string): Uint8Array;
+/** @keySink */
+export function unwrapKey(id: string): Uint8Array {
+  return hsm(id);
+}
+export function other(id: string): Uint8Array {
+  return hsm(id);
+}
+export { unwrapKey as uk };
+`,
+  'src/keys/base.ts': `export interface Box { label: string }
+export const box: Box = { label: 'b' };
+`,
+  'src/keys/augment.ts': `import { unwrapKey } from './store.js';
+declare module './base.js' {
+  interface Box { open: typeof unwrapKey }
+}
+`,
+  'src/keys/table.ts': `import { unwrapKey } from './store.js';
+export const E = { K: 'opener' } as const;
+export const SYM: unique symbol = Symbol('s');
+export const table = { [E.K]: unwrapKey };
+export const bySymbol = { [SYM]: unwrapKey };
+`,
+  'src/use/calls.ts': `import { unwrapKey, other } from '../keys/store.js';
+import * as ns from '../keys/store.js';
+import { box } from '../keys/base.js';
+import { table, bySymbol, E, SYM } from '../keys/table.js';
+type Pref<T> = { [K in keyof T as \`x_\${string & K}\`]: T[K] };
+declare const pref: Pref<typeof ns>;
+export function viaUnion(id: string) {
+  const f = id.length > 1 ? unwrapKey : other;
+  return f(id);
+}
+export function viaGeneric<T extends typeof unwrapKey>(f: T, id: string) {
+  return f(id);
+}
+export function viaRemap(id: string) {
+  return pref.x_unwrapKey(id);
+}
+export function viaAugmented(id: string) {
+  return box.open(id);
+}
+export function viaComputed(id: string) {
+  return table.opener(id);
+}
+export function viaComputedKey(id: string) {
+  return table[E.K](id);
+}
+export function viaSymbol(id: string) {
+  return bySymbol[SYM](id);
+}
+export function viaExportAlias() {
+  return [ns.uk, ns['unwrapKey']];
+}
+export function plain(id: string) {
+  return other(id).length + new Map<string, number>().get(id)!;
+}
+`,
+};
+
+test('calls and references through unions, generics, mapped types, augmentations and computed names: fast path = full program', () => {
+  const root = writeProject(RESOLVED);
+  const m = assertSameBothWays(root);
+  const kg = m.invariants.keygate;
+  assert.equal(Object.keys(kg.sites), [
+    'viaAugmented -> unwrapKey',
+    'viaComputed -> unwrapKey',
+    'viaComputedKey -> unwrapKey',
+    'viaGeneric -> unwrapKey',
+    'viaRemap -> unwrapKey',
+    'viaSymbol -> unwrapKey',
+    'viaUnion -> unwrapKey',
+  ]);
+  assert.equal(Object.keys(kg.escapes), [
+    '<module:src/keys/table.ts> -> unwrapKey (reference)',
+    'viaExportAlias -> unwrapKey (reference)',
+    'viaUnion -> unwrapKey (reference)',
+  ]);
+  // The statement filter holds (computed names and the augmentation are bounded), and skips `plain`'s file parts.
+  const { kept, total } = keptStatements(root);
+  assert.ok(kept < total, `${kept}/${total}`);
+});
+
 test('commands that do not extract never load ts-morph', () => {
   const probe = path.join(tmp('policydrift-fastpath-probe-'), 'probe.mjs');
   fs.writeFileSync(

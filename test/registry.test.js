@@ -11,6 +11,7 @@ import { Command } from 'commander';
 import { tmpdir, git, REPO } from './helpers.js';
 import {
   appendEvent,
+  appendedEvents,
   assertAppendOnly,
   compareWithTrusted,
   eventDigest,
@@ -18,8 +19,11 @@ import {
   lastActiveRelease,
   parseRegistryText,
   readRegistryFile,
+  RELEASE_SIGNATURE_NAMESPACE,
+  signedPayload,
   verifyRegistry,
 } from '../dist/registry/index.js';
+import { signMessage, verifySignature } from '../dist/approvals/ssh.js';
 import { extractDigestCheck } from '../dist/registry/extract-check.js';
 import { extractAtRef } from '../dist/git/extract-at-ref.js';
 import { registerRegistry } from '../dist/cli/registry.js';
@@ -368,7 +372,8 @@ test('CLI: registry list, show, verify', async () => {
 
   const ok = await registryCli(['verify'], repo);
   assert.is(ok.code, 0, ok.stderr);
-  assert.match(ok.stderr, /OK: 3 event\(s\), chain intact; 2 release commit\(s\) present; 1 manifest digest\(s\) re-derived/);
+  assert.match(ok.stderr, /OK: 3 event\(s\), chain intact; 0 signature\(s\) valid \(no "releaseSigners" in the config \(none found\)\); 2 release commit\(s\) present; 1 manifest digest\(s\) re-derived/);
+  assert.match(ok.stderr, /warning: .*3 unsigned event\(s\) accepted as a legacy prefix/);
   assert.match(ok.stderr, /seq 2 \(release 1\.1\.0\): digest not re-derived: no generator version recorded/);
 
   const reg = load(file);
@@ -378,6 +383,170 @@ test('CLI: registry list, show, verify', async () => {
   const bad = await registryCli(['verify', '--registry', tampered], repo);
   assert.is(bad.code, 1);
   assert.match(bad.stderr, /tampered\.json is broken at seq 2 \(release 1\.1\.0\): prev /);
+});
+
+// ---------------------------------------------------------------------------
+// Signed events: ssh-keygen -Y sign -n policydrift-release by a key of the release signers file.
+
+function keypair(name) {
+  const key = path.join(tmpdir('policydrift-keys-'), name);
+  const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', key]);
+  assert.is(r.status, 0, String(r.stderr));
+  return { key, pub: fs.readFileSync(key + '.pub', 'utf8').trim().split(' ').slice(0, 2).join(' ') };
+}
+const ci = keypair('release');
+const mallory = keypair('mallory');
+const SIGNERS = { text: `release@ci ${ci.pub}\n`, source: 'main:.policydrift/release_signers' };
+const CI_KEY = { keyPath: ci.key, identity: 'release@ci' };
+
+/** A forged event: chained correctly onto the last one, but written by hand. */
+function forge(file, event) {
+  const reg = load(file);
+  const last = reg.events[reg.events.length - 1];
+  reg.events.push({ ...event, seq: reg.events.length + 1, prev: eventDigest(last) });
+  save(file, reg);
+  return reg;
+}
+
+test('signed events: append signs with the release key; verify checks every signature', () => {
+  const file = newFile();
+  const { event } = appendEvent(file, release('1.0.0', { time: undefined }), { sign: CI_KEY, signers: SIGNERS });
+  assert.is(event.signer, 'release@ci');
+  assert.match(event.signature, /^-----BEGIN SSH SIGNATURE-----\n[\s\S]+-----END SSH SIGNATURE-----\n$/);
+  assert.is(verifySignature(signedPayload(event), event.signature, 'release@ci', SIGNERS.text, { namespace: RELEASE_SIGNATURE_NAMESPACE }).ok, true);
+  // its own namespace: the same signature is not an approval
+  assert.is(verifySignature(signedPayload(event), event.signature, 'release@ci', SIGNERS.text).ok, false);
+  appendEvent(file, { ...revoke('1.0.0', 'leaks request ids'), time: undefined }, { sign: CI_KEY, signers: SIGNERS });
+  const v = verifyRegistry(readRegistryFile(file), { signers: SIGNERS });
+  assert.equal([v.ok, v.signaturesChecked, v.legacy], [true, 2, 0], v.problem?.message);
+  // the chain alone (no signers) does not look at signatures
+  assert.is(verifyRegistry(readRegistryFile(file)).signaturesChecked, 0);
+  // a key that is not a release signer cannot append, and nothing is written
+  const before = fs.readFileSync(file, 'utf8');
+  throwsUser(() => appendEvent(file, release('1.1.0', { time: undefined }), { sign: { keyPath: mallory.key, identity: 'release@ci' }, signers: SIGNERS }), /cannot append: seq 3 \(release 1\.1\.0\): is not validly signed by a release signer of main:\.policydrift\/release_signers/);
+  assert.is(fs.readFileSync(file, 'utf8'), before);
+});
+
+test('a forged event is named with the reason: unsigned after a signed one, signed by another key, edited after signing', () => {
+  const file = newFile();
+  appendEvent(file, release('1.0.0'), { sign: CI_KEY, signers: SIGNERS });
+  const good = fs.readFileSync(file, 'utf8');
+
+  // unsigned and correctly chained (the forged release of the attack)
+  forge(file, release('1.0.1', { git_commit: SHA('d'), supersedes: '1.0.0' }));
+  let v = verifyRegistry(readRegistryFile(file), { signers: SIGNERS });
+  assert.equal([v.ok, v.problem.index, v.problem.seq, v.problem.version], [false, 1, 2, '1.0.1']);
+  assert.match(v.problem.message, /^seq 2 \(release 1\.0\.1\): is not signed, but seq 1 was/);
+  assert.match(v.problem.hint, /release signers/);
+  assert.is(verifyRegistry(readRegistryFile(file)).ok, true, 'the hash chain alone accepts it');
+  throwsUser(() => appendEvent(file, release('1.0.2'), { sign: CI_KEY, signers: SIGNERS }), /refusing to append to a broken registry: seq 2 \(release 1\.0\.1\): is not signed/);
+
+  // signed by mallory, claiming to be the release signer
+  fs.writeFileSync(file, good);
+  const reg = load(file);
+  const last = reg.events[0];
+  const unsigned = { ...release('1.0.1', { supersedes: '1.0.0' }), seq: 2, prev: eventDigest(last), signer: 'release@ci' };
+  reg.events.push({ ...unsigned, signature: signMessage(signedPayload(unsigned), mallory.key, { namespace: RELEASE_SIGNATURE_NAMESPACE }) });
+  save(file, reg);
+  v = verifyRegistry(readRegistryFile(file), { signers: SIGNERS });
+  assert.equal([v.ok, v.problem.seq, v.problem.version], [false, 2, '1.0.1']);
+  assert.match(v.problem.message, /^seq 2 \(release 1\.0\.1\): is not validly signed by a release signer of main:\.policydrift\/release_signers: signature does not verify for release@ci/);
+
+  // a signed event edited afterwards (its signature no longer covers it)
+  fs.writeFileSync(file, good);
+  const edited = load(file);
+  edited.events[0].git_commit = SHA('e');
+  save(file, edited);
+  v = verifyRegistry(readRegistryFile(file), { signers: SIGNERS });
+  assert.equal([v.ok, v.problem.seq], [false, 1]);
+  assert.match(v.problem.message, /is not validly signed/);
+
+  // signed, but nobody configured release signers to check it against: fail closed
+  fs.writeFileSync(file, good);
+  v = verifyRegistry(readRegistryFile(file), { signers: { text: null, source: 'no "releaseSigners" in the config at main' } });
+  assert.equal([v.ok, v.problem.seq], [false, 1]);
+  assert.match(v.problem.message, /is signed by release@ci, but there is no release signers file to check it against \(no "releaseSigners"/);
+});
+
+test('a legacy registry is an unsigned prefix (counted), sealed by the first signed event', () => {
+  const file = newFile();
+  appendEvent(file, release('1.0.0'));
+  appendEvent(file, release('1.1.0'));
+  let v = verifyRegistry(readRegistryFile(file), { signers: SIGNERS });
+  assert.equal([v.ok, v.legacy, v.signaturesChecked], [true, 2, 0]);
+  appendEvent(file, release('1.2.0'), { sign: CI_KEY, signers: SIGNERS });
+  v = verifyRegistry(readRegistryFile(file), { signers: SIGNERS });
+  assert.equal([v.ok, v.legacy, v.signaturesChecked], [true, 2, 1]);
+  // sealed: an unsigned event after it is an error, even through appendEvent
+  throwsUser(() => appendEvent(file, revoke('1.2.0'), { signers: SIGNERS }), /cannot append: seq 4 \(revoke 1\.2\.0\): is not signed, but seq 3 was/);
+  assert.is(readRegistryFile(file).events.length, 3);
+});
+
+test('appendedEvents: what a candidate adds is trusted only when validly signed by a trusted release signer', () => {
+  const file = newFile();
+  appendEvent(file, release('1.0.0'), { sign: CI_KEY, signers: SIGNERS });
+  const trusted = readRegistryFile(file);
+  appendEvent(file, release('1.1.0', { time: undefined }), { sign: CI_KEY, signers: SIGNERS });
+  forge(file, revoke('1.0.0'));
+  const added = appendedEvents(trusted, readRegistryFile(file), SIGNERS);
+  assert.equal(added.map((a) => [a.index, a.event.version, a.problem]), [
+    [1, '1.1.0', null],
+    [2, '1.0.0', 'is not signed by a release signer'],
+  ]);
+  // signed by a key the candidate itself adds to the signers: judged with the TRUSTED signers only
+  const other = { text: `release@ci ${mallory.pub}\n`, source: 'candidate' };
+  assert.match(appendedEvents(trusted, readRegistryFile(file), other)[0].problem, /not validly signed/);
+  // appended unsigned events are never a legacy prefix, even on a legacy registry
+  const legacy = newFile();
+  appendEvent(legacy, release('1.0.0'));
+  const lt = readRegistryFile(legacy);
+  appendEvent(legacy, revoke('1.0.0'));
+  assert.equal(appendedEvents(lt, readRegistryFile(legacy), SIGNERS).map((a) => a.problem), ['is not signed by a release signer']);
+});
+
+test('key rotation: a retired key (valid-before) keeps verifying what it signed, and cannot sign later events', () => {
+  const next = keypair('release-2026');
+  const file = newFile();
+  appendEvent(file, release('1.0.0', { time: '2025-01-01T00:00:00.000Z' }), { sign: CI_KEY });
+  // rotation: the old key is valid before 2025-06-01, the new one is added
+  const rotated = { text: `release@ci valid-before="20250601000000Z" ${ci.pub}\nrelease@ci ${next.pub}\n`, source: 'main:.policydrift/release_signers' };
+  assert.is(verifyRegistry(readRegistryFile(file), { signers: rotated }).ok, true, 'old events still verify');
+  appendEvent(file, release('1.1.0', { time: '2025-07-01T00:00:00.000Z' }), { sign: { keyPath: next.key, identity: 'release@ci' }, signers: rotated });
+  // the old key signing an event after it was retired
+  throwsUser(() => appendEvent(file, release('1.2.0', { time: '2025-08-01T00:00:00.000Z' }), { sign: CI_KEY, signers: rotated }), /seq 3 \(release 1\.2\.0\): is not validly signed/);
+  // ... nor by backdating it: a signed event's time never goes back
+  throwsUser(() => appendEvent(file, release('1.2.0', { time: '2025-02-01T00:00:00.000Z' }), { sign: CI_KEY, signers: rotated }), /seq 3 \(release 1\.2\.0\): time 2025-02-01T00:00:00\.000Z is before the time of the event before it/);
+  assert.is(verifyRegistry(readRegistryFile(file), { signers: rotated }).signaturesChecked, 2);
+});
+
+test('CLI: registry verify names the forged event and the reason', async () => {
+  const { repo, sha } = projectRepo();
+  fs.mkdirSync(path.join(repo, '.policydrift'));
+  fs.writeFileSync(path.join(repo, '.policydrift/release_signers'), SIGNERS.text);
+  fs.writeFileSync(path.join(repo, 'policydrift.config.json'), JSON.stringify({ releaseSigners: '.policydrift/release_signers' }));
+  const file = path.join(repo, 'release/registry.json');
+  appendEvent(file, release('1.0.0', { git_commit: sha }), { sign: CI_KEY });
+  let r = await registryCli(['verify', '--no-extract'], repo);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, /OK: 1 event\(s\), chain intact; 1 signature\(s\) valid \(\.policydrift\/release_signers\)/);
+  forge(file, release('1.0.1', { git_commit: sha, supersedes: '1.0.0' }));
+  r = await registryCli(['verify', '--no-extract'], repo);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /release\/registry\.json is broken at seq 2 \(release 1\.0\.1\): is not signed, but seq 1 was/);
+  assert.match(r.stderr, /hint: only the release job appends to the registry/);
+  // list and show verify too: a forged log reports no status
+  r = await registryCli(['show', '1.0.1'], repo);
+  assert.is(r.code, 1);
+  assert.equal(r.stdout, '');
+  r = await registryCli(['list'], repo);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /broken at seq 2 \(release 1\.0\.1\)/);
+  // --trusted-ref reads the signers from git: without a commit of them there are none, and a signed event cannot be checked
+  git(repo, 'add', 'release/registry.json');
+  git(repo, 'commit', '-qm', 'registry only');
+  r = await registryCli(['verify', '--no-extract', '--trusted-ref', 'HEAD'], repo);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /seq 1 \(release 1\.0\.0\): is signed by release@ci, but there is no release signers file to check it against \(no "releaseSigners" in the config at HEAD\)/);
 });
 
 test.run();

@@ -45,6 +45,36 @@ test('text: verdict, groups by effect, rule id and location per line, no colour 
   assert.is(renderText(same(), {}).split('\n')[1], '✅ no behaviour change');
 });
 
+/** A variant with 227 fields (some nested) and a field widened to a 100-member literal union. */
+function large() {
+  const bp = baseParts();
+  const ap = clone(bp);
+  const al = clone(baseLocations());
+  const union = Array.from({ length: 100 }, (_, i) => `"S${i}"`).join(' | ');
+  ap.handlers.handle_le_request.variants.ACCOUNT_METADATA.fields.email = field(union);
+  const fields = { kind: field('"BIG"') };
+  for (let i = 0; i < 226; i++) fields[i % 40 === 0 ? `entity.part${i}.value` : `f${i}`] = field('string');
+  ap.handlers.handle_le_request.variants.BIG = { fields };
+  al['le:handle_le_request:variant:BIG'] = 'src/le/big.ts';
+  return { result: diffManifests(manifest(bp, baseLocations()), manifest(ap, al), testOrders()), union };
+}
+
+test('text and markdown summarise long unions and large variants; json keeps everything', () => {
+  const { result, union } = large();
+  const text = renderText(result, {});
+  assert.ok(text.includes('LE handler handle_le_request can now return response variant "BIG" [227 fields, depth 3; all in the manifest]'), text);
+  assert.match(text, /field "email" of response variant "ACCOUNT_METADATA" of handle_le_request [a-z ]+: string -> "S0" \| "S1" \| "S2" \| "S3" \| … \(100 members\)/);
+  assert.not.ok(text.includes('"S4"'));
+  assert.ok(text.split('\n').every((l) => l.length < 300), 'no unreadably long line');
+  const md = renderMarkdown(result, {});
+  assert.match(md, /\{ 227 fields, depth 3: /);
+  assert.not.ok(md.includes('"S4"'));
+  // The machine-readable report is complete.
+  const json = renderJson(result);
+  assert.ok(json.includes(union.replace(/"/g, '\\"')));
+  assert.ok(json.includes('f225'));
+});
+
 test('markdown: verdict first, table of weakenings+modified, strengthening and neutral collapsed', () => {
   const out = renderMarkdown(mixed(), {});
   const lines = out.split('\n');

@@ -1,7 +1,9 @@
 /**
  * SSH signatures (`ssh-keygen -Y sign|verify`), the mechanism git uses for
  * SSH-signed commits, under the namespace `policydrift` so a signature made
- * for git or anything else cannot be replayed as an approval.
+ * for git or anything else cannot be replayed as an approval. Release
+ * registry events use their own namespace (`policydrift-release`), so an
+ * approval can never be replayed as a registry event or the other way round.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -11,6 +13,17 @@ import { UserError } from '../errors.js';
 
 export const SIGNATURE_NAMESPACE = 'policydrift';
 const TIMEOUT_MS = 60_000;
+
+export interface SignatureOptions {
+  /** The `-n` namespace (default `policydrift`, approvals). */
+  namespace?: string;
+  /**
+   * Judge the allowed-signers `valid-after`/`valid-before` options at this
+   * instant (`ssh-keygen -O verify-time=`, format YYYYMMDDHHMMSSZ) instead
+   * of now.
+   */
+  verifyTime?: string;
+}
 
 export interface VerifyResult {
   ok: boolean;
@@ -74,13 +87,13 @@ export function identityProblem(identity: unknown): string | null {
  * at `keyPath` (a private key, or a public key whose private half is in the
  * agent). Returns the armored `-----BEGIN SSH SIGNATURE-----` text.
  */
-export function signMessage(message: string, keyPath: string): string {
+export function signMessage(message: string, keyPath: string, opts: SignatureOptions = {}): string {
   const key = path.resolve(keyPath);
   if (!fs.existsSync(key)) throw new UserError(`${keyPath}: SSH key not found`, { hint: 'pass the path of your SSH signing key' });
   return withTempDir((dir) => {
     const msg = path.join(dir, 'message');
     fs.writeFileSync(msg, message, { mode: 0o600 });
-    const r = sshKeygen(['-Y', 'sign', '-f', key, '-n', SIGNATURE_NAMESPACE, msg]);
+    const r = sshKeygen(['-Y', 'sign', '-f', key, '-n', opts.namespace ?? SIGNATURE_NAMESPACE, msg]);
     const sigFile = `${msg}.sig`;
     if (r.status !== 0 || !fs.existsSync(sigFile)) {
       throw new UserError(`ssh-keygen could not sign with ${keyPath}: ${lastLine(r.stderr) || `exit ${r.status}`}`, {
@@ -95,7 +108,7 @@ export function signMessage(message: string, keyPath: string): string {
 
 /**
  * Verify that `signature` over `message` was made, in namespace
- * `policydrift`, by a key that `allowedSignersText` (OpenSSH allowed_signers
+ * `policydrift` (or `opts.namespace`), by a key that `allowedSignersText` (OpenSSH allowed_signers
  * format) lists for `identity`. Never throws for a bad signature.
  */
 export function verifySignature(
@@ -103,7 +116,9 @@ export function verifySignature(
   signature: string,
   identity: string,
   allowedSignersText: string,
+  opts: SignatureOptions = {},
 ): VerifyResult {
+  const namespace = opts.namespace ?? SIGNATURE_NAMESPACE;
   const bad = identityProblem(identity);
   if (bad) return { ok: false, reason: bad };
   if (typeof signature !== 'string' || !signature.includes('-----BEGIN SSH SIGNATURE-----')) {
@@ -114,10 +129,32 @@ export function verifySignature(
     const sig = path.join(dir, 'message.sig');
     fs.writeFileSync(allowed, allowedSignersText.endsWith('\n') ? allowedSignersText : `${allowedSignersText}\n`, { mode: 0o600 });
     fs.writeFileSync(sig, signature, { mode: 0o600 });
-    const r = sshKeygen(['-Y', 'verify', '-f', allowed, '-I', identity, '-n', SIGNATURE_NAMESPACE, '-s', sig], message);
+    const args = ['-Y', 'verify', '-f', allowed, '-I', identity, '-n', namespace, '-s', sig];
+    if (opts.verifyTime) args.push('-O', `verify-time=${opts.verifyTime}`);
+    const r = sshKeygen(args, message);
     // Both the exit code and ssh-keygen's own confirmation must agree.
-    if (r.status === 0 && /^Good "policydrift" signature for /m.test(r.stdout + r.stderr)) return { ok: true, reason: '' };
+    const good = `Good "${namespace}" signature for ${identity} with `;
+    if (r.status === 0 && (r.stdout + r.stderr).split('\n').some((l) => l.startsWith(good))) return { ok: true, reason: '' };
     const why = lastLine(r.stderr) || lastLine(r.stdout) || `ssh-keygen exit ${r.status}`;
     return { ok: false, reason: `signature does not verify for ${identity} against the allowed signers: ${why}` };
+  });
+}
+
+/**
+ * The principals that `allowedSignersText` lists for the key that made
+ * `signature` (`ssh-keygen -Y find-principals`), judged at `verifyTime`
+ * (default now). Empty when none.
+ */
+export function findPrincipals(signature: string, allowedSignersText: string, opts: SignatureOptions = {}): string[] {
+  return withTempDir((dir) => {
+    const allowed = path.join(dir, 'allowed_signers');
+    const sig = path.join(dir, 'message.sig');
+    fs.writeFileSync(allowed, allowedSignersText.endsWith('\n') ? allowedSignersText : `${allowedSignersText}\n`, { mode: 0o600 });
+    fs.writeFileSync(sig, signature, { mode: 0o600 });
+    const args = ['-Y', 'find-principals', '-f', allowed, '-s', sig];
+    if (opts.verifyTime) args.push('-O', `verify-time=${opts.verifyTime}`);
+    const r = sshKeygen(args);
+    if (r.status !== 0) return [];
+    return r.stdout.split('\n').map((l) => l.trim()).filter((l) => l && identityProblem(l) === null);
   });
 }

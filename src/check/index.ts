@@ -14,15 +14,17 @@ import type { Manifest } from '../manifest/types.js';
 import { diffManifests, compareChanges, type DiffResult } from '../diff/index.js';
 import type { Change, Effect } from '../diff/types.js';
 import { fingerprint } from '../diff/fingerprint.js';
+import { UNJUSTIFIABLE_RULES } from '../diff/rules/config.js';
 import { extractAtRef, readFileAtRef, type ExtractAtRefResult } from '../git/extract-at-ref.js';
 import { mergeBase, repoPrefix, repoRoot, resolveCommit } from '../git/run.js';
 import { catFileBatch, listTree } from '../git/tree.js';
-import { assertAppendOnly, lastActiveRelease, parseRegistryText, type Registry, type ReleaseEvent } from '../registry/index.js';
+import { appendedEvents, describeEvent, lastActiveRelease, parseRegistryText, type AppendedEvent, type ReleaseEvent } from '../registry/index.js';
+import { readTrustedRegistry } from '../registry/trust.js';
 import { discoverChangeSets, type ChangeSet, type JustificationDecl } from '../openspec/changes.js';
 import { changeItem, validateChange, validationMessages } from '../openspec/cli.js';
 import { declarationFor, matchJustifications, sameTarget, type GatedChangeSet } from '../openspec/justify.js';
 import { evaluateApprovals, type ApprovalEvaluation } from '../approvals/index.js';
-import { CONFIG_FILE, defaultConfig, parseConfigText, type ResolvedConfig } from '../config/index.js';
+import { CONFIG_FILE, type ResolvedConfig } from '../config/index.js';
 import { UserError } from '../errors.js';
 
 export interface CheckOptions {
@@ -70,7 +72,8 @@ export interface CheckResult {
   ok: boolean;
   baseline: Side & { source: 'registry' | 'merge-base'; release: string | null; against: string };
   candidate: Side;
-  registry: { path: string; trustedRef: string | null; trusted: boolean; appended: number };
+  /** appended: events the candidate adds beyond the trusted registry; untrusted: those not validly signed (REGISTRY_APPENDED). */
+  registry: { path: string; trustedRef: string | null; trusted: boolean; appended: number; untrusted: number; legacy: number };
   manifest: { path: string; fresh: boolean; entries: string[] };
   approvalsMode: 'signed' | 'listed';
   diff: DiffResult;
@@ -121,11 +124,33 @@ function configChangeOf(id: string, what: string, before: unknown, after: unknow
   };
 }
 
+export { UNJUSTIFIABLE_RULES };
+
+/** An event the candidate appends to the registry that no release signer of the trusted ref signed. */
+export function registryAppendedChange(registryRel: string, trustedRef: string, a: AppendedEvent): Change {
+  const e = a.event;
+  const subject = `seq ${e.seq}`;
+  const after = { seq: e.seq, type: e.type, version: e.version, ...(e.type === 'release' ? { git_commit: e.git_commit, manifestDigest: e.manifestDigest } : {}), signer: e.signer ?? null };
+  return {
+    rule: 'REGISTRY_APPENDED',
+    category: 'config',
+    effect: 'modified',
+    id: registryRel,
+    subject,
+    before: null,
+    after,
+    message: `the candidate appends ${describeEvent(e)} to the release registry, which ${a.problem}; only the release job appends events, each signed by a release signer of ${trustedRef}, so this one is never a release, a revocation or a baseline. Remove it from the change (\`git checkout ${trustedRef} -- ${registryRel}\`)`,
+    locations: [registryRel],
+    fingerprint: fingerprint('REGISTRY_APPENDED', registryRel, subject, null, after),
+  };
+}
+
 /**
  * The files that decide what is extracted and who may approve are changes
  * that must be justified too: policydrift.config.json, the tsconfig (its
- * include/exclude decide which files are analysed) and the allowed-signers
- * file (who can approve the next change).
+ * include/exclude decide which files are analysed), the allowed-signers
+ * file (who can approve the next change) and the release signers file (who
+ * can record the next release, i.e. the next baseline).
  */
 export function configChanges(repo: string, base: ExtractAtRefResult, head: ExtractAtRefResult, sub: string): Change[] {
   const out: Array<Change | null> = [];
@@ -142,6 +167,12 @@ export function configChanges(repo: string, base: ExtractAtRefResult, head: Extr
     const b = readFileAtRef(repo, base.commit, id);
     const h = readFileAtRef(repo, head.commit, id);
     out.push(configChangeOf(id, 'the allowed signers decide who can approve the next change', signersValue(b), signersValue(h)));
+  }
+  const releaseSigners = [base.config.releaseSigners, head.config.releaseSigners].filter((x): x is string => !!x);
+  for (const id of [...new Set(releaseSigners.map((f) => join(sub, f)))]) {
+    const b = readFileAtRef(repo, base.commit, id);
+    const h = readFileAtRef(repo, head.commit, id);
+    out.push(configChangeOf(id, 'the release signers decide who can record the next release (the next baseline)', signersValue(b), signersValue(h)));
   }
   return out.filter((c): c is Change => c !== null);
 }
@@ -162,31 +193,29 @@ export function materializeOpenspec(repo: string, commit: string, sub: string): 
   return dir;
 }
 
-function readTrustedRegistry(repo: string, ref: string, rel: string): Registry | null {
-  const text = readFileAtRef(repo, ref, rel);
-  return text === null ? null : parseRegistryText(text, `${ref}:${rel}`);
-}
-
 export function runCheck(opts: CheckOptions): CheckResult {
   const repo = repoRoot(opts.dir);
   const sub = repoPrefix(opts.dir);
   const warnings: string[] = [];
   const candidateCommit = resolveCommit(repo, opts.candidate);
 
-  // Registry: the baseline is read from the trusted ref; the candidate may only append to it.
+  // Registry: the baseline, bootstrap and revocations come from the trusted ref only (its
+  // registry verified against its release signers); the candidate may only append to it.
   const trustedRef = opts.registryRef ?? null;
-  const cfgSource = trustedRef ?? candidateCommit;
-  const cfgText = readFileAtRef(repo, cfgSource, join(sub, CONFIG_FILE));
-  const registryRel = join(sub, cfgText ? parseConfigText(cfgText, `${trustedRef ?? opts.candidate}:${join(sub, CONFIG_FILE)}`).registry : defaultConfig().registry);
-  const candText = readFileAtRef(repo, candidateCommit, registryRel);
-  const candidateRegistry = candText === null ? null : parseRegistryText(candText, `${opts.candidate}:${registryRel}`);
-  let trusted: Registry | null = candidateRegistry;
+  if (trustedRef) resolveCommit(repo, trustedRef);
+  const trusted = readTrustedRegistry(repo, trustedRef ?? candidateCommit, sub, trustedRef ?? opts.candidate);
+  warnings.push(...trusted.warnings);
+  const registryRel = trusted.rel;
   let appended = 0;
+  const registryChanges: Change[] = [];
   if (trustedRef) {
-    resolveCommit(repo, trustedRef);
-    trusted = readTrustedRegistry(repo, trustedRef, registryRel);
-    if (candidateRegistry) appended = assertAppendOnly(trusted, candidateRegistry, `${registryRel} at ${opts.candidate}`).length;
-    else if (trusted && trusted.events.length) {
+    const candText = readFileAtRef(repo, candidateCommit, registryRel);
+    const candidateRegistry = candText === null ? null : parseRegistryText(candText, `${opts.candidate}:${registryRel}`);
+    if (candidateRegistry) {
+      const added = appendedEvents(trusted.registry, candidateRegistry, trusted.signers, `${registryRel} at ${opts.candidate}`);
+      appended = added.length;
+      for (const a of added) if (a.problem !== null) registryChanges.push(registryAppendedChange(registryRel, trustedRef, a));
+    } else if (trusted.registry && trusted.registry.events.length) {
       throw new UserError(`${registryRel}: the candidate deletes the release registry that ${trustedRef} has`, { exitCode: 1, hint: 'the registry is append-only; restore it' });
     }
   } else if (opts.against === 'registry') {
@@ -198,7 +227,7 @@ export function runCheck(opts: CheckOptions): CheckResult {
   let release: ReleaseEvent | null = null;
   if (opts.against === 'registry') {
     source = 'registry';
-    release = trusted ? lastActiveRelease(trusted) : null;
+    release = trusted.registry ? lastActiveRelease(trusted.registry) : null;
     if (!release) {
       throw new UserError(`${registryRel}${trustedRef ? ` at ${trustedRef}` : ''}: no active release to compare with`, {
         hint: 'bootstrap the registry with `policydrift release --profile <name>`, or compare with a branch: `policydrift check --against origin/main`',
@@ -235,7 +264,7 @@ export function runCheck(opts: CheckOptions): CheckResult {
 
   const diff = diffManifests(base.manifest, head.manifest, base.config.orders);
   const cfgChanges = configChanges(repo, base, head, sub);
-  for (const c of cfgChanges) {
+  for (const c of [...cfgChanges, ...registryChanges]) {
     diff.changes.push(c);
     diff.summary[c.effect as Effect]++;
   }
@@ -247,7 +276,8 @@ export function runCheck(opts: CheckOptions): CheckResult {
     warnings.push('approvals are in "listed" mode: approver names are checked against a list, not cryptographically verified');
   }
   const signersText = approvalsCfg.allowedSigners ? readFileAtRef(repo, baseCommit, join(sub, approvalsCfg.allowedSigners)) : null;
-  const nonNeutral = diff.changes.filter((c) => c.effect !== 'neutral');
+  // Unjustifiable changes stay out of the matching: no declaration can justify them.
+  const nonNeutral = diff.changes.filter((c) => c.effect !== 'neutral' && !UNJUSTIFIABLE_RULES.has(c.rule));
   const statuses: ChangeSetStatus[] = [];
   const gated: GatedChangeSet[] = [];
   const irrelevant: Array<{ set: ChangeSet; why: string }> = [];
@@ -305,6 +335,10 @@ export function runCheck(opts: CheckOptions): CheckResult {
     }
     return { change, declaration: declarationFor(change), blockedBy };
   });
+  for (const change of registryChanges) {
+    const named = gated.some((g) => g.policydrift?.justifies.some((d) => sameTarget(change, d)));
+    unjustified.push({ change, declaration: declarationFor(change), blockedBy: named ? ['no change set can justify an unsigned registry event: only the release job appends to the registry'] : [] });
+  }
   const stale = match.stale.map((s) => ({ changeSet: s.set.id, declaration: s.decl, reason: s.reason }));
   const invalid = match.invalid.map((s) => ({ changeSet: s.set.id, declaration: s.decl, reason: s.reason }));
   const ok = fresh && unjustified.length === 0 && (!opts.strict || (stale.length === 0 && invalid.length === 0));
@@ -321,7 +355,7 @@ export function runCheck(opts: CheckOptions): CheckResult {
       against: opts.against,
     },
     candidate: { commit: head.commit, ref: opts.candidate, manifestVersion: head.manifest.manifestVersion, digest: head.manifest.digest },
-    registry: { path: registryRel, trustedRef, trusted: !!trustedRef, appended },
+    registry: { path: registryRel, trustedRef, trusted: !!trustedRef, appended, untrusted: registryChanges.length, legacy: trusted.legacy },
     manifest: { path: manifestRel, fresh, entries },
     approvalsMode: approvalsCfg.mode,
     diff,

@@ -1,6 +1,7 @@
 /** Reports of `policydrift check`: each a pure function from the result to a string. */
 import { stringify as yamlStringify } from 'yaml';
 import type { CheckResult, Unjustified } from './index.js';
+import { UNJUSTIFIABLE_RULES } from '../diff/rules/config.js';
 import type { Change } from '../diff/types.js';
 import { canonicalJson } from '../manifest/index.js';
 import { renderSarif } from '../report/sarif.js';
@@ -31,7 +32,7 @@ export function suggestedBlock(r: CheckResult): string {
     policydrift: {
       from: r.baseline.manifestVersion,
       to: r.candidate.manifestVersion,
-      justifies: r.unjustified.map((u) => u.declaration),
+      justifies: r.unjustified.filter((u) => !UNJUSTIFIABLE_RULES.has(u.change.rule)).map((u) => u.declaration),
     },
   });
 }
@@ -54,7 +55,7 @@ export function renderCheckText(r: CheckResult, opts: { color?: boolean } = {}):
   if (r.unjustified.length) {
     out.push('', 'Unjustified changes (each needs a declaration in a valid, approved OpenSpec change set):');
     for (const u of r.unjustified) out.push(...unjustifiedText(u, c));
-    out.push('', 'Declare them in openspec/changes/<change-id>/.openspec.yaml (or run `policydrift justify <change-id>`):', ...suggestedBlock(r).trimEnd().split('\n').map((l) => `    ${l}`), '  then have an approver run `policydrift approve <change-id> --key <ssh key>`.');
+    if (r.unjustified.some((u) => !UNJUSTIFIABLE_RULES.has(u.change.rule))) out.push('', 'Declare them in openspec/changes/<change-id>/.openspec.yaml (or run `policydrift justify <change-id>`):', ...suggestedBlock(r).trimEnd().split('\n').map((l) => `    ${l}`), '  then have an approver run `policydrift approve <change-id> --key <ssh key>`.');
   }
   if (r.justified.length) {
     out.push('', 'Justified:');
@@ -103,12 +104,13 @@ export function renderCheckMarkdown(r: CheckResult): string {
     out.push('', '### Needs justification', '', '| rule | effect | change | before → after | location | declaration that would justify it |', '|---|---|---|---|---|---|');
     for (const u of r.unjustified) {
       const ch = u.change;
-      const decl = `rule: ${u.declaration.rule}, id: ${u.declaration.id}, subject: ${u.declaration.subject}`;
+      const decl = UNJUSTIFIABLE_RULES.has(ch.rule) ? '(none: remove it from the change)' : `rule: ${u.declaration.rule}, id: ${u.declaration.id}, subject: ${u.declaration.subject}`;
       out.push(`| \`${ch.rule}\` | ${ch.effect} | ${cell(code(target(ch)))} | ${cell(`${code(showValue(ch.before, 50))} → ${code(showValue(ch.after, 50))}`)} | ${cell(ch.locations.join(', '))} | ${cell(code(decl))} |`);
     }
     const blocked = r.unjustified.filter((u) => u.blockedBy.length);
     for (const u of blocked) out.push('', `> \`${u.change.rule}\` ${code(target(u.change))}: a declaration names it, but ${u.blockedBy.join('; ')}.`);
-    out.push(
+    for (const u of r.unjustified.filter((x) => UNJUSTIFIABLE_RULES.has(x.change.rule))) out.push('', `> \`${u.change.rule}\` ${code(target(u.change))}: ${u.change.message}.`);
+    if (r.unjustified.some((u) => !UNJUSTIFIABLE_RULES.has(u.change.rule))) out.push(
       '',
       '<details><summary>How to justify these changes</summary>',
       '',

@@ -182,7 +182,7 @@ async function runJustify(id: string, flags: CheckFlags): Promise<number> {
   const wanted = new Map<string, JustificationDecl>();
   const current = new Set(r.diff.changes.filter((c) => c.effect !== 'neutral').map((c) => `${c.rule}\0${c.id}\0${c.subject}`));
   for (const d of existing) if (current.has(key(d))) wanted.set(key(d), d);
-  for (const u of r.unjustified) wanted.set(key(u.declaration), u.declaration);
+  for (const u of r.unjustified) if (!m.UNJUSTIFIABLE_RULES.has(u.change.rule)) wanted.set(key(u.declaration), u.declaration);
   const justifies = [...wanted.values()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   writePolicydriftBlock(setDir, { from: r.baseline.manifestVersion, to: r.candidate.manifestVersion, justifies });
   scaffold(m, setDir, id, r);

@@ -58,5 +58,8 @@ async function workspaceRoot(root: string): Promise<import('../workspace/index.j
   const hasOwnProject = fs.existsSync(tsconfig) && !/"references"\s*:/.test(fs.readFileSync(tsconfig, 'utf8'));
   if (hasOwnProject) return null;
   const { discoverWorkspace, fsReader } = await import('../workspace/index.js');
-  return discoverWorkspace(fsReader(root));
+  const ws = discoverWorkspace(fsReader(root));
+  // A solution tsconfig alone is one project (src/project programTsconfigs) unless its packages have their own configs.
+  if (ws && ws.sources.every((s) => s === 'tsconfig.json references') && ws.packages.length === 0) return null;
+  return ws;
 }

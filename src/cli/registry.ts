@@ -1,8 +1,9 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, UserError } from '../errors.js';
 import { repoRoot } from '../git/run.js';
-import type { Registry, RegistryEvent } from '../registry/index.js';
+import type { Registry, RegistryEvent, RegistryVerification, ReleaseSigners } from '../registry/index.js';
 import { resolveRoot } from './extract.js';
 
 /** The registry, config and manifest modules (JSON Schema validation), loaded by the action that runs. */
@@ -23,6 +24,7 @@ interface RegistryFlags {
   root?: string;
   config?: string;
   extract?: boolean;
+  trustedRef?: string;
 }
 
 /** The registry file: --registry, else config "registry" relative to the project root. */
@@ -36,7 +38,42 @@ function withCommonOptions(cmd: Command): Command {
   return cmd
     .option('--registry <file>', 'registry file (default: config "registry", release/registry.json under the root)')
     .option('--root <dir>', 'project root (where tsconfig.json and policydrift.config.json are)', '.')
-    .option('--config <file>', 'config file (default: <root>/policydrift.config.json when present)');
+    .option('--config <file>', 'config file (default: <root>/policydrift.config.json when present)')
+    .option('--trusted-ref <rev>', 'check event signatures against the release signers of this ref (the protected branch) instead of the working tree\'s');
+}
+
+/**
+ * The release signers that event signatures are checked against: config
+ * "releaseSigners" as it is at --trusted-ref, else in the working tree.
+ */
+async function releaseSigners(flags: RegistryFlags, root: string): Promise<ReleaseSigners> {
+  if (flags.trustedRef) {
+    const [{ repoPrefix, resolveCommit }, { releaseSignersAt }, { readFileAtRef }] = await Promise.all([import('../git/run.js'), import('../registry/trust.js'), import('../git/files.js')]);
+    const repo = repoRoot(root);
+    resolveCommit(repo, flags.trustedRef);
+    const sub = repoPrefix(root);
+    const cfgRel = sub ? path.posix.join(sub, mods().CONFIG_FILE) : mods().CONFIG_FILE;
+    const text = readFileAtRef(repo, flags.trustedRef, cfgRel);
+    const cfg = text === null ? mods().defaultConfig() : mods().parseConfigText(text, `${flags.trustedRef}:${cfgRel}`);
+    return releaseSignersAt(repo, flags.trustedRef, flags.trustedRef, sub, cfg);
+  }
+  const cfg = mods().loadConfig(root, flags.config);
+  if (!cfg.releaseSigners) return { text: null, source: `no "releaseSigners" in ${cfg.source ?? 'the config (none found)'}` };
+  const file = path.resolve(root, cfg.releaseSigners);
+  const label = path.relative(process.cwd(), file) || file;
+  return fs.existsSync(file) ? { text: fs.readFileSync(file, 'utf8'), source: label } : { text: null, source: `the release signers file ${label} does not exist` };
+}
+
+/** Verify the chain and every signature; print the first problem (and legacy warning) on stderr. */
+function reportVerification(label: string, v: RegistryVerification, setExit: (code: number) => void): boolean {
+  if (!v.ok) {
+    process.stderr.write(`policydrift: ${label} is broken at ${v.problem!.message}\n`);
+    if (v.problem!.hint) process.stderr.write(`  hint: ${v.problem!.hint}\n`);
+    setExit(EXIT.policy);
+    return false;
+  }
+  if (v.legacy > 0) process.stderr.write(`policydrift: warning: ${label}: ${v.legacy} unsigned event(s) accepted as a legacy prefix (written before registry events were signed)${v.legacy === v.events ? '; the next signed release seals it' : ''}\n`);
+  return true;
 }
 
 export function registerRegistry(program: Command, setExit: (code: number) => void): void {
@@ -44,18 +81,23 @@ export function registerRegistry(program: Command, setExit: (code: number) => vo
 
   withCommonOptions(reg.command('list').description('List the events of the registry as a table; the last active release is marked with *')).action(
     async (flags: RegistryFlags) => {
-      const { readRegistryFile } = await load();
-      const { file, label } = registryPath(flags);
-      process.stdout.write(formatTable(readRegistryFile(file, label)));
-      setExit(EXIT.pass);
+      const { readRegistryFile, verifyRegistry } = await load();
+      const { file, label, root } = registryPath(flags);
+      const registry = readRegistryFile(file, label);
+      process.stdout.write(formatTable(registry));
+      const v = verifyRegistry(registry, { signers: await releaseSigners(flags, root) });
+      if (reportVerification(label, v, setExit)) setExit(EXIT.pass);
     },
   );
 
   withCommonOptions(reg.command('show <version>').description('Print the release event of <version> as JSON (its status on stderr)')).action(
     async (version: string, flags: RegistryFlags) => {
       const { readRegistryFile, findRelease, canonicalJson, releaseStatus, lastActiveRelease } = await load();
-      const { file, label } = registryPath(flags);
+      const { verifyRegistry } = mods();
+      const { file, label, root } = registryPath(flags);
       const registry = readRegistryFile(file, label);
+      // A forged log never reports a status: verify first.
+      if (!reportVerification(label, verifyRegistry(registry, { signers: await releaseSigners(flags, root) }), setExit)) return;
       const release = findRelease(registry, version);
       if (!release) {
         const known = registry.events.filter((e) => e.type === 'release').map((e) => e.version);
@@ -76,7 +118,7 @@ export function registerRegistry(program: Command, setExit: (code: number) => vo
   withCommonOptions(
     reg
       .command('verify')
-      .description('Verify the hash chain, sequence and references; in a git checkout also that each release commit exists and re-extracts to the recorded digest')
+      .description('Verify the hash chain, sequence, references and each event\'s signature (release signers, config "releaseSigners"); in a git checkout also that each release commit exists and re-extracts to the recorded digest')
       .option('--no-extract', 'do not re-extract manifests at release commits'),
   ).action(async (flags: RegistryFlags) => {
     const { readRegistryFile, verifyRegistry } = await load();
@@ -92,14 +134,10 @@ export function registerRegistry(program: Command, setExit: (code: number) => vo
     }
     // Re-extraction needs the TypeScript compiler: loaded only here.
     const extract = repoDir && flags.extract !== false ? (await import('../registry/extract-check.js')).extractDigestCheck(repoDir) : undefined;
-    const v = verifyRegistry(registry, { repoDir, extract });
-    if (!v.ok) {
-      process.stderr.write(`policydrift: ${label} is broken at ${v.problem!.message}\n`);
-      if (v.problem!.hint) process.stderr.write(`  hint: ${v.problem!.hint}\n`);
-      setExit(EXIT.policy);
-      return;
-    }
-    const parts = [`${v.events} event(s), chain intact`];
+    const signers = await releaseSigners(flags, root);
+    const v = verifyRegistry(registry, { repoDir, extract, signers });
+    if (!reportVerification(label, v, setExit)) return;
+    const parts = [`${v.events} event(s), chain intact`, `${v.signaturesChecked} signature(s) valid (${signers.source})`];
     if (repoDir) parts.push(`${v.commitsChecked} release commit(s) present`);
     if (repoDir && flags.extract !== false) parts.push(`${v.digestsChecked} manifest digest(s) re-derived`);
     process.stderr.write(`policydrift: ${label} OK: ${parts.join('; ')}\n`);

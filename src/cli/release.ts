@@ -9,6 +9,7 @@ interface ReleaseFlags {
   version?: string;
   candidate?: string;
   registryRef?: string;
+  signingKey?: string;
   dryRun?: boolean;
   recover?: boolean;
   format: string;
@@ -43,7 +44,8 @@ export function registerRelease(program: Command, setExit: (code: number) => voi
     .option('--root <dir>', 'project root inside the repository', '.')
     .option('--version <version>', 'release version (default: package.json version, else m<manifestVersion>-<sha>)')
     .option('--candidate <rev>', 'commit to release', 'HEAD')
-    .option('--registry-ref <rev>', 'trusted ref to read the registry baseline from (the protected branch)')
+    .option('--registry-ref <rev>', 'trusted ref to read the registry baseline, bootstrap decision, revocations and release signers from (the protected branch); without it, HEAD must be on the release branch (config "releaseBranch")')
+    .option('--signing-key <file>', 'private SSH key that signs the registry event; its public key must be in the release signers file (default: $POLICYDRIFT_SIGNING_KEY)')
     .option('--dry-run', 'run every gate and build the artifact, but publish nothing and append nothing')
     .option('--format <format>', 'text or json', 'text')
     .action(async (flags: ReleaseFlags) => {
@@ -55,6 +57,7 @@ export function registerRelease(program: Command, setExit: (code: number) => voi
         version: flags.version,
         candidate: flags.candidate,
         registryRef: flags.registryRef,
+        signingKey: flags.signingKey,
         dryRun: flags.dryRun,
         log: flags.format === 'text' ? (l) => process.stderr.write(`policydrift: ${l}\n`) : undefined,
       });

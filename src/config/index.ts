@@ -49,6 +49,10 @@ export interface ResolvedConfig {
   keySinks: string[];
   orders: Orders;
   registry: string;
+  /** Allowed-signers file of the keys that may sign release registry events (read from the trusted ref). */
+  releaseSigners?: string;
+  /** The branch the release job runs on; `release` without --registry-ref refuses to run elsewhere. */
+  releaseBranch: string;
   approvals: ApprovalsConfig;
   profiles: Record<string, ProfileConfig>;
   /** Where it came from (relative label), or null when defaults only. */
@@ -76,6 +80,8 @@ export function resolveConfig(raw: RawConfig, source: string | null): ResolvedCo
       guardArgs: raw.orders?.guardArgs ?? {},
     },
     registry: raw.registry ?? 'release/registry.json',
+    releaseSigners: raw.releaseSigners,
+    releaseBranch: raw.releaseBranch ?? 'main',
     approvals: {
       mode: raw.approvals?.mode ?? 'signed',
       allowedSigners: raw.approvals?.allowedSigners,

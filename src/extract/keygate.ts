@@ -4,7 +4,7 @@ import { DYNAMIC_ARG, type DominatingGuard, type GatedSite, type GuardArg, type 
 import { declarationName, uniqueIds } from './names.js';
 import { dominatingCalls } from './dominance.js';
 import { sha256Hex } from '../util/fs.js';
-import { fileMayMatch, sinkStatements } from './prefilter.js';
+import { callMayReachTarget, fileMayMatch, referenceWords, sinkStatements } from './prefilter.js';
 
 /**
  * Key gating, sink-centric. For every call of a `@keySink`, grouped by
@@ -44,10 +44,13 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
   const containers = new Map<ts.Node, Container>();
   // Only the statements that can mention a sink (see sinkStatements); null: all of them.
   const keep = sinks.groups.length > 0 && canWrap(ctx.sourceFiles[0]) ? sinkStatements(ctx, sinks.groups.flatMap((g) => g.nodes), sinkWords(checker, sinks)) : null;
+  const refWords = sinks.groups.length > 0 ? referenceWords(ctx, sinkWords(checker, sinks)) : null;
   for (const sf of sinks.groups.length > 0 ? ctx.sourceFiles : []) {
     const visit = (node: Node) => {
       const cn = node.compilerNode;
       if (ts.isCallExpression(cn)) {
+        // Most calls cannot reach a sink: skip resolving their signatures (see callMayReachTarget).
+        if (!ctx.full && !callMayReachTarget(checker, cn, sinks.byNode, sinkNames)) return;
         const hit = callTargets(checker, cn, sinks.byNode);
         if (hit.length > 0) {
           const fn = enclosing(ctx, node, containers);
@@ -60,19 +63,23 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
         }
         return;
       }
-      if (ts.isIdentifier(cn) || ts.isStringLiteralLike(cn)) {
+      // Only names that can be a sink's or an alias's are resolved (see referenceWords).
+      if ((ts.isIdentifier(cn) || ts.isStringLiteralLike(cn)) && (refWords === null || refWords.has(cn.text))) {
         const sink = escapingSinkReference(checker, cn, sinks.byNode);
         if (sink !== undefined) rawEscapes.push({ fn: enclosing(ctx, node, containers), sink, kind: 'reference' });
       }
     };
+    // Only calls and the names that can reach a sink are wrapped as ts-morph nodes (wrapping every node costs time and memory).
+    const wanted = (cn: ts.Node) =>
+      ts.isCallExpression(cn) ? ctx.full || callMayReachTarget(checker, cn, sinks.byNode, sinkNames) : (ts.isIdentifier(cn) || ts.isStringLiteralLike(cn)) && (refWords === null || refWords.has(cn.text));
     if (keep === null) {
-      sf.forEachDescendant(visit);
+      if (canWrap(sf)) forEachWanted(sf, sf.compilerNode, wanted, visit);
+      else sf.forEachDescendant(visit);
       continue;
     }
     for (const stmt of keep(sf.compilerNode)) {
-      const node = wrapNode(sf, stmt);
-      visit(node);
-      node.forEachDescendant(visit);
+      if (wanted(stmt)) visit(wrapNode(sf, stmt));
+      forEachWanted(sf, stmt, wanted, visit);
     }
   }
 
@@ -163,6 +170,15 @@ function foreignUnused(
 /** The ts-morph wrapper of a compiler node of `sf` (ts-morph's own lookup; see `canWrap`). */
 function wrapNode(sf: SourceFile, n: ts.Node): Node {
   return (sf as unknown as { _getNodeFromCompilerNode(n: ts.Node): Node })._getNodeFromCompilerNode(n);
+}
+
+/** `visit` on the ts-morph node of every descendant of `root` that `wanted` accepts, in `forEachDescendant` order. */
+function forEachWanted(sf: SourceFile, root: ts.Node, wanted: (n: ts.Node) => boolean, visit: (n: Node) => void): void {
+  const walk = (n: ts.Node): void => {
+    if (wanted(n)) visit(wrapNode(sf, n));
+    ts.forEachChild(n, walk);
+  };
+  ts.forEachChild(root, walk);
 }
 
 /** Whether this ts-morph can wrap a compiler node; when it cannot, every file is walked whole. */

@@ -342,11 +342,17 @@ function responseMembers(ctx: ExtractContext, site: HandlerSite, reasons: Set<st
   return out;
 }
 
-function issueReasons(issues: TypeIssue[], into: Set<string>): void {
+/**
+ * Why a variant's fields cannot be bounded, with the field path: `field "profile.extra" includes any (variant OK)`.
+ * An `object`-typed field stays unbounded: it accepts (and serializes) any non-primitive value.
+ */
+function issueReasons(issues: TypeIssue[], into: Set<string>, variant?: string): void {
+  const at = (i: TypeIssue, what: string, root: string) =>
+    i.path === '' ? root : `field ${JSON.stringify(i.path)} ${what}${variant !== undefined && variant !== '*' ? ` (variant ${variant})` : ''}`;
   for (const i of issues) {
-    if (i.kind === 'any') into.add('return type includes any');
-    else if (i.kind === 'unknown') into.add('return type includes unknown');
-    else if (i.kind === 'object') into.add('return type includes object');
+    if (i.kind === 'any') into.add(at(i, 'includes any', 'return type includes any'));
+    else if (i.kind === 'unknown') into.add(at(i, 'includes unknown', 'return type includes unknown'));
+    else if (i.kind === 'object') into.add(at(i, 'accepts any object', 'return type includes object'));
     else if (i.kind === 'index' && i.path === '') into.add('return type has an index signature');
   }
 }
@@ -380,7 +386,7 @@ function analyseHandler(ctx: ExtractContext, site: HandlerSite, handlerFile: str
   if (disc.reason) reasons.add(disc.reason);
   const addVariant = (key: string, members: ts.Type[], discriminant?: { name: string; text: TypeText }) => {
     const flat = flattenMembers(ctx, members);
-    issueReasons(flat.issues, reasons);
+    issueReasons(flat.issues, reasons, key);
     const fields = { ...flat.fields };
     if (discriminant) {
       const prev = fields[discriminant.name];

@@ -82,6 +82,8 @@ interface Unit {
   /** Member units: the member's name (undefined: a computed name). Statement units: unused. */
   member: boolean;
   name: string | undefined;
+  /** A member's computed name (`[E.X]`, `[KEY]`), when `name` is undefined. */
+  computed?: ts.ComputedPropertyName;
   done: boolean;
 }
 
@@ -359,7 +361,10 @@ class SinkTaint {
     const visit = (n: ts.Node): void => {
       if (ts.isImportSpecifier(n) || ts.isExportSpecifier(n)) this.work.push(() => this.link((n.propertyName ?? n.name).text, n.name.text));
       const name = unitName(n);
-      if (name !== null) stack.push({ file: rec, idx, member: true, name, done: false });
+      if (name !== null) {
+        const computed = name === undefined && (n as ts.NamedDeclaration).name && ts.isComputedPropertyName((n as ts.NamedDeclaration).name!) ? ((n as ts.NamedDeclaration).name as ts.ComputedPropertyName) : undefined;
+        stack.push({ file: rec, idx, member: true, name, computed, done: false });
+      }
       if (isWordNode(n) && !isDeclarationName(n)) {
         const callee = isDirectCallee(n);
         record(n.text, callee);
@@ -378,8 +383,31 @@ class SinkTaint {
     if (!unit.member) return this.qualifyStatement(unit.file, unit.idx, CONTENT);
     if (unit.done) return;
     unit.done = true;
-    if (unit.name === undefined) throw new Unbounded();
+    if (unit.name === undefined) {
+      for (const w of this.computedNameWords(unit.computed)) this.addWord(w, true);
+      return;
+    }
     this.addWord(unit.name, true);
+  }
+
+  /**
+   * The words a member with a computed name can be reached by: the words of
+   * its key expression (`obj[E.X]`, `obj[KEY]`, and whatever aliases them),
+   * and the property name the checker binds it to when that is a string or a
+   * number (`obj.x`, `obj["x"]`, literal-typed keys, which mention the literal
+   * where their type is written). A key the checker cannot name (`[s]` with
+   * `s: string`, which adds to an index signature) gives up.
+   */
+  private computedNameWords(name: ts.ComputedPropertyName | undefined): string[] {
+    if (!name) throw new Unbounded();
+    const sym = this.checker.getSymbolAtLocation(name);
+    const bound = sym ? (sym.escapedName as string) : '__computed';
+    if (bound === '__computed' || bound === '__index') throw new Unbounded();
+    const words: string[] = [];
+    forEachWordNode(name.expression, (n) => words.push(n.text));
+    // `__@…`: a unique symbol, reachable only through the words of its key expression.
+    if (!bound.startsWith('__@')) words.push(sym!.name);
+    return words;
   }
 
   /** The statement's declared names are kept (CONTENT: their call results too). */
@@ -390,21 +418,28 @@ class SinkTaint {
     const s = rec.stmts[idx]!;
     // Global declarations and module augmentations are seen without any name or import.
     if (!ts.isExternalModule(rec.sf)) throw new Unbounded();
-    if (ts.isModuleDeclaration(s) && (ts.isStringLiteral(s.name) || (s.flags & ts.NodeFlags.GlobalAugmentation) !== 0)) throw new Unbounded();
+    if (ts.isModuleDeclaration(s) && (s.flags & ts.NodeFlags.GlobalAugmentation) !== 0) throw new Unbounded();
     if (containsGlobalAugmentation(s)) throw new Unbounded();
+    // An augmentation of a project module (`declare module "./m"`) merges into that module's exports: they are
+    // reached by their names (kept below) or through the module as a whole (its edges, as if it qualified).
+    // An augmentation of anything else (a library, an ambient module) gives up.
+    const augmented = ts.isModuleDeclaration(s) && ts.isStringLiteral(s.name) ? this.targetOf(s.name) : undefined;
+    if (ts.isModuleDeclaration(s) && ts.isStringLiteral(s.name) && !augmented) throw new Unbounded();
     const call = strength === CONTENT;
     for (const name of declaredNames(s)) this.addWord(name, call);
     const fire = (e: Edge) => {
       this.work.push(() => this.qualifyStatement(e.file, e.idx, strength));
       if (e.name !== undefined) this.addWord(e.name, call);
     };
-    if (!rec.anyQualified) {
-      rec.anyQualified = true;
-      rec.moduleEdges.forEach(fire);
-    }
-    if (call && !rec.contentQualified) {
-      rec.contentQualified = true;
-      rec.moduleEdges.forEach(fire);
+    for (const r of augmented ? [rec, augmented] : [rec]) {
+      if (!r.anyQualified) {
+        r.anyQualified = true;
+        r.moduleEdges.forEach(fire);
+      }
+      if (call && !r.contentQualified) {
+        r.contentQualified = true;
+        r.moduleEdges.forEach(fire);
+      }
     }
     // Module-level control flow (narrowing, evolving `let`s and arrays) crosses top-level statements.
     if (call && affectsModuleFlow(s)) {
@@ -564,4 +599,93 @@ function containsGlobalAugmentation(s: ts.Statement): boolean {
   };
   visit(s);
   return found;
+}
+
+/**
+ * Whether a call can be one the key-gating walk reacts to: a call whose
+ * resolved signature or callee symbol is one of `targets` (declarations of
+ * sinks or guards), or an unresolved call by one of `names`. False only when
+ * neither is possible; then the call's signature is never resolved, which is
+ * most of what resolving costs (overload resolution checks every argument).
+ *
+ * Sound because the resolved signature of a call is always one of the call
+ * signatures of the callee's (apparent) type, or an instantiation of one,
+ * which keeps its declaration; for a union or intersection, of one of its
+ * constituents. So when no call signature of the callee's type or of its
+ * constituents is declared by a target, and the callee's symbol is not a
+ * target, no target can be reached; an unresolved call needs a callee symbol
+ * without declarations. `super(…)` and `import(…)` are always resolved.
+ */
+export function callMayReachTarget(checker: ts.TypeChecker, call: ts.CallExpression, targets: ReadonlyMap<ts.Node, unknown>, names: ReadonlySet<string> | ReadonlyMap<string, unknown>): boolean {
+  let callee: ts.Expression = call.expression;
+  while (ts.isParenthesizedExpression(callee) || ts.isNonNullExpression(callee) || ts.isAsExpression(callee) || ts.isSatisfiesExpression(callee) || ts.isTypeAssertionExpression(callee)) callee = callee.expression;
+  if (callee.kind === ts.SyntaxKind.SuperKeyword || callee.kind === ts.SyntaxKind.ImportKeyword) return true;
+  const at = ts.isPropertyAccessExpression(callee) ? callee.name : ts.isElementAccessExpression(callee) ? callee.argumentExpression : callee;
+  let sym = checker.getSymbolAtLocation(at);
+  if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
+  const decls = sym?.declarations ?? [];
+  if (decls.some((d) => targets.has(d))) return true;
+  if (decls.length === 0) {
+    const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isElementAccessExpression(callee) && ts.isStringLiteralLike(callee.argumentExpression) ? callee.argumentExpression.text : undefined;
+    if (name !== undefined && names.has(name)) return true;
+  }
+  const seen = new Set<ts.Type>();
+  const reaches = (t: ts.Type): boolean => {
+    if (seen.has(t)) return false;
+    seen.add(t);
+    for (const sig of checker.getSignaturesOfType(t, ts.SignatureKind.Call)) {
+      const d = sig.getDeclaration() as ts.Node | undefined;
+      if (d && targets.has(d)) return true;
+    }
+    return t.isUnionOrIntersection() && t.types.some(reaches);
+  };
+  return reaches(checker.getTypeAtLocation(call.expression));
+}
+
+/**
+ * The texts an identifier or string literal must have for its symbol (after
+ * following aliases) to be one of the sinks named `sinkWords`: those names,
+ * and every name an alias can bind anywhere in the program (import and export
+ * specifiers, default and namespace imports, `import x =`, `export * as`,
+ * `export as namespace`, `default`). A reference resolves by its own text to
+ * a declaration of that name, to an alias of that name, or to a property of
+ * that name (unions and homomorphic mapped types keep member names; renaming
+ * mapped types drop the declarations). `null` (every reference is resolved)
+ * when the prefilter is off or the program has JavaScript, where
+ * `const x = require(…).y` is an alias too.
+ */
+export function referenceWords(ctx: ExtractContext, sinkWords: readonly string[]): ReadonlySet<string> | null {
+  if (ctx.full) return null;
+  const program = ctx.project.getProgram().compilerObject;
+  const out = new Set<string>([...sinkWords, 'default']);
+  const name = (n: ts.Identifier | ts.StringLiteral | ts.ModuleExportName | undefined) => {
+    if (n) out.add(n.text);
+  };
+  const visit = (statements: readonly ts.Statement[]): void => {
+    for (const s of statements) {
+      if (ts.isImportDeclaration(s)) {
+        const clause = s.importClause;
+        name(clause?.name);
+        const b = clause?.namedBindings;
+        if (b && ts.isNamespaceImport(b)) name(b.name);
+        else if (b) for (const e of b.elements) name(e.name);
+      } else if (ts.isExportDeclaration(s)) {
+        const c = s.exportClause;
+        if (c && ts.isNamespaceExport(c)) name(c.name);
+        else if (c) for (const e of c.elements) name(e.name);
+      } else if (ts.isImportEqualsDeclaration(s) || ts.isNamespaceExportDeclaration(s)) {
+        name(s.name);
+      } else if (ts.isModuleDeclaration(s)) {
+        let body = s.body;
+        while (body && ts.isModuleDeclaration(body)) body = body.body;
+        if (body && ts.isModuleBlock(body)) visit(body.statements);
+      }
+    }
+  };
+  for (const sf of program.getSourceFiles()) {
+    if (program.isSourceFileDefaultLibrary(sf)) continue;
+    if (!sf.isDeclarationFile && isJavaScript(sf)) return null;
+    visit(sf.statements);
+  }
+  return out;
 }

@@ -71,8 +71,8 @@ export function runInit(opts: InitOptions): InitResult {
     if (existingCfg !== text) writeCfg = { text, action: existingCfg === null ? 'created' : 'replaced' };
   }
   if (!fs.existsSync(path.join(root, config.tsconfig))) throw noTsconfig(det, config.tsconfig);
+  // Written once the manifest has been extracted: a failed init leaves no config behind.
   if (writeCfg) {
-    writeFileAtomic(cfgFile, writeCfg.text);
     files.push({ path: CONFIG_FILE, action: writeCfg.action });
   } else if (existingCfg !== null && existingCfg === renderInitConfig({ tsconfig: config.tsconfig, exclude: det.testGlobs })) {
     files.push({ path: CONFIG_FILE, action: 'unchanged' });
@@ -95,6 +95,7 @@ export function runInit(opts: InitOptions): InitResult {
     }
   }
   const manifest = extractManifest({ root, config, previous, label: '.' });
+  if (writeCfg) writeFileAtomic(cfgFile, writeCfg.text);
   const text = canonicalJson(manifest);
   const summary = describeManifest(manifest);
   if (mText === null) {

@@ -43,8 +43,11 @@ export function openProject(opts: OpenProjectOptions): ExtractContext {
   const full = opts.full ?? fullFromEnv();
   let project: Project;
   try {
-    project = full ? new Project({ tsConfigFilePath: tsconfigPath, fileSystem: fsys, skipFileDependencyResolution: false }) : leanProject(tsconfigPath, fsys);
+    // A solution-style tsconfig (`"files": []` + `references`) stands for the projects it references.
+    const tsconfigs = programTsconfigs(tsconfigPath, config.tsconfig, fsys);
+    project = full ? fullProject(tsconfigs, fsys) : leanProject(tsconfigs, fsys);
   } catch (e) {
+    if (e instanceof UserError) throw e;
     throw new UserError(`${config.tsconfig}: cannot load the TypeScript project: ${(e as Error).message.split('\n')[0]}`, {
       hint: 'check that the tsconfig is valid JSON(C) and that its "extends" targets exist',
     });
@@ -88,7 +91,55 @@ export function openProject(opts: OpenProjectOptions): ExtractContext {
 
   // Workspace packages this one imports: declarations are read there, locations named by package (src/workspace/origin.ts).
   const workspaceFiles = workspaceSourceFiles(project, root);
-  return { project, checker: project.getTypeChecker(), config, root, sourceFiles, workspaceFiles, rel: packageRelative(project, rel), fail, configured, full };
+  const ctx: ExtractContext = { project, checker: project.getTypeChecker(), config, root, sourceFiles, workspaceFiles, rel: packageRelative(project, rel), fail, configured, full };
+  warnMissingTypes(missingTypePackages(ctx), opts.label ?? root);
+  return ctx;
+}
+
+/**
+ * Packages the project imports (non-relative specifiers) whose types the
+ * program cannot find: not installed, or without declarations. Their values
+ * are `any`, which changes results (escapes, `async`, `any` reasons), so the
+ * CLI warns. Node built-ins count as `@types/node`. Sorted, without repeats.
+ */
+export function missingTypePackages(ctx: ExtractContext): Array<{ name: string; file: string }> {
+  const checker = ctx.checker.compilerObject;
+  const found = new Map<string, string>();
+  const check = (spec: ts.Expression | undefined, sf: SourceFile) => {
+    if (!spec || !ts.isStringLiteralLike(spec)) return;
+    const m = spec.text;
+    if (m.startsWith('.') || m.startsWith('/') || m.startsWith('#')) return;
+    if (checker.getSymbolAtLocation(spec)) return;
+    const name = m.startsWith('node:') || BUILTINS.has(m.split('/')[0]!) ? '@types/node' : m.startsWith('@') ? m.split('/').slice(0, 2).join('/') : m.split('/')[0]!;
+    if (!found.has(name)) found.set(name, ctx.rel(sf));
+  };
+  for (const sf of ctx.sourceFiles) {
+    for (const s of sf.compilerNode.statements) {
+      if (ts.isImportDeclaration(s) || ts.isExportDeclaration(s)) check(s.moduleSpecifier, sf);
+      else if (ts.isImportEqualsDeclaration(s) && ts.isExternalModuleReference(s.moduleReference)) check(s.moduleReference.expression, sf);
+    }
+  }
+  return [...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, file]) => ({ name, file }));
+}
+
+const BUILTINS = new Set(['assert', 'async_hooks', 'buffer', 'child_process', 'cluster', 'console', 'crypto', 'dgram', 'diagnostics_channel', 'dns', 'events', 'fs', 'http', 'http2', 'https', 'inspector', 'module', 'net', 'os', 'path', 'perf_hooks', 'process', 'querystring', 'readline', 'repl', 'stream', 'string_decoder', 'timers', 'tls', 'tty', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib']);
+
+/** Warnings already printed in this process (`check` opens several programs of one project). */
+const warned = new Set<string>();
+
+/** One warning on stderr naming the packages without types (never in the manifest). */
+function warnMissingTypes(missing: Array<{ name: string; file: string }>, label: string): void {
+  if (missing.length === 0) return;
+  const names = missing.map((m) => m.name);
+  const key = names.join('\0');
+  if (warned.has(key)) return;
+  warned.add(key);
+  const shown = names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ');
+  process.stderr.write(
+    `policydrift: warning: ${label}: no type declarations for ${shown} (${missing[0]!.name} is imported by ${missing[0]!.file}); ` +
+      'their values are typed any, which changes the manifest (escapes, async, any reasons)\n' +
+      '  hint: install the dependencies (npm ci) and their @types packages before extracting\n',
+  );
 }
 
 /**
@@ -112,8 +163,8 @@ let lastFiles = new Map<string, ts.SourceFile>();
  * Types are unchanged; test/fastpath.test.js compares the manifests with
  * those of the plain project (`full`).
  */
-function leanProject(tsConfigFilePath: string, fileSystem: FileSystemHost | undefined): Project {
-  const project = new Project({ tsConfigFilePath, fileSystem, skipAddingFilesFromTsConfig: true });
+function leanProject(tsconfigs: readonly string[], fileSystem: FileSystemHost | undefined): Project {
+  const project = new Project({ tsConfigFilePath: tsconfigs[0]!, fileSystem, skipAddingFilesFromTsConfig: true });
   const factory = (project as unknown as { _context?: { compilerFactory?: Record<string, unknown> } })._context?.compilerFactory;
   // ts-morph's own parse, minus the parent pass; when its internals differ, its own parse is used.
   if (factory && typeof factory.createCompilerSourceFileFromText === 'function') {
@@ -136,7 +187,7 @@ function leanProject(tsConfigFilePath: string, fileSystem: FileSystemHost | unde
       return sf;
     };
   }
-  project.addSourceFilesFromTsConfig(tsConfigFilePath);
+  for (const t of tsconfigs) project.addSourceFilesFromTsConfig(t);
   project.resolveSourceFileDependencies();
   return project;
 }
@@ -150,6 +201,61 @@ function leanProject(tsConfigFilePath: string, fileSystem: FileSystemHost | unde
 function sharedOptionsKey(options: ts.CompilerOptions): string {
   const { configFilePath: _c, pathsBasePath: _p, ...rest } = options as ts.CompilerOptions & { pathsBasePath?: unknown };
   return JSON.stringify(rest);
+}
+
+/** The plain ts-morph project (no pre-filter), over the same tsconfigs. */
+function fullProject(tsconfigs: readonly string[], fileSystem: FileSystemHost | undefined): Project {
+  if (tsconfigs.length === 1) return new Project({ tsConfigFilePath: tsconfigs[0]!, fileSystem, skipFileDependencyResolution: false });
+  const project = new Project({ tsConfigFilePath: tsconfigs[0]!, fileSystem, skipAddingFilesFromTsConfig: true });
+  for (const t of tsconfigs) project.addSourceFilesFromTsConfig(t);
+  project.resolveSourceFileDependencies();
+  return project;
+}
+
+/**
+ * The tsconfigs whose files make the program: the given one, or, when it is
+ * solution-style (`"files": []`, no `include`, and `references`), the
+ * projects it references, depth first, solution-style references expanded
+ * in turn. They are loaded as one program (one checker, so identities hold
+ * across projects) with the compiler options of the first; its files are the
+ * union of theirs. A reference that names no tsconfig is an input error.
+ */
+export function programTsconfigs(tsconfigPath: string, label: string, fileSystem?: FileSystemHost): string[] {
+  const read = (p: string): string | undefined => {
+    try {
+      return fileSystem ? fileSystem.readFileSync(p) : nodeFs.readFileSync(p, 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  const isFile = (p: string) => (fileSystem ? fileSystem.fileExistsSync(p) : realFileExists(p));
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visit = (file: string, shown: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = read(file);
+    const raw = text === undefined ? undefined : (ts.parseConfigFileTextToJson(file, text).config as { files?: unknown; include?: unknown; references?: unknown } | undefined);
+    const refs = Array.isArray(raw?.references) ? (raw!.references as Array<{ path?: unknown }>) : [];
+    const solution = Array.isArray(raw?.files) && raw!.files.length === 0 && (raw!.include === undefined || (Array.isArray(raw!.include) && raw!.include.length === 0)) && refs.length > 0;
+    if (!solution) {
+      out.push(file);
+      return;
+    }
+    for (const r of refs) {
+      if (typeof r?.path !== 'string') continue;
+      let target = path.posix.resolve(path.posix.dirname(file), r.path.split(path.sep).join('/'));
+      if (!/\.json$/i.test(target) || !isFile(target)) target = path.posix.join(target, 'tsconfig.json');
+      if (!isFile(target)) {
+        throw new UserError(`${shown}: reference "${r.path}" names no tsconfig (no ${path.posix.relative(path.posix.dirname(file), target)})`, {
+          hint: 'fix the "references" entry, or set "tsconfig" in policydrift.config.json to the project to analyse',
+        });
+      }
+      visit(target, path.posix.join(path.posix.dirname(shown), path.posix.relative(path.posix.dirname(file), target)));
+    }
+  };
+  visit(tsconfigPath, label);
+  return out.length > 0 ? out : [tsconfigPath];
 }
 
 function realFileExists(p: string): boolean {

@@ -5,6 +5,7 @@ import { parseJsonText, validator } from '../util/jsonfile.js';
 import { EXIT, UserError } from '../errors.js';
 import { SHALLOW_HINT, commitExists, isShallow } from '../git/run.js';
 import { withFileLock, type LockOptions } from './lock.js';
+import { isSigned, signEvent, signatureProblem, type ReleaseSigners, type SigningKey } from './signing.js';
 import {
   GENESIS_PREV,
   REGISTRY_SCHEMA_VERSION,
@@ -16,8 +17,10 @@ import {
 } from './types.js';
 
 export * from './types.js';
+export * from './signing.js';
 
 const EDIT_HINT = 'the registry is append-only and written by policydrift; restore it from the trusted branch (`git checkout <trusted-ref> -- <registry>`) and append again';
+const FORGED_HINT = 'only the release job appends to the registry, signing each event with a key of the release signers file (config "releaseSigners"); an event without a valid signature was written by hand: remove it (on the protected branch, revert the commit that added it) — see docs/registry.md';
 
 export function emptyRegistry(): Registry {
   return { schemaVersion: REGISTRY_SCHEMA_VERSION, events: [] };
@@ -112,6 +115,13 @@ export interface VerifyOptions {
    * i.e. the generator in effect is not the one recorded for the release.
    */
   extract?: (release: ReleaseEvent) => DigestCheck;
+  /**
+   * Check each event's signature against these release signers (from the
+   * trusted ref). Unsigned events are accepted only as a legacy prefix: after
+   * the first signed event every event must be signed. Without it signatures
+   * are not looked at (the chain alone).
+   */
+  signers?: ReleaseSigners;
 }
 
 export interface RegistryVerification {
@@ -124,6 +134,10 @@ export interface RegistryVerification {
   digestsChecked: number;
   /** Releases whose digest was not re-derived, and why. */
   skipped: Array<{ seq: number; version: string; reason: string }>;
+  /** With `signers`: unsigned events accepted as a legacy prefix (written before events were signed). */
+  legacy: number;
+  /** With `signers`: events whose signature verified. */
+  signaturesChecked: number;
 }
 
 function problemAt(events: unknown[], index: number | null, message: string, hint?: string): RegistryProblem {
@@ -157,7 +171,7 @@ function schemaProblem(value: unknown): string | null {
  * `extract` allows — that its manifest digest is what the commit gives.
  */
 export function verifyRegistry(registry: unknown, opts: VerifyOptions = {}): RegistryVerification {
-  const result: RegistryVerification = { ok: true, events: 0, problem: null, commitsChecked: 0, digestsChecked: 0, skipped: [] };
+  const result: RegistryVerification = { ok: true, events: 0, problem: null, commitsChecked: 0, digestsChecked: 0, skipped: [], legacy: 0, signaturesChecked: 0 };
   const fail = (p: RegistryProblem): RegistryVerification => ({ ...result, ok: false, problem: p });
 
   if (!registry || typeof registry !== 'object' || !Array.isArray((registry as { events?: unknown }).events)) {
@@ -170,6 +184,7 @@ export function verifyRegistry(registry: unknown, opts: VerifyOptions = {}): Reg
 
   const shallow = opts.repoDir ? isShallow(opts.repoDir) : false;
   const releases = new Map<string, ReleaseEvent>();
+  let firstSigned: number | null = null;
   for (let i = 0; i < events.length; i++) {
     const raw = events[i];
     const bad = schemaProblem({ schemaVersion: REGISTRY_SCHEMA_VERSION, events: [raw] });
@@ -183,6 +198,23 @@ export function verifyRegistry(registry: unknown, opts: VerifyOptions = {}): Reg
     if (e.prev !== expected) {
       const before = i === 0 ? 'the start of the log' : `the event before it, ${describe(events[i - 1] as RegistryEvent)}`;
       return fail(problemAt(events, i, `prev ${e.prev} does not match ${before} (${expected}): that event was edited, or events were inserted, removed or reordered`, EDIT_HINT));
+    }
+    if (opts.signers) {
+      if (!isSigned(e)) {
+        if (firstSigned !== null) {
+          return fail(problemAt(events, i, `is not signed, but seq ${firstSigned} was: after the first signed event every event must be signed by a release signer (a forged or hand-written event)`, FORGED_HINT));
+        }
+        result.legacy++;
+      } else {
+        firstSigned ??= e.seq;
+        const before = i > 0 ? (events[i - 1] as RegistryEvent).time : null;
+        if (before !== null && Date.parse(e.time) < Date.parse(before)) {
+          return fail(problemAt(events, i, `time ${e.time} is before the time of the event before it (${before}): a signed event's time never goes back`, FORGED_HINT));
+        }
+        const why = signatureProblem(e, opts.signers);
+        if (why) return fail(problemAt(events, i, why, FORGED_HINT));
+        result.signaturesChecked++;
+      }
     }
     if (e.type === 'release') {
       const dup = releases.get(e.version);
@@ -275,9 +307,47 @@ export function assertAppendOnly(trusted: Registry | null, candidate: Registry, 
   return r.appended;
 }
 
+/** An event a candidate appends beyond the trusted registry, and why it is not trusted (null: validly signed). */
+export interface AppendedEvent {
+  /** 0-based position in the candidate's events. */
+  index: number;
+  event: RegistryEvent;
+  problem: string | null;
+}
+
+/**
+ * The events `candidate` appends to `trusted` (which it must extend, else a
+ * policy failure naming the first differing event), each judged on its own:
+ * an appended event is trusted only when it is validly signed by a release
+ * signer of the trusted ref, and its time does not go back. Appended events
+ * never count as a legacy prefix.
+ */
+export function appendedEvents(trusted: Registry | null, candidate: Registry, signers: ReleaseSigners, label?: string): AppendedEvent[] {
+  const appended = assertAppendOnly(trusted, candidate, label);
+  const start = candidate.events.length - appended.length;
+  return appended.map((event, k) => {
+    const index = start + k;
+    const before = index > 0 ? candidate.events[index - 1]!.time : null;
+    let problem = signatureProblem(event, signers);
+    if (problem === null && before !== null && Date.parse(event.time) < Date.parse(before)) {
+      problem = `has time ${event.time}, before the event before it (${before})`;
+    }
+    return { index, event, problem };
+  });
+}
+
+/** `seq N (type version)` of an event, for messages. */
+export function describeEvent(event: RegistryEvent): string {
+  return describe(event);
+}
+
 export interface AppendOptions extends LockOptions {
   /** Label of the file in messages (default the path). */
   label?: string;
+  /** Sign the new event with this key (its identity must be in `signers`). */
+  sign?: SigningKey;
+  /** Verify the current log and the new event against these release signers before writing. */
+  signers?: ReleaseSigners;
 }
 
 /**
@@ -292,19 +362,23 @@ export function appendEvent(file: string, event: NewEvent, opts: AppendOptions =
     file,
     (lock) => {
       const current = readRegistryFile(file, label, { allowMissing: true });
-      const before = verifyRegistry(current);
+      const before = verifyRegistry(current, { signers: opts.signers });
       if (!before.ok) {
         throw new UserError(`${label}: refusing to append to a broken registry: ${before.problem!.message}`, { hint: before.problem!.hint });
       }
       const last = current.events[current.events.length - 1];
-      const full = {
+      let time = event.time ?? new Date().toISOString();
+      // A signed event's time never goes back (a clock behind the last event's is moved up to it).
+      if (opts.sign && event.time === undefined && last && Date.parse(time) < Date.parse(last.time)) time = last.time;
+      let full = {
         ...event,
         seq: current.events.length + 1,
         prev: last ? eventDigest(last) : GENESIS_PREV,
-        time: event.time ?? new Date().toISOString(),
+        time,
       } as RegistryEvent;
+      if (opts.sign) full = signEvent(full, opts.sign);
       const next: Registry = { schemaVersion: REGISTRY_SCHEMA_VERSION, events: [...current.events, full] };
-      const after = verifyRegistry(next);
+      const after = verifyRegistry(next, { signers: opts.signers });
       if (!after.ok) throw new UserError(`${label}: cannot append: ${after.problem!.message}`, { hint: after.problem!.hint });
       if (!lock.stillHeld()) {
         throw new UserError(`${label}: the registry lock was broken by another process while appending; nothing was written`, { hint: 'run the command again' });

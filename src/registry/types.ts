@@ -14,8 +14,17 @@ interface EventBase {
   seq: number;
   /** `sha256:` of the canonical JSON of the previous event (GENESIS_PREV for the first). */
   prev: string;
-  /** UTC, RFC 3339 (`2025-01-31T12:00:00.000Z`). Informational; the order is `seq`. */
+  /** UTC, RFC 3339 (`2025-01-31T12:00:00.000Z`). The order is `seq`; a signed event's time never precedes the event before it. */
   time: string;
+  /** The release signer (a principal of the release signers file) whose key made `signature`. */
+  signer?: string;
+  /**
+   * Armored `ssh-keygen -Y sign -n policydrift-release` signature over the
+   * canonical JSON of the event without `signature` (so it covers `seq`,
+   * `prev`, `time` and `signer`: an event cannot be moved elsewhere in a log).
+   * Absent only in a legacy prefix written before events were signed.
+   */
+  signature?: string;
 }
 
 export interface ReleaseEvent extends EventBase {
@@ -59,9 +68,9 @@ export interface Registry {
   events: RegistryEvent[];
 }
 
-type WithoutChain<E> = E extends RegistryEvent ? Omit<E, 'seq' | 'prev' | 'time'> & { time?: string } : never;
+type WithoutChain<E> = E extends RegistryEvent ? Omit<E, 'seq' | 'prev' | 'time' | 'signer' | 'signature'> & { time?: string } : never;
 
-/** An event as proposed to appendEvent: `seq` and `prev` are assigned under the lock; `time` defaults to now. */
+/** An event as proposed to appendEvent: `seq`, `prev` (and the signature) are assigned under the lock; `time` defaults to now. */
 export type NewEvent = WithoutChain<RegistryEvent>;
 
 /** The first broken link found by verifyRegistry or compareWithTrusted. */

@@ -18,8 +18,9 @@ import { spawnSync } from 'node:child_process';
 import { runCheck, materializeOpenspec, type CheckResult } from '../check/index.js';
 import { validateAll, validationMessages, type ValidationResult } from '../openspec/cli.js';
 import { extractAtRef, readFileAtRef } from '../git/extract-at-ref.js';
-import { repoPrefix, repoRoot, resolveCommit } from '../git/run.js';
-import { appendEvent, findRelease, lastActiveRelease, readRegistryFile, parseRegistryText } from '../registry/index.js';
+import { repoPrefix, repoRoot, resolveCommit, runGit } from '../git/run.js';
+import { appendEvent, findRelease, lastActiveRelease, readRegistryFile, parseRegistryText, signingIdentity, SIGNING_KEY_ENV, type SigningKey } from '../registry/index.js';
+import { readTrustedRegistry } from '../registry/trust.js';
 import { verifyBuild, type VerifyBuildResult } from '../build/verify.js';
 import { commitTime } from '../build/worktree.js';
 import { provenanceJson } from '../build/provenance.js';
@@ -40,6 +41,8 @@ export interface ReleaseOptions {
   version?: string;
   candidate?: string;
   registryRef?: string;
+  /** Private key that signs the registry event (default: the file named by POLICYDRIFT_SIGNING_KEY). */
+  signingKey?: string;
   dryRun?: boolean;
   /** Where artifacts are published, relative to the project root (default release/artifacts). */
   publishDir?: string;
@@ -147,6 +150,12 @@ function listFiles(dir: string, base = ''): string[] {
   return out.sort();
 }
 
+/** The branch HEAD is on, or null when detached. */
+function currentBranch(repo: string): string | null {
+  const r = runGit(repo, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+  return r.status === 0 ? r.stdout.toString('utf8').trim() || null : null;
+}
+
 export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
   const log = opts.log ?? (() => {});
   const repo = repoRoot(opts.dir);
@@ -165,6 +174,30 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
       hint: names.length ? `profiles: ${names.join(', ')}` : 'add one under "profiles" in policydrift.config.json',
     });
   }
+  // The trusted registry: at --registry-ref, else at the release branch, which HEAD must be on.
+  let trustedRef = opts.registryRef;
+  if (!trustedRef) {
+    const branch = currentBranch(repo);
+    if (branch !== config.releaseBranch) {
+      throw new UserError(`release reads the registry baseline from the release branch "${config.releaseBranch}", and HEAD is ${branch ? `on "${branch}"` : 'detached'}`, {
+        hint: `run the release job on "${config.releaseBranch}" (config "releaseBranch"), or pass --registry-ref <protected branch> so the baseline, bootstrap and revocations come from it and not from this branch`,
+      });
+    }
+    trustedRef = branch;
+  }
+  resolveCommit(repo, trustedRef);
+  const trusted = readTrustedRegistry(repo, trustedRef, sub);
+  for (const w of trusted.warnings) log(`warning: ${w}`);
+  // Every event is signed when written: the key must be a release signer of the trusted ref before anything is built.
+  const keyPath = opts.signingKey ?? (process.env[SIGNING_KEY_ENV] || undefined);
+  let signing: SigningKey | null = null;
+  if (keyPath) signing = { keyPath, identity: signingIdentity(keyPath, trusted.signers) };
+  else if (!opts.dryRun) {
+    throw new UserError('release needs a signing key: every registry event is signed by a release signer', {
+      hint: `pass --signing-key <private key file> or set ${SIGNING_KEY_ENV} (in CI: a secret written to a file with mode 600); its public key must be in the release signers file (config "releaseSigners") at ${trustedRef}`,
+    });
+  }
+
   const registryFile = path.join(projectRoot, config.registry);
   const registryRel = sub ? path.posix.join(sub, config.registry) : config.registry;
   const publishRoot = path.join(projectRoot, opts.publishDir ?? 'release/artifacts');
@@ -180,7 +213,9 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
     });
   }
   const registry = committedRegistry !== null ? parseRegistryText(committedRegistry, `${candidateRev}:${registryRel}`) : readRegistryFile(registryFile, registryRel, { allowMissing: true });
-  const previous = lastActiveRelease(registry);
+  // Baseline and bootstrap from the trusted registry only: what the candidate appends (a revoke, a
+  // release) never moves them; the check step reports such events (REGISTRY_APPENDED).
+  const previous = trusted.registry ? lastActiveRelease(trusted.registry) : null;
   const bootstrap = previous === null;
   const version = opts.version ?? (opts.dryRun ? `dry-run-${commit.slice(0, 12)}` : defaultVersion(projectRoot, head.manifest.manifestVersion, commit));
   if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(version)) throw new UserError(`invalid release version "${version}"`, { hint: 'use letters, digits and . _ + -' });
@@ -218,7 +253,7 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
     dir: opts.dir,
     against: bootstrap ? commit : 'registry',
     candidate: commit,
-    registryRef: opts.registryRef,
+    registryRef: trustedRef,
   });
   result.check = check;
   if (!check.ok) {
@@ -312,7 +347,7 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
       artifact: { name, sha256: sha },
       ...(previous ? { supersedes: previous.version } : {}),
       ...(ws ? { packages: ws.packages } : {}),
-    }, { label: registryRel });
+    }, { label: registryRel, sign: signing!, signers: trusted.signers });
     fs.rmSync(path.join(publishRoot, JOURNAL), { force: true });
     published = null;
     steps.push({ step: 'registry', status: 'passed', summary: `appended release ${version}${previous ? `, superseding ${previous.version}` : ''}`, details: [] });

@@ -35,6 +35,36 @@ export function target(c: Change): string {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Beyond these sizes, text and markdown reports summarise (the manifest and the JSON/SARIF reports stay complete). */
+export const SUMMARY_LIMITS = { unionMembers: 8, unionShown: 4, fields: 12, fieldsShown: 6 };
+
+/** A member of a type union as it appears in text: a quoted literal, or a name with dots, brackets and generics. */
+const UNION_MEMBER = String.raw`(?:"(?:[^"\\]|\\.)*"|-?[\w$.]+(?:<[^<>|]*>)?(?:\[\])*)`;
+const LONG_UNION = new RegExp(`${UNION_MEMBER}(?: \\| ${UNION_MEMBER}){${SUMMARY_LIMITS.unionMembers},}`, 'g');
+
+/** Long unions inside a text (`"a" | "b" | … 100 members`) shortened to their first members and their size. */
+export function summarizeUnions(text: string): string {
+  return text.replace(LONG_UNION, (u) => {
+    const members = u.match(new RegExp(UNION_MEMBER, 'g')) ?? [];
+    return `${members.slice(0, SUMMARY_LIMITS.unionShown).join(' | ')} | … (${members.length} members)`;
+  });
+}
+
+/** Size and depth of a response variant or schema (`{ fields: { "a.b": … } }`); depth counts dotted path segments. */
+export function fieldsSize(v: unknown): { fields: number; depth: number } | null {
+  if (!isRecord(v) || !isRecord(v.fields)) return null;
+  const paths = Object.keys(v.fields);
+  return { fields: paths.length, depth: paths.reduce((d, p) => Math.max(d, p.split('.').length), 0) };
+}
+
+/** ` [227 fields, depth 3; all in the manifest]` for a before/after value too large to read in a report, else ''. */
+export function sizeNote(c: { before: unknown; after: unknown }): string {
+  const sizes = [fieldsSize(c.before), fieldsSize(c.after)].filter((x): x is { fields: number; depth: number } => x !== null && x.fields > SUMMARY_LIMITS.fields);
+  if (sizes.length === 0) return '';
+  const big = sizes.reduce((a, b) => (b.fields > a.fields ? b : a));
+  return ` [${big.fields} fields, depth ${big.depth}; all in the manifest]`;
+}
+
 /** A before/after value in a few words: type texts as they are, fields as `type (optional)`, anything else compact JSON. */
 export function showValue(v: unknown, max = 80): string {
   let s: string;
@@ -45,11 +75,14 @@ export function showValue(v: unknown, max = 80): string {
   else if (isRecord(v) && typeof v.open === 'boolean' && Array.isArray(v.openReasons) && !('fields' in v)) s = v.open ? `open: ${v.openReasons.join('; ') || '?'}` : 'closed';
   else if (isRecord(v) && isRecord(v.variants)) s = `variants: ${Object.keys(v.variants).join(', ') || 'none'}${v.unbounded === true ? ' (unbounded)' : ''}`;
   else if (isRecord(v) && isRecord(v.fields)) {
-    const fields = Object.entries(v.fields).map(([k, f]) => (isRecord(f) ? `${k}${f.optional ? '?' : ''}: ${String(f.type)}` : k));
-    s = fields.length ? `{ ${fields.join('; ')} }` : '{}';
+    const fields = Object.entries(v.fields).map(([k, f]) => (isRecord(f) ? `${k}${f.optional ? '?' : ''}: ${summarizeUnions(String(f.type))}` : k));
+    const size = fieldsSize(v)!;
+    s = fields.length > SUMMARY_LIMITS.fields
+      ? `{ ${size.fields} fields, depth ${size.depth}: ${fields.slice(0, SUMMARY_LIMITS.fieldsShown).join('; ')}; … }`
+      : fields.length ? `{ ${fields.join('; ')} }` : '{}';
   }
   else if (isRecord(v) && typeof v.type === 'string' && typeof v.optional === 'boolean') {
-    s = v.optional ? `${v.type} (optional)` : v.type;
+    s = v.optional ? `${summarizeUnions(v.type)} (optional)` : summarizeUnions(v.type);
     if (typeof v.classification === 'string') s += `, ${v.classification}`;
     if (typeof v.redaction === 'string') s += `, redact ${v.redaction}`;
   } else s = JSON.stringify(v);

@@ -1,6 +1,6 @@
 import type { DiffResult } from '../diff/index.js';
 import type { Change } from '../diff/types.js';
-import { byEffect, count, showValue, verdict, type ReportOptions } from './format.js';
+import { byEffect, count, showValue, sizeNote, summarizeUnions, verdict, type ReportOptions } from './format.js';
 
 const MAX_ROWS = 100;
 
@@ -20,7 +20,7 @@ function details(title: string, changes: Change[]): string[] {
     '',
     `<details><summary>${html(title)}</summary>`,
     '',
-    ...changes.map((c) => `- \`${c.rule}\` ${cell(code(c.id))}${c.subject ? ` ${cell(code(c.subject))}` : ''}: ${html(c.message)}${c.locations.length ? ` (${c.locations.join(', ')})` : ''}`),
+    ...changes.map((c) => `- \`${c.rule}\` ${cell(code(c.id))}${c.subject ? ` ${cell(code(c.subject))}` : ''}: ${html(summarizeUnions(c.message))}${html(sizeNote(c))}${c.locations.length ? ` (${c.locations.join(', ')})` : ''}`),
     '',
     '</details>',
   ];

@@ -1,6 +1,6 @@
 import type { DiffResult } from '../diff/index.js';
 import type { Effect } from '../diff/types.js';
-import { byEffect, count, EFFECT_ORDER, verdict, type ReportOptions } from './format.js';
+import { byEffect, count, EFFECT_ORDER, sizeNote, summarizeUnions, verdict, type ReportOptions } from './format.js';
 
 const COLORS: Record<Effect, string> = { weakening: '31', modified: '33', strengthening: '32', neutral: '2' };
 
@@ -20,7 +20,8 @@ export function renderText(result: DiffResult, opts: ReportOptions = {}): string
     out.push('', paint(`1;${COLORS[effect]}`, `${count(changes.length, effect)}:`));
     for (const c of changes) {
       const where = c.locations.length ? `  (${c.locations.join(', ')})` : '';
-      out.push(`  ${paint(COLORS[effect], c.rule)}  ${c.message}${where}`);
+      // Long unions and large variants are summarised; `--format json` and the manifest have everything.
+      out.push(`  ${paint(COLORS[effect], c.rule)}  ${summarizeUnions(c.message)}${sizeNote(c)}${where}`);
     }
   }
   if (result.changes.length) out.push('', 'Run `policydrift explain <RULE>` for what a rule means and how to justify it.');

@@ -18,7 +18,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import stringify from 'json-stable-stringify';
-import { configChanges, materializeOpenspec, type ChangeSetStatus, type CheckOptions, type CheckResult, type Unjustified } from '../check/index.js';
+import { configChanges, materializeOpenspec, registryAppendedChange, UNJUSTIFIABLE_RULES, type ChangeSetStatus, type CheckOptions, type CheckResult, type Unjustified } from '../check/index.js';
 import { CONFIG_FILE, defaultConfig, parseConfigText, type ResolvedConfig } from '../config/index.js';
 import { compareChanges, diffManifests, type DiffResult } from '../diff/index.js';
 import { fingerprint } from '../diff/fingerprint.js';
@@ -33,7 +33,8 @@ import { discoverChangeSets, type ChangeSet } from '../openspec/changes.js';
 import { changeItem, validateChange, validationMessages } from '../openspec/cli.js';
 import { declarationFor, matchJustifications, sameTarget, type GatedChangeSet } from '../openspec/justify.js';
 import { evaluateApprovals } from '../approvals/index.js';
-import { assertAppendOnly, lastActiveRelease, parseRegistryText, type Registry, type ReleaseEvent } from '../registry/index.js';
+import { appendedEvents, lastActiveRelease, parseRegistryText, type ReleaseEvent } from '../registry/index.js';
+import { readTrustedRegistry } from '../registry/trust.js';
 import { buildIndex, discoverWorkspace, indexEntry, parseIndexText, trackedCount, treeReader, WORKSPACE_INDEX_FILE, type IndexEntry, type Workspace, type WorkspaceIndex } from './index.js';
 
 export interface PackageCheck {
@@ -195,29 +196,28 @@ function neutralizeMoves(changes: Change[], base: DeclIndex, head: DeclIndex): C
   });
 }
 
-function readTrustedRegistry(repo: string, ref: string, rel: string): Registry | null {
-  const text = readFileAtRef(repo, ref, rel);
-  return text === null ? null : parseRegistryText(text, `${ref}:${rel}`);
-}
-
 export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
   const repo = repoRoot(opts.dir);
   const sub = repoPrefix(opts.dir);
   const warnings: string[] = [];
   const candidateCommit = resolveCommit(repo, opts.candidate);
 
-  // Baseline selection: as a single check, with the root config's registry.
+  // Baseline selection: as a single check (src/check/index.ts), with the root's registry verified at the trusted ref.
   const trustedRef = opts.registryRef ?? null;
-  const cfgSource = trustedRef ? resolveCommit(repo, trustedRef) : candidateCommit;
-  const registryRel = join(sub, rootConfigAt(repo, cfgSource, sub, trustedRef ?? opts.candidate).registry);
-  const candText = readFileAtRef(repo, candidateCommit, registryRel);
-  const candidateRegistry = candText === null ? null : parseRegistryText(candText, `${opts.candidate}:${registryRel}`);
-  let trusted: Registry | null = candidateRegistry;
+  if (trustedRef) resolveCommit(repo, trustedRef);
+  const trusted = readTrustedRegistry(repo, trustedRef ?? candidateCommit, sub, trustedRef ?? opts.candidate);
+  warnings.push(...trusted.warnings);
+  const registryRel = trusted.rel;
   let appended = 0;
+  const registryChanges: Change[] = [];
   if (trustedRef) {
-    trusted = readTrustedRegistry(repo, trustedRef, registryRel);
-    if (candidateRegistry) appended = assertAppendOnly(trusted, candidateRegistry, `${registryRel} at ${opts.candidate}`).length;
-    else if (trusted && trusted.events.length) {
+    const candText = readFileAtRef(repo, candidateCommit, registryRel);
+    const candidateRegistry = candText === null ? null : parseRegistryText(candText, `${opts.candidate}:${registryRel}`);
+    if (candidateRegistry) {
+      const added = appendedEvents(trusted.registry, candidateRegistry, trusted.signers, `${registryRel} at ${opts.candidate}`);
+      appended = added.length;
+      for (const a of added) if (a.problem !== null) registryChanges.push(registryAppendedChange(registryRel, trustedRef, a));
+    } else if (trusted.registry && trusted.registry.events.length) {
       throw new UserError(`${registryRel}: the candidate deletes the release registry that ${trustedRef} has`, { exitCode: 1, hint: 'the registry is append-only; restore it' });
     }
   } else if (opts.against === 'registry') {
@@ -228,7 +228,7 @@ export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
   let release: ReleaseEvent | null = null;
   if (opts.against === 'registry') {
     source = 'registry';
-    release = trusted ? lastActiveRelease(trusted) : null;
+    release = trusted.registry ? lastActiveRelease(trusted.registry) : null;
     if (!release) {
       throw new UserError(`${registryRel}${trustedRef ? ` at ${trustedRef}` : ''}: no active release to compare with`, {
         hint: 'bootstrap the registry with `policydrift release --profile <name>` at the workspace root, or compare with a branch: `policydrift check --against origin/main`',
@@ -350,6 +350,12 @@ export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
     const c = rootFileChange(id, 'the allowed signers decide who can approve the next change', readFileAtRef(repo, baseCommit, id), readFileAtRef(repo, candidateCommit, id));
     if (c) changes.push(c);
   }
+  for (const f of [...new Set([baseRoot.releaseSigners, headRoot.releaseSigners].filter((x): x is string => !!x))]) {
+    const id = join(sub, f);
+    const c = rootFileChange(id, 'the release signers decide who can record the next release (the next baseline)', readFileAtRef(repo, baseCommit, id), readFileAtRef(repo, candidateCommit, id));
+    if (c) changes.push(c);
+  }
+  changes.push(...registryChanges);
 
   const all = neutralizeMoves(changes, baseDecls, headDecls).sort(compareChanges);
   const summary: Record<Effect, number> = { weakening: 0, modified: 0, strengthening: 0, neutral: 0 };
@@ -390,7 +396,8 @@ export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
   const approvalsCfg = baseRoot.approvals;
   if (approvalsCfg.mode === 'listed') warnings.push('approvals are in "listed" mode: approver names are checked against a list, not cryptographically verified');
   const signersText = approvalsCfg.allowedSigners ? readFileAtRef(repo, baseCommit, join(sub, approvalsCfg.allowedSigners)) : null;
-  const nonNeutral = all.filter((c) => c.effect !== 'neutral');
+  // Unjustifiable changes (an unsigned registry event) stay out of the matching: no declaration justifies them.
+  const nonNeutral = all.filter((c) => c.effect !== 'neutral' && !UNJUSTIFIABLE_RULES.has(c.rule));
   const statuses: ChangeSetStatus[] = [];
   const gated: GatedChangeSet[] = [];
   const irrelevant: Array<{ set: ChangeSet; why: string }> = [];
@@ -432,6 +439,10 @@ export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
     for (const ir of irrelevant) if (ir.set.policydrift?.justifies.some((d) => sameTarget(change, d))) blockedBy.push(ir.why);
     return { change, declaration: declarationFor(change), blockedBy };
   });
+  for (const change of registryChanges) {
+    const named = gated.some((g) => g.policydrift?.justifies.some((d) => sameTarget(change, d)));
+    unjustified.push({ change, declaration: declarationFor(change), blockedBy: named ? ['no change set can justify an unsigned registry event: only the release job appends to the registry'] : [] });
+  }
   const stale = match.stale.map((s) => ({ changeSet: s.set.id, declaration: s.decl, reason: s.reason }));
   const invalid = match.invalid.map((s) => ({ changeSet: s.set.id, declaration: s.decl, reason: s.reason }));
   const fresh = allFresh && indexFresh;
@@ -456,7 +467,7 @@ export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
       against: opts.against,
     },
     candidate: { commit: candidateCommit, ref: opts.candidate, manifestVersion: hi, digest: freshIndex.digest },
-    registry: { path: registryRel, trustedRef, trusted: !!trustedRef, appended },
+    registry: { path: registryRel, trustedRef, trusted: !!trustedRef, appended, untrusted: registryChanges.length, legacy: trusted.legacy },
     manifest: { path: indexRel, fresh, entries: staleEntries },
     approvalsMode: approvalsCfg.mode,
     diff,

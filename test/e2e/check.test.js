@@ -31,8 +31,10 @@ function setup() {
   fs.rmSync(path.join(dir, 'release'), { recursive: true, force: true });
   const alice = keypair(keys, 'alice');
   const mallory = keypair(keys, 'mallory');
+  const releaser = keypair(keys, 'release');
   fs.mkdirSync(path.join(dir, '.policydrift'), { recursive: true });
   fs.writeFileSync(path.join(dir, '.policydrift/allowed_signers'), `alice@example.com ${alice.pub}\n`);
+  fs.writeFileSync(path.join(dir, '.policydrift/release_signers'), `release@ci ${releaser.pub}\n`);
   const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'policydrift.config.json'), 'utf8'));
   cfg.approvals = { mode: 'signed', allowedSigners: '.policydrift/allowed_signers', minApprovals: 1 };
   fs.writeFileSync(path.join(dir, 'policydrift.config.json'), JSON.stringify(cfg, null, 2) + '\n');
@@ -42,10 +44,11 @@ function setup() {
   assert.is(cli(['extract', '--write'], { cwd: dir }).code, 0);
   const base = commitAll(dir, 'service');
   {
-    // record release 1.0.0 with the registry library, as the release command does
+    // record release 1.0.0 with the registry library, signed by the release key, as the release command does
     const m = JSON.parse(fs.readFileSync(path.join(dir, 'invariants.manifest.json'), 'utf8'));
     const script = `import { appendEvent } from ${JSON.stringify(path.join(REPO, 'dist/registry/index.js'))};
-appendEvent('release/registry.json', { type: 'release', version: '1.0.0', git_commit: ${JSON.stringify(base)}, profile: 'prod', manifestVersion: ${m.manifestVersion}, manifestDigest: ${JSON.stringify(m.digest)}, artifact: { name: 'sample-1.0.0.tgz', sha256: '${'0'.repeat(64)}' } });`;
+appendEvent('release/registry.json', { type: 'release', version: '1.0.0', git_commit: ${JSON.stringify(base)}, profile: 'prod', manifestVersion: ${m.manifestVersion}, manifestDigest: ${JSON.stringify(m.digest)}, artifact: { name: 'sample-1.0.0.tgz', sha256: '${'0'.repeat(64)}' } },
+  { sign: { keyPath: ${JSON.stringify(releaser.key)}, identity: 'release@ci' } });`;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8' });
     assert.is(r.status, 0, r.stderr);
   }

@@ -24,12 +24,18 @@ function sampleRepo() {
   assert.is(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'alice', '-f', key]).status, 0);
   const pub = fs.readFileSync(key + '.pub', 'utf8').trim().split(' ').slice(0, 2).join(' ');
   fs.appendFileSync(path.join(dir, '.policydrift/allowed_signers'), `alice@example.com ${pub}\n`);
+  // the release job's key signs every registry event (POLICYDRIFT_SIGNING_KEY, as a CI secret would)
+  const releaseKey = path.join(keys, 'release');
+  assert.is(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'release', '-f', releaseKey]).status, 0);
+  fs.appendFileSync(path.join(dir, '.policydrift/release_signers'), `release@ci ${fs.readFileSync(releaseKey + '.pub', 'utf8').trim().split(' ').slice(0, 2).join(' ')}\n`);
+  releaseKeys.set(dir, releaseKey);
   git(dir, 'init', '-q');
   commitAll(dir, 'sample service');
-  return { dir, key };
+  return { dir, key, releaseKey };
 }
 
-const release = (dir, ...args) => cli(['release', '--profile', 'prod', ...args], { cwd: dir });
+const releaseKeys = new Map();
+const release = (dir, ...args) => cli(['release', '--profile', 'prod', ...args], { cwd: dir, env: { POLICYDRIFT_SIGNING_KEY: releaseKeys.get(dir) } });
 const events = (dir) => JSON.parse(fs.readFileSync(path.join(dir, 'release/registry.json'), 'utf8')).events;
 const artifacts = (dir) => (fs.existsSync(path.join(dir, 'release/artifacts')) ? fs.readdirSync(path.join(dir, 'release/artifacts')).sort() : []);
 
@@ -74,6 +80,8 @@ test('release pipeline failure: an unjustified weakening stops the release at ch
   assert.is(ev[1].type, 'release');
   assert.is(ev[1].supersedes, '1.0.0');
   assert.is(ev[1].git_commit, git(dir, 'rev-parse', 'HEAD'));
+  assert.is(ev[1].signer, 'release@ci', 'the event is signed by the release key');
+  assert.match(ev[1].signature, /^-----BEGIN SSH SIGNATURE-----\n/);
   assert.equal(artifacts(dir), ['1.0.0', '1.1.0']);
   const tgz = fs.readFileSync(path.join(dir, 'release/artifacts/1.1.0', `${path.basename(dir)}-1.1.0.tgz`));
   assert.is(ev[1].artifact.sha256, crypto.createHash('sha256').update(tgz).digest('hex'));
@@ -125,7 +133,7 @@ function killAfter(dir, step, version) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'release', '--profile', 'prod', '--version', version], {
       cwd: dir,
-      env: { ...process.env, POLICYDRIFT_RELEASE_PAUSE: step, NO_COLOR: '1', OPENSPEC_TELEMETRY: '0', OPENSPEC_NO_UPDATE_CHECK: '1' },
+      env: { ...process.env, POLICYDRIFT_SIGNING_KEY: releaseKeys.get(dir), POLICYDRIFT_RELEASE_PAUSE: step, NO_COLOR: '1', OPENSPEC_TELEMETRY: '0', OPENSPEC_NO_UPDATE_CHECK: '1' },
     });
     let err = '';
     const timer = setTimeout(() => {

@@ -192,7 +192,15 @@ test('extract --workspace: clear errors outside a workspace and for bad input', 
 test('release at the workspace root: one registry event with every package digest; check against it; registry verify re-extracts the workspace', () => {
   const dir = setup();
   git(dir, 'checkout', '-q', 'main');
-  let r = cli(['release', '--profile', 'prod', '--version', '1.0.0'], { cwd: dir });
+  // The release job's key signs the registry event (a release signer of main).
+  const keys = tmpdir('policydrift-keys-');
+  const releaseKey = path.join(keys, 'release');
+  assert.is(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'release', '-f', releaseKey]).status, 0);
+  fs.mkdirSync(path.join(dir, '.policydrift'), { recursive: true });
+  fs.writeFileSync(path.join(dir, '.policydrift/release_signers'), `release@ci ${fs.readFileSync(releaseKey + '.pub', 'utf8').trim().split(' ').slice(0, 2).join(' ')}\n`);
+  commitAll(dir, 'release signers');
+  const env = { POLICYDRIFT_SIGNING_KEY: releaseKey };
+  let r = cli(['release', '--profile', 'prod', '--version', '1.0.0'], { cwd: dir, env });
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /BOOTSTRAP/);
   const [ev] = json(dir, 'release/registry.json').events;
@@ -215,7 +223,7 @@ test('release at the workspace root: one registry event with every package diges
   assert.is(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stdout, /baseline\s+release 1\.0\.0/);
   assert.match(r.stdout, /LE_RESPONSE_ADDED \(weakening\)\s+handle_le_request \[WIRETAP\]/);
-  r = cli(['release', '--profile', 'prod', '--version', '1.1.0', '--registry-ref', 'main'], { cwd: dir });
+  r = cli(['release', '--profile', 'prod', '--version', '1.1.0', '--registry-ref', 'main'], { cwd: dir, env });
   assert.is(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stdout, /FAILED at step "check"/);
   assert.is(json(dir, 'release/registry.json').events.length, 1, 'nothing appended');

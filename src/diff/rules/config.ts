@@ -12,4 +12,18 @@ export const CONFIG_CHANGED = defineRule({
   find: () => [],
 });
 
-export const CONFIG_RULES = [CONFIG_CHANGED];
+export const REGISTRY_APPENDED = defineRule({
+  id: 'REGISTRY_APPENDED',
+  category: 'config',
+  effect: 'modified',
+  summary: 'The candidate appends an event to the release registry that no release signer of the trusted ref signed.',
+  description:
+    'The registry decides the baseline of the next check: an appended `release` event naming a weakened commit would make that weakening the baseline, and an appended `revoke` would withdraw the release a change is compared with. Only the release job appends events, each signed with a key of the release signers file (config `releaseSigners`) as it is at the trusted ref (`--registry-ref`). `policydrift check` reports every appended event that is unsigned or whose signature does not verify against those signers; appended events never move the baseline of the run that sees them. Manifests do not carry the registry, so `policydrift diff` never reports it.',
+  justifyHint: 'Cannot be justified by a change set: remove the event from the change (`git checkout <trusted-ref> -- release/registry.json`). Releases are recorded by `policydrift release --signing-key <key>` on the release branch.',
+  find: () => [],
+});
+
+export const CONFIG_RULES = [CONFIG_CHANGED, REGISTRY_APPENDED];
+
+/** Rules that no change set can justify: they fail the check until their cause is removed. */
+export const UNJUSTIFIABLE_RULES: ReadonlySet<string> = new Set([REGISTRY_APPENDED.id]);
