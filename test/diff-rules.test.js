@@ -61,6 +61,19 @@ const CASES = [
     fires: [
       { name: 'became unbounded', after: (p) => Object.assign(LE(p), { unbounded: true, unboundedReasons: ['response type is any'] }), id: H, subject: '' },
       {
+        name: 'an undeclared getter on a returned object (issue 11 item 5)',
+        after: (p) => Object.assign(LE(p), { unbounded: true, unboundedReasons: ['returned object has a getter the response type does not declare at "devices"'] }),
+        id: H,
+        subject: '',
+      },
+      {
+        name: 'toJSON added while already unbounded',
+        before: (p) => Object.assign(LE(p), { unbounded: true, unboundedReasons: ['type assertion on a return path'] }),
+        after: (p) => (LE(p).unboundedReasons = ['returned object defines toJSON', 'type assertion on a return path']),
+        id: H,
+        subject: 'returned object defines toJSON',
+      },
+      {
         name: 'new reason while unbounded',
         before: (p) => Object.assign(LE(p), { unbounded: true, unboundedReasons: ['a cast'] }),
         after: (p) => (LE(p).unboundedReasons = ['a cast', 'an unresolved call']),
@@ -285,13 +298,43 @@ const CASES = [
         id: 'AuditEvent',
         subject: 'field "extra" is any',
       },
+      {
+        name: 'a sink called with an undeclared field (issue 11 item 6)',
+        after: (p) => Object.assign(AE(p), { open: true, openReasons: ['sink audit is called with undeclared field "ssn"'] }),
+        id: 'AuditEvent',
+        subject: '',
+      },
+      {
+        name: 'a second extra field logged through the sink',
+        before: (p) => Object.assign(AE(p), { open: true, openReasons: ['sink audit is called with undeclared field "ssn"'] }),
+        after: (p) => (AE(p).openReasons = ['sink audit is called with undeclared field "email"', 'sink audit is called with undeclared field "ssn"']),
+        id: 'AuditEvent',
+        subject: 'sink audit is called with undeclared field "email"',
+      },
     ],
-    benign: [{ before: (p) => Object.assign(AE(p), { open: true, openReasons: ['index signature'] }), after: (p) => Object.assign(AE(p), { open: false, openReasons: [] }) }],
+    benign: [
+      { before: (p) => Object.assign(AE(p), { open: true, openReasons: ['index signature'] }), after: (p) => Object.assign(AE(p), { open: false, openReasons: [] }) },
+      {
+        name: 'one extra field of a sink no longer logged, another still is',
+        before: (p) => Object.assign(AE(p), { open: true, openReasons: ['sink audit is called with undeclared field "email"', 'sink audit is called with undeclared field "ssn"'] }),
+        after: (p) => Object.assign(AE(p), { open: true, openReasons: ['sink audit is called with undeclared field "ssn"'] }),
+        expect: 'LOG_SCHEMA_CLOSED',
+      },
+    ],
   },
   {
     rule: 'LOG_SCHEMA_CLOSED',
     effect: 'strengthening',
-    fires: [{ before: (p) => Object.assign(AE(p), { open: true, openReasons: ['index signature'] }), after: (p) => Object.assign(AE(p), { open: false, openReasons: [] }), id: 'AuditEvent', subject: '' }],
+    fires: [
+      { before: (p) => Object.assign(AE(p), { open: true, openReasons: ['index signature'] }), after: (p) => Object.assign(AE(p), { open: false, openReasons: [] }), id: 'AuditEvent', subject: '' },
+      {
+        name: 'the wide sink argument narrowed back (issue 11 item 6)',
+        before: (p) => Object.assign(AE(p), { open: true, openReasons: ['sink audit is called with undeclared field "ssn"'] }),
+        after: (p) => Object.assign(AE(p), { open: false, openReasons: [] }),
+        id: 'AuditEvent',
+        subject: '',
+      },
+    ],
     benign: [{ after: (p) => Object.assign(AE(p), { open: true, openReasons: ['index signature'] }) }],
   },
   {

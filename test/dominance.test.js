@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ts } from 'ts-morph';
-import { dominatingCalls, hasEscapingJump } from '../dist/extract/dominance.js';
+import { dominatingCalls, hasEscapingJump, mayCompleteAbruptly } from '../dist/extract/dominance.js';
 
 /** Parse `async function* f() { body }`, return the labels `n` of the `G(n)` calls dominating `S(...)`. */
 function dominators(body, opts = {}) {
@@ -54,6 +54,10 @@ const cases = [
   ['chain start before ?.', 'G(1)?.x; S();', [1]],
   ['new arguments', 'new X(G(1)); S();', [1]],
   ['yield operand', 'yield G(1); S();', [1]],
+  ['finally whose jumps stay inside it', 'try { G(1); } finally { for (;;) { if (c) break; } } S();', [1]],
+  ['finally holding a callback that returns', 'try { G(1); } finally { cleanup(() => { return 1; }); } S();', [1]],
+  ['guard in a finally before its break', 'L: try { x(); } finally { G(1); break L; } S();', [1]],
+  ['inner try/finally that completes normally', 'try { G(1); } finally { try { x(); } finally { y(); } } S();', [1]],
   // does not dominate
   ['if branch', 'if (c) { G(1); } S();', []],
   ['else branch', 'if (c) {} else { G(1); } S();', []],
@@ -65,6 +69,15 @@ const cases = [
   ['guard in catch', 'try { x(); } catch { G(1); } S();', []],
   ['S in catch', 'try { G(1); } catch { S(); }', []],
   ['S in finally', 'try { G(1); } finally { S(); }', []],
+  ['finally breaks out of its label', 'attest: try { await G(1); } finally { break attest; } S();', []],
+  ['finally breaks out of a labelled block', 'L: { try { G(1); } finally { break L; } } S();', []],
+  ['finally breaks conditionally', 'L: { try { G(1); } finally { if (c) break L; } } S();', []],
+  ['finally continues a loop', 'for (;;) { M: { try { G(1); } finally { continue; } } S(); }', []],
+  ['finally breaks a switch', 'switch (k) { case 1: try { G(1); } finally { break; } }; S();', []],
+  ['finally returns', 'try { G(1); } finally { return; } S();', []],
+  ['finally throws another value', 'try { G(1); } finally { if (c) throw new Error(); } S();', []],
+  ['rethrowing catch, breaking finally', 'L: try { G(1); } catch (e) { throw e; } finally { break L; } S();', []],
+  ['nested: inner finally breaks the outer label', 'L: { try { try { G(1); } finally { x(); } } finally { break L; } } S();', []],
   ['&& right operand', 'c && G(1); S();', []],
   ['|| right operand', 'c || G(1); S();', []],
   ['?? right operand', 'c ?? G(1); S();', []],
@@ -104,6 +117,17 @@ test('callbacks: guards after the creation point do not count', () => {
   assert.equal(dominators('const cb = () => S(); G(1); cb();', { liftThrough: () => true }), []);
   assert.equal(dominators('run(() => S(), G(1));', { liftThrough: () => true }), []);
   assert.equal(dominators('run(G(1), () => S());', { liftThrough: () => true }), [1]);
+});
+
+test('mayCompleteAbruptly: return, throw and escaping jumps; nested functions and inner loops do not count', () => {
+  const block = (src) => ts.createSourceFile('t.ts', `{ ${src} }`, ts.ScriptTarget.ES2022, true).statements[0];
+  assert.is(mayCompleteAbruptly(block('x();')), false);
+  assert.is(mayCompleteAbruptly(block('for (;;) { break; } while (c) { continue; }')), false);
+  assert.is(mayCompleteAbruptly(block('const f = () => { return 1; }; function g() { throw e; }')), false);
+  assert.is(mayCompleteAbruptly(block('if (c) return;')), true);
+  assert.is(mayCompleteAbruptly(block('throw e;')), true);
+  assert.is(mayCompleteAbruptly(block('break L;')), true);
+  assert.is(mayCompleteAbruptly(block('for (;;) { continue M; }')), true);
 });
 
 test('hasEscapingJump: only jumps that leave the statement', () => {

@@ -323,4 +323,150 @@ test('a cast or any smuggled in through a helper the handler returns from makes 
   assert.ok(cast.unboundedReasons.includes('type assertion on a return path'), cast.unboundedReasons.join());
 });
 
+
+
+// --- what JSON.stringify writes beyond the type (issue 11 item 5) ----------------
+
+const serialize = onDisk('le-serialize').data;
+const WIDER = 'returned value has properties the response type does not declare';
+
+test('serialize: getters are fields (object literal, class, inherited from a base class)', () => {
+  const GETTER = 'returned object has a getter the response type does not declare at "ssn"';
+  assert.equal(serialize.handle_le_request.unboundedReasons, [GETTER]);
+  // the class also keeps its row in a (TypeScript-)private field, which is serialized
+  assert.equal(serialize.classGetter.unboundedReasons, [GETTER, WIDER]);
+  assert.equal(serialize.inheritedGetter.unboundedReasons, [GETTER]);
+  assert.is(serialize.handle_le_request.unbounded, true);
+});
+
+test('serialize: toJSON (own, inherited, on a nested field) and computed keys are unbounded', () => {
+  assert.equal(serialize.ownToJson.unboundedReasons, ['returned object defines toJSON', WIDER]);
+  assert.equal(serialize.inheritedToJson.unboundedReasons, ['returned object defines toJSON']);
+  assert.equal(serialize.nestedToJson.unboundedReasons, ['returned object defines toJSON at "meta"', WIDER]);
+  assert.equal(serialize.computedKey.unboundedReasons, [WIDER]);
+});
+
+test('serialize: #private members, methods and setter-only accessors are not serialized: still bounded', () => {
+  for (const id of ['privateFields', 'plain', 'setterOnly']) {
+    assert.is(serialize[id].unbounded, false, id);
+    assert.equal(serialize[id].unboundedReasons, [], id);
+  }
+  assert.equal(serialize.privateFields.variants, serialize.plain.variants);
+});
+
+test('serialize: a toJSON in the declared response type is unbounded even when the body returns plain data', () => {
+  const files = fixtureFiles('le-serialize');
+  const withToJson = edit(files, 'src/types.ts', "  kind: 'NONE';\n", "  kind: 'NONE';\n  toJSON?(): string;\n");
+  const h = inMemory(withToJson).data.plain;
+  assert.equal(h.unboundedReasons, ['returned object defines toJSON']);
+});
+
+test('serialize: a library object where a plain shape is declared carries its own fields; the same library type is fine', () => {
+  const files = {
+    'tsconfig.json': fixtureFiles('le-serialize')['tsconfig.json'],
+    'src/h.ts': [
+      "interface Stamp { kind: 'STAMP'; at: { getTime(): number } }",
+      "export function handle_le_request(req: { id: string }): Stamp { void req; return { kind: 'STAMP', at: new Date() }; }",
+      "/** @leHandler */ export function same(req: { id: string }): { kind: 'D'; at: Date } { void req; return { kind: 'D', at: new Date() }; }",
+    ].join('\n'),
+  };
+  const { data } = inMemory(files);
+  assert.equal(data.handle_le_request.unboundedReasons, [WIDER]);
+  assert.equal(data.same.unboundedReasons, []);
+});
+
+/** A one-file project: the types of le-serialize plus `body` (a handler and whatever it needs). */
+const reflective = (body) => ({
+  'tsconfig.json': fixtureFiles('le-serialize')['tsconfig.json'],
+  'src/types.ts': fixtureFiles('le-serialize')['src/types.ts'],
+  'src/h.ts': ["import type { None, Ok, Req, Resp, Row } from './types.js';", 'declare function load(id: string): Row;', ...body].join('\n'),
+});
+const reflectReasons = (body) => inMemory(reflective(body)).data.handle_le_request.unboundedReasons;
+
+test('reflect: Object.defineProperty / defineProperties / setPrototypeOf / assign / Reflect on a response object', () => {
+  const handler = (line) => [
+    'export function handle_le_request(req: Req): Resp {',
+    '  const row = load(req.id);',
+    "  const out: Ok = { kind: 'OK', id: row.id };",
+    `  ${line}`,
+    '  return out;',
+    '}',
+  ];
+  const by = (how) => [`returned object can be changed behind its type by ${how}`];
+  assert.equal(reflectReasons(handler("Object.defineProperty(out, 'ssn', { value: row.ssn, enumerable: true });")), by('Object.defineProperty'));
+  assert.equal(reflectReasons(handler('Object.defineProperties(out, { ssn: { value: row.ssn, enumerable: true } });')), by('Object.defineProperties'));
+  assert.equal(reflectReasons(handler('Object.setPrototypeOf(out, { toJSON: () => row });')), by('Object.setPrototypeOf'));
+  assert.equal(reflectReasons(handler('Object.assign(out, row);')), by('Object.assign'));
+  assert.equal(reflectReasons(handler("Reflect.defineProperty(out, 'ssn', { value: row.ssn, enumerable: true });")), by('Reflect.defineProperty'));
+  assert.equal(reflectReasons(handler('(out as any).ssn = row.ssn;')), by('a property write through a type assertion'));
+  assert.equal(reflectReasons(handler("Reflect.set(out, 'ssn', row.ssn);")), by('Reflect.set'));
+  // a mutator taken under another name is loose: it may change anything
+  assert.equal(reflectReasons(handler("const { defineProperty: dp } = Object;\n  dp(out, 'ssn', { value: row.ssn, enumerable: true });")), by('Object.defineProperty'));
+  assert.equal(reflectReasons(handler("const set = Reflect.set;\n  set(out, 'ssn', row.ssn);")), by('Reflect.set'));
+  assert.equal(reflectReasons(handler("const R = Reflect;\n  R.set(out, 'ssn', row.ssn);")), by('Reflect'));
+  // a Map's set is not Reflect.set
+  assert.equal(reflectReasons(handler("new Map<string, string>().set('k', row.ssn);")), []);
+  // the same handler without the change is bounded
+  assert.equal(reflectReasons(handler('void row;')), []);
+});
+
+test('reflect: a change made in a helper, a constructor or on a class prototype elsewhere in the program', () => {
+  const helper = reflectReasons([
+    'function decorate(o: Ok, row: Row): void {',
+    "  Object.defineProperty(o, 'ssn', { get: () => row.ssn, enumerable: true });",
+    '}',
+    'export function handle_le_request(req: Req): Resp {',
+    "  const out: Ok = { kind: 'OK', id: req.id };",
+    '  decorate(out, load(req.id));',
+    '  return out;',
+    '}',
+  ]);
+  assert.equal(helper, ['returned object can be changed behind its type by Object.defineProperty']);
+  const ctor = reflectReasons([
+    'class Answer implements Ok {',
+    "  readonly kind = 'OK' as const;",
+    '  constructor(readonly id: string, row: Row) {',
+    "    Object.defineProperty(this, 'ssn', { value: row.ssn, enumerable: true });",
+    '  }',
+    '}',
+    'export function handle_le_request(req: Req): Resp {',
+    '  return new Answer(req.id, load(req.id));',
+    '}',
+  ]);
+  assert.equal(ctor, ['returned object can be changed behind its type by Object.defineProperty']);
+  const proto = reflectReasons([
+    'class Answer implements Ok {',
+    "  readonly kind = 'OK' as const;",
+    '  constructor(readonly id: string) {}',
+    '}',
+    "(Answer.prototype as unknown as { toJSON(): unknown }).toJSON = () => load('x');",
+    'export function handle_le_request(req: Req): Resp {',
+    '  return new Answer(req.id);',
+    '}',
+  ]);
+  assert.equal(proto, ['returned object can be changed behind its type by Answer.prototype', 'returned object can be changed behind its type by a property write through a type assertion']);
+  // A generic mutator accepts any object: fail closed.
+  const generic = reflectReasons([
+    "function tag<T extends object>(o: T): T { Object.defineProperty(o, 'x', { value: 1, enumerable: true }); return o; }",
+    "export function handle_le_request(req: Req): Resp { void tag; return { kind: 'OK', id: req.id }; }",
+  ]);
+  assert.equal(generic, ['returned object can be changed behind its type by Object.defineProperty']);
+});
+
+test('reflect: benign uses elsewhere (a fresh Object.assign, an unrelated object, a local Object) stay bounded', () => {
+  const reasons = reflectReasons([
+    'interface Settings { retries: number; verbose: boolean }',
+    'const settings: Settings = { retries: 1, verbose: false };',
+    'Object.assign(settings, { retries: 2 });',
+    "Object.defineProperty(settings, 'frozen', { value: true });",
+    'const copy = Object.assign({}, settings);',
+    'const Obj = { defineProperty: (o: unknown, k: string) => [o, k] };',
+    "Obj.defineProperty({ kind: 'OK' }, 'x');",
+    'export function handle_le_request(req: Req): Resp {',
+    '  void copy;',
+    "  return req.id ? { kind: 'OK', id: req.id } : { kind: 'NONE' };",
+    '}',
+  ]);
+  assert.equal(reasons, []);
+});
 test.run();

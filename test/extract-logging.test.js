@@ -222,4 +222,126 @@ test('strengthening: a field removed disappears, nothing else changes', () => {
   assert.equal(after, expected);
 });
 
+// --- @logSink arguments wider than the schema (issue 11 item 6) ---------------------
+
+const argsBase = fixtureFiles('logging-args');
+/** logging-args with `code` appended to onLogin (after its conforming calls). */
+const withCall = (code) => edit(argsBase, 'src/app.ts', '  new Logger().write(ev);\n', `  new Logger().write(ev);\n${code}`);
+const reasonsWith = (code) => {
+  const { data } = inMemory(withCall(code));
+  return { LoginEvent: data.LoginEvent.openReasons, PageView: data.PageView.openReasons, 'metric.m': data['metric.m'].openReasons };
+};
+const CLOSED = { LoginEvent: [], PageView: [], 'metric.m': [] };
+
+test('logging-args: conforming calls (literal, typed variable, method, second sink) leave every schema closed', () => {
+  const { data } = onDisk('logging-args');
+  assert.equal(Object.keys(data), ['LoginEvent', 'PageView', 'metric.m', 'metric.name']);
+  for (const id of ['LoginEvent', 'PageView', 'metric.m']) {
+    assert.is(data[id].open, false, id);
+    assert.equal(data[id].openReasons, [], id);
+  }
+});
+
+test('sink args: extra properties without a cast are open reasons of the schema they are logged as', () => {
+  // an object variable with more properties
+  assert.equal(reasonsWith("  const wide = { type: 'login' as const, userId: user.userId, ssn: user.ssn };\n  audit(wide);\n"), {
+    ...CLOSED,
+    LoginEvent: ['sink audit is called with undeclared field "ssn"'],
+  });
+  // a spread, Object.assign
+  const spread = ['sink audit is called with undeclared field "email"', 'sink audit is called with undeclared field "ssn"'];
+  assert.equal(reasonsWith("  audit({ ...user, type: 'login' });\n"), { ...CLOSED, LoginEvent: spread });
+  assert.equal(reasonsWith("  audit(Object.assign({ type: 'login' as const }, user));\n"), { ...CLOSED, LoginEvent: spread });
+  // a class instance with an extra field, matched to the member it is logged as
+  assert.equal(reasonsWith("  class Ext { type = 'view' as const; path = '/'; email = user.email }\n  audit(new Ext());\n"), {
+    ...CLOSED,
+    PageView: ['sink audit is called with undeclared field "email"'],
+  });
+  // a method sink, and an anonymous schema of a second parameter
+  assert.equal(reasonsWith("  const w = { type: 'login' as const, userId: 'x', email: user.email };\n  new Logger().write(w);\n"), {
+    ...CLOSED,
+    LoginEvent: ['sink Logger.write is called with undeclared field "email"'],
+  });
+  assert.equal(reasonsWith("  const m = { value: 1, email: user.email };\n  metric('x', m);\n"), { ...CLOSED, 'metric.m': ['sink metric is called with undeclared field "email"'] });
+  // an own getter is a field
+  assert.equal(reasonsWith("  audit({ type: 'login', userId: 'x', get email() { return user.email; } });\n"), {
+    ...CLOSED,
+    LoginEvent: ['sink audit is called with undeclared field "email"'],
+  });
+});
+
+test('sink args: a cast, any, a spread argument, a helper with a cast, toJSON or a reference are unbounded uses', () => {
+  const cast = reasonsWith('  audit(user as any);\n');
+  assert.ok(cast.LoginEvent.includes('sink audit is called with a type assertion on its argument'), cast.LoginEvent.join());
+  assert.ok(cast.LoginEvent.includes('sink audit is called with an any-typed argument'), cast.LoginEvent.join());
+  assert.equal(cast.PageView, cast.LoginEvent);
+  const spreadArg = reasonsWith('  const args = [ev] as const;\n  audit(...args);\n');
+  assert.equal(spreadArg.LoginEvent, ['sink audit is called with a spread argument']);
+  const helper = reasonsWith('  audit(build(user));\n}\nfunction build(u: User): LoginEvent {\n  return u as unknown as LoginEvent;\n');
+  assert.ok(helper.LoginEvent.includes('sink audit is called with a type assertion on its argument'), helper.LoginEvent.join());
+  const toJson = reasonsWith("  audit({ type: 'login', userId: 'x', toJSON: () => user });\n");
+  assert.ok(toJson.LoginEvent.includes('sink audit is called with an object that defines toJSON'), toJson.LoginEvent.join());
+  for (const code of ['  [ev].forEach(audit);\n', '  audit.call(null, ev);\n', '  const log = audit;\n  log(ev);\n']) {
+    const r = reasonsWith(code);
+    assert.equal(r.LoginEvent, ['sink audit is used other than by a direct call'], code);
+    assert.equal(r.PageView, ['sink audit is used other than by a direct call'], code);
+  }
+  const defined = reasonsWith("  Object.defineProperty(ev, 'ssn', { value: user.ssn, enumerable: true });\n");
+  assert.ok(defined.LoginEvent.includes('sink audit is called with an object that can be changed behind its type by Object.defineProperty'), defined.LoginEvent.join());
+});
+
+test('sink args: recorded per sink, not per call (a second wide call, or another conforming call, adds nothing)', () => {
+  const once = inMemory(withCall("  audit({ ...user, type: 'login' });\n")).data;
+  const twice = inMemory(withCall("  audit({ ...user, type: 'login' });\n  audit({ ...user, type: 'login', userId: 'y' });\n  audit({ type: 'view', path: '/x' });\n")).data;
+  assert.equal(twice, once);
+  // a conforming call added next to the existing ones changes nothing at all
+  assert.equal(inMemory(withCall("  audit({ type: 'login', userId: 'z' });\n")).data, onDisk('logging-args').data);
+});
+
+test('sink args: rest and array (batch) parameters compare each logged element', () => {
+  const withBatch = (code) => ({
+    ...argsBase,
+    'src/batch.ts': [
+      "import type { LoginEvent, User } from './schemas.js';",
+      '/** @logSink */',
+      'export function logAll(...events: LoginEvent[]): void { void events; }',
+      '/** @logSink */',
+      'export function batch(events: LoginEvent[]): void { void events; }',
+      'declare const u: User;',
+      "const ev: LoginEvent = { type: 'login', userId: 'x' };",
+      code,
+    ].join('\n'),
+  });
+  const reasons = (code) => inMemory(withBatch(code)).data.LoginEvent.openReasons;
+  assert.equal(reasons('logAll(ev, ev);\nbatch([ev]);'), []);
+  assert.equal(reasons("logAll(ev, { ...u, type: 'login' });"), ['sink logAll is called with undeclared field "email"', 'sink logAll is called with undeclared field "ssn"']);
+  assert.equal(reasons("const wide = [{ ...u, type: 'login' as const }];\nbatch(wide);"), ['sink batch is called with undeclared field "email"', 'sink batch is called with undeclared field "ssn"']);
+  assert.equal(reasons('batch([ev, u as any]);'), ['sink batch is called with a type assertion on its argument', 'sink batch is called with an any-typed argument']);
+  assert.equal(reasons('logAll(...[ev]);'), ['sink logAll is called with a spread argument']);
+});
+
+test('a schema that defines toJSON (itself or on a field) is open: what is written is what toJSON returns', () => {
+  const files = edit(argsBase, 'src/schemas.ts', "  /** @classification public */\n  path: string;\n", "  /** @classification public */\n  path: string;\n  toJSON?(): string;\n  ref?: { id: string; toJSON(): string };\n");
+  const { data } = inMemory(files);
+  assert.equal(data.PageView.openReasons, ['field "ref" defines toJSON', 'schema defines toJSON']);
+  assert.is(data.PageView.open, true);
+  assert.equal(data.LoginEvent.openReasons, []);
+});
+
+test('sink args: imported under another name and called through a re-export: still checked', () => {
+  const files = {
+    ...withCall(''),
+    'src/barrel.ts': "export { audit as record } from './logger.js';\n",
+    'src/other.ts': [
+      "import { record } from './barrel.js';",
+      "import type { User } from './schemas.js';",
+      'export function f(u: User): void {',
+      "  record({ ...u, type: 'login' });",
+      '}',
+    ].join('\n'),
+  };
+  const { data } = inMemory(files);
+  assert.equal(data.LoginEvent.openReasons, ['sink audit is called with undeclared field "email"', 'sink audit is called with undeclared field "ssn"']);
+});
+
 test.run();

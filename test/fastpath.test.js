@@ -476,6 +476,25 @@ test('global declarations, JavaScript and module augmentations make the filter w
   assert.equal(Object.keys(a.invariants.keygate.sites), ['viaArray -> unwrapKey']);
 });
 
+test('code committed under node_modules is project code to the filter too (equal, still bounded); libraries stay outside', () => {
+  const root = writeProject({
+    'tsconfig.json': TSCONFIG,
+    'src/keys/store.ts': `/** @keySink */\nexport function unwrapKey(id: string): Uint8Array {\n  return new Uint8Array(id.length);\n}\n`,
+    // Re-exported through a committed folder: the alias must reach the caller's statement.
+    'src/keys/node_modules/relay.ts': `export { unwrapKey as open } from '../store.js';\n`,
+    'src/keys/node_modules/vend/package.json': '{ "name": "vend", "main": "index.js" }',
+    'src/keys/node_modules/vend/index.ts': `import { open } from '../relay.js';\nexport function vendored(id: string) {\n  return open(id);\n}\n`,
+    'src/keys/use.ts': `import { open } from './node_modules/relay.js';\nimport { vendored } from 'vend';\nimport { pad } from 'padlib';\nexport function viaRelay(id: string) {\n  return open(pad(id));\n}\nexport const plain = (id: string) => vendored(id);\n`,
+    'node_modules/padlib/package.json': '{ "name": "padlib", "main": "index.js" }',
+    'node_modules/padlib/index.ts': `export function pad(s: string): string {\n  return s;\n}\n`,
+  });
+  const m = assertSameBothWays(root);
+  assert.equal(Object.keys(m.invariants.keygate.sites), ['vendored -> unwrapKey', 'viaRelay -> unwrapKey']);
+  assert.is(m.locations['keygate:site:vendored -> unwrapKey'], 'src/keys/node_modules/vend/index.ts');
+  const { byFile } = keptStatements(root);
+  assert.equal(byFile, { 'src/keys/node_modules/relay.ts': 1, 'src/keys/node_modules/vend/index.ts': 2, 'src/keys/store.ts': 1, 'src/keys/use.ts': 2 });
+});
+
 // ---------------------------------------------------------------------------
 // The benchmark corpus: equal, and most statements skipped.
 

@@ -134,6 +134,33 @@ test('extractAtRef reads the commit, not the working tree; the working tree and 
   fs.rmSync(path.join(repo, 'tiny/src/untracked.ts'));
 });
 
+test('code committed under a node_modules folder is read from the commit, never from the working tree', () => {
+  const dir = fs.realpathSync(tmpdir('policydrift-git-nm-'));
+  git(dir, 'init', '-q');
+  write(path.join(dir, 'tsconfig.json'), TSCONFIG);
+  write(path.join(dir, 'src/store.ts'), '/** @keySink */\nexport function unwrapKey(id: string): string {\n  return id;\n}\n');
+  write(path.join(dir, 'src/node_modules/backdoor.ts'), "import { unwrapKey } from '../store.js';\nexport function backdoor(id: string) {\n  return unwrapKey(id);\n}\n");
+  write(path.join(dir, 'src/use.ts'), "import { backdoor } from './node_modules/backdoor.js';\nexport const b = backdoor;\n");
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-qm', 'committed node_modules');
+  // The working tree disagrees with the commit: an edited and an untracked file in that folder.
+  write(path.join(dir, 'src/node_modules/backdoor.ts'), 'export function backdoor(id: string) {\n  return id;\n}\n');
+  write(path.join(dir, 'src/node_modules/untracked.ts'), 'export const u = 1;\n');
+  const atRef = extractAtRef({ repoDir: dir, rev: 'HEAD' });
+  assert.equal(Object.keys(atRef.manifest.invariants.keygate.sites), ['backdoor -> unwrapKey']);
+  assert.is(atRef.manifest.locations['keygate:site:backdoor -> unwrapKey'], 'src/node_modules/backdoor.ts');
+  const host = new GitTreeFileSystemHost(readGitTree(dir, 'HEAD'), { cwd: dir });
+  assert.match(host.readFileSync(path.join(dir, 'src/node_modules/backdoor.ts')), /unwrapKey/);
+  assert.not.ok(host.fileExistsSync(path.join(dir, 'src/node_modules/untracked.ts')));
+  assert.equal(host.readDirSync(path.join(dir, 'src')).map((e) => [path.basename(e.name), e.isDirectory]), [['node_modules', true], ['store.ts', false], ['use.ts', false]]);
+  // The same as extracting a checkout of the commit.
+  git(dir, 'checkout', '-q', '--', '.');
+  fs.rmSync(path.join(dir, 'src/node_modules/untracked.ts'));
+  const r = cli(['extract', '--root', dir]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(canonicalJson(atRef.manifest), r.stdout);
+});
+
 test('type packages resolve from the working tree node_modules, read-only', () => {
   const tree = readGitTree(repo, 'HEAD', { subdir: 'tiny' });
   assert.ok(tree.files.has('tiny/src/renamed.ts'));

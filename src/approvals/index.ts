@@ -13,10 +13,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { parseDocument } from 'yaml';
 import type { ApprovalsConfig } from '../config/index.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/fs.js';
+import { parseYamlText } from '../util/yamlfile.js';
 import { METADATA_FILE } from '../openspec/changes.js';
 import { changeSetDigest } from './digest.js';
 import { identityProblem, signMessage, verifySignature } from './ssh.js';
@@ -55,18 +56,15 @@ export function readApprovals(setDir: string): unknown[] {
   if (!st) return [];
   if (!st.isFile()) throw new UserError(`${file}: must be a regular file`);
   const text = fs.readFileSync(file, 'utf8');
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (doc.errors.length) {
-    const e = doc.errors[0]!;
-    const pos = e.linePos?.[0] ?? (e.pos ? lineCounter.linePos(e.pos[0]) : undefined);
-    throw new UserError(`${file}${pos ? `:${pos.line}:${pos.col}` : ''}: malformed YAML: ${e.message.split('\n')[0]}`);
-  }
-  const js = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  const { doc, lineCounter, value: js } = parseYamlText(text, file);
   if (js === null || js === undefined) return [];
   const list = (js as Record<string, unknown>)?.approvals;
   if (typeof js !== 'object' || Array.isArray(js) || (list !== undefined && list !== null && !Array.isArray(list))) {
-    throw new UserError(`${file}: expected "approvals:" with a list of { identity, digest, signature, time }`);
+    const node = ((typeof js === 'object' && !Array.isArray(js) ? doc.get('approvals', true) : null) ?? doc.contents) as { range?: [number, number, number] } | null;
+    const pos = node?.range ? lineCounter.linePos(node.range[0]) : null;
+    throw new UserError(`${file}${pos ? `:${pos.line}:${pos.col}` : ''}: expected "approvals:" with a list of { identity, digest, signature, time }`, {
+      hint: `policydrift approve writes this file; restore it from version control or delete it and approve again`,
+    });
   }
   return (list as unknown[] | null | undefined) ?? [];
 }

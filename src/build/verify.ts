@@ -10,6 +10,7 @@ import { buildProvenance, type ProvenanceStatement } from './provenance.js';
 import { BuildFailedError, runProfileBuild } from './run.js';
 import { scanOutputs, sortFindings, type Finding } from './scan.js';
 import { commitTime, isDirty, repoInfo, resolveCommit, withWorktree, type RepoInfo } from './worktree.js';
+import { stripBom } from '../util/jsonpos.js';
 
 export type { Finding, Severity } from './scan.js';
 
@@ -240,7 +241,7 @@ function checkShippedManifests(absOut: string, outDir: string, files: OutputFile
     const text = fs.readFileSync(abs, 'utf8');
     let raw: unknown;
     try {
-      raw = JSON.parse(text);
+      raw = JSON.parse(stripBom(text));
     } catch {
       raw = undefined;
     }

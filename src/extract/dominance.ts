@@ -8,9 +8,10 @@ import { ts } from 'ts-morph';
  * walks up from T to its container (a function, a class member, the source
  * file) and at each step collects what the parent certainly evaluated before
  * the child. Anything conditional (branches, loop bodies, short-circuit right
- * operands, optional chains, swallowing catches, callbacks) contributes
- * nothing: when in doubt a guard is NOT counted, so a weakening can never
- * hide behind a guard the analysis merely assumed.
+ * operands, optional chains, swallowing catches, finally blocks that can
+ * complete abruptly, callbacks) contributes nothing: when in doubt a guard
+ * is NOT counted, so a weakening can never hide behind a guard the analysis
+ * merely assumed.
  */
 
 export interface DominanceOptions {
@@ -193,8 +194,9 @@ function completed(s: ts.Statement, out: ts.CallExpression[]): void {
   if (ts.isTryStatement(s)) {
     // Normal completion of the try statement means: the try block completed,
     // or its catch completed. A catch that can complete normally swallows a
-    // guard's throw, so the try block only counts when the catch cannot.
-    if (!s.catchClause || alwaysExitsAbruptly(s.catchClause.block)) statementsCompleted(s.tryBlock.statements, out);
+    // guard's throw, so the try block only counts when the catch cannot, and
+    // when the finally block cannot discard its completion either.
+    if (!tryBlockCompletionIntercepted(s)) statementsCompleted(s.tryBlock.statements, out);
     if (s.finallyBlock) statementsCompleted(s.finallyBlock.statements, out);
     return;
   }
@@ -211,6 +213,36 @@ function statementsCompleted(stmts: readonly ts.Statement[], out: ts.CallExpress
     completed(s, out);
     if (hasEscapingJump(s)) return;
   }
+}
+
+/**
+ * Can the try statement complete (or be left by a jump that an enclosing
+ * label, loop or switch turns into normal completion) without its try block
+ * having completed normally? Yes when a catch can complete normally (it
+ * swallows the throw), and when the finally block can complete abruptly:
+ * `break`, `continue`, `return` or `throw` in a finally replaces the try
+ * block's completion, a guard's exception included
+ * (`L: try { await guard(); } finally { break L; }`).
+ */
+function tryBlockCompletionIntercepted(s: ts.TryStatement): boolean {
+  if (s.catchClause && !alwaysExitsAbruptly(s.catchClause.block)) return true;
+  return s.finallyBlock !== undefined && mayCompleteAbruptly(s.finallyBlock);
+}
+
+/** Can `block` complete other than by falling through its end: a return, a throw, or a break/continue leaving it (nested functions excluded)? */
+export function mayCompleteAbruptly(block: ts.Block): boolean {
+  if (hasEscapingJump(block)) return true;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+    if (ts.isReturnStatement(n) || ts.isThrowStatement(n)) {
+      found = true;
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(block);
+  return found;
 }
 
 /** Does `block` end in throw/return with no break/continue that could leave it normally? */

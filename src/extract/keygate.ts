@@ -10,9 +10,10 @@ import { callMayReachTarget, fileMayMatch, referenceWords, sinkStatements } from
  * Key gating, sink-centric. For every call of a `@keySink`, grouped by
  * (enclosing named function, sink), record the `@keyGuard` calls that
  * dominate every such call, with their literal arguments and whether an
- * async guard is awaited. Guards and sinks are identified by declaration
- * (the checker's resolved signature), never by name. References to a sink
- * that are not direct calls are escapes.
+ * async guard is awaited. Guards and sinks are identified by declaration,
+ * never by name: a guard by the called value's symbol (`calledValueTargets`),
+ * a sink by the checker's resolved signature or the callee's symbol (`callTargets`).
+ * References to a sink that are not direct calls are escapes.
  */
 export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
   const checker = ctx.checker.compilerObject;
@@ -97,7 +98,7 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
     const key = `${fid} -> ${sink}`;
     const here = new Map<string, DominatingGuard>();
     for (const g of dominatingCalls(call, { liftThrough: (f) => fn.anonymous.has(f) })) {
-      for (const gid of callTargets(checker, g, guards.byNode)) {
+      for (const gid of calledValueTargets(checker, g, guards.byNode)) {
         const args = guardArgs(checker, g, shapes.get(gid)!);
         const awaited = guardData[gid]!.async ? isAwaited(g) : true;
         const k = `${gid}\u0000${stableJson(args)}`;
@@ -430,6 +431,84 @@ function callTargets(checker: ts.TypeChecker, call: ts.CallExpression, byNode: M
   return [...out];
 }
 
+/**
+ * Group ids of the value a call invokes, by the callee expression's symbol:
+ * followed through imports, re-exports and `const` aliases whose initializer
+ * is itself such a reference (`const check = requireScope`), never through
+ * the callee's type. A value typed `typeof guard` that is not the guard
+ * (`const noop: typeof guard = async () => {}`) is not the guard; a value the
+ * symbol cannot name (a call's result, a property of an object literal,
+ * destructuring) is nobody. Guards are identified this way (an unknown value
+ * is not a guard: fail closed); sinks by `callTargets` (signature or symbol:
+ * anything that may be the sink is).
+ */
+function calledValueTargets(checker: ts.TypeChecker, call: ts.CallExpression, byNode: Map<ts.Node, string>): string[] {
+  return valueTargets(checker, call.expression, byNode, new Set());
+}
+
+function valueTargets(checker: ts.TypeChecker, e0: ts.Expression, byNode: Map<ts.Node, string>, seen: Set<ts.Node>): string[] {
+  let e = skipOuter(e0);
+  // `(0, guard)(...)`: the value of a comma expression is its right operand.
+  while (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.CommaToken) e = skipOuter(e.right);
+  const at = ts.isIdentifier(e) ? e : ts.isPropertyAccessExpression(e) ? e.name : ts.isElementAccessExpression(e) ? e.argumentExpression : undefined;
+  if (!at) return [];
+  const receiver = ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e) ? e.expression : undefined;
+  const out = new Set<string>();
+  for (const d of dealias(checker, checker.getSymbolAtLocation(at))?.declarations ?? []) {
+    // A member access names the declaration through the receiver's type: check the receiver is its owner.
+    if (receiver && !receiverOwns(checker, receiver, d)) continue;
+    const id = byNode.get(d);
+    if (id !== undefined) out.add(id);
+    else if (isConstAlias(d) && !seen.has(d)) {
+      seen.add(d);
+      for (const x of valueTargets(checker, d.initializer, byNode, seen)) out.add(x);
+    }
+  }
+  return [...out];
+}
+
+/**
+ * Is `receiver` (of `receiver.name`) the owner of declaration `d`, not just a
+ * value of its type? A module-level declaration is reached through the
+ * module's namespace (`import * as m`, `export * as m`, `const`s of one); a
+ * member of an object literal through the `const` it initializes. Class and
+ * interface members are reached through any instance (by the receiver's
+ * type: a limit of this analysis, see docs/threat-model.md).
+ */
+function receiverOwns(checker: ts.TypeChecker, receiver: ts.Expression, d: ts.Declaration): boolean {
+  const holder = ts.isVariableDeclaration(d) ? d.parent.parent : d;
+  if (holder.parent && (ts.isSourceFile(holder.parent) || ts.isModuleBlock(holder.parent))) return denotes(checker, receiver, (sym) => (sym.flags & ts.SymbolFlags.Module) !== 0, new Set());
+  if (d.parent && ts.isObjectLiteralExpression(d.parent)) {
+    const literal = d.parent;
+    return denotes(checker, receiver, (sym) => sym.declarations?.some((v) => isConstAlias(v) && skipOuter(v.initializer) === literal) ?? false, new Set());
+  }
+  return true;
+}
+
+/** Does `e` denote a symbol satisfying `test`, through imports and `const` aliases? */
+function denotes(checker: ts.TypeChecker, e0: ts.Expression, test: (sym: ts.Symbol) => boolean, seen: Set<ts.Node>): boolean {
+  const e = skipOuter(e0);
+  const at = ts.isIdentifier(e) ? e : ts.isPropertyAccessExpression(e) ? e.name : undefined;
+  if (!at) return false;
+  if (ts.isPropertyAccessExpression(e) && !denotes(checker, e.expression, (sym) => (sym.flags & ts.SymbolFlags.Module) !== 0, seen)) return false;
+  const sym = dealias(checker, checker.getSymbolAtLocation(at));
+  if (!sym) return false;
+  if (test(sym)) return true;
+  return (sym.declarations ?? []).some((d) => {
+    if (!isConstAlias(d) || seen.has(d)) return false;
+    seen.add(d);
+    return denotes(checker, d.initializer, test, seen);
+  });
+}
+
+/** `const x = <expression>` (a plain name binding, not a loop variable): x holds exactly that value, forever. */
+function isConstAlias(d: ts.Declaration): d is ts.VariableDeclaration & { initializer: ts.Expression } {
+  return (
+    ts.isVariableDeclaration(d) && d.initializer !== undefined && ts.isIdentifier(d.name) && ts.isVariableDeclarationList(d.parent) &&
+    (d.parent.flags & ts.NodeFlags.BlockScoped) === ts.NodeFlags.Const && !(ts.isForOfStatement(d.parent.parent) || ts.isForInStatement(d.parent.parent))
+  );
+}
+
 function resolvedDeclaration(checker: ts.TypeChecker, call: ts.CallExpression): ts.Node | undefined {
   const sig = checker.getResolvedSignature(call);
   return (sig?.getDeclaration() as ts.Node | undefined) ?? undefined;
@@ -564,11 +643,25 @@ function enclosing(ctx: ExtractContext, node: Node, cache: Map<ts.Node, Containe
 // ---------------------------------------------------------------------------
 // Guard arguments
 
-/** Is the (async) guard call the operand of `await` or `yield`, parentheses aside? */
+/**
+ * Is the (async) guard call the operand of `await`, or of `yield` in an
+ * `async function*` (which awaits its operand), parentheses aside? A `yield`
+ * in a plain generator hands the promise to the consumer unsettled, and
+ * `yield*` delegates instead of awaiting.
+ */
 function isAwaited(call: ts.CallExpression): boolean {
   let e: ts.Node = call;
   while (ts.isParenthesizedExpression(e.parent) || ts.isAsExpression(e.parent) || ts.isSatisfiesExpression(e.parent) || ts.isNonNullExpression(e.parent)) e = e.parent;
-  return ts.isAwaitExpression(e.parent) || ts.isYieldExpression(e.parent);
+  if (ts.isAwaitExpression(e.parent)) return true;
+  return ts.isYieldExpression(e.parent) && e.parent.asteriskToken === undefined && isInAsyncGenerator(e.parent);
+}
+
+/** Is `y` directly inside an `async function*` (not a nested function)? */
+function isInAsyncGenerator(y: ts.YieldExpression): boolean {
+  let fn: ts.Node | undefined = y.parent;
+  while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
+  if (!fn || !(ts.isFunctionDeclaration(fn) || ts.isFunctionExpression(fn) || ts.isMethodDeclaration(fn))) return false;
+  return fn.asteriskToken !== undefined && (ts.getCombinedModifierFlags(fn) & ts.ModifierFlags.Async) !== 0;
 }
 
 function guardArgs(checker: ts.TypeChecker, call: ts.CallExpression, shape: ParamShape): Record<string, GuardArg> {

@@ -4,12 +4,12 @@ import type { LeHandler, ResponseVariant, TypeText } from '../manifest/types.js'
 import { hasTag } from './jsdoc.js';
 import { declarationName, uniqueIds } from './names.js';
 import { fileMayMatch } from './prefilter.js';
+import { excessPaths, mutationsReaching, reachableObjects, returnedExpressions, scanFlows, toJsonPaths } from './values.js';
 import {
   byText,
   discriminate,
   emptyFacts,
   flattenMembers,
-  isProjectDeclared,
   isRecordObject,
   literalValue,
   mergeFieldMaps,
@@ -123,80 +123,6 @@ function findHandlers(ctx: ExtractContext): HandlerSite[] {
 // ---------------------------------------------------------------------------
 // Return paths
 
-const NESTED_SCOPE = new Set([
-  ts.SyntaxKind.FunctionDeclaration,
-  ts.SyntaxKind.FunctionExpression,
-  ts.SyntaxKind.ArrowFunction,
-  ts.SyntaxKind.MethodDeclaration,
-  ts.SyntaxKind.Constructor,
-  ts.SyntaxKind.GetAccessor,
-  ts.SyntaxKind.SetAccessor,
-  ts.SyntaxKind.ClassDeclaration,
-  ts.SyntaxKind.ClassExpression,
-]);
-
-function returnedExpressions(body: ts.SignatureDeclaration): ts.Expression[] {
-  const out: ts.Expression[] = [];
-  const fnBody = (body as ts.FunctionLikeDeclaration).body;
-  if (!fnBody) return out;
-  if (!ts.isBlock(fnBody)) return [fnBody as ts.Expression];
-  const visit = (n: ts.Node) => {
-    if (NESTED_SCOPE.has(n.kind)) return;
-    if (ts.isReturnStatement(n) && n.expression) out.push(n.expression);
-    ts.forEachChild(n, visit);
-  };
-  ts.forEachChild(fnBody, visit);
-  return out;
-}
-
-function isAsConst(type: ts.TypeNode): boolean {
-  return ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName) && type.typeName.text === 'const';
-}
-
-const WIDTH_DEPTH = 6;
-
-/**
- * Whether a value of type `src` can carry properties that no member of
- * `targets` declares. TypeScript's structural typing lets a wider object (a
- * row with an `ssn` column) flow into a narrower declared type without a cast;
- * at runtime the extra properties are serialized all the same.
- */
-function hasExcess(ctx: ExtractContext, src: ts.Type, targets: ts.Type[], depth: number, guard: Set<ts.Type>): boolean {
-  const tc = ctx.checker.compilerObject;
-  if (depth > WIDTH_DEPTH) return false;
-  if (targets.some((t) => t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.NonPrimitive))) return false;
-  const members = unionMembers(ctx, src);
-  if (members.length > 1) return members.some((m) => hasExcess(ctx, m, targets, depth, guard));
-  const s = members[0]!;
-  if (targets.includes(s) || guard.has(s)) return false;
-  if (tc.isArrayType(s) || tc.isTupleType(s)) {
-    const elems = targets
-      .filter((t) => tc.isArrayType(t) || tc.isTupleType(t))
-      .flatMap((t) => tc.getTypeArguments(t as ts.TypeReference))
-      .flatMap((t) => unionMembers(ctx, t));
-    if (elems.length === 0) return false;
-    return tc.getTypeArguments(s as ts.TypeReference).some((e) => hasExcess(ctx, e, elems, depth + 1, guard));
-  }
-  if (!isRecordObject(ctx, s)) return false;
-  const objects = targets.filter((t) => isRecordObject(ctx, t));
-  if (objects.length === 0 || objects.some((t) => tc.getIndexInfosOfType(t).length > 0)) return false;
-  // Prototype methods and accessors are not own enumerable data.
-  const skip = ts.SymbolFlags.Method | ts.SymbolFlags.GetAccessor | ts.SymbolFlags.SetAccessor;
-  const props = tc.getPropertiesOfType(s).filter((p) => !(p.flags & skip));
-  guard.add(s);
-  try {
-    const fits = (t: ts.Type) =>
-      props.every((p) => {
-        const tp = tc.getPropertyOfType(t, p.getName());
-        if (!tp) return false;
-        return !hasExcess(ctx, tc.getTypeOfSymbol(p), unionMembers(ctx, tc.getTypeOfSymbol(tp)), depth + 1, guard);
-      });
-    return !objects.some(fits);
-  } finally {
-    guard.delete(s);
-  }
-}
-
 /** True when the handler's response type is written down (annotation, overloads, typed variable), not inferred from its body. */
 function hasDeclaredResponse(site: HandlerSite): boolean {
   return (
@@ -213,98 +139,42 @@ function hasDeclaredResponse(site: HandlerSite): boolean {
  * await, conditionals, logical operators, object and array literals, and local
  * variables' initializers and assignments) for type assertions, any-typed
  * values and values wider than the declared response: each lets data the
- * declared type does not describe escape.
+ * declared type does not describe escape. Project functions whose returned
+ * values flow into the response are followed: a cast or an `any` inside a
+ * helper the handler returns from is as good as one in the handler itself.
+ *
+ * What `JSON.stringify` writes beyond the type is checked too: getters count
+ * as fields, a `toJSON()` anywhere in a returned object (own or inherited) and
+ * a reflective change to a type the response can hold (`Object.defineProperty`,
+ * a class's `prototype`...) make the response unbounded.
  */
 function scanReturnPaths(ctx: ExtractContext, site: HandlerSite, response: ts.Type[]): string[] {
-  const tc = ctx.checker.compilerObject;
   const reasons = new Set<string>();
   const checkWidth = hasDeclaredResponse(site) && response.length > 0;
-  // Project functions whose returned values flow into the response: a cast or
-  // an \`any\` inside a helper the handler returns from is as good as one in the
-  // handler itself, so follow them (bounded depth; deeper is unbounded).
-  const followed = new Set<ts.Node>(site.bodies);
-  const queue: Array<{ body: ts.SignatureDeclaration; depth: number }> = site.bodies.map((b) => ({ body: b, depth: 0 }));
-  const MAX_CALL_DEPTH = 8;
-  while (queue.length) {
-    const { body, depth } = queue.shift()!;
-    const assignments = new Map<ts.Symbol, ts.Expression[]>();
-    const collect = (n: ts.Node) => {
-      if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left)) {
-        const s = tc.getSymbolAtLocation(n.left);
-        if (s) assignments.set(s, [...(assignments.get(s) ?? []), n.right]);
+  const objects = new Set<ts.Type>();
+  for (const m of response) reachableObjects(ctx, m, objects);
+  const toJson = new Set<string>();
+  for (const m of response) for (const p of toJsonPaths(ctx, m)) toJson.add(p);
+  const issues = scanFlows(
+    ctx,
+    site.bodies.map((b) => ({ body: b, exprs: returnedExpressions(b) })),
+    (t) => {
+      if (checkWidth) {
+        const getters = new Set<string>();
+        const paths = excessPaths(ctx, t, response, '', 0, new Set(), getters);
+        if (paths.some((p) => !getters.has(p))) reasons.add('returned value has properties the response type does not declare');
+        for (const g of getters) reasons.add(`returned object has a getter the response type does not declare at ${JSON.stringify(g)}`);
       }
-      ts.forEachChild(n, collect);
-    };
-    collect(body);
-    const seenWhole = new Set<ts.Node>();
-    const seenPart = new Set<ts.Node>();
-    const within = (d: ts.Node) => d.getSourceFile() === body.getSourceFile() && d.pos >= body.pos && d.end <= body.end;
-    const followSymbol = (s: ts.Symbol | undefined, whole: boolean) => {
-      if (!s) return;
-      for (const d of s.getDeclarations() ?? []) {
-        if (ts.isVariableDeclaration(d) && within(d) && d.initializer) scan(d.initializer, whole);
-      }
-      for (const e of assignments.get(s) ?? []) scan(e, whole);
-    };
-    /** `whole`: the expression is the entire response value (not a part of an object or array literal). */
-    const scan = (e: ts.Expression, whole: boolean): void => {
-      const seen = whole ? seenWhole : seenPart;
-      if (seen.has(e)) return;
-      seen.add(e);
-      const t = tc.getTypeAtLocation(e);
-      if (t.flags & ts.TypeFlags.Any) reasons.add('any-typed expression on a return path');
-      else if (whole && checkWidth && hasExcess(ctx, tc.getAwaitedType(t) ?? t, response, 0, new Set())) {
-        reasons.add('returned value has properties the response type does not declare');
-      }
-      if (ts.isAsExpression(e) || ts.isTypeAssertionExpression(e)) {
-        if (!isAsConst(e.type)) reasons.add('type assertion on a return path');
-        return scan(e.expression, whole);
-      }
-      if (ts.isParenthesizedExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e) || ts.isAwaitExpression(e)) {
-        return scan(e.expression, whole);
-      }
-      if (ts.isConditionalExpression(e)) {
-        scan(e.whenTrue, whole);
-        return scan(e.whenFalse, whole);
-      }
-      if (ts.isBinaryExpression(e)) {
-        const op = e.operatorToken.kind;
-        if (op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.QuestionQuestionToken || op === ts.SyntaxKind.AmpersandAmpersandToken) {
-          scan(e.left, whole);
-          return scan(e.right, whole);
-        }
-        if (op === ts.SyntaxKind.CommaToken || op === ts.SyntaxKind.EqualsToken) return scan(e.right, whole);
-        return;
-      }
-      if (ts.isObjectLiteralExpression(e)) {
-        for (const p of e.properties) {
-          if (ts.isPropertyAssignment(p)) scan(p.initializer, false);
-          else if (ts.isShorthandPropertyAssignment(p)) {
-            if (tc.getTypeAtLocation(p.name).flags & ts.TypeFlags.Any) reasons.add('any-typed expression on a return path');
-            followSymbol(tc.getShorthandAssignmentValueSymbol(p), false);
-          } else if (ts.isSpreadAssignment(p)) scan(p.expression, false);
-        }
-        return;
-      }
-      if (ts.isArrayLiteralExpression(e)) {
-        for (const el of e.elements) scan(ts.isSpreadElement(el) ? el.expression : el, false);
-        return;
-      }
-      if (ts.isIdentifier(e)) return followSymbol(tc.getSymbolAtLocation(e), whole);
-      if (ts.isCallExpression(e) && whole) {
-        const decl = tc.getResolvedSignature(e)?.getDeclaration();
-        if (!decl || !ts.isFunctionLike(decl) || !(decl as ts.FunctionLikeDeclaration).body) return;
-        if (!isProjectDeclared(ctx, decl) || followed.has(decl)) return;
-        if (depth + 1 > MAX_CALL_DEPTH) {
-          reasons.add('return path calls deeper than the analysis follows');
-          return;
-        }
-        followed.add(decl);
-        queue.push({ body: decl as ts.SignatureDeclaration, depth: depth + 1 });
-      }
-    };
-    for (const r of returnedExpressions(body)) scan(r, true);
-  }
+      for (const p of toJsonPaths(ctx, t)) toJson.add(p);
+      reachableObjects(ctx, t, objects);
+    },
+    new Set<ts.Node>(site.bodies),
+  );
+  if (issues.has('any')) reasons.add('any-typed expression on a return path');
+  if (issues.has('cast')) reasons.add('type assertion on a return path');
+  if (issues.has('deep')) reasons.add('return path calls deeper than the analysis follows');
+  for (const p of toJson) reasons.add(p === '(root)' ? 'returned object defines toJSON' : `returned object defines toJSON at ${JSON.stringify(p)}`);
+  for (const how of mutationsReaching(ctx, objects)) reasons.add(`returned object can be changed behind its type by ${how}`);
   return [...reasons].sort();
 }
 

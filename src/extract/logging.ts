@@ -6,7 +6,8 @@ import { locatedError } from '../errors.js';
 import { hasTag } from './jsdoc.js';
 import { declarationName, uniqueIds } from './names.js';
 import { tagText } from './privacy.js';
-import { fileMayMatch } from './prefilter.js';
+import { fileMayMatch, sinkStatements } from './prefilter.js';
+import { excessPaths, mutationsReaching, reachableObjects, scanFlows, toJsonPaths } from './values.js';
 import { callableSite, functionInitializer, overloadSet } from './le.js';
 import {
   byText,
@@ -15,6 +16,7 @@ import {
   flattenMembers,
   isProjectDeclared,
   literalValue,
+  literalValues,
   PREFERRED_DISCRIMINANTS,
   propValues,
   unionMembers,
@@ -34,6 +36,25 @@ interface SchemaSource {
   /** Named: the declared type. Anonymous: the members merged into it. */
   type?: ts.Type;
   members: ts.Type[];
+  /** Why calls of a sink that logs this schema can write more than it lists (see `checkSinkCalls`). */
+  callReasons: Set<string>;
+}
+
+/** One parameter of a sink signature: the schemas its values are logged as. */
+interface SinkParam {
+  rest: boolean;
+  /** An array (batch) parameter: its elements are the logged values. */
+  elementwise: boolean;
+  /** Each schema member type (after arrays are unwrapped) and the schema it belongs to. */
+  owners: Array<{ type: ts.Type; src: SchemaSource }>;
+}
+
+/** A `@logSink`: its name, the declarations a call can resolve to, and its parameters per signature. */
+interface SinkInfo {
+  name: string;
+  decls: Set<ts.Node>;
+  /** Keyed by the signature's declaration. */
+  params: Map<ts.Node | undefined, SinkParam[]>;
 }
 
 function failAtPos(ctx: ExtractContext, sf: ts.SourceFile, pos: number, message: string, hint?: string): never {
@@ -113,19 +134,25 @@ class SchemaCollector {
   readonly anonymous = new Map<string, SchemaSource>();
   constructor(private readonly ctx: ExtractContext) {}
 
-  addNamed(sym: ts.Symbol): void {
-    if (this.named.has(sym)) return;
+  readonly sinks: SinkInfo[] = [];
+
+  addNamed(sym: ts.Symbol): SchemaSource {
+    const had = this.named.get(sym);
+    if (had) return had;
     const declarations = schemaDeclarations(sym);
     const files = declarations.map((d) => fileOfDecl(this.ctx, d)).sort(byText);
     const type = this.ctx.checker.compilerObject.getDeclaredTypeOfSymbol(sym);
-    this.named.set(sym, { name: sym.getName(), file: files[0]!, declarations, type, members: [] });
+    const src: SchemaSource = { name: sym.getName(), file: files[0]!, declarations, type, members: [], callReasons: new Set() };
+    this.named.set(sym, src);
+    return src;
   }
 
-  addAnonymous(name: string, file: string, members: ts.Type[]): void {
+  addAnonymous(name: string, file: string, members: ts.Type[]): SchemaSource {
     const key = `${name}\0${file}`;
     let src = this.anonymous.get(key);
-    if (!src) this.anonymous.set(key, (src = { name, file, declarations: [], members: [] }));
+    if (!src) this.anonymous.set(key, (src = { name, file, declarations: [], members: [], callReasons: new Set() }));
     for (const m of members) if (!src.members.includes(m)) src.members.push(m);
+    return src;
   }
 
   /** Every parameter of a sink is a schema; every union member one schema. */
@@ -139,18 +166,34 @@ class SchemaCollector {
     }
     const sinkName = declarationName(site.node) ?? 'default';
     const file = ctx.rel(site.node);
+    const decls = new Set<ts.Node>([site.node.compilerNode, ...overloadSet(site.node).map((d) => d.compilerNode), ...site.bodies]);
+    const sink: SinkInfo = { name: sinkName, decls, params: new Map() };
+    this.sinks.push(sink);
     for (const sig of site.signatures) {
+      const params: SinkParam[] = [];
+      sink.params.set(sig.getDeclaration() as ts.Node | undefined, params);
       sig.getParameters().forEach((p, i) => {
         const decl = p.valueDeclaration;
         const isParam = decl !== undefined && ts.isParameter(decl);
         const paramName = isParam && !ts.isIdentifier(decl.name) ? `#${i}` : p.getName();
+        const param: SinkParam = { rest: isParam && decl.dotDotDotToken !== undefined, elementwise: false, owners: [] };
+        params.push(param);
         let types = [tc.getTypeOfSymbol(p)];
         // A rest parameter logs its elements; so does an array parameter (a batch).
         types = types.flatMap((t) => unionMembers(ctx, t)).flatMap((t) => {
-          if (tc.isArrayType(t)) return unionMembers(ctx, tc.getTypeArguments(t as ts.TypeReference)[0] ?? tc.getUnknownType());
-          if (tc.isTupleType(t)) return tc.getTypeArguments(t as ts.TypeReference).flatMap((a) => unionMembers(ctx, a));
+          if (tc.isArrayType(t)) {
+            param.elementwise = true;
+            return unionMembers(ctx, tc.getTypeArguments(t as ts.TypeReference)[0] ?? tc.getUnknownType());
+          }
+          if (tc.isTupleType(t)) {
+            param.elementwise = true;
+            return tc.getTypeArguments(t as ts.TypeReference).flatMap((a) => unionMembers(ctx, a));
+          }
           return [t];
         });
+        const own = (members: ts.Type[], src: SchemaSource) => {
+          for (const m of members) param.owners.push({ type: m, src });
+        };
         const objects: ts.Type[] = [];
         const others: ts.Type[] = [];
         for (const m of types) {
@@ -158,7 +201,7 @@ class SchemaCollector {
           // Literals and nullish values carry no data.
           if (f & (ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Void | ts.TypeFlags.Never) || literalValue(m)) continue;
           const sym = namedSymbol(ctx, m);
-          if (sym) this.addNamed(sym);
+          if (sym) own([m], this.addNamed(sym));
           else if (f & (ts.TypeFlags.Object | ts.TypeFlags.Intersection)) objects.push(m);
           else others.push(m);
         }
@@ -169,17 +212,171 @@ class SchemaCollector {
         for (const m of objects) {
           const name = PREFERRED_DISCRIMINANTS.find((n) => propValues(ctx, m, n) !== undefined);
           if (name === undefined) unkeyed.push(m);
-          else for (const v of propValues(ctx, m, name)!) this.addAnonymous(`${base}[${name}=${v.key}]`, file, [m]);
+          else for (const v of propValues(ctx, m, name)!) own([m], this.addAnonymous(`${base}[${name}=${v.key}]`, file, [m]));
         }
         const rest = [...others];
         if (unkeyed.length > 1) {
           const disc = discriminate(ctx, unkeyed);
-          for (const g of disc.groups) this.addAnonymous(`${base}[${disc.name}=${g.value.key}]`, file, g.members);
+          for (const g of disc.groups) own(g.members, this.addAnonymous(`${base}[${disc.name}=${g.value.key}]`, file, g.members));
           rest.push(...disc.rest);
         } else rest.push(...unkeyed);
-        if (rest.length > 0) this.addAnonymous(base, file, rest);
+        if (rest.length > 0) own(rest, this.addAnonymous(base, file, rest));
       });
     }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Sink calls: what is really logged
+
+const TYPE_NODE_FIRST = ts.SyntaxKind.FirstTypeNode;
+const TYPE_NODE_LAST = ts.SyntaxKind.LastTypeNode;
+
+function inTypePosition(n: ts.Node): boolean {
+  for (let p: ts.Node | undefined = n.parent; p && !ts.isSourceFile(p); p = p.parent) {
+    if ((p.kind >= TYPE_NODE_FIRST && p.kind <= TYPE_NODE_LAST) || ts.isExpressionWithTypeArguments(p) || ts.isTypeAliasDeclaration(p) || ts.isInterfaceDeclaration(p)) return true;
+    if (ts.isJSDoc(p)) return true;
+    if (ts.isStatement(p) || ts.isBlock(p)) return false;
+  }
+  return false;
+}
+
+function dealias(tc: ts.TypeChecker, sym: ts.Symbol | undefined): ts.Symbol | undefined {
+  return sym && sym.flags & ts.SymbolFlags.Alias ? tc.getAliasedSymbol(sym) : sym;
+}
+
+function skipParens(e: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
+  return e;
+}
+
+/** The function body (or file) a call sits in: where its arguments' local variables are declared. */
+function enclosingBody(n: ts.Node): ts.Node {
+  for (let p = n.parent; p; p = p.parent) {
+    if (ts.isFunctionLike(p) && (p as ts.FunctionLikeDeclaration).body) return p;
+    if (ts.isSourceFile(p)) return p;
+  }
+  return n.getSourceFile();
+}
+
+const fieldText = (path: string) => (path === '*' ? 'an object that can hold any field' : path.endsWith('.*') ? `an object that can hold any field at ${JSON.stringify(path.slice(0, -2))}` : `undeclared field ${JSON.stringify(path)}`);
+
+/**
+ * Compare the argument of every call of every sink with the sink's schemas.
+ * The parameter type is the schema, but TypeScript lets a wider value in: an
+ * object variable with more properties, a spread, `Object.assign`, a subclass
+ * instance. Each extra field, a cast or an `any` on the argument, a spread
+ * argument, a `toJSON`, a reflective change, and any use of the sink other
+ * than a direct call become open reasons of the schemas the argument is
+ * logged as, named by sink and aggregated over its calls (so an unrelated
+ * conforming call changes nothing).
+ */
+function checkSinkCalls(ctx: ExtractContext, sinks: SinkInfo[]): void {
+  if (sinks.length === 0) return;
+  const tc = ctx.checker.compilerObject;
+  const byDecl = new Map<ts.Node, SinkInfo>();
+  for (const s of sinks) for (const d of s.decls) byDecl.set(d, s);
+  const sinkOfSymbol = (sym: ts.Symbol | undefined): SinkInfo | undefined => {
+    for (const d of dealias(tc, sym)?.getDeclarations() ?? []) {
+      const s = byDecl.get(d);
+      if (s) return s;
+    }
+    return undefined;
+  };
+  const allSchemas = (s: SinkInfo) => [...s.params.values()].flatMap((ps) => ps.flatMap((p) => p.owners.map((o) => o.src)));
+  const paramSchemas = (p: SinkParam | undefined, s: SinkInfo) => (p ? p.owners.map((o) => o.src) : allSchemas(s));
+  const note = (srcs: SchemaSource[], reason: string) => {
+    for (const src of srcs) src.callReasons.add(reason);
+  };
+
+  /**
+   * Whether a value of type `m` can be logged as schema member `target`: it has every required
+   * property, with a matching literal where the member has one (its discriminant). Extra
+   * properties do not matter here (a fresh object literal is not assignable with them).
+   */
+  const fits = (m: ts.Type, target: ts.Type): boolean =>
+    tc.getPropertiesOfType(target).every((p) => {
+      const own = tc.getPropertyOfType(m, p.getName());
+      if (!own) return (p.flags & ts.SymbolFlags.Optional) !== 0;
+      const want = tc.getTypeOfSymbol(p);
+      return !literalValues(want) || tc.isTypeAssignableTo(tc.getTypeOfSymbol(own), want);
+    });
+
+  const checkArgument = (sink: SinkInfo, param: SinkParam | undefined, arg: ts.Expression, body: ts.Node) => {
+    const owners = param?.owners ?? [];
+    const schemas = paramSchemas(param, sink);
+    const objects = new Set<ts.Type>();
+    const flows = scanFlows(ctx, [{ body, exprs: [arg] }], (t) => {
+      reachableObjects(ctx, t, objects);
+      for (const p of toJsonPaths(ctx, t)) note(schemas, `sink ${sink.name} is called with an object that defines toJSON${p === '(root)' ? '' : ` at ${JSON.stringify(p)}`}`);
+      if (owners.length === 0) return;
+      let members = unionMembers(ctx, t);
+      if (param?.elementwise && !param.rest) {
+        members = members.flatMap((m) => (tc.isArrayType(m) || tc.isTupleType(m) ? tc.getTypeArguments(m as ts.TypeReference).flatMap((a) => unionMembers(ctx, a)) : [m]));
+      }
+      for (const m of members) {
+        if (m.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Void | ts.TypeFlags.Never | ts.TypeFlags.Any) || literalValue(m)) continue;
+        let matched = owners.filter((o) => o.type === m || fits(m, o.type));
+        if (matched.length === 0) matched = owners;
+        const paths = excessPaths(ctx, m, matched.map((o) => o.type));
+        for (const path of paths) note(matched.map((o) => o.src), `sink ${sink.name} is called with ${fieldText(path)}`);
+      }
+    });
+    if (flows.has('any')) note(schemas, `sink ${sink.name} is called with an any-typed argument`);
+    if (flows.has('cast')) note(schemas, `sink ${sink.name} is called with a type assertion on its argument`);
+    if (flows.has('deep')) note(schemas, `sink ${sink.name} is called with an argument built deeper than the analysis follows`);
+    for (const how of mutationsReaching(ctx, objects)) note(schemas, `sink ${sink.name} is called with an object that can be changed behind its type by ${how}`);
+  };
+
+  const checkCall = (sink: SinkInfo, call: ts.CallExpression) => {
+    const decl = tc.getResolvedSignature(call)?.getDeclaration() as ts.Node | undefined;
+    const params = (decl && sink.params.get(decl)) ?? [...sink.params.values()][0] ?? [];
+    const body = enclosingBody(call);
+    call.arguments.forEach((arg, i) => {
+      const param = params[i] ?? (params.at(-1)?.rest ? params.at(-1) : undefined);
+      if (ts.isSpreadElement(arg)) {
+        note(paramSchemas(param, sink), `sink ${sink.name} is called with a spread argument`);
+        return;
+      }
+      checkArgument(sink, param, arg, body);
+    });
+  };
+
+  const visit = (n: ts.Node): void => {
+    if (ts.isCallExpression(n)) {
+      const callee = skipParens(n.expression);
+      const at = ts.isPropertyAccessExpression(callee) ? callee.name : ts.isElementAccessExpression(callee) ? callee.argumentExpression : callee;
+      // Identity by the callee's value (its symbol through aliases); a callee without a symbol
+      // (`make()(e)`) by the resolved signature. A sink reaching a callee any other way is a reference.
+      const sym = tc.getSymbolAtLocation(at);
+      const resolved = sym ? undefined : (tc.getResolvedSignature(n)?.getDeclaration() as ts.Node | undefined);
+      const sink = sym ? sinkOfSymbol(sym) : resolved && byDecl.get(resolved);
+      if (sink) {
+        checkCall(sink, n);
+        // The callee is a direct call, not an escape; its object and the arguments are walked.
+        if (ts.isPropertyAccessExpression(callee)) visit(callee.expression);
+        else if (ts.isElementAccessExpression(callee)) visit(callee.expression);
+        for (const a of n.arguments) visit(a);
+        n.typeArguments?.forEach(visit);
+        return;
+      }
+    } else if (ts.isIdentifier(n) || ts.isPrivateIdentifier(n)) {
+      const p = n.parent;
+      const declName = p && (p as ts.NamedDeclaration).name === n && (ts.isFunctionDeclaration(p) || ts.isMethodDeclaration(p) || ts.isVariableDeclaration(p) || ts.isPropertyDeclaration(p) || ts.isPropertyAssignment(p) || ts.isMethodSignature(p) || ts.isPropertySignature(p));
+      const specifier = p && (ts.isImportSpecifier(p) || ts.isExportSpecifier(p) || ts.isImportClause(p) || ts.isNamespaceImport(p) || ts.isExportAssignment(p) || ts.isImportEqualsDeclaration(p));
+      if (!declName && !specifier && !inTypePosition(n)) {
+        const sym = p && ts.isShorthandPropertyAssignment(p) && p.name === n ? tc.getShorthandAssignmentValueSymbol(p) : tc.getSymbolAtLocation(n);
+        const sink = sinkOfSymbol(sym);
+        if (sink) note(allSchemas(sink), `sink ${sink.name} is used other than by a direct call`);
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  const words = [...new Set(sinks.map((s) => s.name.split('.').at(-1)!))];
+  const keep = sinkStatements(ctx, sinks.flatMap((s) => [...s.decls]), words);
+  for (const sf of ctx.sourceFiles) {
+    const c = sf.compilerNode;
+    for (const stmt of keep ? keep(c) : c.statements) visit(stmt);
   }
 }
 
@@ -269,7 +466,10 @@ function buildSchema(ctx: ExtractContext, src: SchemaSource): LogSchema {
       redaction: redaction ?? DEFAULT_REDACTION,
     };
   }
-  const openReasons = [...new Set(flat.issues.map(openReason).filter((r): r is string => r !== undefined))].sort(byText);
+  // JSON.stringify writes what a toJSON() returns, not the listed fields.
+  const toJson = (src.type ? [src.type] : src.members).flatMap((t) => toJsonPaths(ctx, t));
+  const toJsonReasons = toJson.map((p) => (p === '(root)' ? 'schema defines toJSON' : `field ${JSON.stringify(p)} defines toJSON`));
+  const openReasons = [...new Set([...flat.issues.map(openReason).filter((r): r is string => r !== undefined), ...toJsonReasons, ...src.callReasons])].sort(byText);
   return { fields, open: openReasons.length > 0, openReasons, retentionDays: retentionDays(ctx, src.declarations) };
 }
 
@@ -308,6 +508,7 @@ export function extractLogging(ctx: ExtractContext): Fragment<Record<string, Log
     if (site) doneSinks.add(site.node);
     collector.addSink(n);
   }
+  checkSinkCalls(ctx, collector.sinks);
 
   const items = [...collector.named.values(), ...collector.anonymous.values()]
     .map((s) => ({ name: s.name, file: s.file, value: s }))

@@ -20,6 +20,7 @@
 import { ts, type SourceFile } from 'ts-morph';
 import { isLinkedWorkspaceFile } from '../workspace/origin.js';
 import type { ExtractContext } from './context.js';
+import { libraryFiles } from '../project/library.js';
 
 /** Identifier-like words, Unicode-aware (a non-ASCII letter never splits a word). */
 const WORD = /[$_\p{ID_Start}][$\u200c\u200d\p{ID_Continue}]*/gu;
@@ -555,8 +556,9 @@ function topStatementIndex(rec: FileRec, n: ts.Node): number {
   return i;
 }
 
+/** A library file (src/project/library.ts): project code committed under a `node_modules` folder is not one. */
 function isExternal(program: ts.Program, sf: ts.SourceFile): boolean {
-  return (program.isSourceFileFromExternalLibrary(sf) || /(^|\/)node_modules\//.test(sf.fileName)) && !isLinkedWorkspaceFile(program, sf);
+  return libraryFiles(program).has(sf) && !isLinkedWorkspaceFile(program, sf);
 }
 
 function isJavaScript(sf: ts.SourceFile): boolean {

@@ -13,6 +13,7 @@
  */
 import { Node, ts, type Type } from 'ts-morph';
 import type { ExtractContext } from './context.js';
+import { libraryFiles } from '../project/library.js';
 import type { FieldInfo, TypeText } from '../manifest/types.js';
 import { isLinkedWorkspaceFile } from '../workspace/origin.js';
 
@@ -76,11 +77,11 @@ function originOf(ctx: ExtractContext, decl: ts.Node): Origin {
   const sf = decl.getSourceFile();
   const program = programOf(ctx);
   if (program.isSourceFileDefaultLibrary(sf)) return 'lib';
-  if ((program.isSourceFileFromExternalLibrary(sf) || /(^|\/)node_modules\//.test(sf.fileName)) && !isLinkedWorkspaceFile(program, sf)) return 'external';
+  if (libraryFiles(program).has(sf) && !isLinkedWorkspaceFile(program, sf)) return 'external';
   return 'project';
 }
 
-/** True when a declaration lives in the project (not in a lib*.d.ts or node_modules). */
+/** True when a declaration lives in the project (not in a lib*.d.ts or a library file, see src/project/library.ts). */
 export function isProjectDeclared(ctx: ExtractContext, decl: ts.Node | Node): boolean {
   const n = decl instanceof Node ? decl.compilerNode : decl;
   return originOf(ctx, n) === 'project';

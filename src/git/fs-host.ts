@@ -30,7 +30,9 @@ function toPosix(p: string): string {
  * `tree.repoRoot` (the repository's real absolute path), so module resolution
  * walks up to the real `node_modules` exactly as in a checkout. Every path with
  * a `node_modules` segment is served read-only from the real file system (type
- * packages are not in git); everything else comes from the commit only. Writes throw.
+ * packages are not in git), unless the commit holds that `node_modules` folder
+ * (committed code is the commit's); everything else comes from the commit only.
+ * Writes throw.
  */
 export class GitTreeFileSystemHost implements FileSystemHost {
   readonly root: string;
@@ -74,6 +76,16 @@ export class GitTreeFileSystemHost implements FileSystemHost {
     return path.posix.resolve(this.#cwd, s);
   }
 
+  /**
+   * Is the first `node_modules` folder on `rel` part of the commit? Code
+   * committed under a `node_modules` folder is project code: it is served
+   * from the commit (all of that folder), never from the working tree.
+   */
+  #committedNodeModules(rel: string): boolean {
+    const parts = rel.split('/');
+    return this.#children.has(parts.slice(0, parts.indexOf('node_modules') + 1).join('/'));
+  }
+
   #relOf(abs: string): string | null {
     if (abs === this.root) return '';
     const prefix = this.root === '/' ? '/' : this.root + '/';
@@ -91,7 +103,7 @@ export class GitTreeFileSystemHost implements FileSystemHost {
         return abs.split('/').includes('node_modules') ? { kind: 'real', abs } : null;
       }
       if (rel === '') return { kind: 'dir', rel };
-      if (rel.split('/').includes('node_modules')) return { kind: 'real', abs };
+      if (rel.split('/').includes('node_modules') && !this.#committedNodeModules(rel)) return { kind: 'real', abs };
       const parts = rel.split('/');
       let dir = '';
       let relinked: string | null = null;
@@ -139,7 +151,8 @@ export class GitTreeFileSystemHost implements FileSystemHost {
       out.push({ name: path.posix.join(shown, below), isFile: false, isDirectory: true, isSymlink: false });
     } else {
       for (const [name, kind] of [...this.#children.get(r.rel)!].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-        if (name === 'node_modules') continue;
+        // Listed below: the installed (real) one unless the commit holds this node_modules folder.
+        if (name === 'node_modules' && !this.#children.has(r.rel ? `${r.rel}/${name}` : name)) continue;
         const full = path.posix.join(shown, name);
         if (kind === 'link') {
           const t = this.#resolve(full);
@@ -259,13 +272,13 @@ export class GitTreeFileSystemHost implements FileSystemHost {
   }
 
   /**
-   * Match the commit's files (not node_modules) against glob patterns,
+   * Match the commit's files against glob patterns,
    * relative to the current directory; a leading `!` removes matches.
    */
   globSync(patterns: ReadonlyArray<string>): string[] {
     const files: string[] = [];
     for (const [rel, e] of this.#tree.entries) {
-      if (e.type !== 'blob' || rel.split('/').includes('node_modules')) continue;
+      if (e.type !== 'blob') continue;
       const abs = path.posix.join(this.root, rel);
       if (this.fileExistsSync(abs)) files.push(abs);
     }

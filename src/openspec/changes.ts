@@ -5,9 +5,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { Document } from 'yaml';
 import { UserError } from '../errors.js';
 import { relPosix } from '../util/fs.js';
+import { parseYamlText } from '../util/yamlfile.js';
 
 export const CHANGES_DIR = 'openspec/changes';
 export const METADATA_FILE = '.openspec.yaml';
@@ -138,7 +139,7 @@ export function parsePolicydriftBlock(
   for (const k of ['from', 'to'] as const) {
     const v = b[k];
     if (v === undefined || v === null) fail([k], `"${k}" is required (a manifestVersion)`);
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail([k], `"${k}" must be a positive integer manifestVersion`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) fail([k], `"${k}" must be a positive integer manifestVersion`);
   }
   // Equal versions are allowed: a config change can need justification without changing the manifest.
   if ((b.to as number) < (b.from as number)) fail(['to'], `"to" (${b.to}) must not be less than "from" (${b.from})`);
@@ -173,14 +174,7 @@ export interface ParsedMetadata {
 
 /** Parse `.openspec.yaml` text; `label` names the file in errors. */
 export function parseMetadataText(text: string, label: string, opts: { checkBlock?: boolean } = {}): ParsedMetadata {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (doc.errors.length) {
-    const e = doc.errors[0]!;
-    const pos = e.linePos?.[0] ?? (e.pos ? lineCounter.linePos(e.pos[0]) : undefined);
-    const where = pos ? `${label}:${pos.line}:${pos.col}` : label;
-    throw new UserError(`${where}: malformed YAML: ${e.message.split('\n')[0]}`, { hint: `fix the syntax of ${label}` });
-  }
+  const { doc, lineCounter, value: js } = parseYamlText(text, label, `fix the syntax of ${label}`);
   const locate = (keys: Array<string | number>): string => {
     for (let n = keys.length; n >= 0; n--) {
       const node = doc.getIn(keys.slice(0, n), true) as { range?: [number, number, number] } | undefined;
@@ -191,7 +185,6 @@ export function parseMetadataText(text: string, label: string, opts: { checkBloc
     }
     return label;
   };
-  const js = doc.toJS({ maxAliasCount: 100 }) as unknown;
   if (js === null || js === undefined) return { doc, metadata: {}, policydrift: null };
   if (opts.checkBlock === false) return { doc, metadata: js as Record<string, unknown>, policydrift: null };
   if (typeof js !== 'object' || Array.isArray(js)) {

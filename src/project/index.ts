@@ -7,6 +7,7 @@ import { UserError, locatedError } from '../errors.js';
 import type { ExtractContext } from '../extract/context.js';
 import { JSDOC_NEEDLES } from '../extract/prefilter.js';
 import { packageRelative, workspaceSourceFiles } from '../workspace/origin.js';
+import { libraryFiles, unloadedProjectImports } from './library.js';
 
 export interface OpenProjectOptions {
   /** Absolute project root (in `fileSystem` when one is given). */
@@ -58,17 +59,27 @@ export function openProject(opts: OpenProjectOptions): ExtractContext {
 
   const rel = (n: Node | SourceFile) => posixRel(root, (Node.isSourceFile(n) ? n : n.getSourceFile()).getFilePath());
   const excluded = (r: string) => config.exclude.some((g) => minimatch(r, g, { dot: true }));
-  const sourceFiles = project
-    .getSourceFiles()
+  const sourceFiles = projectSourceFiles(project)
     .filter((sf) => {
       const r = rel(sf);
-      return !sf.isDeclarationFile() && !r.startsWith('../') && !r.split('/').includes('node_modules') && !excluded(r);
+      return !r.startsWith('../') && !excluded(r);
     })
     .sort((a, b) => (rel(a) < rel(b) ? -1 : rel(a) > rel(b) ? 1 : 0));
   if (sourceFiles.length === 0) {
     throw new UserError(`${opts.label ?? root}: the program of ${config.tsconfig} has no source files`, {
       hint: 'check "include"/"files" in the tsconfig and "exclude" in policydrift.config.json',
     });
+  }
+
+  for (const { from, spec } of unloadedProjectImports(project.getProgram().compilerObject)) {
+    const r = posixRel(root, from.fileName);
+    if (r.startsWith('../') || excluded(r)) continue;
+    const { line, character } = from.getLineAndCharacterOfPosition(spec.getStart(from));
+    throw locatedError(
+      { file: r, line: line + 1, column: character + 1 },
+      `${spec.text} is JavaScript under a node_modules folder: TypeScript does not load it, so its code cannot be analysed`,
+      'move it out of the node_modules folder, or set "maxNodeModuleJsDepth" in the tsconfig high enough to load it',
+    );
   }
 
   const fail = (node: Node, message: string, hint?: string): never => {
@@ -140,6 +151,23 @@ function warnMissingTypes(missing: Array<{ name: string; file: string }>, label:
       'their values are typed any, which changes the manifest (escapes, async, any reasons)\n' +
       '  hint: install the dependencies (npm ci) and their @types packages before extracting\n',
   );
+}
+
+/**
+ * The program's code files that are not library files (see libraryFiles):
+ * left out by how the program loaded them, never by a path pattern. (ts-morph's
+ * own list of project files leaves out everything under `node_modules`.)
+ */
+function projectSourceFiles(project: Project): SourceFile[] {
+  const program = project.getProgram().compilerObject;
+  const library = libraryFiles(program);
+  const out: SourceFile[] = [];
+  for (const sf of program.getSourceFiles()) {
+    if (sf.isDeclarationFile || program.isSourceFileDefaultLibrary(sf) || library.has(sf)) continue;
+    const wrapped = project.getSourceFile(sf.fileName);
+    if (wrapped) out.push(wrapped);
+  }
+  return out;
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { CONFIG_FILE, parseConfigText } from '../config/index.js';
 import { GENERATOR } from '../version.js';
+import { stripBom } from '../util/jsonpos.js';
 import { extractAtRef, readFileAtRef } from '../git/extract-at-ref.js';
 import { repoPrefix } from '../git/run.js';
 import type { DigestCheck } from './index.js';
@@ -20,7 +21,7 @@ export function recordedGenerator(repoDir: string, release: ReleaseEvent, root?:
   const text = readFileAtRef(repoDir, release.git_commit, at(config?.manifest ?? 'invariants.manifest.json'));
   if (text === null) return null;
   try {
-    const v = (JSON.parse(text) as { generator?: { version?: unknown } }).generator?.version;
+    const v = (JSON.parse(stripBom(text)) as { generator?: { version?: unknown } }).generator?.version;
     return typeof v === 'string' ? v : null;
   } catch {
     return null;

@@ -9,6 +9,29 @@ export interface LockOptions {
   timeoutMs?: number;
   /** A lock whose owner cannot be checked (another host, unreadable) is stale after this long (default 60 s). */
   staleMs?: number;
+  /** Names the lock file in errors (default: its path). */
+  label?: string;
+  /** The hint when giving up (default: about the registry). */
+  hint?: string;
+}
+
+/** Who owns a lock, a journal or a staging directory: a process on a host. */
+export interface LockOwner {
+  pid: number;
+  host: string;
+}
+
+export function thisOwner(): LockOwner {
+  return { pid: process.pid, host: os.hostname() };
+}
+
+/**
+ * Whether `owner` is certainly gone: it ran on this host and its process no
+ * longer exists. An owner on another host (or with a reused pid) is never
+ * reported dead, so what it owns is left alone.
+ */
+export function ownerIsDead(owner: LockOwner): boolean {
+  return owner.host === os.hostname() && owner.pid !== process.pid && !processAlive(owner.pid);
 }
 
 interface LockInfo {
@@ -43,6 +66,7 @@ function parseLock(text: string): LockInfo | null {
 }
 
 function processAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;
@@ -104,8 +128,8 @@ export class FileLock {
       if (Date.now() > deadline) {
         const info = seen ? parseLock(seen.text) : null;
         throw new UserError(
-          `${file}: locked${info ? ` by process ${info.pid} on ${info.host} since ${info.time}` : ''}; gave up after ${Math.round(timeoutMs / 1000)}s`,
-          { hint: 'another policydrift is writing the registry; if none is running, delete the lock file' },
+          `${opts.label ?? file}: locked${info ? ` by process ${info.pid} on ${info.host} since ${info.time}` : ''}; gave up after ${Math.round(timeoutMs / 1000)}s`,
+          { hint: opts.hint ?? 'another policydrift is writing the registry; if none is running, delete the lock file' },
         );
       }
       sleep(5 + Math.floor(Math.random() * 20));

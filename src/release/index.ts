@@ -11,6 +11,13 @@
  * record is removed, and staging directories are deleted. So after a run that
  * failed or was killed at any moment, the next run starts from "no artifact,
  * nothing appended".
+ *
+ * Concurrency. A real (not dry) run holds `<publish dir>/.release.lock` (owner
+ * pid and host) from before recovery to the end; a second run in the same
+ * checkout fails with exit 2 naming the owner. Recovery only touches what a
+ * dead run owned: the journal and staging directory names carry their owner,
+ * and only an owner on this host whose process is gone counts as dead. A dry
+ * run takes no lock and recovers nothing.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -27,7 +34,10 @@ import { provenanceJson } from '../build/provenance.js';
 import { canonicalJson } from '../manifest/index.js';
 import { UserError } from '../errors.js';
 import { sha256Hex, writeFileAtomic } from '../util/fs.js';
+import type { FileLock } from '../registry/lock.js';
+import { JOURNAL, acquireReleaseLock, assertStillHeld, journalText, recover, stagingPrefix } from './recovery.js';
 import { deterministicTgz, type TarEntry } from './tar.js';
+import { stripBom } from '../util/jsonpos.js';
 import { GENERATOR } from '../version.js';
 import { isWorkspaceCheck, runWorkspaceCheck } from '../workspace/check.js';
 import { workspaceHead } from '../workspace/release.js';
@@ -69,58 +79,28 @@ export interface ReleaseResult {
   recovered: string[];
 }
 
-interface Journal {
-  version: string;
-  staging: string;
-  published: string;
-}
-
-const JOURNAL = '.release-in-progress.json';
-
-/** Test hook: stop (sleep until killed) after a step, to prove crash safety. Never set in production. */
+/**
+ * Test hook: stop after a step (until killed, or until the file named by
+ * POLICYDRIFT_RELEASE_RESUME exists), to prove crash and concurrency safety.
+ * Never set in production.
+ */
 function pauseAt(step: string): void {
   if (process.env.POLICYDRIFT_RELEASE_PAUSE !== step) return;
   process.stderr.write(`policydrift: paused after ${step}\n`);
   const sab = new Int32Array(new SharedArrayBuffer(4));
-  Atomics.wait(sab, 0, 0, 120_000);
-}
-
-/** Undo what an interrupted run left: orphan artifacts (not in the registry) and staging directories. */
-export function recover(publishRoot: string, registryFile: string): string[] {
-  const done: string[] = [];
-  if (!fs.existsSync(publishRoot)) return done;
-  const journalFile = path.join(publishRoot, JOURNAL);
-  const registry = readRegistryFile(registryFile, registryFile, { allowMissing: true });
-  if (fs.existsSync(journalFile)) {
-    let j: Journal | null = null;
-    try {
-      j = JSON.parse(fs.readFileSync(journalFile, 'utf8')) as Journal;
-    } catch {
-      j = null;
-    }
-    if (j && !findRelease(registry, j.version)) {
-      const published = path.join(publishRoot, path.basename(j.published));
-      if (fs.existsSync(published)) {
-        fs.rmSync(published, { recursive: true, force: true });
-        done.push(`removed unrecorded artifact ${path.basename(published)} of an interrupted release`);
-      }
-    }
-    fs.rmSync(journalFile, { force: true });
+  const resume = process.env.POLICYDRIFT_RELEASE_RESUME;
+  for (let waited = 0; waited < 120_000; waited += 50) {
+    if (resume && fs.existsSync(resume)) return;
+    Atomics.wait(sab, 0, 0, resume ? 50 : 120_000);
+    if (!resume) return;
   }
-  for (const name of fs.readdirSync(publishRoot)) {
-    if (name.startsWith('.staging-')) {
-      fs.rmSync(path.join(publishRoot, name), { recursive: true, force: true });
-      done.push(`removed staging directory ${name}`);
-    }
-  }
-  return done;
 }
 
 function defaultVersion(projectRoot: string, manifestVersion: number, commit: string): string {
   const pkg = path.join(projectRoot, 'package.json');
   if (fs.existsSync(pkg)) {
     try {
-      const v = (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version?: string }).version;
+      const v = (JSON.parse(stripBom(fs.readFileSync(pkg, 'utf8'))) as { version?: string }).version;
       if (v) return v;
     } catch {
       /* fall through */
@@ -132,7 +112,7 @@ function defaultVersion(projectRoot: string, manifestVersion: number, commit: st
 /** The artifact's base name: the package name (scope dropped) when there is a package.json, else the folder name. */
 function artifactBase(projectRoot: string): string {
   try {
-    const n = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { name?: string }).name;
+    const n = (JSON.parse(stripBom(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8'))) as { name?: string }).name;
     if (n) return n.replace(/^@[^/]+\//, '').replace(/[^A-Za-z0-9._-]/g, '-');
   } catch {
     /* no package.json */
@@ -156,7 +136,21 @@ function currentBranch(repo: string): string | null {
   return r.status === 0 ? r.stdout.toString('utf8').trim() || null : null;
 }
 
+/** A real run holds the release lock of its publish directory throughout; a dry run takes none. */
 export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
+  if (opts.dryRun) return releaseRun(opts, null);
+  const repo = repoRoot(opts.dir);
+  const sub = repoPrefix(opts.dir);
+  const projectRoot = sub ? path.join(repo, sub) : repo;
+  const lock = acquireReleaseLock(path.join(projectRoot, opts.publishDir ?? 'release/artifacts'));
+  try {
+    return await releaseRun(opts, lock);
+  } finally {
+    lock.release();
+  }
+}
+
+async function releaseRun(opts: ReleaseOptions, lock: FileLock | null): Promise<ReleaseResult> {
   const log = opts.log ?? (() => {});
   const repo = repoRoot(opts.dir);
   const sub = repoPrefix(opts.dir);
@@ -201,7 +195,7 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
   const registryFile = path.join(projectRoot, config.registry);
   const registryRel = sub ? path.posix.join(sub, config.registry) : config.registry;
   const publishRoot = path.join(projectRoot, opts.publishDir ?? 'release/artifacts');
-  const recovered = recover(publishRoot, registryFile);
+  const recovered = lock ? recover(publishRoot, registryFile) : []; // a dry run recovers nothing
   for (const r of recovered) log(`recovered: ${r}`);
 
   // The registry we append to must be the candidate's committed one, untouched.
@@ -293,7 +287,7 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
   // 4. the deterministic artifact, in a staging directory next to the publish location
   const name = `${artifactBase(projectRoot)}-${version}.tgz`;
   fs.mkdirSync(publishRoot, { recursive: true });
-  const staging = fs.mkdtempSync(path.join(publishRoot, '.staging-'));
+  const staging = fs.mkdtempSync(path.join(publishRoot, stagingPrefix()));
   let published: string | null = null;
   try {
     const entries: TarEntry[] = listFiles(build.outDirCopy).map((rel) => ({ path: `build/${rel}`, data: fs.readFileSync(path.join(build.outDirCopy!, rel)) }));
@@ -321,7 +315,8 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
     // 5. publish: journal first, then one rename into place, then the optional publish command
     const target = path.join(publishRoot, version);
     if (fs.existsSync(target)) throw new UserError(`${path.relative(process.cwd(), target)} already exists`, { hint: 'remove it or pick another --version' });
-    writeFileAtomic(path.join(publishRoot, JOURNAL), JSON.stringify({ version, staging: path.basename(staging), published: version } satisfies Journal) + '\n');
+    assertStillHeld(lock);
+    writeFileAtomic(path.join(publishRoot, JOURNAL), journalText({ version, staging: path.basename(staging), published: version }));
     fs.renameSync(versionDir, target);
     published = target;
     if (profile.publish) {
@@ -336,6 +331,7 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
     pauseAt('publish');
 
     // 6. the registry event (the commit point), superseding the previous release
+    assertStillHeld(lock, { file: path.join(target, name), sha256: sha });
     appendEvent(registryFile, {
       type: 'release',
       version,

@@ -103,7 +103,7 @@ export function parseJsonText<T>(text: string, name: SchemaName, label: string, 
     if (e instanceof JsonSyntaxError) {
       const { line, column } = lineCol(text, e.offset);
       throw new UserError(`${label}:${line}:${column}: malformed JSON: ${e.message}`, {
-        hint: `fix the syntax of ${label} (it must be plain JSON: no comments, no trailing commas)`,
+        hint: e.hint ?? `fix the syntax of ${label} (it must be plain JSON: no comments, no trailing commas)`,
       });
     }
     throw e;

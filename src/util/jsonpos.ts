@@ -8,16 +8,34 @@ export interface JsonPositions {
   offsets: Map<string, number>;
 }
 
+/**
+ * How deeply objects and arrays may nest. Every file policydrift reads is a
+ * few levels deep; the bound keeps this parser, ajv and every recursive walker
+ * over the parsed value (canonical JSON, digests, diffs) far from the stack limit.
+ */
+export const MAX_JSON_DEPTH = 256;
+
+/** A leading UTF-8 byte order mark (some editors on Windows write one); JSON.parse rejects it. */
+export function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 export class JsonSyntaxError extends Error {
-  constructor(message: string, readonly offset: number) {
+  constructor(message: string, readonly offset: number, readonly hint?: string) {
     super(message);
   }
+}
+
+/** A character for a message: itself when printable ASCII, else its code point. */
+function showChar(c: string): string {
+  return /^[\x21-\x7e]$/.test(c) ? `'${c}'` : `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 export function lineCol(text: string, offset: number): { line: number; column: number } {
   let line = 1;
   let col = 1;
-  for (let i = 0; i < offset && i < text.length; i++) {
+  // A leading byte order mark is not a column.
+  for (let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; i < offset && i < text.length; i++) {
     if (text[i] === '\n') {
       line++;
       col = 1;
@@ -26,18 +44,33 @@ export function lineCol(text: string, offset: number): { line: number; column: n
   return { line, column: col };
 }
 
+/** A JSON number or literal, matched at lastIndex (no length limit: a long number is still a number). */
+const SCALAR = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
+
 function escapePointer(key: string): string {
   return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
+/**
+ * Parse JSON text. A leading byte order mark is skipped (offsets still count
+ * it, so they index `text`); nesting deeper than MAX_JSON_DEPTH is a
+ * JsonSyntaxError at the offending bracket.
+ */
 export function parseJsonWithPositions(text: string): { value: unknown; positions: JsonPositions } {
   const offsets = new Map<string, number>();
-  let i = 0;
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const start0 = i;
+  let depth = 0;
   const ws = () => {
-    while (i < text.length && /[\s\uFEFF]/.test(text[i]!)) i++;
+    // JSON whitespace only (RFC 8259): what JSON.parse accepts.
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) i++;
+      else return;
+    }
   };
-  const fail = (what: string): never => {
-    throw new JsonSyntaxError(what, i);
+  const fail = (what: string, hint?: string): never => {
+    throw new JsonSyntaxError(what, i, hint);
   };
   const str = (): string => {
     const start = i;
@@ -53,18 +86,22 @@ export function parseJsonWithPositions(text: string): { value: unknown; position
       return JSON.parse(text.slice(start, i)) as string;
     } catch {
       i = start;
-      return fail('invalid string escape');
+      return fail('invalid string (a bad escape, or a raw control character such as a tab)');
     }
   };
   const value = (ptr: string): void => {
     ws();
     offsets.set(ptr, i);
     const c = text[i];
+    if ((c === '{' || c === '[') && ++depth > MAX_JSON_DEPTH) {
+      fail(`nesting deeper than ${MAX_JSON_DEPTH} levels`, `no file policydrift reads nests this deep; restore the file from version control or regenerate it`);
+    }
     if (c === '{') {
       i++;
       ws();
       if (text[i] === '}') {
         i++;
+        depth--;
         return;
       }
       for (;;) {
@@ -84,6 +121,7 @@ export function parseJsonWithPositions(text: string): { value: unknown; position
         }
         if (text[i] === '}') {
           i++;
+          depth--;
           return;
         }
         fail("expected ',' or '}' after a property value");
@@ -93,6 +131,7 @@ export function parseJsonWithPositions(text: string): { value: unknown; position
       ws();
       if (text[i] === ']') {
         i++;
+        depth--;
         return;
       }
       for (let n = 0; ; n++) {
@@ -106,6 +145,7 @@ export function parseJsonWithPositions(text: string): { value: unknown; position
         }
         if (text[i] === ']') {
           i++;
+          depth--;
           return;
         }
         fail("expected ',' or ']' after an array element");
@@ -113,13 +153,21 @@ export function parseJsonWithPositions(text: string): { value: unknown; position
     } else if (c === '"') {
       str();
     } else {
-      const m = /^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
-      if (!m) fail(i >= text.length ? 'unexpected end of file' : `unexpected character '${c}'`);
+      SCALAR.lastIndex = i;
+      const m = SCALAR.exec(text);
+      if (!m) fail(i >= text.length ? 'unexpected end of file' : `unexpected character ${showChar(c!)}`);
       i += m![0].length;
     }
   };
   value('');
   ws();
   if (i < text.length) fail('unexpected content after the JSON value');
-  return { value: JSON.parse(text), positions: { offsets } };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(start0 ? text.slice(start0) : text);
+  } catch (e) {
+    // The scan above accepts exactly JSON; should JSON.parse still disagree, it is an input error, not a crash.
+    throw new JsonSyntaxError(e instanceof Error ? e.message : String(e), start0);
+  }
+  return { value: parsed, positions: { offsets } };
 }

@@ -15,6 +15,7 @@
 import * as path from 'node:path';
 import type { Project, SourceFile } from 'ts-morph';
 import { ts } from 'ts-morph';
+import { libraryFiles } from '../project/library.js';
 
 const NODE_MODULES = /(^|\/)node_modules\//;
 
@@ -40,7 +41,7 @@ export function workspaceSourceFiles(project: Project, root: string): SourceFile
     if (!rel.startsWith('../') || sf.isDeclarationFile()) continue;
     const c = sf.compilerNode;
     if (program.isSourceFileDefaultLibrary(c)) continue;
-    if ((program.isSourceFileFromExternalLibrary(c) || NODE_MODULES.test(file)) && !isLinkedWorkspaceFile(program, c)) continue;
+    if (libraryFiles(program).has(c) && !isLinkedWorkspaceFile(program, c)) continue;
     out.push({ rel, sf });
   }
   return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0)).map((x) => x.sf);

@@ -164,9 +164,18 @@ test('killing release at each step leaves no artifact and a valid registry', asy
     assert.is(r.signal, 'SIGKILL', `${step}: ${r.stderr}`);
     assert.is(fs.readFileSync(path.join(dir, 'release/registry.json'), 'utf8'), before, `registry untouched after a kill at ${step}`);
     assert.is(cli(['registry', 'verify'], { cwd: dir }).code, 0);
-    // the next run recovers before anything else: no orphan artifact, no staging left behind
+    // a dry run recovers nothing (it takes no lock, so it cannot know the owner is gone for good) ...
+    const left = artifacts(dir);
+    assert.ok(left.includes('.release.lock'), `the killed run's lock is left after ${step}`);
     const dry = release(dir, '--dry-run');
     assert.is(dry.code, 0, dry.stdout + dry.stderr);
+    assert.equal(artifacts(dir), left, `a dry run leaves the killed run's files after ${step}`);
+    // ... the next real run recovers before anything else (here it then stops: 1.0.0 is released already):
+    // no orphan artifact, no staging, no journal, no lock left behind
+    const next = release(dir, '--version', '1.0.0');
+    assert.is(next.code, 2, next.stdout + next.stderr);
+    assert.match(next.stderr, /release 1\.0\.0 is already in release\/registry\.json/);
+    if (step === 'publish') assert.match(next.stderr, /recovered: removed unrecorded artifact 2\.0\.0 of an interrupted release/);
     assert.equal(artifacts(dir), ['1.0.0'], `no artifact of the killed release after ${step}`);
   }
   // and a complete run still works afterwards

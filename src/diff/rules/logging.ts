@@ -267,7 +267,7 @@ export const LOG_SCHEMA_OPENED = defineRule({
   category: 'logging',
   effect: 'weakening',
   summary: 'A logging schema became open (or gained a new reason to be open).',
-  description: 'An open schema can log fields nobody listed: an index signature, an `any`/`unknown` field, a spread of an unchecked object. Reported once when the schema opens, and once per new reason when it already was open.',
+  description: 'An open schema can log fields nobody listed: an index signature, an `any`/`unknown` field, a spread of an unchecked object, or a `@logSink` call whose argument carries fields the schema does not declare (one reason per extra field, named by sink), is cast or `any`, defines `toJSON`, or a use of the sink other than a direct call. Reported once when the schema opens, and once per new reason when it already was open.',
   justifyHint: 'Close the schema (remove the index signature / `any`), or justify logging arbitrary data.',
   find: (ctx) => {
     const out: Finding[] = [];

@@ -1,0 +1,488 @@
+/**
+ * What a value really carries when it is serialized, compared with the type
+ * it is declared as. Shared by the LE extractor (returned values against the
+ * declared response) and the logging extractor (`@logSink` arguments against
+ * the sink's parameter type, the schema).
+ *
+ * TypeScript's structural typing lets a wider object flow into a narrower
+ * declared type without a cast, and `JSON.stringify` writes what the object
+ * has, not what its type says: extra properties, own getters, the result of
+ * a `toJSON()` method, properties added by `Object.defineProperty` or through
+ * a prototype. Everything here over-approximates: when unsure, report.
+ */
+import { ts } from 'ts-morph';
+import type { ExtractContext } from './context.js';
+import { byText, isProjectDeclared, isRecordObject, unionMembers } from './types.js';
+
+const WIDTH_DEPTH = 6;
+
+const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+const segment = (name: string) => (IDENT.test(name) ? name : JSON.stringify(name));
+const join = (prefix: string, name: string) => (prefix === '' ? segment(name) : `${prefix}.${segment(name)}`);
+/** The path marker for "any properties here" (an index signature, a library object). */
+const star = (prefix: string) => (prefix === '' ? '*' : `${prefix}.*`);
+
+/** A `#private` member: never serialized. */
+function isPrivateName(p: ts.Symbol): boolean {
+  return (p.getDeclarations() ?? []).some((d) => {
+    const name = (d as ts.NamedDeclaration).name;
+    return name !== undefined && ts.isPrivateIdentifier(name);
+  });
+}
+
+/**
+ * Properties of an object type that `JSON.stringify` may write: data
+ * properties and getters (own getters of object literals are enumerable; a
+ * class's are not, but other serializers read them, so fail closed). Methods
+ * and setter-only accessors produce nothing; `#private` fields are not
+ * properties at all.
+ */
+function serializedProperties(tc: ts.TypeChecker, t: ts.Type): ts.Symbol[] {
+  return tc.getPropertiesOfType(t).filter((p) => {
+    if (isPrivateName(p)) return false;
+    if (p.flags & ts.SymbolFlags.Method) return false;
+    if (p.flags & ts.SymbolFlags.SetAccessor && !(p.flags & ts.SymbolFlags.GetAccessor)) return false;
+    return true;
+  });
+}
+
+/** A non-array, non-callable object type that is not a record object: a library class instance (opaque). */
+function isOpaqueObject(ctx: ExtractContext, t: ts.Type): boolean {
+  const tc = ctx.checker.compilerObject;
+  if (!(t.flags & (ts.TypeFlags.Object | ts.TypeFlags.Intersection))) return false;
+  if (tc.isArrayType(t) || tc.isTupleType(t) || isRecordObject(ctx, t)) return false;
+  return tc.getSignaturesOfType(t, ts.SignatureKind.Call).length === 0 && tc.getSignaturesOfType(t, ts.SignatureKind.Construct).length === 0;
+}
+
+/**
+ * The dotted paths at which a value of type `src` can carry properties that
+ * no member of `targets` declares ([] when it fits one of them). `*` marks a
+ * place where any property can appear (an index signature the target lacks,
+ * or a library object standing in for a declared shape). When no target
+ * fits, the paths against the closest one are given.
+ */
+export function excessPaths(ctx: ExtractContext, src: ts.Type, targets: ts.Type[], prefix = '', depth = 0, guard = new Set<ts.Type>(), getters?: Set<string>): string[] {
+  const tc = ctx.checker.compilerObject;
+  if (depth > WIDTH_DEPTH) return [];
+  if (targets.some((t) => t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.NonPrimitive))) return [];
+  const members = unionMembers(ctx, src);
+  if (members.length > 1) {
+    return [...new Set(members.flatMap((m) => excessPaths(ctx, m, targets, prefix, depth, guard, getters)))].sort(byText);
+  }
+  const s = members[0]!;
+  if (targets.includes(s) || guard.has(s)) return [];
+  if (tc.isArrayType(s) || tc.isTupleType(s)) {
+    const elems = targets
+      .filter((t) => tc.isArrayType(t) || tc.isTupleType(t))
+      .flatMap((t) => tc.getTypeArguments(t as ts.TypeReference))
+      .flatMap((t) => unionMembers(ctx, t));
+    if (elems.length === 0) return [];
+    const at = `${prefix}[]`;
+    return [...new Set(tc.getTypeArguments(s as ts.TypeReference).flatMap((e) => excessPaths(ctx, e, elems, at, depth + 1, guard, getters)))].sort(byText);
+  }
+  const objects = targets.filter((t) => isRecordObject(ctx, t));
+  if (objects.length === 0 || objects.some((t) => tc.getIndexInfosOfType(t).length > 0)) return [];
+  // A library object (a driver's row, a framework model) where a plain shape is declared: its fields are its own.
+  if (isOpaqueObject(ctx, s)) return [star(prefix)];
+  if (!isRecordObject(ctx, s)) return [];
+  const props = serializedProperties(tc, s);
+  // Computed keys (`{ [k]: v }` with a string `k`) give the value an index signature: any key can be written.
+  const indexed = tc.getIndexInfosOfType(s).some((ix) => !(ix.keyType.flags & ts.TypeFlags.ESSymbolLike));
+  guard.add(s);
+  try {
+    let best: { out: string[]; acc: string[] } | undefined;
+    for (const t of objects) {
+      const out: string[] = indexed ? [star(prefix)] : [];
+      const acc = new Set<string>();
+      for (const p of props) {
+        const path = join(prefix, p.getName());
+        const tp = tc.getPropertyOfType(t, p.getName());
+        if (!tp) {
+          out.push(path);
+          if (p.flags & ts.SymbolFlags.GetAccessor) acc.add(path);
+        } else out.push(...excessPaths(ctx, tc.getTypeOfSymbol(p), unionMembers(ctx, tc.getTypeOfSymbol(tp)), path, depth + 1, guard, acc));
+      }
+      if (out.length === 0) return [];
+      if (!best || out.length < best.out.length) best = { out, acc: [...acc] };
+    }
+    for (const a of best?.acc ?? []) getters?.add(a);
+    return [...new Set(best?.out ?? [])].sort(byText);
+  } finally {
+    guard.delete(s);
+  }
+}
+
+/**
+ * The dotted paths of objects inside a value of type `t` that define (or
+ * inherit) `toJSON`: `JSON.stringify` writes whatever it returns instead of
+ * the object's fields. Library types (Date...) are opaque and skipped.
+ */
+export function toJsonPaths(ctx: ExtractContext, t: ts.Type, prefix = '', depth = 0, guard = new Set<ts.Type>()): string[] {
+  const tc = ctx.checker.compilerObject;
+  if (depth > WIDTH_DEPTH) return [];
+  const out = new Set<string>();
+  for (const m of unionMembers(ctx, t)) {
+    if (guard.has(m)) continue;
+    guard.add(m);
+    try {
+      if (tc.isArrayType(m) || tc.isTupleType(m)) {
+        for (const e of tc.getTypeArguments(m as ts.TypeReference)) for (const p of toJsonPaths(ctx, e, `${prefix}[]`, depth + 1, guard)) out.add(p);
+        continue;
+      }
+      if (!isRecordObject(ctx, m)) continue;
+      const own = tc.getPropertyOfType(m, 'toJSON');
+      if (own && !isPrivateName(own)) out.add(prefix === '' ? '(root)' : prefix);
+      for (const p of serializedProperties(tc, m)) {
+        for (const x of toJsonPaths(ctx, tc.getTypeOfSymbol(p), join(prefix, p.getName()), depth + 1, guard)) out.add(x);
+      }
+    } finally {
+      guard.delete(m);
+    }
+  }
+  return [...out].sort(byText);
+}
+
+// ---------------------------------------------------------------------------
+// Reflective changes to objects: what the type of a value cannot show
+
+export interface Mutation {
+  /** The type of the object whose properties or prototype are changed. */
+  type: ts.Type;
+  /** How, for the reason text: `Object.defineProperty`, `Resp.prototype`, ... */
+  how: string;
+}
+
+const OBJECT_MUTATORS = new Set(['defineProperty', 'defineProperties', 'setPrototypeOf', 'assign']);
+const REFLECT_MUTATORS = new Set(['defineProperty', 'setPrototypeOf', 'set']);
+const MUTATOR_NAMES = new Set([...OBJECT_MUTATORS, ...REFLECT_MUTATORS]);
+const MUTATION_TEXT = /defineProperty|defineProperties|setPrototypeOf|assign|Reflect|prototype|__proto__|\bas\b|</;
+
+const mutationCache = new WeakMap<ExtractContext, Mutation[]>();
+
+/** Strip parentheses, non-null assertions and type assertions: the expression whose value it is. */
+function operand(e: ts.Expression): ts.Expression {
+  for (;;) {
+    if (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e) || ts.isAsExpression(e) || ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
+    else return e;
+  }
+}
+
+function isCast(e: ts.Expression): boolean {
+  while (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
+  return ts.isAsExpression(e) || ts.isTypeAssertionExpression(e);
+}
+
+function skipParens(e: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
+  return e;
+}
+
+/** `Reflect.set` (only then is a `.set` call resolved: `Map#set` is everywhere). */
+function reflectCallee(e: ts.Expression): boolean {
+  const c = skipParens(e);
+  return ts.isPropertyAccessExpression(c) && ts.isIdentifier(skipParens(c.expression)) && (skipParens(c.expression) as ts.Identifier).text === 'Reflect';
+}
+
+/** `const { defineProperty } = Object`: the library member a destructuring takes. */
+function bindingMember(ctx: ExtractContext, b: ts.BindingElement): { owner: string; name: string } | undefined {
+  const tc = ctx.checker.compilerObject;
+  if (!ts.isObjectBindingPattern(b.parent)) return undefined;
+  const key = (b.propertyName ?? b.name) as ts.Node;
+  const prop = tc.getTypeAtLocation(b.parent).getProperty(key.getText());
+  return prop ? memberOf(ctx, prop) : undefined;
+}
+
+/** `Object.x` / `Reflect.x` from the default library (by declaration, so a local `Object` is not it). */
+function libMember(ctx: ExtractContext, callee: ts.Expression): { owner: string; name: string } | undefined {
+  const tc = ctx.checker.compilerObject;
+  const at = ts.isPropertyAccessExpression(callee) ? callee.name : ts.isIdentifier(callee) ? callee : undefined;
+  if (!at) return undefined;
+  const sym = tc.getSymbolAtLocation(at);
+  return sym ? memberOf(ctx, sym) : undefined;
+}
+
+function memberOf(ctx: ExtractContext, symbol: ts.Symbol): { owner: string; name: string } | undefined {
+  const tc = ctx.checker.compilerObject;
+  let sym: ts.Symbol | undefined = symbol;
+  if (sym && sym.flags & ts.SymbolFlags.Alias) sym = tc.getAliasedSymbol(sym);
+  const decl = sym?.getDeclarations()?.[0];
+  if (!sym || !decl || isProjectDeclared(ctx, decl)) return undefined;
+  const parent = decl.parent;
+  const owner =
+    parent && (ts.isInterfaceDeclaration(parent) || ts.isModuleBlock(parent))
+      ? ts.isModuleBlock(parent)
+        ? (parent.parent as ts.ModuleDeclaration).name.getText()
+        : parent.name.text
+      : undefined;
+  if (owner === 'ObjectConstructor' && OBJECT_MUTATORS.has(sym.getName())) return { owner: 'Object', name: sym.getName() };
+  if (owner === 'Reflect' && REFLECT_MUTATORS.has(sym.getName())) return { owner: 'Reflect', name: sym.getName() };
+  return undefined;
+}
+
+/**
+ * Every place in the program that changes an object behind its type's back:
+ * `Object.defineProperty(ies)`, `Object.setPrototypeOf`, `Object.assign` onto
+ * an existing object, `Reflect.defineProperty/setPrototypeOf/set`, a use of a
+ * project class's `prototype`, a `__proto__` write, and a property write
+ * through a type assertion (`(r as any).ssn = ...`). Each gives the type of
+ * the object changed; a caller decides whether its values can be that object.
+ */
+export function programMutations(ctx: ExtractContext): Mutation[] {
+  let cached = mutationCache.get(ctx);
+  if (cached) return cached;
+  const tc = ctx.checker.compilerObject;
+  const out: Mutation[] = [];
+  const typeOf = (e: ts.Expression) => tc.getTypeAtLocation(operand(e));
+  const named = (e: ts.Node): string | undefined =>
+    ts.isPropertyAccessExpression(e) ? e.name.text : ts.isIdentifier(e) ? e.text : undefined;
+  const visit = (n: ts.Node): void => {
+    // Types, interfaces and imports hold no code.
+    if (n.kind >= ts.SyntaxKind.FirstTypeNode && n.kind <= ts.SyntaxKind.LastTypeNode) return;
+    if (ts.isInterfaceDeclaration(n) || ts.isTypeAliasDeclaration(n) || ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) return;
+    const name = ts.isCallExpression(n) ? named(skipParens(n.expression)) : undefined;
+    if (ts.isCallExpression(n) && name !== undefined && MUTATOR_NAMES.has(name) && (name !== 'set' || reflectCallee(n.expression))) {
+      // Only callees named like a mutator are resolved (the checker is asked about nothing else);
+      // a mutator taken under another name is caught below, where it is taken.
+      const m = libMember(ctx, skipParens(n.expression));
+      const target = n.arguments[0];
+      if (m && target && !ts.isSpreadElement(target)) {
+        const fresh = m.name === 'assign' && (ts.isObjectLiteralExpression(operand(target)) || ts.isArrayLiteralExpression(operand(target)));
+        if (!fresh) out.push({ type: typeOf(target), how: `${m.owner}.${m.name}` });
+        n.arguments.forEach(visit);
+        return;
+      }
+    } else if (ts.isIdentifier(n) && n.text === 'Reflect' && !(ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n)) {
+      // `Reflect` itself taken (`const R = Reflect`): any of its mutators may be called under another name.
+      const sym = tc.getSymbolAtLocation(n);
+      const decl = sym?.getDeclarations()?.[0];
+      if (decl && !isProjectDeclared(ctx, decl)) out.push({ type: tc.getAnyType(), how: 'Reflect' });
+    } else if (
+      (ts.isPropertyAccessExpression(n) && MUTATOR_NAMES.has(n.name.text) && (n.name.text !== 'set' || reflectCallee(n))) ||
+      (ts.isBindingElement(n) && MUTATOR_NAMES.has(((n.propertyName ?? n.name) as ts.Node).getText()))
+    ) {
+      // `const f = Object.defineProperty`, `const { assign } = Object`: the mutator is loose; what it changes is unknown.
+      const m = ts.isPropertyAccessExpression(n) ? libMember(ctx, n) : bindingMember(ctx, n as ts.BindingElement);
+      if (m) out.push({ type: tc.getAnyType(), how: `${m.owner}.${m.name}` });
+    } else if (ts.isPropertyAccessExpression(n) && n.name.text === 'prototype') {
+      let sym = tc.getSymbolAtLocation(n.expression);
+      if (sym && sym.flags & ts.SymbolFlags.Alias) sym = tc.getAliasedSymbol(sym);
+      const decl = sym?.getDeclarations()?.[0];
+      if (sym && decl && isProjectDeclared(ctx, decl) && sym.flags & (ts.SymbolFlags.Class | ts.SymbolFlags.Function | ts.SymbolFlags.Variable)) {
+        const type = sym.flags & ts.SymbolFlags.Class ? tc.getDeclaredTypeOfSymbol(sym) : tc.getAnyType();
+        out.push({ type, how: `${sym.getName()}.prototype` });
+      }
+    } else if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+      let left: ts.Expression = n.left;
+      while (ts.isParenthesizedExpression(left)) left = left.expression;
+      if (ts.isPropertyAccessExpression(left) || ts.isElementAccessExpression(left)) {
+        if (ts.isPropertyAccessExpression(left) && left.name.text === '__proto__') out.push({ type: typeOf(left.expression), how: '__proto__' });
+        // `(r as any).ssn = v`, `(r as any).a.b = v`: the write reaches `r` through the assertion.
+        let obj: ts.Expression = left.expression;
+        for (;;) {
+          if (isCast(obj)) {
+            out.push({ type: typeOf(obj), how: 'a property write through a type assertion' });
+            break;
+          }
+          const inner = skipParens(obj);
+          if (ts.isPropertyAccessExpression(inner) || ts.isElementAccessExpression(inner)) obj = inner.expression;
+          else break;
+        }
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  for (const sf of ctx.sourceFiles) {
+    const c = sf.compilerNode;
+    // Every form above writes one of these words or a `<...>` assertion; without them a file has none.
+    if (!MUTATION_TEXT.test(c.text)) continue;
+    visit(c);
+  }
+  mutationCache.set(ctx, (cached = out));
+  return cached;
+}
+
+/** Project object types reachable inside a value of type `t` (itself, its fields, array elements), depth-limited. */
+export function reachableObjects(ctx: ExtractContext, t: ts.Type, into = new Set<ts.Type>(), depth = 0): Set<ts.Type> {
+  const tc = ctx.checker.compilerObject;
+  if (depth > WIDTH_DEPTH) return into;
+  for (const m of unionMembers(ctx, t)) {
+    if (into.has(m)) continue;
+    if (tc.isArrayType(m) || tc.isTupleType(m)) {
+      for (const e of tc.getTypeArguments(m as ts.TypeReference)) reachableObjects(ctx, e, into, depth + 1);
+      continue;
+    }
+    if (!isRecordObject(ctx, m) && !isOpaqueObject(ctx, m)) continue;
+    into.add(m);
+    if (isRecordObject(ctx, m)) for (const p of serializedProperties(tc, m)) reachableObjects(ctx, tc.getTypeOfSymbol(p), into, depth + 1);
+  }
+  return into;
+}
+
+/**
+ * The mutations that can reach a value whose objects are `objects`: the
+ * changed object's type is open (`any`, `unknown`, `object`, `{}`, an
+ * unconstrained type parameter) or one of the objects is assignable to it.
+ * Sorted, de-duplicated `how`s.
+ */
+export function mutationsReaching(ctx: ExtractContext, objects: Set<ts.Type>): string[] {
+  const tc = ctx.checker.compilerObject;
+  const hits = new Set<string>();
+  if (objects.size === 0) return [];
+  for (const mu of programMutations(ctx)) {
+    if (hits.has(mu.how)) continue;
+    const reach = unionMembers(ctx, mu.type).some((m) => {
+      if (m.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.NonPrimitive)) return true;
+      if (m.flags & ts.TypeFlags.Object && tc.getPropertiesOfType(m).length === 0 && tc.getIndexInfosOfType(m).length === 0 && tc.getSignaturesOfType(m, ts.SignatureKind.Call).length === 0) return true;
+      if (!(m.flags & (ts.TypeFlags.Object | ts.TypeFlags.Intersection))) return false;
+      for (const o of objects) if (o === m || tc.isTypeAssignableTo(o, m)) return true;
+      return false;
+    });
+    if (reach) hits.add(mu.how);
+  }
+  return [...hits].sort(byText);
+}
+
+// ---------------------------------------------------------------------------
+// Value flow: which expressions a value can come from
+
+export type FlowIssue = 'any' | 'cast' | 'deep';
+
+const NESTED_SCOPE = new Set([
+  ts.SyntaxKind.FunctionDeclaration,
+  ts.SyntaxKind.FunctionExpression,
+  ts.SyntaxKind.ArrowFunction,
+  ts.SyntaxKind.MethodDeclaration,
+  ts.SyntaxKind.Constructor,
+  ts.SyntaxKind.GetAccessor,
+  ts.SyntaxKind.SetAccessor,
+  ts.SyntaxKind.ClassDeclaration,
+  ts.SyntaxKind.ClassExpression,
+]);
+
+/** The expressions a function body returns (not those of nested functions). */
+export function returnedExpressions(body: ts.SignatureDeclaration): ts.Expression[] {
+  const out: ts.Expression[] = [];
+  const fnBody = (body as ts.FunctionLikeDeclaration).body;
+  if (!fnBody) return out;
+  if (!ts.isBlock(fnBody)) return [fnBody as ts.Expression];
+  const visit = (n: ts.Node) => {
+    if (NESTED_SCOPE.has(n.kind)) return;
+    if (ts.isReturnStatement(n) && n.expression) out.push(n.expression);
+    ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(fnBody, visit);
+  return out;
+}
+
+function isAsConst(type: ts.TypeNode): boolean {
+  return ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName) && type.typeName.text === 'const';
+}
+
+const MAX_CALL_DEPTH = 8;
+
+/** Assignments `x = e` inside a body, by the symbol of `x`; per checker (a file's nodes can outlive a program). */
+const assignmentCaches = new WeakMap<ts.TypeChecker, WeakMap<ts.Node, Map<ts.Symbol, ts.Expression[]>>>();
+
+/**
+ * Walk the value positions of `roots` (through parentheses, await,
+ * conditionals, logical operators, object and array literals, local
+ * variables' initializers and assignments inside `body`, and the return paths
+ * of project functions called in whole-value position) for type assertions
+ * and any-typed values. `onWhole` sees the type of every expression that is
+ * the entire value (not a part of a literal), for width checks.
+ * `followed`: function bodies not to enter (e.g. the handler itself).
+ */
+export function scanFlows(
+  ctx: ExtractContext,
+  roots: Array<{ body: ts.Node; exprs: ts.Expression[] }>,
+  onWhole: ((t: ts.Type) => void) | undefined,
+  followed = new Set<ts.Node>(),
+): Set<FlowIssue> {
+  const tc = ctx.checker.compilerObject;
+  const issues = new Set<FlowIssue>();
+  let assignmentCache = assignmentCaches.get(tc);
+  if (!assignmentCache) assignmentCaches.set(tc, (assignmentCache = new WeakMap()));
+  const queue: Array<{ body: ts.Node; exprs: ts.Expression[]; depth: number }> = roots.map((r) => ({ ...r, depth: 0 }));
+  while (queue.length) {
+    const { body, exprs, depth } = queue.shift()!;
+    let assignments = assignmentCache.get(body);
+    if (!assignments) {
+      const found = new Map<ts.Symbol, ts.Expression[]>();
+      const collect = (n: ts.Node) => {
+        if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left)) {
+          const s = tc.getSymbolAtLocation(n.left);
+          if (s) found.set(s, [...(found.get(s) ?? []), n.right]);
+        }
+        ts.forEachChild(n, collect);
+      };
+      collect(body);
+      assignmentCache.set(body, (assignments = found));
+    }
+    const seenWhole = new Set<ts.Node>();
+    const seenPart = new Set<ts.Node>();
+    const within = (d: ts.Node) => d.getSourceFile() === body.getSourceFile() && d.pos >= body.pos && d.end <= body.end;
+    const followSymbol = (s: ts.Symbol | undefined, whole: boolean) => {
+      if (!s) return;
+      for (const d of s.getDeclarations() ?? []) {
+        if (ts.isVariableDeclaration(d) && within(d) && d.initializer) scan(d.initializer, whole);
+      }
+      for (const e of assignments.get(s) ?? []) scan(e, whole);
+    };
+    const scan = (e: ts.Expression, whole: boolean): void => {
+      const seen = whole ? seenWhole : seenPart;
+      if (seen.has(e)) return;
+      seen.add(e);
+      const t = tc.getTypeAtLocation(e);
+      if (t.flags & ts.TypeFlags.Any) issues.add('any');
+      else if (whole && onWhole) onWhole(tc.getAwaitedType(t) ?? t);
+      if (ts.isAsExpression(e) || ts.isTypeAssertionExpression(e)) {
+        if (!isAsConst(e.type)) issues.add('cast');
+        return scan(e.expression, whole);
+      }
+      if (ts.isParenthesizedExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e) || ts.isAwaitExpression(e)) {
+        return scan(e.expression, whole);
+      }
+      if (ts.isConditionalExpression(e)) {
+        scan(e.whenTrue, whole);
+        return scan(e.whenFalse, whole);
+      }
+      if (ts.isBinaryExpression(e)) {
+        const op = e.operatorToken.kind;
+        if (op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.QuestionQuestionToken || op === ts.SyntaxKind.AmpersandAmpersandToken) {
+          scan(e.left, whole);
+          return scan(e.right, whole);
+        }
+        if (op === ts.SyntaxKind.CommaToken || op === ts.SyntaxKind.EqualsToken) return scan(e.right, whole);
+        return;
+      }
+      if (ts.isObjectLiteralExpression(e)) {
+        for (const p of e.properties) {
+          if (ts.isPropertyAssignment(p)) scan(p.initializer, false);
+          else if (ts.isShorthandPropertyAssignment(p)) {
+            if (tc.getTypeAtLocation(p.name).flags & ts.TypeFlags.Any) issues.add('any');
+            followSymbol(tc.getShorthandAssignmentValueSymbol(p), false);
+          } else if (ts.isSpreadAssignment(p)) scan(p.expression, false);
+        }
+        return;
+      }
+      if (ts.isArrayLiteralExpression(e)) {
+        for (const el of e.elements) scan(ts.isSpreadElement(el) ? el.expression : el, false);
+        return;
+      }
+      if (ts.isIdentifier(e)) return followSymbol(tc.getSymbolAtLocation(e), whole);
+      if (ts.isCallExpression(e) && whole) {
+        const decl = tc.getResolvedSignature(e)?.getDeclaration();
+        if (!decl || !ts.isFunctionLike(decl) || !(decl as ts.FunctionLikeDeclaration).body) return;
+        if (!isProjectDeclared(ctx, decl) || followed.has(decl)) return;
+        if (depth + 1 > MAX_CALL_DEPTH) {
+          issues.add('deep');
+          return;
+        }
+        followed.add(decl);
+        queue.push({ body: decl, exprs: returnedExpressions(decl as ts.SignatureDeclaration), depth: depth + 1 });
+      }
+    };
+    for (const r of exprs) scan(r, true);
+  }
+  return issues;
+}
