@@ -298,6 +298,11 @@ function projectTable(r) {
 }
 
 function main() {
+  if (process.argv.includes('--workspace')) {
+    // Workspace mode (bench/workspace.js): the corpus split into packages.
+    const r = spawnSync(process.execPath, [path.join(REPO, 'bench', 'workspace.js'), ...process.argv.slice(2)], { stdio: 'inherit' });
+    process.exit(r.status ?? 1);
+  }
   const opts = parseArgs(process.argv.slice(2));
   if (!fs.existsSync(path.join(REPO, 'dist', 'cli', 'index.js'))) {
     process.stderr.write('bench: dist/ is missing; run `npm run build` first\n');

@@ -129,7 +129,7 @@ function configChangeOf(id: string, what: string, before: unknown, after: unknow
 export { UNJUSTIFIABLE_RULES };
 
 /** An event the candidate appends to the registry that no release signer of the trusted ref signed. */
-function registryAppendedChange(registryRel: string, trustedRef: string, a: AppendedEvent): Change {
+export function registryAppendedChange(registryRel: string, trustedRef: string, a: AppendedEvent): Change {
   const e = a.event;
   const subject = `seq ${e.seq}`;
   const after = { seq: e.seq, type: e.type, version: e.version, ...(e.type === 'release' ? { git_commit: e.git_commit, manifestDigest: e.manifestDigest } : {}), signer: e.signer ?? null };

@@ -84,10 +84,10 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
     .option('--strict', 'also fail on stale or invalid declarations')
     .action(async (flags: CheckFlags) => {
       const format = checkFormat(flags.format);
-      const { runCheck } = await import('../check/index.js');
       const root = resolveRoot(flags.root);
-      const r = runCheck({ dir: root, against: flags.against, candidate: flags.candidate, registryRef: flags.registryRef, strict: !!flags.strict });
+      const r = await runAnyCheck({ dir: root, against: flags.against, candidate: flags.candidate, registryRef: flags.registryRef, strict: !!flags.strict });
       process.stdout.write(await renderCheck(r, format));
+      if (format === 'text' && 'workspace' in r) process.stdout.write((await import('../workspace/check.js')).renderWorkspaceSummary(r as import('../workspace/check.js').WorkspaceCheckResult));
       if (flags.candidate === 'HEAD') noteUncommittedChangeSets(root);
       setExit(r.ok ? EXIT.pass : EXIT.policy);
     });
@@ -161,6 +161,14 @@ function noteUncommittedChangeSets(root: string): void {
   }
 }
 
+/** At a workspace root (src/workspace/check.ts) one gate covers every package; elsewhere the single-project check. */
+async function runAnyCheck(opts: import('../check/index.js').CheckOptions): Promise<CheckResult> {
+  const ws = await import('../workspace/check.js');
+  if (ws.isWorkspaceCheck(opts.dir, opts.candidate, opts.registryRef, opts.against)) return ws.runWorkspaceCheck(opts);
+  const { runCheck } = await import('../check/index.js');
+  return runCheck(opts);
+}
+
 function gitEmail(root: string): string {
   const r = spawnSync('git', ['config', 'user.email'], { cwd: root, encoding: 'utf8' });
   const email = r.status === 0 ? r.stdout.trim() : '';
@@ -180,7 +188,7 @@ function findChangeSet(m: Loaded, root: string, id: string): string {
 
 async function runJustify(id: string, flags: CheckFlags): Promise<number> {
   const m = await load();
-  const { CHANGE_ID_RE, runCheck, discoverChangeSets, newChange, writePolicydriftBlock } = m;
+  const { CHANGE_ID_RE, discoverChangeSets, newChange, writePolicydriftBlock } = m;
   if (!CHANGE_ID_RE.test(id)) throw new UserError(`invalid change id "${id}"`, { hint: 'change ids are kebab-case, e.g. add-wiretap-response' });
   const root = resolveRoot(flags.root);
   // Input errors first: extraction can take a while.
@@ -198,7 +206,7 @@ async function runJustify(id: string, flags: CheckFlags): Promise<number> {
       });
     }
   }
-  const r = runCheck({ dir: root, against: flags.against, candidate: flags.candidate, registryRef: flags.registryRef });
+  const r = await runAnyCheck({ dir: root, against: flags.against, candidate: flags.candidate, registryRef: flags.registryRef });
   if (!r.manifest.fresh) {
     throw new UserError(`${r.manifest.path} at ${flags.candidate} is stale`, { exitCode: EXIT.policy, hint: 'run `policydrift extract --write`, commit, then justify' });
   }

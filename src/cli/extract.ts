@@ -26,6 +26,8 @@ export interface ExtractFlags {
   ref?: string;
   staged?: boolean;
   cache?: boolean;
+  workspace?: boolean;
+  indexOnly?: boolean;
 }
 
 /**
@@ -66,6 +68,8 @@ export function registerExtract(program: Command, setExit: (code: number) => voi
     .option('--check', 'exit 1 when the committed manifest is stale, listing the entries that differ')
     .option('--ref <rev>', 'extract the tree of this commit straight from the git object database (no checkout); node_modules type packages come read-only from the working tree')
     .option('--staged', 'extract the STAGED content (the git index, as it will be committed) instead of the working tree; with --write the manifest is also `git add`ed (for pre-commit hooks)')
+    .option('--workspace', 'at a workspace root (npm/yarn/pnpm workspaces, tsconfig references): extract every package that has a policydrift.config.json (or is listed in the root config "packages") with its own tsconfig; with --write also write each manifest and the workspace index (docs/monorepo.md)')
+    .option('--index-only', 'with --workspace: build the workspace index from the manifests on disk (after Turborepo/Nx extracted each package)')
     .option('--no-cache', `with --staged: ignore the cache under <root>/node_modules/.cache/policydrift/ (always safe to delete)`)
     .action(async (flags: ExtractFlags) => {
       setExit(await runExtract(flags));
@@ -75,6 +79,8 @@ export function registerExtract(program: Command, setExit: (code: number) => voi
 export async function runExtract(flags: ExtractFlags): Promise<number> {
   if (flags.out && flags.write) throw new UserError('--out and --write cannot be used together', { hint: 'use --write for the committed manifest, --out for any other file' });
   const root = resolveRoot(flags.root);
+  if (flags.workspace) return (await import('../workspace/extract.js')).runWorkspaceExtract(root, flags);
+  if (flags.indexOnly) throw new UserError('--index-only needs --workspace', { hint: 'policydrift extract --workspace --index-only --write' });
   if (flags.staged) {
     if (flags.ref !== undefined) throw new UserError('--staged cannot be combined with --ref', { hint: '--staged reads the git index, --ref a commit' });
     return runStaged(root, flags);

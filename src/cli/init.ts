@@ -28,6 +28,8 @@ const LABEL: Record<string, string> = {
 
 export async function runInitCommand(flags: InitFlags): Promise<number> {
   const root = resolveRoot(flags.root);
+  const ws = await workspaceRoot(root);
+  if (ws) return (await import('../workspace/init.js')).runWorkspaceInit(root, ws, { force: flags.force });
   // Loaded lazily: the init module pulls in ts-morph.
   const { runInit } = await import('../init/index.js');
   const r = runInit({ root, force: flags.force });
@@ -46,4 +48,18 @@ export async function runInitCommand(flags: InitFlags): Promise<number> {
   r.nextSteps.forEach((s, i) => out.push(`  ${i + 1}. ${s}`));
   process.stdout.write(out.join('\n') + '\n');
   return EXIT.pass;
+}
+
+/** A workspace root without a project of its own (no tsconfig.json, or a solution tsconfig with references): docs/monorepo.md. */
+async function workspaceRoot(root: string): Promise<import('../workspace/index.js').Workspace | null> {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const tsconfig = path.join(root, 'tsconfig.json');
+  const hasOwnProject = fs.existsSync(tsconfig) && !/"references"\s*:/.test(fs.readFileSync(tsconfig, 'utf8'));
+  if (hasOwnProject) return null;
+  const { discoverWorkspace, fsReader } = await import('../workspace/index.js');
+  const ws = discoverWorkspace(fsReader(root));
+  // A solution tsconfig alone is one project (src/project programTsconfigs) unless its packages have their own configs.
+  if (ws && ws.sources.every((s) => s === 'tsconfig.json references') && ws.packages.length === 0) return null;
+  return ws;
 }

@@ -23,6 +23,8 @@ export interface Change {
   locations: string[];
   /** Short stable hash of (rule, id, subject, before, after). */
   fingerprint: string;
+  /** At a workspace root: the package (package.json name) whose manifest changed. */
+  package?: string;
 }
 
 /** Gating order: modified counts as a weakening. */

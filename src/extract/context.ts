@@ -15,6 +15,8 @@ export interface ExtractContext {
   root: string;
   /** The source files in scope (tsconfig program minus config excludes and declaration files), sorted by relative path. */
   sourceFiles: SourceFile[];
+  /** Source files of other workspace packages in the program (src/workspace/origin.ts): declarations only, never sites. */
+  workspaceFiles?: SourceFile[];
   /** Relative POSIX path of the file that holds `node`. */
   rel(node: Node | SourceFile): string;
   /** Throw a located user error (exit 2): `file:line:col: message`. */

@@ -83,10 +83,38 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
     escapes[`${fid} -> ${e.sink} (${e.kind})`] = { function: fid, sink: e.sink, kind: e.kind };
   }
 
+  foreignUnused(guards, guardData, sites, escapes, locations, 'guard');
+  foreignUnused(sinks, sinkData, sites, escapes, locations, 'sink');
   return {
     data: { guards: sortKeys(guardData), sinks: sortKeys(sinkData), sites, escapes: sortKeys(escapes) },
     locations,
   };
+}
+
+/**
+ * Guards and sinks declared in another workspace package (ctx.workspaceFiles)
+ * belong to this package's manifest only when its own sites or escapes use
+ * them; that package's manifest records the rest.
+ */
+function foreignUnused(
+  set: DeclSet,
+  data: Record<string, unknown>,
+  sites: Record<string, GatedSite>,
+  escapes: Record<string, SinkEscape>,
+  locations: Record<string, string>,
+  kind: 'guard' | 'sink',
+): void {
+  const used = new Set<string>();
+  for (const s of Object.values(sites)) {
+    used.add(s.sink);
+    for (const g of s.guards) used.add(g.guard);
+  }
+  for (const e of Object.values(escapes)) used.add(e.sink);
+  for (const g of set.groups) {
+    if (g.own || used.has(g.id)) continue;
+    delete data[g.id];
+    delete locations[`keygate:${kind}:${g.id}`];
+  }
 }
 
 /**
@@ -180,6 +208,8 @@ interface DeclGroup {
   nodes: ts.Node[];
   /** The declaration whose parameters name the arguments (the implementation when there is one). */
   primary: ts.Node;
+  /** Declared in the package's own files (not in another workspace package). */
+  own?: boolean;
 }
 
 interface DeclSet {
@@ -193,7 +223,7 @@ type TagName = 'keyGuard' | 'keySink';
 function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards' | 'keySinks'): DeclSet {
   const checker = ctx.checker.compilerObject;
   const found: Node[] = [];
-  for (const sf of ctx.sourceFiles) {
+  for (const sf of [...ctx.sourceFiles, ...(ctx.workspaceFiles ?? [])]) {
     if (!fileMayMatch(ctx, sf, [`@${tag}`])) continue;
     sf.forEachDescendant((node) => {
       const docs = (node.compilerNode as { jsDoc?: ts.JSDoc[] }).jsDoc;
@@ -220,7 +250,8 @@ function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards
     if (!entry.decls.includes(d)) entry.decls.push(d);
     bySymbol.set(sym ?? d.compilerNode, entry);
   }
-  const items: Array<{ name: string; file: string; value: { nodes: ts.Node[]; primary: ts.Node; simpleName: string } }> = [];
+  const foreign = new Set(ctx.workspaceFiles ?? []);
+  const items: Array<{ name: string; file: string; value: { nodes: ts.Node[]; primary: ts.Node; simpleName: string; own: boolean } }> = [];
   for (const { sym, decls } of bySymbol.values()) {
     // Overloads that were not tagged themselves belong to the group too.
     const nodes = [...new Set([...decls.map((d) => d.compilerNode), ...(sym?.declarations ?? []).filter(isCallableDeclaration)])].sort(
@@ -233,7 +264,7 @@ function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards
     if (name === undefined) ctx.fail(first, `cannot name this @${tag} declaration`, 'give the function a name (a declaration, a method or a `const`)');
     const nameNode = (primary as ts.NamedDeclaration).name;
     const simpleName = nameNode && (ts.isIdentifier(nameNode) || ts.isStringLiteral(nameNode) || ts.isPrivateIdentifier(nameNode)) ? nameNode.text : name;
-    items.push({ name, file: ctx.rel(first), value: { nodes, primary, simpleName } });
+    items.push({ name, file: ctx.rel(first), value: { nodes, primary, simpleName, own: !foreign.has(first.getSourceFile()) } });
   }
   items.sort((a, b) => cmp(a.name, b.name) || cmp(a.file, b.file));
   const groups: DeclGroup[] = uniqueIds(items).map((x) => ({ id: x.id, file: x.file, ...x.value }));

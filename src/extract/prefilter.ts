@@ -18,6 +18,7 @@
  * filter off; test/fastpath.test.js compares both modes byte for byte.
  */
 import { ts, type SourceFile } from 'ts-morph';
+import { isLinkedWorkspaceFile } from '../workspace/origin.js';
 import type { ExtractContext } from './context.js';
 import { libraryFiles } from '../project/library.js';
 
@@ -557,7 +558,7 @@ function topStatementIndex(rec: FileRec, n: ts.Node): number {
 
 /** A library file (src/project/library.ts): project code committed under a `node_modules` folder is not one. */
 function isExternal(program: ts.Program, sf: ts.SourceFile): boolean {
-  return libraryFiles(program).has(sf);
+  return libraryFiles(program).has(sf) && !isLinkedWorkspaceFile(program, sf);
 }
 
 function isJavaScript(sf: ts.SourceFile): boolean {

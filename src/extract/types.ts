@@ -15,6 +15,7 @@ import { Node, ts, type Type } from 'ts-morph';
 import type { ExtractContext } from './context.js';
 import { libraryFiles } from '../project/library.js';
 import type { FieldInfo, TypeText } from '../manifest/types.js';
+import { isLinkedWorkspaceFile } from '../workspace/origin.js';
 
 /** Depth limit for dotted field paths. */
 export const FLATTEN_DEPTH = 8;
@@ -76,7 +77,7 @@ function originOf(ctx: ExtractContext, decl: ts.Node): Origin {
   const sf = decl.getSourceFile();
   const program = programOf(ctx);
   if (program.isSourceFileDefaultLibrary(sf)) return 'lib';
-  if (libraryFiles(program).has(sf)) return 'external';
+  if (libraryFiles(program).has(sf) && !isLinkedWorkspaceFile(program, sf)) return 'external';
   return 'project';
 }
 

@@ -24,6 +24,8 @@ export interface JustificationDecl {
   /** When present, the Change's fingerprint must equal it (pins before/after). */
   fingerprint?: string;
   reason?: string;
+  /** At a workspace root: the package whose change this names (absent: a single-project check). */
+  package?: string;
 }
 
 /** The `policydrift:` block of `.openspec.yaml`. */
@@ -62,7 +64,7 @@ export interface ChangeSet {
   invariants: InvariantRef[];
 }
 
-const DECL_KEYS = ['rule', 'id', 'subject', 'fingerprint', 'reason'] as const;
+const DECL_KEYS = ['rule', 'id', 'subject', 'fingerprint', 'reason', 'package'] as const;
 const BLOCK_KEYS = ['from', 'to', 'justifies'] as const;
 
 /** `policydrift.justifies[0].rule` style key path. */
@@ -94,9 +96,10 @@ export function declarationProblems(decl: unknown): Array<{ key: string | null; 
     else if (typeof v !== 'string') out.push({ key: k, problem: `"${k}" must be a string (quote it in YAML)` });
     else if (k !== 'subject' && v === '') out.push({ key: k, problem: `"${k}" must not be empty` });
   }
-  for (const k of ['fingerprint', 'reason'] as const) {
+  for (const k of ['fingerprint', 'reason', 'package'] as const) {
     const v = d[k];
     if (v !== undefined && typeof v !== 'string') out.push({ key: k, problem: `"${k}" must be a string` });
+    if (k === 'package' && v === '') out.push({ key: k, problem: '"package" must not be empty (omit it outside a workspace root)' });
     if (k === 'fingerprint' && v === '') out.push({ key: k, problem: '"fingerprint" must not be empty (omit it instead)' });
   }
   // No wildcards: a justification names one change exactly, so a reviewer
@@ -110,8 +113,8 @@ export function declarationProblems(decl: unknown): Array<{ key: string | null; 
   return out;
 }
 
-function declKey(d: { rule: string; id: string; subject: string }): string {
-  return JSON.stringify([d.rule, d.id, d.subject]);
+function declKey(d: { rule: string; id: string; subject: string; package?: string }): string {
+  return JSON.stringify(d.package === undefined ? [d.rule, d.id, d.subject] : [d.rule, d.id, d.subject, d.package]);
 }
 
 /**
@@ -153,6 +156,7 @@ export function parsePolicydriftBlock(
     const decl: JustificationDecl = { rule: d.rule!, id: d.id!, subject: d.subject! };
     if (d.fingerprint !== undefined) decl.fingerprint = d.fingerprint;
     if (d.reason !== undefined) decl.reason = d.reason;
+    if (d.package !== undefined) decl.package = d.package;
     const key = declKey(decl);
     const prev = seen.get(key);
     if (prev !== undefined) fail(['justifies', i], `duplicates justifies[${prev}] (same rule, id and subject)`);

@@ -36,7 +36,7 @@ export interface JustificationResult {
 
 /** The declaration names this change (rule, id, subject), whatever its fingerprint. */
 export function sameTarget(change: Change, decl: JustificationDecl): boolean {
-  return decl.rule === change.rule && decl.id === change.id && decl.subject === change.subject;
+  return decl.rule === change.rule && decl.id === change.id && decl.subject === change.subject && decl.package === change.package;
 }
 
 function matches(change: Change, decl: JustificationDecl): boolean {
@@ -99,7 +99,9 @@ export function matchJustifications(changes: Change[], sets: GatedChangeSet[]): 
 
 /** The exact `justifies:` entry that would justify `change` (pinned by fingerprint). */
 export function declarationFor(change: Change): JustificationDecl {
-  return { rule: change.rule, id: change.id, subject: change.subject, fingerprint: change.fingerprint };
+  const decl: JustificationDecl = { rule: change.rule, id: change.id, subject: change.subject, fingerprint: change.fingerprint };
+  if (change.package !== undefined) decl.package = change.package;
+  return decl;
 }
 
 /**

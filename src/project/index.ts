@@ -6,6 +6,7 @@ import type { ResolvedConfig } from '../config/index.js';
 import { UserError, locatedError } from '../errors.js';
 import type { ExtractContext } from '../extract/context.js';
 import { JSDOC_NEEDLES } from '../extract/prefilter.js';
+import { packageRelative, workspaceSourceFiles } from '../workspace/origin.js';
 import { libraryFiles, unloadedProjectImports } from './library.js';
 
 export interface OpenProjectOptions {
@@ -99,7 +100,9 @@ export function openProject(opts: OpenProjectOptions): ExtractContext {
     return set;
   };
 
-  const ctx: ExtractContext = { project, checker: project.getTypeChecker(), config, root, sourceFiles, rel, fail, configured, full };
+  // Workspace packages this one imports: declarations are read there, locations named by package (src/workspace/origin.ts).
+  const workspaceFiles = workspaceSourceFiles(project, root);
+  const ctx: ExtractContext = { project, checker: project.getTypeChecker(), config, root, sourceFiles, workspaceFiles, rel: packageRelative(project, rel), fail, configured, full };
   warnMissingTypes(missingTypePackages(ctx), opts.label ?? root);
   return ctx;
 }
@@ -195,7 +198,7 @@ function leanProject(tsconfigs: readonly string[], fileSystem: FileSystemHost | 
   if (factory && typeof factory.createCompilerSourceFileFromText === 'function') {
     const options = project.getCompilerOptions();
     const languageVersion = options.target ?? ts.ScriptTarget.Latest;
-    const optionsKey = JSON.stringify(options);
+    const optionsKey = sharedOptionsKey(options);
     const prior = lastFiles;
     const mine = new Map<string, ts.SourceFile>();
     lastFiles = mine;
@@ -215,6 +218,17 @@ function leanProject(tsconfigs: readonly string[], fileSystem: FileSystemHost | 
   for (const t of tsconfigs) project.addSourceFilesFromTsConfig(t);
   project.resolveSourceFileDependencies();
   return project;
+}
+
+/**
+ * The compiler options a parsed and bound file depends on: all of them but
+ * where the tsconfig lives (`configFilePath`, `pathsBasePath`), which differ
+ * for every package of a workspace extracted in one process
+ * (`extract --workspace`) while its files parse and bind the same.
+ */
+function sharedOptionsKey(options: ts.CompilerOptions): string {
+  const { configFilePath: _c, pathsBasePath: _p, ...rest } = options as ts.CompilerOptions & { pathsBasePath?: unknown };
+  return JSON.stringify(rest);
 }
 
 /** The plain ts-morph project (no pre-filter), over the same tsconfigs. */

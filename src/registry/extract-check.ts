@@ -6,6 +6,7 @@ import { extractAtRef, readFileAtRef } from '../git/extract-at-ref.js';
 import { repoPrefix } from '../git/run.js';
 import type { DigestCheck } from './index.js';
 import type { ReleaseEvent } from './types.js';
+import { workspaceHead } from '../workspace/release.js';
 
 /**
  * The generator recorded for a release: the event's own `generator`, else the
@@ -39,6 +40,8 @@ export function extractDigestCheck(repoDir: string, opts: { root?: string; gener
     const recorded = recordedGenerator(repoDir, release, opts.root);
     if (recorded === null) return { skip: 'no generator version recorded (neither in the event nor in a committed manifest)' };
     if (recorded !== running) return { skip: `recorded by policydrift ${recorded}, running ${running}` };
+    // A workspace release records the workspace index digest (src/workspace/release.ts).
+    if (release.packages) return { digest: workspaceHead(repoDir, release.git_commit, opts.root ?? repoPrefix(repoDir), release.git_commit).index.digest };
     const r = extractAtRef({ repoDir, rev: release.git_commit, root: opts.root });
     return { digest: r.manifest.digest };
   };

@@ -41,6 +41,8 @@ export interface ReleaseEvent extends EventBase {
   artifact: { name: string; sha256: string };
   /** The release this one replaces (the release command sets it to the previous active release). */
   supersedes?: string;
+  /** At a workspace root: each package's manifest (manifestVersion/manifestDigest are then the workspace index's). */
+  packages?: Record<string, { manifestVersion: number; manifestDigest: string }>;
 }
 
 export interface RevokeEvent extends EventBase {

@@ -40,6 +40,8 @@ import { JOURNAL, acquireReleaseLock, assertStillHeld, journalText, recover, sta
 import { deterministicTgz, type TarEntry } from './tar.js';
 import { stripBom } from '../util/jsonpos.js';
 import { GENERATOR } from '../version.js';
+import { isWorkspaceCheck, runWorkspaceCheck } from '../workspace/check.js';
+import { workspaceHead } from '../workspace/release.js';
 
 export const STEPS = ['openspec', 'check', 'verify-build', 'package', 'publish', 'registry'] as const;
 export type Step = (typeof STEPS)[number];
@@ -211,7 +213,9 @@ async function releaseRun(opts: ReleaseOptions, lock: FileLock | null): Promise<
   // Baseline and bootstrap from the trusted registry only: what the candidate appends (a revoke, a
   // release) never moves them; the check step reports such events (REGISTRY_APPENDED).
   const previous = trusted.registry ? lastActiveRelease(trusted.registry) : null;
-  const head = extractAtRef({ repoDir: repo, rev: commit, root: sub });
+  // At a workspace root (docs/monorepo.md): every package, one event (src/workspace/release.ts).
+  const ws = isWorkspaceCheck(opts.dir, candidateRev, opts.registryRef) ? workspaceHead(repo, commit, sub, candidateRev) : null;
+  const head = ws ?? extractAtRef({ repoDir: repo, rev: commit, root: sub });
   const bootstrap = previous === null;
   const version = opts.version ?? (opts.dryRun ? `dry-run-${commit.slice(0, 12)}` : defaultVersion(projectRoot, head.manifest.manifestVersion, commit));
   if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(version)) throw new UserError(`invalid release version "${version}"`, { hint: 'use letters, digits and . _ + -' });
@@ -245,7 +249,7 @@ async function releaseRun(opts: ReleaseOptions, lock: FileLock | null): Promise<
 
   // 2. the drift check against the last active release (bootstrap: none yet)
   log('check');
-  const check = runCheck({
+  const check = (ws ? runWorkspaceCheck : runCheck)({
     dir: opts.dir,
     against: bootstrap ? commit : 'registry',
     candidate: commit,
@@ -293,7 +297,8 @@ async function releaseRun(opts: ReleaseOptions, lock: FileLock | null): Promise<
   let published: string | null = null;
   try {
     const entries: TarEntry[] = listFiles(build.outDirCopy).map((rel) => ({ path: `build/${rel}`, data: fs.readFileSync(path.join(build.outDirCopy!, rel)) }));
-    entries.push({ path: 'invariants.manifest.json', data: Buffer.from(canonicalJson(head.manifest)) });
+    if (ws) entries.push(...ws.files);
+    else entries.push({ path: 'invariants.manifest.json', data: Buffer.from(canonicalJson(head.manifest)) });
     entries.push({ path: 'provenance.intoto.json', data: Buffer.from(provenanceJson(build.provenance)) });
     const tgz = deterministicTgz(entries, commitTime(repo, commit));
     const sha = sha256Hex(tgz);
@@ -343,6 +348,7 @@ async function releaseRun(opts: ReleaseOptions, lock: FileLock | null): Promise<
       generator: { ...GENERATOR },
       artifact: { name, sha256: sha },
       ...(previous ? { supersedes: previous.version } : {}),
+      ...(ws ? { packages: ws.packages } : {}),
     }, { label: registryRel, sign: signing!, signers: trusted.signers });
     fs.rmSync(path.join(publishRoot, JOURNAL), { force: true });
     published = null;

@@ -13,7 +13,7 @@ const Ajv2020 = ((Ajv2020Import as unknown as { default?: unknown }).default ?? 
 /** The package root (where the shipped schemas live), from dist/util/ or src/util/. */
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export type SchemaName = 'manifest' | 'config' | 'diff' | 'registry';
+export type SchemaName = 'manifest' | 'config' | 'diff' | 'registry' | 'workspace';
 
 const compiled = new Map<SchemaName, ValidateFunction>();
 

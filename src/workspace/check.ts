@@ -1,0 +1,494 @@
+/**
+ * `policydrift check` at a workspace root: one gate for every package.
+ *
+ * The baseline (last active release of the root registry, or a merge-base)
+ * and the candidate are both read from git objects. At each commit the
+ * workspace is discovered from the tree; every covered package is extracted
+ * with its own config and tsconfig (src/git/extract-at-ref) and diffed with
+ * the same package at the baseline. A package only at the candidate is
+ * diffed with an empty manifest (WORKSPACE_PACKAGE_ADDED); a package only at
+ * the baseline is WORKSPACE_PACKAGE_REMOVED (a weakening when it tracked
+ * anything). A key guard or sink declaration that moved, unchanged, from one
+ * package to another is neutral (WORKSPACE_DECL_MOVED). Every change names
+ * its package; one set of OpenSpec change sets at the root justifies them
+ * (declarations carry `package:`), approvals judged with the baseline's root
+ * config. The result has the shape of a single check (every report renders
+ * it) plus a per-package summary.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import stringify from 'json-stable-stringify';
+import { configChanges, materializeOpenspec, registryAppendedChange, UNJUSTIFIABLE_RULES, type ChangeSetStatus, type CheckOptions, type CheckResult, type Unjustified } from '../check/index.js';
+import { CONFIG_FILE, defaultConfig, parseConfigText, type ResolvedConfig } from '../config/index.js';
+import { compareChanges, diffManifests, type DiffResult } from '../diff/index.js';
+import { fingerprint } from '../diff/fingerprint.js';
+import type { Change, Effect } from '../diff/types.js';
+import { UserError } from '../errors.js';
+import { extractAtRef, readFileAtRef, type ExtractAtRefResult } from '../git/extract-at-ref.js';
+import { mergeBase, repoPrefix, repoRoot, resolveCommit } from '../git/run.js';
+import { listTree } from '../git/tree.js';
+import { buildManifest, canonicalJson, differingEntries, parseManifestText } from '../manifest/index.js';
+import { emptyInvariants, type Manifest } from '../manifest/types.js';
+import { discoverChangeSets, type ChangeSet } from '../openspec/changes.js';
+import { changeItem, validateChange, validationMessages } from '../openspec/cli.js';
+import { declarationFor, matchJustifications, sameTarget, type GatedChangeSet } from '../openspec/justify.js';
+import { evaluateApprovals } from '../approvals/index.js';
+import { appendedEvents, lastActiveRelease, parseRegistryText, type ReleaseEvent } from '../registry/index.js';
+import { readTrustedRegistry } from '../registry/trust.js';
+import { buildIndex, discoverWorkspace, indexEntry, parseIndexText, trackedCount, treeReader, WORKSPACE_INDEX_FILE, type IndexEntry, type Workspace, type WorkspaceIndex } from './index.js';
+
+export interface PackageCheck {
+  name: string;
+  dir: string;
+  status: 'added' | 'removed' | 'changed' | 'unchanged';
+  /** The committed manifest at the candidate (repository-relative) and whether it is what extraction gives. */
+  manifest: { path: string; fresh: boolean; entries: string[] } | null;
+  baseline: { manifestVersion: number; digest: string } | null;
+  candidate: { manifestVersion: number; digest: string } | null;
+  summary: Record<Effect, number>;
+}
+
+export interface WorkspaceCheckResult extends CheckResult {
+  workspace: { index: string; indexFresh: boolean; packages: PackageCheck[] };
+}
+
+const join = (...parts: string[]) => path.posix.join(...parts.filter((p) => p !== ''));
+
+/** The workspace at a commit (null when that commit's root declares none), read from git objects. */
+export function workspaceAtCommit(repo: string, commit: string, sub: string, ref: string): Workspace | null {
+  const prefix = sub ? `${sub}/` : '';
+  const files: string[] = [];
+  for (const [rel, e] of listTree(repo, commit)) if (e.type === 'blob' && rel.startsWith(prefix)) files.push(rel.slice(prefix.length));
+  const reader = treeReader(files, (rel) => readFileAtRef(repo, commit, join(sub, rel)), ref);
+  return discoverWorkspace(reader);
+}
+
+function rootConfigAt(repo: string, commit: string, sub: string, ref: string): ResolvedConfig {
+  const text = readFileAtRef(repo, commit, join(sub, CONFIG_FILE));
+  return text === null ? defaultConfig() : parseConfigText(text, `${ref}:${join(sub, CONFIG_FILE)}`);
+}
+
+function indexPathAt(repo: string, commit: string, sub: string): string {
+  const text = readFileAtRef(repo, commit, join(sub, CONFIG_FILE));
+  if (text !== null) {
+    try {
+      const v = (JSON.parse(text) as { workspaceIndex?: unknown }).workspaceIndex;
+      if (typeof v === 'string' && v) return path.posix.normalize(v);
+    } catch {
+      // the config parser reports it
+    }
+  }
+  return WORKSPACE_INDEX_FILE;
+}
+
+/**
+ * Is `check` in `dir` a workspace check? Yes when the candidate, the
+ * trusted ref or the `--against` ref has a workspace index at the root, or the root config lists
+ * `packages`: removing the index at the candidate cannot turn the gate off
+ * while the trusted ref has one.
+ */
+export function isWorkspaceCheck(dir: string, candidate: string, registryRef?: string, against?: string): boolean {
+  const repo = repoRoot(dir);
+  const sub = repoPrefix(dir);
+  const refs = [candidate, ...(registryRef ? [registryRef] : []), ...(against && against !== 'registry' ? [against] : [])];
+  for (const ref of refs) {
+    let commit: string;
+    try {
+      commit = resolveCommit(repo, ref);
+    } catch {
+      continue; // runCheck reports a bad ref
+    }
+    if (readFileAtRef(repo, commit, join(sub, indexPathAt(repo, commit, sub))) !== null) return true;
+    const cfg = readFileAtRef(repo, commit, join(sub, CONFIG_FILE));
+    if (cfg !== null) {
+      try {
+        const p = (JSON.parse(cfg) as { packages?: unknown }).packages;
+        if (Array.isArray(p) && p.length) return true;
+      } catch {
+        // not a workspace marker
+      }
+    }
+  }
+  return false;
+}
+
+/** Prefix a package-relative location with the package folder (locations in another package, `<name>:<path>`, stay). */
+function repoLocation(sub: string, dir: string, loc: string): string {
+  return /^[^/]*:/.test(loc) || loc.startsWith('@') ? loc : join(sub, dir, loc);
+}
+
+function tag(c: Change, pkg: string, sub: string, dir: string): Change {
+  return { ...c, package: pkg, message: `${pkg}: ${c.message}`, locations: [...new Set(c.locations.map((l) => repoLocation(sub, dir, l)))] };
+}
+
+function emptyManifest(): Manifest {
+  return buildManifest(emptyInvariants(), {}, null);
+}
+
+/** A root governing file (JSON; `$schema`/`$comment` ignored) as a CONFIG_CHANGED change, or null. */
+function rootFileChange(id: string, what: string, before: string | null, after: string | null): Change | null {
+  const value = (t: string | null): unknown => {
+    if (t === null) return null;
+    try {
+      const v = JSON.parse(t) as Record<string, unknown>;
+      if (v && typeof v === 'object') {
+        delete v.$schema;
+        delete v.$comment;
+      }
+      return v;
+    } catch {
+      return t;
+    }
+  };
+  const b = id.endsWith('.json') ? value(before) : before?.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).sort() ?? null;
+  const a = id.endsWith('.json') ? value(after) : after?.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).sort() ?? null;
+  if (stringify(b) === stringify(a)) return null;
+  return { rule: 'CONFIG_CHANGED', category: 'config', effect: 'modified', id, subject: '', before: b, after: a, message: `${id} changed; ${what}`, locations: [id], fingerprint: fingerprint('CONFIG_CHANGED', id, '', b, a) };
+}
+
+/** `guard:<id>` / `sink:<id>` -> package -> canonical declaration, over every package's manifest at one commit. */
+type DeclIndex = Map<string, Map<string, string>>;
+
+function addDecls(index: DeclIndex, pkg: string, m: Manifest): void {
+  for (const [kind, table] of [['guard', m.invariants.keygate.guards], ['sink', m.invariants.keygate.sinks]] as const) {
+    for (const [id, v] of Object.entries(table)) {
+      const k = `${kind}:${id}`;
+      if (!index.has(k)) index.set(k, new Map());
+      index.get(k)!.set(pkg, stringify(v) ?? '');
+    }
+  }
+}
+
+/**
+ * A key guard or sink declaration that appears in a package, identical to
+ * one another package had at the baseline (or that leaves a package while
+ * another still has it, identical, at the candidate), moved: neutral.
+ * Key-gating sites keep naming the guard by id, so they are unchanged.
+ */
+function neutralizeMoves(changes: Change[], base: DeclIndex, head: DeclIndex): Change[] {
+  const kinds: Record<string, { kind: 'guard' | 'sink'; added: boolean }> = {
+    KEYGATE_GUARD_DECL_ADDED: { kind: 'guard', added: true },
+    KEYGATE_GUARD_DECL_REMOVED: { kind: 'guard', added: false },
+    KEYGATE_SINK_ADDED: { kind: 'sink', added: true },
+    KEYGATE_SINK_REMOVED: { kind: 'sink', added: false },
+  };
+  return changes.map((c) => {
+    const k = kinds[c.rule];
+    if (!k || c.package === undefined) return c;
+    const value = stringify(k.added ? c.after : c.before) ?? '';
+    const other = (k.added ? base : head).get(`${k.kind}:${c.id}`);
+    const peer = [...(other?.entries() ?? [])].find(([pkg, v]) => pkg !== c.package && v === value)?.[0];
+    if (peer === undefined) return c;
+    const [from, to] = k.added ? [peer, c.package] : [c.package, peer];
+    return {
+      rule: 'WORKSPACE_DECL_MOVED',
+      category: 'location',
+      effect: 'neutral',
+      id: c.id,
+      subject: k.added ? 'added' : 'removed',
+      before: from,
+      after: to,
+      message: `${c.package}: key ${k.kind} ${c.id} ${k.added ? `declared here, unchanged from ${from}` : `no longer declared here; ${to} declares it unchanged`}`,
+      locations: c.locations,
+      fingerprint: fingerprint('WORKSPACE_DECL_MOVED', c.id, k.added ? 'added' : 'removed', from, to),
+      package: c.package,
+    };
+  });
+}
+
+export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
+  const repo = repoRoot(opts.dir);
+  const sub = repoPrefix(opts.dir);
+  const warnings: string[] = [];
+  const candidateCommit = resolveCommit(repo, opts.candidate);
+
+  // Baseline selection: as a single check (src/check/index.ts), with the root's registry verified at the trusted ref.
+  const trustedRef = opts.registryRef ?? null;
+  if (trustedRef) resolveCommit(repo, trustedRef);
+  const trusted = readTrustedRegistry(repo, trustedRef ?? candidateCommit, sub, trustedRef ?? opts.candidate);
+  warnings.push(...trusted.warnings);
+  const registryRel = trusted.rel;
+  let appended = 0;
+  const registryChanges: Change[] = [];
+  if (trustedRef) {
+    const candText = readFileAtRef(repo, candidateCommit, registryRel);
+    const candidateRegistry = candText === null ? null : parseRegistryText(candText, `${opts.candidate}:${registryRel}`);
+    if (candidateRegistry) {
+      const added = appendedEvents(trusted.registry, candidateRegistry, trusted.signers, `${registryRel} at ${opts.candidate}`);
+      appended = added.length;
+      for (const a of added) if (a.problem !== null) registryChanges.push(registryAppendedChange(registryRel, trustedRef, a));
+    } else if (trusted.registry && trusted.registry.events.length) {
+      throw new UserError(`${registryRel}: the candidate deletes the release registry that ${trustedRef} has`, { exitCode: 1, hint: 'the registry is append-only; restore it' });
+    }
+  } else if (opts.against === 'registry') {
+    warnings.push('the release registry was read from the candidate itself; pass --registry-ref <protected branch> so a change cannot move its own baseline');
+  }
+  let baseCommit: string;
+  let source: 'registry' | 'merge-base';
+  let release: ReleaseEvent | null = null;
+  if (opts.against === 'registry') {
+    source = 'registry';
+    release = trusted.registry ? lastActiveRelease(trusted.registry) : null;
+    if (!release) {
+      throw new UserError(`${registryRel}${trustedRef ? ` at ${trustedRef}` : ''}: no active release to compare with`, {
+        hint: 'bootstrap the registry with `policydrift release --profile <name>` at the workspace root, or compare with a branch: `policydrift check --against origin/main`',
+      });
+    }
+    baseCommit = resolveCommit(repo, release.git_commit);
+  } else {
+    source = 'merge-base';
+    resolveCommit(repo, opts.against);
+    baseCommit = mergeBase(repo, opts.against, candidateCommit);
+  }
+
+  const baseWs = workspaceAtCommit(repo, baseCommit, sub, source === 'registry' ? `release ${release!.version}` : 'baseline');
+  const headWs = workspaceAtCommit(repo, candidateCommit, sub, opts.candidate);
+  if (!headWs) {
+    throw new UserError(`${opts.candidate}: ${sub || '.'} is no longer a workspace root (no workspaces, pnpm-workspace.yaml, tsconfig references or root "packages")`, {
+      exitCode: 1,
+      hint: 'restore the workspace declaration; removing it would take every package out of the gate',
+    });
+  }
+  const basePkgs = new Map((baseWs?.packages ?? []).map((p) => [p.name, p]));
+  const headPkgs = new Map(headWs.packages.map((p) => [p.name, p]));
+  const names = [...new Set([...basePkgs.keys(), ...headPkgs.keys()])].sort();
+
+  const changes: Change[] = [];
+  const packages: PackageCheck[] = [];
+  const baseDecls: DeclIndex = new Map();
+  const headDecls: DeclIndex = new Map();
+  const headEntries: Record<string, IndexEntry> = {};
+  let allFresh = true;
+  const staleEntries: string[] = [];
+  for (const name of names) {
+    const bp = basePkgs.get(name);
+    const hp = headPkgs.get(name);
+    const base: ExtractAtRefResult | null = bp ? extractAtRef({ repoDir: repo, rev: baseCommit, root: join(sub, bp.dir) }) : null;
+    const head: ExtractAtRefResult | null = hp ? extractAtRef({ repoDir: repo, rev: candidateCommit, root: join(sub, hp.dir) }) : null;
+    if (base) addDecls(baseDecls, name, base.manifest);
+    if (head) addDecls(headDecls, name, head.manifest);
+    const mine: Change[] = [];
+    let manifest: PackageCheck['manifest'] = null;
+    if (head && hp) {
+      const manifestRel = join(sub, hp.dir, head.config.manifest);
+      const committedText = readFileAtRef(repo, candidateCommit, manifestRel);
+      const fresh = committedText === canonicalJson(head.manifest);
+      let entries: string[] = [];
+      if (!fresh) {
+        allFresh = false;
+        if (committedText === null) entries = ['(missing)'];
+        else {
+          try {
+            entries = differingEntries(parseManifestText(committedText, `${opts.candidate}:${manifestRel}`), head.manifest);
+          } catch {
+            entries = ['(invalid manifest file)'];
+          }
+        }
+        staleEntries.push(`${manifestRel}${entries.length ? ` (${entries.join(', ')})` : ''}`);
+      }
+      manifest = { path: manifestRel, fresh, entries };
+      headEntries[name] = indexEntry(hp, head.config.manifest, head.manifest);
+    }
+    if (base && head && bp && hp) {
+      const d = diffManifests(base.manifest, head.manifest, base.config.orders);
+      mine.push(...d.changes.map((c) => tag(c, name, sub, hp.dir)));
+      mine.push(...configChanges(repo, base, head, join(sub, hp.dir)).map((c) => ({ ...c, package: name, message: `${name}: ${c.message}` })));
+    } else if (head && hp) {
+      const d = diffManifests(emptyManifest(), head.manifest, head.config.orders);
+      mine.push(...d.changes.map((c) => tag(c, name, sub, hp.dir)));
+      mine.push({
+        rule: 'WORKSPACE_PACKAGE_ADDED',
+        category: 'config',
+        effect: 'strengthening',
+        id: name,
+        subject: '',
+        before: null,
+        after: { dir: hp.dir, tracked: trackedCount(head.manifest) },
+        message: `${name}: package ${hp.dir} joined the gate (${trackedCount(head.manifest)} tracked invariants)`,
+        locations: [join(sub, hp.dir)],
+        fingerprint: fingerprint('WORKSPACE_PACKAGE_ADDED', name, '', null, { dir: hp.dir }),
+        package: name,
+      });
+    } else if (base && bp) {
+      const tracked = trackedCount(base.manifest);
+      mine.push({
+        rule: 'WORKSPACE_PACKAGE_REMOVED',
+        category: 'config',
+        effect: tracked > 0 ? 'weakening' : 'neutral',
+        id: name,
+        subject: '',
+        before: { dir: bp.dir, tracked, digest: base.manifest.digest },
+        after: null,
+        message: `${name}: package ${bp.dir} left the gate${tracked > 0 ? `; its ${tracked} tracked invariants are no longer checked` : ' (it tracked nothing)'}`,
+        locations: [join(sub, bp.dir)],
+        fingerprint: fingerprint('WORKSPACE_PACKAGE_REMOVED', name, '', { dir: bp.dir, digest: base.manifest.digest }, null),
+        package: name,
+      });
+    }
+    changes.push(...mine);
+    const summary: Record<Effect, number> = { weakening: 0, modified: 0, strengthening: 0, neutral: 0 };
+    for (const c of mine) summary[c.effect]++;
+    packages.push({
+      name,
+      dir: (hp ?? bp)!.dir,
+      status: !bp ? 'added' : !hp ? 'removed' : mine.length ? 'changed' : 'unchanged',
+      manifest,
+      baseline: base ? { manifestVersion: base.manifest.manifestVersion, digest: base.manifest.digest } : null,
+      candidate: head ? { manifestVersion: head.manifest.manifestVersion, digest: head.manifest.digest } : null,
+      summary,
+    });
+  }
+
+  // Root governing files: the root config (approvals, registry, packages) and its allowed signers.
+  const baseRoot = rootConfigAt(repo, baseCommit, sub, 'baseline');
+  const headRoot = rootConfigAt(repo, candidateCommit, sub, opts.candidate);
+  const rootCfgId = join(sub, CONFIG_FILE);
+  const rc = rootFileChange(rootCfgId, 'the root config decides the approvals, the registry and which packages are covered', readFileAtRef(repo, baseCommit, rootCfgId), readFileAtRef(repo, candidateCommit, rootCfgId));
+  if (rc) changes.push(rc);
+  for (const f of [...new Set([baseRoot.approvals.allowedSigners, headRoot.approvals.allowedSigners].filter((x): x is string => !!x))]) {
+    const id = join(sub, f);
+    const c = rootFileChange(id, 'the allowed signers decide who can approve the next change', readFileAtRef(repo, baseCommit, id), readFileAtRef(repo, candidateCommit, id));
+    if (c) changes.push(c);
+  }
+  for (const f of [...new Set([baseRoot.releaseSigners, headRoot.releaseSigners].filter((x): x is string => !!x))]) {
+    const id = join(sub, f);
+    const c = rootFileChange(id, 'the release signers decide who can record the next release (the next baseline)', readFileAtRef(repo, baseCommit, id), readFileAtRef(repo, candidateCommit, id));
+    if (c) changes.push(c);
+  }
+  changes.push(...registryChanges);
+
+  const all = neutralizeMoves(changes, baseDecls, headDecls).sort(compareChanges);
+  const summary: Record<Effect, number> = { weakening: 0, modified: 0, strengthening: 0, neutral: 0 };
+  for (const c of all) summary[c.effect]++;
+  for (const p of packages) {
+    p.summary = { weakening: 0, modified: 0, strengthening: 0, neutral: 0 };
+    for (const c of all) if (c.package === p.name) p.summary[c.effect]++;
+  }
+
+  // The workspace index: committed at the candidate, it must be what the packages give.
+  const indexRel = join(sub, headWs.indexPath);
+  const indexText = readFileAtRef(repo, candidateCommit, indexRel);
+  let committedIndex: WorkspaceIndex | null = null;
+  if (indexText !== null) {
+    try {
+      committedIndex = parseIndexText(indexText, `${opts.candidate}:${indexRel}`);
+    } catch {
+      committedIndex = null;
+    }
+  }
+  const freshIndex = buildIndex(headEntries, committedIndex);
+  const indexFresh = indexText !== null && indexText === canonicalJson(freshIndex);
+  if (!indexFresh) staleEntries.push(`${indexRel}${indexText === null ? ' (missing)' : ''}`);
+  const baseIndexRel = join(sub, baseWs?.indexPath ?? WORKSPACE_INDEX_FILE);
+  const baseIndexText = readFileAtRef(repo, baseCommit, baseIndexRel);
+  let baseIndex: WorkspaceIndex | null = null;
+  if (baseIndexText !== null) {
+    try {
+      baseIndex = parseIndexText(baseIndexText, `baseline:${baseIndexRel}`);
+    } catch {
+      warnings.push(`${baseIndexRel} at the baseline does not parse; its workspace version counts as 0`);
+    }
+  }
+  const lo = baseIndex?.workspaceVersion ?? 0;
+  const hi = freshIndex.workspaceVersion;
+
+  // Change sets at the candidate's root; approvals judged with the BASELINE's root config and signers.
+  const approvalsCfg = baseRoot.approvals;
+  if (approvalsCfg.mode === 'listed') warnings.push('approvals are in "listed" mode: approver names are checked against a list, not cryptographically verified');
+  const signersText = approvalsCfg.allowedSigners ? readFileAtRef(repo, baseCommit, join(sub, approvalsCfg.allowedSigners)) : null;
+  // Unjustifiable changes (an unsigned registry event) stay out of the matching: no declaration justifies them.
+  const nonNeutral = all.filter((c) => c.effect !== 'neutral' && !UNJUSTIFIABLE_RULES.has(c.rule));
+  const statuses: ChangeSetStatus[] = [];
+  const gated: GatedChangeSet[] = [];
+  const irrelevant: Array<{ set: ChangeSet; why: string }> = [];
+  let tmp: string | null = null;
+  try {
+    tmp = materializeOpenspec(repo, candidateCommit, sub);
+    const sets = fs.existsSync(path.join(tmp, 'openspec')) ? discoverChangeSets(tmp) : [];
+    for (const set of sets) {
+      if (!set.policydrift) continue;
+      const { from, to } = set.policydrift;
+      const relevant = from >= lo && to <= hi && from <= to;
+      const st: ChangeSetStatus = { id: set.id, path: join(sub, set.relDir), archived: set.archived, relevant, from, to, valid: false, validation: [], approved: false, approvals: null };
+      statuses.push(st);
+      if (!relevant) {
+        irrelevant.push({ set, why: `change set ${set.id} declares workspace versions ${from}→${to}, outside this check's ${lo}→${hi}` });
+        continue;
+      }
+      if (set.archived) {
+        st.valid = true;
+        st.validation = ['archived (validated while active)'];
+      } else if (nonNeutral.length) {
+        const v = validateChange(tmp, set.id, { strict: true });
+        const item = changeItem(v, set.id);
+        st.valid = v.ok && !!item?.valid;
+        st.validation = validationMessages(v);
+      }
+      const ev = evaluateApprovals(set.dir, approvalsCfg, signersText);
+      st.approved = ev.approved;
+      st.approvals = { mode: ev.mode, valid: ev.valid, invalid: ev.invalid, required: ev.required, reason: ev.reason };
+      gated.push({ ...set, valid: st.valid, approved: st.approved });
+    }
+  } finally {
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  }
+
+  const match = matchJustifications(nonNeutral, gated);
+  const unjustified: Unjustified[] = match.unjustified.map((change) => {
+    const blockedBy = match.blocked.filter((b) => b.change === change).map((b) => b.reason);
+    for (const ir of irrelevant) if (ir.set.policydrift?.justifies.some((d) => sameTarget(change, d))) blockedBy.push(ir.why);
+    return { change, declaration: declarationFor(change), blockedBy };
+  });
+  for (const change of registryChanges) {
+    const named = gated.some((g) => g.policydrift?.justifies.some((d) => sameTarget(change, d)));
+    unjustified.push({ change, declaration: declarationFor(change), blockedBy: named ? ['no change set can justify an unsigned registry event: only the release job appends to the registry'] : [] });
+  }
+  const stale = match.stale.map((s) => ({ changeSet: s.set.id, declaration: s.decl, reason: s.reason }));
+  const invalid = match.invalid.map((s) => ({ changeSet: s.set.id, declaration: s.decl, reason: s.reason }));
+  const fresh = allFresh && indexFresh;
+  const ok = fresh && unjustified.length === 0 && (!opts.strict || (stale.length === 0 && invalid.length === 0));
+  const diff: DiffResult = {
+    schemaVersion: 1,
+    base: { manifestVersion: lo, digest: baseIndex?.digest ?? `sha256:${'0'.repeat(64)}` },
+    head: { manifestVersion: hi, digest: freshIndex.digest },
+    changes: all,
+    summary,
+  };
+
+  return {
+    ok,
+    baseline: {
+      commit: baseCommit,
+      ref: source === 'registry' ? `release ${release!.version}` : `merge-base(${opts.against}, ${opts.candidate})`,
+      manifestVersion: lo,
+      digest: diff.base.digest,
+      source,
+      release: release?.version ?? null,
+      against: opts.against,
+    },
+    candidate: { commit: candidateCommit, ref: opts.candidate, manifestVersion: hi, digest: freshIndex.digest },
+    registry: { path: registryRel, trustedRef, trusted: !!trustedRef, appended, untrusted: registryChanges.length, legacy: trusted.legacy },
+    manifest: { path: indexRel, fresh, entries: staleEntries },
+    approvalsMode: approvalsCfg.mode,
+    diff,
+    justified: match.justified.map((j) => ({ change: j.change, changeSet: j.set.id })),
+    unjustified,
+    stale,
+    invalid,
+    changeSets: statuses.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    warnings,
+    workspace: { index: indexRel, indexFresh, packages },
+  };
+}
+
+/** Per-package lines for the text report (appended after the single-check report). */
+export function renderWorkspaceSummary(r: WorkspaceCheckResult): string {
+  const out = ['', `Packages (${r.workspace.packages.length}; workspace index ${r.workspace.index}${r.workspace.indexFresh ? '' : ' — STALE'}):`];
+  for (const p of r.workspace.packages) {
+    const v = (s: { manifestVersion: number } | null) => (s ? `v${s.manifestVersion}` : '—');
+    const counts = (['weakening', 'modified', 'strengthening', 'neutral'] as const).filter((e) => p.summary[e]).map((e) => `${p.summary[e]} ${e}`).join(', ');
+    const stale = p.manifest && !p.manifest.fresh ? ` — stale manifest ${p.manifest.path}` : '';
+    out.push(`  ${p.name} (${p.dir}): ${p.status} ${v(p.baseline)} → ${v(p.candidate)}${counts ? ` (${counts})` : ''}${stale}`);
+  }
+  return out.join('\n') + '\n';
+}
