@@ -32,7 +32,7 @@ const BIN = path.join(REPO, 'bin', 'policydrift.js');
 const TSC6 = path.join(REPO, 'node_modules', 'typescript6', 'bin', 'tsc');
 // The `typescript` package (7.x, native). Its bin is used directly: node_modules/.bin/tsc can be linked to
 // either package's `tsc` (both `typescript` and `typescript6` declare one).
-const TSC7 = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+const TSC7 = path.join(REPO, 'node_modules', 'typescript7', 'bin', 'tsc');
 const GNU_TIME = fs.existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%e %M', 'true']).status === 0 ? '/usr/bin/time' : null;
 
 const TARGETS = {
