@@ -565,8 +565,10 @@ test('every catalogue rule has firing and benign cases', () => {
   // CONFIG_CHANGED is applied by `check` (manifests do not carry the config); test/e2e/check.test.js covers it.
   // REGISTRY_APPENDED likewise (the registry is not in a manifest): test/e2e/registry-trust.test.js covers it.
   assert.equal(RULES.map((r) => r.id).filter((id) => !covered.has(id) && id !== 'CONFIG_CHANGED' && id !== 'REGISTRY_APPENDED'), []);
-  assert.equal(findRule('REGISTRY_APPENDED').find({}), [], 'diff never reports REGISTRY_APPENDED by itself');
-  assert.equal(findRule('CONFIG_CHANGED').find({}), [], 'diff never reports CONFIG_CHANGED by itself');
+  // an empty context on purpose: these rules must not read it
+  const noCtx = /** @type {import('../dist/diff/rules/define.js').DiffContext} */ ({});
+  assert.equal(findRule('REGISTRY_APPENDED').find(noCtx), [], 'diff never reports REGISTRY_APPENDED by itself');
+  assert.equal(findRule('CONFIG_CHANGED').find(noCtx), [], 'diff never reports CONFIG_CHANGED by itself');
   for (const c of CASES) {
     assert.ok(findRule(c.rule), `${c.rule} is in the catalogue`);
     assert.is(findRule(c.rule).effect, c.effect, `${c.rule} effect`);
@@ -608,7 +610,7 @@ test('identical manifests: no changes, nothing fails', () => {
   assert.equal(r.changes, []);
   assert.equal(r.summary, { weakening: 0, strengthening: 0, modified: 0, neutral: 0 });
   assert.is(r.schemaVersion, 1);
-  for (const level of ['weakening', 'modified', 'any', 'none']) assert.is(failsAt(r, level), false);
+  for (const level of /** @type {const} */ (['weakening', 'modified', 'any', 'none'])) assert.is(failsAt(r, level), false);
 });
 
 function mixed() {

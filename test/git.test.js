@@ -164,7 +164,7 @@ test('code committed under a node_modules folder is read from the commit, never 
 });
 
 test('type packages resolve from the working tree node_modules, read-only', () => {
-  const { repo, commits } = fixture();
+  const { repo } = fixture();
   const tree = readGitTree(repo, 'HEAD', { subdir: 'tiny' });
   assert.ok(tree.files.has('tiny/src/renamed.ts'));
   assert.not.ok(tree.files.has('services/sample/src/index.ts'), 'only the subdir is read up front');
@@ -201,7 +201,7 @@ test('type packages resolve from the working tree node_modules, read-only', () =
 });
 
 test('revisions that git could read as options or ranges are rejected before git runs', () => {
-  const { repo, commits } = fixture();
+  const { repo } = fixture();
   const marker = path.join(repo, 'x');
   throwsUser(() => extractAtRef({ repoDir: repo, rev: '--output=x', root: 'tiny' }), /must not start with "-"/);
   throwsUser(() => resolveCommit(repo, '--output=x'), /must not start with "-"/);

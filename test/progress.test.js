@@ -32,7 +32,7 @@ test('on a TTY: one rewritten line, with the elapsed time once past the threshol
 });
 
 test('off a TTY (hooks, CI logs, pipes): silent while quick, then one line per stage with the elapsed time', () => {
-  for (const [s, env] of [[fakeStream(false), {}], [fakeStream(true), { CI: 'true' }]]) {
+  for (const [s, env] of /** @type {Array<[ReturnType<typeof fakeStream>, NodeJS.ProcessEnv]>} */ ([[fakeStream(false), {}], [fakeStream(true), { CI: 'true' }]])) {
     const now = clock();
     const stop = enableProgress(s, env, { now });
     progress('loading the TypeScript program');
