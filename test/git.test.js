@@ -170,6 +170,7 @@ test('type packages resolve from the working tree node_modules, read-only', () =
   assert.not.ok(tree.files.has('services/sample/src/index.ts'), 'only the subdir is read up front');
   assert.ok(tree.readFile('services/sample/src/index.ts').length > 0, 'other files are read on demand');
   assert.is(tree.readFile('nope.ts'), null);
+  /** @type {import('ts-morph').FileSystemHost} */ // used as ts-morph does: writeFileSync(path, text)
   const host = new GitTreeFileSystemHost(tree, { cwd: path.join(repo, 'tiny') });
   const ctx = openProject({ root: path.join(repo, 'tiny'), config: defaultConfig(), fileSystem: host });
   assert.is(ctx.project.getCompilerOptions().strict, true, 'options inherited from ../tsconfig.base.json at the commit');

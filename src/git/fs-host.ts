@@ -200,10 +200,10 @@ export class GitTreeFileSystemHost implements FileSystemHost {
     return r?.kind === 'file' ? this.#tree.readFile(r.rel) : null;
   }
 
-  writeFile(filePath: string, _fileText: string): Promise<void> {
+  writeFile(filePath: string): Promise<void> {
     return Promise.reject(readOnly(filePath));
   }
-  writeFileSync(filePath: string, _fileText: string): void {
+  writeFileSync(filePath: string): void {
     throw readOnly(filePath);
   }
   mkdir(dirPath: string): Promise<void> {
