@@ -4,7 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export const CORPUS_VERSION = 1;
+// 2: gated functions reach the sink through helper chains (one recursive), guards partly in a wrapper.
+export const CORPUS_VERSION = 2;
 
 function mulberry32(seed) {
   return () => {
@@ -46,7 +47,7 @@ function ordinaryFile(i, _n, rnd, perDir, special) {
   }
   if (special.gated) {
     imports.push(`import { assertAttested, requireQuorum } from '${relImport(me, 'src/keys/guards.ts')}';`);
-    imports.push(`import { unwrapKey } from '${relImport(me, 'src/keys/store.ts')}';`);
+    imports.push(`import { loadKey, chainKey } from '${relImport(me, 'src/keys/material.ts')}';`);
   }
   if (special.logs) imports.push(`import { log } from '${relImport(me, 'src/logging/logger.ts')}';`);
   lines.push(...imports, '');
@@ -69,7 +70,7 @@ function ordinaryFile(i, _n, rnd, perDir, special) {
   if (special.gated) {
     lines.push(`/** @keyGated */`, `export async function rotate${W}(blob: Uint8Array, approvals: string[]): Promise<Uint8Array> {`);
     if (special.gated === 2) lines.push(`  requireQuorum(approvals, 2);`);
-    lines.push(`  await assertAttested('TEE_PROD');`, `  return unwrapKey(blob);`, `}`, '');
+    lines.push(`  await assertAttested('TEE_PROD');`, special.gated === 2 ? `  return chainKey(blob, 2);` : `  return loadKey(blob);`, `}`, '');
   }
   if (special.logs) {
     lines.push(`export function touch${W}(id: string): void {`, `  log({ type: 'access', route: '/${w}/' + id, status: 200, clientIp: '0.0.0.0' });`, `}`, '');
@@ -116,6 +117,11 @@ export function log(e: AccessLog | AuditLog | ErrorLog): void { write(JSON.strin
 export async function assertAttested(level: 'TEE' | 'TEE_PROD'): Promise<void> { if (!level) throw new Error('attest'); }
 /** @keyGuard */
 export function requireQuorum(approvals: string[], threshold: number): void { if (new Set(approvals).size < threshold) throw new Error('quorum'); }
+`,
+  'src/keys/material.ts': `import { unwrapKey } from './store.js';
+export async function openKey(blob: Uint8Array): Promise<Uint8Array> { return unwrapKey(blob); }
+export async function loadKey(blob: Uint8Array): Promise<Uint8Array> { return openKey(blob); }
+export async function chainKey(blob: Uint8Array, n: number): Promise<Uint8Array> { return n > 0 ? chainKey(blob, n - 1) : loadKey(blob); }
 `,
   'src/keys/store.ts': `declare function hsm(b: Uint8Array): Promise<Uint8Array>;
 /** @keySink */

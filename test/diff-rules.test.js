@@ -473,10 +473,22 @@ const CASES = [
     benign: [{ after: (p) => (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [dg('requireScope', { level: 3, scope: 'keys:admin' })])) }],
   },
   {
+    rule: 'KEYGATE_ENTRY_WEAKER',
+    effect: 'weakening',
+    fires: [{ after: (p) => (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [dg('requireScope', { level: 3, scope: 'keys:admin' })])), id: 'rotate -> getSigningKey', subject: 'requireMfa' }],
+    benign: [
+      { name: 'every shared guard present', after: (p) => (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [dg('requireMfa', { maxAge: 60 }), dg('requireScope', { level: 3, scope: 'keys:admin' })])) },
+      { name: 'no guard at all', after: (p) => (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [])) },
+    ],
+  },
+  {
     rule: 'KEYGATE_SITE_ADDED',
     effect: 'modified',
-    fires: [{ after: (p) => (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [dg('requireScope', { level: 3, scope: 'keys:admin' })])), id: 'rotate -> getSigningKey', subject: '' }],
-    benign: [{ after: (p) => (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [])) }],
+    fires: [{ after: (p) => (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [dg('requireMfa', { maxAge: 300 }), dg('requireScope', { level: 3, scope: 'keys:admin' })])), id: 'rotate -> getSigningKey', subject: '' }],
+    benign: [
+      { after: (p) => (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [])) },
+      { name: 'fewer guards than the other entry points', after: (p) => (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [dg('requireScope', { level: 3, scope: 'keys:admin' })])) },
+    ],
   },
   {
     rule: 'KEYGATE_SITE_REMOVED',

@@ -456,4 +456,45 @@ test('CLI: unknown profile exits 2 listing profiles; findings exit 1; clean exit
   assert.is(JSON.parse(written).predicate.lockfileDigest, `sha256:${sha256(path.join(good, 'package-lock.json'))}`);
 });
 
+
+test('gated sites are checked along their path: guards in the entry point or a wrapper before the helper that reaches the sink', () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'policydrift-scan-via-'));
+  made.push(out);
+  const inv = emptyInvariants();
+  inv.keygate.guards.assertAttested = { async: true, params: ['level'], implDigest: `sha256:${'1'.repeat(64)}` };
+  inv.keygate.guards.requireQuorum = { async: false, params: ['n'], implDigest: `sha256:${'2'.repeat(64)}` };
+  inv.keygate.sinks.decryptKey = { async: false };
+  inv.keygate.sites['exportUserKey -> decryptKey'] = {
+    function: 'exportUserKey',
+    sink: 'decryptKey',
+    guards: [{ guard: 'assertAttested', args: { level: 'TEE_PROD' }, awaited: true }, { guard: 'requireQuorum', args: { n: 2 }, awaited: true }],
+  };
+  const manifest = buildManifest(inv, {
+    'keygate:site:exportUserKey -> decryptKey': 'src/api.ts',
+    'keygate:via:exportUserKey -> decryptKey': 'exportUserKey (src/api.ts) -> openKey (src/material.ts) -> decryptKey',
+  });
+  const JS = `async function assertAttested(level) { if (level !== 'TEE_PROD') throw new Error('no'); }
+function requireQuorum(n) { if (n < 2) throw new Error('no'); }
+function decryptKey(k) { return k; }
+async function ensureQuorum() { requireQuorum(2); }
+function openKey(id) { return decryptKey(id); }
+export async function exportUserKey(id) {
+  await assertAttested('TEE_PROD');
+  await ensureQuorum();
+  return openKey(id);
+}
+`;
+  const scan = (text) => {
+    fs.writeFileSync(path.join(out, 'api.js'), text);
+    return scanOutputs({ outDir: out, label: 'dist', files: ['api.js'], forbiddenIdentifiers: [], forbiddenStrings: [], manifest }).map((x) => `${x.severity} ${x.rule} ${x.line ?? ''}`);
+  };
+  assert.equal(scan(JS), []);
+  // The helper that touches the key no longer has the guards before it.
+  assert.equal(scan(JS.replace("  await assertAttested('TEE_PROD');\n", '')), ['error guard-missing 8']);
+  // The wrapper emptied.
+  assert.equal(scan(JS.replace('async function ensureQuorum() { requireQuorum(2); }', 'async function ensureQuorum() {}')), ['error guard-missing 9']);
+  // The helper inlined away by the bundler: not verified, a warning.
+  assert.equal(scan(JS.replace('return openKey(id);', 'return decryptKey(id);')), ['warning site-not-found 6']);
+});
+
 test.run();

@@ -10,9 +10,11 @@ import { DYNAMIC_ARG } from '../manifest/types.js';
  * - forbidden identifiers (Identifier names, member/property names written as
  *   strings) and forbidden string markers (string and template literals,
  *   constant-folded `'a' + 'b'` chains; plain text search in non-JS files);
- * - gated sites: the emitted function must still call each of the site's
- *   guards before the sink (same or an enclosing function), with the same
- *   literal arguments, awaited when the manifest says so;
+ * - gated sites: along the site's path (entry point -> helpers -> sink, by
+ *   name), one function of the path must still call each of the site's
+ *   guards (directly, or through a function that calls it) before it calls
+ *   the next one (same or an enclosing function), with the same literal
+ *   arguments on direct calls, awaited when the manifest says so;
  * - LE handlers: no literal discriminant value outside the manifest's variants.
  *
  * The last two rely on names surviving the build. Minified code mangles them;
@@ -444,84 +446,138 @@ function describeArgs(args: Record<string, GuardArg>): string {
   return keys.length ? `(${keys.map((k) => `${k}: ${JSON.stringify(args[k])}`).join(', ')})` : '';
 }
 
+/**
+ * The function names of a site's path, entry point first (the manifest's
+ * `keygate:via:` location without files and sink); the entry point alone
+ * when the manifest has no path.
+ */
+export function viaChain(manifest: Manifest, key: string, entry: string): string[] {
+  const via = manifest.locations[`keygate:via:${key}`];
+  if (!via) return [entry];
+  const parts = via.split(' -> ');
+  parts.pop();
+  const names = parts.map((p) => p.replace(/ \([^()]*\)$/, ''));
+  return names.length > 0 && !names.includes('<module>') ? names : [entry];
+}
+
+interface Level {
+  fname: string;
+  next: string;
+  cands: Array<{ cand: NamedFunction; calls: CallSite[]; steps: CallSite[] }>;
+}
+
+/**
+ * Each gated site is checked along its path (entry point -> helpers -> sink,
+ * by name): every guard must be called, in one function of the path, before
+ * every call of the next function of the path (or of the sink) there, either
+ * directly or through a function whose emitted body calls it (a guard
+ * wrapper, followed 4 calls deep; arguments are compared on direct calls
+ * only).
+ */
 function checkGatedSites(manifest: Manifest, functions: NamedFunction[]): Finding[] {
   const out: Finding[] = [];
   const kg = manifest.invariants.keygate;
-  for (const key of Object.keys(kg.sites).sort()) {
+  const byName = new Map<string, NamedFunction[]>();
+  for (const f of functions) byName.set(f.name, [...(byName.get(f.name) ?? []), f]);
+  const callsMemo = new Map<BNode, CallSite[]>();
+  const calls = (fn: BNode) => {
+    let c = callsMemo.get(fn);
+    if (!c) callsMemo.set(fn, (c = callsIn(fn)));
+    return c;
+  };
+  const wraps = (name: string, gname: string, depth: number, seen: Set<string>): boolean => {
+    if (depth === 0 || seen.has(name)) return false;
+    seen.add(name);
+    return (byName.get(name) ?? []).some((f) => calls(f.fn).some((c) => c.name === gname || wraps(c.name, gname, depth - 1, seen)));
+  };
+  site: for (const key of Object.keys(kg.sites).sort()) {
     const site = kg.sites[key]!;
-    const fname = emittedName(site.function);
     const sname = emittedName(site.sink);
-    const candidates = functions.filter((f) => f.name === fname);
-    if (!candidates.length) {
-      out.push({
-        rule: 'site-not-found',
-        severity: 'warning',
-        message: `gated site "${key}": no function named "${fname}" in the emitted code (minified or renamed?); its ${site.guards.length} guard(s) were NOT verified in the artifact`,
-      });
-      continue;
+    const chain = viaChain(manifest, key, site.function).map(emittedName);
+    const levels: Level[] = [];
+    for (let i = 0; i < chain.length; i++) {
+      const fname = chain[i]!;
+      const next = i + 1 < chain.length ? chain[i + 1]! : sname;
+      const candidates = byName.get(fname) ?? [];
+      const path = chain.length > 1 ? ` (path ${[...chain, sname].join(' -> ')})` : '';
+      if (!candidates.length) {
+        out.push({
+          rule: 'site-not-found',
+          severity: 'warning',
+          message: `gated site "${key}": no function named "${fname}" in the emitted code (minified or renamed?)${path}; its ${site.guards.length} guard(s) were NOT verified in the artifact`,
+        });
+        continue site;
+      }
+      const cands = candidates.map((cand) => ({ cand, calls: calls(cand.fn), steps: calls(cand.fn).filter((c) => c.name === next) })).filter((x) => x.steps.length > 0);
+      if (!cands.length) {
+        out.push({
+          rule: 'site-not-found',
+          severity: 'warning',
+          message: `gated site "${key}": "${fname}" exists in the emitted code (${candidates.map((c) => c.file).join(', ')}) but calls no "${next}" by name (inlined or renamed?)${path}; its guards were NOT verified in the artifact`,
+          file: candidates[0]!.file,
+          ...pos(candidates[0]!.fn),
+        });
+        continue site;
+      }
+      levels.push({ fname, next, cands });
     }
-    let checked = 0;
-    for (const cand of candidates) {
-      const calls = callsIn(cand.fn);
-      const sinkCalls = calls.filter((c) => c.name === sname);
-      if (!sinkCalls.length) continue;
-      checked++;
-      for (const g of site.guards) out.push(...checkGuard(key, fname, sname, g, calls, sinkCalls, cand, kg.guards[g.guard]?.params ?? [], kg.guards[g.guard]?.async !== false));
-    }
-    if (!checked) {
-      out.push({
-        rule: 'site-not-found',
-        severity: 'warning',
-        message: `gated site "${key}": "${fname}" exists in the emitted code (${candidates.map((c) => c.file).join(', ')}) but calls no "${sname}" by name (inlined or renamed?); its guards were NOT verified in the artifact`,
-        file: candidates[0]!.file,
-        ...pos(candidates[0]!.fn),
-      });
+    for (const g of site.guards) {
+      const gname = emittedName(g.guard);
+      const isWrapper = (name: string) => wraps(name, gname, 4, new Set());
+      let first: Finding | undefined;
+      let ok = false;
+      for (const level of levels) {
+        for (const x of level.cands) {
+          const r = checkGuard(key, level.fname, level.next, g, x.calls, x.steps, x.cand, kg.guards[g.guard]?.params ?? [], kg.guards[g.guard]?.async !== false, isWrapper);
+          if (r === null) ok = true;
+          else first ??= r;
+        }
+        if (ok) break;
+      }
+      if (!ok && first) out.push(first);
     }
   }
   return out;
 }
 
-function checkGuard(siteKey: string, fname: string, sname: string, g: DominatingGuard, calls: CallSite[], sinkCalls: CallSite[], cand: NamedFunction, params: string[], isAsync: boolean): Finding[] {
-  const out: Finding[] = [];
+/** null when the guard precedes every step call; else the first problem (missing, arguments, not awaited). */
+function checkGuard(siteKey: string, fname: string, sname: string, g: DominatingGuard, calls: CallSite[], sinkCalls: CallSite[], cand: NamedFunction, params: string[], isAsync: boolean, isWrapper: (name: string) => boolean): Finding | null {
   const gname = emittedName(g.guard);
-  // One finding per site and guard: the first sink call that the guard does not precede.
+  // The first sink call that the guard does not precede.
   for (const sink of sinkCalls) {
     const sinkStart = sink.node.start ?? 0;
-    const before = calls.filter(
-      (c) => c.name === gname && (c.node.start ?? 0) < sinkStart && (c.scope === sink.scope || (c.scope !== undefined && sink.scopes.includes(c.scope))),
-    );
+    const inScope = (c: CallSite) => (c.node.start ?? 0) < sinkStart && (c.scope === sink.scope || (c.scope !== undefined && sink.scopes.includes(c.scope)));
+    const before = calls.filter((c) => c.name === gname && inScope(c));
+    const viaWrapper = calls.filter((c) => c.name !== gname && c.name !== sname && inScope(c) && isWrapper(c.name));
     const where = { file: cand.file, ...pos(sink.node) };
-    if (!before.length) {
-      out.push({
+    if (!before.length && !viaWrapper.length) {
+      return {
         rule: 'guard-missing',
         severity: 'error',
         message: `gated site "${siteKey}": the emitted "${fname}" calls "${sname}" without calling guard "${g.guard}" first`,
         ...where,
-      });
-      return out;
+      };
     }
-    const argOk = before.filter((c) => argsMatch(g.args, params, c.args));
+    const argOk = [...before.filter((c) => argsMatch(g.args, params, c.args)), ...viaWrapper];
     if (!argOk.length) {
-      out.push({
+      return {
         rule: 'guard-args-changed',
         severity: 'error',
         message: `gated site "${siteKey}": guard "${g.guard}" is called with literal arguments other than the manifest's ${describeArgs(g.args)}`,
         ...where,
-      });
-      return out;
+      };
     }
     // The manifest records awaited: true for sync guards too (nothing to await); only async guards must be awaited.
     if (g.awaited && isAsync && !argOk.some((c) => c.awaited)) {
-      out.push({
+      return {
         rule: 'guard-not-awaited',
         severity: 'error',
         message: `gated site "${siteKey}": guard "${g.guard}" is awaited in the source but not in the emitted code (a rejected promise would not stop the sink)`,
         ...where,
-      });
-      return out;
+      };
     }
   }
-  return out;
+  return null;
 }
 
 /**

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import stringify from 'json-stable-stringify';
 import { ts } from 'ts-morph';
 import { canonicalJson, differingEntries, parseManifestText } from '../manifest/index.js';
-import type { Manifest } from '../manifest/types.js';
+import { MANIFEST_SCHEMA_VERSION, type Manifest } from '../manifest/types.js';
 import { diffManifests, compareChanges, type DiffResult } from '../diff/index.js';
 import type { Change, Effect } from '../diff/types.js';
 import { fingerprint } from '../diff/fingerprint.js';
@@ -252,6 +252,10 @@ export function runCheck(opts: CheckOptions): CheckResult {
   }
 
   const base = extractAtRef({ repoDir: repo, rev: baseCommit, root: sub });
+  const olderBase = committedSchemaVersion(readFileAtRef(repo, baseCommit, join(sub, base.config.manifest)));
+  if (olderBase !== null && olderBase < MANIFEST_SCHEMA_VERSION) {
+    warnings.push(`the baseline's committed manifest has schema version ${olderBase} (an older policydrift); the baseline was re-extracted from its source with this version (schema ${MANIFEST_SCHEMA_VERSION}), so both sides are compared alike`);
+  }
   const head = extractAtRef({ repoDir: repo, rev: candidateCommit, root: sub });
 
   // The candidate's committed manifest must be what extraction gives.
@@ -265,7 +269,7 @@ export function runCheck(opts: CheckOptions): CheckResult {
     else {
       let committed: Manifest | null = null;
       try {
-        committed = parseManifestText(committedText, `${opts.candidate}:${manifestRel}`);
+        committed = parseManifestText(committedText, `${opts.candidate}:${manifestRel}`, { acceptOlder: true });
       } catch {
         entries = ['(invalid manifest file)'];
       }
@@ -389,3 +393,14 @@ export function runCheck(opts: CheckOptions): CheckResult {
 }
 
 export type { ResolvedConfig };
+
+/** The `schemaVersion` of a committed manifest's text, or null when absent or unreadable. */
+function committedSchemaVersion(text: string | null): number | null {
+  if (text === null) return null;
+  try {
+    const v = (JSON.parse(text) as { schemaVersion?: unknown }).schemaVersion;
+    return typeof v === 'number' ? v : null;
+  } catch {
+    return null;
+  }
+}

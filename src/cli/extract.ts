@@ -96,7 +96,7 @@ export async function runExtract(flags: ExtractFlags): Promise<number> {
   const config = loadConfig(root, flags.config);
   const manifestPath = path.resolve(root, config.manifest);
   const manifestLabel = path.relative(process.cwd(), manifestPath) || config.manifest;
-  const committed: Manifest | null = fs.existsSync(manifestPath) ? readManifestFile(manifestPath, manifestLabel) : null;
+  const committed: Manifest | null = fs.existsSync(manifestPath) ? readManifestFile(manifestPath, manifestLabel, { acceptOlder: true }) : null;
 
   const safeRead = (file: string): Manifest | null => {
     try {
@@ -223,7 +223,7 @@ async function runStaged(root: string, flags: ExtractFlags): Promise<number> {
 
   const stagedEntry = entries.get(manifestRel);
   const stagedText = stagedEntry && stagedEntry.type === 'blob' ? tree.readFile(manifestRel)!.toString('utf8') : null;
-  const committed = stagedText !== null ? parseManifestText(stagedText, label(manifestRel)) : null;
+  const committed = stagedText !== null ? parseManifestText(stagedText, label(manifestRel), { acceptOlder: true }) : null;
   const manifest = extractManifest({ root: rootAbs, config, fileSystem: host, label: `(staged) ${prefix || '.'}`, previous: committed });
   const text = canonicalJson(manifest);
   const oid = blobOid(text, [...entries.values()][0]?.oid ?? '');

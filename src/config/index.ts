@@ -47,6 +47,7 @@ export interface ResolvedConfig {
   logSinks: string[];
   keyGuards: string[];
   keySinks: string[];
+  entryPoints: string[];
   orders: Orders;
   registry: string;
   /** Allowed-signers file of the keys that may sign release registry events (read from the trusted ref). */
@@ -74,6 +75,7 @@ export function resolveConfig(raw: RawConfig, source: string | null): ResolvedCo
     logSinks: raw.logSinks ?? [],
     keyGuards: raw.keyGuards ?? [],
     keySinks: raw.keySinks ?? [],
+    entryPoints: raw.entryPoints ?? [],
     orders: {
       redaction: raw.orders?.redaction ?? DEFAULT_REDACTION_ORDER,
       classification: raw.orders?.classification ?? DEFAULT_CLASSIFICATION_ORDER,

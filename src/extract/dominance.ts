@@ -365,3 +365,13 @@ function evaluatedProperty(p: ts.ObjectLiteralElementLike, out: ts.CallExpressio
     evaluated(p.name.expression, out);
   }
 }
+
+/**
+ * The calls certainly evaluated (and completed) when the statement list of a
+ * function body runs to its end (falls through to an implicit return).
+ */
+export function completedCalls(stmts: readonly ts.Statement[]): ts.CallExpression[] {
+  const out: ts.CallExpression[] = [];
+  statementsCompleted(stmts, out);
+  return [...new Set(out)];
+}

@@ -1,15 +1,16 @@
-import { Node, ts, type SourceFile } from 'ts-morph';
+import { Node, ts } from 'ts-morph';
 import type { ExtractContext, Fragment } from './context.js';
-import { DYNAMIC_ARG, type DominatingGuard, type GatedSite, type GuardArg, type GuardDecl, type Keygate, type SinkDecl, type SinkEscape } from '../manifest/types.js';
+import { DYNAMIC_ARG, type GatedSite, type GuardArg, type GuardDecl, type Keygate, type SinkDecl, type SinkEscape } from '../manifest/types.js';
 import { declarationName, uniqueIds } from './names.js';
-import { dominatingCalls } from './dominance.js';
+import { KeyCallGraph, type Container, type GuardOracle } from './callgraph.js';
 import { sha256Hex } from '../util/fs.js';
-import { callMayReachTarget, fileMayMatch, referenceWords, sinkStatements } from './prefilter.js';
+import { fileMayMatch } from './prefilter.js';
 
 /**
- * Key gating, sink-centric. For every call of a `@keySink`, grouped by
- * (enclosing named function, sink), record the `@keyGuard` calls that
- * dominate every such call, with their literal arguments and whether an
+ * Key gating, per entry point (the call graph and summaries are in
+ * callgraph.ts). For every entry point and every `@keySink` it reaches,
+ * directly or through project functions, record the `@keyGuard` calls that
+ * stand on every path to every such call, with their literal arguments and whether an
  * async guard is awaited. Guards and sinks are identified by declaration,
  * never by name: a guard by the called value's symbol (`calledValueTargets`),
  * a sink by the checker's resolved signature or the callee's symbol (`callTargets`).
@@ -26,7 +27,7 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
   for (const g of guards.groups) {
     const shape = paramShape(checker, g);
     shapes.set(g.id, shape);
-    guardData[g.id] = { async: isAsync(checker, g), params: shape.names, implDigest: implDigest(g.nodes) };
+    guardData[g.id] = { async: isAsync(checker, g), params: shape.names, implDigest: guardDigest(ctx, g.nodes) };
     locations[`keygate:guard:${g.id}`] = g.file;
   }
   const sinkData: Record<string, SinkDecl> = {};
@@ -39,93 +40,41 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
     sinkNames.set(s.simpleName, names);
   }
 
-  // Pass 1: find sink calls and escapes with their enclosing function.
-  const sinkCalls: Array<{ call: ts.CallExpression; sink: string; fn: Container }> = [];
-  const rawEscapes: Array<{ fn: Container; sink: string; kind: string }> = [];
-  const containers = new Map<ts.Node, Container>();
-  // Only the statements that can mention a sink (see sinkStatements); null: all of them.
-  const keep = sinks.groups.length > 0 && canWrap(ctx.sourceFiles[0]) ? sinkStatements(ctx, sinks.groups.flatMap((g) => g.nodes), sinkWords(checker, sinks)) : null;
-  const refWords = sinks.groups.length > 0 ? referenceWords(ctx, sinkWords(checker, sinks)) : null;
-  for (const sf of sinks.groups.length > 0 ? ctx.sourceFiles : []) {
-    const visit = (node: Node) => {
-      const cn = node.compilerNode;
-      if (ts.isCallExpression(cn)) {
-        // Most calls cannot reach a sink: skip resolving their signatures (see callMayReachTarget).
-        if (!ctx.full && !callMayReachTarget(checker, cn, sinks.byNode, sinkNames)) return;
-        const hit = callTargets(checker, cn, sinks.byNode);
-        if (hit.length > 0) {
-          const fn = enclosing(ctx, node, containers);
-          for (const sink of hit) sinkCalls.push({ call: cn, sink, fn });
-        } else if (isUnresolvedCall(checker, cn)) {
-          const name = calleeName(cn.expression);
-          for (const sink of (name !== undefined ? sinkNames.get(name) : undefined) ?? []) {
-            rawEscapes.push({ fn: enclosing(ctx, node, containers), sink, kind: 'unresolved-call' });
-          }
-        }
-        return;
-      }
-      // Only names that can be a sink's or an alias's are resolved (see referenceWords).
-      if ((ts.isIdentifier(cn) || ts.isStringLiteralLike(cn)) && (refWords === null || refWords.has(cn.text))) {
-        const sink = escapingSinkReference(checker, cn, sinks.byNode);
-        if (sink !== undefined) rawEscapes.push({ fn: enclosing(ctx, node, containers), sink, kind: 'reference' });
-      }
-    };
-    // Only calls and the names that can reach a sink are wrapped as ts-morph nodes (wrapping every node costs time and memory).
-    const wanted = (cn: ts.Node) =>
-      ts.isCallExpression(cn) ? ctx.full || callMayReachTarget(checker, cn, sinks.byNode, sinkNames) : (ts.isIdentifier(cn) || ts.isStringLiteralLike(cn)) && (refWords === null || refWords.has(cn.text));
-    if (keep === null) {
-      if (canWrap(sf)) forEachWanted(sf, sf.compilerNode, wanted, visit);
-      else sf.forEachDescendant(visit);
-      continue;
-    }
-    for (const stmt of keep(sf.compilerNode)) {
-      if (wanted(stmt)) visit(wrapNode(sf, stmt));
-      forEachWanted(sf, stmt, wanted, visit);
-    }
-  }
+  // Interprocedural: guards on every path from each entry point to each sink it reaches (src/extract/callgraph.ts).
+  const oracle: GuardOracle = {
+    guardsOf: (call) => calledValueTargets(checker, call, guards.byNode),
+    fact: (call, gid, param) => ({
+      guard: gid,
+      args: guardArgs(checker, call, shapes.get(gid)!, param),
+      awaited: guardData[gid]!.async ? isAwaited(call) : true,
+    }),
+  };
+  const graph = new KeyCallGraph(ctx, oracle, new Set([...[...ctx.configured('leHandlers'), ...configuredEntries(ctx)].map((n) => n.compilerNode), ...publicExports(ctx)]));
+  const { sites: entrySites, escapes: rawEscapes } = sinks.groups.length === 0
+    ? { sites: [], escapes: [] }
+    : graph.run(
+      {
+        byNode: sinks.byNode,
+        byName: sinkNames,
+        targetsOf: (call) => callTargets(checker, call, sinks.byNode),
+        words: sinkWords(checker, sinks),
+      },
+      sinks.groups.flatMap((g) => g.nodes),
+    );
 
   // Function ids: declarationName, qualified by file only when two used functions collide.
-  const used = [...new Set([...sinkCalls.map((c) => c.fn), ...rawEscapes.map((e) => e.fn)])];
+  const used = [...new Set([...entrySites.map((c) => c.entry), ...rawEscapes.map((e) => e.fn)])];
   const named = used.filter((c) => c.name !== undefined);
   const ids = uniqueIds(named.map((c) => ({ name: c.name!, file: c.file, value: c })));
   const fnId = new Map<Container, string>(ids.map((x) => [x.value, x.id]));
   for (const c of used) if (c.name === undefined) fnId.set(c, `<module:${c.file}>`);
 
-  // Pass 2: dominating guards per sink call, intersected per (function, sink).
-  const perSite = new Map<string, { fn: string; sink: string; file: string; guards: Map<string, DominatingGuard> }>();
-  for (const { call, sink, fn } of sinkCalls) {
-    const fid = fnId.get(fn)!;
-    const key = `${fid} -> ${sink}`;
-    const here = new Map<string, DominatingGuard>();
-    for (const g of dominatingCalls(call, { liftThrough: (f) => fn.anonymous.has(f) })) {
-      for (const gid of calledValueTargets(checker, g, guards.byNode)) {
-        const args = guardArgs(checker, g, shapes.get(gid)!);
-        const awaited = guardData[gid]!.async ? isAwaited(g) : true;
-        const k = `${gid}\u0000${stableJson(args)}`;
-        const prev = here.get(k);
-        // Within one call: awaited if any dominating instance is awaited.
-        here.set(k, { guard: gid, args, awaited: awaited || (prev?.awaited ?? false) });
-      }
-    }
-    const site = perSite.get(key);
-    if (!site) {
-      perSite.set(key, { fn: fid, sink, file: fn.file, guards: here });
-      continue;
-    }
-    // Across calls: only guards dominating every call; awaited only if awaited at every call.
-    for (const [k, g] of site.guards) {
-      const other = here.get(k);
-      if (!other) site.guards.delete(k);
-      else g.awaited = g.awaited && other.awaited;
-    }
-  }
-
   const sites: Record<string, GatedSite> = {};
-  for (const key of [...perSite.keys()].sort()) {
-    const s = perSite.get(key)!;
-    const list = [...s.guards.values()].sort((a, b) => cmp(a.guard, b.guard) || cmp(stableJson(a.args), stableJson(b.args)));
-    sites[key] = { function: s.fn, sink: s.sink, guards: list };
-    locations[`keygate:site:${key}`] = s.file;
+  for (const s of [...entrySites].sort((a, b) => cmp(fnId.get(a.entry)!, fnId.get(b.entry)!) || cmp(a.sink, b.sink))) {
+    const key = `${fnId.get(s.entry)!} -> ${s.sink}`;
+    sites[key] = { function: fnId.get(s.entry)!, sink: s.sink, guards: s.guards };
+    locations[`keygate:site:${key}`] = s.entry.file;
+    locations[`keygate:via:${key}`] = [...s.via.map((c) => `${c.name ?? '<module>'} (${c.file})`), s.sink].join(' -> ');
   }
 
   const escapes: Record<string, SinkEscape> = {};
@@ -140,31 +89,71 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
   };
 }
 
-/** The ts-morph wrapper of a compiler node of `sf` (ts-morph's own lookup; see `canWrap`). */
-function wrapNode(sf: SourceFile, n: ts.Node): Node {
-  return (sf as unknown as { _getNodeFromCompilerNode(n: ts.Node): Node })._getNodeFromCompilerNode(n);
-}
-
-/** `visit` on the ts-morph node of every descendant of `root` that `wanted` accepts, in `forEachDescendant` order. */
-function forEachWanted(sf: SourceFile, root: ts.Node, wanted: (n: ts.Node) => boolean, visit: (n: Node) => void): void {
-  const walk = (n: ts.Node): void => {
-    if (wanted(n)) visit(wrapNode(sf, n));
-    ts.forEachChild(n, walk);
-  };
-  ts.forEachChild(root, walk);
-}
-
-/** Whether this ts-morph can wrap a compiler node; when it cannot, every file is walked whole. */
-function canWrap(sf: SourceFile | undefined): boolean {
-  return typeof (sf as unknown as { _getNodeFromCompilerNode?: unknown } | undefined)?._getNodeFromCompilerNode === 'function';
-}
-
 /**
  * Every name a sink can be called or referenced by without an alias: the
  * names its declarations are written with (`#x` too), the checker's names of
  * its symbols (a computed `[KEY]` name), and the simple name used for
  * unresolved calls.
  */
+/**
+ * Functions exported from the package's public entry files (package.json
+ * `exports`, `main`, `module`, `types`/`typings`, mapped from the build output
+ * back to the source through the tsconfig's `outDir`/`rootDir`): entry points
+ * even when project code calls them too. No package.json, or one without
+ * these fields: none.
+ */
+function publicExports(ctx: ExtractContext): ts.Node[] {
+  const fsHost = ctx.project.getFileSystem();
+  const pkgPath = `${ctx.root.replace(/\/+$/, '')}/package.json`;
+  let pkg: Record<string, unknown>;
+  try {
+    if (!fsHost.fileExistsSync(pkgPath)) return [];
+    pkg = JSON.parse(fsHost.readFileSync(pkgPath)) as Record<string, unknown>;
+  } catch {
+    return [];
+  }
+  const targets: string[] = [];
+  const collect = (v: unknown): void => {
+    if (typeof v === 'string') targets.push(v);
+    else if (Array.isArray(v)) v.forEach(collect);
+    else if (v && typeof v === 'object') Object.values(v).forEach(collect);
+  };
+  for (const k of ['exports', 'main', 'module', 'types', 'typings']) collect(pkg[k]);
+  if (targets.length === 0) return [];
+  const opts = ctx.project.getCompilerOptions();
+  const rel = (p: string | undefined) => (p ? p.replace(/\\/g, '/').replace(new RegExp(`^${ctx.root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/?`), '').replace(/^\.\//, '').replace(/\/+$/, '') : undefined);
+  const outDir = rel(opts.outDir);
+  const rootDir = rel(opts.rootDir) ?? '';
+  const byRel = new Map(ctx.sourceFiles.map((sf) => [ctx.rel(sf), sf]));
+  const checker = ctx.checker.compilerObject;
+  const out: ts.Node[] = [];
+  for (const t of targets) {
+    if (t.includes('*')) continue;
+    let p = t.replace(/^\.\//, '');
+    if (outDir && p.startsWith(`${outDir}/`)) p = (rootDir ? `${rootDir}/` : '') + p.slice(outDir.length + 1);
+    const stem = p.replace(/\.d\.(m|c)?ts$/, '').replace(/\.(m|c)?(j|t)sx?$/, '');
+    for (const ext of ['.ts', '.tsx', '.mts', '.cts']) {
+      const sf = byRel.get(stem + ext);
+      const sym = sf ? checker.getSymbolAtLocation(sf.compilerNode) : undefined;
+      if (!sym) continue;
+      for (const e of checker.getExportsOfModule(sym)) {
+        for (const d of dealias(checker, e)?.declarations ?? []) {
+          out.push(d);
+          const fn = functionOf(d);
+          if (fn) out.push(fn);
+          if (ts.isClassLike(d)) for (const m of d.members) if (ts.isMethodDeclaration(m) || ts.isPropertyDeclaration(m)) out.push(m, ...(functionOf(m) ? [functionOf(m)!] : []));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Declarations named by the config's `entryPoints`. */
+function configuredEntries(ctx: ExtractContext): Set<Node> {
+  return ctx.configured('entryPoints');
+}
+
 function sinkWords(checker: ts.TypeChecker, sinks: DeclSet): string[] {
   const out = new Set<string>();
   for (const g of sinks.groups) out.add(g.simpleName);
@@ -287,7 +276,7 @@ function hasBody(n: ts.Node): boolean {
 }
 
 /** The function node of a declaration: itself, or the function a const/property holds. */
-function functionOf(n: ts.Node): ts.SignatureDeclaration | undefined {
+export function functionOf(n: ts.Node): ts.SignatureDeclaration | undefined {
   if (ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n) || ts.isMethodSignature(n) || ts.isArrowFunction(n) || ts.isFunctionExpression(n)) return n;
   if (ts.isVariableDeclaration(n) || ts.isPropertyDeclaration(n) || ts.isPropertyAssignment(n)) {
     const init = n.initializer;
@@ -320,13 +309,13 @@ function isAsync(checker: ts.TypeChecker, g: DeclGroup): boolean {
   return false;
 }
 
-function isPromiseLike(checker: ts.TypeChecker, t: ts.Type): boolean {
+export function isPromiseLike(checker: ts.TypeChecker, t: ts.Type): boolean {
   if (t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return true;
   const members = t.isUnion() ? t.types : [t];
   return members.some((m) => (m.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) !== 0 || checker.getPropertyOfType(m, 'then') !== undefined);
 }
 
-interface ParamShape {
+export interface ParamShape {
   names: string[];
   /** Index of the rest parameter, if any: arguments from there are keyed `#<i>`. */
   restIndex: number | undefined;
@@ -348,6 +337,62 @@ function paramShape(checker: ts.TypeChecker, g: DeclGroup): ParamShape {
     return d !== undefined && ts.isParameter(d) && d.dotDotDotToken !== undefined;
   });
   return { names, restIndex: rest < 0 ? undefined : rest };
+}
+
+/**
+ * The guard's digest covers what its behaviour depends on inside the program:
+ * its own tokens, and the tokens of every project declaration it reads,
+ * transitively: functions and methods it calls, module-level bindings and
+ * imports, classes (a module-level `class Set` that shadows the global one is
+ * what `Set` resolves to). Type positions do not count. Dependencies are
+ * digested by content only, so moving one to another file is neutral.
+ */
+export function guardDigest(ctx: ExtractContext, nodes: ts.Node[]): string {
+  const checker = ctx.checker.compilerObject;
+  const project = new Set(ctx.sourceFiles.map((s) => s.compilerNode));
+  const roots = new Set<ts.Node>(nodes);
+  const deps: ts.Node[] = [];
+  const inside = (d: ts.Node) => {
+    for (let a: ts.Node | undefined = d; a; a = a.parent) if (roots.has(a)) return true;
+    return false;
+  };
+  const queue = [...nodes];
+  while (queue.length > 0) {
+    const visit = (n: ts.Node): void => {
+      if (ts.isTypeNode(n) && !ts.isExpressionWithTypeArguments(n)) return;
+      if (ts.isInterfaceDeclaration(n) || ts.isTypeAliasDeclaration(n)) return;
+      if (ts.isIdentifier(n) || ts.isPrivateIdentifier(n)) {
+        const sym = checker.getSymbolAtLocation(n);
+        const targets = new Set<ts.Declaration>(sym?.declarations ?? []);
+        for (const d of dealias(checker, sym)?.declarations ?? []) targets.add(d);
+        for (const d of targets) {
+          if (!project.has(d.getSourceFile()) || inside(d)) continue;
+          const unit = dependencyUnit(d);
+          if (!unit || roots.has(unit)) continue;
+          roots.add(unit);
+          deps.push(unit);
+          queue.push(unit);
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(queue.pop()!);
+  }
+  const own = implDigest(nodes);
+  if (deps.length === 0) return own;
+  const parts = [...new Set(deps.map((d) => implDigest([d])))].sort();
+  return `sha256:${sha256Hex([own, ...parts].join('\n'))}`;
+}
+
+/** The declaration a dependency is digested as: a class member, or the top-level statement that holds it. */
+function dependencyUnit(d: ts.Node): ts.Node | undefined {
+  if (ts.isParameter(d) || ts.isTypeParameterDeclaration(d) || ts.isInterfaceDeclaration(d) || ts.isTypeAliasDeclaration(d)) return undefined;
+  let n: ts.Node = d;
+  while (n.parent && !ts.isSourceFile(n.parent) && !ts.isModuleBlock(n.parent)) {
+    if (ts.isClassElement(n) && ts.isClassLike(n.parent)) return n;
+    n = n.parent;
+  }
+  return n;
 }
 
 const CLOSERS = new Set([ts.SyntaxKind.CloseParenToken, ts.SyntaxKind.CloseBracketToken, ts.SyntaxKind.CloseBraceToken, ts.SyntaxKind.GreaterThanToken]);
@@ -389,7 +434,7 @@ export function implDigest(nodes: ts.Node[]): string {
 // Calls and references
 
 /** Group ids whose declaration this call resolves to (resolved signature first, then the callee's symbol). */
-function callTargets(checker: ts.TypeChecker, call: ts.CallExpression, byNode: Map<ts.Node, string>): string[] {
+export function callTargets(checker: ts.TypeChecker, call: ts.CallExpression, byNode: Map<ts.Node, string>): string[] {
   const decl = resolvedDeclaration(checker, call);
   if (decl && byNode.has(decl)) return [byNode.get(decl)!];
   const out = new Set<string>();
@@ -478,29 +523,29 @@ function isConstAlias(d: ts.Declaration): d is ts.VariableDeclaration & { initia
   );
 }
 
-function resolvedDeclaration(checker: ts.TypeChecker, call: ts.CallExpression): ts.Node | undefined {
+export function resolvedDeclaration(checker: ts.TypeChecker, call: ts.CallExpression): ts.Node | undefined {
   const sig = checker.getResolvedSignature(call);
   return (sig?.getDeclaration() as ts.Node | undefined) ?? undefined;
 }
 
-function calleeSymbol(checker: ts.TypeChecker, call: ts.CallExpression): ts.Symbol | undefined {
+export function calleeSymbol(checker: ts.TypeChecker, call: ts.CallExpression): ts.Symbol | undefined {
   const callee = skipOuter(call.expression);
   const at = ts.isPropertyAccessExpression(callee) ? callee.name : ts.isElementAccessExpression(callee) ? callee.argumentExpression : callee;
   return dealias(checker, checker.getSymbolAtLocation(at));
 }
 
-function dealias(checker: ts.TypeChecker, sym: ts.Symbol | undefined): ts.Symbol | undefined {
+export function dealias(checker: ts.TypeChecker, sym: ts.Symbol | undefined): ts.Symbol | undefined {
   if (sym && sym.flags & ts.SymbolFlags.Alias) return checker.getAliasedSymbol(sym);
   return sym;
 }
 
 /** A call the checker cannot tie to any declaration (any-typed callee). */
-function isUnresolvedCall(checker: ts.TypeChecker, call: ts.CallExpression): boolean {
+export function isUnresolvedCall(checker: ts.TypeChecker, call: ts.CallExpression): boolean {
   if (resolvedDeclaration(checker, call)) return false;
   return (calleeSymbol(checker, call)?.declarations?.length ?? 0) === 0;
 }
 
-function calleeName(e: ts.Expression): string | undefined {
+export function calleeName(e: ts.Expression): string | undefined {
   const c = skipOuter(e);
   if (ts.isIdentifier(c)) return c.text;
   if (ts.isPropertyAccessExpression(c)) return c.name.text;
@@ -508,7 +553,7 @@ function calleeName(e: ts.Expression): string | undefined {
   return undefined;
 }
 
-function skipOuter(e: ts.Expression): ts.Expression {
+export function skipOuter(e: ts.Expression): ts.Expression {
   while (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isTypeAssertionExpression(e)) e = e.expression;
   return e;
 }
@@ -526,7 +571,12 @@ const NAME_OWNERS = new Set<ts.SyntaxKind>([
  * id. Import/export specifiers, declaration names, type positions and
  * `export default sink` are not escapes.
  */
-function escapingSinkReference(checker: ts.TypeChecker, n: ts.Identifier | ts.StringLiteralLike, byNode: Map<ts.Node, string>): string | undefined {
+/**
+ * The (dealiased) symbol `n` refers to as a value, or undefined when `n` is
+ * not a reference (import/export specifiers, declaration names, type
+ * positions, `export default x`). Direct callee position is not checked here.
+ */
+export function referenceSymbol(checker: ts.TypeChecker, n: ts.Identifier | ts.StringLiteralLike): ts.Symbol | undefined {
   const p = n.parent;
   if (!p) return undefined;
   let sym: ts.Symbol | undefined;
@@ -551,14 +601,10 @@ function escapingSinkReference(checker: ts.TypeChecker, n: ts.Identifier | ts.St
       sym = checker.getSymbolAtLocation(n);
     }
   }
-  sym = dealias(checker, sym);
-  const id = sym?.declarations?.map((d) => byNode.get(d)).find((x) => x !== undefined);
-  if (id === undefined) return undefined;
-  if (isDirectCallee(n)) return undefined;
-  return id;
+  return dealias(checker, sym);
 }
 
-function isDirectCallee(n: ts.Node): boolean {
+export function isDirectCallee(n: ts.Node): boolean {
   let e: ts.Node = n;
   if ((ts.isPropertyAccessExpression(e.parent) && e.parent.name === e) || (ts.isElementAccessExpression(e.parent) && e.parent.argumentExpression === e)) e = e.parent;
   while (ts.isParenthesizedExpression(e.parent) || ts.isNonNullExpression(e.parent)) e = e.parent;
@@ -574,43 +620,18 @@ function inTypePosition(n: ts.Node): boolean {
 }
 
 // ---------------------------------------------------------------------------
-// Enclosing function
-
-interface Container {
-  /** declarationName of the named function, or undefined for module top level. */
-  name: string | undefined;
-  file: string;
-  /** Anonymous function-likes between a node and this container (their creation point is in it). */
-  anonymous: Set<ts.Node>;
-}
-
-function enclosing(ctx: ExtractContext, node: Node, cache: Map<ts.Node, Container>): Container {
-  const anonymous: ts.Node[] = [];
-  let owner: Node | undefined;
-  for (let a = node.getParent(); a; a = a.getParent()) {
-    const isFn = Node.isFunctionDeclaration(a) || Node.isFunctionExpression(a) || Node.isArrowFunction(a) || Node.isMethodDeclaration(a) ||
-      Node.isConstructorDeclaration(a) || Node.isGetAccessorDeclaration(a) || Node.isSetAccessorDeclaration(a);
-    if (isFn || Node.isPropertyDeclaration(a)) {
-      const name = declarationName(a);
-      if (name !== undefined) {
-        owner = a;
-        break;
-      }
-      if (isFn) anonymous.push(a.compilerNode);
-    }
-  }
-  const key = owner ? owner.compilerNode : node.getSourceFile().compilerNode;
-  let c = cache.get(key);
-  if (!c) {
-    c = { name: owner ? declarationName(owner) : undefined, file: ctx.rel(owner ?? node.getSourceFile()), anonymous: new Set() };
-    cache.set(key, c);
-  }
-  for (const f of anonymous) c.anonymous.add(f);
-  return c;
-}
-
-// ---------------------------------------------------------------------------
 // Guard arguments
+
+/**
+ * Inside a summarised function: a guard argument that is one of the
+ * function's own parameters (never reassigned) is recorded as a reference to
+ * it, resolved at each call site (src/extract/callgraph.ts).
+ */
+export interface ParamRef {
+  param: number;
+}
+export type ArgVal = GuardArg | ParamRef;
+export type ParamHook = (id: ts.Identifier) => ParamRef | undefined;
 
 /**
  * Is the (async) guard call the operand of `await`, or of `yield` in an
@@ -618,7 +639,7 @@ function enclosing(ctx: ExtractContext, node: Node, cache: Map<ts.Node, Containe
  * in a plain generator hands the promise to the consumer unsettled, and
  * `yield*` delegates instead of awaiting.
  */
-function isAwaited(call: ts.CallExpression): boolean {
+export function isAwaited(call: ts.CallExpression): boolean {
   let e: ts.Node = call;
   while (ts.isParenthesizedExpression(e.parent) || ts.isAsExpression(e.parent) || ts.isSatisfiesExpression(e.parent) || ts.isNonNullExpression(e.parent)) e = e.parent;
   if (ts.isAwaitExpression(e.parent)) return true;
@@ -633,22 +654,22 @@ function isInAsyncGenerator(y: ts.YieldExpression): boolean {
   return fn.asteriskToken !== undefined && (ts.getCombinedModifierFlags(fn) & ts.ModifierFlags.Async) !== 0;
 }
 
-function guardArgs(checker: ts.TypeChecker, call: ts.CallExpression, shape: ParamShape): Record<string, GuardArg> {
+export function guardArgs(checker: ts.TypeChecker, call: ts.CallExpression, shape: ParamShape, param?: ParamHook): Record<string, ArgVal> {
   const declared = shape.restIndex ?? shape.names.length;
   const keyFor = (i: number) => (i < declared ? shape.names[i]! : `#${i}`);
-  const args: Record<string, GuardArg> = {};
+  const args: Record<string, ArgVal> = {};
   for (let i = 0; i < call.arguments.length; i++) {
     const a = call.arguments[i]!;
     if (ts.isSpreadElement(a)) {
       for (let j = i; j < Math.max(declared, i + 1); j++) args[keyFor(j)] = DYNAMIC_ARG;
       break;
     }
-    recordArg(checker, keyFor(i), a, args);
+    recordArg(checker, keyFor(i), a, args, param);
   }
   return args;
 }
 
-function recordArg(checker: ts.TypeChecker, key: string, e: ts.Expression, out: Record<string, GuardArg>): void {
+export function recordArg(checker: ts.TypeChecker, key: string, e: ts.Expression, out: Record<string, ArgVal>, param?: ParamHook): void {
   const inner = skipValuePreserving(e);
   if (ts.isObjectLiteralExpression(inner)) {
     const entries: Array<[string, ts.Expression]> = [];
@@ -663,10 +684,10 @@ function recordArg(checker: ts.TypeChecker, key: string, e: ts.Expression, out: 
         return;
       }
     }
-    for (const [name, value] of entries) recordArg(checker, `${key}.${name}`, value, out);
+    for (const [name, value] of entries) recordArg(checker, `${key}.${name}`, value, out, param);
     return;
   }
-  out[key] = literalValue(checker, e, 0);
+  out[key] = literalValue(checker, e, 0, param);
 }
 
 function skipValuePreserving(e: ts.Expression): ts.Expression {
@@ -686,7 +707,7 @@ function isConstAssertion(e: ts.AsExpression): boolean {
  * initialized with such (followed across imports). Casts, parameters, `let`s
  * and computed values are `<dynamic>`.
  */
-function literalValue(checker: ts.TypeChecker, e0: ts.Expression, depth: number): GuardArg {
+function literalValue(checker: ts.TypeChecker, e0: ts.Expression, depth: number, param?: ParamHook): ArgVal {
   if (depth > 16) return DYNAMIC_ARG;
   const e = skipValuePreserving(e0);
   if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return e.text;
@@ -710,6 +731,8 @@ function literalValue(checker: ts.TypeChecker, e0: ts.Expression, depth: number)
     return DYNAMIC_ARG;
   }
   if (ts.isIdentifier(e)) {
+    const p = param?.(e);
+    if (p !== undefined) return p;
     const sym = dealias(checker, checker.getSymbolAtLocation(e));
     const decls = sym?.declarations ?? [];
     if (decls.length !== 1) return DYNAMIC_ARG;
@@ -727,11 +750,11 @@ function literalValue(checker: ts.TypeChecker, e0: ts.Expression, depth: number)
 
 // ---------------------------------------------------------------------------
 
-function stableJson(v: Record<string, GuardArg>): string {
+export function stableJson(v: Record<string, ArgVal>): string {
   return JSON.stringify(Object.keys(v).sort().map((k) => [k, v[k]]));
 }
 
-function cmp(a: string, b: string): number {
+export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 

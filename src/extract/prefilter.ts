@@ -31,7 +31,7 @@ const IMPORT_CALL = /\bimport\s*\(/;
  * name whose overloads may carry `@leHandler`). Files without any of it are
  * parsed without JSDoc (src/project/index.ts).
  */
-export const JSDOC_NEEDLES: readonly string[] = ['@invariant', '@leHandler', '@logSchema', '@logSink', '@keyGuard', '@keySink', '@retentionDays', 'handle_le_request'];
+export const JSDOC_NEEDLES: readonly string[] = ['@invariant', '@leHandler', '@logSchema', '@logSink', '@keyGuard', '@keySink', '@retentionDays', 'handle_le_request', '@entryPoint', '@keyGated'];
 
 /** True when `sf`'s text contains one of `needles`, or when the prefilter is off. */
 export function fileMayMatch(ctx: ExtractContext, sf: SourceFile | ts.SourceFile, needles: readonly string[]): boolean {

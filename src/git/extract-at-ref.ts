@@ -75,7 +75,7 @@ export function extractAtRef(opts: ExtractAtRefOptions): ExtractAtRefResult {
   if (previous === undefined) {
     const mRel = join(sub, repoRel(config.manifest, 'manifest path'));
     const mBuf = host.readBytes(path.posix.join(rootAbs, config.manifest));
-    previous = mBuf ? parseManifestText(mBuf.toString('utf8'), `${rev}:${mRel}`) : null;
+    previous = mBuf ? parseManifestText(mBuf.toString('utf8'), `${rev}:${mRel}`, { acceptOlder: true }) : null;
   }
   const manifest = extractManifest({ root: rootAbs, config, fileSystem: host, label: `${/^[0-9a-f]{40}$/.test(rev) ? rev.slice(0, 12) : rev}:${sub || '.'}`, previous });
   return { manifest, commit: tree.commit, configText, config, root: sub };

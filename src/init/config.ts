@@ -37,6 +37,7 @@ export function renderInitConfig(opts: InitConfigOptions): string {
     logSinks: [],
     keyGuards: [],
     keySinks: [],
+    entryPoints: [],
     orders: { guardArgs: {} },
     registry: 'release/registry.json',
     approvals: { mode: 'signed', minApprovals: 1 },

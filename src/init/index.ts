@@ -88,7 +88,7 @@ export function runInit(opts: InitOptions): InitResult {
   let invalid = false;
   if (mText !== null) {
     try {
-      previous = readManifestFile(mFile, mRel);
+      previous = readManifestFile(mFile, mRel, { acceptOlder: true });
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       invalid = true;

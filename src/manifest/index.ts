@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import stringify from 'json-stable-stringify';
 import { sha256Hex } from '../util/fs.js';
 import { assertValid, readJsonFile, parseJsonText } from '../util/jsonfile.js';
@@ -40,15 +41,56 @@ export function buildManifest(invariants: ManifestInvariants, locations: Locatio
   return m;
 }
 
+export interface ManifestReadOptions {
+  /**
+   * Accept a manifest written with an older schema version as-is (not
+   * validated, digest not checked): only its version and digest are used, as
+   * the `previous` manifest of a version bump. Without it, an older manifest
+   * is a clear error (re-extract it).
+   */
+  acceptOlder?: boolean;
+}
+
 /** Read and validate a manifest file; a digest that does not match its content is an input error (hand edit). */
-export function readManifestFile(file: string, label = file): Manifest {
+export function readManifestFile(file: string, label = file, opts: ManifestReadOptions = {}): Manifest {
+  let text: string | undefined;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    text = undefined;
+  }
+  if (text !== undefined) {
+    const older = olderSchema(text, label, opts);
+    if (older) return older;
+  }
   const m = readJsonFile<Manifest>(file, 'manifest', label, `regenerate it with \`policydrift extract --write\` rather than editing it`);
   return verifyManifestDigest(m, label);
 }
 
-export function parseManifestText(text: string, label: string): Manifest {
+export function parseManifestText(text: string, label: string, opts: ManifestReadOptions = {}): Manifest {
+  const older = olderSchema(text, label, opts);
+  if (older) return older;
   const m = parseJsonText<Manifest>(text, 'manifest', label, `regenerate it with \`policydrift extract --write\` rather than editing it`);
   return verifyManifestDigest(m, label);
+}
+
+/**
+ * A manifest of an older schema version: returned as-is with `acceptOlder`,
+ * else an error that says how to compare with it (re-extraction from git).
+ */
+function olderSchema(text: string, label: string, opts: ManifestReadOptions): Manifest | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const v = (raw as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (typeof v !== 'number' || v >= MANIFEST_SCHEMA_VERSION) return null;
+  if (opts.acceptOlder && typeof (raw as Manifest).manifestVersion === 'number') return raw as Manifest;
+  throw new UserError(`${label}: manifest schema version ${v} is older than this policydrift's (${MANIFEST_SCHEMA_VERSION}); since schema 2 key-gating sites are recorded per entry point (guards on every path through helpers), so the two cannot be compared entry by entry`, {
+    hint: 'compare with the commit instead (a git:<rev> operand, or `check`, re-extracts it from source), or regenerate the file with `policydrift extract --write`',
+  });
 }
 
 function verifyManifestDigest(m: Manifest, label: string): Manifest {

@@ -8,7 +8,11 @@
  * changes the semantic content. No line numbers, no absolute paths anywhere.
  */
 
-export const MANIFEST_SCHEMA_VERSION = 1;
+/**
+ * 2: key-gating sites are keyed by entry point (guards on every path from the
+ * entry through project helpers to the sink), with `keygate:via:` locations.
+ */
+export const MANIFEST_SCHEMA_VERSION = 2;
 
 /** A normalized, structural type string (see src/extract/types.ts for the grammar). */
 export type TypeText = string;
@@ -72,10 +76,10 @@ export interface DominatingGuard {
 }
 
 export interface GatedSite {
-  /** Enclosing named function id. */
+  /** The entry point (a function with no caller in the program, referenced as a value, declared, or a module's top level). */
   function: string;
   sink: string;
-  /** Guards that dominate every call of `sink` in `function`, sorted by guard then args. */
+  /** Guards on every path from the entry point to every call of `sink` (through helpers), sorted by guard then args. */
   guards: DominatingGuard[];
 }
 
@@ -109,7 +113,8 @@ export interface ManifestInvariants {
 /**
  * Relative POSIX paths (from the project root) of where things are declared.
  * Keys: `le:<handler>`, `le:<handler>:variant:<value>`, `logging:<schema>`,
- * `keygate:guard:<guard>`, `keygate:sink:<sink>`, `keygate:site:<function> -> <sink>`,
+ * `keygate:guard:<guard>`, `keygate:sink:<sink>`, `keygate:site:<entry> -> <sink>`,
+ * `keygate:via:<entry> -> <sink>` (a path `entry (file) -> helper (file) -> sink`),
  * `privacy:<invariant id>`.
  */
 export type Locations = Record<string, string>;

@@ -8,7 +8,7 @@ test('extract prints a valid manifest of the sample service', () => {
   const r = cli(['extract', '--root', 'fixtures/sample-service']);
   assert.is(r.code, 0, r.stderr);
   const m = JSON.parse(r.stdout);
-  assert.is(m.schemaVersion, 1);
+  assert.is(m.schemaVersion, 2);
   assert.match(m.digest, /^sha256:[0-9a-f]{64}$/);
   assert.equal(Object.keys(m.invariants.privacy.invariants).sort(), [
     'keys.attested-before-unwrap',

@@ -9,6 +9,13 @@ const sinkKey = (s: string) => `keygate:sink:${s}`;
 const guardKey = (g: string) => `keygate:guard:${g}`;
 const SITE = (k: string) => ['keygate', 'sites', k];
 
+/** The site's path (entry -> helpers -> sink) from the locations, head first: ` (path: ...)` or ''. */
+function pathOf(ctx: DiffContext, key: string, side: 'head' | 'base' | 'either' = 'either'): string {
+  const loc = (m: DiffContext['head']) => m.locations[`keygate:via:${key}`];
+  const via = side === 'base' ? loc(ctx.base) : side === 'head' ? loc(ctx.head) : loc(ctx.head) ?? loc(ctx.base);
+  return via ? ` (path: ${via})` : '';
+}
+
 // ---------------------------------------------------------------------------
 // Declarations
 
@@ -158,7 +165,7 @@ function siteGuardDiffs(ctx: DiffContext): Array<{ key: string; site: GatedSite;
 
 function siteGuardRule(
   meta: { id: string; effect: Effect; summary: string; description: string; justifyHint: string },
-  pick: (d: GuardDiff) => Omit<Finding, 'id' | 'keys' | 'covers'> | null,
+  pick: (d: GuardDiff, site: GatedSite, path: string) => Omit<Finding, 'id' | 'keys' | 'covers'> | null,
 ): Rule {
   return defineRule({
     ...meta,
@@ -166,7 +173,7 @@ function siteGuardRule(
     find: (ctx) => {
       const out: Finding[] = [];
       for (const { key, site, d } of siteGuardDiffs(ctx)) {
-        const f = pick(d);
+        const f = pick(d, site, pathOf(ctx, key));
         if (!f) continue;
         out.push({ ...f, id: key, keys: [siteKey(key), guardKey(d.guard), sinkKey(site.sink)], covers: [[...SITE(key), 'guards']] });
       }
@@ -179,22 +186,22 @@ export const KEYGATE_GUARD_REMOVED = siteGuardRule(
   {
     id: 'KEYGATE_GUARD_REMOVED',
     effect: 'weakening',
-    summary: 'A guard no longer dominates a sink call.',
-    description: 'Some path to the sink call in this function no longer passes through the guard (it was deleted, moved after the sink, made conditional, or its declaration was lost). When it was the last guard, the sink call is now unguarded. Id `<function> -> <sink>`, subject the guard.',
+    summary: 'A guard is no longer on every path from an entry point to a sink.',
+    description: 'Some path from the entry point to the sink call (through the project helpers it calls) no longer passes through the guard: it was deleted, moved after the sink, made conditional, removed from a guard wrapper, or a path that skips it was added; or its declaration was lost. When it was the last guard, the sink is now reachable unguarded. Id `<entry point> -> <sink>`, subject the guard; the message names the path.',
     justifyHint: 'Restore the guard before the sink call, or show another guard protects the same path.',
   },
-  (d) => (d.kind === 'removed' ? { subject: d.guard, before: d.entry, after: null, message: `guard ${d.guard} no longer dominates the sink call` } : null),
+  (d, site, path) => (d.kind === 'removed' ? { subject: d.guard, before: d.entry, after: null, message: `guard ${d.guard} is no longer on every path from entry point ${site.function} to key sink ${site.sink}${path}` } : null),
 );
 
 export const KEYGATE_GUARD_ADDED = siteGuardRule(
   {
     id: 'KEYGATE_GUARD_ADDED',
     effect: 'strengthening',
-    summary: 'A guard now dominates a sink call.',
-    description: 'Every path to the sink call in this function now passes through the guard.',
+    summary: 'A guard is now on every path from an entry point to a sink.',
+    description: 'Every path from the entry point to the sink call (through helpers) now passes through the guard.',
     justifyHint: 'No justification needed.',
   },
-  (d) => (d.kind === 'added' ? { subject: d.guard, before: null, after: d.entry, message: `guard ${d.guard} now dominates the sink call` } : null),
+  (d, site) => (d.kind === 'added' ? { subject: d.guard, before: null, after: d.entry, message: `guard ${d.guard} is now on every path from entry point ${site.function} to key sink ${site.sink}` } : null),
 );
 
 export const KEYGATE_GUARD_NOT_AWAITED = siteGuardRule(
@@ -205,7 +212,7 @@ export const KEYGATE_GUARD_NOT_AWAITED = siteGuardRule(
     description: 'An un-awaited assertion guard rejects too late: the sink runs before the check fails (a floating promise). Subject: the guard.',
     justifyHint: 'Add `await` to the guard call.',
   },
-  (d) => (d.kind === 'awaited' && d.before && !d.after ? { subject: d.guard, before: true, after: false, message: `guard ${d.guard} is no longer awaited before the sink call` } : null),
+  (d, site, path) => (d.kind === 'awaited' && d.before && !d.after ? { subject: d.guard, before: true, after: false, message: `guard ${d.guard} is no longer awaited before key sink ${site.sink} on a path from entry point ${site.function}${path}` } : null),
 );
 
 export const KEYGATE_GUARD_AWAITED = siteGuardRule(
@@ -268,15 +275,15 @@ export const KEYGATE_UNGUARDED_SINK_CALL = defineRule({
   id: 'KEYGATE_UNGUARDED_SINK_CALL',
   category: 'keygate',
   effect: 'weakening',
-  summary: 'A new sink call is not dominated by any guard.',
-  description: 'A function now calls a key sink on a path that passes through no `@keyGuard`. (An existing site that loses its last guard is reported as KEYGATE_GUARD_REMOVED.) Id `<function> -> <sink>`.',
+  summary: 'An entry point reaches a key sink with no guard on the way.',
+  description: 'An entry point (a function no other project function calls, one referenced as a value, a module top level, or a declared entry point) now reaches a key sink, directly or through helpers, on a path that passes through no `@keyGuard`. A helper made callable from a new unguarded place shows up here. (An existing site that loses its last guard is reported as KEYGATE_GUARD_REMOVED.) Id `<entry point> -> <sink>`.',
   justifyHint: 'Call a guard (and await it if async) before the sink, on every path.',
   find: (ctx) =>
     ctx.sites.added
       .filter((k) => ctx.h.keygate.sites[k]!.guards.length === 0)
       .map((k) => {
         const s = ctx.h.keygate.sites[k]!;
-        return { id: k, subject: '', before: null, after: s, message: `${s.function} calls key sink ${s.sink} without any dominating guard`, keys: siteKeys(k, s), covers: [SITE(k)] };
+        return { id: k, subject: '', before: null, after: s, message: `entry point ${s.function} reaches key sink ${s.sink} without any guard${pathOf(ctx, k, 'head')}`, keys: siteKeys(k, s), covers: [SITE(k)] };
       }),
 });
 
@@ -284,15 +291,54 @@ export const KEYGATE_SITE_ADDED = defineRule({
   id: 'KEYGATE_SITE_ADDED',
   category: 'keygate',
   effect: 'modified',
-  summary: 'A new guarded sink call appeared.',
-  description: 'A function now calls a key sink, behind at least one guard. Key material is used in a new place; whether the guards suffice is a review question.',
+  summary: 'A new entry point reaches a key sink behind guards.',
+  description: 'An entry point now reaches a key sink (directly or through helpers), behind at least one guard and behind every guard the sink\'s baseline entry points share. Key material is used in a new place; whether the guards suffice is a review question.',
   justifyHint: 'Confirm the guards listed are the right ones for this use of key material.',
   find: (ctx) =>
     ctx.sites.added
-      .filter((k) => ctx.h.keygate.sites[k]!.guards.length > 0)
+      .filter((k) => ctx.h.keygate.sites[k]!.guards.length > 0 && missingGuards(ctx, k).length === 0)
       .map((k) => {
         const s = ctx.h.keygate.sites[k]!;
-        return { id: k, subject: '', before: null, after: s, message: `${s.function} now calls key sink ${s.sink}, guarded by ${s.guards.map((g) => g.guard).join(', ')}`, keys: siteKeys(k, s), covers: [SITE(k)] };
+        return { id: k, subject: '', before: null, after: s, message: `entry point ${s.function} now reaches key sink ${s.sink}, guarded by ${s.guards.map((g) => g.guard).join(', ')}${pathOf(ctx, k, 'head')}`, keys: siteKeys(k, s), covers: [SITE(k)] };
+      }),
+});
+
+/**
+ * Guards that every baseline site of the new site's sink has and the new
+ * site lacks altogether (by guard; arguments are compared by the argument rules
+ * only between sites with the same key).
+ */
+function missingGuards(ctx: DiffContext, key: string): string[] {
+  const s = ctx.h.keygate.sites[key]!;
+  const others = Object.values(ctx.b.keygate.sites).filter((o) => o.sink === s.sink);
+  if (others.length === 0) return [];
+  let common = [...new Set(others[0]!.guards.map((g) => g.guard))];
+  for (const o of others.slice(1)) common = common.filter((g) => o.guards.some((x) => x.guard === g));
+  return common.filter((g) => !s.guards.some((x) => x.guard === g)).sort();
+}
+
+export const KEYGATE_ENTRY_WEAKER = defineRule({
+  id: 'KEYGATE_ENTRY_WEAKER',
+  category: 'keygate',
+  effect: 'weakening',
+  summary: 'A new entry point reaches a sink with fewer guards than its other entry points.',
+  description: 'An entry point that is new to the manifest reaches a key sink (directly or through helpers) on a path that lacks a guard that every baseline entry point of that sink has: for example a new exported function calling a helper that was only reachable behind the guard. (No guard at all is KEYGATE_UNGUARDED_SINK_CALL.) Id `<entry point> -> <sink>`, subject the missing guards.',
+  justifyHint: 'Call the missing guards on the new path (or route it through the guarded entry point), or justify why this entry point needs less.',
+  find: (ctx) =>
+    ctx.sites.added
+      .filter((k) => ctx.h.keygate.sites[k]!.guards.length > 0 && missingGuards(ctx, k).length > 0)
+      .map((k) => {
+        const s = ctx.h.keygate.sites[k]!;
+        const missing = missingGuards(ctx, k);
+        return {
+          id: k,
+          subject: missing.join(', '),
+          before: null,
+          after: s,
+          message: `new entry point ${s.function} reaches key sink ${s.sink} without ${missing.join(', ')}, which every other entry point of the sink has${pathOf(ctx, k, 'head')}`,
+          keys: siteKeys(k, s),
+          covers: [SITE(k)],
+        };
       }),
 });
 
@@ -300,7 +346,7 @@ export const KEYGATE_SITE_REMOVED = defineRule({
   id: 'KEYGATE_SITE_REMOVED',
   category: 'keygate',
   effect: 'strengthening',
-  summary: 'A function no longer calls a key sink.',
+  summary: 'An entry point no longer reaches a key sink.',
   description: 'Key material is used in one place fewer. (Sites that disappear because their sink is no longer declared are covered by KEYGATE_SINK_REMOVED instead.)',
   justifyHint: 'No justification needed.',
   find: (ctx) =>
@@ -308,7 +354,7 @@ export const KEYGATE_SITE_REMOVED = defineRule({
       .filter((k) => has(ctx.h.keygate.sinks, ctx.b.keygate.sites[k]!.sink))
       .map((k) => {
         const s = ctx.b.keygate.sites[k]!;
-        return { id: k, subject: '', before: s, after: null, message: `${s.function} no longer calls key sink ${s.sink}`, keys: siteKeys(k, s), covers: [SITE(k)] };
+        return { id: k, subject: '', before: s, after: null, message: `entry point ${s.function} no longer reaches key sink ${s.sink}`, keys: siteKeys(k, s), covers: [SITE(k)] };
       }),
 });
 
@@ -316,8 +362,8 @@ export const KEYGATE_SITE_RENAMED = defineRule({
   id: 'KEYGATE_SITE_RENAMED',
   category: 'keygate',
   effect: 'neutral',
-  summary: 'A sink call moved to a renamed function with identical guards.',
-  description: 'A site disappeared and another appeared with the same sink and exactly the same dominating guards, arguments and awaiting.',
+  summary: 'An entry point was renamed with identical guards on its paths to a sink.',
+  description: 'A site disappeared and another appeared with the same sink and exactly the same guards, arguments and awaiting on every path.',
   justifyHint: 'No justification needed.',
   find: (ctx) =>
     ctx.sites.renamed.map(([from, to]) => ({
@@ -384,6 +430,7 @@ export const KEYGATE_RULES = [
   KEYGATE_GUARD_ARG_STRENGTHENED,
   KEYGATE_GUARD_ARG_CHANGED,
   KEYGATE_UNGUARDED_SINK_CALL,
+  KEYGATE_ENTRY_WEAKER,
   KEYGATE_SITE_ADDED,
   KEYGATE_SITE_REMOVED,
   KEYGATE_SITE_RENAMED,

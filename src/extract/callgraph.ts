@@ -1,0 +1,955 @@
+import { Node, ts, type SourceFile } from 'ts-morph';
+import type { ExtractContext } from './context.js';
+import { completedCalls, dominatingCalls, evaluated } from './dominance.js';
+import {
+  calleeName, calleeSymbol, cmp, dealias, isAwaited, isDirectCallee, isPromiseLike, isUnresolvedCall, recordArg, referenceSymbol,
+  resolvedDeclaration, skipOuter, stableJson, type ArgVal, type ParamHook, type ParamRef,
+} from './keygate.js';
+import { DYNAMIC_ARG, type DominatingGuard, type GuardArg } from '../manifest/types.js';
+import { declarationName } from './names.js';
+import { callMayReachTarget, referenceWords, sinkStatements } from './prefilter.js';
+
+/**
+ * Interprocedural key gating: a call graph over the program's functions and
+ * two kinds of per-function summaries, computed once per function (never by
+ * enumerating paths).
+ *
+ * - ensures(F): the guards F has certainly called whenever it returns
+ *   normally (intersection over its exits), directly or through the ensures
+ *   of the project functions it calls. A call of F counts as a call of those
+ *   guards; a parameter F passes to a guard is resolved at the call site; an
+ *   async F's guards count as awaited only where F's promise is awaited.
+ * - requires(F, S): F reaches key sink S on some path; the guards recorded
+ *   are those on every path from F's entry to every call of S (a
+ *   must-analysis: one unguarded path loses the guard). A function that
+ *   reaches a sink is a derived sink for its callers.
+ *
+ * Both are least fixed points from "no guard", so a cycle never invents a
+ * guard. The manifest records requires() of the entry points only: the
+ * functions a caller outside the analysed program can start from (no caller
+ * in the program, referenced other than by a call, module top level, or
+ * declared an entry point). Helpers are not sites, so extracting, inlining,
+ * renaming or moving a helper changes only the `via` location.
+ *
+ * Fail closed: a call the checker cannot tie to a project function does not
+ * make it a helper of the caller; a function referenced other than by a
+ * resolved call (passed, stored, bound, called by an unresolved name) stays
+ * an entry point, credited with its own guards only.
+ */
+
+export interface Fact {
+  guard: string;
+  args: Record<string, ArgVal>;
+  awaited: boolean;
+}
+export type Facts = Map<string, Fact>;
+
+/** How guards are recognised: keygate.ts owns guard identity (one function, `callTargets`). */
+export interface GuardOracle {
+  /** The guard ids a call resolves to. */
+  guardsOf(call: ts.CallExpression): string[];
+  /** The fact one guard call records (arguments, awaited), parameters of the enclosing function as ParamRefs. */
+  fact(call: ts.CallExpression, guard: string, param: ParamHook | undefined): Fact;
+}
+
+export interface SinkSet {
+  /** Sink declaration node -> sink id. */
+  byNode: Map<ts.Node, string>;
+  /** Sink ids by the simple name they are called by (for unresolved calls). */
+  byName: Map<string, string[]>;
+  /** The calls resolving to a sink (keygate.ts's callTargets). */
+  targetsOf(call: ts.CallExpression): string[];
+  /** Words the prefilter starts from. */
+  words: string[];
+}
+
+/** A named function (or a module's top level), callbacks created in it included. */
+export interface Container {
+  /** The owner node: a named function-like or property declaration, or the source file. */
+  node: ts.Node;
+  /** declarationName of the named function, or undefined for module top level. */
+  name: string | undefined;
+  file: string;
+  /** Anonymous function-likes between a node and this container (their creation point is in it). */
+  anonymous: Set<ts.Node>;
+}
+
+export interface EntrySite {
+  entry: Container;
+  sink: string;
+  guards: DominatingGuard[];
+  /** Entry -> helpers -> sink, one representative path (the one with the fewest guards). */
+  via: Container[];
+}
+
+export interface Escape {
+  fn: Container;
+  sink: string;
+  kind: string;
+}
+
+type FnLike = ts.FunctionDeclaration | ts.MethodDeclaration | ts.ConstructorDeclaration | ts.GetAccessorDeclaration | ts.SetAccessorDeclaration | ts.ArrowFunction | ts.FunctionExpression;
+
+function isFnLike(n: ts.Node): n is FnLike {
+  return ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n) || ts.isConstructorDeclaration(n) || ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n) ||
+    ts.isArrowFunction(n) || ts.isFunctionExpression(n);
+}
+
+interface RawCall {
+  call: ts.CallExpression;
+  /** The call's node, for its enclosing function (computed only for calls that reach a sink). */
+  node: Node;
+  /** Declarations the callee may resolve to (resolved signature, callee symbol). */
+  decls: ts.Node[];
+  /** Argument offset (`f.call(thisArg, a)`: 1), -1 when unknown (`f.apply`). */
+  shift: number;
+}
+
+interface Edge {
+  call: ts.CallExpression;
+  from: Container;
+  sink?: string;
+  to?: Container;
+  shift: number;
+}
+
+const ENTRY_TAGS = new Set(['entryPoint', 'keyGated', 'leHandler']);
+
+export class KeyCallGraph {
+  private readonly checker: ts.TypeChecker;
+  private readonly projectFiles: Set<ts.SourceFile>;
+  private readonly containers = new Map<ts.Node, Container>();
+  private readonly ens = new Map<FnLike, Facts>();
+  private readonly exitsMemo = new Map<FnLike, ts.CallExpression[][]>();
+  private readonly hooks = new Map<ts.Node, ParamHook | undefined>();
+  private readonly asyncMemo = new Map<FnLike, boolean>();
+
+  constructor(private readonly ctx: ExtractContext, private readonly oracle: GuardOracle, private readonly extraEntries: Set<ts.Node>) {
+    this.checker = ctx.checker.compilerObject;
+    this.projectFiles = new Set(ctx.sourceFiles.map((s) => s.compilerNode));
+  }
+
+  run(sinks: SinkSet, sinkNodes: ts.Node[]): { sites: EntrySite[]; escapes: Escape[] } {
+    const checker = this.checker;
+    const sinkCalls: Array<{ call: ts.CallExpression; sink: string; fn: Container }> = [];
+    const escapes: Escape[] = [];
+    const rawCalls: RawCall[] = [];
+    const rawRefs: Array<readonly ts.Node[]> = [];
+    const unresolved: Array<{ fn: Container; name: string }> = [];
+    const visited = new Set<ts.Node>();
+
+    const visit = (node: Node) => {
+      const cn = node.compilerNode;
+      if (ts.isCallExpression(cn)) {
+        const hit = sinks.targetsOf(cn);
+        if (hit.length > 0) {
+          const fn = this.enclosing(node);
+          for (const sink of hit) sinkCalls.push({ call: cn, sink, fn });
+        } else if (isUnresolvedCall(checker, cn)) {
+          const name = calleeName(cn.expression);
+          if (name !== undefined) {
+            const fn = this.enclosing(node);
+            for (const sink of sinks.byName.get(name) ?? []) escapes.push({ fn, sink, kind: 'unresolved-call' });
+            unresolved.push({ fn, name });
+          }
+        } else {
+          const r = this.rawCall(cn);
+          if (r.decls.length > 0) rawCalls.push({ call: cn, node, ...r });
+        }
+        return;
+      }
+      if (ts.isIdentifier(cn) || ts.isStringLiteralLike(cn)) {
+        const sym = referenceSymbol(checker, cn);
+        const decls = sym?.declarations;
+        if (!decls || decls.length === 0 || isDirectCallee(cn)) return;
+        const sink = decls.map((d) => sinks.byNode.get(d)).find((x) => x !== undefined);
+        // A sink through .call/.apply stays an escape; a project function through them is a resolved call.
+        if (sink !== undefined) escapes.push({ fn: this.enclosing(node), sink, kind: 'reference' });
+        else if (!isCallApplyTarget(cn) && decls.some((d) => this.projectFiles.has(d.getSourceFile()))) rawRefs.push(decls);
+      }
+    };
+    // Calls and names already handed to `visit`: every round walks the kept statements again, but only
+    // what the previous rounds' filters let through is new (the filters widen as derived sinks appear).
+    const recorded = new Set<ts.Node>();
+    const walk = (keep: ((sf: ts.SourceFile) => readonly ts.Statement[]) | null, allTargets: ReadonlyMap<ts.Node, unknown>, names: ReadonlySet<string>, refWords: ReadonlySet<string> | null) => {
+      for (const sf of this.ctx.sourceFiles) {
+        if (!canWrap(sf)) {
+          if (visited.has(sf.compilerNode)) continue;
+          visited.add(sf.compilerNode);
+          sf.forEachDescendant(visit);
+          continue;
+        }
+        // Only calls that may reach a sink or a derived sink, and names that may refer to one, are
+        // wrapped as ts-morph nodes and resolved (see callMayReachTarget, referenceWords).
+        const walkNode = (n: ts.Node): void => {
+          if (!recorded.has(n)) {
+            if (ts.isCallExpression(n)) {
+              if (this.ctx.full || isCallApplyShape(n) || callMayReachTarget(checker, n, allTargets, names)) {
+                recorded.add(n);
+                visit(wrapNode(sf, n));
+              }
+            } else if ((ts.isIdentifier(n) || ts.isStringLiteralLike(n)) && (refWords === null || refWords.has(n.text))) {
+              recorded.add(n);
+              visit(wrapNode(sf, n));
+            }
+          }
+          ts.forEachChild(n, walkNode);
+        };
+        for (const stmt of keep ? keep(sf.compilerNode) : sf.compilerNode.statements) walkNode(stmt);
+      }
+    };
+
+    // Grow the set of derived sinks until no new caller appears; the
+    // prefilter is re-seeded with them so that every call and reference of a
+    // derived sink is walked (the walk of a statement is never repeated).
+    const targets = new Map<ts.Node, Set<Container>>();
+    const registered = new Set<Container>();
+    const seedNodes = [...sinkNodes];
+    const words = new Set(sinks.words);
+    const allTargets = new Map<ts.Node, unknown>(sinks.byNode);
+    const names = new Set<string>(sinks.byName.keys());
+    for (;;) {
+      walk(this.ctx.full ? null : sinkStatements(this.ctx, seedNodes, [...words]), allTargets, names, referenceWords(this.ctx, [...words]));
+      const fresh = new Set<Container>();
+      for (const c of sinkCalls) fresh.add(c.fn);
+      for (const r of rawCalls) {
+        if (r.decls.some((d) => targets.has(d))) fresh.add(this.enclosing(r.node));
+      }
+      let grew = false;
+      for (const c of [...fresh].sort(byContainer)) {
+        if (registered.has(c) || ts.isSourceFile(c.node)) continue;
+        registered.add(c);
+        grew = true;
+        const cname = simpleName(c);
+        if (cname !== undefined) names.add(cname);
+        for (const n of this.declNodesOf(c)) {
+          let set = targets.get(n);
+          if (!set) targets.set(n, (set = new Set()));
+          set.add(c);
+          allTargets.set(n, c);
+          seedNodes.push(n);
+          const name = (n as ts.NamedDeclaration).name;
+          if (name && (ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteralLike(name))) words.add(name.text);
+        }
+      }
+      if (!grew) break;
+    }
+
+    // Edges.
+    const edges: Edge[] = [];
+    for (const c of sinkCalls) edges.push({ call: c.call, from: c.fn, sink: c.sink, shift: 0 });
+    for (const r of rawCalls) {
+      const tos = new Set<Container>();
+      for (const d of r.decls) for (const t of targets.get(d) ?? []) tos.add(t);
+      if (tos.size === 0) continue;
+      const from = this.enclosing(r.node);
+      for (const to of [...tos].sort(byContainer)) edges.push({ call: r.call, from, to, shift: r.shift });
+    }
+    const referenced = new Set<Container>();
+    for (const decls of rawRefs) for (const d of decls) for (const t of targets.get(d) ?? []) referenced.add(t);
+    const byName = new Map<string, Container[]>();
+    for (const c of registered) {
+      const n = simpleName(c);
+      if (n !== undefined) byName.set(n, [...(byName.get(n) ?? []), c]);
+    }
+    for (const u of unresolved) for (const c of byName.get(u.name) ?? []) referenced.add(c);
+
+    const req = this.requires(edges);
+    const entries = this.entries(edges, req, referenced);
+
+    const sites: EntrySite[] = [];
+    for (const e of [...entries].sort(byContainer)) {
+      const r = req.get(e)!;
+      for (const sink of [...r.keys()].sort()) {
+        const guards = [...r.get(sink)!.values()].map(toDominating).sort((a, b) => cmp(a.guard, b.guard) || cmp(stableJson(a.args), stableJson(b.args)));
+        sites.push({ entry: e, sink, guards, via: this.via(e, sink, edges, req) });
+      }
+    }
+    return { sites, escapes };
+  }
+
+  // -------------------------------------------------------------------------
+  // Requires: a least fixed point over the derived-sink graph.
+
+  private readonly local = new Map<Edge, Facts>();
+
+  private localFacts(e: Edge): Facts {
+    let f = this.local.get(e);
+    if (!f) {
+      const lifted: ts.SignatureDeclaration[] = [];
+      const calls = dominatingCalls(e.call, {
+        liftThrough: (fn) => {
+          if (!e.from.anonymous.has(fn)) return false;
+          lifted.push(fn);
+          return true;
+        },
+      });
+      const hook = this.hookOf(e.from.node);
+      f = this.factsOf(calls, hook);
+      for (const cb of lifted) for (const x of this.callbackFacts(cb, hook).values()) addFact(f, x);
+      this.local.set(e, f);
+    }
+    return f;
+  }
+
+  /**
+   * A callback written as an argument of a call of project functions that
+   * only ever call that parameter directly (`withGuards(() => unwrapKey(id))`)
+   * runs only at those calls: the guards on every one of them protect it.
+   * Anything else (the parameter stored, passed on, returned; a callee the
+   * checker cannot resolve to a body) adds nothing.
+   */
+  private callbackFacts(cb: ts.SignatureDeclaration, hook: ParamHook | undefined): Facts {
+    let arg: ts.Node = cb;
+    while (ts.isParenthesizedExpression(arg.parent)) arg = arg.parent;
+    const call = arg.parent;
+    if (!call || !ts.isCallExpression(call)) return new Map();
+    const i = (call.arguments as readonly ts.Node[]).indexOf(arg);
+    if (i < 0 || call.arguments.slice(0, i).some((a) => ts.isSpreadElement(a))) return new Map();
+    const { fns, shift } = this.bodyCallees(call);
+    if (fns.length === 0 || shift !== 0) return new Map();
+    let acc: Facts | null = null;
+    for (const f of fns) {
+      const sites = this.paramCallSites(f, i);
+      if (!sites || sites.length === 0) return new Map();
+      const inner = this.hookOf(f);
+      for (const site of sites) {
+        const here: Facts = new Map();
+        for (const x of this.factsOf(dominatingCalls(site), inner).values()) addFact(here, this.instantiate(x, call, 0, hook, true));
+        acc = acc === null ? here : intersect(acc, here);
+      }
+    }
+    return acc ?? new Map();
+  }
+
+  /** The direct calls of parameter `i` of `f`, or undefined when the parameter is used any other way. */
+  private paramCallSites(f: FnLike, i: number): ts.CallExpression[] | undefined {
+    const params = f.parameters.filter((p) => !(ts.isIdentifier(p.name) && p.name.text === 'this'));
+    const p = params[i];
+    if (!p || !ts.isIdentifier(p.name) || p.dotDotDotToken || !f.body) return undefined;
+    const sym = this.checker.getSymbolAtLocation(p.name);
+    if (!sym) return undefined;
+    const sites: ts.CallExpression[] = [];
+    let other = false;
+    const visit = (n: ts.Node): void => {
+      if (other) return;
+      if (ts.isIdentifier(n) && n.text === p.name.getText() && this.checker.getSymbolAtLocation(n) === sym) {
+        let e: ts.Node = n;
+        while (ts.isParenthesizedExpression(e.parent) || ts.isNonNullExpression(e.parent)) e = e.parent;
+        // Called directly, in f's own body (not from a nested function that could run later).
+        let owner: ts.Node | undefined = n.parent;
+        while (owner && !ts.isFunctionLike(owner)) owner = owner.parent;
+        if (ts.isCallExpression(e.parent) && e.parent.expression === e && owner === f) sites.push(e.parent);
+        else other = true;
+        return;
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(f.body);
+    return other ? undefined : sites;
+  }
+
+  /** Facts on one path through edge `e`, given the current requires of its callee. */
+  private pathFacts(e: Edge, req: Map<Container, Map<string, Facts>>, sink: string): Facts | undefined {
+    const base = this.localFacts(e);
+    if (e.sink !== undefined) return e.sink === sink ? base : undefined;
+    const inner = req.get(e.to!)?.get(sink);
+    if (!inner) return undefined;
+    const out = new Map(base);
+    const hook = this.hookOf(e.from.node);
+    for (const f of inner.values()) addFact(out, this.instantiate(f, e.call, e.shift, hook, true));
+    return out;
+  }
+
+  private requires(edges: Edge[]): Map<Container, Map<string, Facts>> {
+    const req = new Map<Container, Map<string, Facts>>();
+    const from = new Map<Container, Edge[]>();
+    for (const e of edges) from.set(e.from, [...(from.get(e.from) ?? []), e]);
+    const order = [...from.keys()].sort(byContainer);
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const c of order) {
+        const next = new Map<string, Facts>();
+        for (const e of from.get(c)!) {
+          const sinks = e.sink !== undefined ? [e.sink] : [...(req.get(e.to!)?.keys() ?? [])];
+          for (const s of sinks) {
+            const f = this.pathFacts(e, req, s)!;
+            const prev = next.get(s);
+            next.set(s, prev ? intersect(prev, f) : f);
+          }
+        }
+        if (!sameReq(req.get(c), next)) {
+          req.set(c, next);
+          changed = true;
+        }
+      }
+    }
+    return req;
+  }
+
+  private readonly viaMemo = new Map<string, Map<Container, Container[]>>();
+
+  /** One representative path entry -> ... -> sink: fewest guards first, then shortest. */
+  private via(entry: Container, sink: string, edges: Edge[], req: Map<Container, Map<string, Facts>>): Container[] {
+    let paths = this.viaMemo.get(sink);
+    if (!paths) {
+      const best = new Map<Container, { path: Container[]; n: number }>();
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const e of edges) {
+          let cand: { path: Container[]; n: number } | undefined;
+          if (e.sink === sink) cand = { path: [e.from], n: this.localFacts(e).size };
+          else if (e.to && best.has(e.to) && !best.get(e.to)!.path.includes(e.from)) {
+            const f = this.pathFacts(e, req, sink);
+            if (f) cand = { path: [e.from, ...best.get(e.to)!.path], n: f.size };
+          }
+          if (!cand) continue;
+          const cur = best.get(e.from);
+          if (!cur || cand.n < cur.n || (cand.n === cur.n && cand.path.length < cur.path.length)) {
+            best.set(e.from, cand);
+            grew = true;
+          }
+        }
+      }
+      paths = new Map([...best].map(([k, v]) => [k, v.path]));
+      this.viaMemo.set(sink, paths);
+    }
+    return paths.get(entry) ?? [entry];
+  }
+
+  private entries(edges: Edge[], req: Map<Container, Map<string, Facts>>, referenced: Set<Container>): Set<Container> {
+    const callers = new Map<Container, Set<Container>>();
+    const succ = new Map<Container, Container[]>();
+    for (const e of edges) {
+      if (!e.to) continue;
+      if (!callers.has(e.to)) callers.set(e.to, new Set());
+      callers.get(e.to)!.add(e.from);
+      succ.set(e.from, [...(succ.get(e.from) ?? []), e.to]);
+    }
+    const scc = sccs([...req.keys()].sort(byContainer), (c) => succ.get(c) ?? []);
+    // A component (a recursive function, mutually recursive ones) that no function outside it calls: every member is an entry.
+    const calledFromOutside = new Set<number>();
+    for (const [c, cs] of callers) {
+      for (const k of cs) if (scc.get(k) !== scc.get(c)) calledFromOutside.add(scc.get(c)!);
+    }
+    const out = new Set<Container>();
+    for (const c of req.keys()) {
+      if (req.get(c)!.size === 0) continue;
+      if (ts.isSourceFile(c.node) || !calledFromOutside.has(scc.get(c)!) || referenced.has(c) || this.isDeclaredEntry(c)) out.add(c);
+    }
+    return out;
+  }
+
+  private isDeclaredEntry(c: Container): boolean {
+    const nodes = [c.node, ...this.declNodesOf(c)];
+    for (const n of nodes) {
+      if (this.extraEntries.has(n)) return true;
+      if (ts.getJSDocTags(n).some((t) => ENTRY_TAGS.has(t.tagName.text))) return true;
+      if (ts.isVariableDeclaration(n) && ts.isVariableStatement(n.parent.parent) && ts.getJSDocTags(n.parent.parent).some((t) => ENTRY_TAGS.has(t.tagName.text))) return true;
+    }
+    return c.name === 'handle_le_request';
+  }
+
+  // -------------------------------------------------------------------------
+  // Ensures: guards certainly called on every normal return.
+
+  /** The facts of the dominating `calls`: guard calls, and the ensures of project functions. */
+  private factsOf(calls: ts.CallExpression[], hook: ParamHook | undefined): Facts {
+    const out: Facts = new Map();
+    for (const g of calls) {
+      const gids = this.oracle.guardsOf(g);
+      if (gids.length > 0) {
+        for (const gid of gids) addFact(out, this.oracle.fact(g, gid, hook));
+        continue;
+      }
+      const { fns, shift } = this.bodyCallees(g);
+      if (fns.length === 0) continue;
+      let acc: Facts | null = null;
+      for (const f of fns) acc = acc === null ? this.ensures(f) : intersect(acc, this.ensures(f));
+      const awaitedCall = fns.some((f) => this.isAsyncFn(f)) ? isAwaited(g) : true;
+      for (const fact of acc!.values()) addFact(out, this.instantiate(fact, g, shift, hook, awaitedCall));
+    }
+    return out;
+  }
+
+  private ensures(f: FnLike): Facts {
+    const done = this.ens.get(f);
+    if (done) return done;
+    // Tarjan over the "dominates an exit" call graph; each component is a least fixed point from {}.
+    const index = new Map<FnLike, number>();
+    const low = new Map<FnLike, number>();
+    const stack: FnLike[] = [];
+    const onStack = new Set<FnLike>();
+    let counter = 0;
+    const connect = (v: FnLike) => {
+      index.set(v, counter);
+      low.set(v, counter++);
+      stack.push(v);
+      onStack.add(v);
+      for (const w of this.ensureSuccs(v)) {
+        if (this.ens.has(w) && !onStack.has(w)) continue;
+        if (!index.has(w)) {
+          connect(w);
+          low.set(v, Math.min(low.get(v)!, low.get(w)!));
+        } else if (onStack.has(w)) {
+          low.set(v, Math.min(low.get(v)!, index.get(w)!));
+        }
+      }
+      if (low.get(v) === index.get(v)) {
+        const comp: FnLike[] = [];
+        let w: FnLike;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          comp.push(w);
+        } while (w !== v);
+        for (const m of comp) this.ens.set(m, new Map());
+        for (let changed = true; changed; ) {
+          changed = false;
+          for (const m of comp) {
+            const next = this.evalEnsures(m);
+            if (!sameFacts(this.ens.get(m)!, next)) {
+              this.ens.set(m, next);
+              changed = comp.length > 1 || this.ensureSuccs(m).includes(m);
+            }
+          }
+        }
+      }
+    };
+    connect(f);
+    return this.ens.get(f)!;
+  }
+
+  private ensureSuccs(f: FnLike): FnLike[] {
+    const out = new Set<FnLike>();
+    for (const exit of this.exits(f)) {
+      for (const c of exit) {
+        if (this.oracle.guardsOf(c).length > 0) continue;
+        for (const g of this.bodyCallees(c).fns) out.add(g);
+      }
+    }
+    return [...out];
+  }
+
+  private evalEnsures(f: FnLike): Facts {
+    const hook = this.hookOf(f);
+    let acc: Facts | null = null;
+    for (const exit of this.exits(f)) {
+      const here = this.factsOf(exit, hook);
+      acc = acc === null ? here : intersect(acc, here);
+    }
+    return acc ?? new Map();
+  }
+
+  /** For each normal exit of `f`: the calls certainly completed before it. */
+  private exits(f: FnLike): ts.CallExpression[][] {
+    let ex = this.exitsMemo.get(f);
+    if (ex) return ex;
+    ex = [];
+    const body = f.body;
+    if (!body || f.asteriskToken) {
+      ex.push([]);
+    } else if (!ts.isBlock(body)) {
+      const out: ts.CallExpression[] = [];
+      evaluated(body, out);
+      ex.push(out);
+    } else {
+      const visitReturns = (n: ts.Node) => {
+        if (isFnLike(n) || ts.isClassLike(n)) return;
+        if (ts.isReturnStatement(n)) {
+          const calls = dominatingCalls(n);
+          if (n.expression) evaluated(n.expression, calls);
+          ex!.push([...new Set(calls)]);
+        }
+        ts.forEachChild(n, visitReturns);
+      };
+      ts.forEachChild(body, visitReturns);
+      const last = body.statements[body.statements.length - 1];
+      if (!last || !(ts.isReturnStatement(last) || ts.isThrowStatement(last))) ex.push(completedCalls(body.statements));
+    }
+    this.exitsMemo.set(f, ex);
+    return ex;
+  }
+
+  private isAsyncFn(f: FnLike): boolean {
+    let a = this.asyncMemo.get(f);
+    if (a === undefined) {
+      a = (ts.getCombinedModifierFlags(f) & ts.ModifierFlags.Async) !== 0;
+      if (!a) {
+        const sig = this.checker.getSignatureFromDeclaration(f);
+        a = sig ? isPromiseLike(this.checker, this.checker.getReturnTypeOfSignature(sig)) : true;
+      }
+      this.asyncMemo.set(f, a);
+    }
+    return a;
+  }
+
+  /** A summarised fact at a call site: parameters replaced by the call's arguments. */
+  private instantiate(f: Fact, call: ts.CallExpression, shift: number, hook: ParamHook | undefined, awaitedCall: boolean): Fact {
+    const args: Record<string, ArgVal> = {};
+    for (const k of Object.keys(f.args).sort()) {
+      const v = f.args[k]!;
+      if (!isParamRef(v)) {
+        if (!Object.hasOwn(args, k)) args[k] = v;
+        continue;
+      }
+      const i = v.param + shift;
+      const spread = call.arguments.findIndex((a) => ts.isSpreadElement(a));
+      const a = call.arguments[i];
+      if (shift < 0 || (spread >= 0 && spread <= i) || !a) args[k] = DYNAMIC_ARG;
+      else recordArg(this.checker, k, a, args, hook);
+    }
+    return { guard: f.guard, args, awaited: f.awaited && awaitedCall };
+  }
+
+  /** Parameters of `owner` (never reassigned) as ParamRefs. */
+  private hookOf(owner: ts.Node): ParamHook | undefined {
+    if (this.hooks.has(owner)) return this.hooks.get(owner);
+    let hook: ParamHook | undefined;
+    if (isFnLike(owner) && owner.body) {
+      const params = owner.parameters.filter((p) => !(ts.isIdentifier(p.name) && p.name.text === 'this'));
+      const assigned = assignedSymbols(this.checker, owner.body);
+      hook = (id) => {
+        const sym = this.checker.getSymbolAtLocation(id);
+        const d = sym?.valueDeclaration;
+        if (!sym || !d || !ts.isParameter(d) || d.parent !== owner || d.dotDotDotToken || !ts.isIdentifier(d.name) || assigned.has(sym)) return undefined;
+        const i = params.indexOf(d);
+        return i < 0 ? undefined : { param: i };
+      };
+    }
+    this.hooks.set(owner, hook);
+    return hook;
+  }
+
+  // -------------------------------------------------------------------------
+  // Resolution
+
+  /** Project functions with a body that `call` certainly runs (none through an interface), with the argument shift. */
+  private bodyCallees(call: ts.CallExpression): { fns: FnLike[]; shift: number } {
+    const callee = skipOuter(call.expression);
+    const via = callApply(this.checker, this.projectFiles, callee);
+    if (via) return { fns: this.bodiesOfSymbol(via.sym), shift: via.shift };
+    // By the called value's symbol, never through its type: a no-op typed `typeof wrapper` is not the wrapper.
+    const fns = this.bodiesOfSymbol(calleeSymbol(this.checker, call));
+    // A method may run as any override in the program: credit only what all of them ensure.
+    const all: FnLike[] = [];
+    for (const f of fns) {
+      const o = this.overrides(f);
+      if (o === null) return { fns: [], shift: 0 };
+      all.push(f, ...o);
+    }
+    return { fns: [...new Set(all)], shift: 0 };
+  }
+
+  private classIndex: ts.ClassLikeDeclaration[] | undefined;
+
+  /**
+   * Overrides of method `f` in subclasses anywhere in the program (a call of
+   * `f` may dispatch to any of them); null when one has no analysable body.
+   */
+  private overrides(f: FnLike): FnLike[] | null {
+    const holder = (ts.isArrowFunction(f) || ts.isFunctionExpression(f)) && ts.isPropertyDeclaration(f.parent) ? f.parent : f;
+    const cls = holder.parent;
+    if (!cls || !ts.isClassLike(cls) || !(ts.isMethodDeclaration(holder) || ts.isPropertyDeclaration(holder))) return [];
+    const name = holder.name;
+    if (ts.isPrivateIdentifier(name)) return [];
+    const flags = ts.getCombinedModifierFlags(holder);
+    if (flags & (ts.ModifierFlags.Static | ts.ModifierFlags.Private)) return [];
+    const clsSym = cls.name ? this.checker.getSymbolAtLocation(cls.name) : (cls as unknown as { symbol?: ts.Symbol }).symbol;
+    const member = this.checker.getSymbolAtLocation(name);
+    if (!clsSym || !member) return null;
+    if (!this.classIndex) {
+      this.classIndex = [];
+      for (const sf of this.ctx.sourceFiles) {
+        if (!sf.compilerNode.text.includes('extends')) continue;
+        const visit = (n: ts.Node): void => {
+          if (ts.isClassLike(n) && n.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ExtendsKeyword)) this.classIndex!.push(n);
+          ts.forEachChild(n, visit);
+        };
+        visit(sf.compilerNode);
+      }
+    }
+    const out: FnLike[] = [];
+    for (const sub of this.classIndex) {
+      if (sub === cls || !this.inherits(sub, clsSym, new Set())) continue;
+      for (const m of sub.members) {
+        if (!m.name || (!ts.isMethodDeclaration(m) && !ts.isPropertyDeclaration(m) && !ts.isGetAccessorDeclaration(m))) continue;
+        if (this.checker.getSymbolAtLocation(m.name)?.name !== member.name) continue;
+        const bodies = this.bodiesOf(m);
+        if (bodies.length === 0) return null;
+        out.push(...bodies);
+      }
+    }
+    return out;
+  }
+
+  private inherits(c: ts.ClassLikeDeclaration, target: ts.Symbol, seen: Set<ts.Node>): boolean {
+    if (seen.has(c)) return false;
+    seen.add(c);
+    for (const h of c.heritageClauses ?? []) {
+      if (h.token !== ts.SyntaxKind.ExtendsKeyword) continue;
+      for (const t of h.types) {
+        const sym = dealias(this.checker, this.checker.getSymbolAtLocation(t.expression));
+        if (!sym) return true;
+        if (sym === target) return true;
+        for (const d of sym.declarations ?? []) if (ts.isClassLike(d) && this.inherits(d, target, seen)) return true;
+      }
+    }
+    return false;
+  }
+
+  private bodiesOfSymbol(sym: ts.Symbol | undefined): FnLike[] {
+    const out = new Set<FnLike>();
+    for (const d of sym?.declarations ?? []) for (const f of this.bodiesOf(d)) out.add(f);
+    return [...out];
+  }
+
+  private bodiesOf(decl: ts.Node): FnLike[] {
+    if (!this.projectFiles.has(decl.getSourceFile())) return [];
+    if (isFnLike(decl)) {
+      if (decl.body) return [decl];
+      // An overload signature: the implementation.
+      const name = decl.name;
+      const sym = name ? this.checker.getSymbolAtLocation(name) : undefined;
+      return (sym?.declarations ?? []).filter((d): d is FnLike => isFnLike(d) && d.body !== undefined && this.projectFiles.has(d.getSourceFile()));
+    }
+    if ((ts.isVariableDeclaration(decl) || ts.isPropertyDeclaration(decl) || ts.isPropertyAssignment(decl)) && decl.initializer) {
+      const init = skipOuter(decl.initializer);
+      if ((ts.isArrowFunction(init) || ts.isFunctionExpression(init)) && isConstLike(decl)) return [init];
+    }
+    return [];
+  }
+
+  /** Declarations a call of `callee` may resolve to, for the derived-sink lookup. */
+  private rawCall(call: ts.CallExpression): { decls: ts.Node[]; shift: number } {
+    const callee = skipOuter(call.expression);
+    const via = callApply(this.checker, this.projectFiles, callee);
+    if (via) return { decls: [...(via.sym?.declarations ?? [])], shift: via.shift };
+    const decls = new Set<ts.Node>();
+    const d = resolvedDeclaration(this.checker, call);
+    if (d) decls.add(d);
+    for (const x of calleeSymbol(this.checker, call)?.declarations ?? []) decls.add(x);
+    return { decls: [...decls], shift: 0 };
+  }
+
+  /** The nodes a call or reference of container `c` resolves to: itself, its holder, overloads, and the members it implements or overrides. */
+  private declNodesOf(c: Container): ts.Node[] {
+    const k = c.node;
+    if (ts.isSourceFile(k)) return [];
+    const out = new Set<ts.Node>([k]);
+    let holder: ts.Node = k;
+    if ((ts.isArrowFunction(k) || ts.isFunctionExpression(k)) && (ts.isVariableDeclaration(k.parent) || ts.isPropertyAssignment(k.parent) || ts.isPropertyDeclaration(k.parent))) {
+      holder = k.parent;
+      out.add(holder);
+    }
+    const name = (holder as ts.NamedDeclaration).name;
+    const sym = name ? this.checker.getSymbolAtLocation(name) : undefined;
+    for (const d of sym?.declarations ?? []) out.add(d);
+    // Interface and base-class members this one implements or overrides: a call through them may run it.
+    const cls = holder.parent;
+    if (sym && cls && ts.isClassLike(cls) && (ts.isMethodDeclaration(holder) || ts.isPropertyDeclaration(holder))) {
+      const isStatic = (ts.getCombinedModifierFlags(holder as ts.Declaration) & ts.ModifierFlags.Static) !== 0;
+      if (!isStatic) {
+        for (const base of heritageTypes(this.checker, cls)) {
+          for (const d of base.getProperty(sym.name)?.declarations ?? []) out.add(d);
+        }
+      }
+    }
+    return [...out];
+  }
+
+  private readonly enclosingMemo = new Map<Node, Container>();
+
+  enclosing(node: Node): Container {
+    const known = this.enclosingMemo.get(node);
+    if (known) return known;
+    const anonymous: ts.Node[] = [];
+    let owner: Node | undefined;
+    for (let a = node.getParent(); a; a = a.getParent()) {
+      const isFn = Node.isFunctionDeclaration(a) || Node.isFunctionExpression(a) || Node.isArrowFunction(a) || Node.isMethodDeclaration(a) ||
+        Node.isConstructorDeclaration(a) || Node.isGetAccessorDeclaration(a) || Node.isSetAccessorDeclaration(a);
+      if (isFn || Node.isPropertyDeclaration(a)) {
+        const name = declarationName(a);
+        if (name !== undefined) {
+          owner = a;
+          break;
+        }
+        if (isFn) anonymous.push(a.compilerNode);
+      }
+    }
+    const key = owner ? owner.compilerNode : node.getSourceFile().compilerNode;
+    let c = this.containers.get(key);
+    if (!c) {
+      c = { node: key, name: owner ? declarationName(owner) : undefined, file: this.ctx.rel(owner ?? node.getSourceFile()), anonymous: new Set() };
+      this.containers.set(key, c);
+    }
+    for (const f of anonymous) c.anonymous.add(f);
+    this.enclosingMemo.set(node, c);
+    return c;
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+function isParamRef(v: ArgVal): v is ParamRef {
+  return typeof v === 'object' && v !== null;
+}
+
+function factKey(f: Fact): string {
+  return `${f.guard}\u0000${stableJson(f.args)}`;
+}
+
+/** Add within one path: awaited if any instance is awaited. */
+function addFact(out: Facts, f: Fact): void {
+  const k = factKey(f);
+  const prev = out.get(k);
+  out.set(k, prev ? { ...prev, awaited: prev.awaited || f.awaited } : f);
+}
+
+/** Across paths: only facts on both; awaited only if awaited on both. */
+function intersect(a: Facts, b: Facts): Facts {
+  const out: Facts = new Map();
+  for (const [k, f] of a) {
+    const g = b.get(k);
+    if (g) out.set(k, { ...f, awaited: f.awaited && g.awaited });
+  }
+  return out;
+}
+
+function sameFacts(a: Facts, b: Facts): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, f] of a) if (b.get(k)?.awaited !== f.awaited) return false;
+  return true;
+}
+
+function sameReq(a: Map<string, Facts> | undefined, b: Map<string, Facts>): boolean {
+  if (!a || a.size !== b.size) return false;
+  for (const [s, f] of a) {
+    const g = b.get(s);
+    if (!g || !sameFacts(f, g)) return false;
+  }
+  return true;
+}
+
+function toDominating(f: Fact): DominatingGuard {
+  const args: Record<string, GuardArg> = {};
+  for (const k of Object.keys(f.args).sort()) {
+    const v = f.args[k]!;
+    args[k] = isParamRef(v) ? DYNAMIC_ARG : v;
+  }
+  return { guard: f.guard, args, awaited: f.awaited };
+}
+
+function byContainer(a: Container, b: Container): number {
+  return cmp(a.file, b.file) || a.node.pos - b.node.pos;
+}
+
+function simpleName(c: Container): string | undefined {
+  const k = c.node;
+  const holder = (ts.isArrowFunction(k) || ts.isFunctionExpression(k)) && k.parent ? k.parent : k;
+  const name = (holder as ts.NamedDeclaration).name;
+  return name && (ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteralLike(name)) ? name.text : undefined;
+}
+
+function isConstLike(d: ts.VariableDeclaration | ts.PropertyDeclaration | ts.PropertyAssignment): boolean {
+  if (ts.isVariableDeclaration(d)) return ts.isVariableDeclarationList(d.parent) && (d.parent.flags & ts.NodeFlags.Const) !== 0;
+  if (ts.isPropertyDeclaration(d)) return (ts.getCombinedModifierFlags(d) & ts.ModifierFlags.Readonly) !== 0;
+  return false;
+}
+
+/** `f.call(thisArg, ...)` / `f.apply(thisArg, args)` of a project function: its symbol and the argument shift. */
+function callApply(checker: ts.TypeChecker, project: Set<ts.SourceFile>, callee: ts.Expression): { sym: ts.Symbol | undefined; shift: number } | undefined {
+  if (!ts.isPropertyAccessExpression(callee) || (callee.name.text !== 'call' && callee.name.text !== 'apply')) return undefined;
+  const member = checker.getSymbolAtLocation(callee.name);
+  if (!member?.declarations?.length || member.declarations.some((d) => project.has(d.getSourceFile()))) return undefined;
+  const target = skipOuter(callee.expression);
+  const at = ts.isPropertyAccessExpression(target) ? target.name : target;
+  const sym = dealias(checker, checker.getSymbolAtLocation(at));
+  if (!sym?.declarations?.some((d) => project.has(d.getSourceFile()))) return undefined;
+  return { sym, shift: callee.name.text === 'call' ? 1 : -1 };
+}
+
+/** `x.call(...)` / `x.apply(...)`: resolved through `x` (callMayReachTarget sees only Function.prototype). */
+function isCallApplyShape(call: ts.CallExpression): boolean {
+  const callee = skipOuter(call.expression);
+  return ts.isPropertyAccessExpression(callee) && (callee.name.text === 'call' || callee.name.text === 'apply');
+}
+
+/** Is `n` the function of `n.call(...)` / `n.apply(...)` (resolved as a call, not a reference)? */
+function isCallApplyTarget(n: ts.Node): boolean {
+  let e: ts.Node = n;
+  if (ts.isPropertyAccessExpression(e.parent) && e.parent.name === e) e = e.parent;
+  const p = e.parent;
+  return ts.isPropertyAccessExpression(p) && p.expression === e && (p.name.text === 'call' || p.name.text === 'apply') && ts.isCallExpression(p.parent) && p.parent.expression === p;
+}
+
+function heritageTypes(checker: ts.TypeChecker, cls: ts.ClassLikeDeclaration): ts.Type[] {
+  const out: ts.Type[] = [];
+  for (const h of cls.heritageClauses ?? []) for (const t of h.types) out.push(checker.getTypeAtLocation(t));
+  return out;
+}
+
+function assignedSymbols(checker: ts.TypeChecker, body: ts.Node): Set<ts.Symbol> {
+  const out = new Set<ts.Symbol>();
+  const targetIds = (e: ts.Node) => {
+    if (ts.isIdentifier(e)) {
+      const s = checker.getSymbolAtLocation(e);
+      if (s) out.add(s);
+    } else if (ts.isShorthandPropertyAssignment(e)) {
+      const s = checker.getShorthandAssignmentValueSymbol(e);
+      if (s) out.add(s);
+    } else ts.forEachChild(e, targetIds);
+  };
+  const visit = (n: ts.Node) => {
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) targetIds(n.left);
+    if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) targetIds(n.operand);
+    if ((ts.isForOfStatement(n) || ts.isForInStatement(n)) && !ts.isVariableDeclarationList(n.initializer)) targetIds(n.initializer);
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return out;
+}
+
+/** Strongly connected components (Tarjan): node -> component index. */
+function sccs<T>(nodes: T[], succ: (n: T) => T[]): Map<T, number> {
+  const index = new Map<T, number>();
+  const low = new Map<T, number>();
+  const comp = new Map<T, number>();
+  const stack: T[] = [];
+  const on = new Set<T>();
+  let counter = 0;
+  let ncomp = 0;
+  const connect = (v: T) => {
+    index.set(v, counter);
+    low.set(v, counter++);
+    stack.push(v);
+    on.add(v);
+    for (const w of succ(v)) {
+      if (!index.has(w)) {
+        connect(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (on.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      let w: T;
+      do {
+        w = stack.pop()!;
+        on.delete(w);
+        comp.set(w, ncomp);
+      } while (w !== v);
+      ncomp++;
+    }
+  };
+  for (const n of nodes) if (!index.has(n)) connect(n);
+  return comp;
+}
+
+/** The ts-morph wrapper of a compiler node of `sf` (ts-morph's own lookup; see `canWrap`). */
+function wrapNode(sf: SourceFile, n: ts.Node): Node {
+  return (sf as unknown as { _getNodeFromCompilerNode(n: ts.Node): Node })._getNodeFromCompilerNode(n);
+}
+
+/** Whether this ts-morph can wrap a compiler node; when it cannot, every file is walked whole. */
+function canWrap(sf: SourceFile | undefined): boolean {
+  return typeof (sf as unknown as { _getNodeFromCompilerNode?: unknown } | undefined)?._getNodeFromCompilerNode === 'function';
+}
