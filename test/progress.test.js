@@ -71,7 +71,7 @@ test('CLI: progress lines on stderr off a TTY (threshold 0 here); --quiet leaves
   const lines = r.stderr.split('\n').filter(Boolean);
   assert.match(lines[0], /^policydrift: \[\d+\.\d s\] loading the TypeScript program$/);
   assert.ok(lines.some((l) => /^policydrift: \[\d+\.\d s\] \d+ files parsed; key gating$/.test(l)), r.stderr);
-  assert.is(lines.at(-2), 'policydrift: invariants.manifest.json is up to date (version 2)');
+  assert.is(lines.at(-2), 'policydrift: invariants.manifest.json is up to date (version 3)');
   assert.match(lines.at(-1), /^policydrift: \[\d+\.\d s\] done$/);
 
   r = cli(['extract', '--check', '--quiet'], { cwd: dir, env: { POLICYDRIFT_PROGRESS_AFTER: '0', POLICYDRIFT_NO_PROGRESS: '' } });
