@@ -15,7 +15,7 @@ test('from a subfolder: extract and check find the project root upward', () => {
   const sub = path.join(dir, 'src', 'le');
   let r = cli(['extract', '--check'], { cwd: sub });
   assert.is(r.code, 0, r.stderr);
-  assert.is(r.stderr, 'policydrift: ../../invariants.manifest.json is up to date (version 2)\n');
+  assert.is(r.stderr, 'policydrift: ../../invariants.manifest.json is up to date (version 3)\n');
   r = cli(['check', '--against', 'HEAD'], { cwd: sub });
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /^policydrift check: PASS/);
