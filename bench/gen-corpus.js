@@ -30,7 +30,7 @@ function relImport(from, to) {
   return r;
 }
 
-function ordinaryFile(i, n, rnd, perDir, special) {
+function ordinaryFile(i, _n, rnd, perDir, special) {
   const me = fileName(i, perDir);
   const w = WORDS[i % WORDS.length];
   const W = cap(w) + i;

@@ -17,7 +17,7 @@
 //   check-change node bin/policydrift.js check --against main --candidate bench-change
 //                (two different trees: a side branch raises one guard argument in one file)
 //   tsc6         node node_modules/typescript6/bin/tsc --noEmit -p <corpus>   (TypeScript 6, what ts-morph wraps)
-//   tsc7         node node_modules/typescript/bin/tsc --noEmit -p <corpus>    (TypeScript 7, native)
+//   tsc7         node node_modules/typescript7/bin/tsc --noEmit -p <corpus>    (TypeScript 7, native)
 // Reported: median wall time, time per file, peak RSS (GNU time's %M when /usr/bin/time exists), and
 // the ratios the performance targets are stated in. No timing is asserted anywhere in the tests.
 import { spawnSync } from 'node:child_process';
@@ -32,7 +32,7 @@ const BIN = path.join(REPO, 'bin', 'policydrift.js');
 const TSC6 = path.join(REPO, 'node_modules', 'typescript6', 'bin', 'tsc');
 // The `typescript` package (7.x, native). Its bin is used directly: node_modules/.bin/tsc can be linked to
 // either package's `tsc` (both `typescript` and `typescript6` declare one).
-const TSC7 = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+const TSC7 = path.join(REPO, 'node_modules', 'typescript7', 'bin', 'tsc');
 const GNU_TIME = fs.existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%e %M', 'true']).status === 0 ? '/usr/bin/time' : null;
 
 const TARGETS = {
@@ -126,7 +126,7 @@ function commandsFor(dir) {
     { id: 'check-change', label: 'node bin/policydrift.js check --against main --candidate bench-change', argv: [process.execPath, BIN, 'check', '--against', 'main', '--candidate', 'bench-change'] },
     { id: 'precommit', label: 'node bin/policydrift.js extract --write --staged (no relevant change, warm cache)', argv: [process.execPath, BIN, 'extract', '--write', '--staged'] },
     { id: 'tsc6', label: 'node node_modules/typescript6/bin/tsc --noEmit -p <corpus>', argv: [process.execPath, TSC6, '--noEmit', '-p', dir] },
-    { id: 'tsc7', label: 'node node_modules/typescript/bin/tsc --noEmit -p <corpus>', argv: [process.execPath, TSC7, '--noEmit', '-p', dir] },
+    { id: 'tsc7', label: 'node node_modules/typescript7/bin/tsc --noEmit -p <corpus>', argv: [process.execPath, TSC7, '--noEmit', '-p', dir] },
   ];
 }
 
@@ -229,7 +229,7 @@ function table(results) {
  * A real codebase: `--project DIR [--config FILE]`. Times, interleaved in one run and in fresh processes,
  *   extract  node bin/policydrift.js extract --root DIR [--config FILE] --out <tmp>   (cold)
  *   tsc6     node node_modules/typescript6/bin/tsc --noEmit -p DIR/<tsconfig>
- *   tsc7     node node_modules/typescript/bin/tsc --noEmit -p DIR/<tsconfig>
+ *   tsc7     node node_modules/typescript7/bin/tsc --noEmit -p DIR/<tsconfig>
  * where <tsconfig> is the config's "tsconfig" (default tsconfig.json). Type errors do not matter
  * (tsc exits 1 or 2 on them and still does the whole check); a failing extract is reported.
  */
@@ -243,7 +243,7 @@ function benchProject(opts) {
   const cmds = [
     { id: 'extract', label: `node bin/policydrift.js extract --root <project>${configFile ? ' --config <config>' : ''} --out <tmp>`, argv: [process.execPath, BIN, 'extract', '--root', dir, ...(configFile ? ['--config', configFile] : []), '--out', manifestOut] },
     { id: 'tsc6', label: 'node node_modules/typescript6/bin/tsc --noEmit -p <tsconfig>', argv: [process.execPath, TSC6, '--noEmit', '-p', tsconfig] },
-    { id: 'tsc7', label: 'node node_modules/typescript/bin/tsc --noEmit -p <tsconfig>', argv: [process.execPath, TSC7, '--noEmit', '-p', tsconfig] },
+    { id: 'tsc7', label: 'node node_modules/typescript7/bin/tsc --noEmit -p <tsconfig>', argv: [process.execPath, TSC7, '--noEmit', '-p', tsconfig] },
   ];
   // Program size: the files tsc7 lists (cheap: no check), split into project sources and the rest.
   const listed = spawnSync(process.execPath, [TSC7, '--listFilesOnly', '-p', tsconfig], { encoding: 'utf8', maxBuffer: 1 << 30 }).stdout.split('\n').filter(Boolean);

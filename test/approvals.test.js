@@ -25,6 +25,7 @@ const keys = lazy(() => {
   const bob = keygen('bob');
   return { alice, bob, mallory: keygen('mallory'), ALLOWED: `alice@example.com ${alice.pub}\nbob@example.com ${bob.pub}\n` };
 });
+/** @type {import('../dist/config/index.js').ApprovalsConfig} */
 const SIGNED = { mode: 'signed', allowedSigners: '.policydrift/allowed_signers', minApprovals: 1 };
 
 const SPEC = `## ADDED Requirements
@@ -105,7 +106,7 @@ test('approve then evaluate => approved; edit after approval => not approved', (
   assert.is(entry.time, '2026-01-02T03:04:05.000Z');
   const raw = readApprovals(dir);
   assert.is(raw.length, 1);
-  assert.is(raw[0].signature, entry.signature);
+  assert.is(/** @type {import('../dist/approvals/index.js').ApprovalEntry} */ (raw[0]).signature, entry.signature);
   assert.match(fs.readFileSync(path.join(dir, 'approvals.yaml'), 'utf8'), /signature: \|\n\s+-----BEGIN SSH SIGNATURE-----/);
 
   let ev = evaluateApprovals(dir, SIGNED, keys().ALLOWED);
@@ -177,6 +178,7 @@ test('signed mode without allowed signers is not approved', () => {
 
 test('listed mode: unsigned approvals by listed identities', () => {
   const dir = makeSet();
+  /** @type {import('../dist/config/index.js').ApprovalsConfig} */
   const cfg = { mode: 'listed', approvers: ['alice@example.com'], minApprovals: 1 };
   approve(dir, null, 'carol@example.com');
   let ev = evaluateApprovals(dir, cfg, null);

@@ -45,7 +45,7 @@ write('orders.config.json', JSON.stringify({ orders: { guardArgs: { 'requireScop
 test('CLI: json report, exit 1 on a weakening', () => {
   const r = runCli(['diff', 'base.json', 'weaker.json', '--format', 'json'], { cwd: dir });
   assert.is(r.code, 1, r.stderr);
-  const report = JSON.parse(r.stdout);
+  const report = /** @type {import('../dist/diff/index.js').DiffResult} */ (JSON.parse(r.stdout));
   assert.ok(validator('diff')(report));
   assert.equal(report.changes.map((c) => [c.rule, c.effect, c.id, c.subject]), [['LE_RESPONSE_ADDED', 'weakening', 'handle_le_request', 'WIRETAP_CONTENT']]);
   assert.equal(report.summary, { weakening: 1, strengthening: 0, modified: 0, neutral: 0 });

@@ -578,9 +578,11 @@ test('every catalogue rule has firing and benign cases', () => {
   // REGISTRY_APPENDED likewise (the registry is not in a manifest): test/e2e/registry-trust.test.js covers it.
   // WORKSPACE_* are applied by `check` at a workspace root (several manifests); test/e2e/workspace.test.js covers them.
   assert.equal(RULES.map((r) => r.id).filter((id) => !covered.has(id) && id !== 'CONFIG_CHANGED' && id !== 'REGISTRY_APPENDED' && !id.startsWith('WORKSPACE_')), []);
-  assert.equal(findRule('REGISTRY_APPENDED').find({}), [], 'diff never reports REGISTRY_APPENDED by itself');
-  for (const id of ['WORKSPACE_PACKAGE_ADDED', 'WORKSPACE_PACKAGE_REMOVED', 'WORKSPACE_DECL_MOVED']) assert.equal(findRule(id).find({}), [], `diff never reports ${id} by itself`);
-  assert.equal(findRule('CONFIG_CHANGED').find({}), [], 'diff never reports CONFIG_CHANGED by itself');
+  // an empty context on purpose: these rules must not read it
+  const noCtx = /** @type {import('../dist/diff/rules/define.js').DiffContext} */ ({});
+  assert.equal(findRule('REGISTRY_APPENDED').find(noCtx), [], 'diff never reports REGISTRY_APPENDED by itself');
+  for (const id of ['WORKSPACE_PACKAGE_ADDED', 'WORKSPACE_PACKAGE_REMOVED', 'WORKSPACE_DECL_MOVED']) assert.equal(findRule(id).find(noCtx), [], `diff never reports ${id} by itself`);
+  assert.equal(findRule('CONFIG_CHANGED').find(noCtx), [], 'diff never reports CONFIG_CHANGED by itself');
   for (const c of CASES) {
     assert.ok(findRule(c.rule), `${c.rule} is in the catalogue`);
     assert.is(findRule(c.rule).effect, c.effect, `${c.rule} effect`);
@@ -622,7 +624,7 @@ test('identical manifests: no changes, nothing fails', () => {
   assert.equal(r.changes, []);
   assert.equal(r.summary, { weakening: 0, strengthening: 0, modified: 0, neutral: 0 });
   assert.is(r.schemaVersion, 1);
-  for (const level of ['weakening', 'modified', 'any', 'none']) assert.is(failsAt(r, level), false);
+  for (const level of /** @type {const} */ (['weakening', 'modified', 'any', 'none'])) assert.is(failsAt(r, level), false);
 });
 
 function mixed() {

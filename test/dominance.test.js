@@ -27,6 +27,7 @@ function calleeName(call) {
   return undefined;
 }
 
+/** @type {Array<[name: string, body: string, expected: number[]]>} */
 const cases = [
   // dominates
   ['earlier statement', 'G(1); S();', [1]],
@@ -120,7 +121,7 @@ test('callbacks: guards after the creation point do not count', () => {
 });
 
 test('mayCompleteAbruptly: return, throw and escaping jumps; nested functions and inner loops do not count', () => {
-  const block = (src) => ts.createSourceFile('t.ts', `{ ${src} }`, ts.ScriptTarget.ES2022, true).statements[0];
+  const block = (src) => /** @type {ts.Block} */ (ts.createSourceFile('t.ts', `{ ${src} }`, ts.ScriptTarget.ES2022, true).statements[0]);
   assert.is(mayCompleteAbruptly(block('x();')), false);
   assert.is(mayCompleteAbruptly(block('for (;;) { break; } while (c) { continue; }')), false);
   assert.is(mayCompleteAbruptly(block('const f = () => { return 1; }; function g() { throw e; }')), false);

@@ -1,10 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { FIXTURES, fixtureFiles, edit, onDisk as onDiskWith, inMemory as inMemoryWith } from './helpers/extract.js';
 import { lazy } from './helpers.js';
-import { defaultConfig, resolveConfig } from '../dist/config/index.js';
+import { resolveConfig } from '../dist/config/index.js';
 import { extractLe } from '../dist/extract/le.js';
 
 const onDisk = (name, config) => onDiskWith(extractLe, name, config);

@@ -1,9 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { FIXTURES, fixtureFiles, edit, onDisk as onDiskWith, inMemory as inMemoryWith } from './helpers/extract.js';
-import { defaultConfig, resolveConfig } from '../dist/config/index.js';
+import { fixtureFiles, edit, onDisk as onDiskWith, inMemory as inMemoryWith } from './helpers/extract.js';
+import { resolveConfig } from '../dist/config/index.js';
 import { extractLogging } from '../dist/extract/logging.js';
 import { UserError } from '../dist/errors.js';
 

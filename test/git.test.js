@@ -164,12 +164,13 @@ test('code committed under a node_modules folder is read from the commit, never 
 });
 
 test('type packages resolve from the working tree node_modules, read-only', () => {
-  const { repo, commits } = fixture();
+  const { repo } = fixture();
   const tree = readGitTree(repo, 'HEAD', { subdir: 'tiny' });
   assert.ok(tree.files.has('tiny/src/renamed.ts'));
   assert.not.ok(tree.files.has('services/sample/src/index.ts'), 'only the subdir is read up front');
   assert.ok(tree.readFile('services/sample/src/index.ts').length > 0, 'other files are read on demand');
   assert.is(tree.readFile('nope.ts'), null);
+  /** @type {import('ts-morph').FileSystemHost} */ // used as ts-morph does: writeFileSync(path, text)
   const host = new GitTreeFileSystemHost(tree, { cwd: path.join(repo, 'tiny') });
   const ctx = openProject({ root: path.join(repo, 'tiny'), config: defaultConfig(), fileSystem: host });
   assert.is(ctx.project.getCompilerOptions().strict, true, 'options inherited from ../tsconfig.base.json at the commit');
@@ -201,7 +202,7 @@ test('type packages resolve from the working tree node_modules, read-only', () =
 });
 
 test('revisions that git could read as options or ranges are rejected before git runs', () => {
-  const { repo, commits } = fixture();
+  const { repo } = fixture();
   const marker = path.join(repo, 'x');
   throwsUser(() => extractAtRef({ repoDir: repo, rev: '--output=x', root: 'tiny' }), /must not start with "-"/);
   throwsUser(() => resolveCommit(repo, '--output=x'), /must not start with "-"/);

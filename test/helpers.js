@@ -25,7 +25,7 @@ export function spawnTimed(cmd, args, opts = {}) {
   const timeout = opts.timeout ?? SUBPROCESS_TIMEOUT;
   const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts, timeout });
   const shown = [path.basename(cmd), ...args.map((a) => (a.length > 80 ? `${a.slice(0, 77)}...` : a))].join(' ');
-  if (r.error?.code === 'ETIMEDOUT') {
+  if (/** @type {NodeJS.ErrnoException | undefined} */ (r.error)?.code === 'ETIMEDOUT') {
     throw new Error(`${shown} timed out after ${Math.round(timeout / 1000)} s (POLICYDRIFT_TEST_TIMEOUT=<seconds> allows more)\n${r.stderr ?? ''}`);
   }
   if (r.error) throw new Error(`${shown} could not run: ${r.error.message}`);

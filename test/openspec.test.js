@@ -68,6 +68,10 @@ function addChange(dir, id, delta = GOOD_DELTA, block = BLOCK_YAML) {
   return setDir;
 }
 
+/**
+ * @param {Partial<import('../dist/diff/types.js').Change>} [over]
+ * @returns {import('../dist/diff/types.js').Change}
+ */
 function change(over = {}) {
   return {
     rule: 'LE_RESPONSE_ADDED',

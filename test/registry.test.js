@@ -33,6 +33,10 @@ import { UserError } from '../dist/errors.js';
 
 const SHA = (c) => c.repeat(40);
 const DIGEST = (c) => `sha256:${c.repeat(64)}`;
+/** @typedef {import('../dist/registry/types.js').ReleaseEvent} ReleaseEvent */
+/** @typedef {import('../dist/registry/index.js').TrustComparison} TrustComparison */
+/** @typedef {'seq' | 'prev' | 'signer' | 'signature'} Chain */
+/** @type {(version: string, extra?: Partial<ReleaseEvent>) => Omit<ReleaseEvent, Chain>} */
 const release = (version, extra = {}) => ({
   type: 'release',
   version,
@@ -44,7 +48,9 @@ const release = (version, extra = {}) => ({
   time: '2025-01-01T00:00:00.000Z',
   ...extra,
 });
+/** @type {(version: string, reason?: string) => Omit<import('../dist/registry/types.js').RevokeEvent, Chain>} */
 const revoke = (version, reason) => ({ type: 'revoke', version, time: '2025-01-02T00:00:00Z', ...(reason ? { reason } : {}) });
+/** @type {(version: string, by: string) => Omit<import('../dist/registry/types.js').SupersedeEvent, Chain>} */
 const supersede = (version, by) => ({ type: 'supersede', version, by, time: '2025-01-03T00:00:00Z' });
 
 const newFile = () => path.join(tmpdir('policydrift-registry-'), 'release', 'registry.json');
@@ -116,7 +122,7 @@ test('append refuses events that would break the log, and writes nothing', () =>
   throwsUser(() => appendEvent(file, release('1.1.0')), /version 1\.1\.0 was already released at seq 2/);
   throwsUser(() => appendEvent(file, supersede('1.2.0', '2.0.0')), /superseded by version 2\.0\.0, which is not an earlier release/);
   throwsUser(() => appendEvent(file, release('2.0.0', { git_commit: 'HEAD' })), /invalid event: \/git_commit must match pattern/);
-  throwsUser(() => appendEvent(file, release('2.0.0', { extra: 1 })), /unknown property "extra"/);
+  throwsUser(() => appendEvent(file, release('2.0.0', /** @type {Partial<ReleaseEvent>} */ ({ extra: 1 }))), /unknown property "extra"/); // deliberately unknown
   assert.is(fs.readFileSync(file, 'utf8'), before);
   // A broken file is never appended to.
   const reg = load(file);
@@ -187,19 +193,19 @@ test('compareWithTrusted accepts appends and rejects any rewrite of the trusted 
   appendEvent(file, release('1.3.0'));
   appendEvent(file, revoke('1.2.0'));
   const extended = load(file);
-  const ok = compareWithTrusted(trusted, extended);
+  const ok = /** @type {Extract<TrustComparison, { ok: true }>} */ (compareWithTrusted(trusted, extended));
   assert.is(ok.ok, true);
   assert.equal(ok.appended.map((e) => `${e.seq} ${e.type} ${e.version}`), ['6 release 1.3.0', '7 revoke 1.2.0']);
   assert.equal(assertAppendOnly(trusted, extended).length, 2);
   assert.is(compareWithTrusted(trusted, trusted).ok, true);
-  assert.equal(compareWithTrusted(null, trusted).appended.length, 5);
+  assert.equal(/** @type {Extract<TrustComparison, { ok: true }>} */ (compareWithTrusted(null, trusted)).appended.length, 5);
 
   // Re-chained after editing an old release: the chain verifies, the trusted comparison does not.
   const edited = rechain(load(file));
   edited.events[1].manifestDigest = DIGEST('e');
   rechain(edited);
   assert.is(verifyRegistry(edited).ok, true, 'a recomputed chain is self-consistent');
-  let r = compareWithTrusted(trusted, edited);
+  let r = /** @type {Extract<TrustComparison, { ok: false }>} */ (compareWithTrusted(trusted, edited));
   assert.is(r.ok, false);
   assert.equal([r.problem.seq, r.problem.version], [2, '1.1.0']);
   assert.match(r.problem.message, /^seq 2 \(release 1\.1\.0\): differs from the trusted registry \(changed: manifestDigest\)/);
@@ -208,21 +214,21 @@ test('compareWithTrusted accepts appends and rejects any rewrite of the trusted 
   const dropped = load(file);
   dropped.events.splice(3, 1);
   rechain(dropped);
-  r = compareWithTrusted(trusted, dropped);
+  r = /** @type {Extract<TrustComparison, { ok: false }>} */ (compareWithTrusted(trusted, dropped));
   assert.equal([r.problem.seq, r.problem.version, r.problem.type], [4, '1.1.0', 'revoke']);
 
   // The newest trusted event removed (verify alone cannot see a truncated tail).
   const truncated = load(file);
   truncated.events = truncated.events.slice(0, 4);
   assert.is(verifyRegistry(truncated).ok, true);
-  r = compareWithTrusted(trusted, truncated);
+  r = /** @type {Extract<TrustComparison, { ok: false }>} */ (compareWithTrusted(trusted, truncated));
   assert.equal([r.problem.seq, r.problem.type, r.problem.version], [5, 'supersede', '1.0.0']);
   assert.match(r.problem.message, /missing from this one/);
 
   // An appended event that does not chain onto the trusted head.
   const forked = load(file);
   forked.events[5].prev = DIGEST('f');
-  r = compareWithTrusted(trusted, forked);
+  r = /** @type {Extract<TrustComparison, { ok: false }>} */ (compareWithTrusted(trusted, forked));
   assert.equal([r.problem.seq, r.problem.version], [6, '1.3.0']);
 
   const e = throwsUser(() => assertAppendOnly(trusted, edited, 'release/registry.json'), /^release\/registry\.json: not an append-only extension of the trusted registry: seq 2 \(release 1\.1\.0\)/, 1);
@@ -258,7 +264,7 @@ test('two processes appending in parallel lose no event', async () => {
   const versions = new Set(reg.events.map((e) => e.version));
   for (const who of ['a', 'b']) for (let i = 1; i <= N; i++) assert.ok(versions.has(`${who}-${i}`), `${who}-${i} lost`);
   // Each writer's own events stay in its order.
-  const order = reg.events.filter((e) => e.profile === 'a').map((e) => Number(e.version.slice(2)));
+  const order = reg.events.filter((e) => /** @type {ReleaseEvent} */ (e).profile === 'a').map((e) => Number(e.version.slice(2)));
   assert.equal(order, [...order].sort((x, y) => x - y));
   assert.equal(fs.readdirSync(path.dirname(file)), ['registry.json']);
 });

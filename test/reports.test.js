@@ -171,7 +171,7 @@ test('json: canonical, validates against diff.schema.json, round-trips', () => {
   assert.equal(parsed, JSON.parse(JSON.stringify(r)));
   assert.ok(text.indexOf('"base"') < text.indexOf('"changes"'), 'sorted keys');
   assert.is(renderJson(mixed()), text, 'deterministic');
-  const broken = { ...r, changes: [{ ...r.changes[0], effect: 'catastrophic' }] };
+  const broken = { ...r, changes: [{ ...r.changes[0], effect: /** @type {import('../dist/diff/types.js').Effect} */ (/** @type {string} */ ('catastrophic')) }] }; // deliberately not an Effect
   assert.throws(() => renderJson(broken), /does not match diff\.schema\.json/);
 });
 

@@ -91,7 +91,10 @@ export function baseLocations() {
   };
 }
 
-/** Orders used by the tests: defaults plus guard-argument orders. */
+/**
+ * Orders used by the tests: defaults plus guard-argument orders.
+ * @returns {import('../../dist/config/index.js').Orders}
+ */
 export function testOrders() {
   const o = defaultConfig().orders;
   return {
