@@ -21,6 +21,17 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-class-instance-assignment': 'off',
       // Numbers and booleans in messages print as users expect.
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      // `_`-prefixed names are deliberately unused (rest-destructuring to drop a key, placeholder parameters).
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
+      // Bit-flag tests on TypeScript's flag enums (`(flags & X) === X`) compare numbers by design.
+      '@typescript-eslint/no-unsafe-enum-comparison': 'off',
+      // JSON readers return the schema's type named by the caller (`readJsonFile<Manifest>(…, 'manifest')`).
+      '@typescript-eslint/no-unnecessary-type-parameters': 'off',
+      // Control characters in regexes are deliberate: they strip or reject terminal escapes and NULs in input.
+      'no-control-regex': 'off',
       // `() => void f()` and `x => map.delete(x)` shorthands are idiomatic callbacks.
       '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
     },

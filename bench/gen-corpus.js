@@ -17,7 +17,28 @@ function mulberry32(seed) {
   };
 }
 
-const WORDS = ['account', 'device', 'session', 'message', 'contact', 'group', 'profile', 'token', 'receipt', 'backup', 'media', 'invite', 'policy', 'quota', 'region', 'tenant', 'audit', 'report', 'queue', 'batch'];
+const WORDS = [
+  'account',
+  'device',
+  'session',
+  'message',
+  'contact',
+  'group',
+  'profile',
+  'token',
+  'receipt',
+  'backup',
+  'media',
+  'invite',
+  'policy',
+  'quota',
+  'region',
+  'tenant',
+  'audit',
+  'report',
+  'queue',
+  'batch',
+];
 const cap = (s) => s[0].toUpperCase() + s.slice(1);
 
 function fileName(i, perDir) {
@@ -51,40 +72,122 @@ function ordinaryFile(i, _n, rnd, perDir, special) {
   }
   if (special.logs) imports.push(`import { log } from '${relImport(me, 'src/logging/logger.ts')}';`);
   lines.push(...imports, '');
-  lines.push(`export interface ${W}Record {`, `  id: string;`, `  createdAt: number;`, `  tags: string[];`, `  owner?: { id: string; region: '${WORDS[(i + 3) % 20]}' | 'global' };`, `  state: 'active' | 'suspended' | 'deleted';`, `}`, '');
+  lines.push(
+    `export interface ${W}Record {`,
+    `  id: string;`,
+    `  createdAt: number;`,
+    `  tags: string[];`,
+    `  owner?: { id: string; region: '${WORDS[(i + 3) % 20]}' | 'global' };`,
+    `  state: 'active' | 'suspended' | 'deleted';`,
+    `}`,
+    '',
+  );
   lines.push(`export type ${W}Patch = Partial<Pick<${W}Record, 'tags' | 'state'>>;`, '');
   lines.push(`export class ${W}Service {`);
   lines.push(`  private readonly items = new Map<string, ${W}Record>();`);
   for (const j of deps) lines.push(`  private readonly dep${j} = new ${cap(WORDS[j % WORDS.length]) + j}Service();`);
   lines.push(`  get(id: string): ${W}Record | undefined {`, `    return this.items.get(id);`, `  }`);
-  lines.push(`  put(rec: ${W}Record): void {`, `    this.items.set(rec.id, { ...rec, tags: [...rec.tags].sort() });`, `  }`);
-  lines.push(`  patch(id: string, p: ${W}Patch): ${W}Record {`, `    const cur = this.items.get(id);`, `    if (!cur) throw new Error('no ${w} ' + id);`, `    const next = { ...cur, ...p };`, `    this.items.set(id, next);`, `    return next;`, `  }`);
-  lines.push(`  list(filter: (r: ${W}Record) => boolean = () => true): ${W}Record[] {`, `    return [...this.items.values()].filter(filter).sort((a, b) => a.createdAt - b.createdAt);`, `  }`);
+  lines.push(
+    `  put(rec: ${W}Record): void {`,
+    `    this.items.set(rec.id, { ...rec, tags: [...rec.tags].sort() });`,
+    `  }`,
+  );
+  lines.push(
+    `  patch(id: string, p: ${W}Patch): ${W}Record {`,
+    `    const cur = this.items.get(id);`,
+    `    if (!cur) throw new Error('no ${w} ' + id);`,
+    `    const next = { ...cur, ...p };`,
+    `    this.items.set(id, next);`,
+    `    return next;`,
+    `  }`,
+  );
+  lines.push(
+    `  list(filter: (r: ${W}Record) => boolean = () => true): ${W}Record[] {`,
+    `    return [...this.items.values()].filter(filter).sort((a, b) => a.createdAt - b.createdAt);`,
+    `  }`,
+  );
   for (const j of deps) {
     const Wj = cap(WORDS[j % WORDS.length]) + j;
     lines.push(`  link${j}(id: string): ${Wj}Record | undefined {`, `    return this.dep${j}.get(id);`, `  }`);
   }
-  lines.push(`  async sync(batch: ${W}Record[]): Promise<number> {`, `    let n = 0;`, `    for (const r of batch) {`, `      if (r.state === 'deleted') continue;`, `      this.put(r);`, `      n += 1;`, `    }`, `    return n;`, `  }`);
+  lines.push(
+    `  async sync(batch: ${W}Record[]): Promise<number> {`,
+    `    let n = 0;`,
+    `    for (const r of batch) {`,
+    `      if (r.state === 'deleted') continue;`,
+    `      this.put(r);`,
+    `      n += 1;`,
+    `    }`,
+    `    return n;`,
+    `  }`,
+  );
   lines.push(`}`, '');
-  lines.push(`export function summarize${W}(rs: ${W}Record[]): Record<string, number> {`, `  const out: Record<string, number> = {};`, `  for (const r of rs) for (const t of r.tags) out[t] = (out[t] ?? 0) + 1;`, `  return out;`, `}`, '');
+  lines.push(
+    `export function summarize${W}(rs: ${W}Record[]): Record<string, number> {`,
+    `  const out: Record<string, number> = {};`,
+    `  for (const r of rs) for (const t of r.tags) out[t] = (out[t] ?? 0) + 1;`,
+    `  return out;`,
+    `}`,
+    '',
+  );
   if (special.gated) {
-    lines.push(`/** @keyGated */`, `export async function rotate${W}(blob: Uint8Array, approvals: string[]): Promise<Uint8Array> {`);
+    lines.push(
+      `/** @keyGated */`,
+      `export async function rotate${W}(blob: Uint8Array, approvals: string[]): Promise<Uint8Array> {`,
+    );
     if (special.gated === 2) lines.push(`  requireQuorum(approvals, 2);`);
-    lines.push(`  await assertAttested('TEE_PROD');`, special.gated === 2 ? `  return chainKey(blob, 2);` : `  return loadKey(blob);`, `}`, '');
+    lines.push(
+      `  await assertAttested('TEE_PROD');`,
+      special.gated === 2 ? `  return chainKey(blob, 2);` : `  return loadKey(blob);`,
+      `}`,
+      '',
+    );
   }
   if (special.logs) {
-    lines.push(`export function touch${W}(id: string): void {`, `  log({ type: 'access', route: '/${w}/' + id, status: 200, clientIp: '0.0.0.0' });`, `}`, '');
+    lines.push(
+      `export function touch${W}(id: string): void {`,
+      `  log({ type: 'access', route: '/${w}/' + id, status: 200, clientIp: '0.0.0.0' });`,
+      `}`,
+      '',
+    );
   }
-  if (special.invariant) lines.push(`/** @invariant bench.${w}-${i} ${cap(w)} records in module ${i} are never shared across tenants. */`, `export const ${W}_TENANT_SCOPED = true;`, '');
+  if (special.invariant)
+    lines.push(
+      `/** @invariant bench.${w}-${i} ${cap(w)} records in module ${i} are never shared across tenants. */`,
+      `export const ${W}_TENANT_SCOPED = true;`,
+      '',
+    );
   const pad = Math.floor(rnd() * 4);
   for (let k = 0; k < pad; k++) {
-    lines.push(`export const ${w}Limit${i}_${k} = ${Math.floor(rnd() * 1000)};`, `export function clamp${W}_${k}(x: number): number {`, `  return Math.max(0, Math.min(${w}Limit${i}_${k}, x));`, `}`, '');
+    lines.push(
+      `export const ${w}Limit${i}_${k} = ${Math.floor(rnd() * 1000)};`,
+      `export function clamp${W}_${k}(x: number): number {`,
+      `  return Math.max(0, Math.min(${w}Limit${i}_${k}, x));`,
+      `}`,
+      '',
+    );
   }
   return lines.join('\n');
 }
 
 const FIXED = {
-  'tsconfig.json': JSON.stringify({ compilerOptions: { target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true, skipLibCheck: true, types: [] }, include: ['src/**/*.ts'] }, null, 2) + '\n',
+  'tsconfig.json':
+    JSON.stringify(
+      {
+        compilerOptions: {
+          target: 'es2022',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: [],
+        },
+        include: ['src/**/*.ts'],
+      },
+      null,
+      2,
+    ) + '\n',
   'src/le/types.ts': `/** @invariant bench.le.closed LE requests only receive declared variants. */
 export interface LeRequest { requestId: string; accountId: string; basis: 'SUBPOENA' | 'COURT_ORDER' }
 interface Base { requestId: string }

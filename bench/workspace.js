@@ -34,7 +34,9 @@ function parseArgs(argv) {
     else if (a === '--runs') o.runs = Number(v());
     else if (a === '--out') o.out = path.resolve(v());
     else {
-      console.error(`unknown argument ${a}\nusage: node bench/workspace.js [--files N] [--packages 10,50] [--runs N] [--out FILE]`);
+      console.error(
+        `unknown argument ${a}\nusage: node bench/workspace.js [--files N] [--packages 10,50] [--runs N] [--out FILE]`,
+      );
       process.exit(2);
     }
   }
@@ -79,17 +81,31 @@ export function splitCorpus(flat, out, k) {
   const used = [...new Set([...place.values()].map((p) => p.split('/')[1]))].sort();
   for (const p of used) {
     const dir = path.join(out, 'packages', p);
-    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `@bench/${p}`, version: '1.0.0', private: true, type: 'module' }, null, 2) + '\n');
-    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ ...tsconfig, include: ['src/**/*.ts'] }, null, 2) + '\n');
+    fs.writeFileSync(
+      path.join(dir, 'package.json'),
+      JSON.stringify({ name: `@bench/${p}`, version: '1.0.0', private: true, type: 'module' }, null, 2) + '\n',
+    );
+    fs.writeFileSync(
+      path.join(dir, 'tsconfig.json'),
+      JSON.stringify({ ...tsconfig, include: ['src/**/*.ts'] }, null, 2) + '\n',
+    );
     fs.writeFileSync(path.join(dir, 'policydrift.config.json'), '{}\n');
   }
-  fs.writeFileSync(path.join(out, 'package.json'), JSON.stringify({ name: 'bench-workspace', private: true, workspaces: ['packages/*'] }, null, 2) + '\n');
+  fs.writeFileSync(
+    path.join(out, 'package.json'),
+    JSON.stringify({ name: 'bench-workspace', private: true, workspaces: ['packages/*'] }, null, 2) + '\n',
+  );
   return used.map((p) => path.join(out, 'packages', p));
 }
 
 function timed(args, cwd) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 1 << 28 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+    maxBuffer: 1 << 28,
+  });
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`policydrift ${args.join(' ')} in ${cwd} failed: ${r.stderr}`);
   return s;
@@ -102,12 +118,21 @@ if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1])))
   const base = path.join(os.tmpdir(), 'policydrift-bench-ws');
   const flat = path.join(base, `flat-${o.files}-${CORPUS_VERSION}`);
   if (!fs.existsSync(path.join(flat, '.corpus'))) generateCorpus(flat, o.files);
-  const results = { files: o.files, corpusVersion: CORPUS_VERSION, node: process.version, cpus: os.cpus().length, loadavg: os.loadavg()[0], rows: [] };
+  const results = {
+    files: o.files,
+    corpusVersion: CORPUS_VERSION,
+    node: process.version,
+    cpus: os.cpus().length,
+    loadavg: os.loadavg()[0],
+    rows: [],
+  };
   console.log(`files  packages  command        median s   (runs)`);
   const flatRuns = [];
   for (let i = 0; i < o.runs; i++) flatRuns.push(timed(['extract'], flat));
   results.rows.push({ packages: 1, command: 'single project', runs: flatRuns, median: median(flatRuns) });
-  console.log(`${String(o.files).padStart(5)}  ${'1'.padStart(8)}  single project  ${median(flatRuns).toFixed(2).padStart(7)}   (${flatRuns.map((x) => x.toFixed(2)).join(', ')})`);
+  console.log(
+    `${String(o.files).padStart(5)}  ${'1'.padStart(8)}  single project  ${median(flatRuns).toFixed(2).padStart(7)}   (${flatRuns.map((x) => x.toFixed(2)).join(', ')})`,
+  );
   for (const k of o.packages) {
     const ws = path.join(base, `ws-${o.files}-${k}-${CORPUS_VERSION}`);
     const pkgs = splitCorpus(flat, ws, k);
@@ -120,9 +145,15 @@ if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1])))
       sums.push(each.reduce((a, b) => a + b, 0));
       maxes.push(Math.max(...each));
     }
-    for (const [command, runs] of [['one-process', one], ['per-package sum', sums], ['per-package max', maxes]]) {
+    for (const [command, runs] of /** @type {Array<[string, number[]]>} */ ([
+      ['one-process', one],
+      ['per-package sum', sums],
+      ['per-package max', maxes],
+    ])) {
       results.rows.push({ packages: pkgs.length, command, runs, median: median(runs) });
-      console.log(`${String(o.files).padStart(5)}  ${String(pkgs.length).padStart(8)}  ${command.padEnd(15)} ${median(runs).toFixed(2).padStart(7)}   (${runs.map((x) => x.toFixed(2)).join(', ')})`);
+      console.log(
+        `${String(o.files).padStart(5)}  ${String(pkgs.length).padStart(8)}  ${command.padEnd(15)} ${median(runs).toFixed(2).padStart(7)}   (${runs.map((x) => x.toFixed(2)).join(', ')})`,
+      );
     }
   }
   fs.writeFileSync(o.out, JSON.stringify(results, null, 2) + '\n');

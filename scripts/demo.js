@@ -11,13 +11,21 @@ import { createHash } from 'node:crypto';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(REPO, 'bin', 'policydrift.js');
-const env = { ...process.env, OPENSPEC_TELEMETRY: '0', OPENSPEC_NO_UPDATE_CHECK: '1', GIT_AUTHOR_NAME: 'Demo', GIT_AUTHOR_EMAIL: 'demo@example.com', GIT_COMMITTER_NAME: 'Demo', GIT_COMMITTER_EMAIL: 'demo@example.com' };
+const env = {
+  ...process.env,
+  OPENSPEC_TELEMETRY: '0',
+  OPENSPEC_NO_UPDATE_CHECK: '1',
+  GIT_AUTHOR_NAME: 'Demo',
+  GIT_AUTHOR_EMAIL: 'demo@example.com',
+  GIT_COMMITTER_NAME: 'Demo',
+  GIT_COMMITTER_EMAIL: 'demo@example.com',
+};
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'policydrift-demo-'));
 let failures = 0;
 
 function sh(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { cwd: dir, env, encoding: 'utf8' });
-  if (opts.show !== false) process.stdout.write((r.stdout ?? '') + (opts.stderr ? r.stderr ?? '' : ''));
+  if (opts.show !== false) process.stdout.write((r.stdout ?? '') + (opts.stderr ? (r.stderr ?? '') : ''));
   return r;
 }
 function step(title) {
@@ -34,7 +42,16 @@ function pd(args, expect, opts = {}) {
 }
 /** Canonical JSON as policydrift writes it (sorted keys, 2-space indent, trailing newline). */
 function canonical(v) {
-  const sort = (x) => (Array.isArray(x) ? x.map(sort) : x && typeof x === 'object' ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, sort(x[k])])) : x);
+  const sort = (x) =>
+    Array.isArray(x)
+      ? x.map(sort)
+      : x && typeof x === 'object'
+        ? Object.fromEntries(
+            Object.keys(x)
+              .sort()
+              .map((k) => [k, sort(x[k])]),
+          )
+        : x;
   return JSON.stringify(sort(v), null, 2) + '\n';
 }
 const git = (...a) => sh('git', ['-c', 'commit.gpgsign=false', ...a], { show: false });
@@ -42,13 +59,37 @@ const git = (...a) => sh('git', ['-c', 'commit.gpgsign=false', ...a], { show: fa
 fs.cpSync(path.join(REPO, 'fixtures', 'sample-service'), dir, { recursive: true });
 fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'));
 fs.appendFileSync(path.join(dir, '.gitignore'), 'node_modules\n');
-spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'alice', '-f', path.join(dir, '..', path.basename(dir) + '-alice')]);
+spawnSync('ssh-keygen', [
+  '-q',
+  '-t',
+  'ed25519',
+  '-N',
+  '',
+  '-C',
+  'alice',
+  '-f',
+  path.join(dir, '..', path.basename(dir) + '-alice'),
+]);
 const key = path.join(dir, '..', path.basename(dir) + '-alice');
-fs.appendFileSync(path.join(dir, '.policydrift/allowed_signers'), `alice@example.com ${fs.readFileSync(key + '.pub', 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
+fs.appendFileSync(
+  path.join(dir, '.policydrift/allowed_signers'),
+  `alice@example.com ${fs
+    .readFileSync(key + '.pub', 'utf8')
+    .split(' ')
+    .slice(0, 2)
+    .join(' ')}\n`,
+);
 // The release job's key (in CI: a secret written to a file, named by POLICYDRIFT_SIGNING_KEY); it signs every registry event.
 const releaseKey = path.join(dir, '..', path.basename(dir) + '-release');
 spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'release', '-f', releaseKey]);
-fs.appendFileSync(path.join(dir, '.policydrift/release_signers'), `release@ci ${fs.readFileSync(releaseKey + '.pub', 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
+fs.appendFileSync(
+  path.join(dir, '.policydrift/release_signers'),
+  `release@ci ${fs
+    .readFileSync(releaseKey + '.pub', 'utf8')
+    .split(' ')
+    .slice(0, 2)
+    .join(' ')}\n`,
+);
 git('init', '-q', '-b', 'main');
 git('add', '-A');
 git('commit', '-qm', 'sample service');
@@ -56,9 +97,16 @@ git('commit', '-qm', 'sample service');
 step('1. Extract the invariant manifest (summary of `policydrift extract`)');
 const m = JSON.parse(spawnSync(process.execPath, [BIN, 'extract'], { cwd: dir, env, encoding: 'utf8' }).stdout);
 const le = m.invariants.le.handlers;
-for (const [h, v] of Object.entries(le)) console.log(`LE handler ${h}: variants ${Object.keys(v.variants).join(', ')}${v.unbounded ? ' (UNBOUNDED)' : ''}`);
-for (const [s, v] of Object.entries(m.invariants.logging.schemas)) console.log(`log schema ${s}: ${Object.keys(v.fields).length} fields, retention ${v.retentionDays ?? '∞'} days${v.open ? ', OPEN' : ''}`);
-for (const [k, v] of Object.entries(m.invariants.keygate.sites)) console.log(`gated ${k}: ${v.guards.map((g) => `${g.guard}(${Object.values(g.args).join(', ')})`).join(' + ') || 'UNGUARDED'}`);
+for (const [h, v] of Object.entries(le))
+  console.log(`LE handler ${h}: variants ${Object.keys(v.variants).join(', ')}${v.unbounded ? ' (UNBOUNDED)' : ''}`);
+for (const [s, v] of Object.entries(m.invariants.logging.schemas))
+  console.log(
+    `log schema ${s}: ${Object.keys(v.fields).length} fields, retention ${v.retentionDays ?? '∞'} days${v.open ? ', OPEN' : ''}`,
+  );
+for (const [k, v] of Object.entries(m.invariants.keygate.sites))
+  console.log(
+    `gated ${k}: ${v.guards.map((g) => `${g.guard}(${Object.values(g.args).join(', ')})`).join(' + ') || 'UNGUARDED'}`,
+  );
 console.log(`invariants: ${Object.keys(m.invariants.privacy.invariants).join(', ')}`);
 
 step('2. First release: records the baseline in the registry, signed by the release key');
@@ -67,9 +115,20 @@ git('add', '-A');
 git('commit', '-qm', 'release 1.0.0');
 
 step('3. A silent weakening: a new LE response variant, declared in another file');
-fs.writeFileSync(path.join(dir, 'src/le/wiretap.ts'), "export interface WiretapContent {\n  kind: 'WIRETAP_CONTENT';\n  requestId: string;\n  producedAt: string;\n  messages: string[];\n}\n");
+fs.writeFileSync(
+  path.join(dir, 'src/le/wiretap.ts'),
+  "export interface WiretapContent {\n  kind: 'WIRETAP_CONTENT';\n  requestId: string;\n  producedAt: string;\n  messages: string[];\n}\n",
+);
 const types = path.join(dir, 'src/le/types.ts');
-fs.writeFileSync(types, fs.readFileSync(types, 'utf8').replace('export type LeResponse = SubscriberInfo | AccountMetadata | PreservationAck | NoRecords | Rejected;', "import type { WiretapContent } from './wiretap.js';\nexport type LeResponse = SubscriberInfo | AccountMetadata | PreservationAck | NoRecords | Rejected | WiretapContent;"));
+fs.writeFileSync(
+  types,
+  fs
+    .readFileSync(types, 'utf8')
+    .replace(
+      'export type LeResponse = SubscriberInfo | AccountMetadata | PreservationAck | NoRecords | Rejected;',
+      "import type { WiretapContent } from './wiretap.js';\nexport type LeResponse = SubscriberInfo | AccountMetadata | PreservationAck | NoRecords | Rejected | WiretapContent;",
+    ),
+);
 pd(['extract', '--write'], 0, { stderr: true });
 git('commit', '-qam', 'add wiretap content');
 git('add', '-A');
@@ -82,9 +141,18 @@ pd(['justify', 'add-wiretap-response'], 0, { stderr: true });
 // The scaffold still says TODO: approve refuses it until the author writes the proposal and the spec.
 pd(['approve', 'add-wiretap-response', '--key', key, '--as', 'alice@example.com'], 2, { stderr: true });
 const setDir = path.join(dir, 'openspec/changes/add-wiretap-response');
-const edit = (rel, from, to) => fs.writeFileSync(path.join(setDir, rel), fs.readFileSync(path.join(setDir, rel), 'utf8').replace(from, to));
-edit('proposal.md', /TODO: why .*\n/, 'Courts may order the content of intercepted messages; the handler must be able to return it.\n');
-edit('specs/privacy-invariants/spec.md', /The system SHALL change .*\nTODO: .*\n/, 'The LE handler SHALL return intercepted message content only for a valid interception order.\n');
+const edit = (rel, from, to) =>
+  fs.writeFileSync(path.join(setDir, rel), fs.readFileSync(path.join(setDir, rel), 'utf8').replace(from, to));
+edit(
+  'proposal.md',
+  /TODO: why .*\n/,
+  'Courts may order the content of intercepted messages; the handler must be able to return it.\n',
+);
+edit(
+  'specs/privacy-invariants/spec.md',
+  /The system SHALL change .*\nTODO: .*\n/,
+  'The LE handler SHALL return intercepted message content only for a valid interception order.\n',
+);
 console.log('(proposal.md and specs/privacy-invariants/spec.md written by the author)');
 pd(['approve', 'add-wiretap-response', '--key', key, '--as', 'alice@example.com'], 0, { stderr: true });
 git('add', '-A');
@@ -99,7 +167,11 @@ git('checkout', '-qb', 'forge');
 const regFile = path.join(dir, 'release/registry.json');
 const reg = JSON.parse(fs.readFileSync(regFile, 'utf8'));
 const last = reg.events[reg.events.length - 1];
-const { signer: _s, signature: _sig, ...forged } = { ...last, seq: last.seq + 1, version: '1.1.1', supersedes: last.version, time: new Date().toISOString() };
+const {
+  signer: _s,
+  signature: _sig,
+  ...forged
+} = { ...last, seq: last.seq + 1, version: '1.1.1', supersedes: last.version, time: new Date().toISOString() };
 forged.prev = `sha256:${createHash('sha256').update(canonical(last)).digest('hex')}`;
 reg.events.push(forged);
 fs.writeFileSync(regFile, canonical(reg));

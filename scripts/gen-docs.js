@@ -15,7 +15,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // docs/config.md
 
 /** A JSON value as inline code (arrays on one line with spaces). */
-const code = (v) => '`' + (Array.isArray(v) ? `[${v.map((x) => JSON.stringify(x)).join(', ')}]` : JSON.stringify(v)) + '`';
+const code = (v) =>
+  '`' + (Array.isArray(v) ? `[${v.map((x) => JSON.stringify(x)).join(', ')}]` : JSON.stringify(v)) + '`';
 /** Literal text (a pattern) as inline code. */
 const raw = (s) => '`' + s + '`';
 /** A table cell: one line, pipes escaped. */
@@ -28,16 +29,24 @@ const cell = (s) => String(s).replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
  * undocumented.
  */
 export const FALLBACK_DESCRIPTIONS = {
-  'approvals.mode': '`signed`: an approval counts only with a valid SSH signature (namespace `policydrift`) by a key in `allowedSigners`. `listed`: the approver name must be in `approvers`; not cryptographic, anyone who can commit can write a name.',
+  'approvals.mode':
+    '`signed`: an approval counts only with a valid SSH signature (namespace `policydrift`) by a key in `allowedSigners`. `listed`: the approver name must be in `approvers`; not cryptographic, anyone who can commit can write a name.',
   'approvals.minApprovals': 'Valid approvals a change set needs before it justifies anything.',
-  'profiles.<name>.install': 'Install command as an argument array, run without a shell in a fresh worktree of the candidate before `build` (e.g. `["npm", "ci"]` for a hermetic build).',
-  'profiles.<name>.build': 'Build command as an argument array, run without a shell in the project directory of the candidate worktree.',
-  'profiles.<name>.env': 'Extra environment for `install` and `build`, merged over the minimal one (`PATH`, `HOME`, `TZ=UTC`, `SOURCE_DATE_EPOCH`).',
-  'profiles.<name>.outDir': 'Build output folder, relative to the project root: every file in it is digested and scanned.',
+  'profiles.<name>.install':
+    'Install command as an argument array, run without a shell in a fresh worktree of the candidate before `build` (e.g. `["npm", "ci"]` for a hermetic build).',
+  'profiles.<name>.build':
+    'Build command as an argument array, run without a shell in the project directory of the candidate worktree.',
+  'profiles.<name>.env':
+    'Extra environment for `install` and `build`, merged over the minimal one (`PATH`, `HOME`, `TZ=UTC`, `SOURCE_DATE_EPOCH`).',
+  'profiles.<name>.outDir':
+    'Build output folder, relative to the project root: every file in it is digested and scanned.',
   'profiles.<name>.reproducible': 'Build twice in two fresh worktrees and fail on any byte difference.',
-  'profiles.<name>.forbiddenIdentifiers': 'Identifiers that must not appear in the emitted JavaScript (exact name match: test or debug backdoors).',
-  'profiles.<name>.forbiddenStrings': 'Substrings that must not appear in string literals of the emitted code (or anywhere in other text outputs).',
-  'profiles.<name>.publish': 'Optional publish command as an argument array, run by `policydrift release` (without a shell, from the project root) after the build verified and the artifact was placed; the artifact path is appended as the last argument and `POLICYDRIFT_RELEASE_VERSION` is set. A failure withdraws the artifact and records no release.',
+  'profiles.<name>.forbiddenIdentifiers':
+    'Identifiers that must not appear in the emitted JavaScript (exact name match: test or debug backdoors).',
+  'profiles.<name>.forbiddenStrings':
+    'Substrings that must not appear in string literals of the emitted code (or anywhere in other text outputs).',
+  'profiles.<name>.publish':
+    'Optional publish command as an argument array, run by `policydrift release` (without a shell, from the project root) after the build verified and the artifact was placed; the artifact path is appended as the last argument and `POLICYDRIFT_RELEASE_VERSION` is set. A failure withdraws the artifact and records no release.',
 };
 
 function resolveRef(schema, node) {
@@ -68,7 +77,14 @@ function constraints(n) {
   return out;
 }
 
-const PLURAL = { string: 'strings', number: 'numbers', integer: 'integers', boolean: 'booleans', object: 'objects', array: 'arrays' };
+const PLURAL = {
+  string: 'strings',
+  number: 'numbers',
+  integer: 'integers',
+  boolean: 'booleans',
+  object: 'objects',
+  array: 'arrays',
+};
 
 /** The type of a schema node in words, recursing into items, maps and alternatives. */
 function typeText(schema, node) {
@@ -123,7 +139,8 @@ function renderTable(schema, label, obj) {
   const desc = label === '' ? null : obj.description;
   if (desc) lines.push(desc, '');
   if (obj.required?.length) lines.push(`Required: ${obj.required.map(raw).join(', ')}.`, '');
-  if (obj.additionalProperties === false) lines.push('No other properties are allowed (a misspelt key is an error).', '');
+  if (obj.additionalProperties === false)
+    lines.push('No other properties are allowed (a misspelt key is an error).', '');
   lines.push('| property | type | default | description |', '|---|---|---|---|');
   const nested = [];
   for (const [name, prop] of Object.entries(obj.properties)) {
@@ -132,8 +149,11 @@ function renderTable(schema, label, obj) {
     const required = obj.required?.includes(name) ? ' **(required)**' : '';
     const def = n.default !== undefined ? code(n.default) : '—';
     let description = n.description ?? FALLBACK_DESCRIPTIONS[full] ?? '';
-    if (n.propertyNames?.pattern) description += `${description ? ' ' : ''}Names must match ${raw(n.propertyNames.pattern)}.`;
-    lines.push(`| ${raw(name)}${required} | ${cell(typeText(schema, prop))} | ${cell(def)} | ${cell(description || '—')} |`);
+    if (n.propertyNames?.pattern)
+      description += `${description ? ' ' : ''}Names must match ${raw(n.propertyNames.pattern)}.`;
+    lines.push(
+      `| ${raw(name)}${required} | ${cell(typeText(schema, prop))} | ${cell(def)} | ${cell(description || '—')} |`,
+    );
     nested.push(...childTables(schema, full, prop));
   }
   lines.push('');
@@ -142,7 +162,9 @@ function renderTable(schema, label, obj) {
 }
 
 /** The config reference (docs/config.md), generated from the schema object. */
-export function renderConfigReference(schema = JSON.parse(fs.readFileSync(path.join(root, 'config.schema.json'), 'utf8'))) {
+export function renderConfigReference(
+  schema = JSON.parse(fs.readFileSync(path.join(root, 'config.schema.json'), 'utf8')),
+) {
   const lines = [
     '# policydrift configuration (`policydrift.config.json`)',
     '',
@@ -159,7 +181,10 @@ export function renderConfigReference(schema = JSON.parse(fs.readFileSync(path.j
     '',
     ...renderTable(schema, '', schema),
   ];
-  return lines.join('\n').replace(/\n{3,}/g, '\n\n').replace(/\n*$/, '\n');
+  return lines
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .replace(/\n*$/, '\n');
 }
 
 // ---------------------------------------------------------------------------

@@ -23,7 +23,12 @@ function keygen(name) {
 const keys = lazy(() => {
   const alice = keygen('alice');
   const bob = keygen('bob');
-  return { alice, bob, mallory: keygen('mallory'), ALLOWED: `alice@example.com ${alice.pub}\nbob@example.com ${bob.pub}\n` };
+  return {
+    alice,
+    bob,
+    mallory: keygen('mallory'),
+    ALLOWED: `alice@example.com ${alice.pub}\nbob@example.com ${bob.pub}\n`,
+  };
 });
 /** @type {import('../dist/config/index.js').ApprovalsConfig} */
 const SIGNED = { mode: 'signed', allowedSigners: '.policydrift/allowed_signers', minApprovals: 1 };
@@ -40,7 +45,10 @@ The LE handler SHALL disclose account metadata only under a valid warrant.
 function makeSet() {
   const dir = path.join(tmpdir('policydrift-approvals-'), 'openspec', 'changes', 'add-x');
   fs.mkdirSync(path.join(dir, 'specs', 'le-responses'), { recursive: true });
-  fs.writeFileSync(path.join(dir, '.openspec.yaml'), 'schema: spec-driven\ncreated: 2026-01-01\npolicydrift:\n  from: 1\n  to: 2\n  justifies:\n    - { rule: LE_RESPONSE_ADDED, id: handle_le_request, subject: ACCOUNT_METADATA }\n');
+  fs.writeFileSync(
+    path.join(dir, '.openspec.yaml'),
+    'schema: spec-driven\ncreated: 2026-01-01\npolicydrift:\n  from: 1\n  to: 2\n  justifies:\n    - { rule: LE_RESPONSE_ADDED, id: handle_le_request, subject: ACCOUNT_METADATA }\n',
+  );
   fs.writeFileSync(path.join(dir, 'proposal.md'), '## Why\nBecause.\n');
   fs.writeFileSync(path.join(dir, 'specs', 'le-responses', 'spec.md'), SPEC);
   fs.writeFileSync(path.join(dir, 'tasks.md'), '- [ ] do it\n');
@@ -67,7 +75,11 @@ test('digest covers proposal, specs and the policydrift block, nothing else', ()
 
   const edits = [
     () => fs.writeFileSync(path.join(dir, 'proposal.md'), '## Why\nBecause!\n'),
-    () => fs.writeFileSync(path.join(dir, '.openspec.yaml'), meta.replace('subject: ACCOUNT_METADATA', 'subject: SUBSCRIBER_NAME')),
+    () =>
+      fs.writeFileSync(
+        path.join(dir, '.openspec.yaml'),
+        meta.replace('subject: ACCOUNT_METADATA', 'subject: SUBSCRIBER_NAME'),
+      ),
     () => {
       fs.mkdirSync(path.join(dir, 'specs', 'other'));
       fs.writeFileSync(path.join(dir, 'specs', 'other', 'spec.md'), SPEC);
@@ -107,7 +119,10 @@ test('approve then evaluate => approved; edit after approval => not approved', (
   const raw = readApprovals(dir);
   assert.is(raw.length, 1);
   assert.is(/** @type {import('../dist/approvals/index.js').ApprovalEntry} */ (raw[0]).signature, entry.signature);
-  assert.match(fs.readFileSync(path.join(dir, 'approvals.yaml'), 'utf8'), /signature: \|\n\s+-----BEGIN SSH SIGNATURE-----/);
+  assert.match(
+    fs.readFileSync(path.join(dir, 'approvals.yaml'), 'utf8'),
+    /signature: \|\n\s+-----BEGIN SSH SIGNATURE-----/,
+  );
 
   let ev = evaluateApprovals(dir, SIGNED, keys().ALLOWED);
   assert.is(ev.approved, true);
@@ -133,7 +148,10 @@ test('a key not in the allowed signers, or a forged identity, is invalid', () =>
   const ev = evaluateApprovals(dir, SIGNED, keys().ALLOWED);
   assert.is(ev.approved, false);
   assert.equal(ev.valid, []);
-  assert.equal(ev.invalid.map((i) => i.identity), ['mallory@example.com', 'alice@example.com']);
+  assert.equal(
+    ev.invalid.map((i) => i.identity),
+    ['mallory@example.com', 'alice@example.com'],
+  );
   for (const i of ev.invalid) assert.match(i.reason, /signature does not verify for /);
 });
 
@@ -183,7 +201,9 @@ test('listed mode: unsigned approvals by listed identities', () => {
   approve(dir, null, 'carol@example.com');
   let ev = evaluateApprovals(dir, cfg, null);
   assert.is(ev.approved, false);
-  assert.equal(ev.invalid, [{ identity: 'carol@example.com', reason: 'carol@example.com is not in approvals.approvers' }]);
+  assert.equal(ev.invalid, [
+    { identity: 'carol@example.com', reason: 'carol@example.com is not in approvals.approvers' },
+  ]);
   const entry = approve(dir, null, 'alice@example.com');
   assert.is(entry.signature, undefined);
   ev = evaluateApprovals(dir, cfg, null);
@@ -201,7 +221,10 @@ test('listed mode: unsigned approvals by listed identities', () => {
 
 test('malformed approvals fail closed', () => {
   const dir = makeSet();
-  fs.writeFileSync(path.join(dir, 'approvals.yaml'), 'approvals:\n  - identity: alice@example.com\n    digest: md5:1\n');
+  fs.writeFileSync(
+    path.join(dir, 'approvals.yaml'),
+    'approvals:\n  - identity: alice@example.com\n    digest: md5:1\n',
+  );
   const ev = evaluateApprovals(dir, SIGNED, keys().ALLOWED);
   assert.is(ev.approved, false);
   assert.match(ev.invalid[0].reason, /malformed approval: digest must be/);

@@ -13,14 +13,33 @@ test('--project with a config: extract, tsc6 and tsc7 timed in one run; ratios p
   const dir = tmpdir('policydrift-bench-project-');
   fs.mkdirSync(path.join(dir, 'src'));
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'tiny-vault', version: '1.2.3' }));
-  fs.writeFileSync(path.join(dir, 'tsconfig.app.json'), JSON.stringify({ compilerOptions: { strict: true, target: 'es2022', module: 'es2022', moduleResolution: 'bundler', types: [] }, include: ['src/**/*.ts'] }));
-  fs.writeFileSync(path.join(dir, 'src', 'vault.ts'), 'export function guard(s: string): void { if (!s) throw new Error(); }\nexport function unwrap(id: string): string { return id; }\nexport function use(id: string) { guard("x"); return unwrap(id); }\n');
+  fs.writeFileSync(
+    path.join(dir, 'tsconfig.app.json'),
+    JSON.stringify({
+      compilerOptions: { strict: true, target: 'es2022', module: 'es2022', moduleResolution: 'bundler', types: [] },
+      include: ['src/**/*.ts'],
+    }),
+  );
+  fs.writeFileSync(
+    path.join(dir, 'src', 'vault.ts'),
+    'export function guard(s: string): void { if (!s) throw new Error(); }\nexport function unwrap(id: string): string { return id; }\nexport function use(id: string) { guard("x"); return unwrap(id); }\n',
+  );
   const config = path.join(tmpdir('policydrift-bench-config-'), 'vault.config.json');
-  fs.writeFileSync(config, JSON.stringify({ tsconfig: 'tsconfig.app.json', keySinks: ['src/vault.ts#unwrap'], keyGuards: ['src/vault.ts#guard'] }));
+  fs.writeFileSync(
+    config,
+    JSON.stringify({
+      tsconfig: 'tsconfig.app.json',
+      keySinks: ['src/vault.ts#unwrap'],
+      keyGuards: ['src/vault.ts#guard'],
+    }),
+  );
   const out = path.join(tmpdir('policydrift-bench-out-'), 'r.json');
   const r = bench('--project', dir, '--config', config, '--runs', '1', '--out', out);
   assert.is(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^tiny-vault@1\.2\.3: 1 source files \(\d+ in the program\); 1 key sinks, 1 guards, 1 sites, 0 escapes/);
+  assert.match(
+    r.stdout,
+    /^tiny-vault@1\.2\.3: 1 source files \(\d+ in the program\); 1 key sinks, 1 guards, 1 sites, 0 escapes/,
+  );
   assert.match(r.stdout, /\nextract +\d+\.\d\d/);
   assert.match(r.stdout, /\ntsc6 +\d+\.\d\d/);
   assert.match(r.stdout, /\ntsc7 +\d+\.\d\d/);

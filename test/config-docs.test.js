@@ -26,7 +26,12 @@ function propertyPaths(s) {
       const full = label ? `${label}.${name}` : name;
       out.push([label, name]);
       if (n.properties) walk(full, n);
-      else if (n.additionalProperties && typeof n.additionalProperties === 'object' && resolve(n.additionalProperties).properties) walk(`${full}.<name>`, resolve(n.additionalProperties));
+      else if (
+        n.additionalProperties &&
+        typeof n.additionalProperties === 'object' &&
+        resolve(n.additionalProperties).properties
+      )
+        walk(`${full}.<name>`, resolve(n.additionalProperties));
     }
   };
   walk('', s);
@@ -45,22 +50,36 @@ test('every property, nested ones included, has a row with type, default and a d
     const body = doc.slice(start, end < 0 ? undefined : end);
     const row = body.split('\n').find((l) => l.startsWith(`| \`${name}\``));
     assert.ok(row, `row for ${label ? label + '.' : ''}${name}`);
-    const cells = row.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+    const cells = row
+      .split(/(?<!\\)\|/)
+      .slice(1, -1)
+      .map((c) => c.trim());
     assert.is(cells.length, 4, row);
     assert.ok(cells[1].length > 0, `type of ${name}`);
     assert.ok(cells[3] !== '—' && cells[3].length > 10, `description of ${label}.${name}: ${row}`);
   }
   // exact values for a few rows
-  assert.match(doc, /\| `manifest` \| string \(non-empty\) \| `"invariants\.manifest\.json"` \| Path of the committed manifest/);
+  assert.match(
+    doc,
+    /\| `manifest` \| string \(non-empty\) \| `"invariants\.manifest\.json"` \| Path of the committed manifest/,
+  );
   assert.match(doc, /\| `mode` \| `"signed"` or `"listed"` \| `"signed"` \|/);
   assert.match(doc, /\| `build` \*\*\(required\)\*\* \| array of strings \(at least 1 item\) \| — \|/);
-  assert.match(doc, /\| `redaction` \| array of strings \(each non-empty; at least 1 item; no duplicates\) \| `\["none", "mask", "truncate", "hash", "tokenize", "drop"\]` \|/);
+  assert.match(
+    doc,
+    /\| `redaction` \| array of strings \(each non-empty; at least 1 item; no duplicates\) \| `\["none", "mask", "truncate", "hash", "tokenize", "drop"\]` \|/,
+  );
 });
 
 test('the reference follows the schema: a new or changed property changes the document', () => {
   const s = schema();
   const before = renderConfigReference(s);
-  s.properties.approvals.properties.quorumTimeout = { type: 'integer', minimum: 0, default: 30, description: 'Minutes | to wait.' };
+  s.properties.approvals.properties.quorumTimeout = {
+    type: 'integer',
+    minimum: 0,
+    default: 30,
+    description: 'Minutes | to wait.',
+  };
   s.properties.manifest.default = 'other.manifest.json';
   const after = renderConfigReference(s);
   assert.is.not(after, before);

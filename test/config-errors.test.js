@@ -34,17 +34,28 @@ test('an unknown top-level key on line 3 is reported at its key, with the closes
 });
 
 test('an unknown nested key (inside a $ref) suggests from that object, or lists its keys when nothing is close', () => {
-  const typo = configError('{\n  "profiles": {\n    "prod": { "build": ["npm run build"], "outDir": "dist", "reproducibel": true }\n  }\n}\n');
-  assert.is(typo.message, 'policydrift.config.json:3:61: invalid config file: /profiles/prod: unknown property "reproducibel"');
+  const typo = configError(
+    '{\n  "profiles": {\n    "prod": { "build": ["npm run build"], "outDir": "dist", "reproducibel": true }\n  }\n}\n',
+  );
+  assert.is(
+    typo.message,
+    'policydrift.config.json:3:61: invalid config file: /profiles/prod: unknown property "reproducibel"',
+  );
   assert.match(typo.hint, /^did you mean "reproducible"\? \(JSON path \/profiles\/prod\/reproducibel\)/);
   const far = configError('{\n  "orders": {\n    "zzzz": []\n  }\n}\n');
   assert.is(far.message, 'policydrift.config.json:3:5: invalid config file: /orders: unknown property "zzzz"');
-  assert.match(far.hint, /^remove or rename the key at JSON path \/orders\/zzzz; known keys here: redaction, classification, guardArgs;/);
+  assert.match(
+    far.hint,
+    /^remove or rename the key at JSON path \/orders\/zzzz; known keys here: redaction, classification, guardArgs;/,
+  );
 });
 
 test('a wrong value is reported at the value', () => {
   const e = configError('{\n  "approvals": {\n    "mode": "signd"\n  }\n}\n');
-  assert.is(e.message, 'policydrift.config.json:3:13: invalid config file: /approvals/mode must be one of "signed", "listed"');
+  assert.is(
+    e.message,
+    'policydrift.config.json:3:13: invalid config file: /approvals/mode must be one of "signed", "listed"',
+  );
   assert.match(e.hint, /JSON path \/approvals\/mode/);
 });
 
@@ -54,7 +65,10 @@ test('CLI: the located error and the suggestion reach stderr, exit 2, before any
   fs.writeFileSync(path.join(dir, 'policydrift.config.json'), '{\n  "manifest": "m.json",\n  "exlude": []\n}\n');
   const r = cli(['extract'], { cwd: dir });
   assert.is(r.code, 2);
-  assert.is(r.stderr, 'policydrift: error: policydrift.config.json:3:3: invalid config file: (top level): unknown property "exlude"\n  hint: did you mean "exclude"? (JSON path /exlude); the schema is config.schema.json\n');
+  assert.is(
+    r.stderr,
+    'policydrift: error: policydrift.config.json:3:3: invalid config file: (top level): unknown property "exlude"\n  hint: did you mean "exclude"? (JSON path /exlude); the schema is config.schema.json\n',
+  );
 });
 
 test.run();

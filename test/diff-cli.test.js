@@ -40,14 +40,20 @@ write('invalid.json', JSON.stringify(invalid, null, 2));
 const edited = clone(base);
 edited.invariants.privacy.invariants['le.response.closed'].statement = 'edited by hand';
 write('edited.json', canonicalJson(edited));
-write('orders.config.json', JSON.stringify({ orders: { guardArgs: { 'requireScope.scope': ['blob:read', 'keys:read', 'keys:admin'] } } }));
+write(
+  'orders.config.json',
+  JSON.stringify({ orders: { guardArgs: { 'requireScope.scope': ['blob:read', 'keys:read', 'keys:admin'] } } }),
+);
 
 test('CLI: json report, exit 1 on a weakening', () => {
   const r = runCli(['diff', 'base.json', 'weaker.json', '--format', 'json'], { cwd: dir });
   assert.is(r.code, 1, r.stderr);
   const report = /** @type {import('../dist/diff/index.js').DiffResult} */ (JSON.parse(r.stdout));
   assert.ok(validator('diff')(report));
-  assert.equal(report.changes.map((c) => [c.rule, c.effect, c.id, c.subject]), [['LE_RESPONSE_ADDED', 'weakening', 'handle_le_request', 'WIRETAP_CONTENT']]);
+  assert.equal(
+    report.changes.map((c) => [c.rule, c.effect, c.id, c.subject]),
+    [['LE_RESPONSE_ADDED', 'weakening', 'handle_le_request', 'WIRETAP_CONTENT']],
+  );
   assert.equal(report.summary, { weakening: 1, strengthening: 0, modified: 0, neutral: 0 });
 });
 
@@ -65,7 +71,11 @@ test('--fail-on levels (in-process)', async () => {
   assert.is(await code('base.json', 'stronger.json', 'modified'), 0);
   assert.is(await code('base.json', 'stronger.json', 'any'), 1);
   assert.is(await code('stronger.json', 'base.json', 'modified'), 1, 'the reverse is a weakening');
-  assert.is(runCli(['diff', 'base.json', 'stronger.json', '--fail-on', 'any'], { cwd: dir }).code, 1, 'through the CLI');
+  assert.is(
+    runCli(['diff', 'base.json', 'stronger.json', '--fail-on', 'any'], { cwd: dir }).code,
+    1,
+    'through the CLI',
+  );
 });
 
 test('CLI: invalid --format / --fail-on exit 2 with the allowed values', () => {
@@ -83,7 +93,10 @@ test('CLI: bad manifest files exit 2 naming file:line:col and the JSON path', ()
   assert.match(m.stderr, /malformed\.json:3:\d+: malformed JSON/);
   const i = runCli(['diff', 'base.json', 'invalid.json'], { cwd: dir });
   assert.is(i.code, 2);
-  assert.match(i.stderr, /invalid\.json:\d+:\d+: invalid manifest file: \/invariants\/le\/handlers\/handle_le_request\/unbounded must be boolean/);
+  assert.match(
+    i.stderr,
+    /invalid\.json:\d+:\d+: invalid manifest file: \/invariants\/le\/handlers\/handle_le_request\/unbounded must be boolean/,
+  );
   const e = runCli(['diff', 'base.json', 'edited.json'], { cwd: dir });
   assert.is(e.code, 2);
   assert.match(e.stderr, /edited\.json: manifest digest does not match its content/);
@@ -103,10 +116,18 @@ test('CLI: git: operands outside a repository, or without a revision, are input 
 test('CLI: --config supplies guard argument orders', () => {
   const plain = runCli(['diff', 'base.json', 'arg.json', '--format', 'json'], { cwd: dir });
   assert.is(plain.code, 1);
-  assert.equal(JSON.parse(plain.stdout).changes.map((c) => [c.rule, c.subject]), [['KEYGATE_GUARD_ARG_CHANGED', 'requireScope.scope']]);
-  const ordered = runCli(['diff', 'base.json', 'arg.json', '--format', 'json', '--config', 'orders.config.json'], { cwd: dir });
+  assert.equal(
+    JSON.parse(plain.stdout).changes.map((c) => [c.rule, c.subject]),
+    [['KEYGATE_GUARD_ARG_CHANGED', 'requireScope.scope']],
+  );
+  const ordered = runCli(['diff', 'base.json', 'arg.json', '--format', 'json', '--config', 'orders.config.json'], {
+    cwd: dir,
+  });
   assert.is(ordered.code, 0, ordered.stderr);
-  assert.equal(JSON.parse(ordered.stdout).changes.map((c) => [c.rule, c.subject]), [['KEYGATE_GUARD_ARG_STRENGTHENED', 'requireScope.scope']]);
+  assert.equal(
+    JSON.parse(ordered.stdout).changes.map((c) => [c.rule, c.subject]),
+    [['KEYGATE_GUARD_ARG_STRENGTHENED', 'requireScope.scope']],
+  );
   const missing = runCli(['diff', 'base.json', 'arg.json', '--config', 'nope.json'], { cwd: dir });
   assert.is(missing.code, 2);
   assert.match(missing.stderr, /nope\.json: config file not found/);
@@ -115,7 +136,10 @@ test('CLI: --config supplies guard argument orders', () => {
 test('every format prints something specific (in-process)', async () => {
   const out = async (format) => (await runDiff('base.json', 'weaker.json', { format }, { cwd: dir })).output;
   assert.is((await out('markdown')).split('\n')[0], '**❌ 1 weakening — justification required**');
-  assert.is((await out('github')).split('\n')[0], '::error file=src/le/handler.ts,title=LE_RESPONSE_ADDED::LE handler handle_le_request can now return response variant "WIRETAP_CONTENT"');
+  assert.is(
+    (await out('github')).split('\n')[0],
+    '::error file=src/le/handler.ts,title=LE_RESPONSE_ADDED::LE handler handle_le_request can now return response variant "WIRETAP_CONTENT"',
+  );
   const sarif = JSON.parse(await out('sarif'));
   assert.is(sarif.version, '2.1.0');
   assert.is(sarif.runs[0].results[0].ruleId, 'LE_RESPONSE_ADDED');

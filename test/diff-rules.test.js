@@ -3,7 +3,20 @@ import * as assert from 'uvu/assert';
 import { diffManifests, failsAt } from '../dist/diff/index.js';
 import { RULES, findRule } from '../dist/diff/rules/index.js';
 import { defaultConfig } from '../dist/config/index.js';
-import { baseLocations, baseParts, clone, dg, field, handler, logField, manifest, schema, site, siteKey, testOrders } from './helpers/manifests.js';
+import {
+  baseLocations,
+  baseParts,
+  clone,
+  dg,
+  field,
+  handler,
+  logField,
+  manifest,
+  schema,
+  site,
+  siteKey,
+  testOrders,
+} from './helpers/manifests.js';
 
 const H = 'handle_le_request';
 const LE = (p) => p.handlers[H];
@@ -31,19 +44,36 @@ const CASES = [
   {
     rule: 'LE_HANDLER_ADDED',
     effect: 'modified',
-    fires: [{ after: (p) => (p.handlers.exportForCourt = handler({ variants: { X: { fields: { kind: field('"X"') } } } })), id: 'exportForCourt', subject: '' }],
-    benign: [{ name: 'renamed with identical content', after: (p) => ((p.handlers.handleLe = LE(p)), delete p.handlers[H]) }],
+    fires: [
+      {
+        after: (p) => (p.handlers.exportForCourt = handler({ variants: { X: { fields: { kind: field('"X"') } } } })),
+        id: 'exportForCourt',
+        subject: '',
+      },
+    ],
+    benign: [
+      { name: 'renamed with identical content', after: (p) => ((p.handlers.handleLe = LE(p)), delete p.handlers[H]) },
+    ],
   },
   {
     rule: 'LE_HANDLER_REMOVED',
     effect: 'weakening',
     fires: [{ after: (p) => delete p.handlers[H], id: H, subject: '' }],
-    benign: [{ name: 'renamed with identical content', after: (p) => ((p.handlers.handleLe = LE(p)), delete p.handlers[H]) }],
+    benign: [
+      { name: 'renamed with identical content', after: (p) => ((p.handlers.handleLe = LE(p)), delete p.handlers[H]) },
+    ],
   },
   {
     rule: 'LE_HANDLER_RENAMED',
     effect: 'neutral',
-    fires: [{ after: (p) => ((p.handlers.handleLe = LE(p)), delete p.handlers[H]), id: 'handleLe', subject: '', not: ['LE_HANDLER_ADDED', 'LE_HANDLER_REMOVED'] }],
+    fires: [
+      {
+        after: (p) => ((p.handlers.handleLe = LE(p)), delete p.handlers[H]),
+        id: 'handleLe',
+        subject: '',
+        not: ['LE_HANDLER_ADDED', 'LE_HANDLER_REMOVED'],
+      },
+    ],
     benign: [
       {
         name: 'renamed and changed',
@@ -59,10 +89,19 @@ const CASES = [
     rule: 'LE_HANDLER_UNBOUNDED',
     effect: 'weakening',
     fires: [
-      { name: 'became unbounded', after: (p) => Object.assign(LE(p), { unbounded: true, unboundedReasons: ['response type is any'] }), id: H, subject: '' },
+      {
+        name: 'became unbounded',
+        after: (p) => Object.assign(LE(p), { unbounded: true, unboundedReasons: ['response type is any'] }),
+        id: H,
+        subject: '',
+      },
       {
         name: 'an undeclared getter on a returned object (issue 11 item 5)',
-        after: (p) => Object.assign(LE(p), { unbounded: true, unboundedReasons: ['returned object has a getter the response type does not declare at "devices"'] }),
+        after: (p) =>
+          Object.assign(LE(p), {
+            unbounded: true,
+            unboundedReasons: ['returned object has a getter the response type does not declare at "devices"'],
+          }),
         id: H,
         subject: '',
       },
@@ -93,7 +132,12 @@ const CASES = [
     rule: 'LE_HANDLER_BOUNDED',
     effect: 'strengthening',
     fires: [
-      { before: (p) => Object.assign(LE(p), { unbounded: true, unboundedReasons: ['a cast'] }), after: (p) => Object.assign(LE(p), { unbounded: false, unboundedReasons: [] }), id: H, subject: '' },
+      {
+        before: (p) => Object.assign(LE(p), { unbounded: true, unboundedReasons: ['a cast'] }),
+        after: (p) => Object.assign(LE(p), { unbounded: false, unboundedReasons: [] }),
+        id: H,
+        subject: '',
+      },
       {
         name: 'lost a reason while unbounded',
         before: (p) => Object.assign(LE(p), { unbounded: true, unboundedReasons: ['a cast', 'an unresolved call'] }),
@@ -107,14 +151,32 @@ const CASES = [
   {
     rule: 'LE_DISCRIMINANT_CHANGED',
     effect: 'modified',
-    fires: [{ after: (p) => (LE(p).discriminant = 'type'), id: H, subject: '' }, { name: 'to null', after: (p) => (LE(p).discriminant = null), id: H, subject: '' }],
+    fires: [
+      { after: (p) => (LE(p).discriminant = 'type'), id: H, subject: '' },
+      { name: 'to null', after: (p) => (LE(p).discriminant = null), id: H, subject: '' },
+    ],
     benign: [{ after: (p) => (LE(p).variants.NEW = { fields: {} }) }],
   },
   {
     rule: 'LE_RESPONSE_ADDED',
     effect: 'weakening',
-    fires: [{ after: (p) => (LE(p).variants.WIRETAP_CONTENT = { fields: { kind: field('"WIRETAP_CONTENT"'), audio: field('Uint8Array') } }), id: H, subject: 'WIRETAP_CONTENT', not: ['LE_RESPONSE_FIELD_ADDED'] }],
-    benign: [{ name: 'variant of a new handler', after: (p) => (p.handlers.other = handler({ variants: { WIRETAP_CONTENT: { fields: {} } } })) }],
+    fires: [
+      {
+        after: (p) =>
+          (LE(p).variants.WIRETAP_CONTENT = {
+            fields: { kind: field('"WIRETAP_CONTENT"'), audio: field('Uint8Array') },
+          }),
+        id: H,
+        subject: 'WIRETAP_CONTENT',
+        not: ['LE_RESPONSE_FIELD_ADDED'],
+      },
+    ],
+    benign: [
+      {
+        name: 'variant of a new handler',
+        after: (p) => (p.handlers.other = handler({ variants: { WIRETAP_CONTENT: { fields: {} } } })),
+      },
+    ],
   },
   {
     rule: 'LE_RESPONSE_REMOVED',
@@ -125,22 +187,47 @@ const CASES = [
   {
     rule: 'LE_RESPONSE_FIELD_ADDED',
     effect: 'weakening',
-    fires: [{ after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.phone = field('string')), id: H, subject: 'ACCOUNT_METADATA.phone' }],
-    benign: [{ name: 'inside a new variant', after: (p) => (LE(p).variants.NEW = { fields: { phone: field('string') } }) }],
+    fires: [
+      {
+        after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.phone = field('string')),
+        id: H,
+        subject: 'ACCOUNT_METADATA.phone',
+      },
+    ],
+    benign: [
+      { name: 'inside a new variant', after: (p) => (LE(p).variants.NEW = { fields: { phone: field('string') } }) },
+    ],
   },
   {
     rule: 'LE_RESPONSE_FIELD_REMOVED',
     effect: 'strengthening',
-    fires: [{ after: (p) => delete LE(p).variants.ACCOUNT_METADATA.fields.email, id: H, subject: 'ACCOUNT_METADATA.email' }],
+    fires: [
+      { after: (p) => delete LE(p).variants.ACCOUNT_METADATA.fields.email, id: H, subject: 'ACCOUNT_METADATA.email' },
+    ],
     benign: [{ name: 'whole variant removed', after: (p) => delete LE(p).variants.ACCOUNT_METADATA }],
   },
   {
     rule: 'LE_RESPONSE_FIELD_WIDENED',
     effect: 'weakening',
     fires: [
-      { name: 'literal union -> string', after: (p) => (LE(p).variants.SUBSCRIBER_INFO.fields.plan = field('string')), id: H, subject: 'SUBSCRIBER_INFO.plan' },
-      { name: 'optional -> required', after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields['profile.name'] = field('string')), id: H, subject: 'ACCOUNT_METADATA.profile.name' },
-      { name: 'gained union member', after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.email = field('string | null')), id: H, subject: 'ACCOUNT_METADATA.email' },
+      {
+        name: 'literal union -> string',
+        after: (p) => (LE(p).variants.SUBSCRIBER_INFO.fields.plan = field('string')),
+        id: H,
+        subject: 'SUBSCRIBER_INFO.plan',
+      },
+      {
+        name: 'optional -> required',
+        after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields['profile.name'] = field('string')),
+        id: H,
+        subject: 'ACCOUNT_METADATA.profile.name',
+      },
+      {
+        name: 'gained union member',
+        after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.email = field('string | null')),
+        id: H,
+        subject: 'ACCOUNT_METADATA.email',
+      },
     ],
     benign: [{ after: (p) => (LE(p).variants.SUBSCRIBER_INFO.fields.plan = field('"free"')) }],
   },
@@ -148,8 +235,17 @@ const CASES = [
     rule: 'LE_RESPONSE_FIELD_NARROWED',
     effect: 'strengthening',
     fires: [
-      { after: (p) => (LE(p).variants.SUBSCRIBER_INFO.fields.plan = field('"free"')), id: H, subject: 'SUBSCRIBER_INFO.plan' },
-      { name: 'required -> optional', after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.email = field('string', true)), id: H, subject: 'ACCOUNT_METADATA.email' },
+      {
+        after: (p) => (LE(p).variants.SUBSCRIBER_INFO.fields.plan = field('"free"')),
+        id: H,
+        subject: 'SUBSCRIBER_INFO.plan',
+      },
+      {
+        name: 'required -> optional',
+        after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.email = field('string', true)),
+        id: H,
+        subject: 'ACCOUNT_METADATA.email',
+      },
     ],
     benign: [{ after: (p) => (LE(p).variants.SUBSCRIBER_INFO.fields.plan = field('string')) }],
   },
@@ -157,9 +253,23 @@ const CASES = [
     rule: 'LE_RESPONSE_FIELD_CHANGED',
     effect: 'modified',
     fires: [
-      { after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.email = field('number')), id: H, subject: 'ACCOUNT_METADATA.email' },
-      { name: 'wider type but now optional', after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.email = field('string | null', true)), id: H, subject: 'ACCOUNT_METADATA.email' },
-      { name: 'unparseable type text (fail closed)', after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.email = field('typeof foo')), id: H, subject: 'ACCOUNT_METADATA.email' },
+      {
+        after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.email = field('number')),
+        id: H,
+        subject: 'ACCOUNT_METADATA.email',
+      },
+      {
+        name: 'wider type but now optional',
+        after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.email = field('string | null', true)),
+        id: H,
+        subject: 'ACCOUNT_METADATA.email',
+      },
+      {
+        name: 'unparseable type text (fail closed)',
+        after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.email = field('typeof foo')),
+        id: H,
+        subject: 'ACCOUNT_METADATA.email',
+      },
     ],
     benign: [{ after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.email = field('string | null')) }],
   },
@@ -167,8 +277,18 @@ const CASES = [
     rule: 'LE_REQUEST_REQUIREMENT_RELAXED',
     effect: 'weakening',
     fires: [
-      { name: 'required field removed', after: (p) => delete LE(p).request.requiredFields.warrantId, id: H, subject: 'warrantId' },
-      { name: 'required field widened', after: (p) => (LE(p).request.requiredFields.scope = 'string'), id: H, subject: 'scope' },
+      {
+        name: 'required field removed',
+        after: (p) => delete LE(p).request.requiredFields.warrantId,
+        id: H,
+        subject: 'warrantId',
+      },
+      {
+        name: 'required field widened',
+        after: (p) => (LE(p).request.requiredFields.scope = 'string'),
+        id: H,
+        subject: 'scope',
+      },
       { name: 'request unbounded', after: (p) => (LE(p).request.unbounded = true), id: H, subject: '' },
     ],
     benign: [{ after: (p) => (LE(p).request.requiredFields.caseNumber = 'string') }],
@@ -192,7 +312,13 @@ const CASES = [
   {
     rule: 'LOG_SCHEMA_ADDED',
     effect: 'modified',
-    fires: [{ after: (p) => (p.schemas.LoginEvent = schema({ fields: { at: logField('number') } })), id: 'LoginEvent', subject: '' }],
+    fires: [
+      {
+        after: (p) => (p.schemas.LoginEvent = schema({ fields: { at: logField('number') } })),
+        id: 'LoginEvent',
+        subject: '',
+      },
+    ],
     benign: [{ name: 'renamed', after: (p) => ((p.schemas.AuditRecord = AE(p)), delete p.schemas.AuditEvent) }],
   },
   {
@@ -204,14 +330,36 @@ const CASES = [
   {
     rule: 'LOG_SCHEMA_RENAMED',
     effect: 'neutral',
-    fires: [{ after: (p) => ((p.schemas.AuditRecord = AE(p)), delete p.schemas.AuditEvent), id: 'AuditRecord', subject: '', not: ['LOG_SCHEMA_ADDED', 'LOG_SCHEMA_REMOVED'] }],
-    benign: [{ after: (p) => ((p.schemas.AuditRecord = { ...clone(AE(p)), retentionDays: 365 }), delete p.schemas.AuditEvent) }],
+    fires: [
+      {
+        after: (p) => ((p.schemas.AuditRecord = AE(p)), delete p.schemas.AuditEvent),
+        id: 'AuditRecord',
+        subject: '',
+        not: ['LOG_SCHEMA_ADDED', 'LOG_SCHEMA_REMOVED'],
+      },
+    ],
+    benign: [
+      {
+        after: (p) => ((p.schemas.AuditRecord = { ...clone(AE(p)), retentionDays: 365 }), delete p.schemas.AuditEvent),
+      },
+    ],
   },
   {
     rule: 'LOG_FIELD_ADDED',
     effect: 'weakening',
-    fires: [{ after: (p) => (AE(p).fields.email = logField('string', { redaction: 'drop' })), id: 'AuditEvent', subject: 'email' }],
-    benign: [{ name: 'inside a new schema', after: (p) => (p.schemas.Other = schema({ fields: { email: logField('string') } })) }],
+    fires: [
+      {
+        after: (p) => (AE(p).fields.email = logField('string', { redaction: 'drop' })),
+        id: 'AuditEvent',
+        subject: 'email',
+      },
+    ],
+    benign: [
+      {
+        name: 'inside a new schema',
+        after: (p) => (p.schemas.Other = schema({ fields: { email: logField('string') } })),
+      },
+    ],
   },
   {
     rule: 'LOG_FIELD_REMOVED',
@@ -224,7 +372,12 @@ const CASES = [
     effect: 'weakening',
     fires: [
       { after: (p) => (AE(p).fields.action.type = 'string'), id: 'AuditEvent', subject: 'action' },
-      { name: 'optional -> required', after: (p) => (AE(p).fields.ip.optional = false), id: 'AuditEvent', subject: 'ip' },
+      {
+        name: 'optional -> required',
+        after: (p) => (AE(p).fields.ip.optional = false),
+        id: 'AuditEvent',
+        subject: 'ip',
+      },
     ],
     benign: [{ after: (p) => (AE(p).fields.action.classification = 'personal') }],
   },
@@ -255,7 +408,14 @@ const CASES = [
   {
     rule: 'LOG_REDACTION_CHANGED',
     effect: 'modified',
-    fires: [{ name: 'mode outside the order', after: (p) => (AE(p).fields.userId.redaction = 'encrypt'), id: 'AuditEvent', subject: 'userId' }],
+    fires: [
+      {
+        name: 'mode outside the order',
+        after: (p) => (AE(p).fields.userId.redaction = 'encrypt'),
+        id: 'AuditEvent',
+        subject: 'userId',
+      },
+    ],
     benign: [
       {
         name: 'mode added to orders.redaction is ranked',
@@ -270,7 +430,12 @@ const CASES = [
     effect: 'weakening',
     fires: [
       { after: (p) => (AE(p).fields.userId.classification = 'internal'), id: 'AuditEvent', subject: 'userId' },
-      { name: 'to unclassified (the lowest)', after: (p) => (AE(p).fields.action.classification = 'unclassified'), id: 'AuditEvent', subject: 'action' },
+      {
+        name: 'to unclassified (the lowest)',
+        after: (p) => (AE(p).fields.action.classification = 'unclassified'),
+        id: 'AuditEvent',
+        subject: 'action',
+      },
     ],
     benign: [{ after: (p) => (AE(p).fields.userId.classification = 'secret') }],
   },
@@ -283,14 +448,20 @@ const CASES = [
   {
     rule: 'LOG_CLASSIFICATION_CHANGED',
     effect: 'modified',
-    fires: [{ after: (p) => (AE(p).fields.userId.classification = 'confidential'), id: 'AuditEvent', subject: 'userId' }],
+    fires: [
+      { after: (p) => (AE(p).fields.userId.classification = 'confidential'), id: 'AuditEvent', subject: 'userId' },
+    ],
     benign: [{ after: (p) => (AE(p).fields.userId.classification = 'personal') }],
   },
   {
     rule: 'LOG_SCHEMA_OPENED',
     effect: 'weakening',
     fires: [
-      { after: (p) => Object.assign(AE(p), { open: true, openReasons: ['index signature'] }), id: 'AuditEvent', subject: '' },
+      {
+        after: (p) => Object.assign(AE(p), { open: true, openReasons: ['index signature'] }),
+        id: 'AuditEvent',
+        subject: '',
+      },
       {
         name: 'new reason while open',
         before: (p) => Object.assign(AE(p), { open: true, openReasons: ['index signature'] }),
@@ -300,24 +471,41 @@ const CASES = [
       },
       {
         name: 'a sink called with an undeclared field (issue 11 item 6)',
-        after: (p) => Object.assign(AE(p), { open: true, openReasons: ['sink audit is called with undeclared field "ssn"'] }),
+        after: (p) =>
+          Object.assign(AE(p), { open: true, openReasons: ['sink audit is called with undeclared field "ssn"'] }),
         id: 'AuditEvent',
         subject: '',
       },
       {
         name: 'a second extra field logged through the sink',
-        before: (p) => Object.assign(AE(p), { open: true, openReasons: ['sink audit is called with undeclared field "ssn"'] }),
-        after: (p) => (AE(p).openReasons = ['sink audit is called with undeclared field "email"', 'sink audit is called with undeclared field "ssn"']),
+        before: (p) =>
+          Object.assign(AE(p), { open: true, openReasons: ['sink audit is called with undeclared field "ssn"'] }),
+        after: (p) =>
+          (AE(p).openReasons = [
+            'sink audit is called with undeclared field "email"',
+            'sink audit is called with undeclared field "ssn"',
+          ]),
         id: 'AuditEvent',
         subject: 'sink audit is called with undeclared field "email"',
       },
     ],
     benign: [
-      { before: (p) => Object.assign(AE(p), { open: true, openReasons: ['index signature'] }), after: (p) => Object.assign(AE(p), { open: false, openReasons: [] }) },
+      {
+        before: (p) => Object.assign(AE(p), { open: true, openReasons: ['index signature'] }),
+        after: (p) => Object.assign(AE(p), { open: false, openReasons: [] }),
+      },
       {
         name: 'one extra field of a sink no longer logged, another still is',
-        before: (p) => Object.assign(AE(p), { open: true, openReasons: ['sink audit is called with undeclared field "email"', 'sink audit is called with undeclared field "ssn"'] }),
-        after: (p) => Object.assign(AE(p), { open: true, openReasons: ['sink audit is called with undeclared field "ssn"'] }),
+        before: (p) =>
+          Object.assign(AE(p), {
+            open: true,
+            openReasons: [
+              'sink audit is called with undeclared field "email"',
+              'sink audit is called with undeclared field "ssn"',
+            ],
+          }),
+        after: (p) =>
+          Object.assign(AE(p), { open: true, openReasons: ['sink audit is called with undeclared field "ssn"'] }),
         expect: 'LOG_SCHEMA_CLOSED',
       },
     ],
@@ -326,10 +514,16 @@ const CASES = [
     rule: 'LOG_SCHEMA_CLOSED',
     effect: 'strengthening',
     fires: [
-      { before: (p) => Object.assign(AE(p), { open: true, openReasons: ['index signature'] }), after: (p) => Object.assign(AE(p), { open: false, openReasons: [] }), id: 'AuditEvent', subject: '' },
+      {
+        before: (p) => Object.assign(AE(p), { open: true, openReasons: ['index signature'] }),
+        after: (p) => Object.assign(AE(p), { open: false, openReasons: [] }),
+        id: 'AuditEvent',
+        subject: '',
+      },
       {
         name: 'the wide sink argument narrowed back (issue 11 item 6)',
-        before: (p) => Object.assign(AE(p), { open: true, openReasons: ['sink audit is called with undeclared field "ssn"'] }),
+        before: (p) =>
+          Object.assign(AE(p), { open: true, openReasons: ['sink audit is called with undeclared field "ssn"'] }),
         after: (p) => Object.assign(AE(p), { open: false, openReasons: [] }),
         id: 'AuditEvent',
         subject: '',
@@ -351,7 +545,13 @@ const CASES = [
     effect: 'strengthening',
     fires: [
       { after: (p) => (AE(p).retentionDays = 30), id: 'AuditEvent', subject: '' },
-      { name: 'unbounded -> number', before: (p) => (AE(p).retentionDays = null), after: (p) => (AE(p).retentionDays = 365), id: 'AuditEvent', subject: '' },
+      {
+        name: 'unbounded -> number',
+        before: (p) => (AE(p).retentionDays = null),
+        after: (p) => (AE(p).retentionDays = 365),
+        id: 'AuditEvent',
+        subject: '',
+      },
     ],
     benign: [{ after: (p) => (AE(p).retentionDays = null) }],
   },
@@ -399,49 +599,102 @@ const CASES = [
   {
     rule: 'KEYGATE_GUARD_DECL_ADDED',
     effect: 'strengthening',
-    fires: [{ after: (p) => (p.guards.requireAdmin = { async: false, params: [], implDigest: `sha256:${'d'.repeat(64)}` }), id: 'requireAdmin', subject: '' }],
+    fires: [
+      {
+        after: (p) => (p.guards.requireAdmin = { async: false, params: [], implDigest: `sha256:${'d'.repeat(64)}` }),
+        id: 'requireAdmin',
+        subject: '',
+      },
+    ],
     benign: [{ after: (p) => delete p.guards.requireScope }],
   },
   {
     rule: 'KEYGATE_GUARD_IMPL_CHANGED',
     effect: 'modified',
-    fires: [{ after: (p) => (p.guards.requireScope.implDigest = `sha256:${'e'.repeat(64)}`), id: 'requireScope', subject: '' }],
-    benign: [{ after: (p) => (p.guards.requireAdmin = { async: false, params: [], implDigest: `sha256:${'d'.repeat(64)}` }) }],
+    fires: [
+      {
+        after: (p) => (p.guards.requireScope.implDigest = `sha256:${'e'.repeat(64)}`),
+        id: 'requireScope',
+        subject: '',
+      },
+    ],
+    benign: [
+      { after: (p) => (p.guards.requireAdmin = { async: false, params: [], implDigest: `sha256:${'d'.repeat(64)}` }) },
+    ],
   },
   {
     rule: 'KEYGATE_GUARD_REMOVED',
     effect: 'weakening',
     fires: [
-      { after: (p) => (p.sites[SIGN].guards = p.sites[SIGN].guards.filter((g) => g.guard !== 'requireMfa')), id: SIGN, subject: 'requireMfa' },
-      { name: 'last guard of a site', after: (p) => (p.sites[READ].guards = []), id: READ, subject: 'requireScope', not: ['KEYGATE_UNGUARDED_SINK_CALL'] },
+      {
+        after: (p) => (p.sites[SIGN].guards = p.sites[SIGN].guards.filter((g) => g.guard !== 'requireMfa')),
+        id: SIGN,
+        subject: 'requireMfa',
+      },
+      {
+        name: 'last guard of a site',
+        after: (p) => (p.sites[READ].guards = []),
+        id: READ,
+        subject: 'requireScope',
+        not: ['KEYGATE_UNGUARDED_SINK_CALL'],
+      },
     ],
     benign: [{ name: 'argument changed', after: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = 'keys:admin') }],
   },
   {
     rule: 'KEYGATE_GUARD_ADDED',
     effect: 'strengthening',
-    fires: [{ after: (p) => p.sites[READ].guards.unshift(dg('requireMfa', { maxAge: 60 })), id: READ, subject: 'requireMfa' }],
+    fires: [
+      { after: (p) => p.sites[READ].guards.unshift(dg('requireMfa', { maxAge: 60 })), id: READ, subject: 'requireMfa' },
+    ],
     benign: [{ after: (p) => (p.sites[READ].guards = []) }],
   },
   {
     rule: 'KEYGATE_GUARD_NOT_AWAITED',
     effect: 'weakening',
     fires: [{ after: (p) => (guardAt(p, SIGN, 'requireMfa').awaited = false), id: SIGN, subject: 'requireMfa' }],
-    benign: [{ before: (p) => (guardAt(p, SIGN, 'requireMfa').awaited = false), after: (p) => (guardAt(p, SIGN, 'requireMfa').awaited = true) }],
+    benign: [
+      {
+        before: (p) => (guardAt(p, SIGN, 'requireMfa').awaited = false),
+        after: (p) => (guardAt(p, SIGN, 'requireMfa').awaited = true),
+      },
+    ],
   },
   {
     rule: 'KEYGATE_GUARD_AWAITED',
     effect: 'strengthening',
-    fires: [{ before: (p) => (guardAt(p, SIGN, 'requireMfa').awaited = false), after: (p) => (guardAt(p, SIGN, 'requireMfa').awaited = true), id: SIGN, subject: 'requireMfa' }],
+    fires: [
+      {
+        before: (p) => (guardAt(p, SIGN, 'requireMfa').awaited = false),
+        after: (p) => (guardAt(p, SIGN, 'requireMfa').awaited = true),
+        id: SIGN,
+        subject: 'requireMfa',
+      },
+    ],
     benign: [{ after: (p) => (guardAt(p, SIGN, 'requireMfa').awaited = false) }],
   },
   {
     rule: 'KEYGATE_GUARD_ARG_WEAKENED',
     effect: 'weakening',
     fires: [
-      { name: 'list order', after: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = 'blob:read'), id: SIGN, subject: 'requireScope.scope' },
-      { name: 'higher-is-stronger', after: (p) => (guardAt(p, SIGN, 'requireScope').args.level = 1), id: SIGN, subject: 'requireScope.level' },
-      { name: 'lower-is-stronger', after: (p) => (guardAt(p, SIGN, 'requireMfa').args.maxAge = 3600), id: SIGN, subject: 'requireMfa.maxAge' },
+      {
+        name: 'list order',
+        after: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = 'blob:read'),
+        id: SIGN,
+        subject: 'requireScope.scope',
+      },
+      {
+        name: 'higher-is-stronger',
+        after: (p) => (guardAt(p, SIGN, 'requireScope').args.level = 1),
+        id: SIGN,
+        subject: 'requireScope.level',
+      },
+      {
+        name: 'lower-is-stronger',
+        after: (p) => (guardAt(p, SIGN, 'requireMfa').args.maxAge = 3600),
+        id: SIGN,
+        subject: 'requireMfa.maxAge',
+      },
     ],
     benign: [{ after: (p) => (guardAt(p, SIGN, 'requireMfa').args.maxAge = 60) }],
   },
@@ -449,8 +702,17 @@ const CASES = [
     rule: 'KEYGATE_GUARD_ARG_STRENGTHENED',
     effect: 'strengthening',
     fires: [
-      { after: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = 'keys:admin'), id: SIGN, subject: 'requireScope.scope' },
-      { name: 'lower-is-stronger', after: (p) => (guardAt(p, SIGN, 'requireMfa').args.maxAge = 60), id: SIGN, subject: 'requireMfa.maxAge' },
+      {
+        after: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = 'keys:admin'),
+        id: SIGN,
+        subject: 'requireScope.scope',
+      },
+      {
+        name: 'lower-is-stronger',
+        after: (p) => (guardAt(p, SIGN, 'requireMfa').args.maxAge = 60),
+        id: SIGN,
+        subject: 'requireMfa.maxAge',
+      },
     ],
     benign: [{ after: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = 'blob:read') }],
   },
@@ -458,43 +720,123 @@ const CASES = [
     rule: 'KEYGATE_GUARD_ARG_CHANGED',
     effect: 'modified',
     fires: [
-      { name: 'to <dynamic>', after: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = '<dynamic>'), id: SIGN, subject: 'requireScope.scope' },
-      { name: 'from <dynamic>', before: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = '<dynamic>'), after: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = 'keys:admin'), id: SIGN, subject: 'requireScope.scope' },
-      { name: 'value outside the order', after: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = 'keys:write'), id: SIGN, subject: 'requireScope.scope' },
-      { name: 'no order configured', orders: defaultConfig().orders, after: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = 'keys:admin'), id: SIGN, subject: 'requireScope.scope' },
-      { name: 'argument present on one side only', after: (p) => (guardAt(p, SIGN, 'requireMfa').args['#1'] = true), id: SIGN, subject: 'requireMfa.#1' },
+      {
+        name: 'to <dynamic>',
+        after: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = '<dynamic>'),
+        id: SIGN,
+        subject: 'requireScope.scope',
+      },
+      {
+        name: 'from <dynamic>',
+        before: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = '<dynamic>'),
+        after: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = 'keys:admin'),
+        id: SIGN,
+        subject: 'requireScope.scope',
+      },
+      {
+        name: 'value outside the order',
+        after: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = 'keys:write'),
+        id: SIGN,
+        subject: 'requireScope.scope',
+      },
+      {
+        name: 'no order configured',
+        orders: defaultConfig().orders,
+        after: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = 'keys:admin'),
+        id: SIGN,
+        subject: 'requireScope.scope',
+      },
+      {
+        name: 'argument present on one side only',
+        after: (p) => (guardAt(p, SIGN, 'requireMfa').args['#1'] = true),
+        id: SIGN,
+        subject: 'requireMfa.#1',
+      },
     ],
     benign: [{ after: (p) => (guardAt(p, SIGN, 'requireScope').args.scope = 'keys:admin') }],
   },
   {
     rule: 'KEYGATE_UNGUARDED_SINK_CALL',
     effect: 'weakening',
-    fires: [{ after: (p) => (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [])), id: 'rotate -> getSigningKey', subject: '' }],
-    benign: [{ after: (p) => (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [dg('requireScope', { level: 3, scope: 'keys:admin' })])) }],
+    fires: [
+      {
+        after: (p) => (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [])),
+        id: 'rotate -> getSigningKey',
+        subject: '',
+      },
+    ],
+    benign: [
+      {
+        after: (p) =>
+          (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [
+            dg('requireScope', { level: 3, scope: 'keys:admin' }),
+          ])),
+      },
+    ],
   },
   {
     rule: 'KEYGATE_ENTRY_WEAKER',
     effect: 'weakening',
-    fires: [{ after: (p) => (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [dg('requireScope', { level: 3, scope: 'keys:admin' })])), id: 'rotate -> getSigningKey', subject: 'requireMfa' }],
+    fires: [
+      {
+        after: (p) =>
+          (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [
+            dg('requireScope', { level: 3, scope: 'keys:admin' }),
+          ])),
+        id: 'rotate -> getSigningKey',
+        subject: 'requireMfa',
+      },
+    ],
     benign: [
-      { name: 'every shared guard present', after: (p) => (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [dg('requireMfa', { maxAge: 60 }), dg('requireScope', { level: 3, scope: 'keys:admin' })])) },
-      { name: 'no guard at all', after: (p) => (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [])) },
+      {
+        name: 'every shared guard present',
+        after: (p) =>
+          (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [
+            dg('requireMfa', { maxAge: 60 }),
+            dg('requireScope', { level: 3, scope: 'keys:admin' }),
+          ])),
+      },
+      {
+        name: 'no guard at all',
+        after: (p) => (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [])),
+      },
     ],
   },
   {
     rule: 'KEYGATE_SITE_ADDED',
     effect: 'modified',
-    fires: [{ after: (p) => (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [dg('requireMfa', { maxAge: 300 }), dg('requireScope', { level: 3, scope: 'keys:admin' })])), id: 'rotate -> getSigningKey', subject: '' }],
+    fires: [
+      {
+        after: (p) =>
+          (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [
+            dg('requireMfa', { maxAge: 300 }),
+            dg('requireScope', { level: 3, scope: 'keys:admin' }),
+          ])),
+        id: 'rotate -> getSigningKey',
+        subject: '',
+      },
+    ],
     benign: [
       { after: (p) => (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [])) },
-      { name: 'fewer guards than the other entry points', after: (p) => (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [dg('requireScope', { level: 3, scope: 'keys:admin' })])) },
+      {
+        name: 'fewer guards than the other entry points',
+        after: (p) =>
+          (p.sites[siteKey('rotate', 'getSigningKey')] = site('rotate', 'getSigningKey', [
+            dg('requireScope', { level: 3, scope: 'keys:admin' }),
+          ])),
+      },
     ],
   },
   {
     rule: 'KEYGATE_SITE_REMOVED',
     effect: 'strengthening',
     fires: [{ after: (p) => delete p.sites[READ], id: READ, subject: '' }],
-    benign: [{ name: 'because the sink is no longer declared', after: (p) => (delete p.sites[READ], delete p.sinks.decryptBlob) }],
+    benign: [
+      {
+        name: 'because the sink is no longer declared',
+        after: (p) => (delete p.sites[READ], delete p.sinks.decryptBlob),
+      },
+    ],
   },
   {
     rule: 'KEYGATE_SITE_RENAMED',
@@ -523,14 +865,34 @@ const CASES = [
   {
     rule: 'KEYGATE_SINK_ESCAPES',
     effect: 'weakening',
-    fires: [{ after: (p) => (p.escapes['cache -> decryptBlob (unresolved-call)'] = { function: 'cache', sink: 'decryptBlob', kind: 'unresolved-call' }), id: 'cache -> decryptBlob (unresolved-call)', subject: '' }],
+    fires: [
+      {
+        after: (p) =>
+          (p.escapes['cache -> decryptBlob (unresolved-call)'] = {
+            function: 'cache',
+            sink: 'decryptBlob',
+            kind: 'unresolved-call',
+          }),
+        id: 'cache -> decryptBlob (unresolved-call)',
+        subject: '',
+      },
+    ],
     benign: [{ after: (p) => (p.escapes = {}) }],
   },
   {
     rule: 'KEYGATE_SINK_ESCAPE_REMOVED',
     effect: 'strengthening',
     fires: [{ after: (p) => (p.escapes = {}), id: 'exportKeys -> getSigningKey (reference)', subject: '' }],
-    benign: [{ after: (p) => (p.escapes['cache -> decryptBlob (reference)'] = { function: 'cache', sink: 'decryptBlob', kind: 'reference' }) }],
+    benign: [
+      {
+        after: (p) =>
+          (p.escapes['cache -> decryptBlob (reference)'] = {
+            function: 'cache',
+            sink: 'decryptBlob',
+            kind: 'reference',
+          }),
+      },
+    ],
   },
   // ---- privacy
   {
@@ -542,31 +904,71 @@ const CASES = [
   {
     rule: 'PRIVACY_INVARIANT_ADDED',
     effect: 'strengthening',
-    fires: [{ after: (p) => (p.privacy['keys.gated'] = { statement: 'Key material is only read behind a guard' }), id: 'keys.gated', subject: '' }],
+    fires: [
+      {
+        after: (p) => (p.privacy['keys.gated'] = { statement: 'Key material is only read behind a guard' }),
+        id: 'keys.gated',
+        subject: '',
+      },
+    ],
     benign: [{ after: (p) => delete p.privacy['le.response.closed'] }],
   },
   {
     rule: 'PRIVACY_INVARIANT_CHANGED',
     effect: 'modified',
-    fires: [{ after: (p) => (p.privacy['le.response.closed'].statement = 'LE responses are mostly limited'), id: 'le.response.closed', subject: '' }],
+    fires: [
+      {
+        after: (p) => (p.privacy['le.response.closed'].statement = 'LE responses are mostly limited'),
+        id: 'le.response.closed',
+        subject: '',
+      },
+    ],
     benign: [{ after: (p) => (p.privacy['keys.gated'] = { statement: 'x' }) }],
   },
   // ---- locations
   {
     rule: 'LOCATION_MOVED',
     effect: 'neutral',
-    fires: [{ after: (_p, l) => (l['logging:AuditEvent'] = 'src/audit/events.ts'), id: 'logging:AuditEvent', subject: '' }],
-    benign: [{ name: 'location of a new entity', after: (p, l) => ((p.sinks.k = { async: false }), (l['keygate:sink:k'] = 'src/k.ts')) }],
+    fires: [
+      { after: (_p, l) => (l['logging:AuditEvent'] = 'src/audit/events.ts'), id: 'logging:AuditEvent', subject: '' },
+    ],
+    benign: [
+      {
+        name: 'location of a new entity',
+        after: (p, l) => ((p.sinks.k = { async: false }), (l['keygate:sink:k'] = 'src/k.ts')),
+      },
+    ],
   },
   // ---- catch-all
   {
     rule: 'UNCLASSIFIED_CHANGE',
     effect: 'modified',
     fires: [
-      { name: 'guard parameter list', after: (p) => (p.guards.requireScope.params = ['scope']), id: 'requireScope', subject: 'params' },
-      { name: 'escape record changed under the same key', after: (p) => (p.escapes['exportKeys -> getSigningKey (reference)'].function = 'exportKeys2'), id: 'exportKeys -> getSigningKey (reference)', subject: 'function' },
-      { name: 'type text differs but compares equal', after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.email = field('any')), before: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.email = field('unknown')), id: H, subject: 'variants/ACCOUNT_METADATA/fields/email/type' },
-      { name: 'unbounded reasons while bounded', after: (p) => (LE(p).unboundedReasons = ['odd']), id: H, subject: 'unboundedReasons' },
+      {
+        name: 'guard parameter list',
+        after: (p) => (p.guards.requireScope.params = ['scope']),
+        id: 'requireScope',
+        subject: 'params',
+      },
+      {
+        name: 'escape record changed under the same key',
+        after: (p) => (p.escapes['exportKeys -> getSigningKey (reference)'].function = 'exportKeys2'),
+        id: 'exportKeys -> getSigningKey (reference)',
+        subject: 'function',
+      },
+      {
+        name: 'type text differs but compares equal',
+        after: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.email = field('any')),
+        before: (p) => (LE(p).variants.ACCOUNT_METADATA.fields.email = field('unknown')),
+        id: H,
+        subject: 'variants/ACCOUNT_METADATA/fields/email/type',
+      },
+      {
+        name: 'unbounded reasons while bounded',
+        after: (p) => (LE(p).unboundedReasons = ['odd']),
+        id: H,
+        subject: 'unboundedReasons',
+      },
     ],
     benign: [{ name: 'a classified change', after: (p) => (LE(p).variants.NEW = { fields: {} }) }],
   },
@@ -577,11 +979,17 @@ test('every catalogue rule has firing and benign cases', () => {
   // CONFIG_CHANGED is applied by `check` (manifests do not carry the config); test/e2e/check.test.js covers it.
   // REGISTRY_APPENDED likewise (the registry is not in a manifest): test/e2e/registry-trust.test.js covers it.
   // WORKSPACE_* are applied by `check` at a workspace root (several manifests); test/e2e/workspace.test.js covers them.
-  assert.equal(RULES.map((r) => r.id).filter((id) => !covered.has(id) && id !== 'CONFIG_CHANGED' && id !== 'REGISTRY_APPENDED' && !id.startsWith('WORKSPACE_')), []);
+  assert.equal(
+    RULES.map((r) => r.id).filter(
+      (id) => !covered.has(id) && id !== 'CONFIG_CHANGED' && id !== 'REGISTRY_APPENDED' && !id.startsWith('WORKSPACE_'),
+    ),
+    [],
+  );
   // an empty context on purpose: these rules must not read it
   const noCtx = /** @type {import('../dist/diff/rules/define.js').DiffContext} */ ({});
   assert.equal(findRule('REGISTRY_APPENDED').find(noCtx), [], 'diff never reports REGISTRY_APPENDED by itself');
-  for (const id of ['WORKSPACE_PACKAGE_ADDED', 'WORKSPACE_PACKAGE_REMOVED', 'WORKSPACE_DECL_MOVED']) assert.equal(findRule(id).find(noCtx), [], `diff never reports ${id} by itself`);
+  for (const id of ['WORKSPACE_PACKAGE_ADDED', 'WORKSPACE_PACKAGE_REMOVED', 'WORKSPACE_DECL_MOVED'])
+    assert.equal(findRule(id).find(noCtx), [], `diff never reports ${id} by itself`);
   assert.equal(findRule('CONFIG_CHANGED').find(noCtx), [], 'diff never reports CONFIG_CHANGED by itself');
   for (const c of CASES) {
     assert.ok(findRule(c.rule), `${c.rule} is in the catalogue`);
@@ -596,23 +1004,45 @@ for (const c of CASES) {
       const r = run(v);
       const hits = r.changes.filter((x) => x.rule === c.rule);
       const hit = hits.find((x) => x.id === v.id && x.subject === v.subject);
-      assert.ok(hit, `expected ${c.rule} on ${JSON.stringify(v.id)} / ${JSON.stringify(v.subject)}; got ${JSON.stringify(r.changes.map((x) => [x.rule, x.id, x.subject]))}`);
+      assert.ok(
+        hit,
+        `expected ${c.rule} on ${JSON.stringify(v.id)} / ${JSON.stringify(v.subject)}; got ${JSON.stringify(r.changes.map((x) => [x.rule, x.id, x.subject]))}`,
+      );
       assert.is(hit.effect, c.effect);
       assert.ok(hit.message.length > 0);
       assert.match(hit.fingerprint, /^[0-9a-f]{16}$/);
       if (c.rule !== 'UNCLASSIFIED_CHANGE') {
-        assert.equal(r.changes.filter((x) => x.rule === 'UNCLASSIFIED_CHANGE').map((x) => [x.id, x.subject]), [], 'nothing left to the catch-all');
+        assert.equal(
+          r.changes.filter((x) => x.rule === 'UNCLASSIFIED_CHANGE').map((x) => [x.id, x.subject]),
+          [],
+          'nothing left to the catch-all',
+        );
       }
-      for (const other of v.not ?? []) assert.not.ok(r.changes.some((x) => x.rule === other), `${other} must not fire`);
-      for (const other of v.also ?? []) assert.ok(r.changes.some((x) => x.rule === other), `${other} must fire too`);
+      for (const other of v.not ?? [])
+        assert.not.ok(
+          r.changes.some((x) => x.rule === other),
+          `${other} must not fire`,
+        );
+      for (const other of v.also ?? [])
+        assert.ok(
+          r.changes.some((x) => x.rule === other),
+          `${other} must fire too`,
+        );
     });
   });
   c.benign.forEach((v, i) => {
     test(`${c.rule} does not fire${v.name ? ` (${v.name})` : i ? ` #${i + 1}` : ''}`, () => {
       const r = run(v);
       assert.ok(r.changes.length > 0, 'the benign variant changes something');
-      assert.equal(r.changes.filter((x) => x.rule === c.rule).map((x) => [x.id, x.subject]), []);
-      if (v.expect) assert.ok(r.changes.some((x) => x.rule === v.expect), `${v.expect} instead`);
+      assert.equal(
+        r.changes.filter((x) => x.rule === c.rule).map((x) => [x.id, x.subject]),
+        [],
+      );
+      if (v.expect)
+        assert.ok(
+          r.changes.some((x) => x.rule === v.expect),
+          `${v.expect} instead`,
+        );
     });
   });
 }
@@ -624,7 +1054,8 @@ test('identical manifests: no changes, nothing fails', () => {
   assert.equal(r.changes, []);
   assert.equal(r.summary, { weakening: 0, strengthening: 0, modified: 0, neutral: 0 });
   assert.is(r.schemaVersion, 1);
-  for (const level of /** @type {const} */ (['weakening', 'modified', 'any', 'none'])) assert.is(failsAt(r, level), false);
+  for (const level of /** @type {const} */ (['weakening', 'modified', 'any', 'none']))
+    assert.is(failsAt(r, level), false);
 });
 
 function mixed() {
@@ -677,8 +1108,18 @@ test('locations: head first then base, de-duplicated; variant key before handler
   });
   const c = r.changes.find((x) => x.rule === 'LE_RESPONSE_FIELD_ADDED');
   assert.equal(c.locations, ['src/le/types2.ts', 'src/le/handler.ts', 'src/le/types.ts']);
-  const renamed = run({ after: (p, l) => ((p.schemas.AuditRecord = AE(p)), delete p.schemas.AuditEvent, (l['logging:AuditRecord'] = 'src/a2.ts'), delete l['logging:AuditEvent']) });
-  assert.equal(renamed.changes.find((x) => x.rule === 'LOG_SCHEMA_RENAMED').locations, ['src/a2.ts', 'src/logging/audit.ts']);
+  const renamed = run({
+    after: (p, l) => (
+      (p.schemas.AuditRecord = AE(p)),
+      delete p.schemas.AuditEvent,
+      (l['logging:AuditRecord'] = 'src/a2.ts'),
+      delete l['logging:AuditEvent']
+    ),
+  });
+  assert.equal(renamed.changes.find((x) => x.rule === 'LOG_SCHEMA_RENAMED').locations, [
+    'src/a2.ts',
+    'src/logging/audit.ts',
+  ]);
 });
 
 test('keygate site ids and guard subjects follow the conventions; fingerprints are stable', () => {
@@ -688,7 +1129,16 @@ test('keygate site ids and guard subjects follow the conventions; fingerprints a
   assert.equal(a, b);
   assert.equal(
     a.map((c) => [c.rule, c.id, c.subject, c.before, c.after, c.locations]),
-    [['KEYGATE_GUARD_ARG_WEAKENED', 'signToken -> getSigningKey', 'requireScope.level', 2, 1, ['src/tokens/sign.ts', 'src/auth/guards.ts', 'src/keys/store.ts']]],
+    [
+      [
+        'KEYGATE_GUARD_ARG_WEAKENED',
+        'signToken -> getSigningKey',
+        'requireScope.level',
+        2,
+        1,
+        ['src/tokens/sign.ts', 'src/auth/guards.ts', 'src/keys/store.ts'],
+      ],
+    ],
   );
 });
 
@@ -697,12 +1147,20 @@ test('duplicate guards at a site: identical entries cancel, the rest pair by gua
     before: (p) => p.sites[SIGN].guards.push(dg('requireScope', { level: 3, scope: 'keys:admin' })),
     after: (p) => (p.sites[SIGN].guards = p.sites[SIGN].guards.filter((g) => g.args.scope !== 'keys:read')),
   });
-  assert.equal(r.changes.map((c) => [c.rule, c.subject]), [['KEYGATE_GUARD_REMOVED', 'requireScope']]);
+  assert.equal(
+    r.changes.map((c) => [c.rule, c.subject]),
+    [['KEYGATE_GUARD_REMOVED', 'requireScope']],
+  );
   assert.equal(r.changes[0].before, { guard: 'requireScope', args: { level: 2, scope: 'keys:read' }, awaited: true });
 });
 
 test('a rename paired with a changed twin is never neutral', () => {
-  const r = run({ after: (p) => ((p.handlers.other = { ...clone(LE(p)), unbounded: true, unboundedReasons: ['x'] }), delete p.handlers[H]) });
+  const r = run({
+    after: (p) => (
+      (p.handlers.other = { ...clone(LE(p)), unbounded: true, unboundedReasons: ['x'] }),
+      delete p.handlers[H]
+    ),
+  });
   assert.equal(r.changes.map((c) => c.rule).sort(), ['LE_HANDLER_ADDED', 'LE_HANDLER_REMOVED']);
 });
 

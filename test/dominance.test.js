@@ -31,7 +31,11 @@ function calleeName(call) {
 const cases = [
   // dominates
   ['earlier statement', 'G(1); S();', [1]],
-  ['awaited, declared, if-condition', 'await G(1); const x = await G(2); if (!(await G(3))) throw new Error(); S();', [1, 2, 3]],
+  [
+    'awaited, declared, if-condition',
+    'await G(1); const x = await G(2); if (!(await G(3))) throw new Error(); S();',
+    [1, 2, 3],
+  ],
   ['early return before the guard', 'if (c) return; G(1); S();', [1]],
   ['inside the same branch', 'if (c) { G(1); S(); }', [1]],
   ['if condition of the branch holding S', 'if (G(1)) { S(); }', [1]],
@@ -78,7 +82,11 @@ const cases = [
   ['finally returns', 'try { G(1); } finally { return; } S();', []],
   ['finally throws another value', 'try { G(1); } finally { if (c) throw new Error(); } S();', []],
   ['rethrowing catch, breaking finally', 'L: try { G(1); } catch (e) { throw e; } finally { break L; } S();', []],
-  ['nested: inner finally breaks the outer label', 'L: { try { try { G(1); } finally { x(); } } finally { break L; } } S();', []],
+  [
+    'nested: inner finally breaks the outer label',
+    'L: { try { try { G(1); } finally { x(); } } finally { break L; } } S();',
+    [],
+  ],
   ['&& right operand', 'c && G(1); S();', []],
   ['|| right operand', 'c || G(1); S();', []],
   ['?? right operand', 'c ?? G(1); S();', []],
@@ -121,7 +129,8 @@ test('callbacks: guards after the creation point do not count', () => {
 });
 
 test('mayCompleteAbruptly: return, throw and escaping jumps; nested functions and inner loops do not count', () => {
-  const block = (src) => /** @type {ts.Block} */ (ts.createSourceFile('t.ts', `{ ${src} }`, ts.ScriptTarget.ES2022, true).statements[0]);
+  const block = (src) =>
+    /** @type {ts.Block} */ (ts.createSourceFile('t.ts', `{ ${src} }`, ts.ScriptTarget.ES2022, true).statements[0]);
   assert.is(mayCompleteAbruptly(block('x();')), false);
   assert.is(mayCompleteAbruptly(block('for (;;) { break; } while (c) { continue; }')), false);
   assert.is(mayCompleteAbruptly(block('const f = () => { return 1; }; function g() { throw e; }')), false);

@@ -37,8 +37,10 @@ const guards = (m, key) => {
   assert.ok(s, `no site ${key}; have ${Object.keys(m.invariants.keygate.sites).join(', ')}`);
   return s.guards.map((g) => [g.guard, Object.values(g.args)[0], g.awaited]);
 };
-const significant = (head) => diffManifests(BASE, head, defaultConfig().orders).changes.filter((c) => c.effect !== 'neutral');
-const triples = (changes) => changes.map((c) => [c.rule, c.id, c.subject]).sort((a, b) => (a.join('\u0000') < b.join('\u0000') ? -1 : 1));
+const significant = (head) =>
+  diffManifests(BASE, head, defaultConfig().orders).changes.filter((c) => c.effect !== 'neutral');
+const triples = (changes) =>
+  changes.map((c) => [c.rule, c.id, c.subject]).sort((a, b) => (a.join('\u0000') < b.join('\u0000') ? -1 : 1));
 
 const ATT = ['requireAttestation', 'TEE_PROD', true];
 const Q2 = ['requireQuorum', 2, true];
@@ -61,9 +63,15 @@ test('sites are per entry point, through helper chains, wrappers, callbacks, cyc
   assert.equal(guards(BASE, 'exportUserKey -> unwrapKey'), [ATT, Q2]);
   // Five calls deep, guards in an awaited async wrapper with the level passed through.
   assert.equal(guards(BASE, 'exportDeep -> unwrapKey'), [ATT, Q2]);
-  assert.is(BASE.locations['keygate:via:exportDeep -> unwrapKey'], 'exportDeep (src/service.ts) -> deepKey (src/keys/material.ts) -> fetchKey (src/keys/material.ts) -> loadKey (src/keys/material.ts) -> openKey (src/keys/material.ts) -> unwrapKey');
+  assert.is(
+    BASE.locations['keygate:via:exportDeep -> unwrapKey'],
+    'exportDeep (src/service.ts) -> deepKey (src/keys/material.ts) -> fetchKey (src/keys/material.ts) -> loadKey (src/keys/material.ts) -> openKey (src/keys/material.ts) -> unwrapKey',
+  );
   // The async wrapper's promise is not awaited: its guards do not stop the sink.
-  assert.equal(guards(BASE, 'exportUnawaited -> unwrapKey'), [['requireAttestation', 'TEE_PROD', false], ['requireQuorum', 2, false]]);
+  assert.equal(guards(BASE, 'exportUnawaited -> unwrapKey'), [
+    ['requireAttestation', 'TEE_PROD', false],
+    ['requireQuorum', 2, false],
+  ]);
   // Middleware: the callback runs only where withGuards/scoped call it, after their guards.
   assert.equal(guards(BASE, 'exportWithGuards -> unwrapKey'), [ATT, Q2]);
   assert.equal(guards(BASE, 'readScoped -> unwrapKey'), [['requireScope', 'keys:read', true]]);
@@ -72,7 +80,10 @@ test('sites are per entry point, through helper chains, wrappers, callbacks, cyc
   assert.equal(guards(BASE, 'viaCall -> unwrapKey'), [['requireScope', 'keys:call', true]]);
   assert.equal(guards(BASE, 'viaOptional -> unwrapKey'), [['requireScope', 'keys:optional', true]]);
   // this.m(), a static method, and a call through an interface reach the implementation.
-  assert.equal(guards(BASE, 'KeyService.rotate -> unwrapKey'), [['requireQuorum', 4, true], ['requireScope', 'keys:read', true]]);
+  assert.equal(guards(BASE, 'KeyService.rotate -> unwrapKey'), [
+    ['requireQuorum', 4, true],
+    ['requireScope', 'keys:read', true],
+  ]);
   assert.equal(guards(BASE, 'viaInterface -> unwrapKey'), [Q2, ['requireScope', 'keys:read', true]]);
   assert.equal(kg.escapes, {});
 });
@@ -80,33 +91,72 @@ test('sites are per entry point, through helper chains, wrappers, callbacks, cyc
 // ---- weakenings that must be caught
 
 test('a guard removed in a caller of a helper', () => {
-  const ch = significant(variant([['src/service.ts', "  await requireAttestation('TEE_PROD');\n  requireQuorum(2);\n  return openKey(id);", '  return openKey(id);']]));
+  const ch = significant(
+    variant([
+      [
+        'src/service.ts',
+        "  await requireAttestation('TEE_PROD');\n  requireQuorum(2);\n  return openKey(id);",
+        '  return openKey(id);',
+      ],
+    ]),
+  );
   assert.equal(triples(ch), [
     ['KEYGATE_GUARD_REMOVED', 'exportUserKey -> unwrapKey', 'requireAttestation'],
     ['KEYGATE_GUARD_REMOVED', 'exportUserKey -> unwrapKey', 'requireQuorum'],
   ]);
-  assert.match(ch.find((c) => c.subject === 'requireQuorum').message, 'guard requireQuorum is no longer on every path from entry point exportUserKey to key sink unwrapKey (path: exportUserKey (src/service.ts) -> openKey (src/keys/material.ts) -> unwrapKey)');
+  assert.match(
+    ch.find((c) => c.subject === 'requireQuorum').message,
+    'guard requireQuorum is no longer on every path from entry point exportUserKey to key sink unwrapKey (path: exportUserKey (src/service.ts) -> openKey (src/keys/material.ts) -> unwrapKey)',
+  );
 });
 
 test('a new caller of a guarded helper, in another file', () => {
-  const ch = significant(variant([['src/backup.ts', null, "import { loadKey } from './keys/material.js';\nexport function backupKey(id: string) {\n  return loadKey(id);\n}\n"]]));
+  const ch = significant(
+    variant([
+      [
+        'src/backup.ts',
+        null,
+        "import { loadKey } from './keys/material.js';\nexport function backupKey(id: string) {\n  return loadKey(id);\n}\n",
+      ],
+    ]),
+  );
   assert.equal(triples(ch), [['KEYGATE_UNGUARDED_SINK_CALL', 'backupKey -> unwrapKey', '']]);
   assert.match(ch[0].message, 'backupKey (src/backup.ts) -> loadKey (src/keys/material.ts) -> openKey');
 });
 
-test('a new guarded entry point is a review item (its sink\'s entry points share no guard here)', () => {
-  const ch = significant(variant([['src/backup.ts', null, "import { requireQuorum } from './guards.js';\nimport { unwrapKey } from './store.js';\nexport function backupKey(id: string) {\n  requireQuorum(2);\n  return unwrapKey(id);\n}\n"]]));
+test("a new guarded entry point is a review item (its sink's entry points share no guard here)", () => {
+  const ch = significant(
+    variant([
+      [
+        'src/backup.ts',
+        null,
+        "import { requireQuorum } from './guards.js';\nimport { unwrapKey } from './store.js';\nexport function backupKey(id: string) {\n  requireQuorum(2);\n  return unwrapKey(id);\n}\n",
+      ],
+    ]),
+  );
   assert.equal(triples(ch), [['KEYGATE_SITE_ADDED', 'backupKey -> unwrapKey', '']]);
   assert.is(ch[0].effect, 'modified');
 });
 
 test('a helper referenced as a value becomes an entry point', () => {
-  const ch = significant(variant([['src/table.ts', null, "import { loadKey } from './keys/material.js';\nexport const handlers = { loadKey };\n"]]));
+  const ch = significant(
+    variant([
+      ['src/table.ts', null, "import { loadKey } from './keys/material.js';\nexport const handlers = { loadKey };\n"],
+    ]),
+  );
   assert.equal(triples(ch), [['KEYGATE_UNGUARDED_SINK_CALL', 'loadKey -> unwrapKey', '']]);
 });
 
 test('a guard wrapper emptied', () => {
-  const ch = significant(variant([['src/policy.ts', '  await requireAttestation(level);\n  requireQuorum(2);\n}', '  await requireAttestation(level);\n}']]));
+  const ch = significant(
+    variant([
+      [
+        'src/policy.ts',
+        '  await requireAttestation(level);\n  requireQuorum(2);\n}',
+        '  await requireAttestation(level);\n}',
+      ],
+    ]),
+  );
   assert.equal(triples(ch), [
     ['KEYGATE_GUARD_REMOVED', 'exportDeep -> unwrapKey', 'requireQuorum'],
     ['KEYGATE_GUARD_REMOVED', 'exportUnawaited -> unwrapKey', 'requireQuorum'],
@@ -114,16 +164,36 @@ test('a guard wrapper emptied', () => {
 });
 
 test('a path added that skips the wrapper', () => {
-  const ch = significant(variant([['src/service.ts', "  await ensureReleasable('TEE_PROD');\n  return deepKey(id);", "  if (id === 'break-glass') return fetchKey(id);\n  await ensureReleasable('TEE_PROD');\n  return deepKey(id);"], ['src/service.ts', 'import { chainKey, deepKey,', 'import { fetchKey, chainKey, deepKey,']]));
+  const ch = significant(
+    variant([
+      [
+        'src/service.ts',
+        "  await ensureReleasable('TEE_PROD');\n  return deepKey(id);",
+        "  if (id === 'break-glass') return fetchKey(id);\n  await ensureReleasable('TEE_PROD');\n  return deepKey(id);",
+      ],
+      ['src/service.ts', 'import { chainKey, deepKey,', 'import { fetchKey, chainKey, deepKey,'],
+    ]),
+  );
   assert.equal(triples(ch), [
     ['KEYGATE_GUARD_REMOVED', 'exportDeep -> unwrapKey', 'requireAttestation'],
     ['KEYGATE_GUARD_REMOVED', 'exportDeep -> unwrapKey', 'requireQuorum'],
   ]);
-  assert.ok(ch.every((c) => c.message.includes('exportDeep (src/service.ts) -> fetchKey (src/keys/material.ts)')), ch[0].message);
+  assert.ok(
+    ch.every((c) => c.message.includes('exportDeep (src/service.ts) -> fetchKey (src/keys/material.ts)')),
+    ch[0].message,
+  );
 });
 
 test('an async wrapper no longer awaited', () => {
-  const ch = significant(variant([['src/service.ts', "  await ensureReleasable('TEE_PROD');\n  return deepKey(id);", "  void ensureReleasable('TEE_PROD');\n  return deepKey(id);"]]));
+  const ch = significant(
+    variant([
+      [
+        'src/service.ts',
+        "  await ensureReleasable('TEE_PROD');\n  return deepKey(id);",
+        "  void ensureReleasable('TEE_PROD');\n  return deepKey(id);",
+      ],
+    ]),
+  );
   assert.equal(triples(ch), [
     ['KEYGATE_GUARD_NOT_AWAITED', 'exportDeep -> unwrapKey', 'requireAttestation'],
     ['KEYGATE_GUARD_NOT_AWAITED', 'exportDeep -> unwrapKey', 'requireQuorum'],
@@ -131,18 +201,38 @@ test('an async wrapper no longer awaited', () => {
 });
 
 test('middleware that no longer guards, or leaks the callback', () => {
-  const emptied = significant(variant([['src/policy.ts', "  await requireAttestation('TEE_PROD');\n  requireQuorum(2);\n  return fn();", '  return fn();']]));
+  const emptied = significant(
+    variant([
+      [
+        'src/policy.ts',
+        "  await requireAttestation('TEE_PROD');\n  requireQuorum(2);\n  return fn();",
+        '  return fn();',
+      ],
+    ]),
+  );
   assert.equal(triples(emptied), [
     ['KEYGATE_GUARD_REMOVED', 'exportWithGuards -> unwrapKey', 'requireAttestation'],
     ['KEYGATE_GUARD_REMOVED', 'exportWithGuards -> unwrapKey', 'requireQuorum'],
   ]);
   // The callback stored elsewhere can run without the guards: nothing is credited.
-  const leaked = significant(variant([['src/policy.ts', 'export function scoped<T>(scope: string, fn: () => T): T {\n', 'export const saved: Array<() => unknown> = [];\nexport function scoped<T>(scope: string, fn: () => T): T {\n  saved.push(fn);\n']]));
+  const leaked = significant(
+    variant([
+      [
+        'src/policy.ts',
+        'export function scoped<T>(scope: string, fn: () => T): T {\n',
+        'export const saved: Array<() => unknown> = [];\nexport function scoped<T>(scope: string, fn: () => T): T {\n  saved.push(fn);\n',
+      ],
+    ]),
+  );
   assert.equal(triples(leaked), [['KEYGATE_GUARD_REMOVED', 'readScoped -> unwrapKey', 'requireScope']]);
 });
 
 test('a guard lost in a class method reached through an interface and a static method', () => {
-  const ch = significant(variant([['src/service.ts', "    requireScope('keys:read');\n    return this.open(id);", '    return this.open(id);']]));
+  const ch = significant(
+    variant([
+      ['src/service.ts', "    requireScope('keys:read');\n    return this.open(id);", '    return this.open(id);'],
+    ]),
+  );
   assert.equal(triples(ch), [
     ['KEYGATE_GUARD_REMOVED', 'KeyService.rotate -> unwrapKey', 'requireScope'],
     ['KEYGATE_GUARD_REMOVED', 'viaInterface -> unwrapKey', 'requireScope'],
@@ -150,10 +240,20 @@ test('a guard lost in a class method reached through an interface and a static m
 });
 
 test('cycles and .call: a guard moved after the call is lost', () => {
-  const ch = significant(variant([
-    ['src/service.ts', '  requireQuorum(3);\n  return chainKey(id, 4);', '  const k = chainKey(id, 4);\n  requireQuorum(3);\n  return k;'],
-    ['src/service.ts', "  requireScope('keys:call');\n  return openKey.call(undefined, id);", "  const k = openKey.call(undefined, id);\n  requireScope('keys:call');\n  return k;"],
-  ]));
+  const ch = significant(
+    variant([
+      [
+        'src/service.ts',
+        '  requireQuorum(3);\n  return chainKey(id, 4);',
+        '  const k = chainKey(id, 4);\n  requireQuorum(3);\n  return k;',
+      ],
+      [
+        'src/service.ts',
+        "  requireScope('keys:call');\n  return openKey.call(undefined, id);",
+        "  const k = openKey.call(undefined, id);\n  requireScope('keys:call');\n  return k;",
+      ],
+    ]),
+  );
   assert.equal(triples(ch), [
     ['KEYGATE_GUARD_REMOVED', 'viaCall -> unwrapKey', 'requireScope'],
     ['KEYGATE_GUARD_REMOVED', 'walkChain -> unwrapKey', 'requireQuorum'],
@@ -161,26 +261,60 @@ test('cycles and .call: a guard moved after the call is lost', () => {
 });
 
 test('declared entry points: package.json public entries, @entryPoint, config entryPoints', () => {
-  const pkg = variant([['package.json', null, JSON.stringify({ name: 'keys', exports: { '.': { types: './dist/keys/material.d.ts', default: './dist/keys/material.js' } } })]]);
-  const names = (m) => Object.keys(m.invariants.keygate.sites).filter((k) => !Object.hasOwn(BASE.invariants.keygate.sites, k));
-  assert.equal(names(pkg), ['chainKey -> unwrapKey', 'deepKey -> unwrapKey', 'fetchKey -> unwrapKey', 'loadKey -> unwrapKey', 'openKey -> unwrapKey']);
+  const pkg = variant([
+    [
+      'package.json',
+      null,
+      JSON.stringify({
+        name: 'keys',
+        exports: { '.': { types: './dist/keys/material.d.ts', default: './dist/keys/material.js' } },
+      }),
+    ],
+  ]);
+  const names = (m) =>
+    Object.keys(m.invariants.keygate.sites).filter((k) => !Object.hasOwn(BASE.invariants.keygate.sites, k));
+  assert.equal(names(pkg), [
+    'chainKey -> unwrapKey',
+    'deepKey -> unwrapKey',
+    'fetchKey -> unwrapKey',
+    'loadKey -> unwrapKey',
+    'openKey -> unwrapKey',
+  ]);
   assert.equal(guards(pkg, 'openKey -> unwrapKey'), []);
-  const tagged = variant([['src/keys/material.ts', 'export function fetchKey(', '/** @entryPoint */\nexport function fetchKey(']]);
+  const tagged = variant([
+    ['src/keys/material.ts', 'export function fetchKey(', '/** @entryPoint */\nexport function fetchKey('],
+  ]);
   assert.equal(names(tagged), ['fetchKey -> unwrapKey']);
-  const configured = variant([['policydrift.config.json', null, JSON.stringify({ entryPoints: ['src/keys/material.ts#loadKey'] })]]);
+  const configured = variant([
+    ['policydrift.config.json', null, JSON.stringify({ entryPoints: ['src/keys/material.ts#loadKey'] })],
+  ]);
   assert.equal(names(configured), ['loadKey -> unwrapKey']);
   assert.equal(triples(significant(configured)), [['KEYGATE_UNGUARDED_SINK_CALL', 'loadKey -> unwrapKey', '']]);
 });
 
 test('a guard wrapper method counts only when every override in the program ensures the guard', () => {
-  const POL = "import { requireQuorum } from './guards.js';\nimport { openKey } from './keys/material.js';\nexport class Policy {\n  check(): void {\n    requireQuorum(2);\n  }\n}\nexport function viaPolicy(p: Policy, id: string) {\n  p.check();\n  return openKey(id);\n}\n";
+  const POL =
+    "import { requireQuorum } from './guards.js';\nimport { openKey } from './keys/material.js';\nexport class Policy {\n  check(): void {\n    requireQuorum(2);\n  }\n}\nexport function viaPolicy(p: Policy, id: string) {\n  p.check();\n  return openKey(id);\n}\n";
   assert.equal(guards(variant([['src/pol.ts', null, POL]]), 'viaPolicy -> unwrapKey'), [Q2]);
-  const lax = variant([['src/pol.ts', null, POL], ['src/lax.ts', null, "import { Policy } from './pol.js';\nexport class Lax extends Policy {\n  override check(): void {}\n}\n"]]);
+  const lax = variant([
+    ['src/pol.ts', null, POL],
+    [
+      'src/lax.ts',
+      null,
+      "import { Policy } from './pol.js';\nexport class Lax extends Policy {\n  override check(): void {}\n}\n",
+    ],
+  ]);
   assert.equal(guards(lax, 'viaPolicy -> unwrapKey'), []);
 });
 
 test('a sink called through .call stays an escape; a helper through .call is a resolved call', () => {
-  const m = variant([['src/direct.ts', null, "import { unwrapKey } from './store.js';\nexport function direct(id: string) {\n  return unwrapKey.call(undefined, id);\n}\n"]]);
+  const m = variant([
+    [
+      'src/direct.ts',
+      null,
+      "import { unwrapKey } from './store.js';\nexport function direct(id: string) {\n  return unwrapKey.call(undefined, id);\n}\n",
+    ],
+  ]);
   assert.equal(Object.keys(m.invariants.keygate.escapes), ['direct -> unwrapKey (reference)']);
   assert.equal(guards(m, 'viaCall -> unwrapKey'), [['requireScope', 'keys:call', true]]);
 });
@@ -189,25 +323,53 @@ test('a sink called through .call stays an escape; a helper through .call is a r
 
 const NEUTRAL = {
   'extract a helper': [
-    ['src/service.ts', '  requireQuorum(2);\n  return openKey(id);\n}', '  requireQuorum(2);\n  return viaHelper(id);\n}\n\nfunction viaHelper(id: string): Uint8Array {\n  return openKey(id);\n}'],
+    [
+      'src/service.ts',
+      '  requireQuorum(2);\n  return openKey(id);\n}',
+      '  requireQuorum(2);\n  return viaHelper(id);\n}\n\nfunction viaHelper(id: string): Uint8Array {\n  return openKey(id);\n}',
+    ],
   ],
   'inline a helper': [
-    ['src/service.ts', '  requireQuorum(2);\n  return openKey(id);\n}', '  requireQuorum(2);\n  return unwrapKey(id);\n}'],
-    ['src/service.ts', "import { ensureReleasable,", "import { unwrapKey } from './store.js';\nimport { ensureReleasable,"],
+    [
+      'src/service.ts',
+      '  requireQuorum(2);\n  return openKey(id);\n}',
+      '  requireQuorum(2);\n  return unwrapKey(id);\n}',
+    ],
+    [
+      'src/service.ts',
+      'import { ensureReleasable,',
+      "import { unwrapKey } from './store.js';\nimport { ensureReleasable,",
+    ],
   ],
   'move a helper to another file': [
-    ['src/keys/material.ts', "export function openKey(id: string): Uint8Array {\n  return unwrapKey(id);\n}\n", "import { openKey } from './open.js';\nexport { openKey };\n"],
-    ['src/keys/open.ts', null, "import { unwrapKey } from '../store.js';\n\nexport function openKey(id: string): Uint8Array {\n  return unwrapKey(id);\n}\n"],
+    [
+      'src/keys/material.ts',
+      'export function openKey(id: string): Uint8Array {\n  return unwrapKey(id);\n}\n',
+      "import { openKey } from './open.js';\nexport { openKey };\n",
+    ],
+    [
+      'src/keys/open.ts',
+      null,
+      "import { unwrapKey } from '../store.js';\n\nexport function openKey(id: string): Uint8Array {\n  return unwrapKey(id);\n}\n",
+    ],
   ],
   'rename a helper': [
     ['src/keys/material.ts', 'loadKey', 'readKeyMaterial'],
     ['src/service.ts', 'loadKey', 'readKeyMaterial'],
   ],
   'move guards into a wrapper': [
-    ['src/service.ts', "  await requireAttestation('TEE_PROD');\n  requireQuorum(2);\n  return openKey(id);", "  await ensureReleasable('TEE_PROD');\n  return openKey(id);"],
+    [
+      'src/service.ts',
+      "  await requireAttestation('TEE_PROD');\n  requireQuorum(2);\n  return openKey(id);",
+      "  await ensureReleasable('TEE_PROD');\n  return openKey(id);",
+    ],
   ],
   'reorder independent guards': [
-    ['src/policy.ts', '  await requireAttestation(level);\n  requireQuorum(2);\n}', '  requireQuorum(2);\n  await requireAttestation(level);\n}'],
+    [
+      'src/policy.ts',
+      '  await requireAttestation(level);\n  requireQuorum(2);\n}',
+      '  requireQuorum(2);\n  await requireAttestation(level);\n}',
+    ],
   ],
 };
 
@@ -231,10 +393,20 @@ test('neutral: a moved helper changes only the path (a location)', () => {
 // ---- strengthening
 
 test('a guard added on the only unguarded path; an async wrapper now awaited', () => {
-  const ch = significant(variant([
-    ['src/service.ts', "  return scoped('keys:read', () => loadKey(id));", "  requireQuorum(2);\n  return scoped('keys:read', () => loadKey(id));"],
-    ['src/service.ts', "  ensureReleasable('TEE_PROD');\n  return loadKey(id);", "  await ensureReleasable('TEE_PROD');\n  return loadKey(id);"],
-  ]));
+  const ch = significant(
+    variant([
+      [
+        'src/service.ts',
+        "  return scoped('keys:read', () => loadKey(id));",
+        "  requireQuorum(2);\n  return scoped('keys:read', () => loadKey(id));",
+      ],
+      [
+        'src/service.ts',
+        "  ensureReleasable('TEE_PROD');\n  return loadKey(id);",
+        "  await ensureReleasable('TEE_PROD');\n  return loadKey(id);",
+      ],
+    ]),
+  );
   assert.equal(triples(ch), [
     ['KEYGATE_GUARD_ADDED', 'readScoped -> unwrapKey', 'requireQuorum'],
     ['KEYGATE_GUARD_AWAITED', 'exportUnawaited -> unwrapKey', 'requireAttestation'],

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openProject } from '../dist/project/index.js';
+import { openProject } from '../dist/extract/program.js';
 import { defaultConfig, resolveConfig } from '../dist/config/index.js';
 import { extractKeygate } from '../dist/extract/keygate.js';
 
@@ -102,7 +102,11 @@ test('keygate-basic: every site, exactly', () => {
 test('keygate-basic: escapes', () => {
   const r = extract(FIX('keygate-basic'));
   assert.equal(r.data.escapes, {
-    '<module:src/boot.ts> -> unwrapKey (reference)': { function: '<module:src/boot.ts>', sink: 'unwrapKey', kind: 'reference' },
+    '<module:src/boot.ts> -> unwrapKey (reference)': {
+      function: '<module:src/boot.ts>',
+      sink: 'unwrapKey',
+      kind: 'reference',
+    },
     'bound -> unwrapKey (reference)': { function: 'bound', sink: 'unwrapKey', kind: 'reference' },
     'constAlias -> unwrapKey (reference)': { function: 'constAlias', sink: 'unwrapKey', kind: 'reference' },
     'passedAsCallback -> unwrapKey (reference)': { function: 'passedAsCallback', sink: 'unwrapKey', kind: 'reference' },
@@ -122,7 +126,11 @@ test('keygate-basic: config names a sink by declaration reference', () => {
 
 test('keygate-escapes: references, default imports, element access, unresolved calls', () => {
   const r = extract(FIX('keygate-escapes'));
-  assert.equal(Object.keys(r.data.sites), ['elementCall -> Vault.open', 'parenthesized -> unwrapKey', 'viaDefaultImport -> unwrapKey']);
+  assert.equal(Object.keys(r.data.sites), [
+    'elementCall -> Vault.open',
+    'parenthesized -> unwrapKey',
+    'viaDefaultImport -> unwrapKey',
+  ]);
   assert.equal(Object.keys(r.data.escapes), [
     'anyElement -> Vault.open (unresolved-call)',
     'destructured -> Vault.open (reference)',
@@ -162,21 +170,81 @@ const SCOPED = ['requireScope', { scope: 'keys:write', tenant: 'acme' }, true];
 const GUARD_LINE = '  requireScope(Scope.Write, TENANT);\n';
 const attacks = [
   ['guard moved into an if branch', GUARD_LINE, '  if (id) requireScope(Scope.Write, TENANT);\n', [ATTESTED]],
-  ['guard moved after the sink', `${GUARD_LINE}  audit.push(label);\n  return unwrapKey(id);`, '  audit.push(label);\n  const k = unwrapKey(id);\n  requireScope(Scope.Write, TENANT);\n  return k;', [ATTESTED]],
-  ['guard wrapped in a swallowing try/catch', GUARD_LINE, '  try { requireScope(Scope.Write, TENANT); } catch { audit.push("denied"); }\n', [ATTESTED]],
+  [
+    'guard moved after the sink',
+    `${GUARD_LINE}  audit.push(label);\n  return unwrapKey(id);`,
+    '  audit.push(label);\n  const k = unwrapKey(id);\n  requireScope(Scope.Write, TENANT);\n  return k;',
+    [ATTESTED],
+  ],
+  [
+    'guard wrapped in a swallowing try/catch',
+    GUARD_LINE,
+    '  try { requireScope(Scope.Write, TENANT); } catch { audit.push("denied"); }\n',
+    [ATTESTED],
+  ],
   ['guard behind cond &&', GUARD_LINE, '  audit.length > 0 && requireScope(Scope.Write, TENANT);\n', [ATTESTED]],
-  ['async guard no longer awaited', "  await assertAttested('TEE_PROD');", "  assertAttested('TEE_PROD');", [['assertAttested', { level: 'TEE_PROD' }, false], SCOPED]],
-  ['async guard chained with .then', "  await assertAttested('TEE_PROD');", "  assertAttested('TEE_PROD').then(() => audit.push('ok'));", [['assertAttested', { level: 'TEE_PROD' }, false], SCOPED]],
-  ['local function shadows the guard', "  audit.push(id);\n", '  audit.push(id);\n  function requireScope(_s: string, _t: string): void {}\n', [ATTESTED]],
+  [
+    'async guard no longer awaited',
+    "  await assertAttested('TEE_PROD');",
+    "  assertAttested('TEE_PROD');",
+    [['assertAttested', { level: 'TEE_PROD' }, false], SCOPED],
+  ],
+  [
+    'async guard chained with .then',
+    "  await assertAttested('TEE_PROD');",
+    "  assertAttested('TEE_PROD').then(() => audit.push('ok'));",
+    [['assertAttested', { level: 'TEE_PROD' }, false], SCOPED],
+  ],
+  [
+    'local function shadows the guard',
+    '  audit.push(id);\n',
+    '  audit.push(id);\n  function requireScope(_s: string, _t: string): void {}\n',
+    [ATTESTED],
+  ],
   ['guard argument literal changed', "'TEE_PROD'", "'TEE'", [['assertAttested', { level: 'TEE' }, true], SCOPED]],
-  ['const behind a guard argument changed', "const TENANT = 'acme';", "const TENANT = 'other';", [ATTESTED, ['requireScope', { scope: 'keys:write', tenant: 'other' }, true]]],
-  ['enum argument changed', 'requireScope(Scope.Write,', 'requireScope(Scope.Read,', [ATTESTED, ['requireScope', { scope: 'keys:read', tenant: 'acme' }, true]]],
-  ['guard argument made dynamic by a cast', 'requireScope(Scope.Write, TENANT)', 'requireScope(Scope.Write, TENANT as string)', [ATTESTED, ['requireScope', { scope: 'keys:write', tenant: '<dynamic>' }, true]]],
+  [
+    'const behind a guard argument changed',
+    "const TENANT = 'acme';",
+    "const TENANT = 'other';",
+    [ATTESTED, ['requireScope', { scope: 'keys:write', tenant: 'other' }, true]],
+  ],
+  [
+    'enum argument changed',
+    'requireScope(Scope.Write,',
+    'requireScope(Scope.Read,',
+    [ATTESTED, ['requireScope', { scope: 'keys:read', tenant: 'acme' }, true]],
+  ],
+  [
+    'guard argument made dynamic by a cast',
+    'requireScope(Scope.Write, TENANT)',
+    'requireScope(Scope.Write, TENANT as string)',
+    [ATTESTED, ['requireScope', { scope: 'keys:write', tenant: '<dynamic>' }, true]],
+  ],
   // Issue 11 item 3: a finally that completes abruptly discards the guard's rejection.
-  ['finally breaks out of the guard\'s label', "  await assertAttested('TEE_PROD');", "  attest: try { await assertAttested('TEE_PROD'); } finally { break attest; }", [SCOPED]],
-  ['finally breaks out of a labelled block', GUARD_LINE, '  scoped: { try { requireScope(Scope.Write, TENANT); } finally { if (audit.length > 9) break scoped; } }\n', [ATTESTED]],
-  ['finally returns', GUARD_LINE, '  try { requireScope(Scope.Write, TENANT); } finally { if (!id) return; }\n', [ATTESTED]],
-  ['catch rethrows but finally breaks', GUARD_LINE, '  g: try { requireScope(Scope.Write, TENANT); } catch (e) { throw e; } finally { break g; }\n', [ATTESTED]],
+  [
+    "finally breaks out of the guard's label",
+    "  await assertAttested('TEE_PROD');",
+    "  attest: try { await assertAttested('TEE_PROD'); } finally { break attest; }",
+    [SCOPED],
+  ],
+  [
+    'finally breaks out of a labelled block',
+    GUARD_LINE,
+    '  scoped: { try { requireScope(Scope.Write, TENANT); } finally { if (audit.length > 9) break scoped; } }\n',
+    [ATTESTED],
+  ],
+  [
+    'finally returns',
+    GUARD_LINE,
+    '  try { requireScope(Scope.Write, TENANT); } finally { if (!id) return; }\n',
+    [ATTESTED],
+  ],
+  [
+    'catch rethrows but finally breaks',
+    GUARD_LINE,
+    '  g: try { requireScope(Scope.Write, TENANT); } catch (e) { throw e; } finally { break g; }\n',
+    [ATTESTED],
+  ],
 ];
 for (const [name, from, to, expected] of attacks) {
   test(`attack: ${name}`, () => {
@@ -189,8 +257,16 @@ for (const [name, from, to, expected] of attacks) {
 test('benign: a guard in a try whose finally only cleans up still dominates', () => {
   const r = extract(
     edited('keygate-refactor-before', [
-      ['src/service.ts', "  await assertAttested('TEE_PROD');", "  try { await assertAttested('TEE_PROD'); } finally { audit.push('attest'); for (const a of audit) { if (a) break; } }"],
-      ['src/service.ts', GUARD_LINE, '  scoped: try { requireScope(Scope.Write, TENANT); } catch (e) { throw e; } finally { audit.push(label); }\n'],
+      [
+        'src/service.ts',
+        "  await assertAttested('TEE_PROD');",
+        "  try { await assertAttested('TEE_PROD'); } finally { audit.push('attest'); for (const a of audit) { if (a) break; } }",
+      ],
+      [
+        'src/service.ts',
+        GUARD_LINE,
+        '  scoped: try { requireScope(Scope.Write, TENANT); } catch (e) { throw e; } finally { audit.push(label); }\n',
+      ],
     ]),
   );
   assert.equal(guardsOf(r, 'rotate -> unwrapKey'), [ATTESTED, SCOPED]);
@@ -200,15 +276,29 @@ test('benign: a guard in a try whose finally only cleans up still dominates', ()
 const ASYNC_ROTATE = 'export async function rotate(id: string, audit: string[]) {';
 const AWAIT_ATTEST = "  await assertAttested('TEE_PROD');";
 test('attack: yield of the async guard in a plain generator is not awaited', () => {
-  const r = extract(edited('keygate-refactor-before', [['src/service.ts', ASYNC_ROTATE, 'export function* rotate(id: string, audit: string[]) {'], ['src/service.ts', AWAIT_ATTEST, "  yield assertAttested('TEE_PROD');"]]));
+  const r = extract(
+    edited('keygate-refactor-before', [
+      ['src/service.ts', ASYNC_ROTATE, 'export function* rotate(id: string, audit: string[]) {'],
+      ['src/service.ts', AWAIT_ATTEST, "  yield assertAttested('TEE_PROD');"],
+    ]),
+  );
   assert.equal(guardsOf(r, 'rotate -> unwrapKey'), [['assertAttested', { level: 'TEE_PROD' }, false], SCOPED]);
-  const delegated = extract(edited('keygate-refactor-before', [['src/service.ts', ASYNC_ROTATE, 'export async function* rotate(id: string, audit: string[]) {'], ['src/service.ts', AWAIT_ATTEST, "  yield* (assertAttested('TEE_PROD') as any);"]]));
+  const delegated = extract(
+    edited('keygate-refactor-before', [
+      ['src/service.ts', ASYNC_ROTATE, 'export async function* rotate(id: string, audit: string[]) {'],
+      ['src/service.ts', AWAIT_ATTEST, "  yield* (assertAttested('TEE_PROD') as any);"],
+    ]),
+  );
   assert.equal(guardsOf(delegated, 'rotate -> unwrapKey'), [['assertAttested', { level: 'TEE_PROD' }, false], SCOPED]);
   // A yield inside a callback of an async generator belongs to that callback's own (plain) generator.
   const nested = extract(
     edited('keygate-refactor-before', [
       ['src/service.ts', ASYNC_ROTATE, 'export async function* rotate(id: string, audit: string[]) {'],
-      ['src/service.ts', AWAIT_ATTEST, "  [...(function* () { yield assertAttested('TEE_PROD'); yield unwrapKey(id); })()];"],
+      [
+        'src/service.ts',
+        AWAIT_ATTEST,
+        "  [...(function* () { yield assertAttested('TEE_PROD'); yield unwrapKey(id); })()];",
+      ],
       ['src/service.ts', '  return unwrapKey(id);', '  return 0;'],
     ]),
   );
@@ -216,16 +306,37 @@ test('attack: yield of the async guard in a plain generator is not awaited', () 
 });
 
 test('benign: yield of the async guard in an async generator awaits it', () => {
-  const r = extract(edited('keygate-refactor-before', [['src/service.ts', ASYNC_ROTATE, 'export async function* rotate(id: string, audit: string[]) {'], ['src/service.ts', AWAIT_ATTEST, "  yield assertAttested('TEE_PROD');"]]));
+  const r = extract(
+    edited('keygate-refactor-before', [
+      ['src/service.ts', ASYNC_ROTATE, 'export async function* rotate(id: string, audit: string[]) {'],
+      ['src/service.ts', AWAIT_ATTEST, "  yield assertAttested('TEE_PROD');"],
+    ]),
+  );
   assert.equal(guardsOf(r, 'rotate -> unwrapKey'), [ATTESTED, SCOPED]);
 });
 
 // Issue 11 item 4: a guard is identified by the called value, not by its type.
 const SCOPE_CALL = 'requireScope(Scope.Write, TENANT);';
 test('attack: a no-op typed as the guard is not the guard', () => {
-  const noop = extract(edited('keygate-refactor-before', [['src/service.ts', AWAIT_ATTEST, "  const attestNoop: typeof assertAttested = async () => {};\n  await attestNoop('TEE_PROD');"]]));
+  const noop = extract(
+    edited('keygate-refactor-before', [
+      [
+        'src/service.ts',
+        AWAIT_ATTEST,
+        "  const attestNoop: typeof assertAttested = async () => {};\n  await attestNoop('TEE_PROD');",
+      ],
+    ]),
+  );
   assert.equal(guardsOf(noop, 'rotate -> unwrapKey'), [SCOPED]);
-  const declared = extract(edited('keygate-refactor-before', [['src/service.ts', GUARD_LINE, '  const check: (s: string, t: string) => void = () => {};\n  check(Scope.Write, TENANT);\n']]));
+  const declared = extract(
+    edited('keygate-refactor-before', [
+      [
+        'src/service.ts',
+        GUARD_LINE,
+        '  const check: (s: string, t: string) => void = () => {};\n  check(Scope.Write, TENANT);\n',
+      ],
+    ]),
+  );
   assert.equal(guardsOf(declared, 'rotate -> unwrapKey'), [ATTESTED]);
   // A `let` may be reassigned; a factory's result, an object's property or a destructured binding is not the guard's declaration.
   for (const to of [
@@ -239,31 +350,59 @@ test('attack: a no-op typed as the guard is not the guard', () => {
   }
 });
 
-test('attack: a look-alike of the guard\'s module or object is not the guard; the module and the object are', () => {
+test("attack: a look-alike of the guard's module or object is not the guard; the module and the object are", () => {
   const IMPORTS = "import { unwrapKey } from './store.js';";
   const fakeModule = extract(
     edited('keygate-refactor-before', [
-      ['src/service.ts', IMPORTS, `${IMPORTS}\nimport * as real from './guards.js';\nconst fake: typeof real = { ...real, requireScope: () => {} };\nconst ns = real;`],
+      [
+        'src/service.ts',
+        IMPORTS,
+        `${IMPORTS}\nimport * as real from './guards.js';\nconst fake: typeof real = { ...real, requireScope: () => {} };\nconst ns = real;`,
+      ],
       ['src/service.ts', SCOPE_CALL, 'fake.requireScope(Scope.Write, TENANT);\n  ns.requireScope(Scope.Read, TENANT);'],
     ]),
   );
-  assert.equal(guardsOf(fakeModule, 'rotate -> unwrapKey'), [ATTESTED, ['requireScope', { scope: 'keys:read', tenant: 'acme' }, true]]);
+  assert.equal(guardsOf(fakeModule, 'rotate -> unwrapKey'), [
+    ATTESTED,
+    ['requireScope', { scope: 'keys:read', tenant: 'acme' }, true],
+  ]);
   const objectGuard = (call) =>
     extract(
       edited('keygate-refactor-before', [
-        ['src/guards.ts', 'export enum Scope {', 'export const authz = {\n  /** @keyGuard */\n  check(scope: string): void {\n    if (!scope) throw new Error();\n  },\n};\nexport enum Scope {'],
-        ['src/service.ts', 'import { requireScope, assertAttested, Scope }', 'import { requireScope, assertAttested, Scope, authz }'],
+        [
+          'src/guards.ts',
+          'export enum Scope {',
+          'export const authz = {\n  /** @keyGuard */\n  check(scope: string): void {\n    if (!scope) throw new Error();\n  },\n};\nexport enum Scope {',
+        ],
+        [
+          'src/service.ts',
+          'import { requireScope, assertAttested, Scope }',
+          'import { requireScope, assertAttested, Scope, authz }',
+        ],
         ['src/service.ts', SCOPE_CALL, call],
       ]),
     );
-  assert.equal(guardsOf(objectGuard('authz.check(TENANT);'), 'rotate -> unwrapKey'), [ATTESTED, ['authz.check', { scope: 'acme' }, true]]);
-  assert.equal(guardsOf(objectGuard('const other: typeof authz = { check: () => {} };\n  other.check(TENANT);'), 'rotate -> unwrapKey'), [ATTESTED]);
+  assert.equal(guardsOf(objectGuard('authz.check(TENANT);'), 'rotate -> unwrapKey'), [
+    ATTESTED,
+    ['authz.check', { scope: 'acme' }, true],
+  ]);
+  assert.equal(
+    guardsOf(
+      objectGuard('const other: typeof authz = { check: () => {} };\n  other.check(TENANT);'),
+      'rotate -> unwrapKey',
+    ),
+    [ATTESTED],
+  );
 });
 
 test('benign: the guard through const aliases, casts, a comma and a namespace import is still the guard', () => {
   const r = extract(
     edited('keygate-refactor-before', [
-      ['src/service.ts', "import { unwrapKey } from './store.js';", "import { unwrapKey } from './store.js';\nimport * as checks from './index.js';\nconst attest: typeof assertAttested = assertAttested;\nconst attest2 = attest;"],
+      [
+        'src/service.ts',
+        "import { unwrapKey } from './store.js';",
+        "import { unwrapKey } from './store.js';\nimport * as checks from './index.js';\nconst attest: typeof assertAttested = assertAttested;\nconst attest2 = attest;",
+      ],
       ['src/service.ts', AWAIT_ATTEST, "  await (attest2 as typeof assertAttested)('TEE_PROD');"],
       ['src/service.ts', SCOPE_CALL, '(0, checks.requireScope)(Scope.Write, TENANT);'],
     ]),
@@ -272,26 +411,58 @@ test('benign: the guard through const aliases, casts, a comma and a namespace im
 });
 
 test('sinks stay sinks through typed aliases: a call site (by signature) or an escape (fail closed)', () => {
-  const typeofAlias = extract(edited('keygate-refactor-before', [['src/service.ts', '  return unwrapKey(id);', '  const open: typeof unwrapKey = unwrapKey;\n  return open(id);']]));
+  const typeofAlias = extract(
+    edited('keygate-refactor-before', [
+      ['src/service.ts', '  return unwrapKey(id);', '  const open: typeof unwrapKey = unwrapKey;\n  return open(id);'],
+    ]),
+  );
   assert.equal(guardsOf(typeofAlias, 'rotate -> unwrapKey'), [ATTESTED, SCOPED]);
   assert.equal(Object.keys(typeofAlias.data.escapes), ['rotate -> unwrapKey (reference)']);
-  const fnTyped = extract(edited('keygate-refactor-before', [['src/service.ts', '  return unwrapKey(id);', '  const open: (k: string) => Uint8Array = unwrapKey;\n  return open(id);']]));
-  assert.equal(fnTyped.data.escapes, { 'rotate -> unwrapKey (reference)': { function: 'rotate', sink: 'unwrapKey', kind: 'reference' } });
+  const fnTyped = extract(
+    edited('keygate-refactor-before', [
+      [
+        'src/service.ts',
+        '  return unwrapKey(id);',
+        '  const open: (k: string) => Uint8Array = unwrapKey;\n  return open(id);',
+      ],
+    ]),
+  );
+  assert.equal(fnTyped.data.escapes, {
+    'rotate -> unwrapKey (reference)': { function: 'rotate', sink: 'unwrapKey', kind: 'reference' },
+  });
   // Anything typed as the sink is treated as the sink.
-  const lookalike = extract(edited('keygate-refactor-before', [['src/service.ts', '  return unwrapKey(id);', '  const open: typeof unwrapKey = (k) => new Uint8Array(k.length);\n  return open(id);']]));
+  const lookalike = extract(
+    edited('keygate-refactor-before', [
+      [
+        'src/service.ts',
+        '  return unwrapKey(id);',
+        '  const open: typeof unwrapKey = (k) => new Uint8Array(k.length);\n  return open(id);',
+      ],
+    ]),
+  );
   assert.equal(guardsOf(lookalike, 'rotate -> unwrapKey'), [ATTESTED, SCOPED]);
 });
 
 test('attack: sink called through a const alias still counts as a call (and escapes)', () => {
-  const r = extract(edited('keygate-refactor-before', [['src/service.ts', '  return unwrapKey(id);', '  const open = unwrapKey;\n  return open(id);']]));
+  const r = extract(
+    edited('keygate-refactor-before', [
+      ['src/service.ts', '  return unwrapKey(id);', '  const open = unwrapKey;\n  return open(id);'],
+    ]),
+  );
   assert.equal(guardsOf(r, 'rotate -> unwrapKey'), [ATTESTED, SCOPED]);
   assert.equal(Object.keys(r.data.escapes), ['rotate -> unwrapKey (reference)']);
 });
 
 test('attack: sink passed as a callback is an escape, not a guarded site', () => {
-  const r = extract(edited('keygate-refactor-before', [['src/service.ts', '  return unwrapKey(id);', '  return [id].map(unwrapKey)[0];']]));
+  const r = extract(
+    edited('keygate-refactor-before', [
+      ['src/service.ts', '  return unwrapKey(id);', '  return [id].map(unwrapKey)[0];'],
+    ]),
+  );
   assert.equal(r.data.sites, {});
-  assert.equal(r.data.escapes, { 'rotate -> unwrapKey (reference)': { function: 'rotate', sink: 'unwrapKey', kind: 'reference' } });
+  assert.equal(r.data.escapes, {
+    'rotate -> unwrapKey (reference)': { function: 'rotate', sink: 'unwrapKey', kind: 'reference' },
+  });
 });
 
 // Issue 11 item 7: code committed under a node_modules folder is project code; only library files are left out.
@@ -304,11 +475,14 @@ function withFiles(dir, files) {
 }
 const COMMITTED_NODE_MODULES = {
   // Imported by path: a file of the source tree.
-  'src/node_modules/backdoor.ts': "import { unwrapKey } from '../store.js';\nexport function backdoor(id: string) { return unwrapKey(id); }\n",
+  'src/node_modules/backdoor.ts':
+    "import { unwrapKey } from '../store.js';\nexport function backdoor(id: string) { return unwrapKey(id); }\n",
   // A package in a nested node_modules that calls into the project.
   'src/vendor/node_modules/vend/package.json': '{ "name": "vend", "main": "index.js" }',
-  'src/vendor/node_modules/vend/index.ts': "import { unwrapKey as open } from '../../../store.js';\nexport const vendored = (id: string) => open(id);\n",
-  'src/vendor/use.ts': "import { vendored } from 'vend';\nimport { backdoor } from '../node_modules/backdoor.js';\nimport { pad } from 'padlib';\nexport const all = [vendored, backdoor, pad];\n",
+  'src/vendor/node_modules/vend/index.ts':
+    "import { unwrapKey as open } from '../../../store.js';\nexport const vendored = (id: string) => open(id);\n",
+  'src/vendor/use.ts':
+    "import { vendored } from 'vend';\nimport { backdoor } from '../node_modules/backdoor.js';\nimport { pad } from 'padlib';\nexport const all = [vendored, backdoor, pad];\n",
   // An installed package that does not know the project: a library, its tags are not the project's.
   'node_modules/padlib/package.json': '{ "name": "padlib", "main": "index.js" }',
   'node_modules/padlib/index.ts': '/** @keySink */\nexport function pad(s: string): string { return s; }\n',
@@ -328,15 +502,38 @@ test('attack: sink calls in code committed under node_modules are sites; install
 });
 
 test('JavaScript committed under node_modules that TypeScript does not load is a located error (exit 2), analysed once loaded', () => {
-  const tsconfig = (extra) => JSON.stringify({ compilerOptions: { target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, allowJs: true, types: [], ...extra }, include: ['src/**/*.ts'] });
+  const tsconfig = (extra) =>
+    JSON.stringify({
+      compilerOptions: {
+        target: 'es2022',
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        strict: true,
+        allowJs: true,
+        types: [],
+        ...extra,
+      },
+      include: ['src/**/*.ts'],
+    });
   const files = {
     'src/store.ts': '/** @keySink */\nexport function unwrapKey(id: string): string {\n  return id;\n}\n',
-    'src/node_modules/back.js': "import { unwrapKey } from '../store.js';\nexport function back(id) {\n  return unwrapKey(id);\n}\n",
+    'src/node_modules/back.js':
+      "import { unwrapKey } from '../store.js';\nexport function back(id) {\n  return unwrapKey(id);\n}\n",
     'src/use.ts': "import { back } from './node_modules/back.js';\nexport const b = back;\n",
   };
-  const dir = withFiles(fs.mkdtempSync(path.join(os.tmpdir(), 'policydrift-keygate-')), { ...files, 'tsconfig.json': tsconfig({}) });
+  const dir = withFiles(fs.mkdtempSync(path.join(os.tmpdir(), 'policydrift-keygate-')), {
+    ...files,
+    'tsconfig.json': tsconfig({}),
+  });
   tmpRoots.push(dir);
-  assert.throws(() => extract(dir), (e) => e.name === 'UserError' && e.exitCode === 2 && e.message === 'src/use.ts:1:22: ./node_modules/back.js is JavaScript under a node_modules folder: TypeScript does not load it, so its code cannot be analysed');
+  assert.throws(
+    () => extract(dir),
+    (e) =>
+      e.name === 'UserError' &&
+      e.exitCode === 2 &&
+      e.message ===
+        'src/use.ts:1:22: ./node_modules/back.js is JavaScript under a node_modules folder: TypeScript does not load it, so its code cannot be analysed',
+  );
   withFiles(dir, { 'tsconfig.json': tsconfig({ maxNodeModuleJsDepth: 1 }) });
   const r = extract(dir);
   assert.equal(guardsOf(r, 'back -> unwrapKey'), []);
@@ -346,23 +543,42 @@ test('JavaScript committed under node_modules that TypeScript does not load is a
 test('implDigest: comments and whitespace ignored, code edits detected', () => {
   const base = extract(FIX('keygate-refactor-before')).data.guards.requireScope.implDigest;
   const cosmetic = edited('keygate-refactor-before', [
-    ['src/guards.ts', "  if (scope !== 'keys:write' || tenant === '') throw new Error('denied');", "  // deny by default\n  if (scope !== 'keys:write' ||   tenant === '')\n    throw new Error('denied'); /* done */"],
-    ['src/guards.ts', '/** @keyGuard */\nexport function requireScope', '\n\n/**\n * Scope check.\n * @keyGuard\n */\nexport function requireScope'],
+    [
+      'src/guards.ts',
+      "  if (scope !== 'keys:write' || tenant === '') throw new Error('denied');",
+      "  // deny by default\n  if (scope !== 'keys:write' ||   tenant === '')\n    throw new Error('denied'); /* done */",
+    ],
+    [
+      'src/guards.ts',
+      '/** @keyGuard */\nexport function requireScope',
+      '\n\n/**\n * Scope check.\n * @keyGuard\n */\nexport function requireScope',
+    ],
   ]);
   assert.is(extract(cosmetic).data.guards.requireScope.implDigest, base);
-  const changedOperator = edited('keygate-refactor-before', [['src/guards.ts', "scope !== 'keys:write'", "scope != 'keys:write'"]]);
+  const changedOperator = edited('keygate-refactor-before', [
+    ['src/guards.ts', "scope !== 'keys:write'", "scope != 'keys:write'"],
+  ]);
   assert.is.not(extract(changedOperator).data.guards.requireScope.implDigest, base);
   const changedLiteral = edited('keygate-refactor-before', [['src/guards.ts', "tenant === ''", "tenant === ' '"]]);
   assert.is.not(extract(changedLiteral).data.guards.requireScope.implDigest, base);
   // A comment-looking string inside a template continuation is code, not trivia.
-  const tpl = edited('keygate-refactor-before', [['src/guards.ts', "throw new Error('denied');", 'throw new Error(`${scope} // a`);']]);
-  const tpl2 = edited('keygate-refactor-before', [['src/guards.ts', "throw new Error('denied');", 'throw new Error(`${scope} // b`);']]);
+  const tpl = edited('keygate-refactor-before', [
+    ['src/guards.ts', "throw new Error('denied');", 'throw new Error(`${scope} // a`);'],
+  ]);
+  const tpl2 = edited('keygate-refactor-before', [
+    ['src/guards.ts', "throw new Error('denied');", 'throw new Error(`${scope} // b`);'],
+  ]);
   assert.is.not(extract(tpl).data.guards.requireScope.implDigest, extract(tpl2).data.guards.requireScope.implDigest);
 });
 
 test('a @keyGuard tag on something that is not a function is a located error', () => {
-  const dir = edited('keygate-refactor-before', [['src/guards.ts', 'export enum Scope {', '/** @keyGuard */\nexport enum Scope {']]);
-  assert.throws(() => extract(dir), (e) => e.name === 'UserError' && /^src\/guards\.ts:2:1: @keyGuard must annotate a function/.test(e.message));
+  const dir = edited('keygate-refactor-before', [
+    ['src/guards.ts', 'export enum Scope {', '/** @keyGuard */\nexport enum Scope {'],
+  ]);
+  assert.throws(
+    () => extract(dir),
+    (e) => e.name === 'UserError' && /^src\/guards\.ts:2:1: @keyGuard must annotate a function/.test(e.message),
+  );
 });
 
 test.after(() => {

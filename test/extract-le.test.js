@@ -24,7 +24,11 @@ test('le-basic: handle_le_request variants, fields, request and locations', () =
   assert.equal(Object.keys(h.variants), ['ACCOUNT_METADATA', 'ERROR', 'NO_RECORD']);
   assert.equal(h.variants.NO_RECORD.fields, { kind: f('"NO_RECORD"'), requestId: f('string') });
   // Enum-typed field prints the enum's values; optional property drops its own undefined.
-  assert.equal(h.variants.ERROR.fields, { code: f('"DENIED" | "NOT_FOUND"'), kind: f('"ERROR"'), message: f('string', true) });
+  assert.equal(h.variants.ERROR.fields, {
+    code: f('"DENIED" | "NOT_FOUND"'),
+    kind: f('"ERROR"'),
+    message: f('string', true),
+  });
   assert.equal(h.variants.ACCOUNT_METADATA.fields, {
     createdAt: f('Date'),
     kind: f('"ACCOUNT_METADATA"'),
@@ -39,7 +43,10 @@ test('le-basic: handle_le_request variants, fields, request and locations', () =
     'subscriber.id': f('string'),
     'subscriber.phone': f('null | string', true),
   });
-  assert.equal(h.request, { requiredFields: { agency: 'string', requestId: 'string', warrantId: 'string' }, unbounded: false });
+  assert.equal(h.request, {
+    requiredFields: { agency: 'string', requestId: 'string', warrantId: 'string' },
+    unbounded: false,
+  });
   assert.is(h.unbounded, false);
   assert.equal(h.unboundedReasons, []);
   assert.equal(locations, {
@@ -108,12 +115,18 @@ const reasonsOf = (id) => attackData()[id].unboundedReasons;
 test('attack: a cast `as LeResponse` on the return path is unbounded, variants still recorded', () => {
   const h = attackData().handle_le_request;
   assert.is(h.unbounded, true);
-  assert.equal(h.unboundedReasons, ['returned value has properties the response type does not declare', 'type assertion on a return path']);
+  assert.equal(h.unboundedReasons, [
+    'returned value has properties the response type does not declare',
+    'type assertion on a return path',
+  ]);
   assert.equal(Object.keys(h.variants), ['ACCOUNT_METADATA', 'NO_RECORD']);
 });
 
 test('attack: casts inside the returned value and through local variables', () => {
-  assert.equal(reasonsOf('castInField'), ['returned value has properties the response type does not declare', 'type assertion on a return path']);
+  assert.equal(reasonsOf('castInField'), [
+    'returned value has properties the response type does not declare',
+    'type assertion on a return path',
+  ]);
   assert.equal(reasonsOf('castViaLocal'), ['any-typed expression on a return path']);
   assert.equal(reasonsOf('asConstIsFine'), []);
   assert.is(attackData().asConstIsFine.unbounded, false);
@@ -146,7 +159,10 @@ test('attack: unknown payload, index signature and non-object returns are unboun
 
 test('unbounded reasons name the field path and the variant; object-typed fields stay unbounded', () => {
   const files = {
-    'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, target: 'es2022', module: 'es2022', moduleResolution: 'bundler', types: [] }, include: ['src/**/*.ts'] }),
+    'tsconfig.json': JSON.stringify({
+      compilerOptions: { strict: true, target: 'es2022', module: 'es2022', moduleResolution: 'bundler', types: [] },
+      include: ['src/**/*.ts'],
+    }),
     'src/h.ts': `export interface Profile { name: string; extra: any; meta: object; tags: { labels: unknown } }
 export type Res = { kind: 'OK'; profile: Profile } | { kind: 'NONE' };
 export function handle_le_request(r: { requestId: string }): Res {
@@ -182,7 +198,9 @@ test('attack: a discriminant that is not literal in every member', () => {
 });
 
 test('attack: no common discriminant merges members into "*" and is unbounded', () => {
-  assert.equal(attackData().noDiscriminant.variants, { '*': { fields: { a: f('string', true), b: f('number', true) } } });
+  assert.equal(attackData().noDiscriminant.variants, {
+    '*': { fields: { a: f('string', true), b: f('number', true) } },
+  });
   assert.equal(reasonsOf('noDiscriminant'), ['no common literal discriminant across 2 members']);
   assert.is(attackData().noDiscriminant.discriminant, null);
 });
@@ -205,7 +223,11 @@ test('attack: an intersection adding a field shows the field', () => {
     requestId: f('string'),
     servedAt: f('Date'),
   });
-  assert.equal(attackData().intersection.variants.PLAIN.fields, { kind: f('"PLAIN"'), requestId: f('string'), servedAt: f('Date') });
+  assert.equal(attackData().intersection.variants.PLAIN.fields, {
+    kind: f('"PLAIN"'),
+    requestId: f('string'),
+    servedAt: f('Date'),
+  });
 });
 
 test('attack: a return type chosen by a type parameter is unbounded; its constraint is recorded', () => {
@@ -215,7 +237,11 @@ test('attack: a return type chosen by a type parameter is unbounded; its constra
 });
 
 test('members sharing a discriminant value are merged; missing-in-some is optional', () => {
-  assert.equal(attackData().sharedKind.variants.HIT.fields, { imsi: f('string', true), kind: f('"HIT"'), msisdn: f('string') });
+  assert.equal(attackData().sharedKind.variants.HIT.fields, {
+    imsi: f('string', true),
+    kind: f('"HIT"'),
+    msisdn: f('string'),
+  });
 });
 
 test('request: any / index signature are unbounded; no parameter is empty and bounded', () => {
@@ -230,7 +256,12 @@ test('attack: an extra variant added through a re-exported alias in another file
   const before = inMemory(files);
   assert.equal(Object.keys(before.data.handle_le_request.variants), ['FOUND', 'NOT_FOUND']);
   // The handler file is untouched: only the re-export in api.ts now points at a wider alias.
-  const widened = edit(files, 'src/api.ts', "export type { LookupResponse } from './responses.js';", "export type { LookupResponseWithDump as LookupResponse } from './debug.js';");
+  const widened = edit(
+    files,
+    'src/api.ts',
+    "export type { LookupResponse } from './responses.js';",
+    "export type { LookupResponseWithDump as LookupResponse } from './debug.js';",
+  );
   const after = inMemory(widened);
   const h = after.data.handle_le_request;
   assert.equal(Object.keys(h.variants), ['FOUND', 'NOT_FOUND', 'RAW_DUMP']);
@@ -253,22 +284,47 @@ test('refactor: types moved, re-exported, renamed, unions and members reordered,
 
 test('refactor: reordered union in place gives identical data and locations', () => {
   const files = fixtureFiles('le-basic');
-  const reordered = edit(files, 'src/types.ts', 'export type LeResponse = AccountMetadata | NoRecord | ErrorResponse;', 'export type LeResponse = ErrorResponse | AccountMetadata | NoRecord;');
+  const reordered = edit(
+    files,
+    'src/types.ts',
+    'export type LeResponse = AccountMetadata | NoRecord | ErrorResponse;',
+    'export type LeResponse = ErrorResponse | AccountMetadata | NoRecord;',
+  );
   assert.equal(inMemory(reordered), inMemory(files));
 });
 
 test('refactor: renamed alias gives identical data', () => {
   let files = fixtureFiles('le-basic');
-  files = edit(files, 'src/types.ts', 'export type LeResponse = AccountMetadata', 'export type LawfulAnswer = AccountMetadata');
-  files = edit(files, 'src/types.ts', 'export interface LeRequest', 'export type LeResponse = LawfulAnswer;\nexport interface LeRequest');
+  files = edit(
+    files,
+    'src/types.ts',
+    'export type LeResponse = AccountMetadata',
+    'export type LawfulAnswer = AccountMetadata',
+  );
+  files = edit(
+    files,
+    'src/types.ts',
+    'export interface LeRequest',
+    'export type LeResponse = LawfulAnswer;\nexport interface LeRequest',
+  );
   assert.equal(inMemory(files).data, inMemory(fixtureFiles('le-basic')).data);
 });
 
 test('refactor: comments and line shifts change nothing, not even locations', () => {
   let files = fixtureFiles('le-basic');
   const base = inMemory(files);
-  files = edit(files, 'src/types.ts', 'export enum ErrorCode {', '// header\n\n/* block */\n\n\nexport enum ErrorCode {');
-  files = edit(files, 'src/handler.ts', 'export async function', '// TODO: audit\n\n\n/** more docs */\nexport async function');
+  files = edit(
+    files,
+    'src/types.ts',
+    'export enum ErrorCode {',
+    '// header\n\n/* block */\n\n\nexport enum ErrorCode {',
+  );
+  files = edit(
+    files,
+    'src/handler.ts',
+    'export async function',
+    '// TODO: audit\n\n\n/** more docs */\nexport async function',
+  );
   assert.equal(inMemory(files), base);
 });
 
@@ -276,8 +332,18 @@ test('refactor: comments and line shifts change nothing, not even locations', ()
 
 test('strengthening: a variant removed disappears, the rest is unchanged', () => {
   const files = fixtureFiles('le-basic');
-  let narrowed = edit(files, 'src/types.ts', 'AccountMetadata | NoRecord | ErrorResponse', 'AccountMetadata | ErrorResponse');
-  narrowed = edit(narrowed, 'src/handler.ts', "return { kind: 'NO_RECORD', requestId: req.requestId };", "return { kind: 'ERROR', code: ErrorCode.NotFound };");
+  let narrowed = edit(
+    files,
+    'src/types.ts',
+    'AccountMetadata | NoRecord | ErrorResponse',
+    'AccountMetadata | ErrorResponse',
+  );
+  narrowed = edit(
+    narrowed,
+    'src/handler.ts',
+    "return { kind: 'NO_RECORD', requestId: req.requestId };",
+    "return { kind: 'ERROR', code: ErrorCode.NotFound };",
+  );
   const before = inMemory(files).data.handle_le_request;
   const after = inMemory(narrowed).data.handle_le_request;
   assert.equal(Object.keys(after.variants), ['ACCOUNT_METADATA', 'ERROR']);
@@ -297,7 +363,10 @@ test('strengthening: a field removed disappears from its variant', () => {
 
 test('a cast or any smuggled in through a helper the handler returns from makes it unbounded', () => {
   const files = {
-    'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, target: 'es2022', module: 'nodenext' }, include: ['src'] }),
+    'tsconfig.json': JSON.stringify({
+      compilerOptions: { strict: true, target: 'es2022', module: 'nodenext' },
+      include: ['src'],
+    }),
     'src/a.ts': [
       "export interface Ok { kind: 'OK'; id: string }",
       "export interface No { kind: 'NO' }",
@@ -315,15 +384,19 @@ test('a cast or any smuggled in through a helper the handler returns from makes 
   assert.is(smuggled.unbounded, true);
   assert.equal(smuggled.unboundedReasons, ['any-typed expression on a return path']);
   // the same helper without the any is bounded
-  const clean = inMemory({ ...files, 'src/a.ts': files['src/a.ts'].replace('return load();', "return { kind: 'NO' };") }).data.handle_le_request;
+  const clean = inMemory({
+    ...files,
+    'src/a.ts': files['src/a.ts'].replace('return load();', "return { kind: 'NO' };"),
+  }).data.handle_le_request;
   assert.is(clean.unbounded, false);
   assert.equal(Object.keys(clean.variants), ['NO', 'OK']);
   // a cast inside the helper is caught too
-  const cast = inMemory({ ...files, 'src/a.ts': files['src/a.ts'].replace('return load();', "return { kind: 'OK', id: 1 } as unknown as Resp;") }).data.handle_le_request;
+  const cast = inMemory({
+    ...files,
+    'src/a.ts': files['src/a.ts'].replace('return load();', "return { kind: 'OK', id: 1 } as unknown as Resp;"),
+  }).data.handle_le_request;
   assert.ok(cast.unboundedReasons.includes('type assertion on a return path'), cast.unboundedReasons.join());
 });
-
-
 
 // --- what JSON.stringify writes beyond the type (issue 11 item 5) ----------------
 
@@ -379,7 +452,11 @@ test('serialize: a library object where a plain shape is declared carries its ow
 const reflective = (body) => ({
   'tsconfig.json': fixtureFiles('le-serialize')['tsconfig.json'],
   'src/types.ts': fixtureFiles('le-serialize')['src/types.ts'],
-  'src/h.ts': ["import type { None, Ok, Req, Resp, Row } from './types.js';", 'declare function load(id: string): Row;', ...body].join('\n'),
+  'src/h.ts': [
+    "import type { None, Ok, Req, Resp, Row } from './types.js';",
+    'declare function load(id: string): Row;',
+    ...body,
+  ].join('\n'),
 });
 const reflectReasons = (body) => inMemory(reflective(body)).data.handle_le_request.unboundedReasons;
 
@@ -393,15 +470,32 @@ test('reflect: Object.defineProperty / defineProperties / setPrototypeOf / assig
     '}',
   ];
   const by = (how) => [`returned object can be changed behind its type by ${how}`];
-  assert.equal(reflectReasons(handler("Object.defineProperty(out, 'ssn', { value: row.ssn, enumerable: true });")), by('Object.defineProperty'));
-  assert.equal(reflectReasons(handler('Object.defineProperties(out, { ssn: { value: row.ssn, enumerable: true } });')), by('Object.defineProperties'));
-  assert.equal(reflectReasons(handler('Object.setPrototypeOf(out, { toJSON: () => row });')), by('Object.setPrototypeOf'));
+  assert.equal(
+    reflectReasons(handler("Object.defineProperty(out, 'ssn', { value: row.ssn, enumerable: true });")),
+    by('Object.defineProperty'),
+  );
+  assert.equal(
+    reflectReasons(handler('Object.defineProperties(out, { ssn: { value: row.ssn, enumerable: true } });')),
+    by('Object.defineProperties'),
+  );
+  assert.equal(
+    reflectReasons(handler('Object.setPrototypeOf(out, { toJSON: () => row });')),
+    by('Object.setPrototypeOf'),
+  );
   assert.equal(reflectReasons(handler('Object.assign(out, row);')), by('Object.assign'));
-  assert.equal(reflectReasons(handler("Reflect.defineProperty(out, 'ssn', { value: row.ssn, enumerable: true });")), by('Reflect.defineProperty'));
+  assert.equal(
+    reflectReasons(handler("Reflect.defineProperty(out, 'ssn', { value: row.ssn, enumerable: true });")),
+    by('Reflect.defineProperty'),
+  );
   assert.equal(reflectReasons(handler('(out as any).ssn = row.ssn;')), by('a property write through a type assertion'));
   assert.equal(reflectReasons(handler("Reflect.set(out, 'ssn', row.ssn);")), by('Reflect.set'));
   // a mutator taken under another name is loose: it may change anything
-  assert.equal(reflectReasons(handler("const { defineProperty: dp } = Object;\n  dp(out, 'ssn', { value: row.ssn, enumerable: true });")), by('Object.defineProperty'));
+  assert.equal(
+    reflectReasons(
+      handler("const { defineProperty: dp } = Object;\n  dp(out, 'ssn', { value: row.ssn, enumerable: true });"),
+    ),
+    by('Object.defineProperty'),
+  );
   assert.equal(reflectReasons(handler("const set = Reflect.set;\n  set(out, 'ssn', row.ssn);")), by('Reflect.set'));
   assert.equal(reflectReasons(handler("const R = Reflect;\n  R.set(out, 'ssn', row.ssn);")), by('Reflect'));
   // a Map's set is not Reflect.set
@@ -444,7 +538,10 @@ test('reflect: a change made in a helper, a constructor or on a class prototype 
     '  return new Answer(req.id);',
     '}',
   ]);
-  assert.equal(proto, ['returned object can be changed behind its type by Answer.prototype', 'returned object can be changed behind its type by a property write through a type assertion']);
+  assert.equal(proto, [
+    'returned object can be changed behind its type by Answer.prototype',
+    'returned object can be changed behind its type by a property write through a type assertion',
+  ]);
   // A generic mutator accepts any object: fail closed.
   const generic = reflectReasons([
     "function tag<T extends object>(o: T): T { Object.defineProperty(o, 'x', { value: 1, enumerable: true }); return o; }",

@@ -16,7 +16,12 @@ function posOf(text, needle) {
   return `${before.length}:${before[before.length - 1].length + 1}`;
 }
 
-const lf = (type, classification = 'unclassified', redaction = 'none', optional = false) => ({ type, optional, classification, redaction });
+const lf = (type, classification = 'unclassified', redaction = 'none', optional = false) => ({
+  type,
+  optional,
+  classification,
+  redaction,
+});
 
 // --- what it must find -------------------------------------------------------
 
@@ -74,16 +79,28 @@ test('logging-basic: intersections merge; a tag written on the same line as `{` 
     userId: lf('string', 'personal', 'mask'),
   });
   assert.is(data.AuditEvent.retentionDays, null);
-  assert.equal(data['Telemetry.track.props'].fields, { durationMs: lf('number', 'unclassified', 'none', true), screen: lf('string', 'internal') });
+  assert.equal(data['Telemetry.track.props'].fields, {
+    durationMs: lf('number', 'unclassified', 'none', true),
+    screen: lf('string', 'internal'),
+  });
 });
 
 test('logging-basic: sink members: named types by name, anonymous by sink.param[discriminant=value]; literals skipped', () => {
   const { data } = onDisk('logging-basic');
-  assert.equal(data.PaymentEvent.fields, { amountCents: lf('number'), cardNumber: lf('string', 'sensitive', 'truncate'), kind: lf('"payment"') });
+  assert.equal(data.PaymentEvent.fields, {
+    amountCents: lf('number'),
+    cardNumber: lf('string', 'sensitive', 'truncate'),
+    kind: lf('"payment"'),
+  });
   assert.equal(data['logEvent.event[kind=heartbeat]'].fields, { kind: lf('"heartbeat"'), node: lf('string') });
   assert.ok(!Object.keys(data).some((k) => k.startsWith('logEvent.level')));
   // A free-form string parameter can carry anything.
-  assert.equal(data['Telemetry.track.name'], { fields: {}, open: true, openReasons: ['schema type is string'], retentionDays: null });
+  assert.equal(data['Telemetry.track.name'], {
+    fields: {},
+    open: true,
+    openReasons: ['schema type is string'],
+    retentionDays: null,
+  });
 });
 
 test('disk and in-memory runs agree', () => {
@@ -91,7 +108,10 @@ test('disk and in-memory runs agree', () => {
 });
 
 test('config logSchemas / logSinks name schemas and sinks without tags', () => {
-  const cfg = resolveConfig({ logSchemas: ['src/schemas.ts#ConfiguredOnly'], logSinks: ['src/schemas.ts#writeLine'] }, 'test');
+  const cfg = resolveConfig(
+    { logSchemas: ['src/schemas.ts#ConfiguredOnly'], logSinks: ['src/schemas.ts#writeLine'] },
+    'test',
+  );
   const { data } = inMemory(fixtureFiles('logging-attack'), cfg);
   assert.equal(data.ConfiguredOnly.fields, { region: lf('string', 'public') });
   assert.equal(data['writeLine.line'].fields, { msg: lf('string') });
@@ -108,7 +128,11 @@ test('logging-attack: every way a schema is open', () => {
     Deep: ['field "a.b.c.d.e.f.g.h" is nested deeper than the depth limit'],
     Opaque: ['schema type is unknown'],
     TreeNode: ['field "children" is recursive'],
-    WithAny: ['field "context" accepts any object', 'field "meta.labels" has an index signature', 'field "payload" includes any'],
+    WithAny: [
+      'field "context" accepts any object',
+      'field "meta.labels" has an index signature',
+      'field "payload" includes any',
+    ],
     WithBag: ['field "extra" has an index signature', 'field "extra" includes unknown'],
   });
   assert.equal(data.WithAny.fields['meta.labels'], lf('{ [key: string]: string }'));
@@ -120,7 +144,12 @@ test('logging-attack: every way a schema is open', () => {
 
 test('attack: a field added to an inherited base (extends) shows up in the schema', () => {
   const files = fixtureFiles('logging-basic');
-  const widened = edit(files, 'src/base.ts', '  at: Date;\n', '  at: Date;\n  /** @classification sensitive */\n  ssn: string;\n');
+  const widened = edit(
+    files,
+    'src/base.ts',
+    '  at: Date;\n',
+    '  at: Date;\n  /** @classification sensitive */\n  ssn: string;\n',
+  );
   const { data } = inMemory(widened);
   assert.equal(data.LoginEvent.fields.ssn, lf('string', 'sensitive'));
   assert.equal(data.AuditEvent.fields.ssn, lf('string', 'sensitive'));
@@ -128,7 +157,12 @@ test('attack: a field added to an inherited base (extends) shows up in the schem
 
 test('attack: Record<string, unknown> makes a schema open', () => {
   const files = fixtureFiles('logging-basic');
-  const widened = edit(files, 'src/events.ts', '  outcome: Outcome;\n', '  outcome: Outcome;\n  extra: Record<string, unknown>;\n');
+  const widened = edit(
+    files,
+    'src/events.ts',
+    '  outcome: Outcome;\n',
+    '  outcome: Outcome;\n  extra: Record<string, unknown>;\n',
+  );
   const s = inMemory(widened).data.LoginEvent;
   assert.is(s.open, true);
   assert.equal(s.openReasons, ['field "extra" has an index signature', 'field "extra" includes unknown']);
@@ -137,13 +171,23 @@ test('attack: Record<string, unknown> makes a schema open', () => {
 
 test('attack: a classification lowered or a redaction weakened is visible', () => {
   const files = fixtureFiles('logging-basic');
-  const weakened = edit(files, 'src/events.ts', '/** @classification secret @redact drop */', '/** @classification internal @redact mask */');
+  const weakened = edit(
+    files,
+    'src/events.ts',
+    '/** @classification secret @redact drop */',
+    '/** @classification internal @redact mask */',
+  );
   assert.equal(inMemory(weakened).data.LoginEvent.fields.password, lf('string', 'internal', 'mask', true));
 });
 
 test('unknown @classification is a located UserError (exit 2) naming the valid levels', () => {
   const files = fixtureFiles('logging-basic');
-  const bad = edit(files, 'src/events.ts', '@classification personal\n   * @redact hash', '@classification topsecret\n   * @redact hash');
+  const bad = edit(
+    files,
+    'src/events.ts',
+    '@classification personal\n   * @redact hash',
+    '@classification topsecret\n   * @redact hash',
+  );
   const where = posOf(bad['src/events.ts'], '@classification topsecret');
   try {
     inMemory(bad);
@@ -159,7 +203,12 @@ test('unknown @classification is a located UserError (exit 2) naming the valid l
 
 test('unknown @redact on a same-line tag is located at the tag', () => {
   const files = fixtureFiles('logging-basic');
-  const bad = edit(files, 'src/events.ts', '@classification personal @redact mask', '@classification personal @redact blur');
+  const bad = edit(
+    files,
+    'src/events.ts',
+    '@classification personal @redact mask',
+    '@classification personal @redact blur',
+  );
   const where = posOf(bad['src/events.ts'], '@redact blur');
   try {
     inMemory(bad);
@@ -204,7 +253,12 @@ test('refactor: base moved and re-exported, fields reordered, inline types named
 test('refactor: comments and blank lines change nothing', () => {
   let files = fixtureFiles('logging-basic');
   const base = inMemory(files);
-  files = edit(files, 'src/events.ts', "import type { BaseEvent } from './base.js';", "// a comment\n\n\nimport type { BaseEvent } from './base.js';\n/* block */");
+  files = edit(
+    files,
+    'src/events.ts',
+    "import type { BaseEvent } from './base.js';",
+    "// a comment\n\n\nimport type { BaseEvent } from './base.js';\n/* block */",
+  );
   assert.equal(inMemory(files), base);
 });
 
@@ -212,7 +266,12 @@ test('refactor: comments and blank lines change nothing', () => {
 
 test('strengthening: a field removed disappears, nothing else changes', () => {
   const files = fixtureFiles('logging-basic');
-  const narrowed = edit(files, 'src/events.ts', '  /** @classification secret @redact drop */\n  password?: string;\n', '');
+  const narrowed = edit(
+    files,
+    'src/events.ts',
+    '  /** @classification secret @redact drop */\n  password?: string;\n',
+    '',
+  );
   const before = inMemory(files).data.LoginEvent;
   const after = inMemory(narrowed).data.LoginEvent;
   const expected = { ...before, fields: { ...before.fields } };
@@ -224,10 +283,15 @@ test('strengthening: a field removed disappears, nothing else changes', () => {
 
 const argsBase = fixtureFiles('logging-args');
 /** logging-args with `code` appended to onLogin (after its conforming calls). */
-const withCall = (code) => edit(argsBase, 'src/app.ts', '  new Logger().write(ev);\n', `  new Logger().write(ev);\n${code}`);
+const withCall = (code) =>
+  edit(argsBase, 'src/app.ts', '  new Logger().write(ev);\n', `  new Logger().write(ev);\n${code}`);
 const reasonsWith = (code) => {
   const { data } = inMemory(withCall(code));
-  return { LoginEvent: data.LoginEvent.openReasons, PageView: data.PageView.openReasons, 'metric.m': data['metric.m'].openReasons };
+  return {
+    LoginEvent: data.LoginEvent.openReasons,
+    PageView: data.PageView.openReasons,
+    'metric.m': data['metric.m'].openReasons,
+  };
 };
 const CLOSED = { LoginEvent: [], PageView: [], 'metric.m': [] };
 
@@ -242,25 +306,43 @@ test('logging-args: conforming calls (literal, typed variable, method, second si
 
 test('sink args: extra properties without a cast are open reasons of the schema they are logged as', () => {
   // an object variable with more properties
-  assert.equal(reasonsWith("  const wide = { type: 'login' as const, userId: user.userId, ssn: user.ssn };\n  audit(wide);\n"), {
-    ...CLOSED,
-    LoginEvent: ['sink audit is called with undeclared field "ssn"'],
-  });
+  assert.equal(
+    reasonsWith("  const wide = { type: 'login' as const, userId: user.userId, ssn: user.ssn };\n  audit(wide);\n"),
+    {
+      ...CLOSED,
+      LoginEvent: ['sink audit is called with undeclared field "ssn"'],
+    },
+  );
   // a spread, Object.assign
-  const spread = ['sink audit is called with undeclared field "email"', 'sink audit is called with undeclared field "ssn"'];
+  const spread = [
+    'sink audit is called with undeclared field "email"',
+    'sink audit is called with undeclared field "ssn"',
+  ];
   assert.equal(reasonsWith("  audit({ ...user, type: 'login' });\n"), { ...CLOSED, LoginEvent: spread });
-  assert.equal(reasonsWith("  audit(Object.assign({ type: 'login' as const }, user));\n"), { ...CLOSED, LoginEvent: spread });
+  assert.equal(reasonsWith("  audit(Object.assign({ type: 'login' as const }, user));\n"), {
+    ...CLOSED,
+    LoginEvent: spread,
+  });
   // a class instance with an extra field, matched to the member it is logged as
-  assert.equal(reasonsWith("  class Ext { type = 'view' as const; path = '/'; email = user.email }\n  audit(new Ext());\n"), {
-    ...CLOSED,
-    PageView: ['sink audit is called with undeclared field "email"'],
-  });
+  assert.equal(
+    reasonsWith("  class Ext { type = 'view' as const; path = '/'; email = user.email }\n  audit(new Ext());\n"),
+    {
+      ...CLOSED,
+      PageView: ['sink audit is called with undeclared field "email"'],
+    },
+  );
   // a method sink, and an anonymous schema of a second parameter
-  assert.equal(reasonsWith("  const w = { type: 'login' as const, userId: 'x', email: user.email };\n  new Logger().write(w);\n"), {
+  assert.equal(
+    reasonsWith("  const w = { type: 'login' as const, userId: 'x', email: user.email };\n  new Logger().write(w);\n"),
+    {
+      ...CLOSED,
+      LoginEvent: ['sink Logger.write is called with undeclared field "email"'],
+    },
+  );
+  assert.equal(reasonsWith("  const m = { value: 1, email: user.email };\n  metric('x', m);\n"), {
     ...CLOSED,
-    LoginEvent: ['sink Logger.write is called with undeclared field "email"'],
+    'metric.m': ['sink metric is called with undeclared field "email"'],
   });
-  assert.equal(reasonsWith("  const m = { value: 1, email: user.email };\n  metric('x', m);\n"), { ...CLOSED, 'metric.m': ['sink metric is called with undeclared field "email"'] });
   // an own getter is a field
   assert.equal(reasonsWith("  audit({ type: 'login', userId: 'x', get email() { return user.email; } });\n"), {
     ...CLOSED,
@@ -270,27 +352,47 @@ test('sink args: extra properties without a cast are open reasons of the schema 
 
 test('sink args: a cast, any, a spread argument, a helper with a cast, toJSON or a reference are unbounded uses', () => {
   const cast = reasonsWith('  audit(user as any);\n');
-  assert.ok(cast.LoginEvent.includes('sink audit is called with a type assertion on its argument'), cast.LoginEvent.join());
+  assert.ok(
+    cast.LoginEvent.includes('sink audit is called with a type assertion on its argument'),
+    cast.LoginEvent.join(),
+  );
   assert.ok(cast.LoginEvent.includes('sink audit is called with an any-typed argument'), cast.LoginEvent.join());
   assert.equal(cast.PageView, cast.LoginEvent);
   const spreadArg = reasonsWith('  const args = [ev] as const;\n  audit(...args);\n');
   assert.equal(spreadArg.LoginEvent, ['sink audit is called with a spread argument']);
-  const helper = reasonsWith('  audit(build(user));\n}\nfunction build(u: User): LoginEvent {\n  return u as unknown as LoginEvent;\n');
-  assert.ok(helper.LoginEvent.includes('sink audit is called with a type assertion on its argument'), helper.LoginEvent.join());
+  const helper = reasonsWith(
+    '  audit(build(user));\n}\nfunction build(u: User): LoginEvent {\n  return u as unknown as LoginEvent;\n',
+  );
+  assert.ok(
+    helper.LoginEvent.includes('sink audit is called with a type assertion on its argument'),
+    helper.LoginEvent.join(),
+  );
   const toJson = reasonsWith("  audit({ type: 'login', userId: 'x', toJSON: () => user });\n");
-  assert.ok(toJson.LoginEvent.includes('sink audit is called with an object that defines toJSON'), toJson.LoginEvent.join());
+  assert.ok(
+    toJson.LoginEvent.includes('sink audit is called with an object that defines toJSON'),
+    toJson.LoginEvent.join(),
+  );
   for (const code of ['  [ev].forEach(audit);\n', '  audit.call(null, ev);\n', '  const log = audit;\n  log(ev);\n']) {
     const r = reasonsWith(code);
     assert.equal(r.LoginEvent, ['sink audit is used other than by a direct call'], code);
     assert.equal(r.PageView, ['sink audit is used other than by a direct call'], code);
   }
   const defined = reasonsWith("  Object.defineProperty(ev, 'ssn', { value: user.ssn, enumerable: true });\n");
-  assert.ok(defined.LoginEvent.includes('sink audit is called with an object that can be changed behind its type by Object.defineProperty'), defined.LoginEvent.join());
+  assert.ok(
+    defined.LoginEvent.includes(
+      'sink audit is called with an object that can be changed behind its type by Object.defineProperty',
+    ),
+    defined.LoginEvent.join(),
+  );
 });
 
 test('sink args: recorded per sink, not per call (a second wide call, or another conforming call, adds nothing)', () => {
   const once = inMemory(withCall("  audit({ ...user, type: 'login' });\n")).data;
-  const twice = inMemory(withCall("  audit({ ...user, type: 'login' });\n  audit({ ...user, type: 'login', userId: 'y' });\n  audit({ type: 'view', path: '/x' });\n")).data;
+  const twice = inMemory(
+    withCall(
+      "  audit({ ...user, type: 'login' });\n  audit({ ...user, type: 'login', userId: 'y' });\n  audit({ type: 'view', path: '/x' });\n",
+    ),
+  ).data;
   assert.equal(twice, once);
   // a conforming call added next to the existing ones changes nothing at all
   assert.equal(inMemory(withCall("  audit({ type: 'login', userId: 'z' });\n")).data, onDisk('logging-args').data);
@@ -312,14 +414,28 @@ test('sink args: rest and array (batch) parameters compare each logged element',
   });
   const reasons = (code) => inMemory(withBatch(code)).data.LoginEvent.openReasons;
   assert.equal(reasons('logAll(ev, ev);\nbatch([ev]);'), []);
-  assert.equal(reasons("logAll(ev, { ...u, type: 'login' });"), ['sink logAll is called with undeclared field "email"', 'sink logAll is called with undeclared field "ssn"']);
-  assert.equal(reasons("const wide = [{ ...u, type: 'login' as const }];\nbatch(wide);"), ['sink batch is called with undeclared field "email"', 'sink batch is called with undeclared field "ssn"']);
-  assert.equal(reasons('batch([ev, u as any]);'), ['sink batch is called with a type assertion on its argument', 'sink batch is called with an any-typed argument']);
+  assert.equal(reasons("logAll(ev, { ...u, type: 'login' });"), [
+    'sink logAll is called with undeclared field "email"',
+    'sink logAll is called with undeclared field "ssn"',
+  ]);
+  assert.equal(reasons("const wide = [{ ...u, type: 'login' as const }];\nbatch(wide);"), [
+    'sink batch is called with undeclared field "email"',
+    'sink batch is called with undeclared field "ssn"',
+  ]);
+  assert.equal(reasons('batch([ev, u as any]);'), [
+    'sink batch is called with a type assertion on its argument',
+    'sink batch is called with an any-typed argument',
+  ]);
   assert.equal(reasons('logAll(...[ev]);'), ['sink logAll is called with a spread argument']);
 });
 
 test('a schema that defines toJSON (itself or on a field) is open: what is written is what toJSON returns', () => {
-  const files = edit(argsBase, 'src/schemas.ts', "  /** @classification public */\n  path: string;\n", "  /** @classification public */\n  path: string;\n  toJSON?(): string;\n  ref?: { id: string; toJSON(): string };\n");
+  const files = edit(
+    argsBase,
+    'src/schemas.ts',
+    '  /** @classification public */\n  path: string;\n',
+    '  /** @classification public */\n  path: string;\n  toJSON?(): string;\n  ref?: { id: string; toJSON(): string };\n',
+  );
   const { data } = inMemory(files);
   assert.equal(data.PageView.openReasons, ['field "ref" defines toJSON', 'schema defines toJSON']);
   assert.is(data.PageView.open, true);
@@ -339,7 +455,10 @@ test('sink args: imported under another name and called through a re-export: sti
     ].join('\n'),
   };
   const { data } = inMemory(files);
-  assert.equal(data.LoginEvent.openReasons, ['sink audit is called with undeclared field "email"', 'sink audit is called with undeclared field "ssn"']);
+  assert.equal(data.LoginEvent.openReasons, [
+    'sink audit is called with undeclared field "email"',
+    'sink audit is called with undeclared field "ssn"',
+  ]);
 });
 
 test.run();

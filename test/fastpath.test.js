@@ -11,9 +11,9 @@ import { ts } from 'ts-morph';
 import { extractManifest, extractionMemoStats } from '../dist/extract/index.js';
 import { canonicalJson } from '../dist/manifest/index.js';
 import { loadConfig } from '../dist/config/index.js';
-import { openProject } from '../dist/project/index.js';
+import { openProject } from '../dist/extract/program.js';
 import { sinkStatements } from '../dist/extract/prefilter.js';
-import { extractAtRef } from '../dist/git/extract-at-ref.js';
+import { extractAtRef } from '../dist/extract/from-tree.js';
 import { FAIL_LEVELS } from '../dist/diff/index.js';
 import { FAIL_LEVEL_NAMES } from '../dist/cli/diff.js';
 import { generateCorpus } from '../bench/gen-corpus.js';
@@ -102,7 +102,15 @@ for (const root of fixtureRoots) {
 // Adversarial: sinks reached without their name in the calling statement.
 
 const TSCONFIG = JSON.stringify({
-  compilerOptions: { target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true, skipLibCheck: true, types: [] },
+  compilerOptions: {
+    target: 'es2022',
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: [],
+  },
   include: ['src/**/*.ts'],
 });
 
@@ -397,7 +405,15 @@ test('adversarial aliases: fast path = full program, and every aliased call is f
   const root = writeProject(ADVERSARIAL);
   const m = assertSameBothWays(root);
   const kg = m.invariants.keygate;
-  assert.equal(Object.keys(kg.sinks), ['BaseVault.open', 'api.reveal', 'dig', 'exportKey', 'openEscrow', 'sealed', 'unwrapKey']);
+  assert.equal(Object.keys(kg.sinks), [
+    'BaseVault.open',
+    'api.reveal',
+    'dig',
+    'exportKey',
+    'openEscrow',
+    'sealed',
+    'unwrapKey',
+  ]);
   // Sites are per entry point: guardAlias and mix are helpers of callsCaller and viaMix.
   assert.equal(Object.keys(kg.sites), [
     'callsCaller -> unwrapKey',
@@ -429,10 +445,18 @@ test('adversarial aliases: fast path = full program, and every aliased call is f
     'viaNs -> unwrapKey',
   ]);
   // Guards through a renamed import, a const alias and a namespace are resolved by declaration.
-  assert.equal(kg.sites['throughStar -> unwrapKey'].guards, [{ guard: 'requireScope', args: { scope: 'keys:read', level: 2 }, awaited: true }]);
-  assert.equal(kg.sites['callsCaller -> unwrapKey'].guards, [{ guard: 'requireScope', args: { scope: 'alias' }, awaited: true }]);
-  assert.equal(kg.sites['guardConstAlias -> unwrapKey'].guards, [{ guard: 'assertAttested', args: { level: 'TEE' }, awaited: true }]);
-  assert.equal(kg.sites['nsCall -> unwrapKey'].guards, [{ guard: 'assertAttested', args: { level: 'TEE_PROD' }, awaited: true }]);
+  assert.equal(kg.sites['throughStar -> unwrapKey'].guards, [
+    { guard: 'requireScope', args: { scope: 'keys:read', level: 2 }, awaited: true },
+  ]);
+  assert.equal(kg.sites['callsCaller -> unwrapKey'].guards, [
+    { guard: 'requireScope', args: { scope: 'alias' }, awaited: true },
+  ]);
+  assert.equal(kg.sites['guardConstAlias -> unwrapKey'].guards, [
+    { guard: 'assertAttested', args: { level: 'TEE' }, awaited: true },
+  ]);
+  assert.equal(kg.sites['nsCall -> unwrapKey'].guards, [
+    { guard: 'assertAttested', args: { level: 'TEE_PROD' }, awaited: true },
+  ]);
   assert.equal(Object.keys(kg.escapes), [
     '<module:src/lib/evolve.ts> -> sealed (reference)',
     '<module:src/lib/evolve2.ts> -> sealed (reference)',
@@ -449,7 +473,17 @@ test('adversarial aliases: fast path = full program, and every aliased call is f
 // that never mention a sink (through barrels, aliases, namespaces, default exports, cycles across files,
 // interface dispatch, callbacks) are walked; the fast path must still equal the full program.
 const HELPERS = {
-  'tsconfig.json': JSON.stringify({ compilerOptions: { target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, skipLibCheck: true, types: [] }, include: ['src/**/*.ts'] }),
+  'tsconfig.json': JSON.stringify({
+    compilerOptions: {
+      target: 'es2022',
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      strict: true,
+      skipLibCheck: true,
+      types: [],
+    },
+    include: ['src/**/*.ts'],
+  }),
   'src/store.ts': `/** @keySink */
 export function unwrapKey(id: string): Uint8Array {
   return new Uint8Array(id.length);
@@ -538,14 +572,28 @@ test('helper layers and cycles across files: fast path = full program, sites per
   const root = writeProject(HELPERS);
   const m = assertSameBothWays(root);
   const kg = m.invariants.keygate;
-  assert.equal(Object.keys(kg.sites), ['apiMw -> unwrapKey', 'apiPing -> unwrapKey', 'apiRead -> unwrapKey', 'two -> unwrapKey']);
+  assert.equal(Object.keys(kg.sites), [
+    'apiMw -> unwrapKey',
+    'apiPing -> unwrapKey',
+    'apiRead -> unwrapKey',
+    'two -> unwrapKey',
+  ]);
   const g = (k) => kg.sites[k].guards.map((x) => [x.guard, Object.values(x.args)[0], x.awaited]);
-  assert.equal(g('apiPing -> unwrapKey'), [['attest', 'PROD', true], ['quorum', 2, true]]);
+  assert.equal(g('apiPing -> unwrapKey'), [
+    ['attest', 'PROD', true],
+    ['quorum', 2, true],
+  ]);
   assert.equal(g('apiRead -> unwrapKey'), [['quorum', 2, true]]);
-  assert.equal(g('apiMw -> unwrapKey'), [['attest', 'PROD', true], ['quorum', 2, true]]);
+  assert.equal(g('apiMw -> unwrapKey'), [
+    ['attest', 'PROD', true],
+    ['quorum', 2, true],
+  ]);
   // Referenced as a value: an entry point with its own guards (none).
   assert.equal(g('two -> unwrapKey'), []);
-  assert.is(m.locations['keygate:via:apiPing -> unwrapKey'], 'apiPing (src/api/a.ts) -> ping (src/h/ping.ts) -> three (src/h/three.ts) -> two (src/h/two.ts) -> one (src/h/one.ts) -> unwrapKey');
+  assert.is(
+    m.locations['keygate:via:apiPing -> unwrapKey'],
+    'apiPing (src/api/a.ts) -> ping (src/h/ping.ts) -> three (src/h/three.ts) -> two (src/h/two.ts) -> one (src/h/one.ts) -> unwrapKey',
+  );
 });
 
 test('adversarial: the filter skips what cannot matter', () => {
@@ -594,9 +642,17 @@ test('code committed under node_modules is project code to the filter too (equal
   const m = assertSameBothWays(root);
   // vendored is a helper of plain (sites per entry point); the path goes through the committed folder.
   assert.equal(Object.keys(m.invariants.keygate.sites), ['plain -> unwrapKey', 'viaRelay -> unwrapKey']);
-  assert.is(m.locations['keygate:via:plain -> unwrapKey'], 'plain (src/keys/use.ts) -> vendored (src/keys/node_modules/vend/index.ts) -> unwrapKey');
+  assert.is(
+    m.locations['keygate:via:plain -> unwrapKey'],
+    'plain (src/keys/use.ts) -> vendored (src/keys/node_modules/vend/index.ts) -> unwrapKey',
+  );
   const { byFile } = keptStatements(root);
-  assert.equal(byFile, { 'src/keys/node_modules/relay.ts': 1, 'src/keys/node_modules/vend/index.ts': 2, 'src/keys/store.ts': 1, 'src/keys/use.ts': 2 });
+  assert.equal(byFile, {
+    'src/keys/node_modules/relay.ts': 1,
+    'src/keys/node_modules/vend/index.ts': 2,
+    'src/keys/store.ts': 1,
+    'src/keys/use.ts': 2,
+  });
 });
 
 // ---------------------------------------------------------------------------
@@ -619,10 +675,19 @@ test('extractions from git objects: reused only for identical trees; unchanged f
   const dir = tmp('policydrift-fastpath-repo-');
   fs.writeFileSync(path.join(dir, 'tsconfig.json'), TSCONFIG);
   fs.mkdirSync(path.join(dir, 'src'));
-  fs.writeFileSync(path.join(dir, 'src', 'store.ts'), `/** @keyGuard */\nexport function g(x: string): void {\n  if (!x) throw new Error();\n}\n/** @keySink */\nexport function s(id: string): string {\n  return id;\n}\n`);
-  fs.writeFileSync(path.join(dir, 'src', 'other.ts'), `import { g, s } from './store.js';\nexport function other(id: string) {\n  g('other');\n  return s(id);\n}\n`);
+  fs.writeFileSync(
+    path.join(dir, 'src', 'store.ts'),
+    `/** @keyGuard */\nexport function g(x: string): void {\n  if (!x) throw new Error();\n}\n/** @keySink */\nexport function s(id: string): string {\n  return id;\n}\n`,
+  );
+  fs.writeFileSync(
+    path.join(dir, 'src', 'other.ts'),
+    `import { g, s } from './store.js';\nexport function other(id: string) {\n  g('other');\n  return s(id);\n}\n`,
+  );
   const write = (guard) =>
-    fs.writeFileSync(path.join(dir, 'src', 'a.ts'), `import { g, s } from './store.js';\nexport function use(id: string) {\n  ${guard ? "g('x');\n  " : ''}return s(id);\n}\n`);
+    fs.writeFileSync(
+      path.join(dir, 'src', 'a.ts'),
+      `import { g, s } from './store.js';\nexport function use(id: string) {\n  ${guard ? "g('x');\n  " : ''}return s(id);\n}\n`,
+    );
   write(true);
   git(dir, 'init', '-q');
   git(dir, 'add', '-A');
@@ -639,8 +704,14 @@ test('extractions from git objects: reused only for identical trees; unchanged f
   assert.is(head2, head1);
   assert.is.not(prev1, head1);
   assert.equal(JSON.parse(head1).invariants.keygate.sites['use -> s'].guards, []);
-  assert.equal(JSON.parse(prev1).invariants.keygate.sites['use -> s'].guards.map((x) => x.guard), ['g']);
-  assert.equal(JSON.parse(head1).invariants.keygate.sites['other -> s'].guards.map((x) => x.guard), ['g']);
+  assert.equal(
+    JSON.parse(prev1).invariants.keygate.sites['use -> s'].guards.map((x) => x.guard),
+    ['g'],
+  );
+  assert.equal(
+    JSON.parse(head1).invariants.keygate.sites['other -> s'].guards.map((x) => x.guard),
+    ['g'],
+  );
   assert.equal([after.misses - before.misses, after.hits - before.hits], [3, 1]);
   // Each is what a fresh, full-program extraction of a checkout gives.
   assert.is(extractText(dir, true), head1);
@@ -755,7 +826,10 @@ process.stderr.write('LOADED=' + loaded.length + ' CODE=' + code + '\\n');
   };
   assert.equal(run('--version'), [0, 0]);
   assert.equal(run('explain', 'LE_RESPONSE_ADDED'), [0, 0]);
-  assert.equal(run('registry', 'list', '--root', 'fixtures/sample-service', '--registry', 'no-such-registry.json'), [0, 2]);
+  assert.equal(
+    run('registry', 'list', '--root', 'fixtures/sample-service', '--registry', 'no-such-registry.json'),
+    [0, 2],
+  );
   const loaded = run('extract', '--root', 'fixtures/extract/le-basic');
   assert.ok(Array.isArray(loaded) && loaded[0] > 0 && loaded[1] === 0, `extract should load ts-morph: ${loaded}`);
 });

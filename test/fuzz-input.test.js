@@ -64,7 +64,11 @@ function jsonCases(valid, num) {
     'bom twice': BOM + BOM + valid,
     'bom inside': valid.replace('{', `{${BOM}`),
     'utf-16le with bom': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(valid, 'utf16le')]),
-    'invalid utf-8': Buffer.concat([Buffer.from(valid.slice(0, 20)), Buffer.from([0xff, 0xc3, 0x28]), Buffer.from(valid.slice(20))]),
+    'invalid utf-8': Buffer.concat([
+      Buffer.from(valid.slice(0, 20)),
+      Buffer.from([0xff, 0xc3, 0x28]),
+      Buffer.from(valid.slice(20)),
+    ]),
     'nul bytes': valid.replace('{', '{\u0000'),
     empty: '',
     whitespace: ' \r\n\t ',
@@ -96,7 +100,7 @@ function jsonCases(valid, num) {
     '1e30': '1e30',
     '2^53+1': '9007199254740993',
     '-0': '-0',
-    '1.5': '1.5',
+    1.5: '1.5',
     '1.0': '1.0',
     hex: '0x10',
     'leading zero': '01',
@@ -114,7 +118,12 @@ function jsonCases(valid, num) {
 function yamlCases(valid, kind) {
   const top = kind === 'approvals' ? 'approvals' : 'policydrift';
   const bomb = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-  for (let i = 1; i < 9; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+  for (let i = 1; i < 9; i++)
+    bomb.push(
+      `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+        .fill(`*${String.fromCharCode(96 + i)}`)
+        .join(',')}]`,
+    );
   const cases = {
     valid,
     bom: BOM + valid,
@@ -144,8 +153,14 @@ function yamlCases(valid, kind) {
     [`${top} is a string`]: `${top}: "x"\n`,
     [`${top} is a mapping`]: `${top}: {a: 1}\n`,
     [`${top} is a list of odd things`]: `${top}: [1, null, [], "x", {identity: [1]}]\n`,
-    'NaN-like numbers': kind === 'approvals' ? 'approvals:\n  - identity: .nan\n    digest: .inf\n    time: -.inf\n' : 'policydrift:\n  from: .nan\n  to: .inf\n  justifies: []\n',
-    'huge numbers': kind === 'approvals' ? 'approvals:\n  - identity: 1e400\n    digest: 0x1F\n' : 'policydrift:\n  from: 1e30\n  to: 1e400\n  justifies: []\n',
+    'NaN-like numbers':
+      kind === 'approvals'
+        ? 'approvals:\n  - identity: .nan\n    digest: .inf\n    time: -.inf\n'
+        : 'policydrift:\n  from: .nan\n  to: .inf\n  justifies: []\n',
+    'huge numbers':
+      kind === 'approvals'
+        ? 'approvals:\n  - identity: 1e400\n    digest: 0x1F\n'
+        : 'policydrift:\n  from: 1e30\n  to: 1e400\n  justifies: []\n',
     tags: `x: !!binary aGVsbG8=\ny: !!set {a, b}\nz: !!omap [{a: 1}]\nw: !custom thing\nv: !!js/function "function () {}"\nt: !!timestamp 2026-01-02\n${valid}`,
     'multiple documents': `${valid}---\n${valid}`,
     'tab indentation': `${top}:\n\t- x\n`,
@@ -162,7 +177,10 @@ test.before(() => {
   const t0 = Date.now();
   base = tmpdir('policydrift-fuzz-');
   fs.writeFileSync(path.join(base, 'ok.manifest.json'), OK_MANIFEST);
-  fs.writeFileSync(path.join(base, 'ok.config.json'), OK_CONFIG.replace('"$schema": "../../config.schema.json"', '"$schema": "config.schema.json"'));
+  fs.writeFileSync(
+    path.join(base, 'ok.config.json'),
+    OK_CONFIG.replace('"$schema": "../../config.schema.json"', '"$schema": "config.schema.json"'),
+  );
   fs.writeFileSync(path.join(base, 'ok.registry.json'), OK_REGISTRY);
   git(base, 'init', '-q');
   const cases = [];
@@ -180,26 +198,58 @@ test.before(() => {
   };
   const ok = (f) => path.join(base, f);
   json('manifest (diff base)', OK_MANIFEST, ['manifestVersion'], (f) => ['diff', f, ok('ok.manifest.json')]);
-  json('manifest (diff head)', OK_MANIFEST, ['manifestVersion'], (f) => ['diff', ok('ok.manifest.json'), f, '--format', 'json']);
-  json('config (--config)', fs.readFileSync(ok('ok.config.json'), 'utf8'), ['approvals', 'minApprovals'], (f) => ['diff', ok('ok.manifest.json'), ok('ok.manifest.json'), '--config', f]);
+  json('manifest (diff head)', OK_MANIFEST, ['manifestVersion'], (f) => [
+    'diff',
+    ok('ok.manifest.json'),
+    f,
+    '--format',
+    'json',
+  ]);
+  json('config (--config)', fs.readFileSync(ok('ok.config.json'), 'utf8'), ['approvals', 'minApprovals'], (f) => [
+    'diff',
+    ok('ok.manifest.json'),
+    ok('ok.manifest.json'),
+    '--config',
+    f,
+  ]);
   json('registry (list)', OK_REGISTRY, ['events', 0, 'seq'], (f) => ['registry', 'list', '--registry', f]);
-  json('registry (verify)', OK_REGISTRY, ['events', 0, 'manifestVersion'], (f) => ['registry', 'verify', '--registry', f, '--no-extract']);
+  json('registry (verify)', OK_REGISTRY, ['events', 0, 'manifestVersion'], (f) => [
+    'registry',
+    'verify',
+    '--registry',
+    f,
+    '--no-extract',
+  ]);
   // The config at the project root (not --config): policydrift.config.json of a root per case.
-  for (const [name, content] of Object.entries(jsonCases(fs.readFileSync(ok('ok.config.json'), 'utf8'), ['approvals', 'minApprovals']))) {
+  for (const [name, content] of Object.entries(
+    jsonCases(fs.readFileSync(ok('ok.config.json'), 'utf8'), ['approvals', 'minApprovals']),
+  )) {
     const root = path.join(base, 'roots', `config-${n++}`);
     fs.mkdirSync(path.join(root, 'release'), { recursive: true });
     fs.writeFileSync(path.join(root, 'release', 'registry.json'), OK_REGISTRY);
-    add('config (project root)', name, path.join(root, 'policydrift.config.json'), content, ['registry', 'list', '--root', root]);
+    add('config (project root)', name, path.join(root, 'policydrift.config.json'), content, [
+      'registry',
+      'list',
+      '--root',
+      root,
+    ]);
   }
   // YAML: one project root per case, with the change set `demo`.
   const yaml = (reader, file, valid) => {
-    for (const [name, content] of Object.entries(yamlCases(valid, reader === 'approvals.yaml' ? 'approvals' : 'meta'))) {
+    for (const [name, content] of Object.entries(
+      yamlCases(valid, reader === 'approvals.yaml' ? 'approvals' : 'meta'),
+    )) {
       const set = path.join(base, 'roots', `yaml-${n++}`, 'openspec', 'changes', 'demo');
       fs.mkdirSync(set, { recursive: true });
       fs.writeFileSync(path.join(set, 'proposal.md'), '# Demo\n\n## Why\n\nA test.\n');
       fs.writeFileSync(path.join(set, '.openspec.yaml'), OK_META);
       fs.writeFileSync(path.join(set, 'approvals.yaml'), OK_APPROVALS);
-      add(reader, name, path.join(set, file), content, ['approvals', 'demo', '--root', path.resolve(set, '..', '..', '..')]);
+      add(reader, name, path.join(set, file), content, [
+        'approvals',
+        'demo',
+        '--root',
+        path.resolve(set, '..', '..', '..'),
+      ]);
     }
   };
   yaml('approvals.yaml', 'approvals.yaml', OK_APPROVALS);
@@ -246,7 +296,11 @@ fs.writeFileSync(process.argv[3], JSON.stringify(results));
     env: { ...process.env, NO_COLOR: '1', OPENSPEC_TELEMETRY: '0', OPENSPEC_NO_UPDATE_CHECK: '1' },
     timeout: 300_000,
   });
-  assert.is(r.status, 0, `the driver died (${r.signal ?? r.status}) after ${(r.stderr.match(/\./g) ?? []).length} of ${cases.length} cases: ${r.stderr.slice(-3000)}`);
+  assert.is(
+    r.status,
+    0,
+    `the driver died (${r.signal ?? r.status}) after ${(r.stderr.match(/\./g) ?? []).length} of ${cases.length} cases: ${r.stderr.slice(-3000)}`,
+  );
   results = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
   assert.is(results.length, cases.length);
 
@@ -278,22 +332,41 @@ test('every case ends with exit 0, 1 or 2: never 70, never a stack trace, and ex
     if (/internal error|This is a bug/.test(r.stderr)) problems.push('internal error');
     if (r.code === 2 && !/^policydrift: error: \S/.test(r.stderr)) problems.push('exit 2 without an error line');
     if (r.ms > 20_000) problems.push(`took ${r.ms} ms`);
-    if (problems.length) bad.push(`${r.reader} / ${r.name}: ${problems.join(', ')}\n    ${r.stderr.split('\n').slice(0, 6).join('\n    ')}`);
+    if (problems.length)
+      bad.push(
+        `${r.reader} / ${r.name}: ${problems.join(', ')}\n    ${r.stderr.split('\n').slice(0, 6).join('\n    ')}`,
+      );
   }
   assert.is(bad.length, 0, `\n${bad.join('\n')}`);
 });
 
 test('exit 2 names the file it is about (with line:col for syntax and nesting errors)', () => {
   for (const r of results.filter((x) => x.code === 2)) {
-    const file = r.reader.endsWith('.yaml') ? r.reader : r.reader.startsWith('config (project root)') ? 'policydrift.config.json' : '.json';
+    const file = r.reader.endsWith('.yaml')
+      ? r.reader
+      : r.reader.startsWith('config (project root)')
+        ? 'policydrift.config.json'
+        : '.json';
     assert.ok(r.stderr.split('\n')[0].includes(file), `${r.reader} / ${r.name}: ${r.stderr}`);
-    if (/malformed (JSON|YAML)/.test(r.stderr)) assert.match(r.stderr, /:\d+:\d+: malformed (JSON|YAML)/, `${r.reader} / ${r.name}`);
-    if (r.reader.endsWith('.yaml')) assert.match(r.stderr.split('\n')[0], new RegExp(`${r.reader.replace('.', '\\.')}:\\d+:\\d+: `), `${r.reader} / ${r.name}: ${r.stderr}`);
+    if (/malformed (JSON|YAML)/.test(r.stderr))
+      assert.match(r.stderr, /:\d+:\d+: malformed (JSON|YAML)/, `${r.reader} / ${r.name}`);
+    if (r.reader.endsWith('.yaml'))
+      assert.match(
+        r.stderr.split('\n')[0],
+        new RegExp(`${r.reader.replace('.', '\\.')}:\\d+:\\d+: `),
+        `${r.reader} / ${r.name}: ${r.stderr}`,
+      );
   }
 });
 
 test('a leading byte order mark, CRLF or both are accepted by every reader', () => {
-  for (const reader of ['manifest (diff base)', 'manifest (diff head)', 'config (--config)', 'registry (list)', 'config (project root)']) {
+  for (const reader of [
+    'manifest (diff base)',
+    'manifest (diff head)',
+    'config (--config)',
+    'registry (list)',
+    'config (project root)',
+  ]) {
     const valid = find(reader, 'valid');
     assert.is(valid.code, 0, `${reader}: ${valid.stderr}`);
     for (const name of ['bom', 'crlf', 'bom+crlf']) {
@@ -307,7 +380,8 @@ test('a leading byte order mark, CRLF or both are accepted by every reader', () 
   for (const reader of ['approvals.yaml', '.openspec.yaml']) {
     const valid = find(reader, 'valid');
     assert.is(valid.code, 1, `${reader}: ${valid.stderr}`); // not approved: no allowed signers configured
-    for (const name of ['bom', 'crlf', 'bom+crlf']) assert.is(find(reader, name).stdout, valid.stdout, `${reader} / ${name}`);
+    for (const name of ['bom', 'crlf', 'bom+crlf'])
+      assert.is(find(reader, name).stdout, valid.stdout, `${reader} / ${name}`);
   }
   assert.is(find('registry (verify)', 'bom').code, find('registry (verify)', 'valid').code);
 });
@@ -315,24 +389,42 @@ test('a leading byte order mark, CRLF or both are accepted by every reader', () 
 test('nesting 10^5 deep is a located exit 2 at the first bracket past the bound', () => {
   for (const reader of ['manifest (diff base)', 'config (--config)', 'registry (list)', 'registry (verify)']) {
     assert.match(find(reader, 'deep arrays').stderr, /:1:257: malformed JSON: nesting deeper than 256 levels/, reader);
-    assert.match(find(reader, 'deep objects').stderr, /:1:1281: malformed JSON: nesting deeper than 256 levels/, reader);
+    assert.match(
+      find(reader, 'deep objects').stderr,
+      /:1:1281: malformed JSON: nesting deeper than 256 levels/,
+      reader,
+    );
     assert.is(find(reader, 'deep unterminated').code, 2);
   }
   for (const reader of ['approvals.yaml', '.openspec.yaml']) {
     for (const name of ['deep flow sequences', 'deep flow mappings', 'deep compact sequences', 'deep block mappings']) {
       const r = find(reader, name);
       assert.is(r.code, 2, `${reader} / ${name}`);
-      assert.match(r.stderr, new RegExp(`${reader.replace('.', '\\.')}:\\d+:\\d+: malformed YAML: nesting deeper than 100 levels`), `${reader} / ${name}: ${r.stderr}`);
+      assert.match(
+        r.stderr,
+        new RegExp(`${reader.replace('.', '\\.')}:\\d+:\\d+: malformed YAML: nesting deeper than 100 levels`),
+        `${reader} / ${name}: ${r.stderr}`,
+      );
     }
   }
 });
 
 test('alias bombs, unresolved and cyclic aliases are located exit-2 errors', () => {
   for (const reader of ['approvals.yaml', '.openspec.yaml']) {
-    for (const name of ['alias bomb', 'alias bomb in the block', 'unresolved alias', 'cyclic alias', 'cyclic alias in a mapping']) {
+    for (const name of [
+      'alias bomb',
+      'alias bomb in the block',
+      'unresolved alias',
+      'cyclic alias',
+      'cyclic alias in a mapping',
+    ]) {
       const r = find(reader, name);
       assert.is(r.code, 2, `${reader} / ${name}: ${r.stderr}`);
-      assert.match(r.stderr, new RegExp(`${reader.replace('.', '\\.')}:\\d+:\\d+: invalid YAML: `), `${reader} / ${name}: ${r.stderr}`);
+      assert.match(
+        r.stderr,
+        new RegExp(`${reader.replace('.', '\\.')}:\\d+:\\d+: invalid YAML: `),
+        `${reader} / ${name}: ${r.stderr}`,
+      );
     }
     assert.match(find(reader, 'alias bomb').stderr, /resource exhaustion/);
     assert.match(find(reader, 'cyclic alias').stderr, /a cycle/);
@@ -346,12 +438,16 @@ test('integers must be safe integers: 1e30, 2^53+1, 1.5, NaN-likes are rejected;
       assert.is(r.code, 2, `${reader} / ${name}`);
       assert.match(r.stderr, /must be <= 9007199254740991/, `${reader} / ${name}: ${r.stderr}`);
     }
-    for (const name of ['number NaN', 'number Infinity', 'number hex', 'number leading zero']) assert.match(find(reader, name).stderr, /malformed JSON/, `${reader} / ${name}`);
+    for (const name of ['number NaN', 'number Infinity', 'number hex', 'number leading zero'])
+      assert.match(find(reader, name).stderr, /malformed JSON/, `${reader} / ${name}`);
     assert.match(find(reader, 'number 1e400 (Infinity)').stderr, /must be integer/, reader);
     assert.match(find(reader, 'huge number').stderr, /must be integer/, reader); // 5000 digits: Infinity
     assert.match(find(reader, 'number 1.5').stderr, /must be integer/, reader);
   }
-  assert.match(find('manifest (diff base)', 'number 1e30').stderr, /:\d+:\d+: invalid manifest file: \/manifestVersion must be <= 9007199254740991/);
+  assert.match(
+    find('manifest (diff base)', 'number 1e30').stderr,
+    /:\d+:\d+: invalid manifest file: \/manifestVersion must be <= 9007199254740991/,
+  );
 });
 
 test('YAML numbers: from/to of the policydrift block must be safe integers', () => {

@@ -26,7 +26,9 @@ export function spawnTimed(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts, timeout });
   const shown = [path.basename(cmd), ...args.map((a) => (a.length > 80 ? `${a.slice(0, 77)}...` : a))].join(' ');
   if (/** @type {NodeJS.ErrnoException | undefined} */ (r.error)?.code === 'ETIMEDOUT') {
-    throw new Error(`${shown} timed out after ${Math.round(timeout / 1000)} s (POLICYDRIFT_TEST_TIMEOUT=<seconds> allows more)\n${r.stderr ?? ''}`);
+    throw new Error(
+      `${shown} timed out after ${Math.round(timeout / 1000)} s (POLICYDRIFT_TEST_TIMEOUT=<seconds> allows more)\n${r.stderr ?? ''}`,
+    );
   }
   if (r.error) throw new Error(`${shown} could not run: ${r.error.message}`);
   return r;
@@ -100,16 +102,6 @@ export function git(dir, ...args) {
   return r.stdout.trim();
 }
 
-/** A temp git repo holding a copy of `fixture`, committed once. */
-export function gitRepoFrom(fixture) {
-  const dir = tmpdir('policydrift-repo-');
-  copyTree(fixture, dir);
-  git(dir, 'init', '-q');
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-qm', 'initial');
-  return dir;
-}
-
 /**
  * Write a scaffolded change set as its author would: replace the TODO placeholders that `policydrift justify`
  * leaves in proposal.md and the delta spec (approve refuses, and check does not count, a set that still has them).
@@ -118,15 +110,25 @@ export function writeChangeSet(dir, id) {
   const setDir = path.join(dir, 'openspec', 'changes', id);
   const proposal = path.join(setDir, 'proposal.md');
   const p = fs.readFileSync(proposal, 'utf8');
-  if (!p.includes('TODO: why this privacy-relevant behaviour change is needed.')) throw new Error(`${proposal} has no scaffold placeholder`);
-  fs.writeFileSync(proposal, p.replace('TODO: why this privacy-relevant behaviour change is needed.', `The ${id} change is needed and was reviewed.`));
+  if (!p.includes('TODO: why this privacy-relevant behaviour change is needed.'))
+    throw new Error(`${proposal} has no scaffold placeholder`);
+  fs.writeFileSync(
+    proposal,
+    p.replace(
+      'TODO: why this privacy-relevant behaviour change is needed.',
+      `The ${id} change is needed and was reviewed.`,
+    ),
+  );
   const spec = path.join(setDir, 'specs', 'privacy-invariants', 'spec.md');
   if (fs.existsSync(spec)) {
     const s = fs.readFileSync(spec, 'utf8');
     fs.writeFileSync(
       spec,
       s
-        .replace('The system SHALL change its privacy-relevant behaviour only as declared in this change set.\n', `The service SHALL behave as the ${id} change describes.\n`)
+        .replace(
+          'The system SHALL change its privacy-relevant behaviour only as declared in this change set.\n',
+          `The service SHALL behave as the ${id} change describes.\n`,
+        )
         .replace('TODO: replace this requirement with the privacy behaviour the change introduces.\n', ''),
     );
   }

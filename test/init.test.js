@@ -5,7 +5,13 @@ import * as path from 'node:path';
 import { cli, tmpdir, copyTree, SAMPLE } from './helpers.js';
 import { parseConfigText } from '../dist/config/index.js';
 
-const POLICYDRIFT_FILES = ['invariants.manifest.json', 'policydrift.config.json', 'release', 'openspec', '.policydrift'];
+const POLICYDRIFT_FILES = [
+  'invariants.manifest.json',
+  'policydrift.config.json',
+  'release',
+  'openspec',
+  '.policydrift',
+];
 
 /** A temp copy of the sample service with every policydrift file removed. */
 function freshProject() {
@@ -34,15 +40,24 @@ test('init creates the config, the first manifest and an empty registry, and pri
   const r = cli(['init', '--root', dir]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /created\s+policydrift\.config\.json/);
-  assert.match(r.stdout, /created\s+invariants\.manifest\.json\s+\(version 1: 5 invariants, 1 LE handler, 3 log schemas, 2 key guards, 2 gated sites\)/);
+  assert.match(
+    r.stdout,
+    /created\s+invariants\.manifest\.json\s+\(version 1: 5 invariants, 1 LE handler, 3 log schemas, 2 key guards, 2 gated sites\)/,
+  );
   assert.match(r.stdout, /created\s+release\/registry\.json/);
   assert.match(r.stdout, /no hook manager/);
   assert.match(r.stdout, /npx --no-install policydrift extract --write --staged/);
   assert.match(r.stdout, /templates\/github\/policydrift\.yml/);
   assert.match(r.stdout, /templates\/gitlab-ci\.yml/);
   assert.match(r.stdout, /run `npx openspec init --tools none --no-animation \.` to create openspec\//);
-  assert.match(r.stdout, /Release signing: every registry event is signed\. .*list it in \.policydrift\/release_signers as `release@ci <contents of release_key\.pub>`/);
-  assert.match(r.stdout, /Your first release \(the baseline `check` compares with\): `npx --no-install policydrift release --profile prod --signing-key <key>` \(profile "prod" in policydrift\.config\.json: npx --no-install tsc -p tsconfig\.json -> dist;/);
+  assert.match(
+    r.stdout,
+    /Release signing: every registry event is signed\. .*list it in \.policydrift\/release_signers as `release@ci <contents of release_key\.pub>`/,
+  );
+  assert.match(
+    r.stdout,
+    /Your first release \(the baseline `check` compares with\): `npx --no-install policydrift release --profile prod --signing-key <key>` \(profile "prod" in policydrift\.config\.json: npx --no-install tsc -p tsconfig\.json -> dist;/,
+  );
 
   // the config: valid, commented, schema reference for editors, tests excluded
   const cfgText = fs.readFileSync(path.join(dir, 'policydrift.config.json'), 'utf8');
@@ -51,16 +66,26 @@ test('init creates the config, the first manifest and an empty registry, and pri
   assert.match(raw.$comment, /CONFIG_CHANGED/);
   assert.match(raw.$comment, /docs\/config\.md/);
   assert.ok(raw.$comment.length < 300, `a short comment, not ${raw.$comment.length} characters on one line`);
-  assert.ok(cfgText.split('\n').every((l) => l.length < 300), 'no very long line');
+  assert.ok(
+    cfgText.split('\n').every((l) => l.length < 300),
+    'no very long line',
+  );
   assert.is(raw.releaseSigners, '.policydrift/release_signers');
-  assert.equal(raw.profiles, { prod: { build: ['npx', '--no-install', 'tsc', '-p', 'tsconfig.json'], outDir: 'dist' } }, 'a starter profile from the tsconfig outDir');
+  assert.equal(
+    raw.profiles,
+    { prod: { build: ['npx', '--no-install', 'tsc', '-p', 'tsconfig.json'], outDir: 'dist' } },
+    'a starter profile from the tsconfig outDir',
+  );
   assert.equal(raw.exclude, ['**/*.test.ts']);
   const cfg = parseConfigText(cfgText, 'policydrift.config.json');
   assert.is(cfg.manifest, 'invariants.manifest.json');
   assert.is(cfg.registry, 'release/registry.json');
 
   // the registry: canonical JSON of the empty registry
-  assert.is(fs.readFileSync(path.join(dir, 'release/registry.json'), 'utf8'), '{\n  "events": [],\n  "schemaVersion": 1\n}\n');
+  assert.is(
+    fs.readFileSync(path.join(dir, 'release/registry.json'), 'utf8'),
+    '{\n  "events": [],\n  "schemaVersion": 1\n}\n',
+  );
 
   // the manifest is exactly what `extract --write` gives: --check passes
   const m = JSON.parse(fs.readFileSync(path.join(dir, 'invariants.manifest.json'), 'utf8'));
@@ -87,7 +112,8 @@ test('a second init changes nothing (bytes and mtimes) and says so', () => {
 
 test('an existing config is kept without --force and replaced with --force', () => {
   const dir = freshProject();
-  const mine = '{\n  "exclude": ["src/**/*.test.ts"],\n  "orders": { "guardArgs": { "requireQuorum.threshold": "higher-is-stronger" } }\n}\n';
+  const mine =
+    '{\n  "exclude": ["src/**/*.test.ts"],\n  "orders": { "guardArgs": { "requireQuorum.threshold": "higher-is-stronger" } }\n}\n';
   fs.writeFileSync(path.join(dir, 'policydrift.config.json'), mine);
   let r = cli(['init', '--root', dir]);
   assert.is(r.code, 0, r.stderr);
@@ -98,7 +124,10 @@ test('an existing config is kept without --force and replaced with --force', () 
   assert.is(cli(['extract', '--root', dir, '--check']).code, 0);
 
   // a stale manifest is kept too
-  fs.appendFileSync(path.join(dir, 'src/index.ts'), '\n/** @invariant init.new A new promise. */\nexport const z = 1;\n');
+  fs.appendFileSync(
+    path.join(dir, 'src/index.ts'),
+    '\n/** @invariant init.new A new promise. */\nexport const z = 1;\n',
+  );
   const manifestBefore = fs.readFileSync(path.join(dir, 'invariants.manifest.json'), 'utf8');
   r = cli(['init', '--root', dir]);
   assert.is(r.code, 0, r.stderr);
@@ -114,7 +143,10 @@ test('an existing config is kept without --force and replaced with --force', () 
   assert.match(r.stdout, /updated\s+invariants\.manifest\.json\s+\(version 2/);
   assert.match(r.stdout, /kept\s+release\/registry\.json/);
   assert.is(fs.readFileSync(registry, 'utf8'), '{"schemaVersion":1,"events":[]}');
-  assert.is(JSON.parse(fs.readFileSync(path.join(dir, 'policydrift.config.json'), 'utf8')).$schema, './node_modules/policydrift/config.schema.json');
+  assert.is(
+    JSON.parse(fs.readFileSync(path.join(dir, 'policydrift.config.json'), 'utf8')).$schema,
+    './node_modules/policydrift/config.schema.json',
+  );
   const m = JSON.parse(fs.readFileSync(path.join(dir, 'invariants.manifest.json'), 'utf8'));
   assert.ok(m.invariants.privacy.invariants['init.new']);
 });
@@ -129,8 +161,14 @@ test('detects hook managers, the package manager and openspec/ and tailors the n
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /pnpm \(pnpm-lock\.yaml\)/);
   assert.match(r.stdout, /hooks: husky, lefthook/);
-  assert.match(r.stdout, /Pre-commit hook \(husky, \.husky\/\): add the line `pnpm exec policydrift extract --write --staged` to \.husky\/pre-commit/);
-  assert.match(r.stdout, /Pre-commit hook \(lefthook, lefthook\.yml\): merge .*templates\/hooks\/lefthook\.yml into lefthook\.yml/);
+  assert.match(
+    r.stdout,
+    /Pre-commit hook \(husky, \.husky\/\): add the line `pnpm exec policydrift extract --write --staged` to \.husky\/pre-commit/,
+  );
+  assert.match(
+    r.stdout,
+    /Pre-commit hook \(lefthook, lefthook\.yml\): merge .*templates\/hooks\/lefthook\.yml into lefthook\.yml/,
+  );
   assert.not.match(r.stdout, /no hook manager found/);
   assert.not.match(r.stdout, /openspec init/);
 });

@@ -19,7 +19,8 @@ function openspecInit(dir) {
   if (r.status !== 0) throw new Error(`openspec init failed: ${r.stderr}`);
 }
 
-const PROPOSAL = '## Why\nLaw enforcement needs account metadata.\n\n## What Changes\n- handle_le_request may return ACCOUNT_METADATA\n';
+const PROPOSAL =
+  '## Why\nLaw enforcement needs account metadata.\n\n## What Changes\n- handle_le_request may return ACCOUNT_METADATA\n';
 const GOOD_DELTA = `## Purpose
 Governs the law-enforcement response variants that the service may disclose.
 
@@ -119,7 +120,10 @@ test('a broken delta fails with issues', () => {
   const item = changeItem(r, 'add-x');
   assert.is(item.valid, false);
   const errors = item.issues.filter((i) => i.level === 'ERROR');
-  assert.ok(errors.some((i) => /must include at least one scenario/.test(i.message)), JSON.stringify(item.issues));
+  assert.ok(
+    errors.some((i) => /must include at least one scenario/.test(i.message)),
+    JSON.stringify(item.issues),
+  );
   assert.ok(validationMessages(r).some((m) => m.startsWith('change add-x: ERROR: le-responses/spec.md')));
   const all = validateAll(dir);
   assert.is(all.ok, false);
@@ -146,7 +150,10 @@ test('a root found above the repo dir is rejected', () => {
   addChange(dir, 'add-x');
   const sub = path.join(dir, 'service');
   fs.mkdirSync(sub);
-  assert.throws(() => validateAll(sub), (e) => e.name === 'UserError' && /resolved its root to/.test(e.message));
+  assert.throws(
+    () => validateAll(sub),
+    (e) => e.name === 'UserError' && /resolved its root to/.test(e.message),
+  );
 });
 
 test('a global default store redirecting the root is a UserError', () => {
@@ -157,7 +164,10 @@ test('a global default store redirecting the root is a UserError', () => {
   for (const d of [home, store, work]) fs.mkdirSync(d);
   openspecInit(store);
   const env = { PATH: process.env.PATH, HOME: home, OPENSPEC_TELEMETRY: '0', OPENSPEC_NO_UPDATE_CHECK: '1' };
-  for (const args of [['store', 'register', store, '--id', 'mystore', '--yes'], ['config', 'set', 'defaultStore', 'mystore']]) {
+  for (const args of [
+    ['store', 'register', store, '--id', 'mystore', '--yes'],
+    ['config', 'set', 'defaultStore', 'mystore'],
+  ]) {
     const r = spawnTimed(OPENSPEC, args, { cwd: base, encoding: 'utf8', env });
     assert.is(r.status, 0, r.stderr);
   }
@@ -211,7 +221,9 @@ test('discovery finds active and archived sets, policydrift blocks and invariant
   assert.equal(x.policydrift, {
     from: 3,
     to: 4,
-    justifies: [{ rule: 'LE_RESPONSE_ADDED', id: 'handle_le_request', subject: 'ACCOUNT_METADATA', reason: 'approved by legal' }],
+    justifies: [
+      { rule: 'LE_RESPONSE_ADDED', id: 'handle_le_request', subject: 'ACCOUNT_METADATA', reason: 'approved by legal' },
+    ],
   });
   assert.equal(
     x.invariants.map((r) => [r.file, r.line, r.requirement, r.id]),
@@ -224,23 +236,38 @@ test('discovery finds active and archived sets, policydrift blocks and invariant
 
 test('a malformed policydrift block is a located error naming the key path', () => {
   const dir = makeRepo();
-  addChange(dir, 'add-x', GOOD_DELTA, 'policydrift:\n  from: 3\n  to: 4\n  justifies:\n    - rule: LE_RESPONSE_ADDED\n      id: handle_le_request\n      subject: 42\n');
+  addChange(
+    dir,
+    'add-x',
+    GOOD_DELTA,
+    'policydrift:\n  from: 3\n  to: 4\n  justifies:\n    - rule: LE_RESPONSE_ADDED\n      id: handle_le_request\n      subject: 42\n',
+  );
   assert.throws(
     () => discoverChangeSets(dir),
     (e) =>
       e.name === 'UserError' &&
-      e.message.startsWith('openspec/changes/add-x/.openspec.yaml:9:16: policydrift.justifies[0].subject: "subject" must be a string'),
+      e.message.startsWith(
+        'openspec/changes/add-x/.openspec.yaml:9:16: policydrift.justifies[0].subject: "subject" must be a string',
+      ),
   );
   const bad = (block) => () => parseMetadataText(`schema: spec-driven\n${block}`, 'f.yaml');
-  assert.throws(bad('policydrift:\n  from: 3\n  to: 4\n  justify: []\n'), /f\.yaml:5:12: policydrift\.justify: unknown key "justify"/);
-  assert.throws(bad('policydrift:\n  from: 5\n  to: 4\n  justifies: []\n'), /policydrift\.to: "to" \(4\) must not be less than "from" \(5\)/);
+  assert.throws(
+    bad('policydrift:\n  from: 3\n  to: 4\n  justify: []\n'),
+    /f\.yaml:5:12: policydrift\.justify: unknown key "justify"/,
+  );
+  assert.throws(
+    bad('policydrift:\n  from: 5\n  to: 4\n  justifies: []\n'),
+    /policydrift\.to: "to" \(4\) must not be less than "from" \(5\)/,
+  );
   assert.throws(bad('policydrift:\n  to: 4\n  justifies: []\n'), /f\.yaml:3:3: policydrift\.from: "from" is required/);
   assert.throws(
     bad('policydrift:\n  from: 1\n  to: 2\n  justifies:\n    - { rule: R, id: a, subject: "*" }\n'),
     /f\.yaml:6:34: policydrift\.justifies\[0\]\.subject: "subject" contains "\*": wildcards are not allowed/,
   );
   assert.throws(
-    bad('policydrift:\n  from: 1\n  to: 2\n  justifies:\n    - { rule: R, id: a, subject: "" }\n    - { rule: R, id: a, subject: "" }\n'),
+    bad(
+      'policydrift:\n  from: 1\n  to: 2\n  justifies:\n    - { rule: R, id: a, subject: "" }\n    - { rule: R, id: a, subject: "" }\n',
+    ),
     /policydrift\.justifies\[1\]: duplicates justifies\[0\]/,
   );
   assert.throws(bad('policydrift: [\n'), /f\.yaml:\d+:\d+: malformed YAML/);
@@ -248,7 +275,20 @@ test('a malformed policydrift block is a located error naming the key path', () 
 
 test('matchJustifications: exact match, different subject, wildcard, stale, not approved', () => {
   const set = (justifies, valid = true, approved = true) =>
-    gated({ id: 's', dir: '/x', relDir: 'openspec/changes/s', archived: false, archivedOn: null, metadata: {}, policydrift: { from: 1, to: 2, justifies }, invariants: [] }, valid, approved);
+    gated(
+      {
+        id: 's',
+        dir: '/x',
+        relDir: 'openspec/changes/s',
+        archived: false,
+        archivedOn: null,
+        metadata: {},
+        policydrift: { from: 1, to: 2, justifies },
+        invariants: [],
+      },
+      valid,
+      approved,
+    );
   const c = change();
   const exact = { rule: 'LE_RESPONSE_ADDED', id: 'handle_le_request', subject: 'ACCOUNT_METADATA' };
 
@@ -263,10 +303,21 @@ test('matchJustifications: exact match, different subject, wildcard, stale, not 
   r = matchJustifications([c], [set([other])]);
   assert.equal(r.justified, []);
   assert.equal(r.unjustified, [c]);
-  assert.equal(r.stale.map((s) => [s.decl.subject, s.reason]), [['SUBSCRIBER_NAME', 'matches no change in this diff']]);
+  assert.equal(
+    r.stale.map((s) => [s.decl.subject, s.reason]),
+    [['SUBSCRIBER_NAME', 'matches no change in this diff']],
+  );
 
   // wildcards are invalid and justify nothing
-  r = matchJustifications([c], [set([{ ...exact, subject: '*' }, { ...exact, id: 'handle_*' }])]);
+  r = matchJustifications(
+    [c],
+    [
+      set([
+        { ...exact, subject: '*' },
+        { ...exact, id: 'handle_*' },
+      ]),
+    ],
+  );
   assert.equal(r.justified, []);
   assert.equal(r.unjustified, [c]);
   assert.is(r.invalid.length, 2);
@@ -282,7 +333,10 @@ test('matchJustifications: exact match, different subject, wildcard, stale, not 
   // an unapproved or invalid set does not count
   r = matchJustifications([c], [set([exact], true, false)]);
   assert.equal(r.unjustified, [c]);
-  assert.equal(r.blocked.map((b) => b.reason), ['change set s is not approved']);
+  assert.equal(
+    r.blocked.map((b) => b.reason),
+    ['change set s is not approved'],
+  );
   r = matchJustifications([c], [set([exact], false, true)]);
   assert.equal(r.unjustified, [c]);
   assert.equal(r.stale, []);
@@ -298,7 +352,12 @@ test('declarationFor and writePolicydriftBlock round-trip, keeping other keys', 
   const metaFile = path.join(setDir, '.openspec.yaml');
   fs.appendFileSync(metaFile, '# keep this comment\ngoal: ship it\n');
   const c = change({ subject: '42' });
-  assert.equal(declarationFor(c), { rule: 'LE_RESPONSE_ADDED', id: 'handle_le_request', subject: '42', fingerprint: 'fp-1111' });
+  assert.equal(declarationFor(c), {
+    rule: 'LE_RESPONSE_ADDED',
+    id: 'handle_le_request',
+    subject: '42',
+    fingerprint: 'fp-1111',
+  });
   writePolicydriftBlock(setDir, { from: 1, to: 2, justifies: [declarationFor(c)] });
   const text = fs.readFileSync(metaFile, 'utf8');
   assert.match(text, /^schema: spec-driven\n/);
@@ -311,7 +370,10 @@ test('declarationFor and writePolicydriftBlock round-trip, keeping other keys', 
   writePolicydriftBlock(setDir, { from: 1, to: 3, justifies: [] });
   assert.equal(discoverChangeSets(dir)[0].policydrift, { from: 1, to: 3, justifies: [] });
   assert.is(fs.readFileSync(metaFile, 'utf8').match(/policydrift:/g).length, 1);
-  assert.throws(() => writePolicydriftBlock(setDir, { from: 1, to: 2, justifies: [{ rule: 'R', id: '*', subject: '' }] }), /wildcards/);
+  assert.throws(
+    () => writePolicydriftBlock(setDir, { from: 1, to: 2, justifies: [{ rule: 'R', id: '*', subject: '' }] }),
+    /wildcards/,
+  );
   // still strict-valid after the write
   assert.is(validateChange(dir, 'add-x').ok, true);
 });

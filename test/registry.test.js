@@ -24,8 +24,8 @@ import {
   verifyRegistry,
 } from '../dist/registry/index.js';
 import { signMessage, verifySignature } from '../dist/approvals/ssh.js';
-import { extractDigestCheck } from '../dist/registry/extract-check.js';
-import { extractAtRef } from '../dist/git/extract-at-ref.js';
+import { extractDigestCheck } from '../dist/release/extract-check.js';
+import { extractAtRef } from '../dist/extract/from-tree.js';
 import { registerRegistry } from '../dist/cli/registry.js';
 import { canonicalJson } from '../dist/manifest/index.js';
 import { GENERATOR } from '../dist/version.js';
@@ -49,7 +49,12 @@ const release = (version, extra = {}) => ({
   ...extra,
 });
 /** @type {(version: string, reason?: string) => Omit<import('../dist/registry/types.js').RevokeEvent, Chain>} */
-const revoke = (version, reason) => ({ type: 'revoke', version, time: '2025-01-02T00:00:00Z', ...(reason ? { reason } : {}) });
+const revoke = (version, reason) => ({
+  type: 'revoke',
+  version,
+  time: '2025-01-02T00:00:00Z',
+  ...(reason ? { reason } : {}),
+});
 /** @type {(version: string, by: string) => Omit<import('../dist/registry/types.js').SupersedeEvent, Chain>} */
 const supersede = (version, by) => ({ type: 'supersede', version, by, time: '2025-01-03T00:00:00Z' });
 
@@ -118,17 +123,32 @@ test('lastActiveRelease: the newest release no later revoke/supersede refers to'
 test('append refuses events that would break the log, and writes nothing', () => {
   const file = fiveEvents();
   const before = fs.readFileSync(file, 'utf8');
-  throwsUser(() => appendEvent(file, revoke('9.9.9')), /seq 6 \(revoke 9\.9\.9\): refers to version 9\.9\.9, which is not an earlier release/);
+  throwsUser(
+    () => appendEvent(file, revoke('9.9.9')),
+    /seq 6 \(revoke 9\.9\.9\): refers to version 9\.9\.9, which is not an earlier release/,
+  );
   throwsUser(() => appendEvent(file, release('1.1.0')), /version 1\.1\.0 was already released at seq 2/);
-  throwsUser(() => appendEvent(file, supersede('1.2.0', '2.0.0')), /superseded by version 2\.0\.0, which is not an earlier release/);
-  throwsUser(() => appendEvent(file, release('2.0.0', { git_commit: 'HEAD' })), /invalid event: \/git_commit must match pattern/);
-  throwsUser(() => appendEvent(file, release('2.0.0', /** @type {Partial<ReleaseEvent>} */ ({ extra: 1 }))), /unknown property "extra"/); // deliberately unknown
+  throwsUser(
+    () => appendEvent(file, supersede('1.2.0', '2.0.0')),
+    /superseded by version 2\.0\.0, which is not an earlier release/,
+  );
+  throwsUser(
+    () => appendEvent(file, release('2.0.0', { git_commit: 'HEAD' })),
+    /invalid event: \/git_commit must match pattern/,
+  );
+  throwsUser(
+    () => appendEvent(file, release('2.0.0', /** @type {Partial<ReleaseEvent>} */ ({ extra: 1 }))),
+    /unknown property "extra"/,
+  ); // deliberately unknown
   assert.is(fs.readFileSync(file, 'utf8'), before);
   // A broken file is never appended to.
   const reg = load(file);
   reg.events[1].profile = 'dev';
   save(file, reg);
-  throwsUser(() => appendEvent(file, release('2.0.0')), /refusing to append to a broken registry: seq 3 \(release 1\.2\.0\): prev/);
+  throwsUser(
+    () => appendEvent(file, release('2.0.0')),
+    /refusing to append to a broken registry: seq 3 \(release 1\.2\.0\): prev/,
+  );
 });
 
 test('verify accepts an intact log and names the first broken link of a tampered one', () => {
@@ -143,7 +163,10 @@ test('verify accepts an intact log and names the first broken link of a tampered
   let v = verifyRegistry(edited);
   assert.is(v.ok, false);
   assert.equal([v.problem.seq, v.problem.version, v.problem.type], [3, '1.2.0', 'release']);
-  assert.match(v.problem.message, /^seq 3 \(release 1\.2\.0\): prev sha256:[0-9a-f]{64} does not match the event before it, seq 2 \(release 1\.1\.0\)/);
+  assert.match(
+    v.problem.message,
+    /^seq 3 \(release 1\.2\.0\): prev sha256:[0-9a-f]{64} does not match the event before it, seq 2 \(release 1\.1\.0\)/,
+  );
 
   // A removed event.
   const removed = load(file);
@@ -175,7 +198,10 @@ test('verify accepts an intact log and names the first broken link of a tampered
   assert.match(v.problem.message, /not an earlier release/);
 
   assert.is(verifyRegistry({ schemaVersion: 2, events: [] }).problem.seq, null);
-  throwsUser(() => parseRegistryText('{"schemaVersion":1,"events":[{"seq":1}]}', 'reg.json'), /^reg\.json:1:\d+: invalid registry file/);
+  throwsUser(
+    () => parseRegistryText('{"schemaVersion":1,"events":[{"seq":1}]}', 'reg.json'),
+    /^reg\.json:1:\d+: invalid registry file/,
+  );
 });
 
 /** What an attacker with write access can do: rewrite every seq/prev after an edit. */
@@ -195,10 +221,16 @@ test('compareWithTrusted accepts appends and rejects any rewrite of the trusted 
   const extended = load(file);
   const ok = /** @type {Extract<TrustComparison, { ok: true }>} */ (compareWithTrusted(trusted, extended));
   assert.is(ok.ok, true);
-  assert.equal(ok.appended.map((e) => `${e.seq} ${e.type} ${e.version}`), ['6 release 1.3.0', '7 revoke 1.2.0']);
+  assert.equal(
+    ok.appended.map((e) => `${e.seq} ${e.type} ${e.version}`),
+    ['6 release 1.3.0', '7 revoke 1.2.0'],
+  );
   assert.equal(assertAppendOnly(trusted, extended).length, 2);
   assert.is(compareWithTrusted(trusted, trusted).ok, true);
-  assert.equal(/** @type {Extract<TrustComparison, { ok: true }>} */ (compareWithTrusted(null, trusted)).appended.length, 5);
+  assert.equal(
+    /** @type {Extract<TrustComparison, { ok: true }>} */ (compareWithTrusted(null, trusted)).appended.length,
+    5,
+  );
 
   // Re-chained after editing an old release: the chain verifies, the trusted comparison does not.
   const edited = rechain(load(file));
@@ -208,7 +240,10 @@ test('compareWithTrusted accepts appends and rejects any rewrite of the trusted 
   let r = /** @type {Extract<TrustComparison, { ok: false }>} */ (compareWithTrusted(trusted, edited));
   assert.is(r.ok, false);
   assert.equal([r.problem.seq, r.problem.version], [2, '1.1.0']);
-  assert.match(r.problem.message, /^seq 2 \(release 1\.1\.0\): differs from the trusted registry \(changed: manifestDigest\)/);
+  assert.match(
+    r.problem.message,
+    /^seq 2 \(release 1\.1\.0\): differs from the trusted registry \(changed: manifestDigest\)/,
+  );
 
   // The revoke of 1.1.0 dropped (to re-activate it), the rest re-chained.
   const dropped = load(file);
@@ -231,7 +266,11 @@ test('compareWithTrusted accepts appends and rejects any rewrite of the trusted 
   r = /** @type {Extract<TrustComparison, { ok: false }>} */ (compareWithTrusted(trusted, forked));
   assert.equal([r.problem.seq, r.problem.version], [6, '1.3.0']);
 
-  const e = throwsUser(() => assertAppendOnly(trusted, edited, 'release/registry.json'), /^release\/registry\.json: not an append-only extension of the trusted registry: seq 2 \(release 1\.1\.0\)/, 1);
+  const e = throwsUser(
+    () => assertAppendOnly(trusted, edited, 'release/registry.json'),
+    /^release\/registry\.json: not an append-only extension of the trusted registry: seq 2 \(release 1\.1\.0\)/,
+    1,
+  );
   assert.match(e.hint, /append-only/);
 });
 
@@ -246,7 +285,9 @@ for (let i = 1; i <= Number(n); i++) {
 
 function runAppender(file, who, n) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', APPENDER, file, who, String(n)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', APPENDER, file, who, String(n)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     child.on('close', (code) => resolve({ code, err }));
@@ -264,8 +305,13 @@ test('two processes appending in parallel lose no event', async () => {
   const versions = new Set(reg.events.map((e) => e.version));
   for (const who of ['a', 'b']) for (let i = 1; i <= N; i++) assert.ok(versions.has(`${who}-${i}`), `${who}-${i} lost`);
   // Each writer's own events stay in its order.
-  const order = reg.events.filter((e) => /** @type {ReleaseEvent} */ (e).profile === 'a').map((e) => Number(e.version.slice(2)));
-  assert.equal(order, [...order].sort((x, y) => x - y));
+  const order = reg.events
+    .filter((e) => /** @type {ReleaseEvent} */ (e).profile === 'a')
+    .map((e) => Number(e.version.slice(2)));
+  assert.equal(
+    order,
+    [...order].sort((x, y) => x - y),
+  );
   assert.equal(fs.readdirSync(path.dirname(file)), ['registry.json']);
 });
 
@@ -273,12 +319,21 @@ test('a stale lock of a dead process is broken; a live one times out with a clea
   const file = fiveEvents();
   const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
   const host = os.hostname();
-  fs.writeFileSync(`${file}.lock`, JSON.stringify({ pid: Number(dead.stdout), host, token: 'old', time: '2020-01-01T00:00:00Z' }));
+  fs.writeFileSync(
+    `${file}.lock`,
+    JSON.stringify({ pid: Number(dead.stdout), host, token: 'old', time: '2020-01-01T00:00:00Z' }),
+  );
   assert.is(appendEvent(file, release('2.0.0')).event.seq, 6);
   assert.not.ok(fs.existsSync(`${file}.lock`));
 
-  fs.writeFileSync(`${file}.lock`, JSON.stringify({ pid: process.pid, host, token: 'live', time: '2025-01-01T00:00:00Z' }));
-  throwsUser(() => appendEvent(file, release('2.1.0'), { timeoutMs: 200 }), new RegExp(`locked by process ${process.pid} on `));
+  fs.writeFileSync(
+    `${file}.lock`,
+    JSON.stringify({ pid: process.pid, host, token: 'live', time: '2025-01-01T00:00:00Z' }),
+  );
+  throwsUser(
+    () => appendEvent(file, release('2.1.0'), { timeoutMs: 200 }),
+    new RegExp(`locked by process ${process.pid} on `),
+  );
   assert.ok(fs.existsSync(`${file}.lock`), 'a live lock is left alone');
   fs.rmSync(`${file}.lock`);
   assert.is(readRegistryFile(file).events.length, 6);
@@ -288,7 +343,10 @@ test('a stale lock of a dead process is broken; a live one times out with a clea
 function projectRepo() {
   const repo = fs.realpathSync(tmpdir('policydrift-regrepo-'));
   git(repo, 'init', '-q');
-  fs.writeFileSync(path.join(repo, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true }, include: ['src/**/*.ts'] }));
+  fs.writeFileSync(
+    path.join(repo, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { strict: true }, include: ['src/**/*.ts'] }),
+  );
   fs.mkdirSync(path.join(repo, 'src'));
   fs.writeFileSync(path.join(repo, 'src/a.ts'), '/** @invariant a.b logs never hold raw ids */\nexport const a = 1;\n');
   git(repo, 'add', '-A');
@@ -302,19 +360,31 @@ test('verify with a repository: commits must exist; digests are re-derived when 
   const gen = { name: GENERATOR.name, version: GENERATOR.version };
   const file = path.join(repo, 'release/registry.json');
   appendEvent(file, release('1.0.0', { git_commit: sha, manifestDigest: digest, generator: gen }));
-  appendEvent(file, release('1.1.0', { git_commit: sha, manifestDigest: digest, generator: { ...gen, version: '0.0.1-old' } }));
+  appendEvent(
+    file,
+    release('1.1.0', { git_commit: sha, manifestDigest: digest, generator: { ...gen, version: '0.0.1-old' } }),
+  );
   const extract = extractDigestCheck(repo);
   let v = verifyRegistry(readRegistryFile(file), { repoDir: repo, extract });
   assert.is(v.ok, true, v.problem?.message);
   assert.equal([v.commitsChecked, v.digestsChecked], [2, 1]);
-  assert.equal(v.skipped, [{ seq: 2, version: '1.1.0', reason: `recorded by policydrift 0.0.1-old, running ${GENERATOR.version}` }]);
+  assert.equal(v.skipped, [
+    { seq: 2, version: '1.1.0', reason: `recorded by policydrift 0.0.1-old, running ${GENERATOR.version}` },
+  ]);
 
   // A release whose digest is not what its commit gives (a weakening recorded under an old digest).
   appendEvent(file, release('1.2.0', { git_commit: sha, manifestDigest: DIGEST('9'), generator: gen }));
   v = verifyRegistry(readRegistryFile(file), { repoDir: repo, extract });
   assert.equal([v.ok, v.problem.seq, v.problem.version], [false, 3, '1.2.0']);
-  assert.match(v.problem.message, new RegExp(`manifestDigest sha256:9{64} is not the digest of commit ${sha.slice(0, 12)} \\(${digest}\\)`));
-  assert.is(verifyRegistry(readRegistryFile(file), { repoDir: repo }).ok, true, 'without extract only commits are checked');
+  assert.match(
+    v.problem.message,
+    new RegExp(`manifestDigest sha256:9{64} is not the digest of commit ${sha.slice(0, 12)} \\(${digest}\\)`),
+  );
+  assert.is(
+    verifyRegistry(readRegistryFile(file), { repoDir: repo }).ok,
+    true,
+    'without extract only commits are checked',
+  );
 
   const file2 = path.join(repo, 'release/other.json');
   appendEvent(file2, release('1.0.0', { git_commit: SHA('1') }));
@@ -364,7 +434,12 @@ test('CLI: registry list, show, verify', async () => {
   assert.is(list.code, 0, list.stderr);
   const lines = list.stdout.trimEnd().split('\n');
   assert.equal(lines[0].split(/\s+/), ['SEQ', 'TYPE', 'VERSION', 'COMMIT', 'PROFILE', 'MANIFEST', 'TIME', 'STATUS']);
-  assert.match(lines[1], new RegExp(`^1\\s+release\\s+1\\.0\\.0\\s+${sha.slice(0, 12)}\\s+prod\\s+v1 sha256:[0-9a-f]{12}\\s+2025-01-01T00:00:00\\.000Z\\s+\\* last active$`));
+  assert.match(
+    lines[1],
+    new RegExp(
+      `^1\\s+release\\s+1\\.0\\.0\\s+${sha.slice(0, 12)}\\s+prod\\s+v1 sha256:[0-9a-f]{12}\\s+2025-01-01T00:00:00\\.000Z\\s+\\* last active$`,
+    ),
+  );
   assert.match(lines[2], /^2\s+release\s+1\.1\.0 .*revoked \(seq 3\)$/);
   assert.match(lines[3], /^3\s+revoke\s+1\.1\.0 .*leaks request ids$/);
 
@@ -378,7 +453,10 @@ test('CLI: registry list, show, verify', async () => {
 
   const ok = await registryCli(['verify'], repo);
   assert.is(ok.code, 0, ok.stderr);
-  assert.match(ok.stderr, /OK: 3 event\(s\), chain intact; 0 signature\(s\) valid \(no "releaseSigners" in the config \(none found\)\); 2 release commit\(s\) present; 1 manifest digest\(s\) re-derived/);
+  assert.match(
+    ok.stderr,
+    /OK: 3 event\(s\), chain intact; 0 signature\(s\) valid \(no "releaseSigners" in the config \(none found\)\); 2 release commit\(s\) present; 1 manifest digest\(s\) re-derived/,
+  );
   assert.match(ok.stderr, /warning: .*3 unsigned event\(s\) accepted as a legacy prefix/);
   assert.match(ok.stderr, /seq 2 \(release 1\.1\.0\): digest not re-derived: no generator version recorded/);
 
@@ -398,7 +476,15 @@ function keypair(name) {
   const key = path.join(tmpdir('policydrift-keys-'), name);
   const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', key]);
   assert.is(r.status, 0, String(r.stderr));
-  return { key, pub: fs.readFileSync(key + '.pub', 'utf8').trim().split(' ').slice(0, 2).join(' ') };
+  return {
+    key,
+    pub: fs
+      .readFileSync(key + '.pub', 'utf8')
+      .trim()
+      .split(' ')
+      .slice(0, 2)
+      .join(' '),
+  };
 }
 const ci = keypair('release');
 const mallory = keypair('mallory');
@@ -419,7 +505,12 @@ test('signed events: append signs with the release key; verify checks every sign
   const { event } = appendEvent(file, release('1.0.0', { time: undefined }), { sign: CI_KEY, signers: SIGNERS });
   assert.is(event.signer, 'release@ci');
   assert.match(event.signature, /^-----BEGIN SSH SIGNATURE-----\n[\s\S]+-----END SSH SIGNATURE-----\n$/);
-  assert.is(verifySignature(signedPayload(event), event.signature, 'release@ci', SIGNERS.text, { namespace: RELEASE_SIGNATURE_NAMESPACE }).ok, true);
+  assert.is(
+    verifySignature(signedPayload(event), event.signature, 'release@ci', SIGNERS.text, {
+      namespace: RELEASE_SIGNATURE_NAMESPACE,
+    }).ok,
+    true,
+  );
   // its own namespace: the same signature is not an approval
   assert.is(verifySignature(signedPayload(event), event.signature, 'release@ci', SIGNERS.text).ok, false);
   appendEvent(file, { ...revoke('1.0.0', 'leaks request ids'), time: undefined }, { sign: CI_KEY, signers: SIGNERS });
@@ -429,7 +520,14 @@ test('signed events: append signs with the release key; verify checks every sign
   assert.is(verifyRegistry(readRegistryFile(file)).signaturesChecked, 0);
   // a key that is not a release signer cannot append, and nothing is written
   const before = fs.readFileSync(file, 'utf8');
-  throwsUser(() => appendEvent(file, release('1.1.0', { time: undefined }), { sign: { keyPath: mallory.key, identity: 'release@ci' }, signers: SIGNERS }), /cannot append: seq 3 \(release 1\.1\.0\): is not validly signed by a release signer of main:\.policydrift\/release_signers/);
+  throwsUser(
+    () =>
+      appendEvent(file, release('1.1.0', { time: undefined }), {
+        sign: { keyPath: mallory.key, identity: 'release@ci' },
+        signers: SIGNERS,
+      }),
+    /cannot append: seq 3 \(release 1\.1\.0\): is not validly signed by a release signer of main:\.policydrift\/release_signers/,
+  );
   assert.is(fs.readFileSync(file, 'utf8'), before);
 });
 
@@ -445,18 +543,32 @@ test('a forged event is named with the reason: unsigned after a signed one, sign
   assert.match(v.problem.message, /^seq 2 \(release 1\.0\.1\): is not signed, but seq 1 was/);
   assert.match(v.problem.hint, /release signers/);
   assert.is(verifyRegistry(readRegistryFile(file)).ok, true, 'the hash chain alone accepts it');
-  throwsUser(() => appendEvent(file, release('1.0.2'), { sign: CI_KEY, signers: SIGNERS }), /refusing to append to a broken registry: seq 2 \(release 1\.0\.1\): is not signed/);
+  throwsUser(
+    () => appendEvent(file, release('1.0.2'), { sign: CI_KEY, signers: SIGNERS }),
+    /refusing to append to a broken registry: seq 2 \(release 1\.0\.1\): is not signed/,
+  );
 
   // signed by mallory, claiming to be the release signer
   fs.writeFileSync(file, good);
   const reg = load(file);
   const last = reg.events[0];
-  const unsigned = { ...release('1.0.1', { supersedes: '1.0.0' }), seq: 2, prev: eventDigest(last), signer: 'release@ci' };
-  reg.events.push({ ...unsigned, signature: signMessage(signedPayload(unsigned), mallory.key, { namespace: RELEASE_SIGNATURE_NAMESPACE }) });
+  const unsigned = {
+    ...release('1.0.1', { supersedes: '1.0.0' }),
+    seq: 2,
+    prev: eventDigest(last),
+    signer: 'release@ci',
+  };
+  reg.events.push({
+    ...unsigned,
+    signature: signMessage(signedPayload(unsigned), mallory.key, { namespace: RELEASE_SIGNATURE_NAMESPACE }),
+  });
   save(file, reg);
   v = verifyRegistry(readRegistryFile(file), { signers: SIGNERS });
   assert.equal([v.ok, v.problem.seq, v.problem.version], [false, 2, '1.0.1']);
-  assert.match(v.problem.message, /^seq 2 \(release 1\.0\.1\): is not validly signed by a release signer of main:\.policydrift\/release_signers: signature does not verify for release@ci/);
+  assert.match(
+    v.problem.message,
+    /^seq 2 \(release 1\.0\.1\): is not validly signed by a release signer of main:\.policydrift\/release_signers: signature does not verify for release@ci/,
+  );
 
   // a signed event edited afterwards (its signature no longer covers it)
   fs.writeFileSync(file, good);
@@ -469,9 +581,14 @@ test('a forged event is named with the reason: unsigned after a signed one, sign
 
   // signed, but nobody configured release signers to check it against: fail closed
   fs.writeFileSync(file, good);
-  v = verifyRegistry(readRegistryFile(file), { signers: { text: null, source: 'no "releaseSigners" in the config at main' } });
+  v = verifyRegistry(readRegistryFile(file), {
+    signers: { text: null, source: 'no "releaseSigners" in the config at main' },
+  });
   assert.equal([v.ok, v.problem.seq], [false, 1]);
-  assert.match(v.problem.message, /is signed by release@ci, but there is no release signers file to check it against \(no "releaseSigners"/);
+  assert.match(
+    v.problem.message,
+    /is signed by release@ci, but there is no release signers file to check it against \(no "releaseSigners"/,
+  );
 });
 
 test('a legacy registry is an unsigned prefix (counted), sealed by the first signed event', () => {
@@ -484,7 +601,10 @@ test('a legacy registry is an unsigned prefix (counted), sealed by the first sig
   v = verifyRegistry(readRegistryFile(file), { signers: SIGNERS });
   assert.equal([v.ok, v.legacy, v.signaturesChecked], [true, 2, 1]);
   // sealed: an unsigned event after it is an error, even through appendEvent
-  throwsUser(() => appendEvent(file, revoke('1.2.0'), { signers: SIGNERS }), /cannot append: seq 4 \(revoke 1\.2\.0\): is not signed, but seq 3 was/);
+  throwsUser(
+    () => appendEvent(file, revoke('1.2.0'), { signers: SIGNERS }),
+    /cannot append: seq 4 \(revoke 1\.2\.0\): is not signed, but seq 3 was/,
+  );
   assert.is(readRegistryFile(file).events.length, 3);
 });
 
@@ -495,10 +615,13 @@ test('appendedEvents: what a candidate adds is trusted only when validly signed 
   appendEvent(file, release('1.1.0', { time: undefined }), { sign: CI_KEY, signers: SIGNERS });
   forge(file, revoke('1.0.0'));
   const added = appendedEvents(trusted, readRegistryFile(file), SIGNERS);
-  assert.equal(added.map((a) => [a.index, a.event.version, a.problem]), [
-    [1, '1.1.0', null],
-    [2, '1.0.0', 'is not signed by a release signer'],
-  ]);
+  assert.equal(
+    added.map((a) => [a.index, a.event.version, a.problem]),
+    [
+      [1, '1.1.0', null],
+      [2, '1.0.0', 'is not signed by a release signer'],
+    ],
+  );
   // signed by a key the candidate itself adds to the signers: judged with the TRUSTED signers only
   const other = { text: `release@ci ${mallory.pub}\n`, source: 'candidate' };
   assert.match(appendedEvents(trusted, readRegistryFile(file), other)[0].problem, /not validly signed/);
@@ -507,7 +630,10 @@ test('appendedEvents: what a candidate adds is trusted only when validly signed 
   appendEvent(legacy, release('1.0.0'));
   const lt = readRegistryFile(legacy);
   appendEvent(legacy, revoke('1.0.0'));
-  assert.equal(appendedEvents(lt, readRegistryFile(legacy), SIGNERS).map((a) => a.problem), ['is not signed by a release signer']);
+  assert.equal(
+    appendedEvents(lt, readRegistryFile(legacy), SIGNERS).map((a) => a.problem),
+    ['is not signed by a release signer'],
+  );
 });
 
 test('key rotation: a retired key (valid-before) keeps verifying what it signed, and cannot sign later events', () => {
@@ -515,13 +641,25 @@ test('key rotation: a retired key (valid-before) keeps verifying what it signed,
   const file = newFile();
   appendEvent(file, release('1.0.0', { time: '2025-01-01T00:00:00.000Z' }), { sign: CI_KEY });
   // rotation: the old key is valid before 2025-06-01, the new one is added
-  const rotated = { text: `release@ci valid-before="20250601000000Z" ${ci.pub}\nrelease@ci ${next.pub}\n`, source: 'main:.policydrift/release_signers' };
+  const rotated = {
+    text: `release@ci valid-before="20250601000000Z" ${ci.pub}\nrelease@ci ${next.pub}\n`,
+    source: 'main:.policydrift/release_signers',
+  };
   assert.is(verifyRegistry(readRegistryFile(file), { signers: rotated }).ok, true, 'old events still verify');
-  appendEvent(file, release('1.1.0', { time: '2025-07-01T00:00:00.000Z' }), { sign: { keyPath: next.key, identity: 'release@ci' }, signers: rotated });
+  appendEvent(file, release('1.1.0', { time: '2025-07-01T00:00:00.000Z' }), {
+    sign: { keyPath: next.key, identity: 'release@ci' },
+    signers: rotated,
+  });
   // the old key signing an event after it was retired
-  throwsUser(() => appendEvent(file, release('1.2.0', { time: '2025-08-01T00:00:00.000Z' }), { sign: CI_KEY, signers: rotated }), /seq 3 \(release 1\.2\.0\): is not validly signed/);
+  throwsUser(
+    () => appendEvent(file, release('1.2.0', { time: '2025-08-01T00:00:00.000Z' }), { sign: CI_KEY, signers: rotated }),
+    /seq 3 \(release 1\.2\.0\): is not validly signed/,
+  );
   // ... nor by backdating it: a signed event's time never goes back
-  throwsUser(() => appendEvent(file, release('1.2.0', { time: '2025-02-01T00:00:00.000Z' }), { sign: CI_KEY, signers: rotated }), /seq 3 \(release 1\.2\.0\): time 2025-02-01T00:00:00\.000Z is before the time of the event before it/);
+  throwsUser(
+    () => appendEvent(file, release('1.2.0', { time: '2025-02-01T00:00:00.000Z' }), { sign: CI_KEY, signers: rotated }),
+    /seq 3 \(release 1\.2\.0\): time 2025-02-01T00:00:00\.000Z is before the time of the event before it/,
+  );
   assert.is(verifyRegistry(readRegistryFile(file), { signers: rotated }).signaturesChecked, 2);
 });
 
@@ -529,7 +667,10 @@ test('CLI: registry verify names the forged event and the reason', async () => {
   const { repo, sha } = projectRepo();
   fs.mkdirSync(path.join(repo, '.policydrift'));
   fs.writeFileSync(path.join(repo, '.policydrift/release_signers'), SIGNERS.text);
-  fs.writeFileSync(path.join(repo, 'policydrift.config.json'), JSON.stringify({ releaseSigners: '.policydrift/release_signers' }));
+  fs.writeFileSync(
+    path.join(repo, 'policydrift.config.json'),
+    JSON.stringify({ releaseSigners: '.policydrift/release_signers' }),
+  );
   const file = path.join(repo, 'release/registry.json');
   appendEvent(file, release('1.0.0', { git_commit: sha }), { sign: CI_KEY });
   let r = await registryCli(['verify', '--no-extract'], repo);
@@ -538,7 +679,10 @@ test('CLI: registry verify names the forged event and the reason', async () => {
   forge(file, release('1.0.1', { git_commit: sha, supersedes: '1.0.0' }));
   r = await registryCli(['verify', '--no-extract'], repo);
   assert.is(r.code, 1);
-  assert.match(r.stderr, /release\/registry\.json is broken at seq 2 \(release 1\.0\.1\): is not signed, but seq 1 was/);
+  assert.match(
+    r.stderr,
+    /release\/registry\.json is broken at seq 2 \(release 1\.0\.1\): is not signed, but seq 1 was/,
+  );
   assert.match(r.stderr, /hint: only the release job appends to the registry/);
   // list and show verify too: a forged log reports no status
   r = await registryCli(['show', '1.0.1'], repo);
@@ -552,7 +696,10 @@ test('CLI: registry verify names the forged event and the reason', async () => {
   git(repo, 'commit', '-qm', 'registry only');
   r = await registryCli(['verify', '--no-extract', '--trusted-ref', 'HEAD'], repo);
   assert.is(r.code, 1);
-  assert.match(r.stderr, /seq 1 \(release 1\.0\.0\): is signed by release@ci, but there is no release signers file to check it against \(no "releaseSigners" in the config at HEAD\)/);
+  assert.match(
+    r.stderr,
+    /seq 1 \(release 1\.0\.0\): is signed by release@ci, but there is no release signers file to check it against \(no "releaseSigners" in the config at HEAD\)/,
+  );
 });
 
 test.run();

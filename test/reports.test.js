@@ -22,7 +22,8 @@ function mixed() {
   al['privacy:le.response.closed'] = 'src/le/invariants.ts'; // neutral
   return diffManifests(manifest(bp, bl), manifest(ap, al), testOrders());
 }
-const same = () => diffManifests(manifest(baseParts(), baseLocations()), manifest(baseParts(), baseLocations()), testOrders());
+const same = () =>
+  diffManifests(manifest(baseParts(), baseLocations()), manifest(baseParts(), baseLocations()), testOrders());
 const onlyStrengthening = () => {
   const ap = baseParts();
   delete ap.schemas.AuditEvent.fields.ip;
@@ -35,11 +36,30 @@ test('text: verdict, groups by effect, rule id and location per line, no colour 
   assert.match(lines[0], /^policydrift diff: base v1 \([0-9a-f]{12}\) -> head v1 \([0-9a-f]{12}\)$/);
   assert.is(lines[1], '❌ 1 weakening, 1 modified — justification required');
   const order = ['1 weakening:', '1 modified:', '1 strengthening:', '1 neutral:'].map((h) => lines.indexOf(h));
-  assert.ok(order.every((i) => i > 0), 'every group header present');
-  assert.equal([...order].sort((a, b) => a - b), order, 'weakening, modified, strengthening, neutral');
-  assert.ok(lines.includes('  LE_RESPONSE_ADDED  LE handler handle_le_request can now return response variant "WIRETAP_CONTENT"  (src/le/wiretap.ts, src/le/handler.ts)'));
-  assert.ok(lines.includes('  KEYGATE_GUARD_IMPL_CHANGED  the implementation of key guard requireScope changed  (src/auth/guards.ts)'));
-  assert.ok(lines.includes('  LOCATION_MOVED  privacy:le.response.closed moved from src/le/handler.ts to src/le/invariants.ts  (src/le/invariants.ts, src/le/handler.ts)'));
+  assert.ok(
+    order.every((i) => i > 0),
+    'every group header present',
+  );
+  assert.equal(
+    [...order].sort((a, b) => a - b),
+    order,
+    'weakening, modified, strengthening, neutral',
+  );
+  assert.ok(
+    lines.includes(
+      '  LE_RESPONSE_ADDED  LE handler handle_le_request can now return response variant "WIRETAP_CONTENT"  (src/le/wiretap.ts, src/le/handler.ts)',
+    ),
+  );
+  assert.ok(
+    lines.includes(
+      '  KEYGATE_GUARD_IMPL_CHANGED  the implementation of key guard requireScope changed  (src/auth/guards.ts)',
+    ),
+  );
+  assert.ok(
+    lines.includes(
+      '  LOCATION_MOVED  privacy:le.response.closed moved from src/le/handler.ts to src/le/invariants.ts  (src/le/invariants.ts, src/le/handler.ts)',
+    ),
+  );
   assert.not.match(out, /\u001b\[/);
   assert.match(renderText(mixed(), { color: true }), /\u001b\[31mLE_RESPONSE_ADDED\u001b\[0m/);
   assert.is(renderText(same(), {}).split('\n')[1], '✅ no behaviour change');
@@ -62,10 +82,21 @@ function large() {
 test('text and markdown summarise long unions and large variants; json keeps everything', () => {
   const { result, union } = large();
   const text = renderText(result, {});
-  assert.ok(text.includes('LE handler handle_le_request can now return response variant "BIG" [227 fields, depth 3; all in the manifest]'), text);
-  assert.match(text, /field "email" of response variant "ACCOUNT_METADATA" of handle_le_request [a-z ]+: string -> "S0" \| "S1" \| "S2" \| "S3" \| … \(100 members\)/);
+  assert.ok(
+    text.includes(
+      'LE handler handle_le_request can now return response variant "BIG" [227 fields, depth 3; all in the manifest]',
+    ),
+    text,
+  );
+  assert.match(
+    text,
+    /field "email" of response variant "ACCOUNT_METADATA" of handle_le_request [a-z ]+: string -> "S0" \| "S1" \| "S2" \| "S3" \| … \(100 members\)/,
+  );
   assert.not.ok(text.includes('"S4"'));
-  assert.ok(text.split('\n').every((l) => l.length < 300), 'no unreadably long line');
+  assert.ok(
+    text.split('\n').every((l) => l.length < 300),
+    'no unreadably long line',
+  );
   const md = renderMarkdown(result, {});
   assert.match(md, /\{ 227 fields, depth 3: /);
   assert.not.ok(md.includes('"S4"'));
@@ -80,15 +111,32 @@ test('markdown: verdict first, table of weakenings+modified, strengthening and n
   const lines = out.split('\n');
   assert.is(lines[0], '**❌ 1 weakening, 1 modified — justification required**');
   assert.ok(lines.includes('| effect | rule | id | subject | before → after | location |'));
-  assert.ok(lines.includes('| weakening | `LE_RESPONSE_ADDED` | `handle_le_request` | `WIRETAP_CONTENT` | `∅` → `{ audio: Uint8Array }` | src/le/wiretap.ts, src/le/handler.ts |'));
-  assert.ok(lines.includes('| modified | `KEYGATE_GUARD_IMPL_CHANGED` | `requireScope` |  | `sha256:aaaaaaaaaaaa…` → `sha256:eeeeeeeeeeee…` | src/auth/guards.ts |'));
+  assert.ok(
+    lines.includes(
+      '| weakening | `LE_RESPONSE_ADDED` | `handle_le_request` | `WIRETAP_CONTENT` | `∅` → `{ audio: Uint8Array }` | src/le/wiretap.ts, src/le/handler.ts |',
+    ),
+  );
+  assert.ok(
+    lines.includes(
+      '| modified | `KEYGATE_GUARD_IMPL_CHANGED` | `requireScope` |  | `sha256:aaaaaaaaaaaa…` → `sha256:eeeeeeeeeeee…` | src/auth/guards.ts |',
+    ),
+  );
   assert.ok(lines.includes('<details><summary>1 strengthening</summary>'));
   assert.ok(lines.includes('<details><summary>1 neutral</summary>'));
-  assert.not.ok(lines.some((l) => l.startsWith('| strengthening')), 'strengthenings are not in the table');
+  assert.not.ok(
+    lines.some((l) => l.startsWith('| strengthening')),
+    'strengthenings are not in the table',
+  );
   assert.is(renderMarkdown(same(), {}).split('\n')[0], '**✅ no behaviour change**');
   assert.is(renderMarkdown(onlyStrengthening(), {}).split('\n')[0], '**✅ no weakening — 1 strengthening**');
-  assert.is(renderMarkdown(onlyStrengthening(), { failOn: 'any' }).split('\n')[0], '**❌ 1 strengthening — justification required**');
-  assert.is(renderMarkdown(mixed(), { failOn: 'none' }).split('\n')[0], '**⚠️ 1 weakening, 1 modified — not gated (--fail-on none)**');
+  assert.is(
+    renderMarkdown(onlyStrengthening(), { failOn: 'any' }).split('\n')[0],
+    '**❌ 1 strengthening — justification required**',
+  );
+  assert.is(
+    renderMarkdown(mixed(), { failOn: 'none' }).split('\n')[0],
+    '**⚠️ 1 weakening, 1 modified — not gated (--fail-on none)**',
+  );
 });
 
 test('markdown: pipes and newlines in values cannot break the table', () => {
@@ -110,18 +158,24 @@ test('sarif: 2.1.0 structure, every catalogue rule, levels, relative uris, stabl
   assert.is(driver.name, 'policydrift');
   assert.match(driver.version, /^\d+\.\d+\.\d+/);
   assert.is(driver.informationUri, 'https://policydrift.dev');
-  assert.equal(driver.rules.map((r) => r.id), RULES.map((r) => r.id));
+  assert.equal(
+    driver.rules.map((r) => r.id),
+    RULES.map((r) => r.id),
+  );
   const rule = driver.rules.find((r) => r.id === 'LE_RESPONSE_ADDED');
   assert.is(rule.defaultConfiguration.level, 'error');
   assert.ok(rule.shortDescription.text && rule.fullDescription.text);
   assert.match(rule.help.text, /How to justify: /);
   assert.is(driver.rules.find((r) => r.id === 'LE_RESPONSE_REMOVED').defaultConfiguration.level, 'note');
   const results = a.runs[0].results;
-  assert.equal(results.map((r) => [r.ruleId, r.level]), [
-    ['LE_RESPONSE_ADDED', 'error'],
-    ['KEYGATE_GUARD_IMPL_CHANGED', 'error'],
-    ['LOG_FIELD_REMOVED', 'note'],
-  ]);
+  assert.equal(
+    results.map((r) => [r.ruleId, r.level]),
+    [
+      ['LE_RESPONSE_ADDED', 'error'],
+      ['KEYGATE_GUARD_IMPL_CHANGED', 'error'],
+      ['LOG_FIELD_REMOVED', 'note'],
+    ],
+  );
   for (const r of results) {
     assert.is(driver.rules[r.ruleIndex].id, r.ruleId);
     assert.match(r.partialFingerprints['policydrift/v1'], /^[0-9a-f]{16}$/);
@@ -139,7 +193,9 @@ test('sarif: a change without a location falls back to the given uri', () => {
   ap.privacy['x.y'] = { statement: 'new' };
   const r = diffManifests(manifest(baseParts(), {}), manifest(ap, {}), testOrders());
   const s = JSON.parse(renderSarif(r, { fallbackUri: 'invariants.manifest.json' }));
-  assert.equal(s.runs[0].results[0].locations, [{ physicalLocation: { artifactLocation: { uri: 'invariants.manifest.json' } } }]);
+  assert.equal(s.runs[0].results[0].locations, [
+    { physicalLocation: { artifactLocation: { uri: 'invariants.manifest.json' } } },
+  ]);
   assert.is(JSON.parse(renderSarif(r, {})).runs[0].results[0].locations, undefined);
 });
 
@@ -158,9 +214,16 @@ test('github: escaping of data and properties', () => {
   assert.is(escapeProperty('src/a:b,c%.ts\n'), 'src/a%3Ab%2Cc%25.ts%0A');
   const ap = baseParts();
   ap.privacy['le.response.closed'].statement = 'changed';
-  const r = diffManifests(manifest(baseParts(), { 'privacy:le.response.closed': 'src/we,ird:name.ts' }), manifest(ap, { 'privacy:le.response.closed': 'src/we,ird:name.ts' }), testOrders());
+  const r = diffManifests(
+    manifest(baseParts(), { 'privacy:le.response.closed': 'src/we,ird:name.ts' }),
+    manifest(ap, { 'privacy:le.response.closed': 'src/we,ird:name.ts' }),
+    testOrders(),
+  );
   r.changes[0].message = 'line one\nline two 100%';
-  assert.is(renderGithub(r, {}).split('\n')[0], '::error file=src/we%2Cird%3Aname.ts,title=PRIVACY_INVARIANT_CHANGED::line one%0Aline two 100%25');
+  assert.is(
+    renderGithub(r, {}).split('\n')[0],
+    '::error file=src/we%2Cird%3Aname.ts,title=PRIVACY_INVARIANT_CHANGED::line one%0Aline two 100%25',
+  );
 });
 
 test('json: canonical, validates against diff.schema.json, round-trips', () => {
@@ -171,7 +234,15 @@ test('json: canonical, validates against diff.schema.json, round-trips', () => {
   assert.equal(parsed, JSON.parse(JSON.stringify(r)));
   assert.ok(text.indexOf('"base"') < text.indexOf('"changes"'), 'sorted keys');
   assert.is(renderJson(mixed()), text, 'deterministic');
-  const broken = { ...r, changes: [{ ...r.changes[0], effect: /** @type {import('../dist/diff/types.js').Effect} */ (/** @type {string} */ ('catastrophic')) }] }; // deliberately not an Effect
+  const broken = {
+    ...r,
+    changes: [
+      {
+        ...r.changes[0],
+        effect: /** @type {import('../dist/diff/types.js').Effect} */ (/** @type {string} */ ('catastrophic')),
+      },
+    ],
+  }; // deliberately not an Effect
   assert.throws(() => renderJson(broken), /does not match diff\.schema\.json/);
 });
 

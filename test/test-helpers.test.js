@@ -6,7 +6,10 @@ import { cli, lazy, spawnTimed } from './helpers.js';
 
 test('spawnTimed throws "timed out" (with the command) when the child runs out of time', () => {
   const t0 = Date.now();
-  assert.throws(() => spawnTimed(process.execPath, ['-e', 'setTimeout(() => {}, 20000)'], { timeout: 300 }), (e) => /node -e setTimeout\(\(\) => \{\}, 20000\) timed out after 0 s/.test(e.message));
+  assert.throws(
+    () => spawnTimed(process.execPath, ['-e', 'setTimeout(() => {}, 20000)'], { timeout: 300 }),
+    (e) => /node -e setTimeout\(\(\) => \{\}, 20000\) timed out after 0 s/.test(e.message),
+  );
   assert.ok(Date.now() - t0 < 10_000, 'the child was stopped at the limit');
   assert.throws(() => cli(['--version'], { timeout: 1 }), /policydrift\.js --version timed out/);
 });
@@ -15,7 +18,10 @@ test('spawnTimed returns the result of a child that finishes, and names a comman
   const r = spawnTimed(process.execPath, ['-e', 'process.stderr.write("x"); process.exit(3)']);
   assert.is(r.status, 3);
   assert.is(r.stderr, 'x');
-  assert.throws(() => spawnTimed('policydrift-no-such-command', []), /policydrift-no-such-command could not run: .*ENOENT/);
+  assert.throws(
+    () => spawnTimed('policydrift-no-such-command', []),
+    /policydrift-no-such-command could not run: .*ENOENT/,
+  );
 });
 
 test('lazy builds once, on first use, and rethrows a build failure to every caller', () => {

@@ -76,9 +76,20 @@ for (const [b, a, want] of cases) {
 }
 
 test('parser: grammar shapes', () => {
-  assert.equal(parseTypeText('"A" | "B"'), { k: 'union', members: [{ k: 'lit', base: 'string', value: '"A"' }, { k: 'lit', base: 'string', value: '"B"' }] });
+  assert.equal(parseTypeText('"A" | "B"'), {
+    k: 'union',
+    members: [
+      { k: 'lit', base: 'string', value: '"A"' },
+      { k: 'lit', base: 'string', value: '"B"' },
+    ],
+  });
   assert.equal(parseTypeText('(A | B)[]').k, 'array');
-  assert.equal(/** @type {Extract<import('../dist/diff/typeorder.js').TypeNode, { k: 'object' }>} */ (parseTypeText('{ a: string; b?: number; [key: string]: unknown }')).index.length, 1);
+  assert.equal(
+    /** @type {Extract<import('../dist/diff/typeorder.js').TypeNode, { k: 'object' }>} */ (
+      parseTypeText('{ a: string; b?: number; [key: string]: unknown }')
+    ).index.length,
+    1,
+  );
   assert.is(parseTypeText('typeof x'), null);
   assert.is(parseTypeText('string string'), null);
 });
@@ -87,7 +98,10 @@ test('fields: optionality combines with type', () => {
   assert.is(compareFields({ type: 'string', optional: true }, { type: 'string', optional: false }), 'wider');
   assert.is(compareFields({ type: '"a"', optional: true }, { type: 'string', optional: false }), 'wider');
   assert.is(compareFields({ type: 'string', optional: false }, { type: '"a"', optional: true }), 'narrower');
-  assert.is(compareFields({ type: 'string', optional: false }, { type: 'string | null', optional: true }), 'incomparable');
+  assert.is(
+    compareFields({ type: 'string', optional: false }, { type: 'string | null', optional: true }),
+    'incomparable',
+  );
 });
 
 test('orders: redaction and classification lattices', () => {
@@ -102,7 +116,10 @@ test('orders: redaction and classification lattices', () => {
 
 test('orders: guard arguments', () => {
   /** @type {import('../dist/config/index.js').Orders} */
-  const o = { ...defaultConfig().orders, guardArgs: { 'g.scope': ['read', 'write'], 'g.level': 'higher-is-stronger', 'g.ttl': 'lower-is-stronger' } };
+  const o = {
+    ...defaultConfig().orders,
+    guardArgs: { 'g.scope': ['read', 'write'], 'g.level': 'higher-is-stronger', 'g.ttl': 'lower-is-stronger' },
+  };
   assert.is(compareGuardArg(o, 'g', 'scope', 'read', 'write'), 'stronger');
   assert.is(compareGuardArg(o, 'g', 'scope', 'write', 'read'), 'weaker');
   assert.is(compareGuardArg(o, 'g', 'scope', 'read', 'admin'), 'unknown');

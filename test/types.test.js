@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { InMemoryFileSystemHost } from 'ts-morph';
-import { openProject } from '../dist/project/index.js';
+import { openProject } from '../dist/extract/program.js';
 import { defaultConfig } from '../dist/config/index.js';
 import {
   discriminate,
@@ -160,10 +160,21 @@ test('flattenFields: a union of objects merges, missing-in-some is optional', ()
 });
 
 test('literalValues: enum members by value, booleans, non-literals', () => {
-  const { ctx, typeOf } = project({ 'src/a.ts': SRC + `export type Mixed = 'x' | number; export type Bool = boolean;` });
-  assert.equal(literalValues(typeOf('E')), [{ key: 'a', text: '"a"' }, { key: 'b', text: '"b"' }]);
-  assert.equal(literalValues(typeOf('N')).map((v) => v.text), ['0', '1']);
-  assert.equal(literalValues(typeOf('Bool')).map((v) => v.key), ['false', 'true']);
+  const { ctx, typeOf } = project({
+    'src/a.ts': SRC + `export type Mixed = 'x' | number; export type Bool = boolean;`,
+  });
+  assert.equal(literalValues(typeOf('E')), [
+    { key: 'a', text: '"a"' },
+    { key: 'b', text: '"b"' },
+  ]);
+  assert.equal(
+    literalValues(typeOf('N')).map((v) => v.text),
+    ['0', '1'],
+  );
+  assert.equal(
+    literalValues(typeOf('Bool')).map((v) => v.key),
+    ['false', 'true'],
+  );
   assert.is(literalValues(typeOf('Mixed')), undefined);
   assert.ok(isProjectDeclared(ctx, ctx.project.getSourceFileOrThrow('/p/src/a.ts').getEnumOrThrow('E')));
 });
@@ -177,14 +188,26 @@ export type None = { a: string } | { b: string };`,
   });
   const pick = (n) => discriminate(ctx, unionMembers(ctx, typeOf(n)));
   assert.is(pick('K').name, 'kind');
-  assert.equal(pick('K').groups.map((g) => g.value.key), ['k1', 'k2']);
+  assert.equal(
+    pick('K').groups.map((g) => g.value.key),
+    ['k1', 'k2'],
+  );
   assert.is(pick('T').name, 'type');
   assert.is(pick('A').name, 'a');
-  assert.equal(pick('None'), { name: null, groups: [], rest: pick('None').rest, reason: 'no common literal discriminant across 2 members' });
+  assert.equal(pick('None'), {
+    name: null,
+    groups: [],
+    rest: pick('None').rest,
+    reason: 'no common literal discriminant across 2 members',
+  });
 });
 
 test('unionTexts / splitTopLevel respect nesting and strings', () => {
-  assert.equal(splitTopLevel('{ a: "x | y" } | (() => A | B)[] | Map<A | B, C>', ' | '), ['{ a: "x | y" }', '(() => A | B)[]', 'Map<A | B, C>']);
+  assert.equal(splitTopLevel('{ a: "x | y" } | (() => A | B)[] | Map<A | B, C>', ' | '), [
+    '{ a: "x | y" }',
+    '(() => A | B)[]',
+    'Map<A | B, C>',
+  ]);
   assert.is(unionTexts(['string | null', 'true', 'false', 'null']), 'boolean | null | string');
   assert.is(unionTexts(['(a: string) => void', 'number']), '((a: string) => void) | number');
   assert.is(unionTexts(['string', 'any']), 'any');

@@ -56,7 +56,10 @@ function manifestFor() {
     unbounded: false,
     unboundedReasons: [],
   };
-  return buildManifest(inv, { 'keygate:site:unwrapKey -> decryptKey': 'src/keys.js', 'le:handle_le_request': 'src/le.js' });
+  return buildManifest(inv, {
+    'keygate:site:unwrapKey -> decryptKey': 'src/keys.js',
+    'le:handle_le_request': 'src/le.js',
+  });
 }
 
 const KEYS_JS = `export function assertAttested(level) {
@@ -114,7 +117,11 @@ function makeRepo({ src = {}, build = COPY_BUILD, profile = PROFILE, extra = {} 
     '.gitignore': 'dist/\nnode_modules/\n',
     'package.json': '{ "name": "tiny", "private": true, "type": "module" }\n',
     'package-lock.json': '{ "name": "tiny", "lockfileVersion": 3, "packages": {} }\n',
-    'policydrift.config.json': JSON.stringify({ profiles: { release: profile, other: { build: ['true'], outDir: 'out' } } }, null, 2),
+    'policydrift.config.json': JSON.stringify(
+      { profiles: { release: profile, other: { build: ['true'], outDir: 'out' } } },
+      null,
+      2,
+    ),
     'invariants.manifest.json': canonicalJson(manifestFor()),
     ...extra,
   };
@@ -131,7 +138,14 @@ function makeRepo({ src = {}, build = COPY_BUILD, profile = PROFILE, extra = {} 
 
 async function verify(dir, profile = PROFILE) {
   const manifest = manifestFor();
-  return verifyBuild({ repoDir: dir, commit: 'HEAD', profileName: 'release', profile, manifest, manifestDigestAtCommit: manifest.digest });
+  return verifyBuild({
+    repoDir: dir,
+    commit: 'HEAD',
+    profileName: 'release',
+    profile,
+    manifest,
+    manifestDigestAtCommit: manifest.digest,
+  });
 }
 
 const errors = (r) => r.findings.filter((f) => f.severity === 'error');
@@ -192,12 +206,22 @@ test('clean build passes, with digests, minimal env and provenance', async () =>
     assert.ok(r.ok);
     assert.equal(r.dirty, false);
     assert.equal(r.shipsManifest, false);
-    assert.equal(r.findings.map((f) => `${f.severity}:${f.rule}`), ['note:manifest-not-shipped']);
-    assert.equal(r.outputs.map((o) => o.path), ['env.json', 'keys.js', 'le.js']);
+    assert.equal(
+      r.findings.map((f) => `${f.severity}:${f.rule}`),
+      ['note:manifest-not-shipped'],
+    );
+    assert.equal(
+      r.outputs.map((o) => o.path),
+      ['env.json', 'keys.js', 'le.js'],
+    );
     assert.equal(r.outputs[1].sha256, sha256(path.join(dir, 'src/keys.js')));
     assert.equal(r.outputs[1].sha256, sha256(path.join(r.outDirCopy, 'keys.js')));
     // SOURCE_DATE_EPOCH is the commit time; the caller's env does not leak; the profile's env is merged.
-    assert.equal(JSON.parse(fs.readFileSync(path.join(r.outDirCopy, 'env.json'), 'utf8')), { epoch: String(COMMIT_EPOCH), leak: null, extra: 'from-profile' });
+    assert.equal(JSON.parse(fs.readFileSync(path.join(r.outDirCopy, 'env.json'), 'utf8')), {
+      epoch: String(COMMIT_EPOCH),
+      leak: null,
+      extra: 'from-profile',
+    });
     const head = git(dir, 'rev-parse', 'HEAD').trim();
     assert.equal(r.commit, head);
     const p = r.provenance;
@@ -243,12 +267,16 @@ test('forbidden identifier and string marker in the emitted code fail with file:
 });
 
 test('reproducible: a Date.now() stamp fails naming the file; passes when reproducible is off', async () => {
-  const stampBuild = COPY_BUILD + `fs.writeFileSync('dist/stamp.js', 'export const builtAt = ' + Date.now() + ';\\n');\n`;
+  const stampBuild =
+    COPY_BUILD + `fs.writeFileSync('dist/stamp.js', 'export const builtAt = ' + Date.now() + ';\\n');\n`;
   const dir = makeRepo({ build: stampBuild });
   const on = await verify(dir, { ...PROFILE, reproducible: true });
   cleanup(on);
   assert.is(on.ok, false);
-  assert.equal(errors(on).map((f) => `${f.rule} ${f.file}`), ['not-reproducible dist/stamp.js']);
+  assert.equal(
+    errors(on).map((f) => `${f.rule} ${f.file}`),
+    ['not-reproducible dist/stamp.js'],
+  );
   assert.equal(on.reproducibility.differing, ['stamp.js']);
   assert.is(on.provenance.predicate.reproducible, false);
 
@@ -273,30 +301,51 @@ test('a guard call removed, moved after the sink, or weakened in the emitted gat
   assert.equal(g1, ['guard-missing dist/keys.js:11']);
   assert.match(errors(r1)[0].message, /unwrapKey -> decryptKey.*assertAttested/);
 
-  const after = KEYS_JS.replace("  assertAttested('TEE_PROD');\n  return decryptKey(k);", "  const v = decryptKey(k);\n  assertAttested('TEE_PROD');\n  return v;");
+  const after = KEYS_JS.replace(
+    "  assertAttested('TEE_PROD');\n  return decryptKey(k);",
+    "  const v = decryptKey(k);\n  assertAttested('TEE_PROD');\n  return v;",
+  );
   const r2 = await verify(makeRepo({ src: { 'keys.js': after } }));
   cleanup(r2);
-  assert.equal(errors(r2).map((f) => f.rule), ['guard-missing']);
+  assert.equal(
+    errors(r2).map((f) => f.rule),
+    ['guard-missing'],
+  );
 
   const weaker = KEYS_JS.replace("assertAttested('TEE_PROD');", "assertAttested('DEBUG');");
   const r3 = await verify(makeRepo({ src: { 'keys.js': weaker } }));
   cleanup(r3);
-  assert.equal(errors(r3).map((f) => f.rule), ['guard-args-changed']);
+  assert.equal(
+    errors(r3).map((f) => f.rule),
+    ['guard-args-changed'],
+  );
 
   const unawaited = KEYS_JS.replace('await checkQuorum(2);', 'checkQuorum(2);');
   const r4 = await verify(makeRepo({ src: { 'keys.js': unawaited } }));
   cleanup(r4);
-  assert.equal(errors(r4).map((f) => `${f.rule} ${f.line}`), ['guard-not-awaited 17']);
+  assert.equal(
+    errors(r4).map((f) => `${f.rule} ${f.line}`),
+    ['guard-not-awaited 17'],
+  );
 
   // A guard only inside a callback does not guard the sink in the outer body.
-  const inCallback = KEYS_JS.replace("  assertAttested('TEE_PROD');\n", "  const later = () => assertAttested('TEE_PROD');\n");
+  const inCallback = KEYS_JS.replace(
+    "  assertAttested('TEE_PROD');\n",
+    "  const later = () => assertAttested('TEE_PROD');\n",
+  );
   const r5 = await verify(makeRepo({ src: { 'keys.js': inCallback } }));
   cleanup(r5);
-  assert.equal(errors(r5).map((f) => f.rule), ['guard-missing']);
+  assert.equal(
+    errors(r5).map((f) => f.rule),
+    ['guard-missing'],
+  );
 });
 
 test('names lost to minification degrade to warnings, never a silent pass', async () => {
-  const mangled = KEYS_JS.replace('export function unwrapKey(k)', 'export function a(k)').replace('async recover(k)', 'async b(k)');
+  const mangled = KEYS_JS.replace('export function unwrapKey(k)', 'export function a(k)').replace(
+    'async recover(k)',
+    'async b(k)',
+  );
   const r = await verify(makeRepo({ src: { 'keys.js': mangled, 'le.js': LE_JS.replace('handle_le_request', 'h') } }));
   cleanup(r);
   assert.is(r.ok, true);
@@ -308,11 +357,17 @@ test('names lost to minification degrade to warnings, never a silent pass', asyn
 });
 
 test('an extra LE discriminant value in the emitted handler is a finding', async () => {
-  const extra = LE_JS.replace("  return { kind: 'NO_DATA' };", "  if (req.all) return { kind: 'MESSAGE_CONTENT', body: req.body };\n  return { kind: 'NO_DATA' };");
+  const extra = LE_JS.replace(
+    "  return { kind: 'NO_DATA' };",
+    "  if (req.all) return { kind: 'MESSAGE_CONTENT', body: req.body };\n  return { kind: 'NO_DATA' };",
+  );
   const r = await verify(makeRepo({ src: { 'le.js': extra } }));
   cleanup(r);
   assert.is(r.ok, false);
-  assert.equal(errors(r).map((f) => `${f.rule} ${f.file}:${f.line}:${f.column}`), ['le-unknown-variant dist/le.js:3:31']);
+  assert.equal(
+    errors(r).map((f) => `${f.rule} ${f.file}:${f.line}:${f.column}`),
+    ['le-unknown-variant dist/le.js:3:31'],
+  );
   assert.match(errors(r)[0].message, /"MESSAGE_CONTENT"/);
 });
 
@@ -335,14 +390,19 @@ test("the user's working tree, index and worktree list are unchanged; dirty chan
   assert.is(git(dir, 'worktree', 'list', '--porcelain'), before.worktrees);
   assert.is(fs.readFileSync(path.join(dir, 'src/keys.js'), 'utf8'), before.keys);
   assert.ok(fs.readFileSync(path.join(dir, '.git/index')).equals(before.index));
-  assert.not.ok(fs.existsSync(path.join(dir, '.git/worktrees')) && fs.readdirSync(path.join(dir, '.git/worktrees')).length > 0);
+  assert.not.ok(
+    fs.existsSync(path.join(dir, '.git/worktrees')) && fs.readdirSync(path.join(dir, '.git/worktrees')).length > 0,
+  );
 });
 
 test('without an install step the user node_modules is linked, used, and survives cleanup', async () => {
   const build = `import { pad } from 'tiny-pad';\n` + COPY_BUILD + `fs.writeFileSync('dist/pad.txt', pad('x'));\n`;
   const dir = makeRepo({ build });
   fs.mkdirSync(path.join(dir, 'node_modules/tiny-pad'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'node_modules/tiny-pad/package.json'), '{ "name": "tiny-pad", "type": "module", "main": "index.js" }');
+  fs.writeFileSync(
+    path.join(dir, 'node_modules/tiny-pad/package.json'),
+    '{ "name": "tiny-pad", "type": "module", "main": "index.js" }',
+  );
   fs.writeFileSync(path.join(dir, 'node_modules/tiny-pad/index.js'), "export const pad = (s) => '[' + s + ']';\n");
   const r = await verify(dir);
   try {
@@ -356,13 +416,18 @@ test('without an install step the user node_modules is linked, used, and survive
 });
 
 test('a failing build command reports its stderr; no worktree is left behind', async () => {
-  const dir = makeRepo({ build: `console.error('step 1 ok');\nconsole.error('boom: cannot find module ./missing');\nprocess.exit(3);\n` });
+  const dir = makeRepo({
+    build: `console.error('step 1 ok');\nconsole.error('boom: cannot find module ./missing');\nprocess.exit(3);\n`,
+  });
   const worktrees = git(dir, 'worktree', 'list', '--porcelain');
   const r = await verify(dir);
   assert.is(r.ok, false);
   assert.is(r.outDirCopy, null);
   assert.is(r.provenance, null);
-  assert.equal(r.findings.map((f) => f.rule), ['build-failed']);
+  assert.equal(
+    r.findings.map((f) => f.rule),
+    ['build-failed'],
+  );
   assert.match(r.findings[0].message, /`node build.mjs` exited with status 3/);
   assert.match(r.findings[0].message, /boom: cannot find module \.\/missing/);
   assert.is(git(dir, 'worktree', 'list', '--porcelain'), worktrees);
@@ -381,14 +446,24 @@ test('shipped manifest: matching digest passes, a stale one is a mismatch', asyn
   const bad = await verify(makeRepo({ build: staleBuild, extra: { 'stale.manifest.json': canonicalJson(stale) } }));
   cleanup(bad);
   assert.is(bad.ok, false);
-  assert.equal(errors(bad).map((f) => `${f.rule} ${f.file}`), ['manifest-mismatch dist/invariants.manifest.json']);
+  assert.equal(
+    errors(bad).map((f) => `${f.rule} ${f.file}`),
+    ['manifest-mismatch dist/invariants.manifest.json'],
+  );
 });
 
 test('scan: unparsable emitted JavaScript is an error, not skipped', () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'policydrift-scan-'));
   made.push(out);
   fs.writeFileSync(path.join(out, 'bad.js'), 'export const = ;\n');
-  const f = scanOutputs({ outDir: out, label: 'dist', files: ['bad.js'], forbiddenIdentifiers: [], forbiddenStrings: [], manifest: manifestFor() });
+  const f = scanOutputs({
+    outDir: out,
+    label: 'dist',
+    files: ['bad.js'],
+    forbiddenIdentifiers: [],
+    forbiddenStrings: [],
+    manifest: manifestFor(),
+  });
   assert.equal(
     f.filter((x) => x.severity === 'error').map((x) => `${x.rule} ${x.file}:${x.line}`),
     ['parse-error dist/bad.js:1'],
@@ -419,14 +494,26 @@ const __debugBypass = 1;
 module.exports.flags = { __debugBypass };
 `;
   fs.writeFileSync(path.join(out, 'keys.cjs'), cjs);
-  const opts = { outDir: out, label: 'dist', files: ['keys.cjs'], forbiddenIdentifiers: ['__debugBypass'], forbiddenStrings: [], manifest: manifestFor() };
+  const opts = {
+    outDir: out,
+    label: 'dist',
+    files: ['keys.cjs'],
+    forbiddenIdentifiers: ['__debugBypass'],
+    forbiddenStrings: [],
+    manifest: manifestFor(),
+  };
   assert.equal(
     scanOutputs(opts).map((x) => `${x.severity} ${x.rule} ${x.line ?? ''}`),
     ['warning le-handler-not-found ', 'error forbidden-identifier 18', 'error forbidden-identifier 19'],
   );
-  fs.writeFileSync(path.join(out, 'keys.cjs'), cjs.replace('yield (0, guards_1.checkQuorum)(2);', '(0, guards_1.checkQuorum)(2);'));
+  fs.writeFileSync(
+    path.join(out, 'keys.cjs'),
+    cjs.replace('yield (0, guards_1.checkQuorum)(2);', '(0, guards_1.checkQuorum)(2);'),
+  );
   assert.equal(
-    scanOutputs(opts).filter((x) => x.rule.startsWith('guard')).map((x) => `${x.rule} ${x.line}`),
+    scanOutputs(opts)
+      .filter((x) => x.rule.startsWith('guard'))
+      .map((x) => `${x.rule} ${x.line}`),
     ['guard-not-awaited 14'],
   );
 });
@@ -456,7 +543,6 @@ test('CLI: unknown profile exits 2 listing profiles; findings exit 1; clean exit
   assert.is(JSON.parse(written).predicate.lockfileDigest, `sha256:${sha256(path.join(good, 'package-lock.json'))}`);
 });
 
-
 test('gated sites are checked along their path: guards in the entry point or a wrapper before the helper that reaches the sink', () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'policydrift-scan-via-'));
   made.push(out);
@@ -467,7 +553,10 @@ test('gated sites are checked along their path: guards in the entry point or a w
   inv.keygate.sites['exportUserKey -> decryptKey'] = {
     function: 'exportUserKey',
     sink: 'decryptKey',
-    guards: [{ guard: 'assertAttested', args: { level: 'TEE_PROD' }, awaited: true }, { guard: 'requireQuorum', args: { n: 2 }, awaited: true }],
+    guards: [
+      { guard: 'assertAttested', args: { level: 'TEE_PROD' }, awaited: true },
+      { guard: 'requireQuorum', args: { n: 2 }, awaited: true },
+    ],
   };
   const manifest = buildManifest(inv, {
     'keygate:site:exportUserKey -> decryptKey': 'src/api.ts',
@@ -486,13 +575,23 @@ export async function exportUserKey(id) {
 `;
   const scan = (text) => {
     fs.writeFileSync(path.join(out, 'api.js'), text);
-    return scanOutputs({ outDir: out, label: 'dist', files: ['api.js'], forbiddenIdentifiers: [], forbiddenStrings: [], manifest }).map((x) => `${x.severity} ${x.rule} ${x.line ?? ''}`);
+    return scanOutputs({
+      outDir: out,
+      label: 'dist',
+      files: ['api.js'],
+      forbiddenIdentifiers: [],
+      forbiddenStrings: [],
+      manifest,
+    }).map((x) => `${x.severity} ${x.rule} ${x.line ?? ''}`);
   };
   assert.equal(scan(JS), []);
   // The helper that touches the key no longer has the guards before it.
   assert.equal(scan(JS.replace("  await assertAttested('TEE_PROD');\n", '')), ['error guard-missing 8']);
   // The wrapper emptied.
-  assert.equal(scan(JS.replace('async function ensureQuorum() { requireQuorum(2); }', 'async function ensureQuorum() {}')), ['error guard-missing 9']);
+  assert.equal(
+    scan(JS.replace('async function ensureQuorum() { requireQuorum(2); }', 'async function ensureQuorum() {}')),
+    ['error guard-missing 9'],
+  );
   // The helper inlined away by the bundler: not verified, a warning.
   assert.equal(scan(JS.replace('return openKey(id);', 'return decryptKey(id);')), ['warning site-not-found 6']);
 });

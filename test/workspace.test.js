@@ -6,7 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO, cli, copyTree, tmpdir } from './helpers.js';
 
-const { discoverWorkspace, fsReader, treeReader, buildIndex, parseIndexText } = await import(path.join(REPO, 'dist/workspace/index.js'));
+const { discoverWorkspace, fsReader, treeReader, buildIndex, parseIndexText } = await import(
+  path.join(REPO, 'dist/workspace/index.js')
+);
 const { canonicalJson } = await import(path.join(REPO, 'dist/manifest/index.js'));
 
 function tree(files) {
@@ -32,13 +34,22 @@ test('npm/yarn workspaces (array and { packages }), negation, only packages with
   };
   const ws = discoverWorkspace(fsReader(tree(files)));
   assert.equal(ws.sources, ['package.json workspaces']);
-  assert.equal(ws.members.map((m) => m.dir), ['packages/a', 'packages/b']);
-  assert.equal(ws.packages.map((p) => [p.name, p.dir]), [['@x/a', 'packages/a']]);
+  assert.equal(
+    ws.members.map((m) => m.dir),
+    ['packages/a', 'packages/b'],
+  );
+  assert.equal(
+    ws.packages.map((p) => [p.name, p.dir]),
+    [['@x/a', 'packages/a']],
+  );
   assert.is(ws.indexPath, 'invariants.workspace.json');
   // yarn's object form, read from a commit's file list
   const yarn = { ...files, 'package.json': JSON.stringify({ workspaces: { packages: ['packages/*'], nohoist: [] } }) };
   const fromTree = discoverWorkspace(treeReader(Object.keys(yarn), (rel) => yarn[rel] ?? null, 'HEAD'));
-  assert.equal(fromTree.packages.map((p) => p.dir), ['packages/a', 'packages/legacy']);
+  assert.equal(
+    fromTree.packages.map((p) => p.dir),
+    ['packages/a', 'packages/legacy'],
+  );
 });
 
 test('pnpm-workspace.yaml, tsconfig references and the root config "packages" (covered without their own config)', () => {
@@ -46,7 +57,8 @@ test('pnpm-workspace.yaml, tsconfig references and the root config "packages" (c
     'pnpm-workspace.yaml': "packages:\n  - 'apps/*'\n",
     'apps/web/package.json': pkg('web'),
     'apps/web/policydrift.config.json': '{}',
-    'tsconfig.json': '{\n  // solution file\n  "files": [],\n  "references": [{ "path": "./libs/core" }, { "path": "libs/keys/tsconfig.json" }],\n}\n',
+    'tsconfig.json':
+      '{\n  // solution file\n  "files": [],\n  "references": [{ "path": "./libs/core" }, { "path": "libs/keys/tsconfig.json" }],\n}\n',
     'libs/core/package.json': pkg('core'),
     'libs/core/tsconfig.json': '{}',
     'libs/keys/tsconfig.json': '{}',
@@ -54,11 +66,20 @@ test('pnpm-workspace.yaml, tsconfig references and the root config "packages" (c
   });
   const ws = discoverWorkspace(fsReader(dir));
   assert.equal(ws.sources, ['pnpm-workspace.yaml', 'tsconfig.json references', 'policydrift.config.json packages']);
-  assert.equal(ws.packages.map((p) => [p.name, p.dir, p.hasConfig]), [['core', 'libs/core', false], ['web', 'apps/web', true]]);
+  assert.equal(
+    ws.packages.map((p) => [p.name, p.dir, p.hasConfig]),
+    [
+      ['core', 'libs/core', false],
+      ['web', 'apps/web', true],
+    ],
+  );
   assert.is(ws.indexPath, 'policy/index.json');
   // a folder listed explicitly that has a tsconfig but no package.json is covered under its folder name
   fs.writeFileSync(path.join(dir, 'policydrift.config.json'), JSON.stringify({ packages: ['libs/keys'] }));
-  assert.equal(discoverWorkspace(fsReader(dir)).packages.map((p) => p.name), ['libs/keys', 'web']);
+  assert.equal(
+    discoverWorkspace(fsReader(dir)).packages.map((p) => p.name),
+    ['libs/keys', 'web'],
+  );
 });
 
 test('not a workspace: null, or a clear error when required; two covered packages with one name', () => {
@@ -78,7 +99,13 @@ test('not a workspace: null, or a clear error when required; two covered package
 });
 
 test('workspace index: version kept while the digest is equal, bumped when a package digest changes; hand edits rejected', () => {
-  const e = (digest) => ({ dir: 'packages/a', manifest: 'packages/a/invariants.manifest.json', digest, manifestVersion: 1, tracked: 2 });
+  const e = (digest) => ({
+    dir: 'packages/a',
+    manifest: 'packages/a/invariants.manifest.json',
+    digest,
+    manifestVersion: 1,
+    tracked: 2,
+  });
   const d1 = `sha256:${'1'.repeat(64)}`;
   const d2 = `sha256:${'2'.repeat(64)}`;
   const v1 = buildIndex({ a: e(d1) }, null);
@@ -89,8 +116,14 @@ test('workspace index: version kept while the digest is equal, bumped when a pac
   assert.is.not(v2.digest, v1.digest);
   const text = canonicalJson(v2);
   assert.equal(parseIndexText(text, 'idx'), v2);
-  assert.throws(() => parseIndexText(text.replace(d2, d1), 'idx'), /idx: workspace index digest does not match its content/);
-  assert.throws(() => parseIndexText(text.replace('"packages/a"', '"/abs/a"'), 'idx'), /idx:\d+:\d+: invalid workspace file/);
+  assert.throws(
+    () => parseIndexText(text.replace(d2, d1), 'idx'),
+    /idx: workspace index digest does not match its content/,
+  );
+  assert.throws(
+    () => parseIndexText(text.replace('"packages/a"', '"/abs/a"'), 'idx'),
+    /idx:\d+:\d+: invalid workspace file/,
+  );
 });
 
 test('tsconfig "paths" instead of node_modules links: the shared union is expanded, locations name the package', () => {
@@ -98,7 +131,17 @@ test('tsconfig "paths" instead of node_modules links: the shared union is expand
   copyTree(path.join(REPO, 'fixtures', 'workspace'), dir);
   fs.writeFileSync(
     path.join(dir, 'tsconfig.base.json'),
-    JSON.stringify({ compilerOptions: { target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true, types: [], paths: { '@ws/types': ['./packages/types/src/index.ts'], '@ws/crypto': ['./packages/crypto/src/index.ts'] } } }),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'es2022',
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        strict: true,
+        noEmit: true,
+        types: [],
+        paths: { '@ws/types': ['./packages/types/src/index.ts'], '@ws/crypto': ['./packages/crypto/src/index.ts'] },
+      },
+    }),
   );
   const r = cli(['extract'], { cwd: path.join(dir, 'packages/server') });
   assert.is(r.code, 0, r.stderr);
@@ -123,13 +166,17 @@ test('init at a workspace root: lists the members, extracts the covered ones, wr
   const dir = tmpdir('policydrift-wsinit-');
   copyTree(path.join(REPO, 'fixtures', 'workspace'), dir);
   fs.mkdirSync(path.join(dir, 'node_modules/@ws'), { recursive: true });
-  for (const p of ['types', 'crypto', 'server']) fs.symlinkSync(path.join('..', '..', 'packages', p), path.join(dir, 'node_modules/@ws', p));
+  for (const p of ['types', 'crypto', 'server'])
+    fs.symlinkSync(path.join('..', '..', 'packages', p), path.join(dir, 'node_modules/@ws', p));
   const r = cli(['init'], { cwd: dir });
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /workspace root \(package\.json workspaces\), 3 member package\(s\), 2 covered/);
   assert.match(r.stdout, /not covered  @ws\/types \(packages\/types\)/);
   assert.match(r.stderr, /@ws\/server: packages\/server\/invariants\.manifest\.json created/);
-  assert.equal(Object.keys(JSON.parse(fs.readFileSync(path.join(dir, 'invariants.workspace.json'), 'utf8')).packages), ['@ws/crypto', '@ws/server']);
+  assert.equal(Object.keys(JSON.parse(fs.readFileSync(path.join(dir, 'invariants.workspace.json'), 'utf8')).packages), [
+    '@ws/crypto',
+    '@ws/server',
+  ]);
   assert.ok(fs.existsSync(path.join(dir, 'release/registry.json')));
   assert.not.ok(fs.existsSync(path.join(dir, 'packages/server/release')), 'one registry per repository');
   const again = cli(['init'], { cwd: dir });

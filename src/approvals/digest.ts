@@ -59,7 +59,9 @@ export function changeSetDigest(setDir: string): string {
   let block: unknown = null;
   if (meta !== null) {
     // Shape problems are reported by discovery; the digest covers the raw value.
-    const { metadata } = parseMetadataText(meta.toString('utf8'), path.join(setDir, METADATA_FILE), { checkBlock: false });
+    const { metadata } = parseMetadataText(meta.toString('utf8'), path.join(setDir, METADATA_FILE), {
+      checkBlock: false,
+    });
     block = metadata[POLICYDRIFT_KEY] ?? null;
   }
   entry(`${METADATA_FILE}#${POLICYDRIFT_KEY}`, Buffer.from(canonicalJson(block), 'utf8'));

@@ -60,11 +60,16 @@ export function readApprovals(setDir: string): unknown[] {
   if (js === null || js === undefined) return [];
   const list = (js as Record<string, unknown>)?.approvals;
   if (typeof js !== 'object' || Array.isArray(js) || (list !== undefined && list !== null && !Array.isArray(list))) {
-    const node = ((typeof js === 'object' && !Array.isArray(js) ? doc.get('approvals', true) : null) ?? doc.contents) as { range?: [number, number, number] } | null;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed by TypeScript 7 (the build), not by TypeScript 6 (the linter)
+    const node = ((typeof js === 'object' && !Array.isArray(js) ? doc.get('approvals', true) : null) ??
+      doc.contents) as { range?: [number, number, number] } | null;
     const pos = node?.range ? lineCounter.linePos(node.range[0]) : null;
-    throw new UserError(`${file}${pos ? `:${pos.line}:${pos.col}` : ''}: expected "approvals:" with a list of { identity, digest, signature, time }`, {
-      hint: `policydrift approve writes this file; restore it from version control or delete it and approve again`,
-    });
+    throw new UserError(
+      `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: expected "approvals:" with a list of { identity, digest, signature, time }`,
+      {
+        hint: `policydrift approve writes this file; restore it from version control or delete it and approve again`,
+      },
+    );
   }
   return (list as unknown[] | null | undefined) ?? [];
 }
@@ -77,7 +82,8 @@ function entryProblem(raw: unknown): string | null {
   if (unknownKey) return `unknown key "${unknownKey}"`;
   const idProblem = identityProblem(e.identity);
   if (idProblem) return idProblem;
-  if (typeof e.digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(e.digest)) return 'digest must be "sha256:<64 hex>"';
+  if (typeof e.digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(e.digest))
+    return 'digest must be "sha256:<64 hex>"';
   if (e.signature !== undefined && typeof e.signature !== 'string') return 'signature must be a string';
   if (e.time !== undefined && typeof e.time !== 'string') return 'time must be a string';
   return null;
@@ -94,9 +100,15 @@ function displayIdentity(raw: unknown): string {
  * `keyPath` is null (listed mode), and append the entry atomically. An earlier
  * entry by the same identity for the same digest is replaced.
  */
-export function approve(setDir: string, keyPath: string | null, identity: string, now: Date = new Date()): ApprovalEntry & { replaced: string | null } {
+export function approve(
+  setDir: string,
+  keyPath: string | null,
+  identity: string,
+  now: Date = new Date(),
+): ApprovalEntry & { replaced: string | null } {
   const bad = identityProblem(identity);
-  if (bad) throw new UserError(bad, { hint: 'use the principal from the allowed signers file, e.g. alice@example.com' });
+  if (bad)
+    throw new UserError(bad, { hint: 'use the principal from the allowed signers file, e.g. alice@example.com' });
   if (!fs.existsSync(path.join(setDir, METADATA_FILE)) && !fs.existsSync(path.join(setDir, 'proposal.md'))) {
     throw new UserError(`${setDir}: not an OpenSpec change set (no .openspec.yaml or proposal.md)`);
   }
@@ -118,7 +130,10 @@ export function approve(setDir: string, keyPath: string | null, identity: string
   doc.set('approvals', doc.createNode(entries));
   writeFileAtomic(file, doc.toString({ lineWidth: 0, blockQuote: 'literal' }));
   const earlier = existing.find((raw) => !kept.includes(raw)) as { time?: unknown } | undefined;
-  return { ...entry, replaced: earlier ? (typeof earlier.time === 'string' ? `approved ${earlier.time}` : 'an earlier approval') : null };
+  return {
+    ...entry,
+    replaced: earlier ? (typeof earlier.time === 'string' ? `approved ${earlier.time}` : 'an earlier approval') : null,
+  };
 }
 
 /**
@@ -142,12 +157,14 @@ export function evaluateApprovals(
   let setupProblem: string | null = null;
   if (mode === 'signed') {
     if (!cfg.allowedSigners) {
-      setupProblem = 'signed approvals need approvals.allowedSigners in the config (an OpenSSH allowed_signers file), and none is configured';
+      setupProblem =
+        'signed approvals need approvals.allowedSigners in the config (an OpenSSH allowed_signers file), and none is configured';
     } else if (allowedSignersText === null) {
       setupProblem = `the allowed signers file ${cfg.allowedSigners} does not exist at the baseline`;
     }
   } else if (mode === 'listed') {
-    if (!cfg.approvers || cfg.approvers.length === 0) setupProblem = 'listed approvals need approvals.approvers in the config, and none are configured';
+    if (!cfg.approvers || cfg.approvers.length === 0)
+      setupProblem = 'listed approvals need approvals.approvers in the config, and none are configured';
   } else {
     setupProblem = `unknown approvals mode ${JSON.stringify(mode)}`;
   }
@@ -161,7 +178,10 @@ export function evaluateApprovals(
     }
     const e = raw as ApprovalEntry;
     if (e.digest !== digest) {
-      invalid.push({ identity, reason: `approved digest ${e.digest} is not the current ${digest}: the change set was edited after approval` });
+      invalid.push({
+        identity,
+        reason: `approved digest ${e.digest} is not the current ${digest}: the change set was edited after approval`,
+      });
       continue;
     }
     if (setupProblem) {

@@ -69,7 +69,10 @@ function sshKeygen(args: string[], input?: string): { status: number | null; std
 }
 
 function lastLine(s: string): string {
-  const lines = s.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = s
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines[lines.length - 1] ?? '';
 }
 
@@ -89,7 +92,8 @@ export function identityProblem(identity: unknown): string | null {
  */
 export function signMessage(message: string, keyPath: string, opts: SignatureOptions = {}): string {
   const key = path.resolve(keyPath);
-  if (!fs.existsSync(key)) throw new UserError(`${keyPath}: SSH key not found`, { hint: 'pass the path of your SSH signing key' });
+  if (!fs.existsSync(key))
+    throw new UserError(`${keyPath}: SSH key not found`, { hint: 'pass the path of your SSH signing key' });
   return withTempDir((dir) => {
     const msg = path.join(dir, 'message');
     fs.writeFileSync(msg, message, { mode: 0o600 });
@@ -101,7 +105,8 @@ export function signMessage(message: string, keyPath: string, opts: SignatureOpt
       });
     }
     const sig = fs.readFileSync(sigFile, 'utf8');
-    if (!sig.includes('-----BEGIN SSH SIGNATURE-----')) throw new UserError('ssh-keygen wrote an unexpected signature file');
+    if (!sig.includes('-----BEGIN SSH SIGNATURE-----'))
+      throw new UserError('ssh-keygen wrote an unexpected signature file');
     return sig.endsWith('\n') ? sig : `${sig}\n`;
   });
 }
@@ -127,14 +132,17 @@ export function verifySignature(
   return withTempDir((dir) => {
     const allowed = path.join(dir, 'allowed_signers');
     const sig = path.join(dir, 'message.sig');
-    fs.writeFileSync(allowed, allowedSignersText.endsWith('\n') ? allowedSignersText : `${allowedSignersText}\n`, { mode: 0o600 });
+    fs.writeFileSync(allowed, allowedSignersText.endsWith('\n') ? allowedSignersText : `${allowedSignersText}\n`, {
+      mode: 0o600,
+    });
     fs.writeFileSync(sig, signature, { mode: 0o600 });
     const args = ['-Y', 'verify', '-f', allowed, '-I', identity, '-n', namespace, '-s', sig];
     if (opts.verifyTime) args.push('-O', `verify-time=${opts.verifyTime}`);
     const r = sshKeygen(args, message);
     // Both the exit code and ssh-keygen's own confirmation must agree.
     const good = `Good "${namespace}" signature for ${identity} with `;
-    if (r.status === 0 && (r.stdout + r.stderr).split('\n').some((l) => l.startsWith(good))) return { ok: true, reason: '' };
+    if (r.status === 0 && (r.stdout + r.stderr).split('\n').some((l) => l.startsWith(good)))
+      return { ok: true, reason: '' };
     const why = lastLine(r.stderr) || lastLine(r.stdout) || `ssh-keygen exit ${r.status}`;
     return { ok: false, reason: `signature does not verify for ${identity} against the allowed signers: ${why}` };
   });
@@ -149,12 +157,17 @@ export function findPrincipals(signature: string, allowedSignersText: string, op
   return withTempDir((dir) => {
     const allowed = path.join(dir, 'allowed_signers');
     const sig = path.join(dir, 'message.sig');
-    fs.writeFileSync(allowed, allowedSignersText.endsWith('\n') ? allowedSignersText : `${allowedSignersText}\n`, { mode: 0o600 });
+    fs.writeFileSync(allowed, allowedSignersText.endsWith('\n') ? allowedSignersText : `${allowedSignersText}\n`, {
+      mode: 0o600,
+    });
     fs.writeFileSync(sig, signature, { mode: 0o600 });
     const args = ['-Y', 'find-principals', '-f', allowed, '-s', sig];
     if (opts.verifyTime) args.push('-O', `verify-time=${opts.verifyTime}`);
     const r = sshKeygen(args);
     if (r.status !== 0) return [];
-    return r.stdout.split('\n').map((l) => l.trim()).filter((l) => l && identityProblem(l) === null);
+    return r.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && identityProblem(l) === null);
   });
 }

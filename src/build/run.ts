@@ -26,10 +26,13 @@ export class BuildFailedError extends UserError {
   readonly argv: string[];
   readonly stderrTail: string;
   constructor(argv: string[], why: string, stderrTail: string, hint?: string) {
-    super(`build command \`${argv.join(' ')}\` ${why}${stderrTail ? `; stderr (last lines):\n${indent(stderrTail)}` : ''}`, {
-      hint,
-      exitCode: EXIT.policy,
-    });
+    super(
+      `build command \`${argv.join(' ')}\` ${why}${stderrTail ? `; stderr (last lines):\n${indent(stderrTail)}` : ''}`,
+      {
+        hint,
+        exitCode: EXIT.policy,
+      },
+    );
     this.name = 'BuildFailedError';
     this.argv = argv;
     this.stderrTail = stderrTail;
@@ -62,7 +65,17 @@ export function buildEnv(profile: ProfileConfig, sourceDateEpoch: number): Recor
     SOURCE_DATE_EPOCH: String(sourceDateEpoch),
   };
   if (process.platform === 'win32') {
-    for (const k of ['SystemRoot', 'SYSTEMROOT', 'PATHEXT', 'TEMP', 'TMP', 'USERPROFILE', 'APPDATA', 'LOCALAPPDATA', 'ComSpec']) {
+    for (const k of [
+      'SystemRoot',
+      'SYSTEMROOT',
+      'PATHEXT',
+      'TEMP',
+      'TMP',
+      'USERPROFILE',
+      'APPDATA',
+      'LOCALAPPDATA',
+      'ComSpec',
+    ]) {
       const v = process.env[k];
       if (v !== undefined) base[k] = v;
     }
@@ -71,12 +84,21 @@ export function buildEnv(profile: ProfileConfig, sourceDateEpoch: number): Recor
 }
 
 /** Run one argv (no shell) in `cwd`; resolves with the result whatever the exit code. */
-export function runCommand(argv: string[], cwd: string, env: Record<string, string>, opts: { timeoutMs?: number } = {}): Promise<CommandResult> {
+export function runCommand(
+  argv: string[],
+  cwd: string,
+  env: Record<string, string>,
+  opts: { timeoutMs?: number } = {},
+): Promise<CommandResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const [cmd, ...args] = argv;
     if (!cmd) {
-      reject(new UserError('empty build command', { hint: 'profile "build" and "install" are argv arrays: ["npm", "run", "build"]' }));
+      reject(
+        new UserError('empty build command', {
+          hint: 'profile "build" and "install" are argv arrays: ["npm", "run", "build"]',
+        }),
+      );
       return;
     }
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, shell: false });
@@ -146,7 +168,9 @@ export async function runProfileBuild(o: ProfileBuildOptions): Promise<ProfileBu
   const env = buildEnv(o.profile, o.sourceDateEpoch);
   const linkedNodeModules: string[] = [];
   if (!o.profile.install) {
-    const pairs: Array<[string, string]> = [[path.join(o.userProjectDir, 'node_modules'), path.join(o.projectDir, 'node_modules')]];
+    const pairs: Array<[string, string]> = [
+      [path.join(o.userProjectDir, 'node_modules'), path.join(o.projectDir, 'node_modules')],
+    ];
     if (path.resolve(o.userProjectDir) !== path.resolve(o.userToplevel)) {
       pairs.push([path.join(o.userToplevel, 'node_modules'), path.join(o.worktree.dir, 'node_modules')]);
     }
@@ -164,7 +188,12 @@ export async function runProfileBuild(o: ProfileBuildOptions): Promise<ProfileBu
     steps.push(r);
     if (r.status !== 0) {
       const why = r.status === null ? `was killed (${r.signal ?? 'signal'})` : `exited with status ${r.status}`;
-      throw new BuildFailedError(argv, why, tailLines(r.stderr || r.stdout), 'reproduce it in a clean checkout of the candidate commit with the same command');
+      throw new BuildFailedError(
+        argv,
+        why,
+        tailLines(r.stderr || r.stdout),
+        'reproduce it in a clean checkout of the candidate commit with the same command',
+      );
     }
   }
   return { steps, linkedNodeModules };

@@ -57,7 +57,19 @@ interface BNode {
   [key: string]: unknown;
 }
 
-const SKIP_KEYS = new Set(['loc', 'start', 'end', 'extra', 'range', 'leadingComments', 'trailingComments', 'innerComments', 'comments', 'tokens', 'errors']);
+const SKIP_KEYS = new Set([
+  'loc',
+  'start',
+  'end',
+  'extra',
+  'range',
+  'leadingComments',
+  'trailingComments',
+  'innerComments',
+  'comments',
+  'tokens',
+  'errors',
+]);
 
 function isNode(v: unknown): v is BNode {
   return typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string';
@@ -81,7 +93,14 @@ function walk(root: BNode, visit: (node: BNode, ancestors: BNode[]) => void): vo
   rec(root);
 }
 
-const FUNCTION_TYPES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression', 'ObjectMethod', 'ClassMethod', 'ClassPrivateMethod']);
+const FUNCTION_TYPES = new Set([
+  'FunctionDeclaration',
+  'FunctionExpression',
+  'ArrowFunctionExpression',
+  'ObjectMethod',
+  'ClassMethod',
+  'ClassPrivateMethod',
+]);
 
 function isFunction(n: BNode | undefined): boolean {
   return !!n && FUNCTION_TYPES.has(n.type);
@@ -135,7 +154,8 @@ interface NamedFunction {
 /** Every function that carries a name in the emitted code, by the conventions of common emitters. */
 function namedFunctions(ast: BNode, file: string): NamedFunction[] {
   const out: NamedFunction[] = [];
-  const fnValue = (v: BNode | undefined) => (v && (v.type === 'FunctionExpression' || v.type === 'ArrowFunctionExpression') ? v : undefined);
+  const fnValue = (v: BNode | undefined) =>
+    v && (v.type === 'FunctionExpression' || v.type === 'ArrowFunctionExpression') ? v : undefined;
   walk(ast, (n) => {
     let name: string | undefined;
     let fn: BNode | undefined;
@@ -204,7 +224,10 @@ function calleeInfo(call: BNode): { name: string; args: BNode[] | null } | undef
   if (!callee) return undefined;
   const nameOf = (c: BNode): string | undefined => (c.type === 'Identifier' ? str(c, 'name') : memberName(c));
   const prop = memberName(callee);
-  if ((prop === 'call' || prop === 'apply') && (callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression')) {
+  if (
+    (prop === 'call' || prop === 'apply') &&
+    (callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression')
+  ) {
     const target = unwrap(child(callee, 'object'));
     const inner = target && nameOf(target);
     if (inner) return { name: inner, args: prop === 'call' && args ? args.slice(1) : null };
@@ -221,7 +244,10 @@ function callsIn(fn: BNode): CallSite[] {
     if (!info) return;
     const parent = ancestors[ancestors.length - 1];
     // `await g()`, or `yield g()` in code down-levelled to generators (__awaiter).
-    const awaited = !!parent && (parent.type === 'AwaitExpression' || parent.type === 'YieldExpression') && child(parent, 'argument') === n;
+    const awaited =
+      !!parent &&
+      (parent.type === 'AwaitExpression' || parent.type === 'YieldExpression') &&
+      child(parent, 'argument') === n;
     const scopes = ancestors.filter(isFunction);
     out.push({ ...info, node: n, awaited, scope: scopes[scopes.length - 1], scopes });
   });
@@ -282,7 +308,11 @@ function parseJs(text: string): { ast: BNode } | { error: string; line?: number;
       return { ast: parse(text, { ...PARSE_BASE, plugins }) as unknown as BNode };
     } catch (e) {
       const err = e as Error & { loc?: { line: number; column: number } };
-      first ??= { error: err.message.replace(/\s*\(\d+:\d+\)$/, ''), line: err.loc?.line, column: err.loc ? err.loc.column + 1 : undefined };
+      first ??= {
+        error: err.message.replace(/\s*\(\d+:\d+\)$/, ''),
+        line: err.loc?.line,
+        column: err.loc ? err.loc.column + 1 : undefined,
+      };
     }
   }
   return first!;
@@ -349,13 +379,26 @@ function scanForbidden(ast: BNode, file: string, identifiers: string[], markers:
     const at = `${n.loc?.start.line}:${n.loc?.start.column}`;
     if (name !== undefined && ids.has(name) && !seenAt.has(at)) {
       seenAt.add(at);
-      out.push({ rule: 'forbidden-identifier', severity: 'error', message: `forbidden identifier "${name}" in the emitted code`, file, ...pos(n) });
+      out.push({
+        rule: 'forbidden-identifier',
+        severity: 'error',
+        message: `forbidden identifier "${name}" in the emitted code`,
+        file,
+        ...pos(n),
+      });
     }
   };
   const text = (value: string | undefined, n: BNode, what: string) => {
     if (value === undefined) return;
     for (const m of markers) {
-      if (value.includes(m)) out.push({ rule: 'forbidden-string', severity: 'error', message: `forbidden string "${m}" in ${what}`, file, ...pos(n) });
+      if (value.includes(m))
+        out.push({
+          rule: 'forbidden-string',
+          severity: 'error',
+          message: `forbidden string "${m}" in ${what}`,
+          file,
+          ...pos(n),
+        });
     }
   };
   walk(ast, (n, ancestors) => {
@@ -367,7 +410,8 @@ function scanForbidden(ast: BNode, file: string, identifiers: string[], markers:
       case 'MemberExpression':
       case 'OptionalMemberExpression':
         // `o['__debugBypass']`: a property name written as a string.
-        if (n.computed === true && child(n, 'property')?.type === 'StringLiteral') ident(memberName(n), child(n, 'property')!);
+        if (n.computed === true && child(n, 'property')?.type === 'StringLiteral')
+          ident(memberName(n), child(n, 'property')!);
         break;
       case 'ObjectProperty':
       case 'ObjectMethod':
@@ -396,7 +440,13 @@ function scanForbidden(ast: BNode, file: string, identifiers: string[], markers:
         if (folded === undefined) break;
         for (const m of markers) {
           if (folded.includes(m) && !partsContain(n, m)) {
-            out.push({ rule: 'forbidden-string', severity: 'error', message: `forbidden string "${m}" in a concatenation of string literals`, file, ...pos(n) });
+            out.push({
+              rule: 'forbidden-string',
+              severity: 'error',
+              message: `forbidden string "${m}" in a concatenation of string literals`,
+              file,
+              ...pos(n),
+            });
           }
         }
         break;
@@ -418,7 +468,8 @@ function foldConcat(n: BNode): string | undefined {
 
 /** Whether a single literal of the chain already holds the marker (then it is reported there). */
 function partsContain(n: BNode, marker: string): boolean {
-  if (n.type === 'BinaryExpression') return partsContain(child(n, 'left')!, marker) || partsContain(child(n, 'right')!, marker);
+  if (n.type === 'BinaryExpression')
+    return partsContain(child(n, 'left')!, marker) || partsContain(child(n, 'right')!, marker);
   const v = literalValue(n);
   return typeof v === 'string' && v.includes(marker);
 }
@@ -434,7 +485,14 @@ function scanText(buf: Buffer, file: string, markers: string[]): Finding[] {
       const before = text.slice(0, i);
       const line = before.split('\n').length;
       const column = i - before.lastIndexOf('\n');
-      out.push({ rule: 'forbidden-string', severity: 'error', message: `forbidden string "${m}" in a non-JavaScript output file`, file, line, column });
+      out.push({
+        rule: 'forbidden-string',
+        severity: 'error',
+        message: `forbidden string "${m}" in a non-JavaScript output file`,
+        file,
+        line,
+        column,
+      });
       i = text.indexOf(m, i + m.length);
     }
   }
@@ -488,7 +546,9 @@ function checkGatedSites(manifest: Manifest, functions: NamedFunction[]): Findin
   const wraps = (name: string, gname: string, depth: number, seen: Set<string>): boolean => {
     if (depth === 0 || seen.has(name)) return false;
     seen.add(name);
-    return (byName.get(name) ?? []).some((f) => calls(f.fn).some((c) => c.name === gname || wraps(c.name, gname, depth - 1, seen)));
+    return (byName.get(name) ?? []).some((f) =>
+      calls(f.fn).some((c) => c.name === gname || wraps(c.name, gname, depth - 1, seen)),
+    );
   };
   site: for (const key of Object.keys(kg.sites).sort()) {
     const site = kg.sites[key]!;
@@ -508,7 +568,9 @@ function checkGatedSites(manifest: Manifest, functions: NamedFunction[]): Findin
         });
         continue site;
       }
-      const cands = candidates.map((cand) => ({ cand, calls: calls(cand.fn), steps: calls(cand.fn).filter((c) => c.name === next) })).filter((x) => x.steps.length > 0);
+      const cands = candidates
+        .map((cand) => ({ cand, calls: calls(cand.fn), steps: calls(cand.fn).filter((c) => c.name === next) }))
+        .filter((x) => x.steps.length > 0);
       if (!cands.length) {
         out.push({
           rule: 'site-not-found',
@@ -528,7 +590,18 @@ function checkGatedSites(manifest: Manifest, functions: NamedFunction[]): Findin
       let ok = false;
       for (const level of levels) {
         for (const x of level.cands) {
-          const r = checkGuard(key, level.fname, level.next, g, x.calls, x.steps, x.cand, kg.guards[g.guard]?.params ?? [], kg.guards[g.guard]?.async !== false, isWrapper);
+          const r = checkGuard(
+            key,
+            level.fname,
+            level.next,
+            g,
+            x.calls,
+            x.steps,
+            x.cand,
+            kg.guards[g.guard]?.params ?? [],
+            kg.guards[g.guard]?.async !== false,
+            isWrapper,
+          );
           if (r === null) ok = true;
           else first ??= r;
         }
@@ -541,12 +614,25 @@ function checkGatedSites(manifest: Manifest, functions: NamedFunction[]): Findin
 }
 
 /** null when the guard precedes every step call; else the first problem (missing, arguments, not awaited). */
-function checkGuard(siteKey: string, fname: string, sname: string, g: DominatingGuard, calls: CallSite[], sinkCalls: CallSite[], cand: NamedFunction, params: string[], isAsync: boolean, isWrapper: (name: string) => boolean): Finding | null {
+function checkGuard(
+  siteKey: string,
+  fname: string,
+  sname: string,
+  g: DominatingGuard,
+  calls: CallSite[],
+  sinkCalls: CallSite[],
+  cand: NamedFunction,
+  params: string[],
+  isAsync: boolean,
+  isWrapper: (name: string) => boolean,
+): Finding | null {
   const gname = emittedName(g.guard);
   // The first sink call that the guard does not precede.
   for (const sink of sinkCalls) {
     const sinkStart = sink.node.start ?? 0;
-    const inScope = (c: CallSite) => (c.node.start ?? 0) < sinkStart && (c.scope === sink.scope || (c.scope !== undefined && sink.scopes.includes(c.scope)));
+    const inScope = (c: CallSite) =>
+      (c.node.start ?? 0) < sinkStart &&
+      (c.scope === sink.scope || (c.scope !== undefined && sink.scopes.includes(c.scope)));
     const before = calls.filter((c) => c.name === gname && inScope(c));
     const viaWrapper = calls.filter((c) => c.name !== gname && c.name !== sname && inScope(c) && isWrapper(c.name));
     const where = { file: cand.file, ...pos(sink.node) };
@@ -629,7 +715,12 @@ function checkLeHandlers(manifest: Manifest, functions: NamedFunction[]): Findin
           out.push({
             rule: 'le-unknown-variant',
             severity: 'error',
-            message: `LE handler "${id}": emitted response with ${disc}: ${JSON.stringify(v)}, which is not a variant of the manifest (${[...allowed].sort().map((k) => JSON.stringify(k)).join(', ') || 'none'})`,
+            message: `LE handler "${id}": emitted response with ${disc}: ${JSON.stringify(v)}, which is not a variant of the manifest (${
+              [...allowed]
+                .sort()
+                .map((k) => JSON.stringify(k))
+                .join(', ') || 'none'
+            })`,
             file: cand.file,
             ...pos(valueNode!),
           });

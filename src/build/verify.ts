@@ -67,7 +67,9 @@ interface OneBuild {
 export function normalizeOutDir(outDir: string): string {
   const norm = path.posix.normalize(outDir.split('\\').join('/')).replace(/\/+$/, '');
   if (path.posix.isAbsolute(norm) || norm === '..' || norm.startsWith('../') || norm === '.' || norm === '') {
-    throw new UserError(`profile outDir "${outDir}" must be a directory inside the project`, { hint: 'use a relative path such as "dist"' });
+    throw new UserError(`profile outDir "${outDir}" must be a directory inside the project`, {
+      hint: 'use a relative path such as "dist"',
+    });
   }
   return norm;
 }
@@ -112,18 +114,35 @@ export async function verifyBuild(o: VerifyBuildOptions): Promise<VerifyBuildRes
     const second = await buildOnce(o, info, sha, epoch, outDir, false);
     if ('failure' in second) {
       if (first.outDirCopy) fs.rmSync(first.outDirCopy, { recursive: true, force: true });
-      return failed([{ ...second.failure, message: `second build (reproducibility check): ${second.failure.message}` }]);
+      return failed([
+        { ...second.failure, message: `second build (reproducibility check): ${second.failure.message}` },
+      ]);
     }
     reproducibility = compareOutputs(first.digest, second.digest);
     const at = (p: string) => `${outDir}/${p}`;
     for (const p of reproducibility.differing) {
-      findings.push({ rule: 'not-reproducible', severity: 'error', message: 'content differs between two builds of the same commit', file: at(p) });
+      findings.push({
+        rule: 'not-reproducible',
+        severity: 'error',
+        message: 'content differs between two builds of the same commit',
+        file: at(p),
+      });
     }
     for (const p of reproducibility.onlyInFirst) {
-      findings.push({ rule: 'not-reproducible', severity: 'error', message: 'produced by the first build only', file: at(p) });
+      findings.push({
+        rule: 'not-reproducible',
+        severity: 'error',
+        message: 'produced by the first build only',
+        file: at(p),
+      });
     }
     for (const p of reproducibility.onlyInSecond) {
-      findings.push({ rule: 'not-reproducible', severity: 'error', message: 'produced by the second build only', file: at(p) });
+      findings.push({
+        rule: 'not-reproducible',
+        severity: 'error',
+        message: 'produced by the second build only',
+        file: at(p),
+      });
     }
   }
 
@@ -165,7 +184,7 @@ async function buildOnce(
 ): Promise<OneBuild | { failure: Finding }> {
   return withWorktree(info.toplevel, sha, async (wt) => {
     const projectDir = info.prefix ? path.join(wt.dir, ...info.prefix.split('/')) : wt.dir;
-    let linkedNodeModules: string[] = [];
+    let linkedNodeModules: string[];
     try {
       ({ linkedNodeModules } = await runProfileBuild({
         worktree: wt,
@@ -178,22 +197,41 @@ async function buildOnce(
       }));
     } catch (e) {
       if (e instanceof BuildFailedError) {
-        return { failure: { rule: 'build-failed', severity: 'error', message: e.message + (e.hint ? `\n  hint: ${e.hint}` : '') } };
+        return {
+          failure: {
+            rule: 'build-failed',
+            severity: 'error',
+            message: e.message + (e.hint ? `\n  hint: ${e.hint}` : ''),
+          },
+        };
       }
       throw e;
     }
     const absOut = path.join(projectDir, ...outDir.split('/'));
     const st = fs.lstatSync(absOut, { throwIfNoEntry: false });
     if (!st || !st.isDirectory()) {
-      return { failure: { rule: 'no-output', severity: 'error', message: `the build succeeded but produced no directory "${outDir}" (profile outDir)` } };
+      return {
+        failure: {
+          rule: 'no-output',
+          severity: 'error',
+          message: `the build succeeded but produced no directory "${outDir}" (profile outDir)`,
+        },
+      };
     }
     const digest = digestOutputs(absOut);
-    if (!full) return { digest, findings: [], outDirCopy: null, lockfile: null, shipsManifest: false, linkedNodeModules };
+    if (!full)
+      return { digest, findings: [], outDirCopy: null, lockfile: null, shipsManifest: false, linkedNodeModules };
 
     const findings: Finding[] = [];
-    if (!digest.files.length) findings.push({ rule: 'no-output', severity: 'error', message: `the build produced an empty "${outDir}"` });
+    if (!digest.files.length)
+      findings.push({ rule: 'no-output', severity: 'error', message: `the build produced an empty "${outDir}"` });
     for (const s of digest.symlinks) {
-      findings.push({ rule: 'output-symlink', severity: 'warning', message: 'the output contains a symlink (recorded by its link text, not followed)', file: `${outDir}/${s}` });
+      findings.push({
+        rule: 'output-symlink',
+        severity: 'warning',
+        message: 'the output contains a symlink (recorded by its link text, not followed)',
+        file: `${outDir}/${s}`,
+      });
     }
     findings.push(
       ...scanOutputs({
@@ -210,7 +248,14 @@ async function buildOnce(
 
     const outDirCopy = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'policydrift-output-'));
     fs.cpSync(absOut, outDirCopy, { recursive: true, verbatimSymlinks: true });
-    return { digest, findings, outDirCopy, lockfile: readLockfile(projectDir, wt.dir), shipsManifest: shipped.ships, linkedNodeModules };
+    return {
+      digest,
+      findings,
+      outDirCopy,
+      lockfile: readLockfile(projectDir, wt.dir),
+      shipsManifest: shipped.ships,
+      linkedNodeModules,
+    };
   });
 }
 
@@ -229,7 +274,12 @@ function readLockfile(projectDir: string, toplevel: string): Buffer | null {
  * digest of the manifest at the candidate commit. Shipping none is not a
  * failure here (the release step adds it), only a note.
  */
-function checkShippedManifests(absOut: string, outDir: string, files: OutputFile[], expected: string): { ships: boolean; findings: Finding[] } {
+function checkShippedManifests(
+  absOut: string,
+  outDir: string,
+  files: OutputFile[],
+  expected: string,
+): { ships: boolean; findings: Finding[] } {
   const findings: Finding[] = [];
   let ships = false;
   for (const f of files) {
@@ -245,7 +295,9 @@ function checkShippedManifests(absOut: string, outDir: string, files: OutputFile
     } catch {
       raw = undefined;
     }
-    const looksOurs = base === 'invariants.manifest.json' || (typeof raw === 'object' && raw !== null && 'invariants' in raw && 'digest' in raw);
+    const looksOurs =
+      base === 'invariants.manifest.json' ||
+      (typeof raw === 'object' && raw !== null && 'invariants' in raw && 'digest' in raw);
     if (!looksOurs) continue;
     ships = true;
     let digest: string;
@@ -253,7 +305,12 @@ function checkShippedManifests(absOut: string, outDir: string, files: OutputFile
       digest = parseManifestText(text, label).digest;
     } catch (e) {
       const msg = e instanceof UserError ? e.message : String(e);
-      findings.push({ rule: 'manifest-invalid', severity: 'error', message: `shipped manifest is not a valid policydrift manifest: ${msg}`, file: label });
+      findings.push({
+        rule: 'manifest-invalid',
+        severity: 'error',
+        message: `shipped manifest is not a valid policydrift manifest: ${msg}`,
+        file: label,
+      });
       continue;
     }
     if (digest !== expected) {

@@ -30,7 +30,11 @@ export function git(dir: string, args: string[]): GitOut {
 function gitOk(dir: string, args: string[], what: string): string {
   const r = git(dir, args);
   if (r.status !== 0) {
-    const first = r.stderr.trim().split('\n')[0]?.replace(/^(fatal|error): /, '') ?? '';
+    const first =
+      r.stderr
+        .trim()
+        .split('\n')[0]
+        ?.replace(/^(fatal|error): /, '') ?? '';
     throw new UserError(`${what}: git ${args[0]} failed: ${first}`);
   }
   return r.stdout;
@@ -46,7 +50,9 @@ export interface RepoInfo {
 export function repoInfo(projectDir: string): RepoInfo {
   const r = git(projectDir, ['rev-parse', '--show-toplevel', '--show-prefix']);
   if (r.status !== 0) {
-    throw new UserError(`${projectDir}: not inside a git work tree`, { hint: 'verify-build checks out a commit; run it in a git repository (or pass --root)' });
+    throw new UserError(`${projectDir}: not inside a git work tree`, {
+      hint: 'verify-build checks out a commit; run it in a git repository (or pass --root)',
+    });
   }
   const [toplevel = '', prefix = ''] = r.stdout.split('\n');
   return { toplevel: path.resolve(toplevel.trim()), prefix: prefix.trim().replace(/\/$/, '') };
@@ -120,14 +126,21 @@ export function addWorktree(repoDir: string, commit: string): Worktree {
     fs.rmSync(parent, { recursive: true, force: true });
     // Prune only when our own entry survived: a blanket prune would also drop
     // the user's entries for worktrees on unmounted media.
-    if (!removedByGit || git(repoDir, ['worktree', 'list', '--porcelain']).stdout.includes(dir)) git(repoDir, ['worktree', 'prune']);
+    if (!removedByGit || git(repoDir, ['worktree', 'list', '--porcelain']).stdout.includes(dir))
+      git(repoDir, ['worktree', 'prune']);
   };
   live.add(remove);
   const r = git(repoDir, ['-c', `core.hooksPath=${noHooks}`, 'worktree', 'add', '--detach', dir, commit]);
   if (r.status !== 0) {
     remove();
-    const first = r.stderr.trim().split('\n').filter((l) => !/^Preparing worktree/.test(l))[0] ?? '';
-    throw new UserError(`cannot check out ${commit.slice(0, 12)} into a temporary worktree: ${first.replace(/^(fatal|error): /, '')}`);
+    const first =
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !/^Preparing worktree/.test(l))[0] ?? '';
+    throw new UserError(
+      `cannot check out ${commit.slice(0, 12)} into a temporary worktree: ${first.replace(/^(fatal|error): /, '')}`,
+    );
   }
   return { dir, commit, symlinks, remove };
 }

@@ -22,7 +22,8 @@ const FORMAT = 1;
  * JavaScript (part of the program under `allowJs`) and lockfiles (which
  * pin the node_modules types that are read from the working tree).
  */
-const RELEVANT = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs|json)$|(^|\/)(yarn\.lock|pnpm-lock\.yaml|bun\.lockb?|npm-shrinkwrap\.json)$/;
+const RELEVANT =
+  /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs|json)$|(^|\/)(yarn\.lock|pnpm-lock\.yaml|bun\.lockb?|npm-shrinkwrap\.json)$/;
 
 export function isRelevant(rel: string): boolean {
   return RELEVANT.test(rel);
@@ -73,7 +74,11 @@ export interface StagedEntry {
 
 /** One entry per (project root, --config): a new run replaces it. */
 export function stagedCacheFile(projectRoot: string, configArg: string | undefined): string {
-  const tag = crypto.createHash('sha256').update(configArg ?? '').digest('hex').slice(0, 12);
+  const tag = crypto
+    .createHash('sha256')
+    .update(configArg ?? '')
+    .digest('hex')
+    .slice(0, 12);
   return path.join(projectRoot, CACHE_DIR, `extract-staged-${tag}.json`);
 }
 

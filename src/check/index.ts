@@ -12,13 +12,20 @@ import { ts } from 'ts-morph';
 import { canonicalJson, differingEntries, parseManifestText } from '../manifest/index.js';
 import { MANIFEST_SCHEMA_VERSION, type Manifest } from '../manifest/types.js';
 import { diffManifests, compareChanges, type DiffResult } from '../diff/index.js';
-import type { Change, Effect } from '../diff/types.js';
+import type { Change } from '../diff/types.js';
 import { fingerprint } from '../diff/fingerprint.js';
 import { UNJUSTIFIABLE_RULES } from '../diff/rules/config.js';
-import { extractAtRef, readFileAtRef, type ExtractAtRefResult } from '../git/extract-at-ref.js';
+import { extractAtRef, readFileAtRef, type ExtractAtRefResult } from '../extract/from-tree.js';
 import { mergeBase, repoPrefix, repoRoot, resolveCommit } from '../git/run.js';
 import { catFileBatch, listTree } from '../git/tree.js';
-import { appendedEvents, describeEvent, lastActiveRelease, parseRegistryText, type AppendedEvent, type ReleaseEvent } from '../registry/index.js';
+import {
+  appendedEvents,
+  describeEvent,
+  lastActiveRelease,
+  parseRegistryText,
+  type AppendedEvent,
+  type ReleaseEvent,
+} from '../registry/index.js';
 import { readTrustedRegistry } from '../registry/trust.js';
 import { discoverChangeSets, type ChangeSet, type JustificationDecl } from '../openspec/changes.js';
 import { changeItem, validateChange, validationMessages } from '../openspec/cli.js';
@@ -75,7 +82,14 @@ export interface CheckResult {
   baseline: Side & { source: 'registry' | 'merge-base'; release: string | null; against: string };
   candidate: Side;
   /** appended: events the candidate adds beyond the trusted registry; untrusted: those not validly signed (REGISTRY_APPENDED). */
-  registry: { path: string; trustedRef: string | null; trusted: boolean; appended: number; untrusted: number; legacy: number };
+  registry: {
+    path: string;
+    trustedRef: string | null;
+    trusted: boolean;
+    appended: number;
+    untrusted: number;
+    legacy: number;
+  };
   manifest: { path: string; fresh: boolean; entries: string[] };
   approvalsMode: 'signed' | 'listed';
   diff: DiffResult;
@@ -132,7 +146,13 @@ export { UNJUSTIFIABLE_RULES };
 export function registryAppendedChange(registryRel: string, trustedRef: string, a: AppendedEvent): Change {
   const e = a.event;
   const subject = `seq ${e.seq}`;
-  const after = { seq: e.seq, type: e.type, version: e.version, ...(e.type === 'release' ? { git_commit: e.git_commit, manifestDigest: e.manifestDigest } : {}), signer: e.signer ?? null };
+  const after = {
+    seq: e.seq,
+    type: e.type,
+    version: e.version,
+    ...(e.type === 'release' ? { git_commit: e.git_commit, manifestDigest: e.manifestDigest } : {}),
+    signer: e.signer ?? null,
+  };
   return {
     rule: 'REGISTRY_APPENDED',
     category: 'config',
@@ -157,24 +177,47 @@ export function registryAppendedChange(registryRel: string, trustedRef: string, 
 export function configChanges(repo: string, base: ExtractAtRefResult, head: ExtractAtRefResult, sub: string): Change[] {
   const out: Array<Change | null> = [];
   const cfgId = join(sub, CONFIG_FILE);
-  out.push(configChangeOf(cfgId, 'the config decides what is extracted and how changes are ordered', jsonValue(base.configText, cfgId), jsonValue(head.configText, cfgId)));
+  out.push(
+    configChangeOf(
+      cfgId,
+      'the config decides what is extracted and how changes are ordered',
+      jsonValue(base.configText, cfgId),
+      jsonValue(head.configText, cfgId),
+    ),
+  );
   const tsIds = [...new Set([join(sub, base.config.tsconfig), join(sub, head.config.tsconfig)])];
   for (const id of tsIds) {
     const b = readFileAtRef(repo, base.commit, id);
     const h = readFileAtRef(repo, head.commit, id);
     out.push(configChangeOf(id, 'the tsconfig decides which files are analysed', jsonValue(b, id), jsonValue(h, id)));
   }
-  const signers = [base.config.approvals.allowedSigners, head.config.approvals.allowedSigners].filter((x): x is string => !!x);
+  const signers = [base.config.approvals.allowedSigners, head.config.approvals.allowedSigners].filter(
+    (x): x is string => !!x,
+  );
   for (const id of [...new Set(signers.map((f) => join(sub, f)))]) {
     const b = readFileAtRef(repo, base.commit, id);
     const h = readFileAtRef(repo, head.commit, id);
-    out.push(configChangeOf(id, 'the allowed signers decide who can approve the next change', signersValue(b), signersValue(h)));
+    out.push(
+      configChangeOf(
+        id,
+        'the allowed signers decide who can approve the next change',
+        signersValue(b),
+        signersValue(h),
+      ),
+    );
   }
   const releaseSigners = [base.config.releaseSigners, head.config.releaseSigners].filter((x): x is string => !!x);
   for (const id of [...new Set(releaseSigners.map((f) => join(sub, f)))]) {
     const b = readFileAtRef(repo, base.commit, id);
     const h = readFileAtRef(repo, head.commit, id);
-    out.push(configChangeOf(id, 'the release signers decide who can record the next release (the next baseline)', signersValue(b), signersValue(h)));
+    out.push(
+      configChangeOf(
+        id,
+        'the release signers decide who can record the next release (the next baseline)',
+        signersValue(b),
+        signersValue(h),
+      ),
+    );
   }
   return out.filter((c): c is Change => c !== null);
 }
@@ -185,8 +228,12 @@ export function materializeOpenspec(repo: string, commit: string, sub: string): 
   const prefix = join(sub, 'openspec') + '/';
   const wanted: Array<[string, string]> = [];
   // Regular files only: a symlink in a change set could point outside it.
-  for (const [rel, e] of listTree(repo, commit)) if (rel.startsWith(prefix) && e.type === 'blob' && e.mode !== '120000') wanted.push([rel, e.oid]);
-  const blobs = catFileBatch(repo, wanted.map(([, oid]) => oid));
+  for (const [rel, e] of listTree(repo, commit))
+    if (rel.startsWith(prefix) && e.type === 'blob' && e.mode !== '120000') wanted.push([rel, e.oid]);
+  const blobs = catFileBatch(
+    repo,
+    wanted.map(([, oid]) => oid),
+  );
   wanted.forEach(([rel], i) => {
     const out = path.join(dir, ...rel.slice(sub ? sub.length + 1 : 0).split('/'));
     fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -198,7 +245,9 @@ export function materializeOpenspec(repo: string, commit: string, sub: string): 
 /** What to run when there is no baseline yet: the first (bootstrap) release, or a branch to compare with. */
 function noReleaseHint(cfg: ResolvedConfig, registryRel: string, trustedRef: string | null): string {
   const profile = Object.keys(cfg.profiles).sort()[0];
-  const signing = cfg.releaseSigners ? '--signing-key <key>' : '--signing-key <key>` (after listing that key in a release signers file named by "releaseSigners")';
+  const signing = cfg.releaseSigners
+    ? '--signing-key <key>'
+    : '--signing-key <key>` (after listing that key in a release signers file named by "releaseSigners")';
   const release = profile
     ? `record the first release (the baseline): \`policydrift release --profile ${profile} ${signing}${cfg.releaseSigners ? '`' : ''}`
     : `add a release profile under "profiles" in ${CONFIG_FILE} (see docs/config.md), then record the first release (the baseline): \`policydrift release --profile <name> ${signing}${cfg.releaseSigners ? '`' : ''}`;
@@ -223,16 +272,28 @@ export function runCheck(opts: CheckOptions): CheckResult {
   const registryChanges: Change[] = [];
   if (trustedRef) {
     const candText = readFileAtRef(repo, candidateCommit, registryRel);
-    const candidateRegistry = candText === null ? null : parseRegistryText(candText, `${opts.candidate}:${registryRel}`);
+    const candidateRegistry =
+      candText === null ? null : parseRegistryText(candText, `${opts.candidate}:${registryRel}`);
     if (candidateRegistry) {
-      const added = appendedEvents(trusted.registry, candidateRegistry, trusted.signers, `${registryRel} at ${opts.candidate}`);
+      const added = appendedEvents(
+        trusted.registry,
+        candidateRegistry,
+        trusted.signers,
+        `${registryRel} at ${opts.candidate}`,
+      );
       appended = added.length;
-      for (const a of added) if (a.problem !== null) registryChanges.push(registryAppendedChange(registryRel, trustedRef, a));
+      for (const a of added)
+        if (a.problem !== null) registryChanges.push(registryAppendedChange(registryRel, trustedRef, a));
     } else if (trusted.registry && trusted.registry.events.length) {
-      throw new UserError(`${registryRel}: the candidate deletes the release registry that ${trustedRef} has`, { exitCode: 1, hint: 'the registry is append-only; restore it' });
+      throw new UserError(`${registryRel}: the candidate deletes the release registry that ${trustedRef} has`, {
+        exitCode: 1,
+        hint: 'the registry is append-only; restore it',
+      });
     }
   } else if (opts.against === 'registry') {
-    warnings.push(`the release registry was read from the candidate itself; pass --registry-ref <protected branch> so a change cannot move its own baseline`);
+    warnings.push(
+      `the release registry was read from the candidate itself; pass --registry-ref <protected branch> so a change cannot move its own baseline`,
+    );
   }
 
   let baseCommit: string;
@@ -242,7 +303,9 @@ export function runCheck(opts: CheckOptions): CheckResult {
     source = 'registry';
     release = trusted.registry ? lastActiveRelease(trusted.registry) : null;
     if (!release) {
-      throw new UserError(`${registryRel}${trustedRef ? ` at ${trustedRef}` : ''}: no active release to compare with`, { hint: noReleaseHint(trusted.config, registryRel, trustedRef) });
+      throw new UserError(`${registryRel}${trustedRef ? ` at ${trustedRef}` : ''}: no active release to compare with`, {
+        hint: noReleaseHint(trusted.config, registryRel, trustedRef),
+      });
     }
     baseCommit = resolveCommit(repo, release.git_commit);
   } else {
@@ -254,7 +317,9 @@ export function runCheck(opts: CheckOptions): CheckResult {
   const base = extractAtRef({ repoDir: repo, rev: baseCommit, root: sub });
   const olderBase = committedSchemaVersion(readFileAtRef(repo, baseCommit, join(sub, base.config.manifest)));
   if (olderBase !== null && olderBase < MANIFEST_SCHEMA_VERSION) {
-    warnings.push(`the baseline's committed manifest has schema version ${olderBase} (an older policydrift); the baseline was re-extracted from its source with this version (schema ${MANIFEST_SCHEMA_VERSION}), so both sides are compared alike`);
+    warnings.push(
+      `the baseline's committed manifest has schema version ${olderBase} (an older policydrift); the baseline was re-extracted from its source with this version (schema ${MANIFEST_SCHEMA_VERSION}), so both sides are compared alike`,
+    );
   }
   const head = extractAtRef({ repoDir: repo, rev: candidateCommit, root: sub });
 
@@ -281,16 +346,20 @@ export function runCheck(opts: CheckOptions): CheckResult {
   const cfgChanges = configChanges(repo, base, head, sub);
   for (const c of [...cfgChanges, ...registryChanges]) {
     diff.changes.push(c);
-    diff.summary[c.effect as Effect]++;
+    diff.summary[c.effect]++;
   }
   diff.changes.sort(compareChanges);
 
   // Change sets at the candidate; approvals judged with the BASELINE's config and signers.
   const approvalsCfg = base.config.approvals;
   if (approvalsCfg.mode === 'listed') {
-    warnings.push('approvals are in "listed" mode: approver names are checked against a list, not cryptographically verified');
+    warnings.push(
+      'approvals are in "listed" mode: approver names are checked against a list, not cryptographically verified',
+    );
   }
-  const signersText = approvalsCfg.allowedSigners ? readFileAtRef(repo, baseCommit, join(sub, approvalsCfg.allowedSigners)) : null;
+  const signersText = approvalsCfg.allowedSigners
+    ? readFileAtRef(repo, baseCommit, join(sub, approvalsCfg.allowedSigners))
+    : null;
   // Unjustifiable changes stay out of the matching: no declaration can justify them.
   const nonNeutral = diff.changes.filter((c) => c.effect !== 'neutral' && !UNJUSTIFIABLE_RULES.has(c.rule));
   const statuses: ChangeSetStatus[] = [];
@@ -321,7 +390,10 @@ export function runCheck(opts: CheckOptions): CheckResult {
       };
       statuses.push(st);
       if (!relevant) {
-        irrelevant.push({ set, why: `change set ${set.id} declares manifest versions ${from}→${to}, outside this check's ${lo}→${hi}` });
+        irrelevant.push({
+          set,
+          why: `change set ${set.id} declares manifest versions ${from}→${to}, outside this check's ${lo}→${hi}`,
+        });
         continue;
       }
       let invalidReason: string | undefined;
@@ -361,7 +433,13 @@ export function runCheck(opts: CheckOptions): CheckResult {
   });
   for (const change of registryChanges) {
     const named = gated.some((g) => g.policydrift?.justifies.some((d) => sameTarget(change, d)));
-    unjustified.push({ change, declaration: declarationFor(change), blockedBy: named ? ['no change set can justify an unsigned registry event: only the release job appends to the registry'] : [] });
+    unjustified.push({
+      change,
+      declaration: declarationFor(change),
+      blockedBy: named
+        ? ['no change set can justify an unsigned registry event: only the release job appends to the registry']
+        : [],
+    });
   }
   const stale = match.stale.map((s) => ({ changeSet: s.set.id, declaration: s.decl, reason: s.reason }));
   const invalid = match.invalid.map((s) => ({ changeSet: s.set.id, declaration: s.decl, reason: s.reason }));
@@ -378,8 +456,20 @@ export function runCheck(opts: CheckOptions): CheckResult {
       release: release?.version ?? null,
       against: opts.against,
     },
-    candidate: { commit: head.commit, ref: opts.candidate, manifestVersion: head.manifest.manifestVersion, digest: head.manifest.digest },
-    registry: { path: registryRel, trustedRef, trusted: !!trustedRef, appended, untrusted: registryChanges.length, legacy: trusted.legacy },
+    candidate: {
+      commit: head.commit,
+      ref: opts.candidate,
+      manifestVersion: head.manifest.manifestVersion,
+      digest: head.manifest.digest,
+    },
+    registry: {
+      path: registryRel,
+      trustedRef,
+      trusted: !!trustedRef,
+      appended,
+      untrusted: registryChanges.length,
+      legacy: trusted.legacy,
+    },
     manifest: { path: manifestRel, fresh, entries },
     approvalsMode: approvalsCfg.mode,
     diff,

@@ -17,13 +17,17 @@ const target = (c: Change) => (c.subject ? `${c.id} [${c.subject}]` : c.id);
 export function checkVerdict(r: CheckResult): string {
   if (r.ok) {
     const j = r.justified.length;
-    return j ? `PASS — ${j} change${j === 1 ? '' : 's'} justified by approved change sets` : 'PASS — no behaviour change to justify';
+    return j
+      ? `PASS — ${j} change${j === 1 ? '' : 's'} justified by approved change sets`
+      : 'PASS — no behaviour change to justify';
   }
   const parts: string[] = [];
   if (!r.manifest.fresh) parts.push('the committed manifest is stale');
-  if (r.unjustified.length) parts.push(`${r.unjustified.length} unjustified change${r.unjustified.length === 1 ? '' : 's'}`);
+  if (r.unjustified.length)
+    parts.push(`${r.unjustified.length} unjustified change${r.unjustified.length === 1 ? '' : 's'}`);
   if (r.stale.length) parts.push(`${r.stale.length} stale declaration${r.stale.length === 1 ? '' : 's'} (--strict)`);
-  if (r.invalid.length) parts.push(`${r.invalid.length} invalid declaration${r.invalid.length === 1 ? '' : 's'} (--strict)`);
+  if (r.invalid.length)
+    parts.push(`${r.invalid.length} invalid declaration${r.invalid.length === 1 ? '' : 's'} (--strict)`);
   return `FAIL — ${parts.join(', ')}`;
 }
 
@@ -49,24 +53,41 @@ function header(r: CheckResult): string[] {
 
 export function renderCheckText(r: CheckResult, opts: { color?: boolean } = {}): string {
   const c = (code: string, s: string) => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
-  const out: string[] = [`policydrift check: ${r.ok ? c('32', checkVerdict(r)) : c('31', checkVerdict(r))}`, ...header(r).map((l) => `  ${l}`)];
+  const out: string[] = [
+    `policydrift check: ${r.ok ? c('32', checkVerdict(r)) : c('31', checkVerdict(r))}`,
+    ...header(r).map((l) => `  ${l}`),
+  ];
   if (!r.manifest.fresh) {
-    out.push('', `${c('31', 'stale manifest')}: ${r.manifest.path} at the candidate is not what extraction gives${r.manifest.entries.length ? `; entries that differ: ${r.manifest.entries.join(', ')}` : ''}`, '  run `policydrift extract --write` and commit the result');
+    out.push(
+      '',
+      `${c('31', 'stale manifest')}: ${r.manifest.path} at the candidate is not what extraction gives${r.manifest.entries.length ? `; entries that differ: ${r.manifest.entries.join(', ')}` : ''}`,
+      '  run `policydrift extract --write` and commit the result',
+    );
   }
   if (r.unjustified.length) {
     out.push('', 'Unjustified changes (each needs a declaration in a valid, approved OpenSpec change set):');
     for (const u of r.unjustified) out.push(...unjustifiedText(u, c));
-    if (r.unjustified.some((u) => !UNJUSTIFIABLE_RULES.has(u.change.rule))) out.push('', 'Declare them in openspec/changes/<change-id>/.openspec.yaml (or run `policydrift justify <change-id>`):', ...suggestedBlock(r).trimEnd().split('\n').map((l) => `    ${l}`), '  then have an approver run `policydrift approve <change-id> --key <ssh key>`.');
+    if (r.unjustified.some((u) => !UNJUSTIFIABLE_RULES.has(u.change.rule)))
+      out.push(
+        '',
+        'Declare them in openspec/changes/<change-id>/.openspec.yaml (or run `policydrift justify <change-id>`):',
+        ...suggestedBlock(r)
+          .trimEnd()
+          .split('\n')
+          .map((l) => `    ${l}`),
+        '  then have an approver run `policydrift approve <change-id> --key <ssh key>`.',
+      );
   }
   if (r.justified.length) {
     out.push('', 'Justified:');
     for (const j of r.justified) out.push(`  ${c('32', '✓')} ${j.change.rule}  ${target(j.change)}  by ${j.changeSet}`);
   }
-  const strengthenings = r.diff.changes.filter((x) => x.effect === 'strengthening' && !r.justified.some((j) => j.change === x));
-  void strengthenings;
   if (r.stale.length) {
     out.push('', 'Stale declarations (they match no change in this diff):');
-    for (const s of r.stale) out.push(`  - ${s.changeSet}: ${s.declaration.rule} ${s.declaration.id}${s.declaration.subject ? ` [${s.declaration.subject}]` : ''} (${s.reason})`);
+    for (const s of r.stale)
+      out.push(
+        `  - ${s.changeSet}: ${s.declaration.rule} ${s.declaration.id}${s.declaration.subject ? ` [${s.declaration.subject}]` : ''} (${s.reason})`,
+      );
   }
   if (r.invalid.length) {
     out.push('', 'Invalid declarations (they justify nothing):');
@@ -77,7 +98,9 @@ export function renderCheckText(r: CheckResult, opts: { color?: boolean } = {}):
     out.push('', 'Change sets:');
     for (const s of sets) {
       const ap = s.approvals;
-      out.push(`  ${s.valid && s.approved ? c('32', '✓') : c('31', '✗')} ${s.id} (${s.path}, v${s.from}→v${s.to}): ${s.valid ? 'valid' : 'NOT valid'}, ${s.approved ? `approved by ${ap?.valid.map((v) => v.identity).join(', ')}` : `NOT approved${ap?.reason ? ` (${ap.reason})` : ''}`}`);
+      out.push(
+        `  ${s.valid && s.approved ? c('32', '✓') : c('31', '✗')} ${s.id} (${s.path}, v${s.from}→v${s.to}): ${s.valid ? 'valid' : 'NOT valid'}, ${s.approved ? `approved by ${ap?.valid.map((v) => v.identity).join(', ')}` : `NOT approved${ap?.reason ? ` (${ap.reason})` : ''}`}`,
+      );
       if (!s.valid) for (const m of s.validation) out.push(`      ${m}`);
       for (const inv of ap?.invalid ?? []) out.push(`      rejected approval by ${inv.identity}: ${inv.reason}`);
     }
@@ -97,38 +120,68 @@ function unjustifiedText(u: Unjustified, c: (code: string, s: string) => string)
 }
 
 export function renderCheckMarkdown(r: CheckResult): string {
-  const out: string[] = [`**${r.ok ? '✅' : '❌'} policydrift check: ${checkVerdict(r)}**`, '', ...header(r).map((l) => `- ${l.replace(/^(\w+)\s+/, '**$1**: ')}`)];
+  const out: string[] = [
+    `**${r.ok ? '✅' : '❌'} policydrift check: ${checkVerdict(r)}**`,
+    '',
+    ...header(r).map((l) => `- ${l.replace(/^(\w+)\s+/, '**$1**: ')}`),
+  ];
   if (!r.manifest.fresh) {
-    out.push('', `> **Stale manifest**: \`${r.manifest.path}\` is not what extraction gives at the candidate${r.manifest.entries.length ? ` (${r.manifest.entries.map(code).join(', ')})` : ''}. Run \`policydrift extract --write\` and commit it.`);
-  }
-  if (r.unjustified.length) {
-    out.push('', '### Needs justification', '', '| rule | effect | change | before → after | location | declaration that would justify it |', '|---|---|---|---|---|---|');
-    for (const u of r.unjustified) {
-      const ch = u.change;
-      const decl = UNJUSTIFIABLE_RULES.has(ch.rule) ? '(none: remove it from the change)' : `rule: ${u.declaration.rule}, id: ${u.declaration.id}, subject: ${u.declaration.subject}`;
-      out.push(`| \`${ch.rule}\` | ${ch.effect} | ${cell(code(target(ch)))} | ${cell(`${code(showValue(ch.before, 50))} → ${code(showValue(ch.after, 50))}`)} | ${cell(ch.locations.join(', '))} | ${cell(code(decl))} |`);
-    }
-    const blocked = r.unjustified.filter((u) => u.blockedBy.length);
-    for (const u of blocked) out.push('', `> \`${u.change.rule}\` ${code(target(u.change))}: a declaration names it, but ${u.blockedBy.join('; ')}.`);
-    for (const u of r.unjustified.filter((x) => UNJUSTIFIABLE_RULES.has(x.change.rule))) out.push('', `> \`${u.change.rule}\` ${code(target(u.change))}: ${u.change.message}.`);
-    if (r.unjustified.some((u) => !UNJUSTIFIABLE_RULES.has(u.change.rule))) out.push(
+    out.push(
       '',
-      '<details><summary>How to justify these changes</summary>',
-      '',
-      'Add an OpenSpec change set (`policydrift justify <change-id>` writes this for you) whose `.openspec.yaml` declares:',
-      '',
-      '```yaml',
-      suggestedBlock(r).trimEnd(),
-      '```',
-      '',
-      'then describe the change in its proposal and delta spec, and have an approver listed in the baseline run `policydrift approve <change-id> --key <ssh key>`. Any edit after approval voids it.',
-      '',
-      '</details>',
+      `> **Stale manifest**: \`${r.manifest.path}\` is not what extraction gives at the candidate${r.manifest.entries.length ? ` (${r.manifest.entries.map(code).join(', ')})` : ''}. Run \`policydrift extract --write\` and commit it.`,
     );
   }
+  if (r.unjustified.length) {
+    out.push(
+      '',
+      '### Needs justification',
+      '',
+      '| rule | effect | change | before → after | location | declaration that would justify it |',
+      '|---|---|---|---|---|---|',
+    );
+    for (const u of r.unjustified) {
+      const ch = u.change;
+      const decl = UNJUSTIFIABLE_RULES.has(ch.rule)
+        ? '(none: remove it from the change)'
+        : `rule: ${u.declaration.rule}, id: ${u.declaration.id}, subject: ${u.declaration.subject}`;
+      out.push(
+        `| \`${ch.rule}\` | ${ch.effect} | ${cell(code(target(ch)))} | ${cell(`${code(showValue(ch.before, 50))} → ${code(showValue(ch.after, 50))}`)} | ${cell(ch.locations.join(', '))} | ${cell(code(decl))} |`,
+      );
+    }
+    const blocked = r.unjustified.filter((u) => u.blockedBy.length);
+    for (const u of blocked)
+      out.push(
+        '',
+        `> \`${u.change.rule}\` ${code(target(u.change))}: a declaration names it, but ${u.blockedBy.join('; ')}.`,
+      );
+    for (const u of r.unjustified.filter((x) => UNJUSTIFIABLE_RULES.has(x.change.rule)))
+      out.push('', `> \`${u.change.rule}\` ${code(target(u.change))}: ${u.change.message}.`);
+    if (r.unjustified.some((u) => !UNJUSTIFIABLE_RULES.has(u.change.rule)))
+      out.push(
+        '',
+        '<details><summary>How to justify these changes</summary>',
+        '',
+        'Add an OpenSpec change set (`policydrift justify <change-id>` writes this for you) whose `.openspec.yaml` declares:',
+        '',
+        '```yaml',
+        suggestedBlock(r).trimEnd(),
+        '```',
+        '',
+        'then describe the change in its proposal and delta spec, and have an approver listed in the baseline run `policydrift approve <change-id> --key <ssh key>`. Any edit after approval voids it.',
+        '',
+        '</details>',
+      );
+  }
   if (r.justified.length) {
-    out.push('', '<details><summary>Justified changes (' + r.justified.length + ')</summary>', '', '| rule | change | change set |', '|---|---|---|');
-    for (const j of r.justified) out.push(`| \`${j.change.rule}\` | ${cell(code(target(j.change)))} | \`${j.changeSet}\` |`);
+    out.push(
+      '',
+      `<details><summary>Justified changes (${r.justified.length})</summary>`,
+      '',
+      '| rule | change | change set |',
+      '|---|---|---|',
+    );
+    for (const j of r.justified)
+      out.push(`| \`${j.change.rule}\` | ${cell(code(target(j.change)))} | \`${j.changeSet}\` |`);
     out.push('', '</details>');
   }
   const other = r.diff.changes.filter((x) => x.effect === 'strengthening' || x.effect === 'neutral');
@@ -139,14 +192,21 @@ export function renderCheckMarkdown(r: CheckResult): string {
   }
   if (r.stale.length || r.invalid.length) {
     out.push('', '<details><summary>Declarations that justify nothing</summary>', '');
-    for (const s of r.stale) out.push(`- stale in \`${s.changeSet}\`: \`${s.declaration.rule}\` ${code(s.declaration.id)} ${code(s.declaration.subject)} (${s.reason})`);
-    for (const s of r.invalid) out.push(`- invalid in \`${s.changeSet}\`: ${code(JSON.stringify(s.declaration))} (${s.reason})`);
+    for (const s of r.stale)
+      out.push(
+        `- stale in \`${s.changeSet}\`: \`${s.declaration.rule}\` ${code(s.declaration.id)} ${code(s.declaration.subject)} (${s.reason})`,
+      );
+    for (const s of r.invalid)
+      out.push(`- invalid in \`${s.changeSet}\`: ${code(JSON.stringify(s.declaration))} (${s.reason})`);
     out.push('', '</details>');
   }
   const sets = r.changeSets.filter((s) => s.relevant);
   if (sets.length) {
     out.push('', '| change set | versions | valid | approved |', '|---|---|---|---|');
-    for (const s of sets) out.push(`| \`${s.id}\` | v${s.from}→v${s.to} | ${s.valid ? '✅' : '❌'} | ${s.approved ? `✅ ${s.approvals?.valid.map((v) => v.identity).join(', ')}` : `❌ ${cell(s.approvals?.reason ?? '')}`} |`);
+    for (const s of sets)
+      out.push(
+        `| \`${s.id}\` | v${s.from}→v${s.to} | ${s.valid ? '✅' : '❌'} | ${s.approved ? `✅ ${s.approvals?.valid.map((v) => v.identity).join(', ')}` : `❌ ${cell(s.approvals?.reason ?? '')}`} |`,
+      );
   }
   for (const w of r.warnings) out.push('', `> ⚠️ ${w}`);
   return out.join('\n') + '\n';
@@ -173,15 +233,37 @@ export function renderCheckSarif(r: CheckResult): string {
 export function renderCheckGithub(r: CheckResult): string {
   const out: string[] = [];
   const annotate = (cmd: string, file: string | undefined, title: string, message: string) =>
-    out.push(`::${cmd} ${[...(file ? [`file=${escapeProperty(file)}`] : []), `title=${escapeProperty(title)}`].join(',')}::${escapeData(message)}`);
-  if (!r.manifest.fresh) annotate('error', r.manifest.path, 'stale manifest', `${r.manifest.path} is not what extraction gives at the candidate; run \`policydrift extract --write\` and commit it`);
+    out.push(
+      `::${cmd} ${[...(file ? [`file=${escapeProperty(file)}`] : []), `title=${escapeProperty(title)}`].join(',')}::${escapeData(message)}`,
+    );
+  if (!r.manifest.fresh)
+    annotate(
+      'error',
+      r.manifest.path,
+      'stale manifest',
+      `${r.manifest.path} is not what extraction gives at the candidate; run \`policydrift extract --write\` and commit it`,
+    );
   for (const u of r.unjustified) {
     const c = u.change;
-    const why = u.blockedBy.length ? `a declaration names it, but ${u.blockedBy.join('; ')}` : 'no valid, approved OpenSpec change set declares it (`policydrift justify <change-id>`)';
+    const why = u.blockedBy.length
+      ? `a declaration names it, but ${u.blockedBy.join('; ')}`
+      : 'no valid, approved OpenSpec change set declares it (`policydrift justify <change-id>`)';
     annotate('error', c.locations[0] ?? r.manifest.path, `${c.rule} (${c.effect})`, `${c.message} — ${why}`);
   }
-  for (const s of r.stale) annotate('warning', undefined, 'stale declaration', `${s.changeSet}: ${s.declaration.rule} ${s.declaration.id}${s.declaration.subject ? ` [${s.declaration.subject}]` : ''} (${s.reason})`);
-  for (const s of r.invalid) annotate('warning', undefined, 'invalid declaration', `${s.changeSet}: ${JSON.stringify(s.declaration)} (${s.reason})`);
+  for (const s of r.stale)
+    annotate(
+      'warning',
+      undefined,
+      'stale declaration',
+      `${s.changeSet}: ${s.declaration.rule} ${s.declaration.id}${s.declaration.subject ? ` [${s.declaration.subject}]` : ''} (${s.reason})`,
+    );
+  for (const s of r.invalid)
+    annotate(
+      'warning',
+      undefined,
+      'invalid declaration',
+      `${s.changeSet}: ${JSON.stringify(s.declaration)} (${s.reason})`,
+    );
   out.push(`policydrift check: ${checkVerdict(r)}`);
   return out.join('\n') + '\n';
 }

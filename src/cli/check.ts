@@ -47,7 +47,8 @@ interface CheckFlags {
 }
 
 export async function renderCheck(r: CheckResult, format: CheckFormat): Promise<string> {
-  const { renderCheckGithub, renderCheckJson, renderCheckMarkdown, renderCheckSarif, renderCheckText } = await import('../check/report.js');
+  const { renderCheckGithub, renderCheckJson, renderCheckMarkdown, renderCheckSarif, renderCheckText } =
+    await import('../check/report.js');
   switch (format) {
     case 'github':
       return renderCheckGithub(r);
@@ -72,7 +73,11 @@ function checkFormat(f: string): CheckFormat {
 function checkOptions(cmd: Command): Command {
   return cmd
     .option('--root <dir>', ROOT_HELP)
-    .option('--against <rev|registry>', 'baseline: the last active release in the registry, or a revision compared at its merge-base with the candidate', 'registry')
+    .option(
+      '--against <rev|registry>',
+      'baseline: the last active release in the registry, or a revision compared at its merge-base with the candidate',
+      'registry',
+    )
     .option('--candidate <rev>', 'the commit to check', 'HEAD')
     .option('--registry-ref <rev>', 'trusted ref to read the registry from (in CI: the protected branch)');
 }
@@ -85,22 +90,37 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
     .action(async (flags: CheckFlags) => {
       const format = checkFormat(flags.format);
       const root = resolveRoot(flags.root);
-      const r = await runAnyCheck({ dir: root, against: flags.against, candidate: flags.candidate, registryRef: flags.registryRef, strict: !!flags.strict });
+      const r = await runAnyCheck({
+        dir: root,
+        against: flags.against,
+        candidate: flags.candidate,
+        registryRef: flags.registryRef,
+        strict: !!flags.strict,
+      });
       process.stdout.write(await renderCheck(r, format));
-      if (format === 'text' && 'workspace' in r) process.stdout.write((await import('../workspace/check.js')).renderWorkspaceSummary(r as import('../workspace/check.js').WorkspaceCheckResult));
+      if (format === 'text' && 'workspace' in r)
+        process.stdout.write(
+          (await import('../workspace/check.js')).renderWorkspaceSummary(
+            r as import('../workspace/check.js').WorkspaceCheckResult,
+          ),
+        );
       if (flags.candidate === 'HEAD') noteUncommittedChangeSets(root);
       setExit(r.ok ? EXIT.pass : EXIT.policy);
     });
 
   checkOptions(program.command('justify <change-id>'))
-    .description('Write (or update) the policydrift: block of an OpenSpec change set from the unjustified changes of the committed candidate; creates the change set when missing')
+    .description(
+      'Write (or update) the policydrift: block of an OpenSpec change set from the unjustified changes of the committed candidate; creates the change set when missing',
+    )
     .action(async (id: string, flags: CheckFlags) => {
       setExit(await runJustify(id, flags));
     });
 
   program
     .command('approve <change-id>')
-    .description("Approve a change set: sign its digest with an SSH key (namespace 'policydrift') and append the approval")
+    .description(
+      "Approve a change set: sign its digest with an SSH key (namespace 'policydrift') and append the approval",
+    )
     .option('--root <dir>', ROOT_HELP)
     .option('--key <file>', 'SSH private key (or its .pub with ssh-agent); omit only in "listed" mode')
     .option('--as <identity>', 'approver identity as in the allowed signers file (default: git config user.email)')
@@ -111,18 +131,25 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
       const cfg = m.loadConfig(root);
       const setDir = findChangeSet(m, root, id);
       if (!flags.key && cfg.approvals.mode === 'signed') {
-        throw new UserError('--key is required: approvals are signed (approvals.mode "signed")', { hint: 'pass --key ~/.ssh/id_ed25519 (the key whose public half is in the allowed signers file)' });
+        throw new UserError('--key is required: approvals are signed (approvals.mode "signed")', {
+          hint: 'pass --key ~/.ssh/id_ed25519 (the key whose public half is in the allowed signers file)',
+        });
       }
       const shownDir = path.relative(process.cwd(), setDir) || '.';
       const todo = m.findPlaceholders(setDir);
       if (todo.length) {
-        throw new UserError(`${m.placeholderMessages(shownDir, todo)[0]}${todo.length > 1 ? ` (and ${todo.length - 1} more)` : ''}`, {
-          hint: `write the proposal and the delta spec in your own words (replace every TODO line${todo.length > 1 ? `: ${todo.map((t) => `${t.file}:${t.line}`).join(', ')}` : ''}), commit, then approve`,
-        });
+        throw new UserError(
+          `${m.placeholderMessages(shownDir, todo)[0]}${todo.length > 1 ? ` (and ${todo.length - 1} more)` : ''}`,
+          {
+            hint: `write the proposal and the delta spec in your own words (replace every TODO line${todo.length > 1 ? `: ${todo.map((t) => `${t.file}:${t.line}`).join(', ')}` : ''}), commit, then approve`,
+          },
+        );
       }
       const identity = flags.as ?? gitEmail(root);
       const entry = approve(setDir, flags.key ? path.resolve(flags.key) : null, identity);
-      const replaced = entry.replaced ? `; it replaces your earlier approval of the same content (${entry.replaced})` : '';
+      const replaced = entry.replaced
+        ? `; it replaces your earlier approval of the same content (${entry.replaced})`
+        : '';
       process.stderr.write(
         `policydrift: approved ${id} as ${identity} (digest ${entry.digest.slice(0, 19)}…)${entry.signature ? ', signed' : ', unsigned (listed mode)'}${replaced}\n  commit ${path.relative(process.cwd(), path.join(setDir, 'approvals.yaml'))}\n`,
       );
@@ -131,7 +158,9 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
 
   program
     .command('approvals <change-id>')
-    .description('Show who approved a change set and whether each approval is still valid (judged with the working tree config; `check` uses the baseline)')
+    .description(
+      'Show who approved a change set and whether each approval is still valid (judged with the working tree config; `check` uses the baseline)',
+    )
     .option('--root <dir>', ROOT_HELP)
     .action(async (id: string, flags: { root?: string }) => {
       const m = await load();
@@ -142,7 +171,9 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
       const signersFile = cfg.approvals.allowedSigners ? path.resolve(root, cfg.approvals.allowedSigners) : null;
       const signers = signersFile && fs.existsSync(signersFile) ? fs.readFileSync(signersFile, 'utf8') : null;
       const ev = evaluateApprovals(setDir, cfg.approvals, signers);
-      const out = [`${id}: ${ev.approved ? 'APPROVED' : 'NOT approved'} (${ev.valid.length}/${ev.required} in ${ev.mode} mode; digest ${ev.digest})`];
+      const out = [
+        `${id}: ${ev.approved ? 'APPROVED' : 'NOT approved'} (${ev.valid.length}/${ev.required} in ${ev.mode} mode; digest ${ev.digest})`,
+      ];
       for (const v of ev.valid) out.push(`  ✓ ${v.identity}`);
       for (const v of ev.invalid) out.push(`  ✗ ${v.identity}: ${v.reason}`);
       if (ev.reason) out.push(`  ${ev.reason}`);
@@ -172,43 +203,70 @@ async function runAnyCheck(opts: import('../check/index.js').CheckOptions): Prom
 function gitEmail(root: string): string {
   const r = spawnSync('git', ['config', 'user.email'], { cwd: root, encoding: 'utf8' });
   const email = r.status === 0 ? r.stdout.trim() : '';
-  if (!email) throw new UserError('no approver identity', { hint: 'pass --as <identity> (as in the allowed signers file) or set git config user.email' });
+  if (!email)
+    throw new UserError('no approver identity', {
+      hint: 'pass --as <identity> (as in the allowed signers file) or set git config user.email',
+    });
   return email;
 }
 
 /** An active change set `openspec/changes/<id>` or an archived `openspec/changes/archive/<date>-<id>`. */
 function findChangeSet(m: Loaded, root: string, id: string): string {
   const { CHANGE_ID_RE, discoverChangeSets } = m;
-  if (!CHANGE_ID_RE.test(id)) throw new UserError(`invalid change id "${id}"`, { hint: 'change ids are kebab-case, e.g. add-wiretap-response' });
+  if (!CHANGE_ID_RE.test(id))
+    throw new UserError(`invalid change id "${id}"`, { hint: 'change ids are kebab-case, e.g. add-wiretap-response' });
   const sets = fs.existsSync(path.join(root, 'openspec')) ? discoverChangeSets(root) : [];
   const found = sets.find((s) => s.id === id && !s.archived) ?? sets.find((s) => s.id === id);
-  if (!found) throw new UserError(`no OpenSpec change set "${id}" under ${path.relative(process.cwd(), path.join(root, 'openspec/changes')) || 'openspec/changes'}`, { hint: `create it with \`policydrift justify ${id}\`` });
+  if (!found)
+    throw new UserError(
+      `no OpenSpec change set "${id}" under ${path.relative(process.cwd(), path.join(root, 'openspec/changes')) || 'openspec/changes'}`,
+      { hint: `create it with \`policydrift justify ${id}\`` },
+    );
   return found.dir;
 }
 
 async function runJustify(id: string, flags: CheckFlags): Promise<number> {
   const m = await load();
   const { CHANGE_ID_RE, discoverChangeSets, newChange, writePolicydriftBlock } = m;
-  if (!CHANGE_ID_RE.test(id)) throw new UserError(`invalid change id "${id}"`, { hint: 'change ids are kebab-case, e.g. add-wiretap-response' });
+  if (!CHANGE_ID_RE.test(id))
+    throw new UserError(`invalid change id "${id}"`, { hint: 'change ids are kebab-case, e.g. add-wiretap-response' });
   const root = resolveRoot(flags.root);
   // Input errors first: extraction can take a while.
   if (!fs.existsSync(path.join(root, 'openspec'))) {
-    throw new UserError('no openspec/ folder in the project', { hint: 'run `npx openspec init --tools none --no-animation .` first' });
+    throw new UserError('no openspec/ folder in the project', {
+      hint: 'run `npx openspec init --tools none --no-animation .` first',
+    });
   }
   if (flags.candidate === 'HEAD') {
     // justify declares the changes of the committed HEAD: uncommitted edits would silently be left out.
     const cfg = m.loadConfig(root);
-    const dirty = relevantForJustify(uncommittedFiles(root), [CONFIG_FILE, cfg.tsconfig, cfg.manifest, ...(cfg.approvals.allowedSigners ? [cfg.approvals.allowedSigners] : [])]);
+    const dirty = relevantForJustify(uncommittedFiles(root), [
+      CONFIG_FILE,
+      cfg.tsconfig,
+      cfg.manifest,
+      ...(cfg.approvals.allowedSigners ? [cfg.approvals.allowedSigners] : []),
+    ]);
     if (dirty.length) {
       const shown = dirty.slice(0, 5).map((f) => `${f.path}${f.untracked ? ' (untracked)' : ''}`);
-      throw new UserError(`the working tree has uncommitted changes that justify would not see: ${shown.join(', ')}${dirty.length > 5 ? ` and ${dirty.length - 5} more` : ''}`, {
-        hint: 'justify declares the changes of the committed HEAD: commit them first (run `policydrift extract --write` before), then run justify again; or pass --candidate <rev> to justify a specific commit',
-      });
+      throw new UserError(
+        `the working tree has uncommitted changes that justify would not see: ${shown.join(', ')}${dirty.length > 5 ? ` and ${dirty.length - 5} more` : ''}`,
+        {
+          hint: 'justify declares the changes of the committed HEAD: commit them first (run `policydrift extract --write` before), then run justify again; or pass --candidate <rev> to justify a specific commit',
+        },
+      );
     }
   }
-  const r = await runAnyCheck({ dir: root, against: flags.against, candidate: flags.candidate, registryRef: flags.registryRef });
+  const r = await runAnyCheck({
+    dir: root,
+    against: flags.against,
+    candidate: flags.candidate,
+    registryRef: flags.registryRef,
+  });
   if (!r.manifest.fresh) {
-    throw new UserError(`${r.manifest.path} at ${flags.candidate} is stale`, { exitCode: EXIT.policy, hint: 'run `policydrift extract --write`, commit, then justify' });
+    throw new UserError(`${r.manifest.path} at ${flags.candidate} is stale`, {
+      exitCode: EXIT.policy,
+      hint: 'run `policydrift extract --write`, commit, then justify',
+    });
   }
   let setDir: string | null;
   try {
@@ -217,7 +275,9 @@ async function runJustify(id: string, flags: CheckFlags): Promise<number> {
     setDir = null;
   }
   if (setDir === null && r.unjustified.length === 0) {
-    process.stderr.write(`policydrift: nothing to justify: ${flags.candidate} has no unjustified change since ${r.baseline.ref} (manifest v${r.baseline.manifestVersion}→v${r.candidate.manifestVersion}); no change set created\n`);
+    process.stderr.write(
+      `policydrift: nothing to justify: ${flags.candidate} has no unjustified change since ${r.baseline.ref} (manifest v${r.baseline.manifestVersion}→v${r.candidate.manifestVersion}); no change set created\n`,
+    );
     return EXIT.pass;
   }
   const created = setDir === null;
@@ -225,9 +285,12 @@ async function runJustify(id: string, flags: CheckFlags): Promise<number> {
   const existing = discoverChangeSets(root).find((s) => s.dir === setDir)?.policydrift?.justifies ?? [];
   const key = (d: JustificationDecl) => `${d.rule}\0${d.id}\0${d.subject}`;
   const wanted = new Map<string, JustificationDecl>();
-  const current = new Set(r.diff.changes.filter((c) => c.effect !== 'neutral').map((c) => `${c.rule}\0${c.id}\0${c.subject}`));
+  const current = new Set(
+    r.diff.changes.filter((c) => c.effect !== 'neutral').map((c) => `${c.rule}\0${c.id}\0${c.subject}`),
+  );
   for (const d of existing) if (current.has(key(d))) wanted.set(key(d), d);
-  for (const u of r.unjustified) if (!m.UNJUSTIFIABLE_RULES.has(u.change.rule)) wanted.set(key(u.declaration), u.declaration);
+  for (const u of r.unjustified)
+    if (!m.UNJUSTIFIABLE_RULES.has(u.change.rule)) wanted.set(key(u.declaration), u.declaration);
   const justifies = [...wanted.values()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   writePolicydriftBlock(setDir, { from: r.baseline.manifestVersion, to: r.candidate.manifestVersion, justifies });
   scaffold(m, setDir, id, r);

@@ -23,7 +23,13 @@ export async function loadRenderers(): Promise<Record<Format, (result: DiffResul
     import('../report/sarif.js'),
     import('../report/text.js'),
   ]);
-  return { text: renderText, json: (r) => renderJson(r), markdown: renderMarkdown, sarif: renderSarif, github: renderGithub };
+  return {
+    text: renderText,
+    json: (r) => renderJson(r),
+    markdown: renderMarkdown,
+    sarif: renderSarif,
+    github: renderGithub,
+  };
 }
 
 type RulesModules = typeof import('../diff/rules/index.js') & typeof import('../diff/rules/reference.js');
@@ -32,7 +38,10 @@ let rulesModules: RulesModules | undefined;
 /** Load the rule catalogue; `runExplain` and `closeRuleIds` need it loaded (`runDiff` and the explain command do it). */
 export async function loadRules(): Promise<RulesModules> {
   if (!rulesModules) {
-    const [index, reference] = await Promise.all([import('../diff/rules/index.js'), import('../diff/rules/reference.js')]);
+    const [index, reference] = await Promise.all([
+      import('../diff/rules/index.js'),
+      import('../diff/rules/reference.js'),
+    ]);
     rulesModules = { ...index, ...reference };
   }
   return rulesModules;
@@ -65,7 +74,9 @@ export interface DiffRun {
 function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], dflt: T): T {
   if (value === undefined) return dflt;
   if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new UserError(`${flag} must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`, { hint: `e.g. ${flag} ${dflt}` });
+  throw new UserError(`${flag} must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`, {
+    hint: `e.g. ${flag} ${dflt}`,
+  });
 }
 
 /** A relative POSIX path for SARIF/GitHub when a change has no location of its own; none when outside cwd. */
@@ -76,14 +87,20 @@ function fallbackUri(spec: string, cwd: string): string | undefined {
 }
 
 /** `policydrift diff` without the process: returns the report and the exit code. */
-export async function runDiff(baseSpec: string, headSpec: string, flags: DiffFlags, env: DiffEnv = {}): Promise<DiffRun> {
-  const [{ loadConfig }, { diffManifests, failsAt, FAIL_LEVELS }, { loadManifestOperand }, renderers] = await Promise.all([
-    import('../config/index.js'),
-    import('../diff/index.js'),
-    import('./operands.js'),
-    loadRenderers(),
-    loadRules(),
-  ]);
+export async function runDiff(
+  baseSpec: string,
+  headSpec: string,
+  flags: DiffFlags,
+  env: DiffEnv = {},
+): Promise<DiffRun> {
+  const [{ loadConfig }, { diffManifests, failsAt, FAIL_LEVELS }, { loadManifestOperand }, renderers] =
+    await Promise.all([
+      import('../config/index.js'),
+      import('../diff/index.js'),
+      import('./operands.js'),
+      loadRenderers(),
+      loadRules(),
+    ]);
   const format = oneOf('--format', flags.format, FORMATS, 'text');
   const failOn = oneOf<FailLevel>('--fail-on', flags.failOn, FAIL_LEVELS, 'weakening');
   const cwd = env.cwd ?? process.cwd();
@@ -92,24 +109,37 @@ export async function runDiff(baseSpec: string, headSpec: string, flags: DiffFla
   const base = await loadManifestOperand(baseSpec, { cwd });
   const head = await loadManifestOperand(headSpec, { cwd });
   const result = diffManifests(base, head, config.orders);
-  const output = renderers[format](result, { color: format === 'text' && !!env.color, failOn, fallbackUri: fallbackUri(headSpec, cwd) });
+  const output = renderers[format](result, {
+    color: format === 'text' && !!env.color,
+    failOn,
+    fallbackUri: fallbackUri(headSpec, cwd),
+  });
   return { exitCode: failsAt(result, failOn) ? EXIT.policy : EXIT.pass, output, result };
 }
 
 export function useColor(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
-  return !!stream.isTTY && !env.NO_COLOR;
+  return stream.isTTY && !env.NO_COLOR;
 }
 
 export function registerDiff(program: Command, setExit: (code: number) => void): void {
   program
     .command('diff')
-    .description('Compare two invariant manifests semantically: every change is a weakening, strengthening, modified or neutral (exit 1 when --fail-on is reached)')
+    .description(
+      'Compare two invariant manifests semantically: every change is a weakening, strengthening, modified or neutral (exit 1 when --fail-on is reached)',
+    )
     .argument('<base>', 'base manifest: a file, or git:<rev> (the manifest extracted at that commit, e.g. git:main)')
     .argument('<head>', 'head manifest: a file, or git:<rev> (e.g. git:HEAD)')
     .option('--format <format>', `output format: ${FORMATS.join('|')}`, 'text')
-    .option('--fail-on <level>', `exit 1 on: ${FAIL_LEVEL_NAMES.join('|')} (modified counts as a weakening)`, 'weakening')
+    .option(
+      '--fail-on <level>',
+      `exit 1 on: ${FAIL_LEVEL_NAMES.join('|')} (modified counts as a weakening)`,
+      'weakening',
+    )
     .option('--config <file>', 'config file for the orders (default: ./policydrift.config.json when present)')
-    .addHelpText('after', '\nExamples:\n  policydrift diff git:main git:HEAD --format markdown\n  policydrift diff old.manifest.json invariants.manifest.json --fail-on any')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  policydrift diff git:main git:HEAD --format markdown\n  policydrift diff old.manifest.json invariants.manifest.json --fail-on any',
+    )
     .action(async (base: string, head: string, flags: DiffFlags) => {
       const run = await runDiff(base, head, flags, { color: useColor() });
       process.stdout.write(run.output);
@@ -133,7 +163,10 @@ function editDistance(a: string, b: string): number {
 
 /** Rule ids close to a mistyped one: containing it, or within a small edit distance. */
 export function closeRuleIds(input: string, ids: readonly string[] = rules().RULES.map((r) => r.id)): string[] {
-  const want = input.trim().toUpperCase().replace(/[\s-]+/g, '_');
+  const want = input
+    .trim()
+    .toUpperCase()
+    .replace(/[\s-]+/g, '_');
   if (!want) return [];
   const limit = Math.max(2, Math.floor(want.length / 4));
   return ids
@@ -150,9 +183,12 @@ export function runExplain(ruleId: string): string {
   const rule = findRule(ruleId.trim().toUpperCase());
   if (rule) return renderRuleText(rule);
   const close = closeRuleIds(ruleId);
-  throw new UserError(`unknown rule ${JSON.stringify(ruleId)}${close.length ? `; close matches: ${close.join(', ')}` : ''}`, {
-    hint: 'rule ids are listed in docs/rules.md (e.g. LE_RESPONSE_ADDED)',
-  });
+  throw new UserError(
+    `unknown rule ${JSON.stringify(ruleId)}${close.length ? `; close matches: ${close.join(', ')}` : ''}`,
+    {
+      hint: 'rule ids are listed in docs/rules.md (e.g. LE_RESPONSE_ADDED)',
+    },
+  );
 }
 
 export function registerExplain(program: Command, setExit: (code: number) => void): void {

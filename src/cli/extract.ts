@@ -10,7 +10,7 @@ import { runGit } from '../git/run.js';
 import { note } from '../util/progress.js';
 import { readStagedEntry, stagedCacheFile, stagedKey, writeStagedEntry } from '../cache/index.js';
 
-// Everything that loads ts-morph (src/extract, src/project, src/git/extract-at-ref,
+// Everything that loads ts-morph (src/extract, including src/extract/from-tree.ts,
 // src/git/fs-host) or ajv (src/config, src/manifest) is imported lazily inside the
 // action, so a pre-commit run that hits the cache never pays for it.
 
@@ -38,13 +38,15 @@ export function resolveRoot(root?: string): string {
   if (root === undefined) return discoverRoot(process.cwd());
   const abs = path.resolve(root);
   if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) {
-    throw new UserError(`${root}: not a directory`, { hint: 'pass --root DIR pointing at the project (where tsconfig.json is)' });
+    throw new UserError(`${root}: not a directory`, {
+      hint: 'pass --root DIR pointing at the project (where tsconfig.json is)',
+    });
   }
   return abs;
 }
 
 export function discoverRoot(start: string): string {
-  for (let dir = path.resolve(start); ; ) {
+  for (let dir = path.resolve(start); ;) {
     if (fs.existsSync(path.join(dir, CONFIG_FILE))) return dir;
     const parent = path.dirname(dir);
     if (parent === dir || fs.existsSync(path.join(dir, '.git'))) return path.resolve(start);
@@ -55,7 +57,8 @@ export function discoverRoot(start: string): string {
 /** How the root is shown in messages: relative to the current folder. */
 export const rootLabel = (root: string): string => path.relative(process.cwd(), root) || '.';
 
-export const ROOT_HELP = 'project root (default: the nearest folder upward with policydrift.config.json, else the current folder)';
+export const ROOT_HELP =
+  'project root (default: the nearest folder upward with policydrift.config.json, else the current folder)';
 
 export function registerExtract(program: Command, setExit: (code: number) => void): void {
   program
@@ -64,45 +67,77 @@ export function registerExtract(program: Command, setExit: (code: number) => voi
     .option('--root <dir>', ROOT_HELP)
     .option('--config <file>', 'config file (default: <root>/policydrift.config.json when present)')
     .option('--out <file>', 'write the manifest to this file instead of stdout')
-    .option('--write', 'update the committed manifest (config "manifest", default invariants.manifest.json), bumping its version when the content changed')
+    .option(
+      '--write',
+      'update the committed manifest (config "manifest", default invariants.manifest.json), bumping its version when the content changed',
+    )
     .option('--check', 'exit 1 when the committed manifest is stale, listing the entries that differ')
-    .option('--ref <rev>', 'extract the tree of this commit straight from the git object database (no checkout); node_modules type packages come read-only from the working tree')
-    .option('--staged', 'extract the STAGED content (the git index, as it will be committed) instead of the working tree; with --write the manifest is also `git add`ed (for pre-commit hooks)')
-    .option('--workspace', 'at a workspace root (npm/yarn/pnpm workspaces, tsconfig references): extract every package that has a policydrift.config.json (or is listed in the root config "packages") with its own tsconfig; with --write also write each manifest and the workspace index (docs/monorepo.md)')
-    .option('--index-only', 'with --workspace: build the workspace index from the manifests on disk (after Turborepo/Nx extracted each package)')
-    .option('--no-cache', `with --staged: ignore the cache under <root>/node_modules/.cache/policydrift/ (always safe to delete)`)
+    .option(
+      '--ref <rev>',
+      'extract the tree of this commit straight from the git object database (no checkout); node_modules type packages come read-only from the working tree',
+    )
+    .option(
+      '--staged',
+      'extract the STAGED content (the git index, as it will be committed) instead of the working tree; with --write the manifest is also `git add`ed (for pre-commit hooks)',
+    )
+    .option(
+      '--workspace',
+      'at a workspace root (npm/yarn/pnpm workspaces, tsconfig references): extract every package that has a policydrift.config.json (or is listed in the root config "packages") with its own tsconfig; with --write also write each manifest and the workspace index (docs/monorepo.md)',
+    )
+    .option(
+      '--index-only',
+      'with --workspace: build the workspace index from the manifests on disk (after Turborepo/Nx extracted each package)',
+    )
+    .option(
+      '--no-cache',
+      `with --staged: ignore the cache under <root>/node_modules/.cache/policydrift/ (always safe to delete)`,
+    )
     .action(async (flags: ExtractFlags) => {
       setExit(await runExtract(flags));
     });
 }
 
 export async function runExtract(flags: ExtractFlags): Promise<number> {
-  if (flags.out && flags.write) throw new UserError('--out and --write cannot be used together', { hint: 'use --write for the committed manifest, --out for any other file' });
+  if (flags.out && flags.write)
+    throw new UserError('--out and --write cannot be used together', {
+      hint: 'use --write for the committed manifest, --out for any other file',
+    });
   const root = resolveRoot(flags.root);
   if (flags.workspace) return (await import('../workspace/extract.js')).runWorkspaceExtract(root, flags);
-  if (flags.indexOnly) throw new UserError('--index-only needs --workspace', { hint: 'policydrift extract --workspace --index-only --write' });
+  if (flags.indexOnly)
+    throw new UserError('--index-only needs --workspace', {
+      hint: 'policydrift extract --workspace --index-only --write',
+    });
   if (flags.staged) {
-    if (flags.ref !== undefined) throw new UserError('--staged cannot be combined with --ref', { hint: '--staged reads the git index, --ref a commit' });
+    if (flags.ref !== undefined)
+      throw new UserError('--staged cannot be combined with --ref', {
+        hint: '--staged reads the git index, --ref a commit',
+      });
     return runStaged(root, flags);
   }
   if (flags.ref !== undefined) {
-    if (flags.write || flags.check) throw new UserError('--ref cannot be combined with --write or --check', { hint: 'extract --ref REV prints (or --out writes) the manifest of that commit' });
-    const [{ extractAtRef }, { canonicalJson }] = await Promise.all([import('../git/extract-at-ref.js'), import('../manifest/index.js')]);
+    if (flags.write || flags.check)
+      throw new UserError('--ref cannot be combined with --write or --check', {
+        hint: 'extract --ref REV prints (or --out writes) the manifest of that commit',
+      });
+    const [{ extractAtRef }, { canonicalJson }] = await Promise.all([
+      import('../extract/from-tree.js'),
+      import('../manifest/index.js'),
+    ]);
     const { manifest } = extractAtRef({ repoDir: root, rev: flags.ref, configPath: flags.config });
     const text = canonicalJson(manifest);
     if (flags.out) writeFileAtomic(path.resolve(flags.out), text);
     else process.stdout.write(text);
     return EXIT.pass;
   }
-  const [{ loadConfig }, { canonicalJson, differingEntries, readManifestFile }, { extractManifest }] = await Promise.all([
-    import('../config/index.js'),
-    import('../manifest/index.js'),
-    import('../extract/index.js'),
-  ]);
+  const [{ loadConfig }, { canonicalJson, differingEntries, readManifestFile }, { extractManifest }] =
+    await Promise.all([import('../config/index.js'), import('../manifest/index.js'), import('../extract/index.js')]);
   const config = loadConfig(root, flags.config);
   const manifestPath = path.resolve(root, config.manifest);
   const manifestLabel = path.relative(process.cwd(), manifestPath) || config.manifest;
-  const committed: Manifest | null = fs.existsSync(manifestPath) ? readManifestFile(manifestPath, manifestLabel, { acceptOlder: true }) : null;
+  const committed: Manifest | null = fs.existsSync(manifestPath)
+    ? readManifestFile(manifestPath, manifestLabel, { acceptOlder: true })
+    : null;
 
   const safeRead = (file: string): Manifest | null => {
     try {
@@ -112,13 +147,16 @@ export async function runExtract(flags: ExtractFlags): Promise<number> {
     }
   };
   const target = flags.out ? path.resolve(flags.out) : null;
-  const previous = flags.write || flags.check ? committed : target && fs.existsSync(target) ? safeRead(target) : committed;
+  const previous =
+    flags.write || flags.check ? committed : target && fs.existsSync(target) ? safeRead(target) : committed;
   const manifest = extractManifest({ root, config, previous, label: rootLabel(root) });
   const text = canonicalJson(manifest);
 
   if (flags.check) {
     if (!committed) {
-      process.stderr.write(`policydrift: ${manifestLabel} does not exist\n  hint: run \`policydrift extract --write\` and commit it\n`);
+      process.stderr.write(
+        `policydrift: ${manifestLabel} does not exist\n  hint: run \`policydrift extract --write\` and commit it\n`,
+      );
       return EXIT.policy;
     }
     const current = fs.readFileSync(manifestPath, 'utf8');
@@ -149,11 +187,15 @@ export async function runExtract(flags: ExtractFlags): Promise<number> {
 
 function describeUpdate(committed: Manifest | null, manifest: Manifest): string {
   if (!committed) return 'created';
-  return committed.digest === manifest.digest ? 'updated (locations or generator only; version kept)' : `updated to version ${manifest.manifestVersion}`;
+  return committed.digest === manifest.digest
+    ? 'updated (locations or generator only; version kept)'
+    : `updated to version ${manifest.manifestVersion}`;
 }
 
 function reportStale(label: string, entries: string[], fix: string): void {
-  process.stderr.write(`policydrift: ${label} is stale${entries.length ? '; entries that differ:' : ' (formatting or generator version differs)'}\n`);
+  process.stderr.write(
+    `policydrift: ${label} is stale${entries.length ? '; entries that differ:' : ' (formatting or generator version differs)'}\n`,
+  );
   for (const e of entries) process.stderr.write(`  - ${e}\n`);
   process.stderr.write(`  hint: run \`${fix}\` and commit the result\n`);
 }
@@ -162,7 +204,9 @@ function reportStale(label: string, entries: string[], fix: string): void {
 function repoRelative(top: string, abs: string, what: string): string {
   const rel = path.relative(top, abs).split(path.sep).join('/');
   if (rel === '' || rel === '..' || rel.startsWith('../') || path.isAbsolute(rel)) {
-    throw new UserError(`${what} ${abs} is not inside the repository ${top}`, { hint: 'with --staged every input comes from the git index of the repository' });
+    throw new UserError(`${what} ${abs} is not inside the repository ${top}`, {
+      hint: 'with --staged every input comes from the git index of the repository',
+    });
   }
   return rel;
 }
@@ -180,8 +224,11 @@ async function runStaged(root: string, flags: ExtractFlags): Promise<number> {
   absolutizeGitEnv();
   const { top, prefix } = locateInRepo(root);
   const entries = listIndex(top);
-  const configRel = flags.config ? repoRelative(top, path.resolve(flags.config), 'config file') : posixJoin(prefix, CONFIG_FILE);
-  const label = (rel: string) => `(staged) ${path.relative(process.cwd(), path.join(top, rel)).split(path.sep).join('/') || rel}`;
+  const configRel = flags.config
+    ? repoRelative(top, path.resolve(flags.config), 'config file')
+    : posixJoin(prefix, CONFIG_FILE);
+  const label = (rel: string) =>
+    `(staged) ${path.relative(process.cwd(), path.join(top, rel)).split(path.sep).join('/') || rel}`;
   const shown = (rel: string) => path.relative(process.cwd(), path.join(top, rel)) || rel;
   const cacheFile = stagedCacheFile(root, flags.config);
   const useCache = flags.cache !== false && !!(flags.write || flags.check);
@@ -191,27 +238,42 @@ async function runStaged(root: string, flags: ExtractFlags): Promise<number> {
     if (hit) {
       const key = stagedKey({ version: VERSION, prefix, configRel, manifestRel: hit.manifestRel, entries });
       const staged = entries.get(hit.manifestRel);
-      if (key === hit.key && staged && staged.type === 'blob' && staged.mode !== '120000' && staged.oid === hit.manifestOid) {
+      if (
+        key === hit.key &&
+        staged &&
+        staged.type === 'blob' &&
+        staged.mode !== '120000' &&
+        staged.oid === hit.manifestOid
+      ) {
         if (flags.check) {
-          note(`policydrift: ${label(hit.manifestRel)} is up to date (version ${hit.manifestVersion}; cached: no relevant staged change)\n`);
+          note(
+            `policydrift: ${label(hit.manifestRel)} is up to date (version ${hit.manifestVersion}; cached: no relevant staged change)\n`,
+          );
           return EXIT.pass;
         }
         const abs = path.join(top, hit.manifestRel);
-        let wt: Buffer | null = null;
+        let wt: Buffer | null;
         try {
           wt = fs.readFileSync(abs);
         } catch {
           wt = null;
         }
         if (wt && blobOid(wt, staged.oid) === staged.oid) {
-          note(`policydrift: ${shown(hit.manifestRel)} unchanged (version ${hit.manifestVersion}; cached: no relevant staged change)\n`);
+          note(
+            `policydrift: ${shown(hit.manifestRel)} unchanged (version ${hit.manifestVersion}; cached: no relevant staged change)\n`,
+          );
           return EXIT.pass;
         }
       }
     }
   }
 
-  const [{ parseConfigText, defaultConfig }, { canonicalJson, differingEntries, parseManifestText }, { extractManifest }, { GitTreeFileSystemHost }] = await Promise.all([
+  const [
+    { parseConfigText, defaultConfig },
+    { canonicalJson, differingEntries, parseManifestText },
+    { extractManifest },
+    { GitTreeFileSystemHost },
+  ] = await Promise.all([
     import('../config/index.js'),
     import('../manifest/index.js'),
     import('../extract/index.js'),
@@ -220,7 +282,9 @@ async function runStaged(root: string, flags: ExtractFlags): Promise<number> {
   const tree = readIndexTree(top, { subdir: prefix, entries });
   const cfgBuf = tree.readFile(configRel);
   if (!cfgBuf && flags.config) {
-    throw new UserError(`${flags.config}: config file is not staged`, { hint: `\`git add ${flags.config}\` (with --staged the config is read from the index)` });
+    throw new UserError(`${flags.config}: config file is not staged`, {
+      hint: `\`git add ${flags.config}\` (with --staged the config is read from the index)`,
+    });
   }
   const config = cfgBuf ? parseConfigText(cfgBuf.toString('utf8'), label(configRel)) : defaultConfig();
   const manifestRel = repoRelative(top, path.join(top, prefix, config.manifest), 'manifest');
@@ -229,8 +293,15 @@ async function runStaged(root: string, flags: ExtractFlags): Promise<number> {
 
   const stagedEntry = entries.get(manifestRel);
   const stagedText = stagedEntry && stagedEntry.type === 'blob' ? tree.readFile(manifestRel)!.toString('utf8') : null;
-  const committed = stagedText !== null ? parseManifestText(stagedText, label(manifestRel), { acceptOlder: true }) : null;
-  const manifest = extractManifest({ root: rootAbs, config, fileSystem: host, label: `(staged) ${prefix || '.'}`, previous: committed });
+  const committed =
+    stagedText !== null ? parseManifestText(stagedText, label(manifestRel), { acceptOlder: true }) : null;
+  const manifest = extractManifest({
+    root: rootAbs,
+    config,
+    fileSystem: host,
+    label: `(staged) ${prefix || '.'}`,
+    previous: committed,
+  });
   const text = canonicalJson(manifest);
   const oid = blobOid(text, [...entries.values()][0]?.oid ?? '');
   const remember = () => {
@@ -241,7 +312,9 @@ async function runStaged(root: string, flags: ExtractFlags): Promise<number> {
 
   if (flags.check) {
     if (stagedText === null) {
-      process.stderr.write(`policydrift: ${label(manifestRel)} is not staged\n  hint: run \`policydrift extract --write --staged\`\n`);
+      process.stderr.write(
+        `policydrift: ${label(manifestRel)} is not staged\n  hint: run \`policydrift extract --write --staged\`\n`,
+      );
       return EXIT.policy;
     }
     if (stagedText === text) {
@@ -259,7 +332,9 @@ async function runStaged(root: string, flags: ExtractFlags): Promise<number> {
     if (stagedEntry?.oid !== oid) {
       const r = runGit(top, ['add', '--', `:(literal)${manifestRel}`]);
       if (r.status !== 0) {
-        throw new UserError(`cannot stage ${manifestRel}: ${r.stderr.trim().split('\n')[0]}`, { hint: 'check that the manifest path is not git-ignored' });
+        throw new UserError(`cannot stage ${manifestRel}: ${r.stderr.trim().split('\n')[0]}`, {
+          hint: 'check that the manifest path is not git-ignored',
+        });
       }
     }
     remember();

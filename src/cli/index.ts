@@ -13,13 +13,24 @@ import { registerInit } from './init.js';
 /** Every subcommand registers itself here; each returns its exit code through `setExit`. */
 export type Registrar = (program: Command, setExit: (code: number) => void) => void;
 
-const registrars: Registrar[] = [registerExtract, registerDiff, registerCheck, registerRegistry, registerVerifyBuild, registerRelease, registerExplain, registerInit];
+const registrars: Registrar[] = [
+  registerExtract,
+  registerDiff,
+  registerCheck,
+  registerRegistry,
+  registerVerifyBuild,
+  registerRelease,
+  registerExplain,
+  registerInit,
+];
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command();
   program
     .name('policydrift')
-    .description('Keep privacy invariants machine-checked: extract an invariant manifest from TypeScript source, diff it semantically, gate drift and releases on approved OpenSpec change sets.')
+    .description(
+      'Keep privacy invariants machine-checked: extract an invariant manifest from TypeScript source, diff it semantically, gate drift and releases on approved OpenSpec change sets.',
+    )
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .enablePositionalOptions()
@@ -27,7 +38,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const r of registrars) r(program, setExit);
   const quietOption = (c: Command): void => {
-    if (!c.options.some((o) => o.long === '--quiet')) c.option('-q, --quiet', 'no progress or notes on stderr (errors, failures and the report stay)');
+    if (!c.options.some((o) => o.long === '--quiet'))
+      c.option('-q, --quiet', 'no progress or notes on stderr (errors, failures and the report stay)');
     c.commands.forEach(quietOption);
   };
   for (const c of program.commands) {
@@ -53,7 +65,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     clearProgress();
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.pass;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+        return EXIT.pass;
       return EXIT.usage;
     }
     if (e instanceof UserError) {
@@ -62,7 +75,9 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode;
     }
     const err = e as Error;
-    process.stderr.write(`policydrift: internal error: ${err?.message ?? String(e)}\n${err?.stack ?? ''}\nThis is a bug in policydrift; please report it.\n`);
+    process.stderr.write(
+      `policydrift: internal error: ${err?.message ?? String(e)}\n${err?.stack ?? ''}\nThis is a bug in policydrift; please report it.\n`,
+    );
     return 70;
   } finally {
     clearProgress();

@@ -10,7 +10,9 @@ export interface InitFlags {
 export function registerInit(program: Command, setExit: (code: number) => void): void {
   program
     .command('init')
-    .description('Set policydrift up in a project: detect it, write a commented policydrift.config.json, the first manifest and an empty release registry, and print the next steps (hook, CI, OpenSpec). Idempotent; keeps existing files unless --force')
+    .description(
+      'Set policydrift up in a project: detect it, write a commented policydrift.config.json, the first manifest and an empty release registry, and print the next steps (hook, CI, OpenSpec). Idempotent; keeps existing files unless --force',
+    )
     .option('--root <dir>', 'project root (where tsconfig.json is)', '.')
     .option('--force', 'replace an existing config and a stale manifest (the release registry is never rewritten)')
     .action(async (flags: InitFlags) => {
@@ -59,7 +61,7 @@ async function workspaceRoot(root: string): Promise<import('../workspace/index.j
   if (hasOwnProject) return null;
   const { discoverWorkspace, fsReader } = await import('../workspace/index.js');
   const ws = discoverWorkspace(fsReader(root));
-  // A solution tsconfig alone is one project (src/project programTsconfigs) unless its packages have their own configs.
+  // A solution tsconfig alone is one project (src/extract/program.ts programTsconfigs) unless its packages have their own configs.
   if (ws && ws.sources.every((s) => s === 'tsconfig.json references') && ws.packages.length === 0) return null;
   return ws;
 }

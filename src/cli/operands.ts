@@ -16,11 +16,16 @@ export interface OperandOptions {
 export function loadManifestOperand(spec: string, opts: OperandOptions = {}): Promise<Manifest> | Manifest {
   if (spec.startsWith('git:')) {
     const rev = spec.slice(4);
-    if (!rev) throw new UserError(`${spec}: missing revision after git:`, { hint: 'e.g. git:HEAD, git:main~3, git:v1.2.0 or a commit sha' });
+    if (!rev)
+      throw new UserError(`${spec}: missing revision after git:`, {
+        hint: 'e.g. git:HEAD, git:main~3, git:v1.2.0 or a commit sha',
+      });
     assertSafeRev(rev);
     // Extracted from the git object database with that commit's tsconfig and config; no checkout.
     // Loaded on demand: the TypeScript compiler is only needed for git: operands.
-    return import('../git/extract-at-ref.js').then(({ extractAtRef }) => extractAtRef({ repoDir: opts.cwd ?? process.cwd(), rev }).manifest);
+    return import('../extract/from-tree.js').then(
+      ({ extractAtRef }) => extractAtRef({ repoDir: opts.cwd ?? process.cwd(), rev }).manifest,
+    );
   }
   if (spec === '') throw new UserError('empty manifest operand', { hint: 'pass the path of a manifest file' });
   return readManifestFile(path.resolve(opts.cwd ?? process.cwd(), spec), spec);

@@ -7,10 +7,16 @@ import type { Registry, RegistryEvent, RegistryVerification, ReleaseSigners } fr
 import { resolveRoot } from './extract.js';
 
 /** The registry, config and manifest modules (JSON Schema validation), loaded by the action that runs. */
-type Loaded = typeof import('../registry/index.js') & typeof import('../config/index.js') & typeof import('../manifest/index.js');
+type Loaded = typeof import('../registry/index.js') &
+  typeof import('../config/index.js') &
+  typeof import('../manifest/index.js');
 let loaded: Loaded | undefined;
 async function load(): Promise<Loaded> {
-  const [registry, config, manifest] = await Promise.all([import('../registry/index.js'), import('../config/index.js'), import('../manifest/index.js')]);
+  const [registry, config, manifest] = await Promise.all([
+    import('../registry/index.js'),
+    import('../config/index.js'),
+    import('../manifest/index.js'),
+  ]);
   loaded = { ...registry, ...config, ...manifest };
   return loaded;
 }
@@ -30,7 +36,9 @@ interface RegistryFlags {
 /** The registry file: --registry, else config "registry" relative to the project root. */
 function registryPath(flags: RegistryFlags): { file: string; label: string; root: string } {
   const root = resolveRoot(flags.root);
-  const file = flags.registry ? path.resolve(flags.registry) : path.resolve(root, mods().loadConfig(root, flags.config).registry);
+  const file = flags.registry
+    ? path.resolve(flags.registry)
+    : path.resolve(root, mods().loadConfig(root, flags.config).registry);
   return { file, label: path.relative(process.cwd(), file) || file, root };
 }
 
@@ -39,7 +47,10 @@ function withCommonOptions(cmd: Command): Command {
     .option('--registry <file>', 'registry file (default: config "registry", release/registry.json under the root)')
     .option('--root <dir>', 'project root (where tsconfig.json and policydrift.config.json are)')
     .option('--config <file>', 'config file (default: <root>/policydrift.config.json when present)')
-    .option('--trusted-ref <rev>', 'check event signatures against the release signers of this ref (the protected branch) instead of the working tree\'s');
+    .option(
+      '--trusted-ref <rev>',
+      "check event signatures against the release signers of this ref (the protected branch) instead of the working tree's",
+    );
 }
 
 /**
@@ -48,7 +59,11 @@ function withCommonOptions(cmd: Command): Command {
  */
 async function releaseSigners(flags: RegistryFlags, root: string): Promise<ReleaseSigners> {
   if (flags.trustedRef) {
-    const [{ repoPrefix, resolveCommit }, { releaseSignersAt }, { readFileAtRef }] = await Promise.all([import('../git/run.js'), import('../registry/trust.js'), import('../git/files.js')]);
+    const [{ repoPrefix, resolveCommit }, { releaseSignersAt }, { readFileAtRef }] = await Promise.all([
+      import('../git/run.js'),
+      import('../registry/trust.js'),
+      import('../git/files.js'),
+    ]);
     const repo = repoRoot(root);
     resolveCommit(repo, flags.trustedRef);
     const sub = repoPrefix(root);
@@ -58,10 +73,13 @@ async function releaseSigners(flags: RegistryFlags, root: string): Promise<Relea
     return releaseSignersAt(repo, flags.trustedRef, flags.trustedRef, sub, cfg);
   }
   const cfg = mods().loadConfig(root, flags.config);
-  if (!cfg.releaseSigners) return { text: null, source: `no "releaseSigners" in ${cfg.source ?? 'the config (none found)'}` };
+  if (!cfg.releaseSigners)
+    return { text: null, source: `no "releaseSigners" in ${cfg.source ?? 'the config (none found)'}` };
   const file = path.resolve(root, cfg.releaseSigners);
   const label = path.relative(process.cwd(), file) || file;
-  return fs.existsSync(file) ? { text: fs.readFileSync(file, 'utf8'), source: label } : { text: null, source: `the release signers file ${label} does not exist` };
+  return fs.existsSync(file)
+    ? { text: fs.readFileSync(file, 'utf8'), source: label }
+    : { text: null, source: `the release signers file ${label} does not exist` };
 }
 
 /** Verify the chain and every signature; print the first problem (and legacy warning) on stderr. */
@@ -72,53 +90,74 @@ function reportVerification(label: string, v: RegistryVerification, setExit: (co
     setExit(EXIT.policy);
     return false;
   }
-  if (v.legacy > 0) process.stderr.write(`policydrift: warning: ${label}: ${v.legacy} unsigned event(s) accepted as a legacy prefix (written before registry events were signed)${v.legacy === v.events ? '; the next signed release seals it' : ''}\n`);
+  if (v.legacy > 0)
+    process.stderr.write(
+      `policydrift: warning: ${label}: ${v.legacy} unsigned event(s) accepted as a legacy prefix (written before registry events were signed)${v.legacy === v.events ? '; the next signed release seals it' : ''}\n`,
+    );
   return true;
 }
 
 export function registerRegistry(program: Command, setExit: (code: number) => void): void {
-  const reg = program.command('registry').description('Inspect and verify the release registry (an append-only, hash-chained event log)');
+  const reg = program
+    .command('registry')
+    .description('Inspect and verify the release registry (an append-only, hash-chained event log)');
 
-  withCommonOptions(reg.command('list').description('List the events of the registry as a table; the last active release is marked with *')).action(
-    async (flags: RegistryFlags) => {
-      const { readRegistryFile, verifyRegistry } = await load();
-      const { file, label, root } = registryPath(flags);
-      const registry = readRegistryFile(file, label);
-      process.stdout.write(formatTable(registry));
-      const v = verifyRegistry(registry, { signers: await releaseSigners(flags, root) });
-      if (reportVerification(label, v, setExit)) setExit(EXIT.pass);
-    },
-  );
+  withCommonOptions(
+    reg
+      .command('list')
+      .description('List the events of the registry as a table; the last active release is marked with *'),
+  ).action(async (flags: RegistryFlags) => {
+    const { readRegistryFile, verifyRegistry } = await load();
+    const { file, label, root } = registryPath(flags);
+    const registry = readRegistryFile(file, label);
+    process.stdout.write(formatTable(registry));
+    const v = verifyRegistry(registry, { signers: await releaseSigners(flags, root) });
+    if (reportVerification(label, v, setExit)) setExit(EXIT.pass);
+  });
 
-  withCommonOptions(reg.command('show <version>').description('Print the release event of <version> as JSON (its status on stderr)')).action(
-    async (version: string, flags: RegistryFlags) => {
-      const { readRegistryFile, findRelease, canonicalJson, releaseStatus, lastActiveRelease } = await load();
-      const { verifyRegistry } = mods();
-      const { file, label, root } = registryPath(flags);
-      const registry = readRegistryFile(file, label);
-      // A forged log never reports a status: verify first.
-      if (!reportVerification(label, verifyRegistry(registry, { signers: await releaseSigners(flags, root) }), setExit)) return;
-      const release = findRelease(registry, version);
-      if (!release) {
-        const known = registry.events.filter((e) => e.type === 'release').map((e) => e.version);
-        throw new UserError(`${label}: no release ${version}`, {
-          hint: known.length ? `recorded releases: ${known.slice(-10).join(', ')}` : 'the registry records no release yet',
-        });
-      }
-      process.stdout.write(canonicalJson(release));
-      const st = releaseStatus(registry, release);
-      const active = lastActiveRelease(registry) === release;
-      if (st.state === 'active') process.stderr.write(`policydrift: ${version} is ${active ? 'the last active release' : 'active (a newer release exists)'}\n`);
-      else if (st.state === 'revoked') process.stderr.write(`policydrift: ${version} was revoked at seq ${st.seq}${st.reason ? `: ${st.reason}` : ''}\n`);
-      else process.stderr.write(`policydrift: ${version} was superseded at seq ${st.seq}${st.by ? ` by ${st.by}` : ''}${st.reason ? `: ${st.reason}` : ''}\n`);
-      setExit(EXIT.pass);
-    },
-  );
+  withCommonOptions(
+    reg.command('show <version>').description('Print the release event of <version> as JSON (its status on stderr)'),
+  ).action(async (version: string, flags: RegistryFlags) => {
+    const { readRegistryFile, findRelease, canonicalJson, releaseStatus, lastActiveRelease } = await load();
+    const { verifyRegistry } = mods();
+    const { file, label, root } = registryPath(flags);
+    const registry = readRegistryFile(file, label);
+    // A forged log never reports a status: verify first.
+    if (!reportVerification(label, verifyRegistry(registry, { signers: await releaseSigners(flags, root) }), setExit))
+      return;
+    const release = findRelease(registry, version);
+    if (!release) {
+      const known = registry.events.filter((e) => e.type === 'release').map((e) => e.version);
+      throw new UserError(`${label}: no release ${version}`, {
+        hint: known.length
+          ? `recorded releases: ${known.slice(-10).join(', ')}`
+          : 'the registry records no release yet',
+      });
+    }
+    process.stdout.write(canonicalJson(release));
+    const st = releaseStatus(registry, release);
+    const active = lastActiveRelease(registry) === release;
+    if (st.state === 'active')
+      process.stderr.write(
+        `policydrift: ${version} is ${active ? 'the last active release' : 'active (a newer release exists)'}\n`,
+      );
+    else if (st.state === 'revoked')
+      process.stderr.write(
+        `policydrift: ${version} was revoked at seq ${st.seq}${st.reason ? `: ${st.reason}` : ''}\n`,
+      );
+    else
+      process.stderr.write(
+        `policydrift: ${version} was superseded at seq ${st.seq}${st.by ? ` by ${st.by}` : ''}${st.reason ? `: ${st.reason}` : ''}\n`,
+      );
+    setExit(EXIT.pass);
+  });
 
   withCommonOptions(
     reg
       .command('verify')
-      .description('Verify the hash chain, sequence, references and each event\'s signature (release signers, config "releaseSigners"); in a git checkout also that each release commit exists and re-extracts to the recorded digest')
+      .description(
+        'Verify the hash chain, sequence, references and each event\'s signature (release signers, config "releaseSigners"); in a git checkout also that each release commit exists and re-extracts to the recorded digest',
+      )
       .option('--no-extract', 'do not re-extract manifests at release commits'),
   ).action(async (flags: RegistryFlags) => {
     const { readRegistryFile, verifyRegistry } = await load();
@@ -130,18 +169,27 @@ export function registerRegistry(program: Command, setExit: (code: number) => vo
       repoDir = root;
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      process.stderr.write(`policydrift: ${root} is not in a git repository: release commits and digests are not checked\n`);
+      process.stderr.write(
+        `policydrift: ${root} is not in a git repository: release commits and digests are not checked\n`,
+      );
     }
     // Re-extraction needs the TypeScript compiler: loaded only here.
-    const extract = repoDir && flags.extract !== false ? (await import('../registry/extract-check.js')).extractDigestCheck(repoDir) : undefined;
+    const extract =
+      repoDir && flags.extract !== false
+        ? (await import('../release/extract-check.js')).extractDigestCheck(repoDir)
+        : undefined;
     const signers = await releaseSigners(flags, root);
     const v = verifyRegistry(registry, { repoDir, extract, signers });
     if (!reportVerification(label, v, setExit)) return;
-    const parts = [`${v.events} event(s), chain intact`, `${v.signaturesChecked} signature(s) valid (${signers.source})`];
+    const parts = [
+      `${v.events} event(s), chain intact`,
+      `${v.signaturesChecked} signature(s) valid (${signers.source})`,
+    ];
     if (repoDir) parts.push(`${v.commitsChecked} release commit(s) present`);
     if (repoDir && flags.extract !== false) parts.push(`${v.digestsChecked} manifest digest(s) re-derived`);
     process.stderr.write(`policydrift: ${label} OK: ${parts.join('; ')}\n`);
-    for (const s of v.skipped) process.stderr.write(`  - seq ${s.seq} (release ${s.version}): digest not re-derived: ${s.reason}\n`);
+    for (const s of v.skipped)
+      process.stderr.write(`  - seq ${s.seq} (release ${s.version}): digest not re-derived: ${s.reason}\n`);
     setExit(EXIT.pass);
   });
 }
@@ -154,14 +202,39 @@ export function formatTable(registry: Registry): string {
   const rows: string[][] = [['SEQ', 'TYPE', 'VERSION', 'COMMIT', 'PROFILE', 'MANIFEST', 'TIME', 'STATUS']];
   for (const e of registry.events) rows.push(row(registry, e, active));
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!)))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 function row(registry: Registry, e: RegistryEvent, active: RegistryEvent | null): string[] {
   if (e.type === 'release') {
     const st = mods().releaseStatus(registry, e);
-    const status = e === active ? '* last active' : st.state === 'active' ? 'active' : st.state === 'revoked' ? `revoked (seq ${st.seq})` : `superseded (seq ${st.seq}${st.by ? ` by ${st.by}` : ''})`;
-    return [String(e.seq), e.type, e.version, e.git_commit.slice(0, 12), e.profile, `v${e.manifestVersion} ${e.manifestDigest.slice(0, 19)}`, e.time, status];
+    const status =
+      e === active
+        ? '* last active'
+        : st.state === 'active'
+          ? 'active'
+          : st.state === 'revoked'
+            ? `revoked (seq ${st.seq})`
+            : `superseded (seq ${st.seq}${st.by ? ` by ${st.by}` : ''})`;
+    return [
+      String(e.seq),
+      e.type,
+      e.version,
+      e.git_commit.slice(0, 12),
+      e.profile,
+      `v${e.manifestVersion} ${e.manifestDigest.slice(0, 19)}`,
+      e.time,
+      status,
+    ];
   }
   const detail = e.type === 'supersede' && e.by ? `by ${e.by}` : '';
   const reason = e.reason ? `${detail ? '; ' : ''}${e.reason}` : '';

@@ -26,13 +26,23 @@ export function renderReleaseText(r: ReleaseResult): string {
       : `policydrift release: RELEASED ${r.version} (${r.commit.slice(0, 12)})`
     : `policydrift release: FAILED at step "${r.failedStep}" — no artifact published, nothing appended to the registry`;
   out.push(head);
-  if (r.bootstrap) out.push('', '  *** BOOTSTRAP: the registry has no active release; this run records the baseline without a drift check ***');
+  if (r.bootstrap)
+    out.push(
+      '',
+      '  *** BOOTSTRAP: the registry has no active release; this run records the baseline without a drift check ***',
+    );
   out.push('');
   for (const s of r.steps) {
     out.push(`  ${MARK[s.status]} ${s.step.padEnd(12)} ${s.summary}`);
     if (s.status !== 'passed' || s.step === 'check') for (const d of s.details) out.push(`      ${d}`);
   }
-  if (r.artifact) out.push('', r.dryRun ? `  artifact (dry run, not kept): ${r.artifact.path.split('/').pop()} (sha256 ${r.artifact.sha256})` : `  artifact: ${r.artifact.path} (sha256 ${r.artifact.sha256})`);
+  if (r.artifact)
+    out.push(
+      '',
+      r.dryRun
+        ? `  artifact (dry run, not kept): ${r.artifact.path.split('/').pop()} (sha256 ${r.artifact.sha256})`
+        : `  artifact: ${r.artifact.path} (sha256 ${r.artifact.sha256})`,
+    );
   for (const rec of r.recovered) out.push(`  recovered: ${rec}`);
   return out.join('\n') + '\n';
 }
@@ -40,13 +50,21 @@ export function renderReleaseText(r: ReleaseResult): string {
 export function registerRelease(program: Command, setExit: (code: number) => void): void {
   program
     .command('release')
-    .description('The release gate: openspec validate --all --strict, the drift check against the last active release, and verify-build; only if all pass, publish a deterministic artifact and append a release event to the registry')
+    .description(
+      'The release gate: openspec validate --all --strict, the drift check against the last active release, and verify-build; only if all pass, publish a deterministic artifact and append a release event to the registry',
+    )
     .requiredOption('--profile <name>', 'release profile from the config ("profiles")')
     .option('--root <dir>', 'project root inside the repository')
     .option('--version <version>', 'release version (default: package.json version, else m<manifestVersion>-<sha>)')
     .option('--candidate <rev>', 'commit to release', 'HEAD')
-    .option('--registry-ref <rev>', 'trusted ref to read the registry baseline, bootstrap decision, revocations and release signers from (the protected branch); without it, HEAD must be on the release branch (config "releaseBranch")')
-    .option('--signing-key <file>', 'private SSH key that signs the registry event; its public key must be in the release signers file (default: $POLICYDRIFT_SIGNING_KEY)')
+    .option(
+      '--registry-ref <rev>',
+      'trusted ref to read the registry baseline, bootstrap decision, revocations and release signers from (the protected branch); without it, HEAD must be on the release branch (config "releaseBranch")',
+    )
+    .option(
+      '--signing-key <file>',
+      'private SSH key that signs the registry event; its public key must be in the release signers file (default: $POLICYDRIFT_SIGNING_KEY)',
+    )
     .option('--dry-run', 'run every gate and build the artifact, but publish nothing and append nothing')
     .option('--format <format>', 'text or json', 'text')
     .action(async (flags: ReleaseFlags) => {
@@ -64,7 +82,12 @@ export function registerRelease(program: Command, setExit: (code: number) => voi
       });
       if (flags.format === 'json') {
         const { canonicalJson } = await import('../manifest/index.js');
-        process.stdout.write(canonicalJson({ ...r, check: r.check ? { ok: r.check.ok, unjustified: r.check.unjustified.map((u) => u.change) } : null }));
+        process.stdout.write(
+          canonicalJson({
+            ...r,
+            check: r.check ? { ok: r.check.ok, unjustified: r.check.unjustified.map((u) => u.change) } : null,
+          }),
+        );
       } else process.stdout.write(renderReleaseText(r));
       setExit(r.ok ? EXIT.pass : EXIT.policy);
     });

@@ -10,7 +10,10 @@ import { fileAtCommit, removeAllWorktrees, repoInfo, resolveCommit } from '../bu
 import { resolveRoot } from './extract.js';
 
 /** The config, manifest, build and scan modules (JSON Schema validation, the JavaScript parser), loaded when the command runs. */
-type Loaded = typeof import('../config/index.js') & typeof import('../manifest/index.js') & typeof import('../build/provenance.js') & typeof import('../build/verify.js');
+type Loaded = typeof import('../config/index.js') &
+  typeof import('../manifest/index.js') &
+  typeof import('../build/provenance.js') &
+  typeof import('../build/verify.js');
 let loaded: Loaded | undefined;
 async function load(): Promise<Loaded> {
   const [config, manifest, provenance, verify] = await Promise.all([
@@ -39,7 +42,9 @@ export interface VerifyBuildFlags {
 export function registerVerifyBuild(program: Command, setExit: (code: number) => void): void {
   program
     .command('verify-build')
-    .description('Build the candidate commit with a release profile in a fresh worktree and verify the output (forbidden markers, guards, LE variants, shipped manifest, reproducibility)')
+    .description(
+      'Build the candidate commit with a release profile in a fresh worktree and verify the output (forbidden markers, guards, LE variants, shipped manifest, reproducibility)',
+    )
     .requiredOption('--profile <name>', 'build profile from the config ("profiles")')
     .option('--candidate <rev>', 'commit to build (never the working tree)', 'HEAD')
     .option('--root <dir>', 'project root (where policydrift.config.json is)')
@@ -56,13 +61,19 @@ export function registerVerifyBuild(program: Command, setExit: (code: number) =>
  * (config "manifest") as stored in the commit. Kept in this one function so
  * that it can be replaced by extraction from the commit's source.
  */
-export function manifestAtCommit(projectDir: string, commit: string, manifestPath: string): { manifest: Manifest; digest: string } {
+export function manifestAtCommit(
+  projectDir: string,
+  commit: string,
+  manifestPath: string,
+): { manifest: Manifest; digest: string } {
   const { prefix } = repoInfo(projectDir);
   const rel = path.posix.normalize([prefix, manifestPath.split(path.sep).join('/')].filter(Boolean).join('/'));
   const label = `${rel} at ${commit.slice(0, 12)}`;
   const text = fileAtCommit(projectDir, commit, rel);
   if (text === null) {
-    throw new UserError(`${label}: no manifest in the candidate commit`, { hint: 'run `policydrift extract --write` and commit the manifest' });
+    throw new UserError(`${label}: no manifest in the candidate commit`, {
+      hint: 'run `policydrift extract --write` and commit the manifest',
+    });
   }
   const manifest = mods().parseManifestText(text, label);
   return { manifest, digest: manifest.digest };
@@ -79,7 +90,9 @@ export async function runVerifyBuild(flags: VerifyBuildFlags): Promise<number> {
   if (!profile) {
     const names = Object.keys(config.profiles).sort();
     throw new UserError(`unknown profile "${flags.profile}"`, {
-      hint: names.length ? `profiles in ${config.source ?? 'the config'}: ${names.join(', ')}` : `no profiles are defined; add one under "profiles" in ${config.source ?? 'policydrift.config.json'}`,
+      hint: names.length
+        ? `profiles in ${config.source ?? 'the config'}: ${names.join(', ')}`
+        : `no profiles are defined; add one under "profiles" in ${config.source ?? 'policydrift.config.json'}`,
     });
   }
   const commit = resolveCommit(root, flags.candidate);
@@ -108,12 +121,16 @@ export async function runVerifyBuild(flags: VerifyBuildFlags): Promise<number> {
     process.removeListener('SIGTERM', onSignal);
   }
   try {
-    if (flags.provenance && result.provenance) writeFileAtomic(path.resolve(flags.provenance), provenanceJson(result.provenance));
-    process.stdout.write(flags.format === 'json' ? jsonReport(flags.profile, result) : textReport(flags.profile, result));
+    if (flags.provenance && result.provenance)
+      writeFileAtomic(path.resolve(flags.provenance), provenanceJson(result.provenance));
+    process.stdout.write(
+      flags.format === 'json' ? jsonReport(flags.profile, result) : textReport(flags.profile, result),
+    );
   } finally {
     if (result.outDirCopy) fs.rmSync(result.outDirCopy, { recursive: true, force: true });
   }
-  if (flags.provenance && !result.provenance) process.stderr.write('policydrift: no provenance written: the build failed\n');
+  if (flags.provenance && !result.provenance)
+    process.stderr.write('policydrift: no provenance written: the build failed\n');
   return result.ok ? EXIT.pass : EXIT.policy;
 }
 
@@ -126,11 +143,18 @@ function formatFinding(f: Finding): string {
 
 export function textReport(profileName: string, r: VerifyBuildResult): string {
   const lines: string[] = [`verify-build: profile "${profileName}" at ${r.commit}`];
-  if (r.dirty) lines.push('note: the working tree has uncommitted changes; they are NOT part of this build (the commit was built in a fresh worktree)');
-  if (r.linkedNodeModules.length) lines.push(`note: no install step: borrowed the working tree's ${r.linkedNodeModules.join(', ')} (declare "install" for a hermetic build)`);
+  if (r.dirty)
+    lines.push(
+      'note: the working tree has uncommitted changes; they are NOT part of this build (the commit was built in a fresh worktree)',
+    );
+  if (r.linkedNodeModules.length)
+    lines.push(
+      `note: no install step: borrowed the working tree's ${r.linkedNodeModules.join(', ')} (declare "install" for a hermetic build)`,
+    );
   for (const f of r.findings) lines.push(formatFinding(f));
   if (r.outputsDigest) lines.push(`outputs: ${r.outputs.length} file(s), ${r.outputsDigest}`);
-  if (r.reproducibility) lines.push(`reproducible: ${r.reproducibility.identical ? 'yes (two builds identical)' : 'NO'}`);
+  if (r.reproducibility)
+    lines.push(`reproducible: ${r.reproducibility.identical ? 'yes (two builds identical)' : 'NO'}`);
   const count = (s: string) => r.findings.filter((f) => f.severity === s).length;
   lines.push(`result: ${r.ok ? 'PASS' : 'FAIL'} (${count('error')} error(s), ${count('warning')} warning(s))`);
   return lines.join('\n') + '\n';

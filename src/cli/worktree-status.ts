@@ -41,7 +41,12 @@ const SOURCE = /\.(ts|tsx|mts|cts)$/;
 /** The uncommitted files that change what `justify` would declare: sources, config, tsconfig, manifest, signers. */
 export function relevantForJustify(files: UncommittedFile[], governing: string[]): UncommittedFile[] {
   const named = new Set(governing.map((g) => g.replace(/^\.\//, '')));
-  return files.filter((f) => !f.path.startsWith('openspec/') && !f.path.startsWith('node_modules/') && (SOURCE.test(f.path) || named.has(f.path) || /(^|\/)tsconfig[^/]*\.json$/.test(f.path)));
+  return files.filter(
+    (f) =>
+      !f.path.startsWith('openspec/') &&
+      !f.path.startsWith('node_modules/') &&
+      (SOURCE.test(f.path) || named.has(f.path) || /(^|\/)tsconfig[^/]*\.json$/.test(f.path)),
+  );
 }
 
 /** Change sets (openspec/changes/<id>, not archive/) with uncommitted files: id -> whether the whole set is untracked. */

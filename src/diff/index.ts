@@ -73,7 +73,12 @@ export function diffManifests(base: Manifest, head: Manifest, orders: Orders): D
  * modified change; `any` also fails on strengthenings; `none` never fails.
  * Neutral changes never fail.
  */
-export const FAIL_THRESHOLD: Record<FailLevel, number> = { weakening: EFFECT_RANK.modified, modified: EFFECT_RANK.modified, any: EFFECT_RANK.strengthening, none: Infinity };
+export const FAIL_THRESHOLD: Record<FailLevel, number> = {
+  weakening: EFFECT_RANK.modified,
+  modified: EFFECT_RANK.modified,
+  any: EFFECT_RANK.strengthening,
+  none: Infinity,
+};
 
 export function failsAt(result: DiffResult, level: FailLevel): boolean {
   const t = FAIL_THRESHOLD[level];

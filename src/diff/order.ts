@@ -60,10 +60,13 @@ export function compareGuardArg(
   if (before === undefined || after === undefined) return 'unknown';
   if (before === after) return 'same';
   if (before === DYNAMIC_ARG || after === DYNAMIC_ARG) return 'unknown';
-  const order = Object.hasOwn(orders.guardArgs, guardArgKey(guard, param)) ? orders.guardArgs[guardArgKey(guard, param)] : undefined;
+  const order = Object.hasOwn(orders.guardArgs, guardArgKey(guard, param))
+    ? orders.guardArgs[guardArgKey(guard, param)]
+    : undefined;
   if (order === undefined) return 'unknown';
   if (Array.isArray(order)) return compareInOrder(order, before, after);
-  if (typeof before !== 'number' || typeof after !== 'number' || !Number.isFinite(before) || !Number.isFinite(after)) return 'unknown';
+  if (typeof before !== 'number' || typeof after !== 'number' || !Number.isFinite(before) || !Number.isFinite(after))
+    return 'unknown';
   const higher = after > before;
   if (order === 'higher-is-stronger') return higher ? 'stronger' : 'weaker';
   if (order === 'lower-is-stronger') return higher ? 'weaker' : 'stronger';

@@ -38,10 +38,37 @@ export interface FnParam {
   rest: boolean;
 }
 
-const PRIMITIVES = new Set(['string', 'number', 'boolean', 'bigint', 'symbol', 'null', 'undefined', 'void', 'never', 'unknown', 'any', 'object']);
+const PRIMITIVES = new Set([
+  'string',
+  'number',
+  'boolean',
+  'bigint',
+  'symbol',
+  'null',
+  'undefined',
+  'void',
+  'never',
+  'unknown',
+  'any',
+  'object',
+]);
 
 /** Opaque library types whose type arguments are covariant for disclosure (a container discloses what it holds). */
-const COVARIANT_REFS = new Set(['Array', 'ReadonlyArray', 'Promise', 'PromiseLike', 'Set', 'ReadonlySet', 'Map', 'ReadonlyMap', 'Iterable', 'AsyncIterable', 'Record', 'Partial', 'Readonly']);
+const COVARIANT_REFS = new Set([
+  'Array',
+  'ReadonlyArray',
+  'Promise',
+  'PromiseLike',
+  'Set',
+  'ReadonlySet',
+  'Map',
+  'ReadonlyMap',
+  'Iterable',
+  'AsyncIterable',
+  'Record',
+  'Partial',
+  'Readonly',
+]);
 
 // ---------------------------------------------------------------------------
 // Tokenizer
@@ -207,7 +234,8 @@ class Parser {
       case 'id': {
         if (tok.v === 'true' || tok.v === 'false') return { k: 'lit', base: 'boolean', value: tok.v };
         if (PRIMITIVES.has(tok.v)) return { k: 'prim', name: tok.v };
-        if (tok.v === 'typeof' || tok.v === 'keyof' || tok.v === 'infer' || tok.v === 'unique') throw new ParseError(`unsupported ${tok.v}`);
+        if (tok.v === 'typeof' || tok.v === 'keyof' || tok.v === 'infer' || tok.v === 'unique')
+          throw new ParseError(`unsupported ${tok.v}`);
         const args: TypeNode[] = [];
         if (this.eat('<')) {
           args.push(this.type());
@@ -271,7 +299,8 @@ class Parser {
         index.push({ key, value: this.type() });
       } else {
         const name = this.peek();
-        if (!name || (name.t !== 'id' && name.t !== 'str' && name.t !== 'num')) throw new ParseError('expected property name');
+        if (!name || (name.t !== 'id' && name.t !== 'str' && name.t !== 'num'))
+          throw new ParseError('expected property name');
         this.i++;
         const optional = this.eat('?');
         this.expect(':');
@@ -393,11 +422,13 @@ export function leq(a: TypeNode, b: TypeNode): boolean {
     case 'array':
       if (b.k === 'prim') return b.name === 'object';
       if (b.k === 'array') return leq(a.elem, b.elem);
-      if (b.k === 'ref' && (b.name === 'Array' || b.name === 'ReadonlyArray') && b.args.length === 1) return leq(a.elem, b.args[0]!);
+      if (b.k === 'ref' && (b.name === 'Array' || b.name === 'ReadonlyArray') && b.args.length === 1)
+        return leq(a.elem, b.args[0]!);
       return false;
     case 'tuple':
       if (b.k === 'prim') return b.name === 'object';
-      if (b.k === 'array') return a.elems.every((e) => leq(e.rest && e.type.k === 'array' ? e.type.elem : e.type, b.elem));
+      if (b.k === 'array')
+        return a.elems.every((e) => leq(e.rest && e.type.k === 'array' ? e.type.elem : e.type, b.elem));
       if (b.k === 'tuple') {
         if (a.elems.length !== b.elems.length) return false;
         return a.elems.every((e, i) => {
@@ -422,7 +453,8 @@ export function leq(a: TypeNode, b: TypeNode): boolean {
       );
     case 'ref':
       if (b.k === 'prim') return b.name === 'object';
-      if (b.k === 'array' && (a.name === 'Array' || a.name === 'ReadonlyArray') && a.args.length === 1) return leq(a.args[0]!, b.elem);
+      if (b.k === 'array' && (a.name === 'Array' || a.name === 'ReadonlyArray') && a.args.length === 1)
+        return leq(a.args[0]!, b.elem);
       if (b.k !== 'ref' || a.name !== b.name || a.args.length !== b.args.length) return false;
       if (COVARIANT_REFS.has(a.name)) return a.args.every((x, i) => leq(x, b.args[i]!));
       return a.args.every((x, i) => leq(x, b.args[i]!) && leq(b.args[i]!, x));
@@ -442,7 +474,11 @@ function mergeObjects(members: TypeNode[]): Extract<TypeNode, { k: 'object' }> {
         continue;
       }
       const type: TypeNode =
-        key(prev.type) === key(v.type) ? prev.type : prev.type.k === 'object' && v.type.k === 'object' ? mergeObjects([prev.type, v.type]) : { k: 'inter', members: [prev.type, v.type] };
+        key(prev.type) === key(v.type)
+          ? prev.type
+          : prev.type.k === 'object' && v.type.k === 'object'
+            ? mergeObjects([prev.type, v.type])
+            : { k: 'inter', members: [prev.type, v.type] };
       props[k] = { type, optional: prev.optional && v.optional };
     }
     index.push(...m.index);

@@ -2,8 +2,22 @@ import { Node, ts, type SourceFile } from 'ts-morph';
 import type { ExtractContext } from './context.js';
 import { completedCalls, dominatingCalls, evaluated } from './dominance.js';
 import {
-  calleeName, calleeSymbol, cmp, dealias, isAwaited, isDirectCallee, isPromiseLike, isUnresolvedCall, recordArg, referenceSymbol,
-  resolvedDeclaration, skipOuter, stableJson, type ArgVal, type ParamHook, type ParamRef,
+  calleeName,
+  calleeSymbol,
+  cmp,
+  dealias,
+  isAwaited,
+  isDirectCallee,
+  isPromiseLike,
+  isUnresolvedCall,
+  recordArg,
+  referenceSymbol,
+  resolvedDeclaration,
+  skipOuter,
+  stableJson,
+  type ArgVal,
+  type ParamHook,
+  type ParamRef,
 } from './keygate.js';
 import { DYNAMIC_ARG, type DominatingGuard, type GuardArg } from '../manifest/types.js';
 import { declarationName } from './names.js';
@@ -88,11 +102,25 @@ export interface Escape {
   kind: string;
 }
 
-type FnLike = ts.FunctionDeclaration | ts.MethodDeclaration | ts.ConstructorDeclaration | ts.GetAccessorDeclaration | ts.SetAccessorDeclaration | ts.ArrowFunction | ts.FunctionExpression;
+type FnLike =
+  | ts.FunctionDeclaration
+  | ts.MethodDeclaration
+  | ts.ConstructorDeclaration
+  | ts.GetAccessorDeclaration
+  | ts.SetAccessorDeclaration
+  | ts.ArrowFunction
+  | ts.FunctionExpression;
 
 function isFnLike(n: ts.Node): n is FnLike {
-  return ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n) || ts.isConstructorDeclaration(n) || ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n) ||
-    ts.isArrowFunction(n) || ts.isFunctionExpression(n);
+  return (
+    ts.isFunctionDeclaration(n) ||
+    ts.isMethodDeclaration(n) ||
+    ts.isConstructorDeclaration(n) ||
+    ts.isGetAccessorDeclaration(n) ||
+    ts.isSetAccessorDeclaration(n) ||
+    ts.isArrowFunction(n) ||
+    ts.isFunctionExpression(n)
+  );
 }
 
 interface RawCall {
@@ -124,7 +152,11 @@ export class KeyCallGraph {
   private readonly hooks = new Map<ts.Node, ParamHook | undefined>();
   private readonly asyncMemo = new Map<FnLike, boolean>();
 
-  constructor(private readonly ctx: ExtractContext, private readonly oracle: GuardOracle, private readonly extraEntries: Set<ts.Node>) {
+  constructor(
+    private readonly ctx: ExtractContext,
+    private readonly oracle: GuardOracle,
+    private readonly extraEntries: Set<ts.Node>,
+  ) {
     this.checker = ctx.checker.compilerObject;
     this.projectFiles = new Set(ctx.sourceFiles.map((s) => s.compilerNode));
   }
@@ -165,13 +197,19 @@ export class KeyCallGraph {
         const sink = decls.map((d) => sinks.byNode.get(d)).find((x) => x !== undefined);
         // A sink through .call/.apply stays an escape; a project function through them is a resolved call.
         if (sink !== undefined) escapes.push({ fn: this.enclosing(node), sink, kind: 'reference' });
-        else if (!isCallApplyTarget(cn) && decls.some((d) => this.projectFiles.has(d.getSourceFile()))) rawRefs.push(decls);
+        else if (!isCallApplyTarget(cn) && decls.some((d) => this.projectFiles.has(d.getSourceFile())))
+          rawRefs.push(decls);
       }
     };
     // Calls and names already handed to `visit`: every round walks the kept statements again, but only
     // what the previous rounds' filters let through is new (the filters widen as derived sinks appear).
     const recorded = new Set<ts.Node>();
-    const walk = (keep: ((sf: ts.SourceFile) => readonly ts.Statement[]) | null, allTargets: ReadonlyMap<ts.Node, unknown>, names: ReadonlySet<string>, refWords: ReadonlySet<string> | null) => {
+    const walk = (
+      keep: ((sf: ts.SourceFile) => readonly ts.Statement[]) | null,
+      allTargets: ReadonlyMap<ts.Node, unknown>,
+      names: ReadonlySet<string>,
+      refWords: ReadonlySet<string> | null,
+    ) => {
       for (const sf of this.ctx.sourceFiles) {
         if (!canWrap(sf)) {
           if (visited.has(sf.compilerNode)) continue;
@@ -188,7 +226,10 @@ export class KeyCallGraph {
                 recorded.add(n);
                 visit(wrapNode(sf, n));
               }
-            } else if ((ts.isIdentifier(n) || ts.isStringLiteralLike(n)) && (refWords === null || refWords.has(n.text))) {
+            } else if (
+              (ts.isIdentifier(n) || ts.isStringLiteralLike(n)) &&
+              (refWords === null || refWords.has(n.text))
+            ) {
               recorded.add(n);
               visit(wrapNode(sf, n));
             }
@@ -209,7 +250,12 @@ export class KeyCallGraph {
     const allTargets = new Map<ts.Node, unknown>(sinks.byNode);
     const names = new Set<string>(sinks.byName.keys());
     for (;;) {
-      walk(this.ctx.full ? null : sinkStatements(this.ctx, seedNodes, [...words]), allTargets, names, referenceWords(this.ctx, [...words]));
+      walk(
+        this.ctx.full ? null : sinkStatements(this.ctx, seedNodes, [...words]),
+        allTargets,
+        names,
+        referenceWords(this.ctx, [...words]),
+      );
       const fresh = new Set<Container>();
       for (const c of sinkCalls) fresh.add(c.fn);
       for (const r of rawCalls) {
@@ -229,7 +275,8 @@ export class KeyCallGraph {
           allTargets.set(n, c);
           seedNodes.push(n);
           const name = (n as ts.NamedDeclaration).name;
-          if (name && (ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteralLike(name))) words.add(name.text);
+          if (name && (ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteralLike(name)))
+            words.add(name.text);
         }
       }
       if (!grew) break;
@@ -261,7 +308,9 @@ export class KeyCallGraph {
     for (const e of [...entries].sort(byContainer)) {
       const r = req.get(e)!;
       for (const sink of [...r.keys()].sort()) {
-        const guards = [...r.get(sink)!.values()].map(toDominating).sort((a, b) => cmp(a.guard, b.guard) || cmp(stableJson(a.args), stableJson(b.args)));
+        const guards = [...r.get(sink)!.values()]
+          .map(toDominating)
+          .sort((a, b) => cmp(a.guard, b.guard) || cmp(stableJson(a.args), stableJson(b.args)));
         sites.push({ entry: e, sink, guards, via: this.via(e, sink, edges, req) });
       }
     }
@@ -315,11 +364,12 @@ export class KeyCallGraph {
       const inner = this.hookOf(f);
       for (const site of sites) {
         const here: Facts = new Map();
-        for (const x of this.factsOf(dominatingCalls(site), inner).values()) addFact(here, this.instantiate(x, call, 0, hook, true));
+        for (const x of this.factsOf(dominatingCalls(site), inner).values())
+          addFact(here, this.instantiate(x, call, 0, hook, true));
         acc = acc === null ? here : intersect(acc, here);
       }
     }
-    return acc ?? new Map();
+    return acc ?? (new Map() as Facts);
   }
 
   /** The direct calls of parameter `i` of `f`, or undefined when the parameter is used any other way. */
@@ -366,7 +416,7 @@ export class KeyCallGraph {
     const from = new Map<Container, Edge[]>();
     for (const e of edges) from.set(e.from, [...(from.get(e.from) ?? []), e]);
     const order = [...from.keys()].sort(byContainer);
-    for (let changed = true; changed; ) {
+    for (let changed = true; changed;) {
       changed = false;
       for (const c of order) {
         const next = new Map<string, Facts>();
@@ -394,7 +444,7 @@ export class KeyCallGraph {
     let paths = this.viaMemo.get(sink);
     if (!paths) {
       const best = new Map<Container, { path: Container[]; n: number }>();
-      for (let grew = true; grew; ) {
+      for (let grew = true; grew;) {
         grew = false;
         for (const e of edges) {
           let cand: { path: Container[]; n: number } | undefined;
@@ -435,7 +485,13 @@ export class KeyCallGraph {
     const out = new Set<Container>();
     for (const c of req.keys()) {
       if (req.get(c)!.size === 0) continue;
-      if (ts.isSourceFile(c.node) || !calledFromOutside.has(scc.get(c)!) || referenced.has(c) || this.isDeclaredEntry(c)) out.add(c);
+      if (
+        ts.isSourceFile(c.node) ||
+        !calledFromOutside.has(scc.get(c)!) ||
+        referenced.has(c) ||
+        this.isDeclaredEntry(c)
+      )
+        out.add(c);
     }
     return out;
   }
@@ -445,7 +501,12 @@ export class KeyCallGraph {
     for (const n of nodes) {
       if (this.extraEntries.has(n)) return true;
       if (ts.getJSDocTags(n).some((t) => ENTRY_TAGS.has(t.tagName.text))) return true;
-      if (ts.isVariableDeclaration(n) && ts.isVariableStatement(n.parent.parent) && ts.getJSDocTags(n.parent.parent).some((t) => ENTRY_TAGS.has(t.tagName.text))) return true;
+      if (
+        ts.isVariableDeclaration(n) &&
+        ts.isVariableStatement(n.parent.parent) &&
+        ts.getJSDocTags(n.parent.parent).some((t) => ENTRY_TAGS.has(t.tagName.text))
+      )
+        return true;
     }
     return c.name === 'handle_le_request';
   }
@@ -504,7 +565,7 @@ export class KeyCallGraph {
           comp.push(w);
         } while (w !== v);
         for (const m of comp) this.ens.set(m, new Map());
-        for (let changed = true; changed; ) {
+        for (let changed = true; changed;) {
           changed = false;
           for (const m of comp) {
             const next = this.evalEnsures(m);
@@ -538,7 +599,7 @@ export class KeyCallGraph {
       const here = this.factsOf(exit, hook);
       acc = acc === null ? here : intersect(acc, here);
     }
-    return acc ?? new Map();
+    return acc ?? (new Map() as Facts);
   }
 
   /** For each normal exit of `f`: the calls certainly completed before it. */
@@ -559,7 +620,7 @@ export class KeyCallGraph {
         if (ts.isReturnStatement(n)) {
           const calls = dominatingCalls(n);
           if (n.expression) evaluated(n.expression, calls);
-          ex!.push([...new Set(calls)]);
+          ex.push([...new Set(calls)]);
         }
         ts.forEachChild(n, visitReturns);
       };
@@ -585,7 +646,13 @@ export class KeyCallGraph {
   }
 
   /** A summarised fact at a call site: parameters replaced by the call's arguments. */
-  private instantiate(f: Fact, call: ts.CallExpression, shift: number, hook: ParamHook | undefined, awaitedCall: boolean): Fact {
+  private instantiate(
+    f: Fact,
+    call: ts.CallExpression,
+    shift: number,
+    hook: ParamHook | undefined,
+    awaitedCall: boolean,
+  ): Fact {
     const args: Record<string, ArgVal> = {};
     for (const k of Object.keys(f.args).sort()) {
       const v = f.args[k]!;
@@ -612,7 +679,16 @@ export class KeyCallGraph {
       hook = (id) => {
         const sym = this.checker.getSymbolAtLocation(id);
         const d = sym?.valueDeclaration;
-        if (!sym || !d || !ts.isParameter(d) || d.parent !== owner || d.dotDotDotToken || !ts.isIdentifier(d.name) || assigned.has(sym)) return undefined;
+        if (
+          !sym ||
+          !d ||
+          !ts.isParameter(d) ||
+          d.parent !== owner ||
+          d.dotDotDotToken ||
+          !ts.isIdentifier(d.name) ||
+          assigned.has(sym)
+        )
+          return undefined;
         const i = params.indexOf(d);
         return i < 0 ? undefined : { param: i };
       };
@@ -648,14 +724,18 @@ export class KeyCallGraph {
    * `f` may dispatch to any of them); null when one has no analysable body.
    */
   private overrides(f: FnLike): FnLike[] | null {
-    const holder = (ts.isArrowFunction(f) || ts.isFunctionExpression(f)) && ts.isPropertyDeclaration(f.parent) ? f.parent : f;
+    const holder =
+      (ts.isArrowFunction(f) || ts.isFunctionExpression(f)) && ts.isPropertyDeclaration(f.parent) ? f.parent : f;
     const cls = holder.parent;
-    if (!cls || !ts.isClassLike(cls) || !(ts.isMethodDeclaration(holder) || ts.isPropertyDeclaration(holder))) return [];
+    if (!cls || !ts.isClassLike(cls) || !(ts.isMethodDeclaration(holder) || ts.isPropertyDeclaration(holder)))
+      return [];
     const name = holder.name;
     if (ts.isPrivateIdentifier(name)) return [];
     const flags = ts.getCombinedModifierFlags(holder);
     if (flags & (ts.ModifierFlags.Static | ts.ModifierFlags.Private)) return [];
-    const clsSym = cls.name ? this.checker.getSymbolAtLocation(cls.name) : (cls as unknown as { symbol?: ts.Symbol }).symbol;
+    const clsSym = cls.name
+      ? this.checker.getSymbolAtLocation(cls.name)
+      : (cls as unknown as { symbol?: ts.Symbol }).symbol;
     const member = this.checker.getSymbolAtLocation(name);
     if (!clsSym || !member) return null;
     if (!this.classIndex) {
@@ -663,7 +743,8 @@ export class KeyCallGraph {
       for (const sf of this.ctx.sourceFiles) {
         if (!sf.compilerNode.text.includes('extends')) continue;
         const visit = (n: ts.Node): void => {
-          if (ts.isClassLike(n) && n.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ExtendsKeyword)) this.classIndex!.push(n);
+          if (ts.isClassLike(n) && n.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ExtendsKeyword))
+            this.classIndex!.push(n);
           ts.forEachChild(n, visit);
         };
         visit(sf.compilerNode);
@@ -673,7 +754,8 @@ export class KeyCallGraph {
     for (const sub of this.classIndex) {
       if (sub === cls || !this.inherits(sub, clsSym, new Set())) continue;
       for (const m of sub.members) {
-        if (!m.name || (!ts.isMethodDeclaration(m) && !ts.isPropertyDeclaration(m) && !ts.isGetAccessorDeclaration(m))) continue;
+        if (!m.name || (!ts.isMethodDeclaration(m) && !ts.isPropertyDeclaration(m) && !ts.isGetAccessorDeclaration(m)))
+          continue;
         if (this.checker.getSymbolAtLocation(m.name)?.name !== member.name) continue;
         const bodies = this.bodiesOf(m);
         if (bodies.length === 0) return null;
@@ -711,9 +793,14 @@ export class KeyCallGraph {
       // An overload signature: the implementation.
       const name = decl.name;
       const sym = name ? this.checker.getSymbolAtLocation(name) : undefined;
-      return (sym?.declarations ?? []).filter((d): d is FnLike => isFnLike(d) && d.body !== undefined && this.projectFiles.has(d.getSourceFile()));
+      return (sym?.declarations ?? []).filter(
+        (d): d is FnLike => isFnLike(d) && d.body !== undefined && this.projectFiles.has(d.getSourceFile()),
+      );
     }
-    if ((ts.isVariableDeclaration(decl) || ts.isPropertyDeclaration(decl) || ts.isPropertyAssignment(decl)) && decl.initializer) {
+    if (
+      (ts.isVariableDeclaration(decl) || ts.isPropertyDeclaration(decl) || ts.isPropertyAssignment(decl)) &&
+      decl.initializer
+    ) {
       const init = skipOuter(decl.initializer);
       if ((ts.isArrowFunction(init) || ts.isFunctionExpression(init)) && isConstLike(decl)) return [init];
     }
@@ -738,7 +825,10 @@ export class KeyCallGraph {
     if (ts.isSourceFile(k)) return [];
     const out = new Set<ts.Node>([k]);
     let holder: ts.Node = k;
-    if ((ts.isArrowFunction(k) || ts.isFunctionExpression(k)) && (ts.isVariableDeclaration(k.parent) || ts.isPropertyAssignment(k.parent) || ts.isPropertyDeclaration(k.parent))) {
+    if (
+      (ts.isArrowFunction(k) || ts.isFunctionExpression(k)) &&
+      (ts.isVariableDeclaration(k.parent) || ts.isPropertyAssignment(k.parent) || ts.isPropertyDeclaration(k.parent))
+    ) {
       holder = k.parent;
       out.add(holder);
     }
@@ -748,7 +838,7 @@ export class KeyCallGraph {
     // Interface and base-class members this one implements or overrides: a call through them may run it.
     const cls = holder.parent;
     if (sym && cls && ts.isClassLike(cls) && (ts.isMethodDeclaration(holder) || ts.isPropertyDeclaration(holder))) {
-      const isStatic = (ts.getCombinedModifierFlags(holder as ts.Declaration) & ts.ModifierFlags.Static) !== 0;
+      const isStatic = (ts.getCombinedModifierFlags(holder) & ts.ModifierFlags.Static) !== 0;
       if (!isStatic) {
         for (const base of heritageTypes(this.checker, cls)) {
           for (const d of base.getProperty(sym.name)?.declarations ?? []) out.add(d);
@@ -766,8 +856,14 @@ export class KeyCallGraph {
     const anonymous: ts.Node[] = [];
     let owner: Node | undefined;
     for (let a = node.getParent(); a; a = a.getParent()) {
-      const isFn = Node.isFunctionDeclaration(a) || Node.isFunctionExpression(a) || Node.isArrowFunction(a) || Node.isMethodDeclaration(a) ||
-        Node.isConstructorDeclaration(a) || Node.isGetAccessorDeclaration(a) || Node.isSetAccessorDeclaration(a);
+      const isFn =
+        Node.isFunctionDeclaration(a) ||
+        Node.isFunctionExpression(a) ||
+        Node.isArrowFunction(a) ||
+        Node.isMethodDeclaration(a) ||
+        Node.isConstructorDeclaration(a) ||
+        Node.isGetAccessorDeclaration(a) ||
+        Node.isSetAccessorDeclaration(a);
       if (isFn || Node.isPropertyDeclaration(a)) {
         const name = declarationName(a);
         if (name !== undefined) {
@@ -780,7 +876,12 @@ export class KeyCallGraph {
     const key = owner ? owner.compilerNode : node.getSourceFile().compilerNode;
     let c = this.containers.get(key);
     if (!c) {
-      c = { node: key, name: owner ? declarationName(owner) : undefined, file: this.ctx.rel(owner ?? node.getSourceFile()), anonymous: new Set() };
+      c = {
+        node: key,
+        name: owner ? declarationName(owner) : undefined,
+        file: this.ctx.rel(owner ?? node.getSourceFile()),
+        anonymous: new Set(),
+      };
       this.containers.set(key, c);
     }
     for (const f of anonymous) c.anonymous.add(f);
@@ -848,20 +949,29 @@ function simpleName(c: Container): string | undefined {
   const k = c.node;
   const holder = (ts.isArrowFunction(k) || ts.isFunctionExpression(k)) && k.parent ? k.parent : k;
   const name = (holder as ts.NamedDeclaration).name;
-  return name && (ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteralLike(name)) ? name.text : undefined;
+  return name && (ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteralLike(name))
+    ? name.text
+    : undefined;
 }
 
 function isConstLike(d: ts.VariableDeclaration | ts.PropertyDeclaration | ts.PropertyAssignment): boolean {
-  if (ts.isVariableDeclaration(d)) return ts.isVariableDeclarationList(d.parent) && (d.parent.flags & ts.NodeFlags.Const) !== 0;
+  if (ts.isVariableDeclaration(d))
+    return ts.isVariableDeclarationList(d.parent) && (d.parent.flags & ts.NodeFlags.Const) !== 0;
   if (ts.isPropertyDeclaration(d)) return (ts.getCombinedModifierFlags(d) & ts.ModifierFlags.Readonly) !== 0;
   return false;
 }
 
 /** `f.call(thisArg, ...)` / `f.apply(thisArg, args)` of a project function: its symbol and the argument shift. */
-function callApply(checker: ts.TypeChecker, project: Set<ts.SourceFile>, callee: ts.Expression): { sym: ts.Symbol | undefined; shift: number } | undefined {
-  if (!ts.isPropertyAccessExpression(callee) || (callee.name.text !== 'call' && callee.name.text !== 'apply')) return undefined;
+function callApply(
+  checker: ts.TypeChecker,
+  project: Set<ts.SourceFile>,
+  callee: ts.Expression,
+): { sym: ts.Symbol | undefined; shift: number } | undefined {
+  if (!ts.isPropertyAccessExpression(callee) || (callee.name.text !== 'call' && callee.name.text !== 'apply'))
+    return undefined;
   const member = checker.getSymbolAtLocation(callee.name);
-  if (!member?.declarations?.length || member.declarations.some((d) => project.has(d.getSourceFile()))) return undefined;
+  if (!member?.declarations?.length || member.declarations.some((d) => project.has(d.getSourceFile())))
+    return undefined;
   const target = skipOuter(callee.expression);
   const at = ts.isPropertyAccessExpression(target) ? target.name : target;
   const sym = dealias(checker, checker.getSymbolAtLocation(at));
@@ -880,7 +990,13 @@ function isCallApplyTarget(n: ts.Node): boolean {
   let e: ts.Node = n;
   if (ts.isPropertyAccessExpression(e.parent) && e.parent.name === e) e = e.parent;
   const p = e.parent;
-  return ts.isPropertyAccessExpression(p) && p.expression === e && (p.name.text === 'call' || p.name.text === 'apply') && ts.isCallExpression(p.parent) && p.parent.expression === p;
+  return (
+    ts.isPropertyAccessExpression(p) &&
+    p.expression === e &&
+    (p.name.text === 'call' || p.name.text === 'apply') &&
+    ts.isCallExpression(p.parent) &&
+    p.parent.expression === p
+  );
 }
 
 function heritageTypes(checker: ts.TypeChecker, cls: ts.ClassLikeDeclaration): ts.Type[] {
@@ -901,9 +1017,19 @@ function assignedSymbols(checker: ts.TypeChecker, body: ts.Node): Set<ts.Symbol>
     } else ts.forEachChild(e, targetIds);
   };
   const visit = (n: ts.Node) => {
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) targetIds(n.left);
-    if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) targetIds(n.operand);
-    if ((ts.isForOfStatement(n) || ts.isForInStatement(n)) && !ts.isVariableDeclarationList(n.initializer)) targetIds(n.initializer);
+    if (
+      ts.isBinaryExpression(n) &&
+      n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+      n.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+    )
+      targetIds(n.left);
+    if (
+      (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
+      (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)
+    )
+      targetIds(n.operand);
+    if ((ts.isForOfStatement(n) || ts.isForInStatement(n)) && !ts.isVariableDeclarationList(n.initializer))
+      targetIds(n.initializer);
     ts.forEachChild(n, visit);
   };
   visit(body);
@@ -951,5 +1077,8 @@ function wrapNode(sf: SourceFile, n: ts.Node): Node {
 
 /** Whether this ts-morph can wrap a compiler node; when it cannot, every file is walked whole. */
 function canWrap(sf: SourceFile | undefined): boolean {
-  return typeof (sf as unknown as { _getNodeFromCompilerNode?: unknown } | undefined)?._getNodeFromCompilerNode === 'function';
+  return (
+    typeof (sf as unknown as { _getNodeFromCompilerNode?: unknown } | undefined)?._getNodeFromCompilerNode ===
+    'function'
+  );
 }

@@ -15,7 +15,7 @@ export interface ExtractContext {
   root: string;
   /** The source files in scope (tsconfig program minus config excludes and declaration files), sorted by relative path. */
   sourceFiles: SourceFile[];
-  /** Source files of other workspace packages in the program (src/workspace/origin.ts): declarations only, never sites. */
+  /** Source files of other workspace packages in the program (src/extract/workspace-origin.ts): declarations only, never sites. */
   workspaceFiles?: SourceFile[];
   /** Relative POSIX path of the file that holds `node`. */
   rel(node: Node | SourceFile): string;

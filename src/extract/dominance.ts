@@ -58,15 +58,16 @@ function isDeferredBoundary(n: ts.Node): boolean {
   return ts.isClassLike(n) || ts.isPropertyDeclaration(n) || ts.isClassStaticBlockDeclaration(n) || ts.isDecorator(n);
 }
 
-/** Is `call` an optional call (`a?.g()`, `g?.()`) or otherwise inside an optional chain? */
-export function isOptionalCall(call: ts.CallExpression): boolean {
-  return ts.isOptionalChain(call);
-}
-
 /** What `parent` certainly evaluated before `child` whenever `child` is evaluated. */
 function evaluatedBefore(parent: ts.Node, child: ts.Node, out: ts.CallExpression[]): void {
   // Statement lists: every earlier statement completed normally.
-  if (ts.isBlock(parent) || ts.isSourceFile(parent) || ts.isModuleBlock(parent) || ts.isCaseClause(parent) || ts.isDefaultClause(parent)) {
+  if (
+    ts.isBlock(parent) ||
+    ts.isSourceFile(parent) ||
+    ts.isModuleBlock(parent) ||
+    ts.isCaseClause(parent) ||
+    ts.isDefaultClause(parent)
+  ) {
     const stmts: readonly ts.Statement[] = parent.statements;
     for (const s of stmts) {
       if (s === child) break;
@@ -175,22 +176,43 @@ function forInitializer(init: ts.ForInitializer | undefined, out: ts.CallExpress
 
 /** Calls certainly evaluated when statement `s` completes normally. */
 function completed(s: ts.Statement, out: ts.CallExpression[]): void {
-  if (ts.isExpressionStatement(s)) return evaluated(s.expression, out);
+  if (ts.isExpressionStatement(s)) {
+    evaluated(s.expression, out);
+    return;
+  }
   if (ts.isVariableStatement(s)) {
     for (const d of s.declarationList.declarations) if (d.initializer) evaluated(d.initializer, out);
     return;
   }
-  if (ts.isIfStatement(s)) return evaluated(s.expression, out);
-  if (ts.isBlock(s)) return statementsCompleted(s.statements, out);
-  if (ts.isLabeledStatement(s)) return completed(s.statement, out);
-  if (ts.isWhileStatement(s)) return evaluated(s.expression, out);
+  if (ts.isIfStatement(s)) {
+    evaluated(s.expression, out);
+    return;
+  }
+  if (ts.isBlock(s)) {
+    statementsCompleted(s.statements, out);
+    return;
+  }
+  if (ts.isLabeledStatement(s)) {
+    completed(s.statement, out);
+    return;
+  }
+  if (ts.isWhileStatement(s)) {
+    evaluated(s.expression, out);
+    return;
+  }
   if (ts.isForStatement(s)) {
     forInitializer(s.initializer, out);
     if (s.condition) evaluated(s.condition, out);
     return;
   }
-  if (ts.isForOfStatement(s) || ts.isForInStatement(s)) return evaluated(s.expression, out);
-  if (ts.isSwitchStatement(s)) return evaluated(s.expression, out);
+  if (ts.isForOfStatement(s) || ts.isForInStatement(s)) {
+    evaluated(s.expression, out);
+    return;
+  }
+  if (ts.isSwitchStatement(s)) {
+    evaluated(s.expression, out);
+    return;
+  }
   if (ts.isTryStatement(s)) {
     // Normal completion of the try statement means: the try block completed,
     // or its catch completed. A catch that can complete normally swallows a
@@ -284,20 +306,42 @@ export function hasEscapingJump(root: ts.Node): boolean {
  * evaluated, in evaluation order. Unknown constructs contribute nothing.
  */
 export function evaluated(e: ts.Node, out: ts.CallExpression[]): void {
-  if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isTypeAssertionExpression(e)) {
-    return evaluated(e.expression, out);
+  if (
+    ts.isParenthesizedExpression(e) ||
+    ts.isAsExpression(e) ||
+    ts.isSatisfiesExpression(e) ||
+    ts.isTypeAssertionExpression(e)
+  ) {
+    evaluated(e.expression, out);
+    return;
   }
-  if (ts.isAwaitExpression(e) || ts.isSpreadElement(e) || ts.isTypeOfExpression(e) || ts.isVoidExpression(e) || ts.isDeleteExpression(e)) {
-    return evaluated(e.expression, out);
+  if (
+    ts.isAwaitExpression(e) ||
+    ts.isSpreadElement(e) ||
+    ts.isTypeOfExpression(e) ||
+    ts.isVoidExpression(e) ||
+    ts.isDeleteExpression(e)
+  ) {
+    evaluated(e.expression, out);
+    return;
   }
   if (ts.isYieldExpression(e)) {
     if (e.expression) evaluated(e.expression, out);
     return;
   }
-  if (ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)) return evaluated(e.operand, out);
+  if (ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)) {
+    evaluated(e.operand, out);
+    return;
+  }
   // Optional chains: only the part before the first `?.` is certain.
-  if (ts.isNonNullExpression(e)) return evaluated(e.expression, out);
-  if (ts.isPropertyAccessExpression(e)) return evaluated(e.expression, out);
+  if (ts.isNonNullExpression(e)) {
+    evaluated(e.expression, out);
+    return;
+  }
+  if (ts.isPropertyAccessExpression(e)) {
+    evaluated(e.expression, out);
+    return;
+  }
   if (ts.isElementAccessExpression(e)) {
     evaluated(e.expression, out);
     if (!ts.isOptionalChain(e)) evaluated(e.argumentExpression, out);
@@ -326,11 +370,21 @@ export function evaluated(e: ts.Node, out: ts.CallExpression[]): void {
   }
   if (ts.isBinaryExpression(e)) {
     const op = e.operatorToken.kind;
-    if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.QuestionQuestionToken) {
-      return evaluated(e.left, out);
+    if (
+      op === ts.SyntaxKind.AmpersandAmpersandToken ||
+      op === ts.SyntaxKind.BarBarToken ||
+      op === ts.SyntaxKind.QuestionQuestionToken
+    ) {
+      evaluated(e.left, out);
+      return;
     }
-    if (op === ts.SyntaxKind.AmpersandAmpersandEqualsToken || op === ts.SyntaxKind.BarBarEqualsToken || op === ts.SyntaxKind.QuestionQuestionEqualsToken) {
-      return evaluated(e.left, out);
+    if (
+      op === ts.SyntaxKind.AmpersandAmpersandEqualsToken ||
+      op === ts.SyntaxKind.BarBarEqualsToken ||
+      op === ts.SyntaxKind.QuestionQuestionEqualsToken
+    ) {
+      evaluated(e.left, out);
+      return;
     }
     if (isAssignmentOperator(op)) {
       // Destructuring targets may hold defaults (conditional): only the value counts.
@@ -342,7 +396,10 @@ export function evaluated(e: ts.Node, out: ts.CallExpression[]): void {
     evaluated(e.right, out);
     return;
   }
-  if (ts.isConditionalExpression(e)) return evaluated(e.condition, out);
+  if (ts.isConditionalExpression(e)) {
+    evaluated(e.condition, out);
+    return;
+  }
   if (ts.isArrayLiteralExpression(e)) {
     for (const el of e.elements) evaluated(el, out);
     return;
@@ -361,7 +418,10 @@ function evaluatedProperty(p: ts.ObjectLiteralElementLike, out: ts.CallExpressio
     evaluated(p.initializer, out);
   } else if (ts.isSpreadAssignment(p)) {
     evaluated(p.expression, out);
-  } else if ((ts.isMethodDeclaration(p) || ts.isGetAccessorDeclaration(p) || ts.isSetAccessorDeclaration(p)) && ts.isComputedPropertyName(p.name)) {
+  } else if (
+    (ts.isMethodDeclaration(p) || ts.isGetAccessorDeclaration(p) || ts.isSetAccessorDeclaration(p)) &&
+    ts.isComputedPropertyName(p.name)
+  ) {
     evaluated(p.name.expression, out);
   }
 }

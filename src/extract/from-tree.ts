@@ -1,13 +1,13 @@
 import * as path from 'node:path';
 import { CONFIG_FILE, defaultConfig, parseConfigText, type ResolvedConfig } from '../config/index.js';
-import { extractManifest } from '../extract/index.js';
+import { extractManifest } from './index.js';
 import { parseManifestText } from '../manifest/index.js';
 import type { Manifest } from '../manifest/types.js';
 import { UserError } from '../errors.js';
-import { repoRel } from './files.js';
-import { GitTreeFileSystemHost } from './fs-host.js';
-import { assertSafeRev, repoPrefix, repoRoot } from './run.js';
-import { readGitTree } from './tree.js';
+import { repoRel } from '../git/files.js';
+import { GitTreeFileSystemHost } from '../git/fs-host.js';
+import { assertSafeRev, repoPrefix, repoRoot } from '../git/run.js';
+import { readGitTree } from '../git/tree.js';
 
 export interface ExtractAtRefOptions {
   /** Any directory inside the repository. */
@@ -55,7 +55,9 @@ export function extractAtRef(opts: ExtractAtRefOptions): ExtractAtRefResult {
   const cfgRel = join(sub, repoRel(opts.configPath ?? CONFIG_FILE, 'config path'));
   const cfgBuf = tree.readFile(cfgRel);
   if (!cfgBuf && opts.configPath !== undefined) {
-    throw new UserError(`no ${cfgRel} at ${rev}`, { hint: 'check --config: it is read from the commit, relative to the project root' });
+    throw new UserError(`no ${cfgRel} at ${rev}`, {
+      hint: 'check --config: it is read from the commit, relative to the project root',
+    });
   }
   const configText = cfgBuf ? cfgBuf.toString('utf8') : null;
   const config = configText !== null ? parseConfigText(configText, `${rev}:${cfgRel}`) : defaultConfig();
@@ -77,7 +79,13 @@ export function extractAtRef(opts: ExtractAtRefOptions): ExtractAtRefResult {
     const mBuf = host.readBytes(path.posix.join(rootAbs, config.manifest));
     previous = mBuf ? parseManifestText(mBuf.toString('utf8'), `${rev}:${mRel}`, { acceptOlder: true }) : null;
   }
-  const manifest = extractManifest({ root: rootAbs, config, fileSystem: host, label: `${/^[0-9a-f]{40}$/.test(rev) ? rev.slice(0, 12) : rev}:${sub || '.'}`, previous });
+  const manifest = extractManifest({
+    root: rootAbs,
+    config,
+    fileSystem: host,
+    label: `${/^[0-9a-f]{40}$/.test(rev) ? rev.slice(0, 12) : rev}:${sub || '.'}`,
+    previous,
+  });
   return { manifest, commit: tree.commit, configText, config, root: sub };
 }
 
@@ -85,4 +93,4 @@ function toPosix(p: string): string {
   return p.split(path.sep).join('/');
 }
 
-export { readFileAtRef } from './files.js';
+export { readFileAtRef } from '../git/files.js';

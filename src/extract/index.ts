@@ -2,7 +2,7 @@ import type { FileSystemHost } from 'ts-morph';
 import type { ResolvedConfig } from '../config/index.js';
 import { buildManifest } from '../manifest/index.js';
 import type { Locations, Manifest, ManifestInvariants } from '../manifest/types.js';
-import { fullFromEnv, openProject } from '../project/index.js';
+import { fullFromEnv, openProject } from './program.js';
 import type { ExtractContext } from './context.js';
 import { extractLe } from './le.js';
 import { extractLogging } from './logging.js';
@@ -51,7 +51,9 @@ export function extractManifest(opts: ExtractOptions): Manifest {
   const full = opts.full ?? fullFromEnv();
   progress(`loading the TypeScript program${opts.label && opts.label !== '.' ? ` (${opts.label})` : ''}`);
   const { invariants, locations } = opts.fileSystem
-    ? memoized(opts.fileSystem, memoKey(opts, full), (fileSystem) => extractInvariants(openProject({ ...opts, fileSystem, full })))
+    ? memoized(opts.fileSystem, memoKey(opts, full), (fileSystem) =>
+        extractInvariants(openProject({ ...opts, fileSystem, full })),
+      )
     : extractInvariants(openProject({ ...opts, full }));
   progress('');
   return buildManifest(invariants, locations, opts.previous ?? null);
@@ -80,7 +82,16 @@ interface MemoEntry {
 }
 
 /** Methods whose answers can be replayed (the synchronous reads ts-morph uses). */
-const READS = new Set(['readFileSync', 'fileExistsSync', 'directoryExistsSync', 'readDirSync', 'realpathSync', 'getCurrentDirectory', 'globSync', 'isCaseSensitive']);
+const READS = new Set([
+  'readFileSync',
+  'fileExistsSync',
+  'directoryExistsSync',
+  'readDirSync',
+  'realpathSync',
+  'getCurrentDirectory',
+  'globSync',
+  'isCaseSensitive',
+]);
 const memo = new Map<string, MemoEntry>();
 const stats = { hits: 0, misses: 0 };
 
@@ -145,7 +156,8 @@ function replays(host: FileSystemHost, calls: HostCall[]): boolean {
 
 function errorKey(e: unknown): string {
   const err = e as { code?: unknown; message?: unknown };
-  return `${String(err?.code ?? '')}\0${String(err?.message ?? e)}`;
+  const text = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
+  return `${text(err?.code)}\0${text(err?.message) || (e instanceof Error ? e.message : text(e))}`;
 }
 
 function sameValue(a: unknown, b: unknown): boolean {

@@ -40,7 +40,3 @@ export function docTags(node: Node): DocTag[] {
 export function hasTag(node: Node, name: string): boolean {
   return docTags(node).some((t) => t.name === name);
 }
-
-export function getTag(node: Node, name: string): DocTag | undefined {
-  return docTags(node).find((t) => t.name === name);
-}

@@ -1,6 +1,14 @@
 import { Node, ts } from 'ts-morph';
 import type { ExtractContext, Fragment } from './context.js';
-import { DYNAMIC_ARG, type GatedSite, type GuardArg, type GuardDecl, type Keygate, type SinkDecl, type SinkEscape } from '../manifest/types.js';
+import {
+  DYNAMIC_ARG,
+  type GatedSite,
+  type GuardArg,
+  type GuardDecl,
+  type Keygate,
+  type SinkDecl,
+  type SinkEscape,
+} from '../manifest/types.js';
 import { declarationName, uniqueIds } from './names.js';
 import { KeyCallGraph, type Container, type GuardOracle } from './callgraph.js';
 import { sha256Hex } from '../util/fs.js';
@@ -49,18 +57,26 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
       awaited: guardData[gid]!.async ? isAwaited(call) : true,
     }),
   };
-  const graph = new KeyCallGraph(ctx, oracle, new Set([...[...ctx.configured('leHandlers'), ...configuredEntries(ctx)].map((n) => n.compilerNode), ...publicExports(ctx)]));
-  const { sites: entrySites, escapes: rawEscapes } = sinks.groups.length === 0
-    ? { sites: [], escapes: [] }
-    : graph.run(
-      {
-        byNode: sinks.byNode,
-        byName: sinkNames,
-        targetsOf: (call) => callTargets(checker, call, sinks.byNode),
-        words: sinkWords(checker, sinks),
-      },
-      sinks.groups.flatMap((g) => g.nodes),
-    );
+  const graph = new KeyCallGraph(
+    ctx,
+    oracle,
+    new Set([
+      ...[...ctx.configured('leHandlers'), ...configuredEntries(ctx)].map((n) => n.compilerNode),
+      ...publicExports(ctx),
+    ]),
+  );
+  const { sites: entrySites, escapes: rawEscapes } =
+    sinks.groups.length === 0
+      ? { sites: [], escapes: [] }
+      : graph.run(
+          {
+            byNode: sinks.byNode,
+            byName: sinkNames,
+            targetsOf: (call) => callTargets(checker, call, sinks.byNode),
+            words: sinkWords(checker, sinks),
+          },
+          sinks.groups.flatMap((g) => g.nodes),
+        );
 
   // Function ids: declarationName, qualified by file only when two used functions collide.
   const used = [...new Set([...entrySites.map((c) => c.entry), ...rawEscapes.map((e) => e.fn)])];
@@ -112,8 +128,8 @@ function foreignUnused(
   for (const e of Object.values(escapes)) used.add(e.sink);
   for (const g of set.groups) {
     if (g.own || used.has(g.id)) continue;
-    delete data[g.id];
-    delete locations[`keygate:${kind}:${g.id}`];
+    Reflect.deleteProperty(data, g.id);
+    Reflect.deleteProperty(locations, `keygate:${kind}:${g.id}`);
   }
 }
 
@@ -149,7 +165,14 @@ function publicExports(ctx: ExtractContext): ts.Node[] {
   for (const k of ['exports', 'main', 'module', 'types', 'typings']) collect(pkg[k]);
   if (targets.length === 0) return [];
   const opts = ctx.project.getCompilerOptions();
-  const rel = (p: string | undefined) => (p ? p.replace(/\\/g, '/').replace(new RegExp(`^${ctx.root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/?`), '').replace(/^\.\//, '').replace(/\/+$/, '') : undefined);
+  const rel = (p: string | undefined) =>
+    p
+      ? p
+          .replace(/\\/g, '/')
+          .replace(new RegExp(`^${ctx.root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/?`), '')
+          .replace(/^\.\//, '')
+          .replace(/\/+$/, '')
+      : undefined;
   const outDir = rel(opts.outDir);
   const rootDir = rel(opts.rootDir) ?? '';
   const byRel = new Map(ctx.sourceFiles.map((sf) => [ctx.rel(sf), sf]));
@@ -169,7 +192,10 @@ function publicExports(ctx: ExtractContext): ts.Node[] {
           out.push(d);
           const fn = functionOf(d);
           if (fn) out.push(fn);
-          if (ts.isClassLike(d)) for (const m of d.members) if (ts.isMethodDeclaration(m) || ts.isPropertyDeclaration(m)) out.push(m, ...(functionOf(m) ? [functionOf(m)!] : []));
+          if (ts.isClassLike(d))
+            for (const m of d.members)
+              if (ts.isMethodDeclaration(m) || ts.isPropertyDeclaration(m))
+                out.push(m, ...(functionOf(m) ? [functionOf(m)!] : []));
         }
       }
     }
@@ -188,9 +214,26 @@ function sinkWords(checker: ts.TypeChecker, sinks: DeclSet): string[] {
   for (const n of sinks.byNode.keys()) {
     const name = (n as ts.NamedDeclaration).name;
     if (!name) continue;
-    if (ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteralLike(name) || ts.isNumericLiteral(name)) out.add(name.text);
-    else if (ts.isComputedPropertyName(name) && (ts.isStringLiteralLike(name.expression) || ts.isNumericLiteral(name.expression))) out.add(name.expression.text);
-    const sym = ts.isComputedPropertyName(name) || ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteralLike(name) || ts.isNumericLiteral(name) ? checker.getSymbolAtLocation(name) : undefined;
+    if (
+      ts.isIdentifier(name) ||
+      ts.isPrivateIdentifier(name) ||
+      ts.isStringLiteralLike(name) ||
+      ts.isNumericLiteral(name)
+    )
+      out.add(name.text);
+    else if (
+      ts.isComputedPropertyName(name) &&
+      (ts.isStringLiteralLike(name.expression) || ts.isNumericLiteral(name.expression))
+    )
+      out.add(name.expression.text);
+    const sym =
+      ts.isComputedPropertyName(name) ||
+      ts.isIdentifier(name) ||
+      ts.isPrivateIdentifier(name) ||
+      ts.isStringLiteralLike(name) ||
+      ts.isNumericLiteral(name)
+        ? checker.getSymbolAtLocation(name)
+        : undefined;
     if (sym) out.add(sym.name);
   }
   return [...out];
@@ -231,13 +274,18 @@ function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards
       const decls = declarationsOfHost(node);
       found.push(...decls);
       if (decls.length === 0) {
-        ctx.fail(node, `@${tag} must annotate a function, a method or a const holding a function`, 'move the tag to the JSDoc of the function declaration, method or `const x = (...) => ...` statement');
+        ctx.fail(
+          node,
+          `@${tag} must annotate a function, a method or a const holding a function`,
+          'move the tag to the JSDoc of the function declaration, method or `const x = (...) => ...` statement',
+        );
       }
     });
   }
   for (const n of ctx.configured(list)) {
     const decls = declarationsOfHost(n);
-    if (decls.length === 0) ctx.fail(n, `config "${list}" must name a function, a method or a const holding a function`);
+    if (decls.length === 0)
+      ctx.fail(n, `config "${list}" must name a function, a method or a const holding a function`);
     found.push(...decls);
   }
 
@@ -251,20 +299,36 @@ function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards
     bySymbol.set(sym ?? d.compilerNode, entry);
   }
   const foreign = new Set(ctx.workspaceFiles ?? []);
-  const items: Array<{ name: string; file: string; value: { nodes: ts.Node[]; primary: ts.Node; simpleName: string; own: boolean } }> = [];
+  const items: Array<{
+    name: string;
+    file: string;
+    value: { nodes: ts.Node[]; primary: ts.Node; simpleName: string; own: boolean };
+  }> = [];
   for (const { sym, decls } of bySymbol.values()) {
     // Overloads that were not tagged themselves belong to the group too.
-    const nodes = [...new Set([...decls.map((d) => d.compilerNode), ...(sym?.declarations ?? []).filter(isCallableDeclaration)])].sort(
-      (a, b) => cmp(a.getSourceFile().fileName, b.getSourceFile().fileName) || a.pos - b.pos,
-    );
+    const nodes = [
+      ...new Set([...decls.map((d) => d.compilerNode), ...(sym?.declarations ?? []).filter(isCallableDeclaration)]),
+    ].sort((a, b) => cmp(a.getSourceFile().fileName, b.getSourceFile().fileName) || a.pos - b.pos);
     const primary = nodes.find((n) => hasBody(n)) ?? nodes[0]!;
     const first = decls[0]!;
     const init = Node.isPropertyAssignment(first) ? first.getInitializer() : undefined;
     const name = declarationName(first) ?? (init ? declarationName(init) : undefined);
-    if (name === undefined) ctx.fail(first, `cannot name this @${tag} declaration`, 'give the function a name (a declaration, a method or a `const`)');
+    if (name === undefined)
+      ctx.fail(
+        first,
+        `cannot name this @${tag} declaration`,
+        'give the function a name (a declaration, a method or a `const`)',
+      );
     const nameNode = (primary as ts.NamedDeclaration).name;
-    const simpleName = nameNode && (ts.isIdentifier(nameNode) || ts.isStringLiteral(nameNode) || ts.isPrivateIdentifier(nameNode)) ? nameNode.text : name;
-    items.push({ name, file: ctx.rel(first), value: { nodes, primary, simpleName, own: !foreign.has(first.getSourceFile()) } });
+    const simpleName =
+      nameNode && (ts.isIdentifier(nameNode) || ts.isStringLiteral(nameNode) || ts.isPrivateIdentifier(nameNode))
+        ? nameNode.text
+        : name;
+    items.push({
+      name,
+      file: ctx.rel(first),
+      value: { nodes, primary, simpleName, own: !foreign.has(first.getSourceFile()) },
+    });
   }
   items.sort((a, b) => cmp(a.name, b.name) || cmp(a.file, b.file));
   const groups: DeclGroup[] = uniqueIds(items).map((x) => ({ id: x.id, file: x.file, ...x.value }));
@@ -281,7 +345,8 @@ function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards
 
 /** The callable declarations a JSDoc host or config entry stands for. */
 function declarationsOfHost(node: Node): Node[] {
-  if (Node.isVariableStatement(node)) return node.getDeclarations().filter((d) => isCallableDeclaration(d.compilerNode));
+  if (Node.isVariableStatement(node))
+    return node.getDeclarations().filter((d) => isCallableDeclaration(d.compilerNode));
   if ((Node.isArrowFunction(node) || Node.isFunctionExpression(node)) && Node.isVariableDeclaration(node.getParent())) {
     return [node.getParentOrThrow()];
   }
@@ -290,7 +355,12 @@ function declarationsOfHost(node: Node): Node[] {
 
 function isCallableDeclaration(n: ts.Node): boolean {
   if (ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n) || ts.isMethodSignature(n)) return true;
-  if (ts.isVariableDeclaration(n) || ts.isPropertyDeclaration(n) || ts.isPropertyAssignment(n) || ts.isPropertySignature(n)) {
+  if (
+    ts.isVariableDeclaration(n) ||
+    ts.isPropertyDeclaration(n) ||
+    ts.isPropertyAssignment(n) ||
+    ts.isPropertySignature(n)
+  ) {
     const init = (n as { initializer?: ts.Expression }).initializer;
     if (init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))) return true;
     const type = (n as { type?: ts.TypeNode }).type;
@@ -308,7 +378,14 @@ function hasBody(n: ts.Node): boolean {
 
 /** The function node of a declaration: itself, or the function a const/property holds. */
 export function functionOf(n: ts.Node): ts.SignatureDeclaration | undefined {
-  if (ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n) || ts.isMethodSignature(n) || ts.isArrowFunction(n) || ts.isFunctionExpression(n)) return n;
+  if (
+    ts.isFunctionDeclaration(n) ||
+    ts.isMethodDeclaration(n) ||
+    ts.isMethodSignature(n) ||
+    ts.isArrowFunction(n) ||
+    ts.isFunctionExpression(n)
+  )
+    return n;
   if (ts.isVariableDeclaration(n) || ts.isPropertyDeclaration(n) || ts.isPropertyAssignment(n)) {
     const init = n.initializer;
     if (init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))) return init;
@@ -332,7 +409,7 @@ function signaturesOf(checker: ts.TypeChecker, n: ts.Node): readonly ts.Signatur
 function isAsync(checker: ts.TypeChecker, g: DeclGroup): boolean {
   for (const n of g.nodes) {
     const fn = functionOf(n);
-    if (fn && ts.getCombinedModifierFlags(fn as ts.Declaration) & ts.ModifierFlags.Async) return true;
+    if (fn && ts.getCombinedModifierFlags(fn) & ts.ModifierFlags.Async) return true;
     for (const sig of signaturesOf(checker, n)) {
       if (isPromiseLike(checker, checker.getReturnTypeOfSignature(sig))) return true;
     }
@@ -343,7 +420,10 @@ function isAsync(checker: ts.TypeChecker, g: DeclGroup): boolean {
 export function isPromiseLike(checker: ts.TypeChecker, t: ts.Type): boolean {
   if (t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return true;
   const members = t.isUnion() ? t.types : [t];
-  return members.some((m) => (m.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) !== 0 || checker.getPropertyOfType(m, 'then') !== undefined);
+  return members.some(
+    (m) =>
+      (m.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) !== 0 || checker.getPropertyOfType(m, 'then') !== undefined,
+  );
 }
 
 export interface ParamShape {
@@ -417,7 +497,13 @@ export function guardDigest(ctx: ExtractContext, nodes: ts.Node[]): string {
 
 /** The declaration a dependency is digested as: a class member, or the top-level statement that holds it. */
 function dependencyUnit(d: ts.Node): ts.Node | undefined {
-  if (ts.isParameter(d) || ts.isTypeParameterDeclaration(d) || ts.isInterfaceDeclaration(d) || ts.isTypeAliasDeclaration(d)) return undefined;
+  if (
+    ts.isParameter(d) ||
+    ts.isTypeParameterDeclaration(d) ||
+    ts.isInterfaceDeclaration(d) ||
+    ts.isTypeAliasDeclaration(d)
+  )
+    return undefined;
   let n: ts.Node = d;
   while (n.parent && !ts.isSourceFile(n.parent) && !ts.isModuleBlock(n.parent)) {
     if (ts.isClassElement(n) && ts.isClassLike(n.parent)) return n;
@@ -426,7 +512,12 @@ function dependencyUnit(d: ts.Node): ts.Node | undefined {
   return n;
 }
 
-const CLOSERS = new Set([ts.SyntaxKind.CloseParenToken, ts.SyntaxKind.CloseBracketToken, ts.SyntaxKind.CloseBraceToken, ts.SyntaxKind.GreaterThanToken]);
+const CLOSERS = new Set([
+  ts.SyntaxKind.CloseParenToken,
+  ts.SyntaxKind.CloseBracketToken,
+  ts.SyntaxKind.CloseBraceToken,
+  ts.SyntaxKind.GreaterThanToken,
+]);
 
 /**
  * `sha256:` over the declaration's token stream (comments and whitespace
@@ -448,10 +539,19 @@ export function implDigest(nodes: ts.Node[]): string {
     };
     visit(n);
     const start = n.getStart(sf);
-    const scanner = ts.createScanner(sf.languageVersion, true, sf.languageVariant, sf.text, undefined, start, n.end - start);
+    const scanner = ts.createScanner(
+      sf.languageVersion,
+      true,
+      sf.languageVariant,
+      sf.text,
+      undefined,
+      start,
+      n.end - start,
+    );
     for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
       const pos = scanner.getTokenStart();
-      if ((kind === ts.SyntaxKind.SlashToken || kind === ts.SyntaxKind.SlashEqualsToken) && regexStarts.has(pos)) scanner.reScanSlashToken();
+      if ((kind === ts.SyntaxKind.SlashToken || kind === ts.SyntaxKind.SlashEqualsToken) && regexStarts.has(pos))
+        scanner.reScanSlashToken();
       else if (kind === ts.SyntaxKind.CloseBraceToken && templateStarts.has(pos)) scanner.reScanTemplateToken(false);
       // A trailing comma before a closer is formatting (prettier adds it when a list wraps).
       if (CLOSERS.has(scanner.getToken()) && parts[parts.length - 1] === ',') parts.pop();
@@ -491,11 +591,22 @@ function calledValueTargets(checker: ts.TypeChecker, call: ts.CallExpression, by
   return valueTargets(checker, call.expression, byNode, new Set());
 }
 
-function valueTargets(checker: ts.TypeChecker, e0: ts.Expression, byNode: Map<ts.Node, string>, seen: Set<ts.Node>): string[] {
+function valueTargets(
+  checker: ts.TypeChecker,
+  e0: ts.Expression,
+  byNode: Map<ts.Node, string>,
+  seen: Set<ts.Node>,
+): string[] {
   let e = skipOuter(e0);
   // `(0, guard)(...)`: the value of a comma expression is its right operand.
   while (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.CommaToken) e = skipOuter(e.right);
-  const at = ts.isIdentifier(e) ? e : ts.isPropertyAccessExpression(e) ? e.name : ts.isElementAccessExpression(e) ? e.argumentExpression : undefined;
+  const at = ts.isIdentifier(e)
+    ? e
+    : ts.isPropertyAccessExpression(e)
+      ? e.name
+      : ts.isElementAccessExpression(e)
+        ? e.argumentExpression
+        : undefined;
   if (!at) return [];
   const receiver = ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e) ? e.expression : undefined;
   const out = new Set<string>();
@@ -522,20 +633,35 @@ function valueTargets(checker: ts.TypeChecker, e0: ts.Expression, byNode: Map<ts
  */
 function receiverOwns(checker: ts.TypeChecker, receiver: ts.Expression, d: ts.Declaration): boolean {
   const holder = ts.isVariableDeclaration(d) ? d.parent.parent : d;
-  if (holder.parent && (ts.isSourceFile(holder.parent) || ts.isModuleBlock(holder.parent))) return denotes(checker, receiver, (sym) => (sym.flags & ts.SymbolFlags.Module) !== 0, new Set());
+  if (holder.parent && (ts.isSourceFile(holder.parent) || ts.isModuleBlock(holder.parent)))
+    return denotes(checker, receiver, (sym) => (sym.flags & ts.SymbolFlags.Module) !== 0, new Set());
   if (d.parent && ts.isObjectLiteralExpression(d.parent)) {
     const literal = d.parent;
-    return denotes(checker, receiver, (sym) => sym.declarations?.some((v) => isConstAlias(v) && skipOuter(v.initializer) === literal) ?? false, new Set());
+    return denotes(
+      checker,
+      receiver,
+      (sym) => sym.declarations?.some((v) => isConstAlias(v) && skipOuter(v.initializer) === literal) ?? false,
+      new Set(),
+    );
   }
   return true;
 }
 
 /** Does `e` denote a symbol satisfying `test`, through imports and `const` aliases? */
-function denotes(checker: ts.TypeChecker, e0: ts.Expression, test: (sym: ts.Symbol) => boolean, seen: Set<ts.Node>): boolean {
+function denotes(
+  checker: ts.TypeChecker,
+  e0: ts.Expression,
+  test: (sym: ts.Symbol) => boolean,
+  seen: Set<ts.Node>,
+): boolean {
   const e = skipOuter(e0);
   const at = ts.isIdentifier(e) ? e : ts.isPropertyAccessExpression(e) ? e.name : undefined;
   if (!at) return false;
-  if (ts.isPropertyAccessExpression(e) && !denotes(checker, e.expression, (sym) => (sym.flags & ts.SymbolFlags.Module) !== 0, seen)) return false;
+  if (
+    ts.isPropertyAccessExpression(e) &&
+    !denotes(checker, e.expression, (sym) => (sym.flags & ts.SymbolFlags.Module) !== 0, seen)
+  )
+    return false;
   const sym = dealias(checker, checker.getSymbolAtLocation(at));
   if (!sym) return false;
   if (test(sym)) return true;
@@ -549,19 +675,27 @@ function denotes(checker: ts.TypeChecker, e0: ts.Expression, test: (sym: ts.Symb
 /** `const x = <expression>` (a plain name binding, not a loop variable): x holds exactly that value, forever. */
 function isConstAlias(d: ts.Declaration): d is ts.VariableDeclaration & { initializer: ts.Expression } {
   return (
-    ts.isVariableDeclaration(d) && d.initializer !== undefined && ts.isIdentifier(d.name) && ts.isVariableDeclarationList(d.parent) &&
-    (d.parent.flags & ts.NodeFlags.BlockScoped) === ts.NodeFlags.Const && !(ts.isForOfStatement(d.parent.parent) || ts.isForInStatement(d.parent.parent))
+    ts.isVariableDeclaration(d) &&
+    d.initializer !== undefined &&
+    ts.isIdentifier(d.name) &&
+    ts.isVariableDeclarationList(d.parent) &&
+    (d.parent.flags & ts.NodeFlags.BlockScoped) === ts.NodeFlags.Const &&
+    !(ts.isForOfStatement(d.parent.parent) || ts.isForInStatement(d.parent.parent))
   );
 }
 
 export function resolvedDeclaration(checker: ts.TypeChecker, call: ts.CallExpression): ts.Node | undefined {
   const sig = checker.getResolvedSignature(call);
-  return (sig?.getDeclaration() as ts.Node | undefined) ?? undefined;
+  return sig?.getDeclaration() ?? undefined;
 }
 
 export function calleeSymbol(checker: ts.TypeChecker, call: ts.CallExpression): ts.Symbol | undefined {
   const callee = skipOuter(call.expression);
-  const at = ts.isPropertyAccessExpression(callee) ? callee.name : ts.isElementAccessExpression(callee) ? callee.argumentExpression : callee;
+  const at = ts.isPropertyAccessExpression(callee)
+    ? callee.name
+    : ts.isElementAccessExpression(callee)
+      ? callee.argumentExpression
+      : callee;
   return dealias(checker, checker.getSymbolAtLocation(at));
 }
 
@@ -585,16 +719,37 @@ export function calleeName(e: ts.Expression): string | undefined {
 }
 
 export function skipOuter(e: ts.Expression): ts.Expression {
-  while (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isTypeAssertionExpression(e)) e = e.expression;
+  while (
+    ts.isParenthesizedExpression(e) ||
+    ts.isNonNullExpression(e) ||
+    ts.isAsExpression(e) ||
+    ts.isSatisfiesExpression(e) ||
+    ts.isTypeAssertionExpression(e)
+  )
+    e = e.expression;
   return e;
 }
 
 const NAME_OWNERS = new Set<ts.SyntaxKind>([
-  ts.SyntaxKind.FunctionDeclaration, ts.SyntaxKind.FunctionExpression, ts.SyntaxKind.MethodDeclaration, ts.SyntaxKind.MethodSignature,
-  ts.SyntaxKind.PropertyDeclaration, ts.SyntaxKind.PropertySignature, ts.SyntaxKind.PropertyAssignment, ts.SyntaxKind.VariableDeclaration,
-  ts.SyntaxKind.Parameter, ts.SyntaxKind.GetAccessor, ts.SyntaxKind.SetAccessor, ts.SyntaxKind.ClassDeclaration, ts.SyntaxKind.ClassExpression,
-  ts.SyntaxKind.InterfaceDeclaration, ts.SyntaxKind.TypeAliasDeclaration, ts.SyntaxKind.EnumDeclaration, ts.SyntaxKind.EnumMember,
-  ts.SyntaxKind.ModuleDeclaration, ts.SyntaxKind.TypeParameter,
+  ts.SyntaxKind.FunctionDeclaration,
+  ts.SyntaxKind.FunctionExpression,
+  ts.SyntaxKind.MethodDeclaration,
+  ts.SyntaxKind.MethodSignature,
+  ts.SyntaxKind.PropertyDeclaration,
+  ts.SyntaxKind.PropertySignature,
+  ts.SyntaxKind.PropertyAssignment,
+  ts.SyntaxKind.VariableDeclaration,
+  ts.SyntaxKind.Parameter,
+  ts.SyntaxKind.GetAccessor,
+  ts.SyntaxKind.SetAccessor,
+  ts.SyntaxKind.ClassDeclaration,
+  ts.SyntaxKind.ClassExpression,
+  ts.SyntaxKind.InterfaceDeclaration,
+  ts.SyntaxKind.TypeAliasDeclaration,
+  ts.SyntaxKind.EnumDeclaration,
+  ts.SyntaxKind.EnumMember,
+  ts.SyntaxKind.ModuleDeclaration,
+  ts.SyntaxKind.TypeParameter,
 ]);
 
 /**
@@ -607,7 +762,10 @@ const NAME_OWNERS = new Set<ts.SyntaxKind>([
  * not a reference (import/export specifiers, declaration names, type
  * positions, `export default x`). Direct callee position is not checked here.
  */
-export function referenceSymbol(checker: ts.TypeChecker, n: ts.Identifier | ts.StringLiteralLike): ts.Symbol | undefined {
+export function referenceSymbol(
+  checker: ts.TypeChecker,
+  n: ts.Identifier | ts.StringLiteralLike,
+): ts.Symbol | undefined {
   const p = n.parent;
   if (!p) return undefined;
   let sym: ts.Symbol | undefined;
@@ -615,7 +773,15 @@ export function referenceSymbol(checker: ts.TypeChecker, n: ts.Identifier | ts.S
     if (!(ts.isElementAccessExpression(p) && p.argumentExpression === n)) return undefined;
     sym = checker.getSymbolAtLocation(n);
   } else {
-    if (ts.isImportSpecifier(p) || ts.isExportSpecifier(p) || ts.isImportClause(p) || ts.isNamespaceImport(p) || ts.isImportEqualsDeclaration(p) || ts.isNamespaceExport(p)) return undefined;
+    if (
+      ts.isImportSpecifier(p) ||
+      ts.isExportSpecifier(p) ||
+      ts.isImportClause(p) ||
+      ts.isNamespaceImport(p) ||
+      ts.isImportEqualsDeclaration(p) ||
+      ts.isNamespaceExport(p)
+    )
+      return undefined;
     if (ts.isExportAssignment(p)) return undefined;
     if (ts.isShorthandPropertyAssignment(p) && p.name === n) {
       sym = checker.getShorthandAssignmentValueSymbol(p);
@@ -637,7 +803,11 @@ export function referenceSymbol(checker: ts.TypeChecker, n: ts.Identifier | ts.S
 
 export function isDirectCallee(n: ts.Node): boolean {
   let e: ts.Node = n;
-  if ((ts.isPropertyAccessExpression(e.parent) && e.parent.name === e) || (ts.isElementAccessExpression(e.parent) && e.parent.argumentExpression === e)) e = e.parent;
+  if (
+    (ts.isPropertyAccessExpression(e.parent) && e.parent.name === e) ||
+    (ts.isElementAccessExpression(e.parent) && e.parent.argumentExpression === e)
+  )
+    e = e.parent;
   while (ts.isParenthesizedExpression(e.parent) || ts.isNonNullExpression(e.parent)) e = e.parent;
   return ts.isCallExpression(e.parent) && e.parent.expression === e;
 }
@@ -672,7 +842,13 @@ export type ParamHook = (id: ts.Identifier) => ParamRef | undefined;
  */
 export function isAwaited(call: ts.CallExpression): boolean {
   let e: ts.Node = call;
-  while (ts.isParenthesizedExpression(e.parent) || ts.isAsExpression(e.parent) || ts.isSatisfiesExpression(e.parent) || ts.isNonNullExpression(e.parent)) e = e.parent;
+  while (
+    ts.isParenthesizedExpression(e.parent) ||
+    ts.isAsExpression(e.parent) ||
+    ts.isSatisfiesExpression(e.parent) ||
+    ts.isNonNullExpression(e.parent)
+  )
+    e = e.parent;
   if (ts.isAwaitExpression(e.parent)) return true;
   return ts.isYieldExpression(e.parent) && e.parent.asteriskToken === undefined && isInAsyncGenerator(e.parent);
 }
@@ -685,7 +861,12 @@ function isInAsyncGenerator(y: ts.YieldExpression): boolean {
   return fn.asteriskToken !== undefined && (ts.getCombinedModifierFlags(fn) & ts.ModifierFlags.Async) !== 0;
 }
 
-export function guardArgs(checker: ts.TypeChecker, call: ts.CallExpression, shape: ParamShape, param?: ParamHook): Record<string, ArgVal> {
+export function guardArgs(
+  checker: ts.TypeChecker,
+  call: ts.CallExpression,
+  shape: ParamShape,
+  param?: ParamHook,
+): Record<string, ArgVal> {
   const declared = shape.restIndex ?? shape.names.length;
   const keyFor = (i: number) => (i < declared ? shape.names[i]! : `#${i}`);
   const args: Record<string, ArgVal> = {};
@@ -700,12 +881,21 @@ export function guardArgs(checker: ts.TypeChecker, call: ts.CallExpression, shap
   return args;
 }
 
-export function recordArg(checker: ts.TypeChecker, key: string, e: ts.Expression, out: Record<string, ArgVal>, param?: ParamHook): void {
+export function recordArg(
+  checker: ts.TypeChecker,
+  key: string,
+  e: ts.Expression,
+  out: Record<string, ArgVal>,
+  param?: ParamHook,
+): void {
   const inner = skipValuePreserving(e);
   if (ts.isObjectLiteralExpression(inner)) {
     const entries: Array<[string, ts.Expression]> = [];
     for (const p of inner.properties) {
-      if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name) || ts.isNumericLiteral(p.name))) {
+      if (
+        ts.isPropertyAssignment(p) &&
+        (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name) || ts.isNumericLiteral(p.name))
+      ) {
         entries.push([p.name.text, p.initializer]);
       } else if (ts.isShorthandPropertyAssignment(p)) {
         entries.push([p.name.text, p.name]);
@@ -752,7 +942,10 @@ function literalValue(checker: ts.TypeChecker, e0: ts.Expression, depth: number,
     return DYNAMIC_ARG;
   }
   if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
-    const sym = dealias(checker, checker.getSymbolAtLocation(ts.isPropertyAccessExpression(e) ? e.name : e.argumentExpression));
+    const sym = dealias(
+      checker,
+      checker.getSymbolAtLocation(ts.isPropertyAccessExpression(e) ? e.name : e.argumentExpression),
+    );
     const d = sym?.declarations?.length === 1 ? sym.declarations[0]! : undefined;
     if (d && ts.isEnumMember(d)) {
       // Asked of the member itself: the access node's value is only filled in by a full check.
@@ -772,7 +965,14 @@ function literalValue(checker: ts.TypeChecker, e0: ts.Expression, depth: number,
       const v = checker.getConstantValue(d);
       return v === undefined ? DYNAMIC_ARG : v;
     }
-    if (ts.isVariableDeclaration(d) && d.initializer && ts.isIdentifier(d.name) && ts.isVariableDeclarationList(d.parent) && (d.parent.flags & ts.NodeFlags.BlockScoped) === ts.NodeFlags.Const && !(ts.isForOfStatement(d.parent.parent) || ts.isForInStatement(d.parent.parent))) {
+    if (
+      ts.isVariableDeclaration(d) &&
+      d.initializer &&
+      ts.isIdentifier(d.name) &&
+      ts.isVariableDeclarationList(d.parent) &&
+      (d.parent.flags & ts.NodeFlags.BlockScoped) === ts.NodeFlags.Const &&
+      !(ts.isForOfStatement(d.parent.parent) || ts.isForInStatement(d.parent.parent))
+    ) {
       return literalValue(checker, d.initializer, depth + 1);
     }
   }
@@ -782,7 +982,11 @@ function literalValue(checker: ts.TypeChecker, e0: ts.Expression, depth: number,
 // ---------------------------------------------------------------------------
 
 export function stableJson(v: Record<string, ArgVal>): string {
-  return JSON.stringify(Object.keys(v).sort().map((k) => [k, v[k]]));
+  return JSON.stringify(
+    Object.keys(v)
+      .sort()
+      .map((k) => [k, v[k]]),
+  );
 }
 
 export function cmp(a: string, b: string): number {

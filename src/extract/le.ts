@@ -4,7 +4,14 @@ import type { LeHandler, ResponseVariant, TypeText } from '../manifest/types.js'
 import { hasTag } from './jsdoc.js';
 import { declarationName, uniqueIds } from './names.js';
 import { fileMayMatch } from './prefilter.js';
-import { excessPaths, mutationsReaching, reachableObjects, returnedExpressions, scanFlows, toJsonPaths } from './values.js';
+import {
+  excessPaths,
+  mutationsReaching,
+  reachableObjects,
+  returnedExpressions,
+  scanFlows,
+  toJsonPaths,
+} from './values.js';
 import {
   byText,
   discriminate,
@@ -40,7 +47,9 @@ function isFunctionValue(n: Node | undefined): n is Node & { compilerNode: ts.Ar
 }
 
 /** Unwrap `(expr)`, `expr satisfies T` around a function initializer. */
-export function functionInitializer(init: Node | undefined): (Node & { compilerNode: ts.ArrowFunction | ts.FunctionExpression }) | undefined {
+export function functionInitializer(
+  init: Node | undefined,
+): (Node & { compilerNode: ts.ArrowFunction | ts.FunctionExpression }) | undefined {
   let n = init;
   while (n && (Node.isParenthesizedExpression(n) || Node.isSatisfiesExpression(n))) n = n.getExpression();
   return isFunctionValue(n) ? n : undefined;
@@ -114,7 +123,12 @@ function findHandlers(ctx: ExtractContext): HandlerSite[] {
   }
   for (const n of ctx.configured('leHandlers')) {
     const site = callableSite(ctx, n);
-    if (!site) ctx.fail(n, 'a configured LE handler must be a function, method or function-valued variable', 'point "leHandlers" at a function declaration, a method or a `const x = (...) => ...`');
+    if (!site)
+      ctx.fail(
+        n,
+        'a configured LE handler must be a function, method or function-valued variable',
+        'point "leHandlers" at a function declaration, a method or a `const x = (...) => ...`',
+      );
     if (!found.has(site.node)) found.set(site.node, site);
   }
   return [...found.values()];
@@ -162,8 +176,10 @@ function scanReturnPaths(ctx: ExtractContext, site: HandlerSite, response: ts.Ty
       if (checkWidth) {
         const getters = new Set<string>();
         const paths = excessPaths(ctx, t, response, '', 0, new Set(), getters);
-        if (paths.some((p) => !getters.has(p))) reasons.add('returned value has properties the response type does not declare');
-        for (const g of getters) reasons.add(`returned object has a getter the response type does not declare at ${JSON.stringify(g)}`);
+        if (paths.some((p) => !getters.has(p)))
+          reasons.add('returned value has properties the response type does not declare');
+        for (const g of getters)
+          reasons.add(`returned object has a getter the response type does not declare at ${JSON.stringify(g)}`);
       }
       for (const p of toJsonPaths(ctx, t)) toJson.add(p);
       reachableObjects(ctx, t, objects);
@@ -173,8 +189,12 @@ function scanReturnPaths(ctx: ExtractContext, site: HandlerSite, response: ts.Ty
   if (issues.has('any')) reasons.add('any-typed expression on a return path');
   if (issues.has('cast')) reasons.add('type assertion on a return path');
   if (issues.has('deep')) reasons.add('return path calls deeper than the analysis follows');
-  for (const p of toJson) reasons.add(p === '(root)' ? 'returned object defines toJSON' : `returned object defines toJSON at ${JSON.stringify(p)}`);
-  for (const how of mutationsReaching(ctx, objects)) reasons.add(`returned object can be changed behind its type by ${how}`);
+  for (const p of toJson)
+    reasons.add(
+      p === '(root)' ? 'returned object defines toJSON' : `returned object defines toJSON at ${JSON.stringify(p)}`,
+    );
+  for (const how of mutationsReaching(ctx, objects))
+    reasons.add(`returned object can be changed behind its type by ${how}`);
   return [...reasons].sort();
 }
 
@@ -186,7 +206,12 @@ interface VariantBuild {
   files: Set<string>;
 }
 
-const GENERIC = ts.TypeFlags.TypeParameter | ts.TypeFlags.Conditional | ts.TypeFlags.IndexedAccess | ts.TypeFlags.Substitution | ts.TypeFlags.Index;
+const GENERIC =
+  ts.TypeFlags.TypeParameter |
+  ts.TypeFlags.Conditional |
+  ts.TypeFlags.IndexedAccess |
+  ts.TypeFlags.Substitution |
+  ts.TypeFlags.Index;
 
 /**
  * The union members of the awaited return types of all signatures. A member
@@ -218,7 +243,9 @@ function responseMembers(ctx: ExtractContext, site: HandlerSite, reasons: Set<st
  */
 function issueReasons(issues: TypeIssue[], into: Set<string>, variant?: string): void {
   const at = (i: TypeIssue, what: string, root: string) =>
-    i.path === '' ? root : `field ${JSON.stringify(i.path)} ${what}${variant !== undefined && variant !== '*' ? ` (variant ${variant})` : ''}`;
+    i.path === ''
+      ? root
+      : `field ${JSON.stringify(i.path)} ${what}${variant !== undefined && variant !== '*' ? ` (variant ${variant})` : ''}`;
   for (const i of issues) {
     if (i.kind === 'any') into.add(at(i, 'includes any', 'return type includes any'));
     else if (i.kind === 'unknown') into.add(at(i, 'includes unknown', 'return type includes unknown'));
@@ -227,7 +254,11 @@ function issueReasons(issues: TypeIssue[], into: Set<string>, variant?: string):
   }
 }
 
-function analyseHandler(ctx: ExtractContext, site: HandlerSite, handlerFile: string): { handler: LeHandler; variantFiles: Record<string, string> } {
+function analyseHandler(
+  ctx: ExtractContext,
+  site: HandlerSite,
+  handlerFile: string,
+): { handler: LeHandler; variantFiles: Record<string, string> } {
   const reasons = new Set<string>();
   const response = responseMembers(ctx, site, reasons);
   for (const r of scanReturnPaths(ctx, site, response)) reasons.add(r);
@@ -319,10 +350,14 @@ function requestOf(ctx: ExtractContext, site: HandlerSite): LeHandler['request']
     const members = unionMembers(ctx, tc.getTypeOfSymbol(p));
     for (const m of members) {
       if (m.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.NonPrimitive)) unbounded = true;
-      else if (m.flags & (ts.TypeFlags.Object | ts.TypeFlags.Intersection) && tc.getIndexInfosOfType(m).length > 0) unbounded = true;
+      else if (m.flags & (ts.TypeFlags.Object | ts.TypeFlags.Intersection) && tc.getIndexInfosOfType(m).length > 0)
+        unbounded = true;
     }
     const objs = members.filter((m) => m.flags & (ts.TypeFlags.Object | ts.TypeFlags.Intersection));
-    if (objs.length > 0 && objs.length === members.filter((m) => !(m.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined))).length) {
+    if (
+      objs.length > 0 &&
+      objs.length === members.filter((m) => !(m.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined))).length
+    ) {
       // A property is required by a union parameter only when every member requires it.
       const maps = objs.map((m) => {
         const r: Record<string, TypeText> = {};
@@ -343,7 +378,9 @@ function requestOf(ctx: ExtractContext, site: HandlerSite): LeHandler['request']
 function intersectRequired(maps: Array<Record<string, TypeText>>): Record<string, TypeText> {
   if (maps.length === 0) return {};
   const out: Record<string, TypeText> = {};
-  const keys = Object.keys(maps[0]!).filter((k) => maps.every((m) => k in m)).sort(byText);
+  const keys = Object.keys(maps[0]!)
+    .filter((k) => maps.every((m) => k in m))
+    .sort(byText);
   for (const k of keys) out[k] = unionTexts(maps.map((m) => m[k]!));
   return out;
 }
@@ -352,7 +389,9 @@ function intersectRequired(maps: Array<Record<string, TypeText>>): Record<string
 export function extractLe(ctx: ExtractContext): Fragment<Record<string, LeHandler>> {
   const sites = findHandlers(ctx)
     .map((site) => ({ name: declarationName(site.node) ?? 'default', file: ctx.rel(site.node), value: site }))
-    .sort((a, b) => byText(a.name, b.name) || byText(a.file, b.file) || a.value.node.getStart() - b.value.node.getStart());
+    .sort(
+      (a, b) => byText(a.name, b.name) || byText(a.file, b.file) || a.value.node.getStart() - b.value.node.getStart(),
+    );
   const data: Record<string, LeHandler> = {};
   const locations: Record<string, string> = {};
   const ids = uniqueIds(sites);
@@ -371,4 +410,3 @@ export function extractLe(ctx: ExtractContext): Fragment<Record<string, LeHandle
   for (const k of Object.keys(data).sort(byText)) sorted[k] = data[k]!;
   return { data: sorted, locations };
 }
-

@@ -29,10 +29,11 @@ export function libraryFiles(program: ts.Program): ReadonlySet<ts.SourceFile> {
   }
   const library = new Set<ts.SourceFile>();
   for (const sf of program.getSourceFiles()) {
-    if (program.isSourceFileFromExternalLibrary(sf) && !program.isSourceFileDefaultLibrary(sf) && !roots.has(sf)) library.add(sf);
+    if (program.isSourceFileFromExternalLibrary(sf) && !program.isSourceFileDefaultLibrary(sf) && !roots.has(sf))
+      library.add(sf);
   }
   const project = (sf: ts.SourceFile) => !library.has(sf) && !program.isSourceFileDefaultLibrary(sf);
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const sf of program.getSourceFiles()) {
       if (!project(sf)) continue;
@@ -61,10 +62,17 @@ const cache = new WeakMap<ts.Program, ReadonlySet<ts.SourceFile>>();
  * can call anything unseen, so it is reported (exit 2) rather than skipped.
  * Without `allowJs` no JavaScript is analysed at all (see docs/threat-model.md).
  */
-export function unloadedProjectImports(program: ts.Program): Array<{ from: ts.SourceFile; spec: ts.StringLiteralLike }> {
+export function unloadedProjectImports(
+  program: ts.Program,
+): Array<{ from: ts.SourceFile; spec: ts.StringLiteralLike }> {
   if (!program.getCompilerOptions().allowJs) return [];
   const library = libraryFiles(program);
-  const internal = program as unknown as { getResolvedModuleFromModuleSpecifier?(s: ts.StringLiteralLike, f: ts.SourceFile): { resolvedModule?: ts.ResolvedModuleFull } | undefined };
+  const internal = program as unknown as {
+    getResolvedModuleFromModuleSpecifier?(
+      s: ts.StringLiteralLike,
+      f: ts.SourceFile,
+    ): { resolvedModule?: ts.ResolvedModuleFull } | undefined;
+  };
   if (typeof internal.getResolvedModuleFromModuleSpecifier !== 'function') return [];
   const out: Array<{ from: ts.SourceFile; spec: ts.StringLiteralLike }> = [];
   for (const sf of program.getSourceFiles()) {
@@ -72,7 +80,12 @@ export function unloadedProjectImports(program: ts.Program): Array<{ from: ts.So
     for (const spec of (sf as unknown as { imports?: readonly ts.StringLiteralLike[] }).imports ?? []) {
       if (!isRelativeSpecifier(spec.text)) continue;
       const resolved = internal.getResolvedModuleFromModuleSpecifier(spec, sf)?.resolvedModule;
-      if (resolved?.isExternalLibraryImport && !program.getSourceFile(resolved.resolvedFileName) && /\.(js|jsx|mjs|cjs)$/i.test(resolved.resolvedFileName)) out.push({ from: sf, spec });
+      if (
+        resolved?.isExternalLibraryImport &&
+        !program.getSourceFile(resolved.resolvedFileName) &&
+        /\.(js|jsx|mjs|cjs)$/i.test(resolved.resolvedFileName)
+      )
+        out.push({ from: sf, spec });
     }
   }
   return out;
@@ -87,7 +100,10 @@ interface Reference {
 /** The program files `sf` names: module specifiers (imports, exports, `import()`, `require`, augmentations) and `/// <reference path>`. */
 function references(program: ts.Program, sf: ts.SourceFile): Reference[] {
   const out: Reference[] = [];
-  const internal = sf as unknown as { imports?: readonly ts.StringLiteralLike[]; moduleAugmentations?: readonly (ts.StringLiteral | ts.Identifier)[] };
+  const internal = sf as unknown as {
+    imports?: readonly ts.StringLiteralLike[];
+    moduleAugmentations?: readonly (ts.StringLiteral | ts.Identifier)[];
+  };
   const specs: ts.StringLiteralLike[] = [...(internal.imports ?? [])];
   for (const a of internal.moduleAugmentations ?? []) if (ts.isStringLiteral(a)) specs.push(a);
   for (const spec of specs) {
@@ -104,12 +120,18 @@ function references(program: ts.Program, sf: ts.SourceFile): Reference[] {
 
 /** The program file a module specifier resolved to: the program's resolution cache, or the checker where this TypeScript hides it. */
 function resolvedFile(program: ts.Program, spec: ts.StringLiteralLike, sf: ts.SourceFile): ts.SourceFile | undefined {
-  const internal = program as unknown as { getResolvedModuleFromModuleSpecifier?(s: ts.StringLiteralLike, f: ts.SourceFile): { resolvedModule?: { resolvedFileName: string } } | undefined };
+  const internal = program as unknown as {
+    getResolvedModuleFromModuleSpecifier?(
+      s: ts.StringLiteralLike,
+      f: ts.SourceFile,
+    ): { resolvedModule?: { resolvedFileName: string } } | undefined;
+  };
   if (typeof internal.getResolvedModuleFromModuleSpecifier === 'function') {
     const name = internal.getResolvedModuleFromModuleSpecifier(spec, sf)?.resolvedModule?.resolvedFileName;
     return name === undefined ? undefined : program.getSourceFile(name);
   }
-  for (const d of program.getTypeChecker().getSymbolAtLocation(spec)?.declarations ?? []) if (ts.isSourceFile(d)) return d;
+  for (const d of program.getTypeChecker().getSymbolAtLocation(spec)?.declarations ?? [])
+    if (ts.isSourceFile(d)) return d;
   return undefined;
 }
 

@@ -93,11 +93,16 @@ function fieldTags(decl: ts.Node): FieldTag[] {
   const out: FieldTag[] = [];
   for (const c of trivia.matchAll(/\/\*\*(?!\/)([\s\S]*?)\*\//g)) {
     const body = c[1]!;
-    const bodyAt = decl.pos + c.index! + 3;
+    const bodyAt = decl.pos + c.index + 3;
     for (const t of body.matchAll(/@([A-Za-z][\w-]*)([^@]*)/g)) {
-      if (t.index! > 0 && /[^\s*]/.test(body[t.index! - 1]!)) continue; // an `@` inside a word (an e-mail address)
-      const value = t[2]!.replace(/^\s*\*?/gm, ' ').replace(/\s+/g, ' ').trim().split(' ')[0] ?? '';
-      out.push({ name: t[1]!, value, pos: bodyAt + t.index! });
+      if (t.index > 0 && /[^\s*]/.test(body[t.index - 1]!)) continue; // an `@` inside a word (an e-mail address)
+      const value =
+        t[2]!
+          .replace(/^\s*\*?/gm, ' ')
+          .replace(/\s+/g, ' ')
+          .trim()
+          .split(' ')[0] ?? '';
+      out.push({ name: t[1]!, value, pos: bodyAt + t.index });
     }
   }
   return out;
@@ -142,7 +147,14 @@ class SchemaCollector {
     const declarations = schemaDeclarations(sym);
     const files = declarations.map((d) => fileOfDecl(this.ctx, d)).sort(byText);
     const type = this.ctx.checker.compilerObject.getDeclaredTypeOfSymbol(sym);
-    const src: SchemaSource = { name: sym.getName(), file: files[0]!, declarations, type, members: [], callReasons: new Set() };
+    const src: SchemaSource = {
+      name: sym.getName(),
+      file: files[0]!,
+      declarations,
+      type,
+      members: [],
+      callReasons: new Set(),
+    };
     this.named.set(sym, src);
     return src;
   }
@@ -161,17 +173,25 @@ class SchemaCollector {
     const tc = ctx.checker.compilerObject;
     const site = callableSite(ctx, node);
     if (!site) {
-      ctx.fail(node, 'a @logSink must be a function, method or function-valued variable', 'put @logSink on a function declaration, a method or a `const x = (...) => ...`');
+      ctx.fail(
+        node,
+        'a @logSink must be a function, method or function-valued variable',
+        'put @logSink on a function declaration, a method or a `const x = (...) => ...`',
+      );
       return;
     }
     const sinkName = declarationName(site.node) ?? 'default';
     const file = ctx.rel(site.node);
-    const decls = new Set<ts.Node>([site.node.compilerNode, ...overloadSet(site.node).map((d) => d.compilerNode), ...site.bodies]);
+    const decls = new Set<ts.Node>([
+      site.node.compilerNode,
+      ...overloadSet(site.node).map((d) => d.compilerNode),
+      ...site.bodies,
+    ]);
     const sink: SinkInfo = { name: sinkName, decls, params: new Map() };
     this.sinks.push(sink);
     for (const sig of site.signatures) {
       const params: SinkParam[] = [];
-      sink.params.set(sig.getDeclaration() as ts.Node | undefined, params);
+      sink.params.set(sig.getDeclaration(), params);
       sig.getParameters().forEach((p, i) => {
         const decl = p.valueDeclaration;
         const isParam = decl !== undefined && ts.isParameter(decl);
@@ -180,17 +200,19 @@ class SchemaCollector {
         params.push(param);
         let types = [tc.getTypeOfSymbol(p)];
         // A rest parameter logs its elements; so does an array parameter (a batch).
-        types = types.flatMap((t) => unionMembers(ctx, t)).flatMap((t) => {
-          if (tc.isArrayType(t)) {
-            param.elementwise = true;
-            return unionMembers(ctx, tc.getTypeArguments(t as ts.TypeReference)[0] ?? tc.getUnknownType());
-          }
-          if (tc.isTupleType(t)) {
-            param.elementwise = true;
-            return tc.getTypeArguments(t as ts.TypeReference).flatMap((a) => unionMembers(ctx, a));
-          }
-          return [t];
-        });
+        types = types
+          .flatMap((t) => unionMembers(ctx, t))
+          .flatMap((t) => {
+            if (tc.isArrayType(t)) {
+              param.elementwise = true;
+              return unionMembers(ctx, tc.getTypeArguments(t as ts.TypeReference)[0] ?? tc.getUnknownType());
+            }
+            if (tc.isTupleType(t)) {
+              param.elementwise = true;
+              return tc.getTypeArguments(t as ts.TypeReference).flatMap((a) => unionMembers(ctx, a));
+            }
+            return [t];
+          });
         const own = (members: ts.Type[], src: SchemaSource) => {
           for (const m of members) param.owners.push({ type: m, src });
         };
@@ -199,7 +221,11 @@ class SchemaCollector {
         for (const m of types) {
           const f = m.flags;
           // Literals and nullish values carry no data.
-          if (f & (ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Void | ts.TypeFlags.Never) || literalValue(m)) continue;
+          if (
+            f & (ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Void | ts.TypeFlags.Never) ||
+            literalValue(m)
+          )
+            continue;
           const sym = namedSymbol(ctx, m);
           if (sym) own([m], this.addNamed(sym));
           else if (f & (ts.TypeFlags.Object | ts.TypeFlags.Intersection)) objects.push(m);
@@ -212,12 +238,15 @@ class SchemaCollector {
         for (const m of objects) {
           const name = PREFERRED_DISCRIMINANTS.find((n) => propValues(ctx, m, n) !== undefined);
           if (name === undefined) unkeyed.push(m);
-          else for (const v of propValues(ctx, m, name)!) own([m], this.addAnonymous(`${base}[${name}=${v.key}]`, file, [m]));
+          else
+            for (const v of propValues(ctx, m, name)!)
+              own([m], this.addAnonymous(`${base}[${name}=${v.key}]`, file, [m]));
         }
         const rest = [...others];
         if (unkeyed.length > 1) {
           const disc = discriminate(ctx, unkeyed);
-          for (const g of disc.groups) own(g.members, this.addAnonymous(`${base}[${disc.name}=${g.value.key}]`, file, g.members));
+          for (const g of disc.groups)
+            own(g.members, this.addAnonymous(`${base}[${disc.name}=${g.value.key}]`, file, g.members));
           rest.push(...disc.rest);
         } else rest.push(...unkeyed);
         if (rest.length > 0) own(rest, this.addAnonymous(base, file, rest));
@@ -234,7 +263,13 @@ const TYPE_NODE_LAST = ts.SyntaxKind.LastTypeNode;
 
 function inTypePosition(n: ts.Node): boolean {
   for (let p: ts.Node | undefined = n.parent; p && !ts.isSourceFile(p); p = p.parent) {
-    if ((p.kind >= TYPE_NODE_FIRST && p.kind <= TYPE_NODE_LAST) || ts.isExpressionWithTypeArguments(p) || ts.isTypeAliasDeclaration(p) || ts.isInterfaceDeclaration(p)) return true;
+    if (
+      (p.kind >= TYPE_NODE_FIRST && p.kind <= TYPE_NODE_LAST) ||
+      ts.isExpressionWithTypeArguments(p) ||
+      ts.isTypeAliasDeclaration(p) ||
+      ts.isInterfaceDeclaration(p)
+    )
+      return true;
     if (ts.isJSDoc(p)) return true;
     if (ts.isStatement(p) || ts.isBlock(p)) return false;
   }
@@ -259,7 +294,12 @@ function enclosingBody(n: ts.Node): ts.Node {
   return n.getSourceFile();
 }
 
-const fieldText = (path: string) => (path === '*' ? 'an object that can hold any field' : path.endsWith('.*') ? `an object that can hold any field at ${JSON.stringify(path.slice(0, -2))}` : `undeclared field ${JSON.stringify(path)}`);
+const fieldText = (path: string) =>
+  path === '*'
+    ? 'an object that can hold any field'
+    : path.endsWith('.*')
+      ? `an object that can hold any field at ${JSON.stringify(path.slice(0, -2))}`
+      : `undeclared field ${JSON.stringify(path)}`;
 
 /**
  * Compare the argument of every call of every sink with the sink's schemas.
@@ -283,7 +323,8 @@ function checkSinkCalls(ctx: ExtractContext, sinks: SinkInfo[]): void {
     }
     return undefined;
   };
-  const allSchemas = (s: SinkInfo) => [...s.params.values()].flatMap((ps) => ps.flatMap((p) => p.owners.map((o) => o.src)));
+  const allSchemas = (s: SinkInfo) =>
+    [...s.params.values()].flatMap((ps) => ps.flatMap((p) => p.owners.map((o) => o.src)));
   const paramSchemas = (p: SinkParam | undefined, s: SinkInfo) => (p ? p.owners.map((o) => o.src) : allSchemas(s));
   const note = (srcs: SchemaSource[], reason: string) => {
     for (const src of srcs) src.callReasons.add(reason);
@@ -308,24 +349,47 @@ function checkSinkCalls(ctx: ExtractContext, sinks: SinkInfo[]): void {
     const objects = new Set<ts.Type>();
     const flows = scanFlows(ctx, [{ body, exprs: [arg] }], (t) => {
       reachableObjects(ctx, t, objects);
-      for (const p of toJsonPaths(ctx, t)) note(schemas, `sink ${sink.name} is called with an object that defines toJSON${p === '(root)' ? '' : ` at ${JSON.stringify(p)}`}`);
+      for (const p of toJsonPaths(ctx, t))
+        note(
+          schemas,
+          `sink ${sink.name} is called with an object that defines toJSON${p === '(root)' ? '' : ` at ${JSON.stringify(p)}`}`,
+        );
       if (owners.length === 0) return;
       let members = unionMembers(ctx, t);
       if (param?.elementwise && !param.rest) {
-        members = members.flatMap((m) => (tc.isArrayType(m) || tc.isTupleType(m) ? tc.getTypeArguments(m as ts.TypeReference).flatMap((a) => unionMembers(ctx, a)) : [m]));
+        members = members.flatMap((m) =>
+          tc.isArrayType(m) || tc.isTupleType(m)
+            ? tc.getTypeArguments(m as ts.TypeReference).flatMap((a) => unionMembers(ctx, a))
+            : [m],
+        );
       }
       for (const m of members) {
-        if (m.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Void | ts.TypeFlags.Never | ts.TypeFlags.Any) || literalValue(m)) continue;
+        if (
+          m.flags &
+            (ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Void | ts.TypeFlags.Never | ts.TypeFlags.Any) ||
+          literalValue(m)
+        )
+          continue;
         let matched = owners.filter((o) => o.type === m || fits(m, o.type));
         if (matched.length === 0) matched = owners;
-        const paths = excessPaths(ctx, m, matched.map((o) => o.type));
-        for (const path of paths) note(matched.map((o) => o.src), `sink ${sink.name} is called with ${fieldText(path)}`);
+        const paths = excessPaths(
+          ctx,
+          m,
+          matched.map((o) => o.type),
+        );
+        for (const path of paths)
+          note(
+            matched.map((o) => o.src),
+            `sink ${sink.name} is called with ${fieldText(path)}`,
+          );
       }
     });
     if (flows.has('any')) note(schemas, `sink ${sink.name} is called with an any-typed argument`);
     if (flows.has('cast')) note(schemas, `sink ${sink.name} is called with a type assertion on its argument`);
-    if (flows.has('deep')) note(schemas, `sink ${sink.name} is called with an argument built deeper than the analysis follows`);
-    for (const how of mutationsReaching(ctx, objects)) note(schemas, `sink ${sink.name} is called with an object that can be changed behind its type by ${how}`);
+    if (flows.has('deep'))
+      note(schemas, `sink ${sink.name} is called with an argument built deeper than the analysis follows`);
+    for (const how of mutationsReaching(ctx, objects))
+      note(schemas, `sink ${sink.name} is called with an object that can be changed behind its type by ${how}`);
   };
 
   const checkCall = (sink: SinkInfo, call: ts.CallExpression) => {
@@ -345,7 +409,11 @@ function checkSinkCalls(ctx: ExtractContext, sinks: SinkInfo[]): void {
   const visit = (n: ts.Node): void => {
     if (ts.isCallExpression(n)) {
       const callee = skipParens(n.expression);
-      const at = ts.isPropertyAccessExpression(callee) ? callee.name : ts.isElementAccessExpression(callee) ? callee.argumentExpression : callee;
+      const at = ts.isPropertyAccessExpression(callee)
+        ? callee.name
+        : ts.isElementAccessExpression(callee)
+          ? callee.argumentExpression
+          : callee;
       // Identity by the callee's value (its symbol through aliases); a callee without a symbol
       // (`make()(e)`) by the resolved signature. A sink reaching a callee any other way is a reference.
       const sym = tc.getSymbolAtLocation(at);
@@ -362,10 +430,29 @@ function checkSinkCalls(ctx: ExtractContext, sinks: SinkInfo[]): void {
       }
     } else if (ts.isIdentifier(n) || ts.isPrivateIdentifier(n)) {
       const p = n.parent;
-      const declName = p && (p as ts.NamedDeclaration).name === n && (ts.isFunctionDeclaration(p) || ts.isMethodDeclaration(p) || ts.isVariableDeclaration(p) || ts.isPropertyDeclaration(p) || ts.isPropertyAssignment(p) || ts.isMethodSignature(p) || ts.isPropertySignature(p));
-      const specifier = p && (ts.isImportSpecifier(p) || ts.isExportSpecifier(p) || ts.isImportClause(p) || ts.isNamespaceImport(p) || ts.isExportAssignment(p) || ts.isImportEqualsDeclaration(p));
+      const declName =
+        p &&
+        (p as ts.NamedDeclaration).name === n &&
+        (ts.isFunctionDeclaration(p) ||
+          ts.isMethodDeclaration(p) ||
+          ts.isVariableDeclaration(p) ||
+          ts.isPropertyDeclaration(p) ||
+          ts.isPropertyAssignment(p) ||
+          ts.isMethodSignature(p) ||
+          ts.isPropertySignature(p));
+      const specifier =
+        p &&
+        (ts.isImportSpecifier(p) ||
+          ts.isExportSpecifier(p) ||
+          ts.isImportClause(p) ||
+          ts.isNamespaceImport(p) ||
+          ts.isExportAssignment(p) ||
+          ts.isImportEqualsDeclaration(p));
       if (!declName && !specifier && !inTypePosition(n)) {
-        const sym = p && ts.isShorthandPropertyAssignment(p) && p.name === n ? tc.getShorthandAssignmentValueSymbol(p) : tc.getSymbolAtLocation(n);
+        const sym =
+          p && ts.isShorthandPropertyAssignment(p) && p.name === n
+            ? tc.getShorthandAssignmentValueSymbol(p)
+            : tc.getSymbolAtLocation(n);
         const sink = sinkOfSymbol(sym);
         if (sink) note(allSchemas(sink), `sink ${sink.name} is used other than by a direct call`);
       }
@@ -373,7 +460,11 @@ function checkSinkCalls(ctx: ExtractContext, sinks: SinkInfo[]): void {
     ts.forEachChild(n, visit);
   };
   const words = [...new Set(sinks.map((s) => s.name.split('.').at(-1)!))];
-  const keep = sinkStatements(ctx, sinks.flatMap((s) => [...s.decls]), words);
+  const keep = sinkStatements(
+    ctx,
+    sinks.flatMap((s) => [...s.decls]),
+    words,
+  );
   for (const sf of ctx.sourceFiles) {
     const c = sf.compilerNode;
     for (const stmt of keep ? keep(c) : c.statements) visit(stmt);
@@ -398,7 +489,8 @@ function openReason(issue: TypeIssue): string | undefined {
     case 'primitive': {
       const d = issue.detail ?? '';
       // A literal, boolean or nullish root carries no free-form data.
-      if (/^("|-?\d|true$|false$|null$|undefined$|void$|never$|boolean$)/.test(d) && !d.includes(' | ')) return undefined;
+      if (/^("|-?\d|true$|false$|null$|undefined$|void$|never$|boolean$)/.test(d) && !d.includes(' | '))
+        return undefined;
       return at(`is ${d}`, `schema type is ${d}`);
     }
   }
@@ -410,11 +502,21 @@ function retentionDays(ctx: ExtractContext, decls: ts.Declaration[]): number | n
     for (const tag of tagsNamed(d, 'retentionDays')) {
       const text = tagText(tag);
       if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
-        failAt(ctx, tag, `invalid @retentionDays "${text}"`, 'write a non-negative whole number of days, e.g. `@retentionDays 30`');
+        failAt(
+          ctx,
+          tag,
+          `invalid @retentionDays "${text}"`,
+          'write a non-negative whole number of days, e.g. `@retentionDays 30`',
+        );
       }
       const n = Number(text);
       if (value !== null && value !== n) {
-        failAt(ctx, tag, `conflicting @retentionDays ${n} (also ${value})`, 'state the retention period once per schema');
+        failAt(
+          ctx,
+          tag,
+          `conflicting @retentionDays ${n} (also ${value})`,
+          'state the retention period once per schema',
+        );
       }
       value = n;
     }
@@ -468,8 +570,16 @@ function buildSchema(ctx: ExtractContext, src: SchemaSource): LogSchema {
   }
   // JSON.stringify writes what a toJSON() returns, not the listed fields.
   const toJson = (src.type ? [src.type] : src.members).flatMap((t) => toJsonPaths(ctx, t));
-  const toJsonReasons = toJson.map((p) => (p === '(root)' ? 'schema defines toJSON' : `field ${JSON.stringify(p)} defines toJSON`));
-  const openReasons = [...new Set([...flat.issues.map(openReason).filter((r): r is string => r !== undefined), ...toJsonReasons, ...src.callReasons])].sort(byText);
+  const toJsonReasons = toJson.map((p) =>
+    p === '(root)' ? 'schema defines toJSON' : `field ${JSON.stringify(p)} defines toJSON`,
+  );
+  const openReasons = [
+    ...new Set([
+      ...flat.issues.map(openReason).filter((r): r is string => r !== undefined),
+      ...toJsonReasons,
+      ...src.callReasons,
+    ]),
+  ].sort(byText);
   return { fields, open: openReasons.length > 0, openReasons, retentionDays: retentionDays(ctx, src.declarations) };
 }
 
@@ -496,7 +606,11 @@ export function extractLogging(ctx: ExtractContext): Fragment<Record<string, Log
   }
   for (const n of ctx.configured('logSchemas')) {
     if (!(Node.isInterfaceDeclaration(n) || Node.isTypeAliasDeclaration(n) || Node.isClassDeclaration(n))) {
-      ctx.fail(n, 'a configured log schema must be an interface, a type alias or a class', 'point "logSchemas" at `file#TypeName`');
+      ctx.fail(
+        n,
+        'a configured log schema must be an interface, a type alias or a class',
+        'point "logSchemas" at `file#TypeName`',
+      );
     }
     schemaNode(n);
   }

@@ -7,10 +7,20 @@ import { Node } from 'ts-morph';
  */
 export function declarationName(node: Node): string | undefined {
   if (Node.isFunctionDeclaration(node)) return node.getName() ?? 'default';
-  if (Node.isMethodDeclaration(node) || Node.isMethodSignature(node) || Node.isPropertyDeclaration(node) || Node.isPropertySignature(node) || Node.isGetAccessorDeclaration(node) || Node.isSetAccessorDeclaration(node)) {
+  if (
+    Node.isMethodDeclaration(node) ||
+    Node.isMethodSignature(node) ||
+    Node.isPropertyDeclaration(node) ||
+    Node.isPropertySignature(node) ||
+    Node.isGetAccessorDeclaration(node) ||
+    Node.isSetAccessorDeclaration(node)
+  ) {
     const owner = node.getParent();
     const member = node.getName();
-    if (owner && (Node.isClassDeclaration(owner) || Node.isClassExpression(owner) || Node.isInterfaceDeclaration(owner))) {
+    if (
+      owner &&
+      (Node.isClassDeclaration(owner) || Node.isClassExpression(owner) || Node.isInterfaceDeclaration(owner))
+    ) {
       return `${owner.getName() ?? 'default'}.${member}`;
     }
     if (owner && Node.isObjectLiteralExpression(owner)) {
@@ -21,7 +31,7 @@ export function declarationName(node: Node): string | undefined {
   }
   if (Node.isConstructorDeclaration(node)) {
     const owner = node.getParent();
-    return `${Node.isClassDeclaration(owner) ? owner.getName() ?? 'default' : 'class'}.constructor`;
+    return `${Node.isClassDeclaration(owner) ? (owner.getName() ?? 'default') : 'class'}.constructor`;
   }
   if (Node.isVariableDeclaration(node)) return node.getName();
   if (Node.isArrowFunction(node) || Node.isFunctionExpression(node)) {
@@ -36,7 +46,12 @@ export function declarationName(node: Node): string | undefined {
     if (p && Node.isPropertyDeclaration(p)) return declarationName(p);
     return undefined;
   }
-  if (Node.isInterfaceDeclaration(node) || Node.isTypeAliasDeclaration(node) || Node.isClassDeclaration(node) || Node.isEnumDeclaration(node)) {
+  if (
+    Node.isInterfaceDeclaration(node) ||
+    Node.isTypeAliasDeclaration(node) ||
+    Node.isClassDeclaration(node) ||
+    Node.isEnumDeclaration(node)
+  ) {
     return node.getName() ?? 'default';
   }
   return undefined;
@@ -46,8 +61,14 @@ export function declarationName(node: Node): string | undefined {
  * Make ids unique: when two declarations share a name, each is qualified with
  * its relative file (`name@src/a.ts`). Deterministic for a given program.
  */
-export function uniqueIds<T>(items: Array<{ name: string; file: string; value: T }>): Array<{ id: string; file: string; value: T }> {
+export function uniqueIds<T>(
+  items: Array<{ name: string; file: string; value: T }>,
+): Array<{ id: string; file: string; value: T }> {
   const count = new Map<string, number>();
   for (const it of items) count.set(it.name, (count.get(it.name) ?? 0) + 1);
-  return items.map((it) => ({ id: count.get(it.name)! > 1 ? `${it.name}@${it.file}` : it.name, file: it.file, value: it.value }));
+  return items.map((it) => ({
+    id: count.get(it.name)! > 1 ? `${it.name}@${it.file}` : it.name,
+    file: it.file,
+    value: it.value,
+  }));
 }

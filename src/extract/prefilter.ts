@@ -18,9 +18,9 @@
  * filter off; test/fastpath.test.js compares both modes byte for byte.
  */
 import { ts, type SourceFile } from 'ts-morph';
-import { isLinkedWorkspaceFile } from '../workspace/origin.js';
+import { isLinkedWorkspaceFile } from './workspace-origin.js';
 import type { ExtractContext } from './context.js';
-import { libraryFiles } from '../project/library.js';
+import { libraryFiles } from './library.js';
 
 /** Identifier-like words, Unicode-aware (a non-ASCII letter never splits a word). */
 const WORD = /[$_\p{ID_Start}][$\u200c\u200d\p{ID_Continue}]*/gu;
@@ -30,9 +30,20 @@ const IMPORT_CALL = /\bimport\s*\(/;
 /**
  * Text that makes an extractor read a file's JSDoc (its tags, or a handler
  * name whose overloads may carry `@leHandler`). Files without any of it are
- * parsed without JSDoc (src/project/index.ts).
+ * parsed without JSDoc (src/extract/program.ts).
  */
-export const JSDOC_NEEDLES: readonly string[] = ['@invariant', '@leHandler', '@logSchema', '@logSink', '@keyGuard', '@keySink', '@retentionDays', 'handle_le_request', '@entryPoint', '@keyGated'];
+export const JSDOC_NEEDLES: readonly string[] = [
+  '@invariant',
+  '@leHandler',
+  '@logSchema',
+  '@logSink',
+  '@keyGuard',
+  '@keySink',
+  '@retentionDays',
+  'handle_le_request',
+  '@entryPoint',
+  '@keyGated',
+];
 
 /** True when `sf`'s text contains one of `needles`, or when the prefilter is off. */
 export function fileMayMatch(ctx: ExtractContext, sf: SourceFile | ts.SourceFile, needles: readonly string[]): boolean {
@@ -127,7 +138,11 @@ interface Occurrence {
  * member names and library files that import project files give up: every
  * statement is walked.
  */
-export function sinkStatements(ctx: ExtractContext, seedNodes: readonly ts.Node[], seedWords: readonly string[]): ((sf: ts.SourceFile) => readonly ts.Statement[]) | null {
+export function sinkStatements(
+  ctx: ExtractContext,
+  seedNodes: readonly ts.Node[],
+  seedWords: readonly string[],
+): ((sf: ts.SourceFile) => readonly ts.Statement[]) | null {
   if (ctx.full) return null;
   try {
     return new SinkTaint(ctx).run(seedNodes, seedWords);
@@ -187,7 +202,8 @@ class SinkTaint {
     // A library file that imports a project file could carry its types anywhere.
     for (const sf of external) {
       const imports = (sf as unknown as { imports?: readonly ts.StringLiteralLike[] }).imports;
-      const augments = (sf as unknown as { moduleAugmentations?: readonly (ts.StringLiteral | ts.Identifier)[] }).moduleAugmentations;
+      const augments = (sf as unknown as { moduleAugmentations?: readonly (ts.StringLiteral | ts.Identifier)[] })
+        .moduleAugmentations;
       if (!imports) throw new Unbounded();
       for (const spec of imports) if (this.targetOf(spec)) throw new Unbounded();
       for (const a of augments ?? []) if (ts.isStringLiteral(a) && this.targetOf(a)) throw new Unbounded();
@@ -244,7 +260,8 @@ class SinkTaint {
         const clause = d.importClause;
         // A default import binds the default export, or (`export =`) the whole module object.
         if (clause?.name) edge(d.moduleSpecifier, clause.name.text);
-        if (clause?.namedBindings && ts.isNamespaceImport(clause.namedBindings)) edge(d.moduleSpecifier, clause.namedBindings.name.text);
+        if (clause?.namedBindings && ts.isNamespaceImport(clause.namedBindings))
+          edge(d.moduleSpecifier, clause.namedBindings.name.text);
       } else if (ts.isExportDeclaration(d)) {
         if (!d.exportClause) edge(d.moduleSpecifier);
         else if (ts.isNamespaceExport(d.exportClause)) edge(d.moduleSpecifier, d.exportClause.name.text);
@@ -261,7 +278,7 @@ class SinkTaint {
     if (IMPORT_CALL.test(rec.sf.text.slice(s.pos, s.end))) {
       const visit = (n: ts.Node): void => {
         if (ts.isCallExpression(n) && n.expression.kind === ts.SyntaxKind.ImportKeyword) edge(n.arguments[0]);
-        else if (ts.isImportTypeNode(n) && ts.isLiteralTypeNode(n.argument)) edge(n.argument.literal as ts.Expression);
+        else if (ts.isImportTypeNode(n) && ts.isLiteralTypeNode(n.argument)) edge(n.argument.literal);
         ts.forEachChild(n, visit);
       };
       visit(s);
@@ -296,7 +313,8 @@ class SinkTaint {
         this.oddWords.push(w);
         for (const rec of this.files) {
           for (let i = 0; i < rec.stmts.length; i++) {
-            if (rec.kept[i] === 0 && rec.sf.text.slice(rec.stmts[i]!.pos, rec.stmts[i]!.end).includes(w)) this.keep(rec, i);
+            if (rec.kept[i] === 0 && rec.sf.text.slice(rec.stmts[i]!.pos, rec.stmts[i]!.end).includes(w))
+              this.keep(rec, i);
           }
         }
       }
@@ -327,7 +345,8 @@ class SinkTaint {
       const item = this.queue.pop();
       if (!item) return;
       const [w, call] = item;
-      if (!call) for (const unit of this.index.get(w) ?? []) this.keep(this.files[Math.floor(unit / 1048576)]!, unit % 1048576);
+      if (!call)
+        for (const unit of this.index.get(w) ?? []) this.keep(this.files[Math.floor(unit / 1048576)]!, unit % 1048576);
       for (const o of this.occurrences.get(w) ?? []) if (o.callee === call) this.qualify(o.unit);
     }
   }
@@ -360,10 +379,16 @@ class SinkTaint {
       }
     };
     const visit = (n: ts.Node): void => {
-      if (ts.isImportSpecifier(n) || ts.isExportSpecifier(n)) this.work.push(() => this.link((n.propertyName ?? n.name).text, n.name.text));
+      if (ts.isImportSpecifier(n) || ts.isExportSpecifier(n))
+        this.work.push(() => this.link((n.propertyName ?? n.name).text, n.name.text));
       const name = unitName(n);
       if (name !== null) {
-        const computed = name === undefined && (n as ts.NamedDeclaration).name && ts.isComputedPropertyName((n as ts.NamedDeclaration).name!) ? ((n as ts.NamedDeclaration).name as ts.ComputedPropertyName) : undefined;
+        const computed =
+          name === undefined &&
+          (n as ts.NamedDeclaration).name &&
+          ts.isComputedPropertyName((n as ts.NamedDeclaration).name!)
+            ? ((n as ts.NamedDeclaration).name as ts.ComputedPropertyName)
+            : undefined;
         stack.push({ file: rec, idx, member: true, name, computed, done: false });
       }
       if (isWordNode(n) && !isDeclarationName(n)) {
@@ -381,7 +406,10 @@ class SinkTaint {
   }
 
   private qualify(unit: Unit): void {
-    if (!unit.member) return this.qualifyStatement(unit.file, unit.idx, CONTENT);
+    if (!unit.member) {
+      this.qualifyStatement(unit.file, unit.idx, CONTENT);
+      return;
+    }
     if (unit.done) return;
     unit.done = true;
     if (unit.name === undefined) {
@@ -444,7 +472,8 @@ class SinkTaint {
     }
     // Module-level control flow (narrowing, evolving `let`s and arrays) crosses top-level statements.
     if (call && affectsModuleFlow(s)) {
-      for (let i = 0; i < rec.stmts.length; i++) if (i !== idx) this.work.push(() => this.qualifyStatement(rec, i, CONTENT));
+      for (let i = 0; i < rec.stmts.length; i++)
+        if (i !== idx) this.work.push(() => this.qualifyStatement(rec, i, CONTENT));
     }
   }
 }
@@ -452,7 +481,8 @@ class SinkTaint {
 /** Names a statement makes visible to other statements (members and specifiers are units of their own). */
 function declaredNames(s: ts.Statement): string[] {
   const out: string[] = [];
-  const isDefault = (n: ts.Node) => ts.canHaveModifiers(n) && (ts.getModifiers(n) ?? []).some((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
+  const isDefault = (n: ts.Node) =>
+    ts.canHaveModifiers(n) && (ts.getModifiers(n) ?? []).some((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
   const bindingNames = (name: ts.BindingName): void => {
     if (ts.isIdentifier(name)) out.push(name.text);
     else for (const el of name.elements) if (!ts.isOmittedExpression(el)) bindingNames(el.name);
@@ -461,17 +491,35 @@ function declaredNames(s: ts.Statement): string[] {
     if (ts.isIdentifier(m.name)) out.push(m.name.text);
     const body = m.body;
     if (!body) return;
-    if (ts.isModuleDeclaration(body)) return namespaceNames(body);
+    if (ts.isModuleDeclaration(body)) {
+      namespaceNames(body);
+      return;
+    }
     if (!ts.isModuleBlock(body)) return;
     for (const x of body.statements) {
       if (ts.isVariableStatement(x)) for (const d of x.declarationList.declarations) bindingNames(d.name);
       else if (ts.isModuleDeclaration(x)) namespaceNames(x);
-      else if ((ts.isFunctionDeclaration(x) || ts.isClassDeclaration(x) || ts.isInterfaceDeclaration(x) || ts.isTypeAliasDeclaration(x) || ts.isEnumDeclaration(x)) && x.name) out.push(x.name.text);
+      else if (
+        (ts.isFunctionDeclaration(x) ||
+          ts.isClassDeclaration(x) ||
+          ts.isInterfaceDeclaration(x) ||
+          ts.isTypeAliasDeclaration(x) ||
+          ts.isEnumDeclaration(x)) &&
+        x.name
+      )
+        out.push(x.name.text);
       else if (ts.isImportEqualsDeclaration(x)) out.push(x.name.text);
-      else if (ts.isExportDeclaration(x) && x.exportClause && ts.isNamedExports(x.exportClause)) for (const e of x.exportClause.elements) out.push(e.name.text);
+      else if (ts.isExportDeclaration(x) && x.exportClause && ts.isNamedExports(x.exportClause))
+        for (const e of x.exportClause.elements) out.push(e.name.text);
     }
   };
-  if (ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s) || ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isEnumDeclaration(s)) {
+  if (
+    ts.isFunctionDeclaration(s) ||
+    ts.isClassDeclaration(s) ||
+    ts.isInterfaceDeclaration(s) ||
+    ts.isTypeAliasDeclaration(s) ||
+    ts.isEnumDeclaration(s)
+  ) {
     if (s.name) out.push(s.name.text);
     if (isDefault(s)) out.push('default');
   } else if (ts.isVariableStatement(s)) {
@@ -489,12 +537,25 @@ function declaredNames(s: ts.Statement): string[] {
 /** For a member or specifier node: its name (undefined when computed); null for any other node. */
 function unitName(n: ts.Node): string | undefined | null {
   if (
-    ts.isPropertyDeclaration(n) || ts.isMethodDeclaration(n) || ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n) ||
-    ts.isPropertySignature(n) || ts.isMethodSignature(n) || ts.isPropertyAssignment(n) || ts.isShorthandPropertyAssignment(n) || ts.isEnumMember(n)
+    ts.isPropertyDeclaration(n) ||
+    ts.isMethodDeclaration(n) ||
+    ts.isGetAccessorDeclaration(n) ||
+    ts.isSetAccessorDeclaration(n) ||
+    ts.isPropertySignature(n) ||
+    ts.isMethodSignature(n) ||
+    ts.isPropertyAssignment(n) ||
+    ts.isShorthandPropertyAssignment(n) ||
+    ts.isEnumMember(n)
   ) {
     return memberName(n.name);
   }
-  if (ts.isParameter(n) && ts.isIdentifier(n.name) && ts.getModifiers(n)?.length && ts.isConstructorDeclaration(n.parent)) return n.name.text;
+  if (
+    ts.isParameter(n) &&
+    ts.isIdentifier(n.name) &&
+    ts.getModifiers(n)?.length &&
+    ts.isConstructorDeclaration(n.parent)
+  )
+    return n.name.text;
   return null;
 }
 
@@ -509,11 +570,29 @@ function isDeclarationName(n: ts.Node): boolean {
   if (ts.isImportSpecifier(p) || ts.isExportSpecifier(p)) return p.propertyName !== undefined && p.name === n;
   if (ts.isBindingElement(p) || ts.isShorthandPropertyAssignment(p)) return false;
   if (
-    ts.isFunctionDeclaration(p) || ts.isFunctionExpression(p) || ts.isClassDeclaration(p) || ts.isClassExpression(p) || ts.isInterfaceDeclaration(p) ||
-    ts.isTypeAliasDeclaration(p) || ts.isEnumDeclaration(p) || ts.isModuleDeclaration(p) || ts.isVariableDeclaration(p) || ts.isMethodDeclaration(p) ||
-    ts.isPropertyDeclaration(p) || ts.isPropertySignature(p) || ts.isMethodSignature(p) || ts.isGetAccessorDeclaration(p) || ts.isSetAccessorDeclaration(p) ||
-    ts.isEnumMember(p) || ts.isParameter(p) || ts.isTypeParameterDeclaration(p) || ts.isPropertyAssignment(p) || ts.isImportClause(p) ||
-    ts.isNamespaceImport(p) || ts.isImportEqualsDeclaration(p) || ts.isNamespaceExport(p)
+    ts.isFunctionDeclaration(p) ||
+    ts.isFunctionExpression(p) ||
+    ts.isClassDeclaration(p) ||
+    ts.isClassExpression(p) ||
+    ts.isInterfaceDeclaration(p) ||
+    ts.isTypeAliasDeclaration(p) ||
+    ts.isEnumDeclaration(p) ||
+    ts.isModuleDeclaration(p) ||
+    ts.isVariableDeclaration(p) ||
+    ts.isMethodDeclaration(p) ||
+    ts.isPropertyDeclaration(p) ||
+    ts.isPropertySignature(p) ||
+    ts.isMethodSignature(p) ||
+    ts.isGetAccessorDeclaration(p) ||
+    ts.isSetAccessorDeclaration(p) ||
+    ts.isEnumMember(p) ||
+    ts.isParameter(p) ||
+    ts.isTypeParameterDeclaration(p) ||
+    ts.isPropertyAssignment(p) ||
+    ts.isImportClause(p) ||
+    ts.isNamespaceImport(p) ||
+    ts.isImportEqualsDeclaration(p) ||
+    ts.isNamespaceExport(p)
   ) {
     return (p as ts.NamedDeclaration).name === n;
   }
@@ -524,14 +603,22 @@ function isDeclarationName(n: ts.Node): boolean {
 function isDirectCallee(n: ts.Node): boolean {
   let e: ts.Node = n;
   const p = e.parent;
-  if (p && ((ts.isPropertyAccessExpression(p) && p.name === e) || (ts.isElementAccessExpression(p) && p.argumentExpression === e))) e = p;
+  if (
+    p &&
+    ((ts.isPropertyAccessExpression(p) && p.name === e) ||
+      (ts.isElementAccessExpression(p) && p.argumentExpression === e))
+  )
+    e = p;
   while (e.parent && ts.isNonNullExpression(e.parent)) e = e.parent;
   const q = e.parent;
   return !!q && ((ts.isCallExpression(q) && q.expression === e) || (ts.isTaggedTemplateExpression(q) && q.tag === e));
 }
 
 /** The identifiers and literals under `node` (their cooked text). */
-function forEachWordNode(node: ts.Node, f: (n: ts.Identifier | ts.PrivateIdentifier | ts.StringLiteralLike | ts.NumericLiteral) => void): void {
+function forEachWordNode(
+  node: ts.Node,
+  f: (n: ts.Identifier | ts.PrivateIdentifier | ts.StringLiteralLike | ts.NumericLiteral) => void,
+): void {
   const visit = (n: ts.Node): void => {
     if (isWordNode(n)) f(n);
     ts.forEachChild(n, visit);
@@ -540,7 +627,13 @@ function forEachWordNode(node: ts.Node, f: (n: ts.Identifier | ts.PrivateIdentif
 }
 
 function memberName(name: ts.PropertyName): string | undefined {
-  if (ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteralLike(name) || ts.isNumericLiteral(name)) return name.text;
+  if (
+    ts.isIdentifier(name) ||
+    ts.isPrivateIdentifier(name) ||
+    ts.isStringLiteralLike(name) ||
+    ts.isNumericLiteral(name)
+  )
+    return name.text;
   if (ts.isComputedPropertyName(name)) {
     const e = name.expression;
     if (ts.isStringLiteralLike(e) || ts.isNumericLiteral(e)) return e.text;
@@ -556,7 +649,7 @@ function topStatementIndex(rec: FileRec, n: ts.Node): number {
   return i;
 }
 
-/** A library file (src/project/library.ts): project code committed under a `node_modules` folder is not one. */
+/** A library file (src/extract/library.ts): project code committed under a `node_modules` folder is not one. */
 function isExternal(program: ts.Program, sf: ts.SourceFile): boolean {
   return libraryFiles(program).has(sf) && !isLinkedWorkspaceFile(program, sf);
 }
@@ -573,21 +666,47 @@ function isJavaScript(sf: ts.SourceFile): boolean {
  */
 function affectsModuleFlow(s: ts.Statement): boolean {
   if (
-    ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s) || ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) ||
-    ts.isEnumDeclaration(s) || ts.isModuleDeclaration(s) || ts.isImportDeclaration(s) || ts.isImportEqualsDeclaration(s) ||
-    ts.isExportDeclaration(s) || ts.isEmptyStatement(s)
+    ts.isFunctionDeclaration(s) ||
+    ts.isClassDeclaration(s) ||
+    ts.isInterfaceDeclaration(s) ||
+    ts.isTypeAliasDeclaration(s) ||
+    ts.isEnumDeclaration(s) ||
+    ts.isModuleDeclaration(s) ||
+    ts.isImportDeclaration(s) ||
+    ts.isImportEqualsDeclaration(s) ||
+    ts.isExportDeclaration(s) ||
+    ts.isEmptyStatement(s)
   ) {
     return false;
   }
   if (ts.isExportAssignment(s)) return !isInert(s.expression);
-  if (ts.isVariableStatement(s)) return s.declarationList.declarations.some((d) => d.initializer !== undefined && !isInert(d.initializer));
+  if (ts.isVariableStatement(s))
+    return s.declarationList.declarations.some((d) => d.initializer !== undefined && !isInert(d.initializer));
   return true;
 }
 
 function isInert(e: ts.Expression): boolean {
-  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
-  if (ts.isIdentifier(e) || ts.isArrowFunction(e) || ts.isFunctionExpression(e) || ts.isClassExpression(e) || ts.isLiteralExpression(e)) return true;
-  if (e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword || e.kind === ts.SyntaxKind.NullKeyword) return true;
+  while (
+    ts.isParenthesizedExpression(e) ||
+    ts.isAsExpression(e) ||
+    ts.isSatisfiesExpression(e) ||
+    ts.isNonNullExpression(e)
+  )
+    e = e.expression;
+  if (
+    ts.isIdentifier(e) ||
+    ts.isArrowFunction(e) ||
+    ts.isFunctionExpression(e) ||
+    ts.isClassExpression(e) ||
+    ts.isLiteralExpression(e)
+  )
+    return true;
+  if (
+    e.kind === ts.SyntaxKind.TrueKeyword ||
+    e.kind === ts.SyntaxKind.FalseKeyword ||
+    e.kind === ts.SyntaxKind.NullKeyword
+  )
+    return true;
   return ts.isPropertyAccessExpression(e) && isInert(e.expression);
 }
 
@@ -618,17 +737,39 @@ function containsGlobalAugmentation(s: ts.Statement): boolean {
  * target, no target can be reached; an unresolved call needs a callee symbol
  * without declarations. `super(…)` and `import(…)` are always resolved.
  */
-export function callMayReachTarget(checker: ts.TypeChecker, call: ts.CallExpression, targets: ReadonlyMap<ts.Node, unknown>, names: ReadonlySet<string> | ReadonlyMap<string, unknown>): boolean {
+export function callMayReachTarget(
+  checker: ts.TypeChecker,
+  call: ts.CallExpression,
+  targets: ReadonlyMap<ts.Node, unknown>,
+  names: ReadonlySet<string> | ReadonlyMap<string, unknown>,
+): boolean {
   let callee: ts.Expression = call.expression;
-  while (ts.isParenthesizedExpression(callee) || ts.isNonNullExpression(callee) || ts.isAsExpression(callee) || ts.isSatisfiesExpression(callee) || ts.isTypeAssertionExpression(callee)) callee = callee.expression;
+  while (
+    ts.isParenthesizedExpression(callee) ||
+    ts.isNonNullExpression(callee) ||
+    ts.isAsExpression(callee) ||
+    ts.isSatisfiesExpression(callee) ||
+    ts.isTypeAssertionExpression(callee)
+  )
+    callee = callee.expression;
   if (callee.kind === ts.SyntaxKind.SuperKeyword || callee.kind === ts.SyntaxKind.ImportKeyword) return true;
-  const at = ts.isPropertyAccessExpression(callee) ? callee.name : ts.isElementAccessExpression(callee) ? callee.argumentExpression : callee;
+  const at = ts.isPropertyAccessExpression(callee)
+    ? callee.name
+    : ts.isElementAccessExpression(callee)
+      ? callee.argumentExpression
+      : callee;
   let sym = checker.getSymbolAtLocation(at);
   if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
   const decls = sym?.declarations ?? [];
   if (decls.some((d) => targets.has(d))) return true;
   if (decls.length === 0) {
-    const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isElementAccessExpression(callee) && ts.isStringLiteralLike(callee.argumentExpression) ? callee.argumentExpression.text : undefined;
+    const name = ts.isIdentifier(callee)
+      ? callee.text
+      : ts.isPropertyAccessExpression(callee)
+        ? callee.name.text
+        : ts.isElementAccessExpression(callee) && ts.isStringLiteralLike(callee.argumentExpression)
+          ? callee.argumentExpression.text
+          : undefined;
     if (name !== undefined && names.has(name)) return true;
   }
   const seen = new Set<ts.Type>();

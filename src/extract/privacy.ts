@@ -39,16 +39,28 @@ export function extractPrivacy(ctx: ExtractContext): Fragment<Record<string, Pri
       const text = tagText(tag);
       const m = /^(\S+)\s+(.+)$/.exec(text);
       if (!m) {
-        throw locatedError(pos, '@invariant needs an id and a statement', 'write `@invariant <id> <statement>`, e.g. `@invariant le.response.closed LE responses are limited to the listed variants`');
+        throw locatedError(
+          pos,
+          '@invariant needs an id and a statement',
+          'write `@invariant <id> <statement>`, e.g. `@invariant le.response.closed LE responses are limited to the listed variants`',
+        );
       }
       const id = m[1]!;
       const statement = m[2]!;
       if (!INVARIANT_ID.test(id)) {
-        throw locatedError(pos, `invalid invariant id "${id}"`, 'ids are lower-case words joined by "." or "-", matching [a-z0-9]+([.-][a-z0-9]+)*');
+        throw locatedError(
+          pos,
+          `invalid invariant id "${id}"`,
+          'ids are lower-case words joined by "." or "-", matching [a-z0-9]+([.-][a-z0-9]+)*',
+        );
       }
       const prev = seen.get(id);
       if (prev) {
-        throw locatedError(pos, `duplicate invariant id "${id}" (first declared at ${prev})`, 'each @invariant id must be unique across the project; rename one of them');
+        throw locatedError(
+          pos,
+          `duplicate invariant id "${id}" (first declared at ${prev})`,
+          'each @invariant id must be unique across the project; rename one of them',
+        );
       }
       seen.set(id, `${file}:${pos.line}:${pos.column}`);
       data[id] = { statement };

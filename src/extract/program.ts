@@ -4,9 +4,9 @@ import { Node, Project, ts, type FileSystemHost, type SourceFile } from 'ts-morp
 import { minimatch } from 'minimatch';
 import type { ResolvedConfig } from '../config/index.js';
 import { UserError, locatedError } from '../errors.js';
-import type { ExtractContext } from '../extract/context.js';
-import { JSDOC_NEEDLES } from '../extract/prefilter.js';
-import { packageRelative, workspaceSourceFiles } from '../workspace/origin.js';
+import type { ExtractContext } from './context.js';
+import { JSDOC_NEEDLES } from './prefilter.js';
+import { packageRelative, workspaceSourceFiles } from './workspace-origin.js';
 import { libraryFiles, unloadedProjectImports } from './library.js';
 
 export interface OpenProjectOptions {
@@ -49,13 +49,16 @@ export function openProject(opts: OpenProjectOptions): ExtractContext {
     project = full ? fullProject(tsconfigs, fsys) : leanProject(tsconfigs, fsys);
   } catch (e) {
     if (e instanceof UserError) throw e;
-    throw new UserError(`${config.tsconfig}: cannot load the TypeScript project: ${(e as Error).message.split('\n')[0]}`, {
-      hint: 'check that the tsconfig is valid JSON(C) and that its "extends" targets exist',
-    });
+    throw new UserError(
+      `${config.tsconfig}: cannot load the TypeScript project: ${(e as Error).message.split('\n')[0]}`,
+      {
+        hint: 'check that the tsconfig is valid JSON(C) and that its "extends" targets exist',
+      },
+    );
   }
   const cfgDiags = project.getProgram().compilerObject.getOptionsDiagnostics();
-  const fatal = cfgDiags.find((d) => d.category === 1 && d.code === 5083);
-  if (fatal) throw new UserError(`${config.tsconfig}: ${String(fatal.messageText)}`);
+  const fatal = cfgDiags.find((d) => d.category === ts.DiagnosticCategory.Error && d.code === 5083);
+  if (fatal) throw new UserError(`${config.tsconfig}: ${ts.flattenDiagnosticMessageText(fatal.messageText, '\n')}`);
 
   const rel = (n: Node | SourceFile) => posixRel(root, (Node.isSourceFile(n) ? n : n.getSourceFile()).getFilePath());
   const excluded = (r: string) => config.exclude.some((g) => minimatch(r, g, { dot: true }));
@@ -89,20 +92,33 @@ export function openProject(opts: OpenProjectOptions): ExtractContext {
   };
 
   const cache = new Map<string, Set<Node>>();
-  const configured = (list: 'leHandlers' | 'logSchemas' | 'logSinks' | 'keyGuards' | 'keySinks' | 'entryPoints'): Set<Node> => {
+  const configured = (
+    list: 'leHandlers' | 'logSchemas' | 'logSinks' | 'keyGuards' | 'keySinks' | 'entryPoints',
+  ): Set<Node> => {
     let set = cache.get(list);
     if (set) return set;
     set = new Set();
     config[list].forEach((ref, i) => {
-      set!.add(resolveDeclRef(project, root, ref, `${config.source ?? 'config'}: ${list}[${i}] "${ref}"`));
+      set.add(resolveDeclRef(project, root, ref, `${config.source ?? 'config'}: ${list}[${i}] "${ref}"`));
     });
     cache.set(list, set);
     return set;
   };
 
-  // Workspace packages this one imports: declarations are read there, locations named by package (src/workspace/origin.ts).
+  // Workspace packages this one imports: declarations are read there, locations named by package (src/extract/workspace-origin.ts).
   const workspaceFiles = workspaceSourceFiles(project, root);
-  const ctx: ExtractContext = { project, checker: project.getTypeChecker(), config, root, sourceFiles, workspaceFiles, rel: packageRelative(project, rel), fail, configured, full };
+  const ctx: ExtractContext = {
+    project,
+    checker: project.getTypeChecker(),
+    config,
+    root,
+    sourceFiles,
+    workspaceFiles,
+    rel: packageRelative(project, rel),
+    fail,
+    configured,
+    full,
+  };
   warnMissingTypes(missingTypePackages(ctx), opts.label ?? root);
   return ctx;
 }
@@ -121,19 +137,62 @@ export function missingTypePackages(ctx: ExtractContext): Array<{ name: string; 
     const m = spec.text;
     if (m.startsWith('.') || m.startsWith('/') || m.startsWith('#')) return;
     if (checker.getSymbolAtLocation(spec)) return;
-    const name = m.startsWith('node:') || BUILTINS.has(m.split('/')[0]!) ? '@types/node' : m.startsWith('@') ? m.split('/').slice(0, 2).join('/') : m.split('/')[0]!;
+    const name =
+      m.startsWith('node:') || BUILTINS.has(m.split('/')[0]!)
+        ? '@types/node'
+        : m.startsWith('@')
+          ? m.split('/').slice(0, 2).join('/')
+          : m.split('/')[0]!;
     if (!found.has(name)) found.set(name, ctx.rel(sf));
   };
   for (const sf of ctx.sourceFiles) {
     for (const s of sf.compilerNode.statements) {
       if (ts.isImportDeclaration(s) || ts.isExportDeclaration(s)) check(s.moduleSpecifier, sf);
-      else if (ts.isImportEqualsDeclaration(s) && ts.isExternalModuleReference(s.moduleReference)) check(s.moduleReference.expression, sf);
+      else if (ts.isImportEqualsDeclaration(s) && ts.isExternalModuleReference(s.moduleReference))
+        check(s.moduleReference.expression, sf);
     }
   }
   return [...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, file]) => ({ name, file }));
 }
 
-const BUILTINS = new Set(['assert', 'async_hooks', 'buffer', 'child_process', 'cluster', 'console', 'crypto', 'dgram', 'diagnostics_channel', 'dns', 'events', 'fs', 'http', 'http2', 'https', 'inspector', 'module', 'net', 'os', 'path', 'perf_hooks', 'process', 'querystring', 'readline', 'repl', 'stream', 'string_decoder', 'timers', 'tls', 'tty', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib']);
+const BUILTINS = new Set([
+  'assert',
+  'async_hooks',
+  'buffer',
+  'child_process',
+  'cluster',
+  'console',
+  'crypto',
+  'dgram',
+  'diagnostics_channel',
+  'dns',
+  'events',
+  'fs',
+  'http',
+  'http2',
+  'https',
+  'inspector',
+  'module',
+  'net',
+  'os',
+  'path',
+  'perf_hooks',
+  'process',
+  'querystring',
+  'readline',
+  'repl',
+  'stream',
+  'string_decoder',
+  'timers',
+  'tls',
+  'tty',
+  'url',
+  'util',
+  'v8',
+  'vm',
+  'worker_threads',
+  'zlib',
+]);
 
 /** Warnings already printed in this process (`check` opens several programs of one project). */
 const warned = new Set<string>();
@@ -193,7 +252,8 @@ let lastFiles = new Map<string, ts.SourceFile>();
  */
 function leanProject(tsconfigs: readonly string[], fileSystem: FileSystemHost | undefined): Project {
   const project = new Project({ tsConfigFilePath: tsconfigs[0]!, fileSystem, skipAddingFilesFromTsConfig: true });
-  const factory = (project as unknown as { _context?: { compilerFactory?: Record<string, unknown> } })._context?.compilerFactory;
+  const factory = (project as unknown as { _context?: { compilerFactory?: Record<string, unknown> } })._context
+    ?.compilerFactory;
   // ts-morph's own parse, minus the parent pass; when its internals differ, its own parse is used.
   if (factory && typeof factory.createCompilerSourceFileFromText === 'function') {
     const options = project.getCompilerOptions();
@@ -202,15 +262,28 @@ function leanProject(tsconfigs: readonly string[], fileSystem: FileSystemHost | 
     const prior = lastFiles;
     const mine = new Map<string, ts.SourceFile>();
     lastFiles = mine;
-    factory.createCompilerSourceFileFromText = (filePath: string, text: string, scriptKind: ts.ScriptKind | undefined) => {
-      const jsDocParsingMode = JSDOC_NEEDLES.some((n) => text.includes(n)) ? ts.JSDocParsingMode.ParseAll : ts.JSDocParsingMode.ParseForTypeInfo;
+    factory.createCompilerSourceFileFromText = (
+      filePath: string,
+      text: string,
+      scriptKind: ts.ScriptKind | undefined,
+    ) => {
+      const jsDocParsingMode = JSDOC_NEEDLES.some((n) => text.includes(n))
+        ? ts.JSDocParsingMode.ParseAll
+        : ts.JSDocParsingMode.ParseForTypeInfo;
       const key = `${filePath}\0${String(scriptKind)}\0${languageVersion}\0${jsDocParsingMode}\0${optionsKey}`;
       const known = mine.get(key) ?? prior.get(key);
       if (known && known.text === text) {
         mine.set(key, known);
         return known;
       }
-      const sf = ts.createLanguageServiceSourceFile(filePath, ts.ScriptSnapshot.fromString(text), { languageVersion, jsDocParsingMode }, '0', false, scriptKind);
+      const sf = ts.createLanguageServiceSourceFile(
+        filePath,
+        ts.ScriptSnapshot.fromString(text),
+        { languageVersion, jsDocParsingMode },
+        '0',
+        false,
+        scriptKind,
+      );
       mine.set(key, sf);
       return sf;
     };
@@ -227,13 +300,18 @@ function leanProject(tsconfigs: readonly string[], fileSystem: FileSystemHost | 
  * (`extract --workspace`) while its files parse and bind the same.
  */
 function sharedOptionsKey(options: ts.CompilerOptions): string {
-  const { configFilePath: _c, pathsBasePath: _p, ...rest } = options as ts.CompilerOptions & { pathsBasePath?: unknown };
+  const {
+    configFilePath: _c,
+    pathsBasePath: _p,
+    ...rest
+  } = options as ts.CompilerOptions & { pathsBasePath?: unknown };
   return JSON.stringify(rest);
 }
 
 /** The plain ts-morph project (no pre-filter), over the same tsconfigs. */
 function fullProject(tsconfigs: readonly string[], fileSystem: FileSystemHost | undefined): Project {
-  if (tsconfigs.length === 1) return new Project({ tsConfigFilePath: tsconfigs[0]!, fileSystem, skipFileDependencyResolution: false });
+  if (tsconfigs.length === 1)
+    return new Project({ tsConfigFilePath: tsconfigs[0]!, fileSystem, skipFileDependencyResolution: false });
   const project = new Project({ tsConfigFilePath: tsconfigs[0]!, fileSystem, skipAddingFilesFromTsConfig: true });
   for (const t of tsconfigs) project.addSourceFilesFromTsConfig(t);
   project.resolveSourceFileDependencies();
@@ -263,9 +341,17 @@ export function programTsconfigs(tsconfigPath: string, label: string, fileSystem
     if (seen.has(file)) return;
     seen.add(file);
     const text = read(file);
-    const raw = text === undefined ? undefined : (ts.parseConfigFileTextToJson(file, text).config as { files?: unknown; include?: unknown; references?: unknown } | undefined);
-    const refs = Array.isArray(raw?.references) ? (raw!.references as Array<{ path?: unknown }>) : [];
-    const solution = Array.isArray(raw?.files) && raw!.files.length === 0 && (raw!.include === undefined || (Array.isArray(raw!.include) && raw!.include.length === 0)) && refs.length > 0;
+    const raw =
+      text === undefined
+        ? undefined
+        : (ts.parseConfigFileTextToJson(file, text).config as
+            { files?: unknown; include?: unknown; references?: unknown } | undefined);
+    const refs = Array.isArray(raw?.references) ? (raw.references as Array<{ path?: unknown }>) : [];
+    const solution =
+      Array.isArray(raw?.files) &&
+      raw.files.length === 0 &&
+      (raw.include === undefined || (Array.isArray(raw.include) && raw.include.length === 0)) &&
+      refs.length > 0;
     if (!solution) {
       out.push(file);
       return;
@@ -275,9 +361,12 @@ export function programTsconfigs(tsconfigPath: string, label: string, fileSystem
       let target = path.posix.resolve(path.posix.dirname(file), r.path.split(path.sep).join('/'));
       if (!/\.json$/i.test(target) || !isFile(target)) target = path.posix.join(target, 'tsconfig.json');
       if (!isFile(target)) {
-        throw new UserError(`${shown}: reference "${r.path}" names no tsconfig (no ${path.posix.relative(path.posix.dirname(file), target)})`, {
-          hint: 'fix the "references" entry, or set "tsconfig" in policydrift.config.json to the project to analyse',
-        });
+        throw new UserError(
+          `${shown}: reference "${r.path}" names no tsconfig (no ${path.posix.relative(path.posix.dirname(file), target)})`,
+          {
+            hint: 'fix the "references" entry, or set "tsconfig" in policydrift.config.json to the project to analyse',
+          },
+        );
       }
       visit(target, path.posix.join(path.posix.dirname(shown), path.posix.relative(path.posix.dirname(file), target)));
     }
@@ -298,7 +387,10 @@ function realFileExists(p: string): boolean {
 function resolveDeclRef(project: Project, root: string, ref: string, label: string): Node {
   const [file, name] = ref.split('#') as [string, string];
   const sf = project.getSourceFile(path.posix.join(root.split(path.sep).join('/'), file));
-  if (!sf) throw new UserError(`${label}: file ${file} is not part of the TypeScript program`, { hint: 'use a path relative to the project root' });
+  if (!sf)
+    throw new UserError(`${label}: file ${file} is not part of the TypeScript program`, {
+      hint: 'use a path relative to the project root',
+    });
   const [first, member] = name.split('.') as [string, string | undefined];
   const top =
     sf.getFunction(first) ??

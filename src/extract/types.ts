@@ -13,9 +13,9 @@
  */
 import { Node, ts, type Type } from 'ts-morph';
 import type { ExtractContext } from './context.js';
-import { libraryFiles } from '../project/library.js';
+import { libraryFiles } from './library.js';
 import type { FieldInfo, TypeText } from '../manifest/types.js';
-import { isLinkedWorkspaceFile } from '../workspace/origin.js';
+import { isLinkedWorkspaceFile } from './workspace-origin.js';
 
 /** Depth limit for dotted field paths. */
 export const FLATTEN_DEPTH = 8;
@@ -81,7 +81,7 @@ function originOf(ctx: ExtractContext, decl: ts.Node): Origin {
   return 'project';
 }
 
-/** True when a declaration lives in the project (not in a lib*.d.ts or a library file, see src/project/library.ts). */
+/** True when a declaration lives in the project (not in a lib*.d.ts or a library file, see src/extract/library.ts). */
 export function isProjectDeclared(ctx: ExtractContext, decl: ts.Node | Node): boolean {
   const n = decl instanceof Node ? decl.compilerNode : decl;
   return originOf(ctx, n) === 'project';
@@ -120,7 +120,12 @@ function opaqueRef(ctx: ExtractContext, t: ts.Type): { name: string; args: reado
 function qualifiedName(sym: ts.Symbol): string {
   let name = sym.getName();
   let parent = (sym as { parent?: ts.Symbol }).parent;
-  while (parent && parent.flags & ts.SymbolFlags.Namespace && !/^["']/.test(parent.getName()) && parent.getName() !== 'global') {
+  while (
+    parent &&
+    parent.flags & ts.SymbolFlags.Namespace &&
+    !/^["']/.test(parent.getName()) &&
+    parent.getName() !== 'global'
+  ) {
     name = `${parent.getName()}.${name}`;
     parent = (parent as { parent?: ts.Symbol }).parent;
   }
@@ -128,7 +133,7 @@ function qualifiedName(sym: ts.Symbol): string {
 }
 
 function getObjectFlags(t: ts.Type): ts.ObjectFlags {
-  return t.flags & ts.TypeFlags.Object ? (t as ts.ObjectType).objectFlags : 0;
+  return t.flags & ts.TypeFlags.Object ? (t as ts.ObjectType).objectFlags : ts.ObjectFlags.None;
 }
 
 // ---------------------------------------------------------------------------
@@ -180,11 +185,6 @@ export function literalValues(type: Type | ts.Type): LiteralValue[] | undefined 
   }
   if (out.size === 0) return undefined;
   return [...out.values()].sort((a, b) => byText(a.key, b.key));
-}
-
-/** The values of an enum type (or any literal union), as literal values; [] when not a literal union. */
-export function enumValues(type: Type | ts.Type): LiteralValue[] {
-  return literalValues(type) ?? [];
 }
 
 // ---------------------------------------------------------------------------
@@ -253,6 +253,7 @@ const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 function propName(sym: ts.Symbol): string {
   const name = sym.getName();
   if (name.startsWith('__@')) {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed by TypeScript 7 (the build), not by TypeScript 6 (the linter)
     const decl = sym.getDeclarations()?.[0] as ts.NamedDeclaration | undefined;
     if (decl?.name && ts.isComputedPropertyName(decl.name)) return `[${decl.name.expression.getText()}]`;
     return `[${name.slice(3).replace(/@\d+$/, '')}]`;
@@ -446,7 +447,10 @@ class Printer {
   }
 }
 
-const printCache = new WeakMap<ExtractContext, Map<ts.Type, { plain?: [string, TypeFacts]; strip?: [string, TypeFacts] }>>();
+const printCache = new WeakMap<
+  ExtractContext,
+  Map<ts.Type, { plain?: [string, TypeFacts]; strip?: [string, TypeFacts] }>
+>();
 
 function mergeFacts(into: TypeFacts, from: TypeFacts): void {
   for (const k of Object.keys(from) as Array<keyof TypeFacts>) if (from[k]) into[k] = true;
@@ -456,8 +460,12 @@ function mergeFacts(into: TypeFacts, from: TypeFacts): void {
  * Print a type as normalized TypeText. `node` is the location the type was
  * read at (kept for callers; the printer resolves everything through symbols).
  */
-export function printType(ctx: ExtractContext, type: Type | ts.Type, node?: Node | ts.Node, opts: PrintOptions = {}): TypeText {
-  void node;
+export function printType(
+  ctx: ExtractContext,
+  type: Type | ts.Type,
+  _node?: Node | ts.Node,
+  opts: PrintOptions = {},
+): TypeText {
   const t = compilerType(type);
   let byType = printCache.get(ctx);
   if (!byType) {
@@ -497,13 +505,17 @@ export function isRecordObject(ctx: ExtractContext, type: Type | ts.Type): boole
   const t = compilerType(type);
   const tc = tcOf(ctx);
   if (t.flags & ts.TypeFlags.Intersection) {
-    if (!(t as ts.IntersectionType).types.every((m) => m.flags & ts.TypeFlags.Object && !opaqueRef(ctx, m))) return false;
+    if (!(t as ts.IntersectionType).types.every((m) => m.flags & ts.TypeFlags.Object && !opaqueRef(ctx, m)))
+      return false;
   } else if (t.flags & ts.TypeFlags.Object) {
     if (tc.isArrayType(t) || tc.isTupleType(t) || opaqueRef(ctx, t)) return false;
   } else {
     return false;
   }
-  return tc.getSignaturesOfType(t, ts.SignatureKind.Call).length === 0 && tc.getSignaturesOfType(t, ts.SignatureKind.Construct).length === 0;
+  return (
+    tc.getSignaturesOfType(t, ts.SignatureKind.Call).length === 0 &&
+    tc.getSignaturesOfType(t, ts.SignatureKind.Construct).length === 0
+  );
 }
 
 /** Union members of a type (the type itself when it is not a union); type parameters resolved to their constraint. */
@@ -587,7 +599,12 @@ export function discriminate(ctx: ExtractContext, members: ts.Type[]): Discrimin
       reason: `discriminant "${partial}" is not a literal in every member`,
     };
   }
-  return { name: null, groups: [], rest: [...members], reason: `no common literal discriminant across ${members.length} members` };
+  return {
+    name: null,
+    groups: [],
+    rest: [...members],
+    reason: `no common literal discriminant across ${members.length} members`,
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -690,10 +707,17 @@ class Flattener {
 
     const leaf = () => {
       const facts = emptyFacts();
-      out[path] = { type: printType(this.ctx, pt, undefined, { stripUndefined: optional, facts }), optional, declarations };
+      out[path] = {
+        type: printType(this.ctx, pt, undefined, { stripUndefined: optional, facts }),
+        optional,
+        declarations,
+      };
       factsToIssues(path, facts, this.issues);
     };
-    if (rest.length === 0) return leaf();
+    if (rest.length === 0) {
+      leaf();
+      return;
+    }
 
     if (rest.every((m) => isFieldObject(this.ctx, m))) {
       if (rest.some((m) => this.stack.includes(m))) {
@@ -703,7 +727,8 @@ class Flattener {
       }
       if (depth + 2 > FLATTEN_DEPTH) {
         this.issues.push({ path, kind: 'depth' });
-        return leaf();
+        leaf();
+        return;
       }
       out[path] = { type: unionTexts(['object', ...nullTexts]), optional, declarations };
       Object.assign(out, this.members(rest, `${path}.`, depth + 1));
@@ -718,16 +743,23 @@ class Flattener {
         const elemRest = elemAll.filter((m) => !(m.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined)));
         if (elemRest.length > 0 && elemRest.every((m) => isFieldObject(this.ctx, m))) {
           if (elemRest.some((m) => this.stack.includes(m))) {
-            const e = unionTexts([RECURSIVE, ...elemNull.map((m) => (m.flags & ts.TypeFlags.Null ? 'null' : 'undefined'))]);
+            const e = unionTexts([
+              RECURSIVE,
+              ...elemNull.map((m) => (m.flags & ts.TypeFlags.Null ? 'null' : 'undefined')),
+            ]);
             out[path] = { type: unionTexts([`${wrap(e, 'array')}[]`, ...nullTexts]), optional, declarations };
             this.issues.push({ path, kind: 'recursive' });
             return;
           }
           if (depth + 2 > FLATTEN_DEPTH) {
             this.issues.push({ path, kind: 'depth' });
-            return leaf();
+            leaf();
+            return;
           }
-          const e = unionTexts(['object', ...elemNull.map((m) => (m.flags & ts.TypeFlags.Null ? 'null' : 'undefined'))]);
+          const e = unionTexts([
+            'object',
+            ...elemNull.map((m) => (m.flags & ts.TypeFlags.Null ? 'null' : 'undefined')),
+          ]);
           out[path] = { type: unionTexts([`${wrap(e, 'array')}[]`, ...nullTexts]), optional, declarations };
           Object.assign(out, this.members(elemRest, `${path}[].`, depth + 1));
           return;
@@ -784,8 +816,11 @@ export function flattenDetailed(ctx: ExtractContext, type: Type | ts.Type): Flat
 }
 
 /** Flatten a type into dotted field paths -> { type, optional } (see the flattening rules). */
-export function flattenFields(ctx: ExtractContext, type: Type | ts.Type, node?: Node | ts.Node): Record<string, FieldInfo> {
-  void node;
+export function flattenFields(
+  ctx: ExtractContext,
+  type: Type | ts.Type,
+  _node?: Node | ts.Node,
+): Record<string, FieldInfo> {
   const { fields } = flattenDetailed(ctx, type);
   const out: Record<string, FieldInfo> = {};
   for (const [k, v] of Object.entries(fields)) out[k] = { type: v.type, optional: v.optional };
@@ -803,7 +838,8 @@ export function plainFields(fields: Record<string, FlatField>): Record<string, F
 export function typeDeclarationFile(ctx: ExtractContext, type: Type | ts.Type): string | undefined {
   const t = compilerType(type);
   const syms = [t.aliasSymbol, t.getSymbol()];
-  if (t.flags & ts.TypeFlags.Intersection) for (const m of (t as ts.IntersectionType).types) syms.push(m.aliasSymbol, m.getSymbol());
+  if (t.flags & ts.TypeFlags.Intersection)
+    for (const m of (t as ts.IntersectionType).types) syms.push(m.aliasSymbol, m.getSymbol());
   for (const s of syms) {
     const d = s?.getDeclarations()?.[0];
     if (d && originOf(ctx, d) === 'project') {

@@ -51,7 +51,10 @@ function isOpaqueObject(ctx: ExtractContext, t: ts.Type): boolean {
   const tc = ctx.checker.compilerObject;
   if (!(t.flags & (ts.TypeFlags.Object | ts.TypeFlags.Intersection))) return false;
   if (tc.isArrayType(t) || tc.isTupleType(t) || isRecordObject(ctx, t)) return false;
-  return tc.getSignaturesOfType(t, ts.SignatureKind.Call).length === 0 && tc.getSignaturesOfType(t, ts.SignatureKind.Construct).length === 0;
+  return (
+    tc.getSignaturesOfType(t, ts.SignatureKind.Call).length === 0 &&
+    tc.getSignaturesOfType(t, ts.SignatureKind.Construct).length === 0
+  );
 }
 
 /**
@@ -61,13 +64,23 @@ function isOpaqueObject(ctx: ExtractContext, t: ts.Type): boolean {
  * or a library object standing in for a declared shape). When no target
  * fits, the paths against the closest one are given.
  */
-export function excessPaths(ctx: ExtractContext, src: ts.Type, targets: ts.Type[], prefix = '', depth = 0, guard = new Set<ts.Type>(), getters?: Set<string>): string[] {
+export function excessPaths(
+  ctx: ExtractContext,
+  src: ts.Type,
+  targets: ts.Type[],
+  prefix = '',
+  depth = 0,
+  guard = new Set<ts.Type>(),
+  getters?: Set<string>,
+): string[] {
   const tc = ctx.checker.compilerObject;
   if (depth > WIDTH_DEPTH) return [];
   if (targets.some((t) => t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.NonPrimitive))) return [];
   const members = unionMembers(ctx, src);
   if (members.length > 1) {
-    return [...new Set(members.flatMap((m) => excessPaths(ctx, m, targets, prefix, depth, guard, getters)))].sort(byText);
+    return [...new Set(members.flatMap((m) => excessPaths(ctx, m, targets, prefix, depth, guard, getters)))].sort(
+      byText,
+    );
   }
   const s = members[0]!;
   if (targets.includes(s) || guard.has(s)) return [];
@@ -78,7 +91,13 @@ export function excessPaths(ctx: ExtractContext, src: ts.Type, targets: ts.Type[
       .flatMap((t) => unionMembers(ctx, t));
     if (elems.length === 0) return [];
     const at = `${prefix}[]`;
-    return [...new Set(tc.getTypeArguments(s as ts.TypeReference).flatMap((e) => excessPaths(ctx, e, elems, at, depth + 1, guard, getters)))].sort(byText);
+    return [
+      ...new Set(
+        tc
+          .getTypeArguments(s as ts.TypeReference)
+          .flatMap((e) => excessPaths(ctx, e, elems, at, depth + 1, guard, getters)),
+      ),
+    ].sort(byText);
   }
   const objects = targets.filter((t) => isRecordObject(ctx, t));
   if (objects.length === 0 || objects.some((t) => tc.getIndexInfosOfType(t).length > 0)) return [];
@@ -100,7 +119,18 @@ export function excessPaths(ctx: ExtractContext, src: ts.Type, targets: ts.Type[
         if (!tp) {
           out.push(path);
           if (p.flags & ts.SymbolFlags.GetAccessor) acc.add(path);
-        } else out.push(...excessPaths(ctx, tc.getTypeOfSymbol(p), unionMembers(ctx, tc.getTypeOfSymbol(tp)), path, depth + 1, guard, acc));
+        } else
+          out.push(
+            ...excessPaths(
+              ctx,
+              tc.getTypeOfSymbol(p),
+              unionMembers(ctx, tc.getTypeOfSymbol(tp)),
+              path,
+              depth + 1,
+              guard,
+              acc,
+            ),
+          );
       }
       if (out.length === 0) return [];
       if (!best || out.length < best.out.length) best = { out, acc: [...acc] };
@@ -117,7 +147,13 @@ export function excessPaths(ctx: ExtractContext, src: ts.Type, targets: ts.Type[
  * inherit) `toJSON`: `JSON.stringify` writes whatever it returns instead of
  * the object's fields. Library types (Date...) are opaque and skipped.
  */
-export function toJsonPaths(ctx: ExtractContext, t: ts.Type, prefix = '', depth = 0, guard = new Set<ts.Type>()): string[] {
+export function toJsonPaths(
+  ctx: ExtractContext,
+  t: ts.Type,
+  prefix = '',
+  depth = 0,
+  guard = new Set<ts.Type>(),
+): string[] {
   const tc = ctx.checker.compilerObject;
   if (depth > WIDTH_DEPTH) return [];
   const out = new Set<string>();
@@ -126,14 +162,16 @@ export function toJsonPaths(ctx: ExtractContext, t: ts.Type, prefix = '', depth 
     guard.add(m);
     try {
       if (tc.isArrayType(m) || tc.isTupleType(m)) {
-        for (const e of tc.getTypeArguments(m as ts.TypeReference)) for (const p of toJsonPaths(ctx, e, `${prefix}[]`, depth + 1, guard)) out.add(p);
+        for (const e of tc.getTypeArguments(m as ts.TypeReference))
+          for (const p of toJsonPaths(ctx, e, `${prefix}[]`, depth + 1, guard)) out.add(p);
         continue;
       }
       if (!isRecordObject(ctx, m)) continue;
       const own = tc.getPropertyOfType(m, 'toJSON');
       if (own && !isPrivateName(own)) out.add(prefix === '' ? '(root)' : prefix);
       for (const p of serializedProperties(tc, m)) {
-        for (const x of toJsonPaths(ctx, tc.getTypeOfSymbol(p), join(prefix, p.getName()), depth + 1, guard)) out.add(x);
+        for (const x of toJsonPaths(ctx, tc.getTypeOfSymbol(p), join(prefix, p.getName()), depth + 1, guard))
+          out.add(x);
       }
     } finally {
       guard.delete(m);
@@ -162,7 +200,14 @@ const mutationCache = new WeakMap<ExtractContext, Mutation[]>();
 /** Strip parentheses, non-null assertions and type assertions: the expression whose value it is. */
 function operand(e: ts.Expression): ts.Expression {
   for (;;) {
-    if (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e) || ts.isAsExpression(e) || ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
+    if (
+      ts.isParenthesizedExpression(e) ||
+      ts.isNonNullExpression(e) ||
+      ts.isAsExpression(e) ||
+      ts.isTypeAssertionExpression(e) ||
+      ts.isSatisfiesExpression(e)
+    )
+      e = e.expression;
     else return e;
   }
 }
@@ -180,7 +225,11 @@ function skipParens(e: ts.Expression): ts.Expression {
 /** `Reflect.set` (only then is a `.set` call resolved: `Map#set` is everywhere). */
 function reflectCallee(e: ts.Expression): boolean {
   const c = skipParens(e);
-  return ts.isPropertyAccessExpression(c) && ts.isIdentifier(skipParens(c.expression)) && (skipParens(c.expression) as ts.Identifier).text === 'Reflect';
+  return (
+    ts.isPropertyAccessExpression(c) &&
+    ts.isIdentifier(skipParens(c.expression)) &&
+    (skipParens(c.expression) as ts.Identifier).text === 'Reflect'
+  );
 }
 
 /** `const { defineProperty } = Object`: the library member a destructuring takes. */
@@ -211,10 +260,11 @@ function memberOf(ctx: ExtractContext, symbol: ts.Symbol): { owner: string; name
   const owner =
     parent && (ts.isInterfaceDeclaration(parent) || ts.isModuleBlock(parent))
       ? ts.isModuleBlock(parent)
-        ? (parent.parent as ts.ModuleDeclaration).name.getText()
+        ? parent.parent.name.getText()
         : parent.name.text
       : undefined;
-  if (owner === 'ObjectConstructor' && OBJECT_MUTATORS.has(sym.getName())) return { owner: 'Object', name: sym.getName() };
+  if (owner === 'ObjectConstructor' && OBJECT_MUTATORS.has(sym.getName()))
+    return { owner: 'Object', name: sym.getName() };
   if (owner === 'Reflect' && REFLECT_MUTATORS.has(sym.getName())) return { owner: 'Reflect', name: sym.getName() };
   return undefined;
 }
@@ -238,44 +288,73 @@ export function programMutations(ctx: ExtractContext): Mutation[] {
   const visit = (n: ts.Node): void => {
     // Types, interfaces and imports hold no code.
     if (n.kind >= ts.SyntaxKind.FirstTypeNode && n.kind <= ts.SyntaxKind.LastTypeNode) return;
-    if (ts.isInterfaceDeclaration(n) || ts.isTypeAliasDeclaration(n) || ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) return;
+    if (
+      ts.isInterfaceDeclaration(n) ||
+      ts.isTypeAliasDeclaration(n) ||
+      ts.isImportDeclaration(n) ||
+      ts.isExportDeclaration(n)
+    )
+      return;
     const name = ts.isCallExpression(n) ? named(skipParens(n.expression)) : undefined;
-    if (ts.isCallExpression(n) && name !== undefined && MUTATOR_NAMES.has(name) && (name !== 'set' || reflectCallee(n.expression))) {
+    if (
+      ts.isCallExpression(n) &&
+      name !== undefined &&
+      MUTATOR_NAMES.has(name) &&
+      (name !== 'set' || reflectCallee(n.expression))
+    ) {
       // Only callees named like a mutator are resolved (the checker is asked about nothing else);
       // a mutator taken under another name is caught below, where it is taken.
       const m = libMember(ctx, skipParens(n.expression));
       const target = n.arguments[0];
       if (m && target && !ts.isSpreadElement(target)) {
-        const fresh = m.name === 'assign' && (ts.isObjectLiteralExpression(operand(target)) || ts.isArrayLiteralExpression(operand(target)));
+        const fresh =
+          m.name === 'assign' &&
+          (ts.isObjectLiteralExpression(operand(target)) || ts.isArrayLiteralExpression(operand(target)));
         if (!fresh) out.push({ type: typeOf(target), how: `${m.owner}.${m.name}` });
         n.arguments.forEach(visit);
         return;
       }
-    } else if (ts.isIdentifier(n) && n.text === 'Reflect' && !(ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n)) {
+    } else if (
+      ts.isIdentifier(n) &&
+      n.text === 'Reflect' &&
+      !(ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n)
+    ) {
       // `Reflect` itself taken (`const R = Reflect`): any of its mutators may be called under another name.
       const sym = tc.getSymbolAtLocation(n);
       const decl = sym?.getDeclarations()?.[0];
       if (decl && !isProjectDeclared(ctx, decl)) out.push({ type: tc.getAnyType(), how: 'Reflect' });
     } else if (
-      (ts.isPropertyAccessExpression(n) && MUTATOR_NAMES.has(n.name.text) && (n.name.text !== 'set' || reflectCallee(n))) ||
+      (ts.isPropertyAccessExpression(n) &&
+        MUTATOR_NAMES.has(n.name.text) &&
+        (n.name.text !== 'set' || reflectCallee(n))) ||
       (ts.isBindingElement(n) && MUTATOR_NAMES.has(((n.propertyName ?? n.name) as ts.Node).getText()))
     ) {
       // `const f = Object.defineProperty`, `const { assign } = Object`: the mutator is loose; what it changes is unknown.
-      const m = ts.isPropertyAccessExpression(n) ? libMember(ctx, n) : bindingMember(ctx, n as ts.BindingElement);
+      const m = ts.isPropertyAccessExpression(n) ? libMember(ctx, n) : bindingMember(ctx, n);
       if (m) out.push({ type: tc.getAnyType(), how: `${m.owner}.${m.name}` });
     } else if (ts.isPropertyAccessExpression(n) && n.name.text === 'prototype') {
       let sym = tc.getSymbolAtLocation(n.expression);
       if (sym && sym.flags & ts.SymbolFlags.Alias) sym = tc.getAliasedSymbol(sym);
       const decl = sym?.getDeclarations()?.[0];
-      if (sym && decl && isProjectDeclared(ctx, decl) && sym.flags & (ts.SymbolFlags.Class | ts.SymbolFlags.Function | ts.SymbolFlags.Variable)) {
+      if (
+        sym &&
+        decl &&
+        isProjectDeclared(ctx, decl) &&
+        sym.flags & (ts.SymbolFlags.Class | ts.SymbolFlags.Function | ts.SymbolFlags.Variable)
+      ) {
         const type = sym.flags & ts.SymbolFlags.Class ? tc.getDeclaredTypeOfSymbol(sym) : tc.getAnyType();
         out.push({ type, how: `${sym.getName()}.prototype` });
       }
-    } else if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+    } else if (
+      ts.isBinaryExpression(n) &&
+      n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+      n.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+    ) {
       let left: ts.Expression = n.left;
       while (ts.isParenthesizedExpression(left)) left = left.expression;
       if (ts.isPropertyAccessExpression(left) || ts.isElementAccessExpression(left)) {
-        if (ts.isPropertyAccessExpression(left) && left.name.text === '__proto__') out.push({ type: typeOf(left.expression), how: '__proto__' });
+        if (ts.isPropertyAccessExpression(left) && left.name.text === '__proto__')
+          out.push({ type: typeOf(left.expression), how: '__proto__' });
         // `(r as any).ssn = v`, `(r as any).a.b = v`: the write reaches `r` through the assertion.
         let obj: ts.Expression = left.expression;
         for (;;) {
@@ -313,7 +392,8 @@ export function reachableObjects(ctx: ExtractContext, t: ts.Type, into = new Set
     }
     if (!isRecordObject(ctx, m) && !isOpaqueObject(ctx, m)) continue;
     into.add(m);
-    if (isRecordObject(ctx, m)) for (const p of serializedProperties(tc, m)) reachableObjects(ctx, tc.getTypeOfSymbol(p), into, depth + 1);
+    if (isRecordObject(ctx, m))
+      for (const p of serializedProperties(tc, m)) reachableObjects(ctx, tc.getTypeOfSymbol(p), into, depth + 1);
   }
   return into;
 }
@@ -332,7 +412,13 @@ export function mutationsReaching(ctx: ExtractContext, objects: Set<ts.Type>): s
     if (hits.has(mu.how)) continue;
     const reach = unionMembers(ctx, mu.type).some((m) => {
       if (m.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.NonPrimitive)) return true;
-      if (m.flags & ts.TypeFlags.Object && tc.getPropertiesOfType(m).length === 0 && tc.getIndexInfosOfType(m).length === 0 && tc.getSignaturesOfType(m, ts.SignatureKind.Call).length === 0) return true;
+      if (
+        m.flags & ts.TypeFlags.Object &&
+        tc.getPropertiesOfType(m).length === 0 &&
+        tc.getIndexInfosOfType(m).length === 0 &&
+        tc.getSignaturesOfType(m, ts.SignatureKind.Call).length === 0
+      )
+        return true;
       if (!(m.flags & (ts.TypeFlags.Object | ts.TypeFlags.Intersection))) return false;
       for (const o of objects) if (o === m || tc.isTypeAssignableTo(o, m)) return true;
       return false;
@@ -364,7 +450,7 @@ export function returnedExpressions(body: ts.SignatureDeclaration): ts.Expressio
   const out: ts.Expression[] = [];
   const fnBody = (body as ts.FunctionLikeDeclaration).body;
   if (!fnBody) return out;
-  if (!ts.isBlock(fnBody)) return [fnBody as ts.Expression];
+  if (!ts.isBlock(fnBody)) return [fnBody];
   const visit = (n: ts.Node) => {
     if (NESTED_SCOPE.has(n.kind)) return;
     if (ts.isReturnStatement(n) && n.expression) out.push(n.expression);
@@ -437,22 +523,38 @@ export function scanFlows(
       else if (whole && onWhole) onWhole(tc.getAwaitedType(t) ?? t);
       if (ts.isAsExpression(e) || ts.isTypeAssertionExpression(e)) {
         if (!isAsConst(e.type)) issues.add('cast');
-        return scan(e.expression, whole);
+        scan(e.expression, whole);
+        return;
       }
-      if (ts.isParenthesizedExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e) || ts.isAwaitExpression(e)) {
-        return scan(e.expression, whole);
+      if (
+        ts.isParenthesizedExpression(e) ||
+        ts.isSatisfiesExpression(e) ||
+        ts.isNonNullExpression(e) ||
+        ts.isAwaitExpression(e)
+      ) {
+        scan(e.expression, whole);
+        return;
       }
       if (ts.isConditionalExpression(e)) {
         scan(e.whenTrue, whole);
-        return scan(e.whenFalse, whole);
+        scan(e.whenFalse, whole);
+        return;
       }
       if (ts.isBinaryExpression(e)) {
         const op = e.operatorToken.kind;
-        if (op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.QuestionQuestionToken || op === ts.SyntaxKind.AmpersandAmpersandToken) {
+        if (
+          op === ts.SyntaxKind.BarBarToken ||
+          op === ts.SyntaxKind.QuestionQuestionToken ||
+          op === ts.SyntaxKind.AmpersandAmpersandToken
+        ) {
           scan(e.left, whole);
-          return scan(e.right, whole);
+          scan(e.right, whole);
+          return;
         }
-        if (op === ts.SyntaxKind.CommaToken || op === ts.SyntaxKind.EqualsToken) return scan(e.right, whole);
+        if (op === ts.SyntaxKind.CommaToken || op === ts.SyntaxKind.EqualsToken) {
+          scan(e.right, whole);
+          return;
+        }
         return;
       }
       if (ts.isObjectLiteralExpression(e)) {
@@ -469,7 +571,10 @@ export function scanFlows(
         for (const el of e.elements) scan(ts.isSpreadElement(el) ? el.expression : el, false);
         return;
       }
-      if (ts.isIdentifier(e)) return followSymbol(tc.getSymbolAtLocation(e), whole);
+      if (ts.isIdentifier(e)) {
+        followSymbol(tc.getSymbolAtLocation(e), whole);
+        return;
+      }
       if (ts.isCallExpression(e) && whole) {
         const decl = tc.getResolvedSignature(e)?.getDeclaration();
         if (!decl || !ts.isFunctionLike(decl) || !(decl as ts.FunctionLikeDeclaration).body) return;
@@ -479,7 +584,7 @@ export function scanFlows(
           return;
         }
         followed.add(decl);
-        queue.push({ body: decl, exprs: returnedExpressions(decl as ts.SignatureDeclaration), depth: depth + 1 });
+        queue.push({ body: decl, exprs: returnedExpressions(decl), depth: depth + 1 });
       }
     };
     for (const r of exprs) scan(r, true);

@@ -15,7 +15,7 @@
 import * as path from 'node:path';
 import type { Project, SourceFile } from 'ts-morph';
 import { ts } from 'ts-morph';
-import { libraryFiles } from '../project/library.js';
+import { libraryFiles } from './library.js';
 
 const NODE_MODULES = /(^|\/)node_modules\//;
 
@@ -56,7 +56,10 @@ export function workspaceSourceFiles(project: Project, root: string): SourceFile
  * project's file system, so a git tree answers for a commit); without one,
  * `(outside):<file name>`.
  */
-export function packageRelative(project: Project, rel: (n: import('ts-morph').Node | SourceFile) => string): (n: import('ts-morph').Node | SourceFile) => string {
+export function packageRelative(
+  project: Project,
+  rel: (n: import('ts-morph').Node | SourceFile) => string,
+): (n: import('ts-morph').Node | SourceFile) => string {
   const fsys = project.getFileSystem();
   const names = new Map<string, string | null>();
   const nameOf = (dir: string): string | null => {
@@ -78,7 +81,9 @@ export function packageRelative(project: Project, rel: (n: import('ts-morph').No
   return (n) => {
     const r = rel(n);
     if (!r.startsWith('../')) return r;
-    const file = ('getFilePath' in n && typeof n.getFilePath === 'function' ? n : n.getSourceFile()).getFilePath() as string;
+    const file = (
+      'getFilePath' in n && typeof n.getFilePath === 'function' ? n : n.getSourceFile()
+    ).getFilePath() as string;
     let dir = path.posix.dirname(file);
     for (;;) {
       const name = nameOf(dir);

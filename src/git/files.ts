@@ -4,7 +4,10 @@ import { repoRoot, resolveCommit, runGit } from './run.js';
 
 /** A repository-relative POSIX path that stays inside the repository. */
 export function repoRel(p: string, what: string): string {
-  const n = path.posix.normalize(p.split(path.sep).join('/')).replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+  const n = path.posix
+    .normalize(p.split(path.sep).join('/'))
+    .replace(/^(\.\/)+/, '')
+    .replace(/\/+$/, '');
   if (n === '.' || n === '') return '';
   if (n === '..' || n.startsWith('../') || path.posix.isAbsolute(n) || n.includes('\n')) {
     throw new UserError(`${what} "${p}" must be a relative path inside the repository`);

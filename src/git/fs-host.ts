@@ -165,7 +165,8 @@ export class GitTreeFileSystemHost implements FileSystemHost {
       }
     }
     const nm = path.posix.join(shown, 'node_modules');
-    if (!out.some((e) => e.name === nm) && realIsDir(nm)) out.push({ name: nm, isFile: false, isDirectory: true, isSymlink: false });
+    if (!out.some((e) => e.name === nm) && realIsDir(nm))
+      out.push({ name: nm, isFile: false, isDirectory: true, isSymlink: false });
     return out;
   }
 
@@ -173,7 +174,7 @@ export class GitTreeFileSystemHost implements FileSystemHost {
     try {
       return Promise.resolve(this.readFileSync(filePath, encoding));
     } catch (e) {
-      return Promise.reject(e);
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
   }
 
@@ -183,7 +184,8 @@ export class GitTreeFileSystemHost implements FileSystemHost {
       try {
         return fs.readFileSync(r.abs, encoding as BufferEncoding);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR') throw notFound(this.#abs(filePath));
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR')
+          throw notFound(this.#abs(filePath));
         throw e;
       }
     }
@@ -267,7 +269,7 @@ export class GitTreeFileSystemHost implements FileSystemHost {
     try {
       return Promise.resolve(this.globSync(patterns));
     } catch (e) {
-      return Promise.reject(e);
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
   }
 
@@ -325,7 +327,12 @@ function realReadDir(abs: string, shown: string): RuntimeDirEntry[] {
   }
   return ents.map((d) => {
     const name = path.posix.join(shown, d.name);
-    const entry: RuntimeDirEntry = { name, isFile: d.isFile(), isDirectory: d.isDirectory(), isSymlink: d.isSymbolicLink() };
+    const entry: RuntimeDirEntry = {
+      name,
+      isFile: d.isFile(),
+      isDirectory: d.isDirectory(),
+      isSymlink: d.isSymbolicLink(),
+    };
     if (entry.isSymlink) {
       try {
         const st = fs.statSync(path.join(abs, d.name));

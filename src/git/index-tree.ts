@@ -71,9 +71,12 @@ export function listIndex(top: string): Map<string, TreeEntry> {
     out.set(rel, { mode, type: mode === '160000' ? 'commit' : 'blob', oid });
   }
   if (unmerged.length) {
-    throw new UserError(`the index has unresolved merge conflicts (${unmerged.slice(0, 3).join(', ')}${unmerged.length > 3 ? ', ...' : ''})`, {
-      hint: 'resolve them and `git add` the files first; a conflicted manifest is best resolved by regenerating it after the rest',
-    });
+    throw new UserError(
+      `the index has unresolved merge conflicts (${unmerged.slice(0, 3).join(', ')}${unmerged.length > 3 ? ', ...' : ''})`,
+      {
+        hint: 'resolve them and `git add` the files first; a conflicted manifest is best resolved by regenerating it after the rest',
+      },
+    );
   }
   return out;
 }

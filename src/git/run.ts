@@ -36,21 +36,26 @@ export function runGit(dir: string, args: string[], opts: { input?: Buffer | str
   });
   if (r.error) {
     const code = (r.error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UserError('git is not installed or not on PATH', { hint: 'install git; policydrift reads commits with it' });
+    if (code === 'ENOENT')
+      throw new UserError('git is not installed or not on PATH', {
+        hint: 'install git; policydrift reads commits with it',
+      });
     throw new UserError(`cannot run git: ${r.error.message}`);
   }
-  return { status: r.status ?? 128, stdout: r.stdout ?? Buffer.alloc(0), stderr: (r.stderr ?? Buffer.alloc(0)).toString('utf8') };
-}
-
-/** Run git and return trimmed stdout; a failure becomes a UserError naming the command. */
-export function gitText(dir: string, args: string[]): string {
-  const r = runGit(dir, args);
-  if (r.status !== 0) throw new UserError(`git ${args[0]} failed: ${firstLine(r.stderr)}`);
-  return r.stdout.toString('utf8').trim();
+  return {
+    status: r.status ?? 128,
+    stdout: r.stdout ?? Buffer.alloc(0),
+    stderr: (r.stderr ?? Buffer.alloc(0)).toString('utf8'),
+  };
 }
 
 function firstLine(s: string): string {
-  return s.trim().split('\n')[0]?.replace(/^(fatal|error): /, '') ?? '';
+  return (
+    s
+      .trim()
+      .split('\n')[0]
+      ?.replace(/^(fatal|error): /, '') ?? ''
+  );
 }
 
 const SAFE_REV = /^[A-Za-z0-9._/~^@{}:+-]+$/;
@@ -65,12 +70,17 @@ export function assertSafeRev(rev: string): void {
     throw new UserError('empty git revision', { hint: 'pass a branch, tag or commit sha' });
   }
   if (rev.startsWith('-')) {
-    throw new UserError(`unsafe git revision "${rev}": it must not start with "-"`, { hint: 'pass a branch, tag or commit sha' });
+    throw new UserError(`unsafe git revision "${rev}": it must not start with "-"`, {
+      hint: 'pass a branch, tag or commit sha',
+    });
   }
   if (!SAFE_REV.test(rev) || rev.includes('..')) {
-    throw new UserError(`unsafe git revision "${rev}": only letters, digits and . _ / ~ ^ @ { } : + - are allowed, and no ".."`, {
-      hint: 'pass a single branch, tag or commit sha (not a range)',
-    });
+    throw new UserError(
+      `unsafe git revision "${rev}": only letters, digits and . _ / ~ ^ @ { } : + - are allowed, and no ".."`,
+      {
+        hint: 'pass a single branch, tag or commit sha (not a range)',
+      },
+    );
   }
 }
 
@@ -101,7 +111,8 @@ export function repoRoot(dir: string): string {
     });
   }
   const top = r.stdout.toString('utf8').trim();
-  if (!top) throw new UserError(`${dir}: not inside a git work tree`, { hint: 'policydrift needs a non-bare git checkout' });
+  if (!top)
+    throw new UserError(`${dir}: not inside a git work tree`, { hint: 'policydrift needs a non-bare git checkout' });
   return fs.realpathSync(path.resolve(top));
 }
 
@@ -157,7 +168,9 @@ export function mergeBase(repo: string, a: string, b: string): string {
     if (isShallow(repo)) {
       throw new UserError(`no merge base of ${a} and ${b} in this shallow clone`, { hint: SHALLOW_HINT });
     }
-    throw new UserError(`${a} and ${b} have no common ancestor`, { hint: 'compare against a revision that shares history with this branch' });
+    throw new UserError(`${a} and ${b} have no common ancestor`, {
+      hint: 'compare against a revision that shares history with this branch',
+    });
   }
   throw new UserError(`git merge-base ${a} ${b} failed: ${firstLine(r.stderr)}`);
 }

@@ -47,7 +47,12 @@ export function readGitTree(repoDir: string, rev: string, opts: ReadGitTreeOptio
  * A GitTree over a listing (of a commit or of the index): source files under
  * `subdir` are read up front with one `git cat-file --batch`, the rest lazily.
  */
-export function treeFromEntries(top: string, commit: string, entries: Map<string, TreeEntry>, subdir?: string): GitTree {
+export function treeFromEntries(
+  top: string,
+  commit: string,
+  entries: Map<string, TreeEntry>,
+  subdir?: string,
+): GitTree {
   const sub = normalizeSubdir(subdir);
   const wanted: string[] = [];
   for (const [rel, e] of entries) {
@@ -56,7 +61,10 @@ export function treeFromEntries(top: string, commit: string, entries: Map<string
     if (EAGER.test(rel)) wanted.push(rel);
   }
   const files = new Map<string, Buffer>();
-  const blobs = catFileBatch(top, wanted.map((rel) => entries.get(rel)!.oid));
+  const blobs = catFileBatch(
+    top,
+    wanted.map((rel) => entries.get(rel)!.oid),
+  );
   wanted.forEach((rel, i) => files.set(rel, blobs[i]!));
 
   const readFile = (rel: string): Buffer | null => {
@@ -74,7 +82,10 @@ export function treeFromEntries(top: string, commit: string, entries: Map<string
 
 function normalizeSubdir(subdir: string | undefined): string {
   if (!subdir) return '';
-  const n = path.posix.normalize(subdir.split(path.sep).join('/')).replace(/^\.\/?/, '').replace(/\/+$/, '');
+  const n = path.posix
+    .normalize(subdir.split(path.sep).join('/'))
+    .replace(/^\.\/?/, '')
+    .replace(/\/+$/, '');
   if (n === '.' || n === '') return '';
   if (n.startsWith('../') || n === '..' || path.posix.isAbsolute(n)) {
     throw new UserError(`${subdir}: not a directory inside the repository`);
@@ -85,7 +96,8 @@ function normalizeSubdir(subdir: string | undefined): string {
 /** `git ls-tree -r -z --full-tree <commit>`: every blob and submodule with its mode and object id. */
 export function listTree(repo: string, commit: string): Map<string, TreeEntry> {
   const r = runGit(repo, ['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', commit]);
-  if (r.status !== 0) throw new UserError(`cannot list the files of commit ${commit}: ${r.stderr.trim().split('\n')[0]}`);
+  if (r.status !== 0)
+    throw new UserError(`cannot list the files of commit ${commit}: ${r.stderr.trim().split('\n')[0]}`);
   const out = new Map<string, TreeEntry>();
   for (const rec of r.stdout.toString('utf8').split('\0')) {
     if (!rec) continue;

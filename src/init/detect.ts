@@ -122,11 +122,13 @@ export function detectProject(root: string): Detection {
 
   const hooks: Detection['hooks'] = [];
   for (const dir of dirs) {
-    if (exists(path.join(dir, '.husky'))) hooks.push({ manager: 'husky', file: rel(root, path.join(dir, '.husky')) + '/' });
+    if (exists(path.join(dir, '.husky')))
+      hooks.push({ manager: 'husky', file: rel(root, path.join(dir, '.husky')) + '/' });
     for (const f of ['lefthook.yml', 'lefthook.yaml', '.lefthook.yml', '.lefthook.yaml']) {
       if (exists(path.join(dir, f))) hooks.push({ manager: 'lefthook', file: rel(root, path.join(dir, f)) });
     }
-    if (exists(path.join(dir, '.pre-commit-config.yaml'))) hooks.push({ manager: 'pre-commit', file: rel(root, path.join(dir, '.pre-commit-config.yaml')) });
+    if (exists(path.join(dir, '.pre-commit-config.yaml')))
+      hooks.push({ manager: 'pre-commit', file: rel(root, path.join(dir, '.pre-commit-config.yaml')) });
   }
 
   const ci: Detection['ci'] = [];
@@ -146,7 +148,9 @@ export function detectProject(root: string): Detection {
     hooks,
     ci,
     testGlobs: detectTestGlobs(root),
-    buildScript: typeof (readJson(path.join(root, 'package.json')) as { scripts?: { build?: unknown } } | null)?.scripts?.build === 'string',
+    buildScript:
+      typeof (readJson(path.join(root, 'package.json')) as { scripts?: { build?: unknown } } | null)?.scripts?.build ===
+      'string',
     outDir: tsconfigOutDir(root, tsconfig),
   };
 }
@@ -162,7 +166,8 @@ function readJson(file: string): unknown {
 /** The tsconfig's own outDir (no `extends` resolution: a starting point the user can edit). */
 function tsconfigOutDir(root: string, tsconfig: string | null): string | null {
   if (!tsconfig) return null;
-  const out = (readJson(path.join(root, tsconfig)) as { compilerOptions?: { outDir?: unknown } } | null)?.compilerOptions?.outDir;
+  const out = (readJson(path.join(root, tsconfig)) as { compilerOptions?: { outDir?: unknown } } | null)
+    ?.compilerOptions?.outDir;
   if (typeof out !== 'string' || !out) return null;
   const r = rel(root, path.resolve(root, out));
   return r === '.' || r.startsWith('..') ? null : r;

@@ -66,7 +66,11 @@ export function runInit(opts: InitOptions): InitResult {
     config = parseConfigText(existingCfg, CONFIG_FILE);
   } else {
     if (!det.tsconfig) throw noTsconfig(det);
-    const text = renderInitConfig({ tsconfig: det.tsconfig, exclude: det.testGlobs, profile: starterProfile(det, det.tsconfig) });
+    const text = renderInitConfig({
+      tsconfig: det.tsconfig,
+      exclude: det.testGlobs,
+      profile: starterProfile(det, det.tsconfig),
+    });
     config = parseConfigText(text, `${CONFIG_FILE} (generated)`);
     if (existingCfg !== text) writeCfg = { text, action: existingCfg === null ? 'created' : 'replaced' };
   }
@@ -74,10 +78,22 @@ export function runInit(opts: InitOptions): InitResult {
   // Written once the manifest has been extracted: a failed init leaves no config behind.
   if (writeCfg) {
     files.push({ path: CONFIG_FILE, action: writeCfg.action });
-  } else if (existingCfg !== null && existingCfg === renderInitConfig({ tsconfig: config.tsconfig, exclude: det.testGlobs, profile: starterProfile(det, config.tsconfig) })) {
+  } else if (
+    existingCfg !== null &&
+    existingCfg ===
+      renderInitConfig({
+        tsconfig: config.tsconfig,
+        exclude: det.testGlobs,
+        profile: starterProfile(det, config.tsconfig),
+      })
+  ) {
     files.push({ path: CONFIG_FILE, action: 'unchanged' });
   } else {
-    files.push({ path: CONFIG_FILE, action: existingCfg !== null && !force ? 'kept' : 'unchanged', note: 'your config; --force replaces it with the generated one' });
+    files.push({
+      path: CONFIG_FILE,
+      action: existingCfg !== null && !force ? 'kept' : 'unchanged',
+      note: 'your config; --force replaces it with the generated one',
+    });
   }
 
   // 2. The first manifest, exactly as `extract --write` makes it.
@@ -105,12 +121,18 @@ export function runInit(opts: InitOptions): InitResult {
     files.push({ path: mRel, action: 'unchanged', note: `version ${manifest.manifestVersion}` });
   } else if (force) {
     writeFileAtomic(mFile, text);
-    files.push({ path: mRel, action: 'updated', note: `${summary}${invalid ? '; the old file was not a valid manifest' : ''}` });
+    files.push({
+      path: mRel,
+      action: 'updated',
+      note: `${summary}${invalid ? '; the old file was not a valid manifest' : ''}`,
+    });
   } else {
     files.push({
       path: mRel,
       action: 'kept',
-      note: invalid ? 'not a valid manifest; `policydrift extract --write` or --force regenerates it' : 'stale; `policydrift extract --write` (or init --force) regenerates it',
+      note: invalid
+        ? 'not a valid manifest; `policydrift extract --write` or --force regenerates it'
+        : 'stale; `policydrift extract --write` (or init --force) regenerates it',
     });
   }
 
@@ -125,7 +147,11 @@ export function runInit(opts: InitOptions): InitResult {
   } else if (rText === empty) {
     files.push({ path: rRel, action: 'unchanged', note: 'empty' });
   } else {
-    files.push({ path: rRel, action: 'kept', note: 'existing release history; init never rewrites it, not even with --force' });
+    files.push({
+      path: rRel,
+      action: 'kept',
+      note: 'existing release history; init never rewrites it, not even with --force',
+    });
   }
 
   const changed = files.some((f) => f.action === 'created' || f.action === 'replaced' || f.action === 'updated');
@@ -134,7 +160,9 @@ export function runInit(opts: InitOptions): InitResult {
 
 function noTsconfig(det: Detection, configured?: string): UserError {
   if (configured && configured !== 'tsconfig.json') {
-    return new UserError(`no ${configured} in ${det.root} (named by "tsconfig" in ${CONFIG_FILE})`, { hint: 'fix "tsconfig" in the config, or run init with --force to regenerate the config' });
+    return new UserError(`no ${configured} in ${det.root} (named by "tsconfig" in ${CONFIG_FILE})`, {
+      hint: 'fix "tsconfig" in the config, or run init with --force to regenerate the config',
+    });
   }
   const others = det.tsconfigCandidates.filter((f) => f !== 'tsconfig.json');
   return new UserError(`no tsconfig.json in ${det.root}: policydrift analyses a TypeScript program`, {
@@ -162,12 +190,20 @@ function nextSteps(det: Detection, files: FileOutcome[], changed: boolean, confi
   const run = runner(det.packageManager);
   const hookCmd = `${run} extract --write --staged`;
   const steps: string[] = [];
-  if (!det.gitTop) steps.push('This folder is not in a git repository: `git init` first; hooks, `check` and `release` read git history.');
+  if (!det.gitTop)
+    steps.push(
+      'This folder is not in a git repository: `git init` first; hooks, `check` and `release` read git history.',
+    );
   const written = files.filter((f) => f.action !== 'kept').map((f) => f.path);
   if (changed) steps.push(`Commit the setup: git add ${written.join(' ')} && git commit -m "policydrift: init"`);
   const kept = files.filter((f) => f.action === 'kept');
-  if (kept.length) steps.push(`Kept ${kept.map((f) => f.path).join(', ')} as they were; run \`policydrift init --force\` to regenerate (the registry is never rewritten).`);
-  steps.push(`Annotate your invariants (${shipped(det.root, 'docs/annotations.md')}), then \`${run} extract --write\` refreshes the manifest.`);
+  if (kept.length)
+    steps.push(
+      `Kept ${kept.map((f) => f.path).join(', ')} as they were; run \`policydrift init --force\` to regenerate (the registry is never rewritten).`,
+    );
+  steps.push(
+    `Annotate your invariants (${shipped(det.root, 'docs/annotations.md')}), then \`${run} extract --write\` refreshes the manifest.`,
+  );
 
   // The pre-commit hook, for the hook manager already in use.
   const managers = [...new Set(det.hooks.map((h) => h.manager))];
@@ -179,8 +215,14 @@ function nextSteps(det: Detection, files: FileOutcome[], changed: boolean, confi
   }
   for (const m of managers) {
     const where = det.hooks.find((h) => h.manager === m)!.file;
-    if (m === 'husky') steps.push(`Pre-commit hook (husky, ${where}): add the line \`${hookCmd}\` to .husky/pre-commit (template: ${shipped(det.root, 'templates/hooks/husky-pre-commit')}).`);
-    if (m === 'lefthook') steps.push(`Pre-commit hook (lefthook, ${where}): merge ${shipped(det.root, 'templates/hooks/lefthook.yml')} into ${where}, then \`npx lefthook install\`.`);
+    if (m === 'husky')
+      steps.push(
+        `Pre-commit hook (husky, ${where}): add the line \`${hookCmd}\` to .husky/pre-commit (template: ${shipped(det.root, 'templates/hooks/husky-pre-commit')}).`,
+      );
+    if (m === 'lefthook')
+      steps.push(
+        `Pre-commit hook (lefthook, ${where}): merge ${shipped(det.root, 'templates/hooks/lefthook.yml')} into ${where}, then \`npx lefthook install\`.`,
+      );
     if (m === 'pre-commit') {
       steps.push(
         `Pre-commit hook (pre-commit, ${where}): add a local hook: \`- repo: local\` / \`hooks: [{id: policydrift-extract, name: policydrift, entry: ${hookCmd}, language: system, pass_filenames: false}]\` (see ${hookDoc}).`,
@@ -192,10 +234,17 @@ function nextSteps(det: Detection, files: FileOutcome[], changed: boolean, confi
   const gh = shipped(det.root, 'templates/github/policydrift.yml');
   const gl = shipped(det.root, 'templates/gitlab-ci.yml');
   const ciDoc = shipped(det.root, 'docs/ci.md');
-  if (det.ci.includes('github') || det.ci.length === 0) steps.push(`CI (GitHub Actions): copy ${gh} to .github/workflows/policydrift.yml; it checks out with fetch-depth: 0 (see ${ciDoc}).`);
-  if (det.ci.includes('gitlab') || det.ci.length === 0) steps.push(`CI (GitLab): include ${gl} in .gitlab-ci.yml (GIT_DEPTH: "0"; see ${ciDoc}).`);
+  if (det.ci.includes('github') || det.ci.length === 0)
+    steps.push(
+      `CI (GitHub Actions): copy ${gh} to .github/workflows/policydrift.yml; it checks out with fetch-depth: 0 (see ${ciDoc}).`,
+    );
+  if (det.ci.includes('gitlab') || det.ci.length === 0)
+    steps.push(`CI (GitLab): include ${gl} in .gitlab-ci.yml (GIT_DEPTH: "0"; see ${ciDoc}).`);
 
-  if (!det.openspec) steps.push('OpenSpec change sets justify and approve drift: run `npx openspec init --tools none --no-animation .` to create openspec/, and commit it.');
+  if (!det.openspec)
+    steps.push(
+      'OpenSpec change sets justify and approve drift: run `npx openspec init --tools none --no-animation .` to create openspec/, and commit it.',
+    );
   const signers = config.releaseSigners ? posix(config.releaseSigners) : null;
   steps.push(
     `Release signing: every registry event is signed. Make a key (\`ssh-keygen -t ed25519 -N '' -f release_key\`; in CI a secret), ${signers ? `list it in ${signers}` : 'list it in a release signers file and set "releaseSigners" to its path'} as \`release@ci <contents of release_key.pub>\`, commit, and pass \`--signing-key release_key\` (or POLICYDRIFT_SIGNING_KEY) to release (docs/registry.md).`,
@@ -207,6 +256,8 @@ function nextSteps(det: Detection, files: FileOutcome[], changed: boolean, confi
       ? `Your first release (the baseline \`check\` compares with): \`${run} release --profile ${profile} --signing-key <key>\` (profile "${profile}" in ${CONFIG_FILE}: ${config.profiles[profile]!.build.join(' ')} -> ${config.profiles[profile]!.outDir}; edit it to match your build), then commit ${posix(config.registry)}. Until then, \`${run} check --against main\` compares with a branch.`
       : `Your first release (the baseline \`check\` compares with): add a build profile under "profiles" in ${CONFIG_FILE} (docs/config.md), run \`${run} release --profile <name> --signing-key <key>\`, then commit ${posix(config.registry)}.`,
   );
-  steps.push('Approvals are "signed" by default: list the approvers\' SSH public keys in an allowed-signers file and set "approvals.allowedSigners" to its path.');
+  steps.push(
+    'Approvals are "signed" by default: list the approvers\' SSH public keys in an allowed-signers file and set "approvals.allowedSigners" to its path.',
+  );
   return steps;
 }

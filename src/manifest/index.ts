@@ -25,7 +25,11 @@ export function semanticDigest(invariants: ManifestInvariants): string {
  * Assemble a manifest. The version is kept when the semantic content equals
  * `previous`, bumped by one when it differs, and 1 when there is no previous.
  */
-export function buildManifest(invariants: ManifestInvariants, locations: Locations, previous?: Manifest | null): Manifest {
+export function buildManifest(
+  invariants: ManifestInvariants,
+  locations: Locations,
+  previous?: Manifest | null,
+): Manifest {
   const digest = semanticDigest(invariants);
   let manifestVersion = 1;
   if (previous) manifestVersion = previous.digest === digest ? previous.manifestVersion : previous.manifestVersion + 1;
@@ -37,7 +41,13 @@ export function buildManifest(invariants: ManifestInvariants, locations: Locatio
     invariants,
     locations,
   };
-  assertValid('manifest', m, '(extracted manifest)', undefined, 'this is a policydrift bug: please report it with the source that produced it');
+  assertValid(
+    'manifest',
+    m,
+    '(extracted manifest)',
+    undefined,
+    'this is a policydrift bug: please report it with the source that produced it',
+  );
   return m;
 }
 
@@ -63,14 +73,24 @@ export function readManifestFile(file: string, label = file, opts: ManifestReadO
     const older = olderSchema(text, label, opts);
     if (older) return older;
   }
-  const m = readJsonFile<Manifest>(file, 'manifest', label, `regenerate it with \`policydrift extract --write\` rather than editing it`);
+  const m = readJsonFile<Manifest>(
+    file,
+    'manifest',
+    label,
+    `regenerate it with \`policydrift extract --write\` rather than editing it`,
+  );
   return verifyManifestDigest(m, label);
 }
 
 export function parseManifestText(text: string, label: string, opts: ManifestReadOptions = {}): Manifest {
   const older = olderSchema(text, label, opts);
   if (older) return older;
-  const m = parseJsonText<Manifest>(text, 'manifest', label, `regenerate it with \`policydrift extract --write\` rather than editing it`);
+  const m = parseJsonText<Manifest>(
+    text,
+    'manifest',
+    label,
+    `regenerate it with \`policydrift extract --write\` rather than editing it`,
+  );
   return verifyManifestDigest(m, label);
 }
 
@@ -88,17 +108,23 @@ function olderSchema(text: string, label: string, opts: ManifestReadOptions): Ma
   const v = (raw as { schemaVersion?: unknown } | null)?.schemaVersion;
   if (typeof v !== 'number' || v >= MANIFEST_SCHEMA_VERSION) return null;
   if (opts.acceptOlder && typeof (raw as Manifest).manifestVersion === 'number') return raw as Manifest;
-  throw new UserError(`${label}: manifest schema version ${v} is older than this policydrift's (${MANIFEST_SCHEMA_VERSION}); since schema 2 key-gating sites are recorded per entry point (guards on every path through helpers), so the two cannot be compared entry by entry`, {
-    hint: 'compare with the commit instead (a git:<rev> operand, or `check`, re-extracts it from source), or regenerate the file with `policydrift extract --write`',
-  });
+  throw new UserError(
+    `${label}: manifest schema version ${v} is older than this policydrift's (${MANIFEST_SCHEMA_VERSION}); since schema 2 key-gating sites are recorded per entry point (guards on every path through helpers), so the two cannot be compared entry by entry`,
+    {
+      hint: 'compare with the commit instead (a git:<rev> operand, or `check`, re-extracts it from source), or regenerate the file with `policydrift extract --write`',
+    },
+  );
 }
 
 function verifyManifestDigest(m: Manifest, label: string): Manifest {
   const actual = semanticDigest(m.invariants);
   if (actual !== m.digest) {
-    throw new UserError(`${label}: manifest digest does not match its content (recorded ${m.digest}, computed ${actual})`, {
-      hint: 'the manifest was edited by hand; regenerate it with `policydrift extract --write`',
-    });
+    throw new UserError(
+      `${label}: manifest digest does not match its content (recorded ${m.digest}, computed ${actual})`,
+      {
+        hint: 'the manifest was edited by hand; regenerate it with `policydrift extract --write`',
+      },
+    );
   }
   return m;
 }

@@ -92,15 +92,18 @@ export function declarationProblems(decl: unknown): Array<{ key: string | null; 
   }
   for (const k of ['rule', 'id', 'subject'] as const) {
     const v = d[k];
-    if (v === undefined || v === null) out.push({ key: k, problem: `"${k}" is required${k === 'subject' ? ' (use "" for the entity itself)' : ''}` });
+    if (v === undefined || v === null)
+      out.push({ key: k, problem: `"${k}" is required${k === 'subject' ? ' (use "" for the entity itself)' : ''}` });
     else if (typeof v !== 'string') out.push({ key: k, problem: `"${k}" must be a string (quote it in YAML)` });
     else if (k !== 'subject' && v === '') out.push({ key: k, problem: `"${k}" must not be empty` });
   }
   for (const k of ['fingerprint', 'reason', 'package'] as const) {
     const v = d[k];
     if (v !== undefined && typeof v !== 'string') out.push({ key: k, problem: `"${k}" must be a string` });
-    if (k === 'package' && v === '') out.push({ key: k, problem: '"package" must not be empty (omit it outside a workspace root)' });
-    if (k === 'fingerprint' && v === '') out.push({ key: k, problem: '"fingerprint" must not be empty (omit it instead)' });
+    if (k === 'package' && v === '')
+      out.push({ key: k, problem: '"package" must not be empty (omit it outside a workspace root)' });
+    if (k === 'fingerprint' && v === '')
+      out.push({ key: k, problem: '"fingerprint" must not be empty (omit it instead)' });
   }
   // No wildcards: a justification names one change exactly, so a reviewer
   // approves exactly what will pass.
@@ -127,22 +130,29 @@ export function parsePolicydriftBlock(
   locate: (keys: Array<string | number>) => string = () => label,
 ): PolicydriftBlock {
   const fail = (keys: Array<string | number>, problem: string): never => {
-    throw new UserError(`${locate([POLICYDRIFT_KEY, ...keys])}: ${keyPathText([POLICYDRIFT_KEY, ...keys])}: ${problem}`, {
-      hint: 'expected policydrift: { from: <manifestVersion>, to: <manifestVersion>, justifies: [ { rule, id, subject, fingerprint?, reason? } ] }',
-    });
+    throw new UserError(
+      `${locate([POLICYDRIFT_KEY, ...keys])}: ${keyPathText([POLICYDRIFT_KEY, ...keys])}: ${problem}`,
+      {
+        hint: 'expected policydrift: { from: <manifestVersion>, to: <manifestVersion>, justifies: [ { rule, id, subject, fingerprint?, reason? } ] }',
+      },
+    );
   };
-  if (!value || typeof value !== 'object' || Array.isArray(value)) fail([], 'must be a mapping with from, to and justifies');
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    fail([], 'must be a mapping with from, to and justifies');
   const b = value as Record<string, unknown>;
   for (const k of Object.keys(b)) {
-    if (!(BLOCK_KEYS as readonly string[]).includes(k)) fail([k], `unknown key "${k}" (allowed: ${BLOCK_KEYS.join(', ')})`);
+    if (!(BLOCK_KEYS as readonly string[]).includes(k))
+      fail([k], `unknown key "${k}" (allowed: ${BLOCK_KEYS.join(', ')})`);
   }
   for (const k of ['from', 'to'] as const) {
     const v = b[k];
     if (v === undefined || v === null) fail([k], `"${k}" is required (a manifestVersion)`);
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) fail([k], `"${k}" must be a positive integer manifestVersion`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)
+      fail([k], `"${k}" must be a positive integer manifestVersion`);
   }
   // Equal versions are allowed: a config change can need justification without changing the manifest.
-  if ((b.to as number) < (b.from as number)) fail(['to'], `"to" (${b.to}) must not be less than "from" (${b.from})`);
+  if ((b.to as number) < (b.from as number))
+    fail(['to'], `"to" (${String(b.to)}) must not be less than "from" (${String(b.from)})`);
   if (!Array.isArray(b.justifies)) fail(['justifies'], '"justifies" must be a list of { rule, id, subject }');
   const seen = new Map<string, number>();
   const justifies: JustificationDecl[] = [];
@@ -150,7 +160,12 @@ export function parsePolicydriftBlock(
     const problems = declarationProblems(raw);
     if (problems.length) {
       const p = problems[0]!;
-      fail(p.key === null || !(DECL_KEYS as readonly string[]).includes(p.key) ? ['justifies', i] : ['justifies', i, p.key], p.problem);
+      fail(
+        p.key === null || !(DECL_KEYS as readonly string[]).includes(p.key)
+          ? ['justifies', i]
+          : ['justifies', i, p.key],
+        p.problem,
+      );
     }
     const d = raw as Record<string, string>;
     const decl: JustificationDecl = { rule: d.rule!, id: d.id!, subject: d.subject! };
@@ -245,7 +260,10 @@ export function collectInvariantRefs(setDir: string): InvariantRef[] {
       const m = INVARIANTS_RE.exec(text);
       if (!m) return;
       for (const part of m[1]!.split(',')) {
-        const id = part.trim().replace(/^`(.*)`$/, '$1').trim();
+        const id = part
+          .trim()
+          .replace(/^`(.*)`$/, '$1')
+          .trim();
         if (id) refs.push({ file, line: i + 1, requirement, id });
       }
     });

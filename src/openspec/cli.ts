@@ -282,7 +282,13 @@ export function validateChange(repoDir: string, id: string, opts: { strict?: boo
       items: [],
       summary: null,
       root: null,
-      toolErrors: [{ severity: 'error', code: 'unknown_item', message: `Unknown change '${id}' (no folder openspec/changes/${id}/)` }],
+      toolErrors: [
+        {
+          severity: 'error',
+          code: 'unknown_item',
+          message: `Unknown change '${id}' (no folder openspec/changes/${id}/)`,
+        },
+      ],
     };
   }
   const args = [id, '--type', 'change'];

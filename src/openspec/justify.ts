@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isMap, type Document } from 'yaml';
+import { isMap } from 'yaml';
 import type { Change } from '../diff/types.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/fs.js';
@@ -36,7 +36,12 @@ export interface JustificationResult {
 
 /** The declaration names this change (rule, id, subject), whatever its fingerprint. */
 export function sameTarget(change: Change, decl: JustificationDecl): boolean {
-  return decl.rule === change.rule && decl.id === change.id && decl.subject === change.subject && decl.package === change.package;
+  return (
+    decl.rule === change.rule &&
+    decl.id === change.id &&
+    decl.subject === change.subject &&
+    decl.package === change.package
+  );
 }
 
 function matches(change: Change, decl: JustificationDecl): boolean {
@@ -45,8 +50,8 @@ function matches(change: Change, decl: JustificationDecl): boolean {
 
 function whyNotCounted(set: GatedChangeSet): string | null {
   const why: string[] = [];
-  if (set.valid !== true) why.push(`not valid (${set.invalidReason ?? 'openspec validate --strict'})`);
-  if (set.approved !== true) why.push('not approved');
+  if (!set.valid) why.push(`not valid (${set.invalidReason ?? 'openspec validate --strict'})`);
+  if (!set.approved) why.push('not approved');
   return why.length ? `change set ${set.id} is ${why.join(' and ')}` : null;
 }
 
@@ -99,7 +104,12 @@ export function matchJustifications(changes: Change[], sets: GatedChangeSet[]): 
 
 /** The exact `justifies:` entry that would justify `change` (pinned by fingerprint). */
 export function declarationFor(change: Change): JustificationDecl {
-  const decl: JustificationDecl = { rule: change.rule, id: change.id, subject: change.subject, fingerprint: change.fingerprint };
+  const decl: JustificationDecl = {
+    rule: change.rule,
+    id: change.id,
+    subject: change.subject,
+    fingerprint: change.fingerprint,
+  };
   if (change.package !== undefined) decl.package = change.package;
   return decl;
 }
@@ -123,15 +133,21 @@ export function writePolicydriftBlock(setDir: string, block: PolicydriftBlock): 
   }
   // The existing block is not validated: this is how a broken one gets fixed.
   const { doc } = parseMetadataText(text, label, { checkBlock: false });
-  if (doc.contents === null) doc.contents = doc.createNode({}) as Document['contents'];
+  if (doc.contents === null) doc.contents = doc.createNode({});
   if (!isMap(doc.contents)) throw new UserError(`${label}: must be a YAML mapping`);
-  const value: Record<string, unknown> = { from: clean.from, to: clean.to, justifies: clean.justifies.map((d) => ({ ...d })) };
+  const value: Record<string, unknown> = {
+    from: clean.from,
+    to: clean.to,
+    justifies: clean.justifies.map((d) => ({ ...d })),
+  };
   doc.set(POLICYDRIFT_KEY, doc.createNode(value));
   const out = doc.toString();
   // Round-trip check: what we write must read back as the same block.
   const back = parseMetadataText(out, label).policydrift;
   if (JSON.stringify(back) !== JSON.stringify(clean)) {
-    throw new UserError(`${label}: internal error: the policydrift block does not read back unchanged; file left as it was`);
+    throw new UserError(
+      `${label}: internal error: the policydrift block does not read back unchanged; file left as it was`,
+    );
   }
   writeFileAtomic(file, out);
 }

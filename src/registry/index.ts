@@ -19,8 +19,10 @@ import {
 export * from './types.js';
 export * from './signing.js';
 
-const EDIT_HINT = 'the registry is append-only and written by policydrift; restore it from the trusted branch (`git checkout <trusted-ref> -- <registry>`) and append again';
-const FORGED_HINT = 'only the release job appends to the registry, signing each event with a key of the release signers file (config "releaseSigners"); an event without a valid signature was written by hand: remove it (on the protected branch, revert the commit that added it) — see docs/registry.md';
+const EDIT_HINT =
+  'the registry is append-only and written by policydrift; restore it from the trusted branch (`git checkout <trusted-ref> -- <registry>`) and append again';
+const FORGED_HINT =
+  'only the release job appends to the registry, signing each event with a key of the release signers file (config "releaseSigners"); an event without a valid signature was written by hand: remove it (on the protected branch, revert the commit that added it) — see docs/registry.md';
 
 export function emptyRegistry(): Registry {
   return { schemaVersion: REGISTRY_SCHEMA_VERSION, events: [] };
@@ -33,7 +35,12 @@ export function eventDigest(event: RegistryEvent): string {
 
 /** Parse and validate registry text (a file or a git blob); `label` names it in errors. */
 export function parseRegistryText(text: string, label: string): Registry {
-  return parseJsonText<Registry>(text, 'registry', label, `the registry is written by policydrift; restore ${label} from version control rather than editing it`);
+  return parseJsonText<Registry>(
+    text,
+    'registry',
+    label,
+    `the registry is written by policydrift; restore ${label} from version control rather than editing it`,
+  );
 }
 
 /** Read and validate a registry file; a missing file is a UserError unless `allowMissing` (then the empty registry). */
@@ -45,7 +52,10 @@ export function readRegistryFile(file: string, label = file, opts: { allowMissin
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && opts.allowMissing) return emptyRegistry();
     throw new UserError(`${label}: cannot read the release registry (${code ?? String(e)})`, {
-      hint: code === 'ENOENT' ? 'no release has been recorded yet, or pass --registry FILE (config "registry", default release/registry.json)' : undefined,
+      hint:
+        code === 'ENOENT'
+          ? 'no release has been recorded yet, or pass --registry FILE (config "registry", default release/registry.json)'
+          : undefined,
     });
   }
   return parseRegistryText(text, label);
@@ -90,7 +100,8 @@ export type ReleaseStatus =
 export function releaseStatus(registry: Registry, release: ReleaseEvent): ReleaseStatus {
   const idx = registry.events.indexOf(release);
   for (const e of registry.events.slice(idx + 1)) {
-    if (e.type === 'release' && e.supersedes === release.version) return { state: 'superseded', seq: e.seq, by: e.version };
+    if (e.type === 'release' && e.supersedes === release.version)
+      return { state: 'superseded', seq: e.seq, by: e.version };
     if (e.version !== release.version) continue;
     if (e.type === 'revoke') return { state: 'revoked', seq: e.seq, reason: e.reason };
     if (e.type === 'supersede') return { state: 'superseded', seq: e.seq, by: e.by, reason: e.reason };
@@ -100,7 +111,9 @@ export function releaseStatus(registry: Registry, release: ReleaseEvent): Releas
 
 /** The release event recording `version`, or null. */
 export function findRelease(registry: Registry, version: string): ReleaseEvent | null {
-  return (registry.events.find((e) => e.type === 'release' && e.version === version) as ReleaseEvent | undefined) ?? null;
+  return (
+    (registry.events.find((e) => e.type === 'release' && e.version === version) as ReleaseEvent | undefined) ?? null
+  );
 }
 
 /** The outcome of re-deriving a release's manifest digest at its commit. */
@@ -141,7 +154,8 @@ export interface RegistryVerification {
 }
 
 function problemAt(events: unknown[], index: number | null, message: string, hint?: string): RegistryProblem {
-  const e = (index === null ? undefined : events[index]) as { seq?: unknown; type?: unknown; version?: unknown } | undefined;
+  const e = (index === null ? undefined : events[index]) as
+    { seq?: unknown; type?: unknown; version?: unknown } | undefined;
   return {
     index,
     seq: e && typeof e.seq === 'number' ? e.seq : null,
@@ -156,10 +170,13 @@ function schemaProblem(value: unknown): string | null {
   const v = validator('registry');
   if (v(value)) return null;
   const errs = (v.errors ?? []).filter((e) => !['oneOf', 'anyOf', 'if'].includes(e.keyword));
-  const err = [...(errs.length ? errs : (v.errors ?? []))].sort((a, b) => b.instancePath.length - a.instancePath.length)[0];
+  const err = [...(errs.length ? errs : (v.errors ?? []))].sort(
+    (a, b) => b.instancePath.length - a.instancePath.length,
+  )[0];
   if (!err) return 'does not match registry.schema.json';
   const where = err.instancePath.replace(/^\/events\/0/, '') || '(event)';
-  if (err.keyword === 'additionalProperties') return `${where}: unknown property "${(err.params as { additionalProperty: string }).additionalProperty}"`;
+  if (err.keyword === 'additionalProperties')
+    return `${where}: unknown property "${(err.params as { additionalProperty: string }).additionalProperty}"`;
   return `${where} ${err.message ?? 'is invalid'}`;
 }
 
@@ -171,7 +188,16 @@ function schemaProblem(value: unknown): string | null {
  * `extract` allows — that its manifest digest is what the commit gives.
  */
 export function verifyRegistry(registry: unknown, opts: VerifyOptions = {}): RegistryVerification {
-  const result: RegistryVerification = { ok: true, events: 0, problem: null, commitsChecked: 0, digestsChecked: 0, skipped: [], legacy: 0, signaturesChecked: 0 };
+  const result: RegistryVerification = {
+    ok: true,
+    events: 0,
+    problem: null,
+    commitsChecked: 0,
+    digestsChecked: 0,
+    skipped: [],
+    legacy: 0,
+    signaturesChecked: 0,
+  };
   const fail = (p: RegistryProblem): RegistryVerification => ({ ...result, ok: false, problem: p });
 
   if (!registry || typeof registry !== 'object' || !Array.isArray((registry as { events?: unknown }).events)) {
@@ -179,7 +205,7 @@ export function verifyRegistry(registry: unknown, opts: VerifyOptions = {}): Reg
   }
   const events = (registry as { events: unknown[] }).events;
   result.events = events.length;
-  const top = schemaProblem({ ...(registry as object), events: [] });
+  const top = schemaProblem({ ...registry, events: [] });
   if (top) return fail(problemAt(events, null, `invalid registry: ${top}`));
 
   const shallow = opts.repoDir ? isShallow(opts.repoDir) : false;
@@ -196,20 +222,42 @@ export function verifyRegistry(registry: unknown, opts: VerifyOptions = {}): Reg
     }
     const expected = i === 0 ? GENESIS_PREV : eventDigest(events[i - 1] as RegistryEvent);
     if (e.prev !== expected) {
-      const before = i === 0 ? 'the start of the log' : `the event before it, ${describe(events[i - 1] as RegistryEvent)}`;
-      return fail(problemAt(events, i, `prev ${e.prev} does not match ${before} (${expected}): that event was edited, or events were inserted, removed or reordered`, EDIT_HINT));
+      const before =
+        i === 0 ? 'the start of the log' : `the event before it, ${describe(events[i - 1] as RegistryEvent)}`;
+      return fail(
+        problemAt(
+          events,
+          i,
+          `prev ${e.prev} does not match ${before} (${expected}): that event was edited, or events were inserted, removed or reordered`,
+          EDIT_HINT,
+        ),
+      );
     }
     if (opts.signers) {
       if (!isSigned(e)) {
         if (firstSigned !== null) {
-          return fail(problemAt(events, i, `is not signed, but seq ${firstSigned} was: after the first signed event every event must be signed by a release signer (a forged or hand-written event)`, FORGED_HINT));
+          return fail(
+            problemAt(
+              events,
+              i,
+              `is not signed, but seq ${firstSigned} was: after the first signed event every event must be signed by a release signer (a forged or hand-written event)`,
+              FORGED_HINT,
+            ),
+          );
         }
         result.legacy++;
       } else {
         firstSigned ??= e.seq;
         const before = i > 0 ? (events[i - 1] as RegistryEvent).time : null;
         if (before !== null && Date.parse(e.time) < Date.parse(before)) {
-          return fail(problemAt(events, i, `time ${e.time} is before the time of the event before it (${before}): a signed event's time never goes back`, FORGED_HINT));
+          return fail(
+            problemAt(
+              events,
+              i,
+              `time ${e.time} is before the time of the event before it (${before}): a signed event's time never goes back`,
+              FORGED_HINT,
+            ),
+          );
         }
         const why = signatureProblem(e, opts.signers);
         if (why) return fail(problemAt(events, i, why, FORGED_HINT));
@@ -218,28 +266,66 @@ export function verifyRegistry(registry: unknown, opts: VerifyOptions = {}): Reg
     }
     if (e.type === 'release') {
       const dup = releases.get(e.version);
-      if (dup) return fail(problemAt(events, i, `version ${e.version} was already released at seq ${dup.seq}`, 'each release needs a new version'));
+      if (dup)
+        return fail(
+          problemAt(
+            events,
+            i,
+            `version ${e.version} was already released at seq ${dup.seq}`,
+            'each release needs a new version',
+          ),
+        );
       if (e.supersedes !== undefined && !releases.has(e.supersedes)) {
-        return fail(problemAt(events, i, `supersedes version ${e.supersedes}, which is not an earlier release in this registry`, EDIT_HINT));
+        return fail(
+          problemAt(
+            events,
+            i,
+            `supersedes version ${e.supersedes}, which is not an earlier release in this registry`,
+            EDIT_HINT,
+          ),
+        );
       }
       releases.set(e.version, e);
     } else {
       if (!releases.has(e.version)) {
-        return fail(problemAt(events, i, `refers to version ${e.version}, which is not an earlier release in this registry`, EDIT_HINT));
+        return fail(
+          problemAt(
+            events,
+            i,
+            `refers to version ${e.version}, which is not an earlier release in this registry`,
+            EDIT_HINT,
+          ),
+        );
       }
       if (e.type === 'supersede' && e.by !== undefined) {
         if (e.by === e.version) return fail(problemAt(events, i, `a release cannot supersede itself`));
         if (!releases.has(e.by)) {
-          return fail(problemAt(events, i, `superseded by version ${e.by}, which is not an earlier release in this registry`, 'record the superseding release before the supersede event'));
+          return fail(
+            problemAt(
+              events,
+              i,
+              `superseded by version ${e.by}, which is not an earlier release in this registry`,
+              'record the superseding release before the supersede event',
+            ),
+          );
         }
       }
     }
     if (opts.repoDir && e.type === 'release') {
       if (!commitExists(opts.repoDir, e.git_commit)) {
         if (shallow) {
-          throw new UserError(`${describe(e)}: commit ${e.git_commit} is not present in this shallow clone`, { hint: SHALLOW_HINT });
+          throw new UserError(`${describe(e)}: commit ${e.git_commit} is not present in this shallow clone`, {
+            hint: SHALLOW_HINT,
+          });
         }
-        return fail(problemAt(events, i, `git_commit ${e.git_commit} does not exist in the repository`, 'the event was edited, or the release commit was lost from history (force-push?)'));
+        return fail(
+          problemAt(
+            events,
+            i,
+            `git_commit ${e.git_commit} does not exist in the repository`,
+            'the event was edited, or the release commit was lost from history (force-push?)',
+          ),
+        );
       }
       result.commitsChecked++;
       if (opts.extract) {
@@ -248,13 +334,27 @@ export function verifyRegistry(registry: unknown, opts: VerifyOptions = {}): Reg
           check = opts.extract(e);
         } catch (err) {
           if (!(err instanceof UserError)) throw err;
-          return fail(problemAt(events, i, `cannot re-extract the manifest at ${e.git_commit.slice(0, 12)}: ${err.message}`, err.hint));
+          return fail(
+            problemAt(
+              events,
+              i,
+              `cannot re-extract the manifest at ${e.git_commit.slice(0, 12)}: ${err.message}`,
+              err.hint,
+            ),
+          );
         }
         if ('skip' in check) {
           result.skipped.push({ seq: e.seq, version: e.version, reason: check.skip });
         } else {
           if (check.digest !== e.manifestDigest) {
-            return fail(problemAt(events, i, `manifestDigest ${e.manifestDigest} is not the digest of commit ${e.git_commit.slice(0, 12)} (${check.digest})`, 'the event was edited, or the release was not made from this commit'));
+            return fail(
+              problemAt(
+                events,
+                i,
+                `manifestDigest ${e.manifestDigest} is not the digest of commit ${e.git_commit.slice(0, 12)} (${check.digest})`,
+                'the event was edited, or the release was not made from this commit',
+              ),
+            );
           }
           result.digestsChecked++;
         }
@@ -264,9 +364,7 @@ export function verifyRegistry(registry: unknown, opts: VerifyOptions = {}): Reg
   return result;
 }
 
-export type TrustComparison =
-  | { ok: true; appended: RegistryEvent[] }
-  | { ok: false; problem: RegistryProblem };
+export type TrustComparison = { ok: true; appended: RegistryEvent[] } | { ok: false; problem: RegistryProblem };
 
 /**
  * Whether `candidate` is `trusted` plus appended events: every trusted event
@@ -281,13 +379,30 @@ export function compareWithTrusted(trusted: Registry | null, candidate: Registry
     const t = base[i]!;
     const c = candidate.events[i];
     if (!c) {
-      return { ok: false, problem: { ...problemAt(base, i, 'is in the trusted registry but missing from this one (events were removed)', EDIT_HINT) } };
+      return {
+        ok: false,
+        problem: {
+          ...problemAt(
+            base,
+            i,
+            'is in the trusted registry but missing from this one (events were removed)',
+            EDIT_HINT,
+          ),
+        },
+      };
     }
     if (canonicalJson(c) !== canonicalJson(t)) {
       const fields = [...new Set([...Object.keys(t), ...Object.keys(c)])]
-        .filter((k) => JSON.stringify((t as unknown as Record<string, unknown>)[k]) !== JSON.stringify((c as unknown as Record<string, unknown>)[k]))
+        .filter(
+          (k) =>
+            JSON.stringify((t as unknown as Record<string, unknown>)[k]) !==
+            JSON.stringify((c as unknown as Record<string, unknown>)[k]),
+        )
         .sort();
-      return { ok: false, problem: problemAt(base, i, `differs from the trusted registry (changed: ${fields.join(', ')})`, EDIT_HINT) };
+      return {
+        ok: false,
+        problem: problemAt(base, i, `differs from the trusted registry (changed: ${fields.join(', ')})`, EDIT_HINT),
+      };
     }
   }
   const v = verifyRegistry(candidate);
@@ -296,7 +411,11 @@ export function compareWithTrusted(trusted: Registry | null, candidate: Registry
 }
 
 /** compareWithTrusted as a policy failure (exit 1) naming the first differing event. */
-export function assertAppendOnly(trusted: Registry | null, candidate: Registry, label = 'release registry'): RegistryEvent[] {
+export function assertAppendOnly(
+  trusted: Registry | null,
+  candidate: Registry,
+  label = 'release registry',
+): RegistryEvent[] {
   const r = compareWithTrusted(trusted, candidate);
   if (!r.ok) {
     throw new UserError(`${label}: not an append-only extension of the trusted registry: ${r.problem.message}`, {
@@ -322,7 +441,12 @@ export interface AppendedEvent {
  * signer of the trusted ref, and its time does not go back. Appended events
  * never count as a legacy prefix.
  */
-export function appendedEvents(trusted: Registry | null, candidate: Registry, signers: ReleaseSigners, label?: string): AppendedEvent[] {
+export function appendedEvents(
+  trusted: Registry | null,
+  candidate: Registry,
+  signers: ReleaseSigners,
+  label?: string,
+): AppendedEvent[] {
   const appended = assertAppendOnly(trusted, candidate, label);
   const start = candidate.events.length - appended.length;
   return appended.map((event, k) => {
@@ -356,7 +480,11 @@ export interface AppendOptions extends LockOptions {
  * validate, then write (temp file + fsync + rename). Concurrent writers are
  * serialized by the lock, so none loses an event. A missing file starts a new log.
  */
-export function appendEvent(file: string, event: NewEvent, opts: AppendOptions = {}): { event: RegistryEvent; registry: Registry } {
+export function appendEvent(
+  file: string,
+  event: NewEvent,
+  opts: AppendOptions = {},
+): { event: RegistryEvent; registry: Registry } {
   const label = opts.label ?? file;
   return withFileLock(
     file,
@@ -364,7 +492,9 @@ export function appendEvent(file: string, event: NewEvent, opts: AppendOptions =
       const current = readRegistryFile(file, label, { allowMissing: true });
       const before = verifyRegistry(current, { signers: opts.signers });
       if (!before.ok) {
-        throw new UserError(`${label}: refusing to append to a broken registry: ${before.problem!.message}`, { hint: before.problem!.hint });
+        throw new UserError(`${label}: refusing to append to a broken registry: ${before.problem!.message}`, {
+          hint: before.problem!.hint,
+        });
       }
       const last = current.events[current.events.length - 1];
       let time = event.time ?? new Date().toISOString();
@@ -379,9 +509,13 @@ export function appendEvent(file: string, event: NewEvent, opts: AppendOptions =
       if (opts.sign) full = signEvent(full, opts.sign);
       const next: Registry = { schemaVersion: REGISTRY_SCHEMA_VERSION, events: [...current.events, full] };
       const after = verifyRegistry(next, { signers: opts.signers });
-      if (!after.ok) throw new UserError(`${label}: cannot append: ${after.problem!.message}`, { hint: after.problem!.hint });
+      if (!after.ok)
+        throw new UserError(`${label}: cannot append: ${after.problem!.message}`, { hint: after.problem!.hint });
       if (!lock.stillHeld()) {
-        throw new UserError(`${label}: the registry lock was broken by another process while appending; nothing was written`, { hint: 'run the command again' });
+        throw new UserError(
+          `${label}: the registry lock was broken by another process while appending; nothing was written`,
+          { hint: 'run the command again' },
+        );
       }
       writeFileAtomic(file, canonicalJson(next));
       return { event: full, registry: next };

@@ -102,7 +102,12 @@ export class FileLock {
     const staleMs = opts.staleMs ?? 60_000;
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const token = crypto.randomBytes(16).toString('hex');
-    const body = JSON.stringify({ pid: process.pid, host: os.hostname(), token, time: new Date().toISOString() } satisfies LockInfo);
+    const body = JSON.stringify({
+      pid: process.pid,
+      host: os.hostname(),
+      token,
+      time: new Date().toISOString(),
+    } satisfies LockInfo);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       let fd: number | null = null;
@@ -129,7 +134,9 @@ export class FileLock {
         const info = seen ? parseLock(seen.text) : null;
         throw new UserError(
           `${opts.label ?? file}: locked${info ? ` by process ${info.pid} on ${info.host} since ${info.time}` : ''}; gave up after ${Math.round(timeoutMs / 1000)}s`,
-          { hint: opts.hint ?? 'another policydrift is writing the registry; if none is running, delete the lock file' },
+          {
+            hint: opts.hint ?? 'another policydrift is writing the registry; if none is running, delete the lock file',
+          },
         );
       }
       sleep(5 + Math.floor(Math.random() * 20));

@@ -49,7 +49,10 @@ export function sshTime(iso: string): string {
 export function signEvent<E extends RegistryEvent>(event: E, key: SigningKey): E {
   const { signature: _old, ...rest } = event;
   const unsigned = { ...rest, signer: key.identity } as E;
-  return { ...unsigned, signature: signMessage(signedPayload(unsigned), key.keyPath, { namespace: RELEASE_SIGNATURE_NAMESPACE }) };
+  return {
+    ...unsigned,
+    signature: signMessage(signedPayload(unsigned), key.keyPath, { namespace: RELEASE_SIGNATURE_NAMESPACE }),
+  };
 }
 
 export function isSigned(event: RegistryEvent): boolean {
@@ -64,7 +67,8 @@ export function isSigned(event: RegistryEvent): boolean {
  */
 export function signatureProblem(event: RegistryEvent, signers: ReleaseSigners): string | null {
   if (!event.signature || !event.signer) return 'is not signed by a release signer';
-  if (signers.text === null) return `is signed by ${event.signer}, but there is no release signers file to check it against (${signers.source})`;
+  if (signers.text === null)
+    return `is signed by ${event.signer}, but there is no release signers file to check it against (${signers.source})`;
   const v = verifySignature(signedPayload(event), event.signature, event.signer, signers.text, {
     namespace: RELEASE_SIGNATURE_NAMESPACE,
     verifyTime: sshTime(event.time),
@@ -83,7 +87,9 @@ export function signingIdentity(keyPath: string, signers: ReleaseSigners): strin
       hint: 'set "releaseSigners" in policydrift.config.json to an allowed-signers file listing the release key (`release@ci ssh-ed25519 AAAA…`), commit it on the release branch, then release',
     });
   }
-  const probe = signMessage(`policydrift release signer check ${new Date().toISOString()}`, keyPath, { namespace: RELEASE_SIGNATURE_NAMESPACE });
+  const probe = signMessage(`policydrift release signer check ${new Date().toISOString()}`, keyPath, {
+    namespace: RELEASE_SIGNATURE_NAMESPACE,
+  });
   const now = sshTime(new Date().toISOString());
   const principals = findPrincipals(probe, signers.text, { namespace: RELEASE_SIGNATURE_NAMESPACE, verifyTime: now });
   if (principals.length === 0) {

@@ -31,11 +31,19 @@ export interface TrustedRegistry {
 const join = (sub: string, rel: string) => (sub ? path.posix.join(sub, rel) : rel);
 
 /** The release signers named by `config`, read at `rev` (text null, with the reason as source, when there are none). */
-export function releaseSignersAt(repo: string, rev: string, label: string, sub: string, config: ResolvedConfig): ReleaseSigners {
+export function releaseSignersAt(
+  repo: string,
+  rev: string,
+  label: string,
+  sub: string,
+  config: ResolvedConfig,
+): ReleaseSigners {
   if (!config.releaseSigners) return { text: null, source: `no "releaseSigners" in the config at ${label}` };
   const rel = join(sub, config.releaseSigners);
   const text = readFileAtRef(repo, rev, rel);
-  return text === null ? { text: null, source: `the release signers file ${rel} does not exist at ${label}` } : { text, source: `${label}:${rel}` };
+  return text === null
+    ? { text: null, source: `the release signers file ${rel} does not exist at ${label}` }
+    : { text, source: `${label}:${rel}` };
 }
 
 /**
@@ -57,7 +65,10 @@ export function readTrustedRegistry(repo: string, rev: string, sub: string, labe
   if (registry) {
     const v = verifyRegistry(registry, { signers });
     if (!v.ok) {
-      throw new UserError(`${rel} at ${label} is broken at ${v.problem!.message}`, { hint: v.problem!.hint, exitCode: EXIT.policy });
+      throw new UserError(`${rel} at ${label} is broken at ${v.problem!.message}`, {
+        hint: v.problem!.hint,
+        exitCode: EXIT.policy,
+      });
     }
     legacy = v.legacy;
     if (legacy > 0) {
@@ -68,6 +79,9 @@ export function readTrustedRegistry(repo: string, rev: string, sub: string, labe
       );
     }
   }
-  if (signers.text === null) warnings.push(`registry events cannot be authenticated: ${signers.source}; every event a change appends is reported, and \`release\` records nothing until release signers are configured`);
+  if (signers.text === null)
+    warnings.push(
+      `registry events cannot be authenticated: ${signers.source}; every event a change appends is reported, and \`release\` records nothing until release signers are configured`,
+    );
   return { ref: rev, config, rel, registry, signers, legacy, warnings };
 }

@@ -68,7 +68,9 @@ export interface Registry {
   events: RegistryEvent[];
 }
 
-type WithoutChain<E> = E extends RegistryEvent ? Omit<E, 'seq' | 'prev' | 'time' | 'signer' | 'signature'> & { time?: string } : never;
+type WithoutChain<E> = E extends RegistryEvent
+  ? Omit<E, 'seq' | 'prev' | 'time' | 'signer' | 'signature'> & { time?: string }
+  : never;
 
 /** An event as proposed to appendEvent: `seq`, `prev` (and the signature) are assigned under the lock; `time` defaults to now. */
 export type NewEvent = WithoutChain<RegistryEvent>;

@@ -2,10 +2,10 @@ import * as path from 'node:path';
 import { CONFIG_FILE, parseConfigText } from '../config/index.js';
 import { GENERATOR } from '../version.js';
 import { stripBom } from '../util/jsonpos.js';
-import { extractAtRef, readFileAtRef } from '../git/extract-at-ref.js';
+import { extractAtRef, readFileAtRef } from '../extract/from-tree.js';
 import { repoPrefix } from '../git/run.js';
-import type { DigestCheck } from './index.js';
-import type { ReleaseEvent } from './types.js';
+import type { DigestCheck } from '../registry/index.js';
+import type { ReleaseEvent } from '../registry/types.js';
 import { workspaceHead } from '../workspace/release.js';
 
 /**
@@ -34,14 +34,22 @@ export function recordedGenerator(repoDir: string, release: ReleaseEvent, root?:
  * policydrift is the generator recorded for that release (a different
  * generator may legitimately derive a different digest).
  */
-export function extractDigestCheck(repoDir: string, opts: { root?: string; generatorVersion?: string } = {}): (release: ReleaseEvent) => DigestCheck {
+export function extractDigestCheck(
+  repoDir: string,
+  opts: { root?: string; generatorVersion?: string } = {},
+): (release: ReleaseEvent) => DigestCheck {
   const running = opts.generatorVersion ?? GENERATOR.version;
   return (release) => {
     const recorded = recordedGenerator(repoDir, release, opts.root);
-    if (recorded === null) return { skip: 'no generator version recorded (neither in the event nor in a committed manifest)' };
+    if (recorded === null)
+      return { skip: 'no generator version recorded (neither in the event nor in a committed manifest)' };
     if (recorded !== running) return { skip: `recorded by policydrift ${recorded}, running ${running}` };
     // A workspace release records the workspace index digest (src/workspace/release.ts).
-    if (release.packages) return { digest: workspaceHead(repoDir, release.git_commit, opts.root ?? repoPrefix(repoDir), release.git_commit).index.digest };
+    if (release.packages)
+      return {
+        digest: workspaceHead(repoDir, release.git_commit, opts.root ?? repoPrefix(repoDir), release.git_commit).index
+          .digest,
+      };
     const r = extractAtRef({ repoDir, rev: release.git_commit, root: opts.root });
     return { digest: r.manifest.digest };
   };

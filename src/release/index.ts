@@ -24,9 +24,18 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { runCheck, materializeOpenspec, type CheckResult } from '../check/index.js';
 import { validateAll, validationMessages, type ValidationResult } from '../openspec/cli.js';
-import { extractAtRef, readFileAtRef } from '../git/extract-at-ref.js';
+import { extractAtRef, readFileAtRef } from '../extract/from-tree.js';
 import { repoPrefix, repoRoot, resolveCommit, runGit } from '../git/run.js';
-import { appendEvent, findRelease, lastActiveRelease, readRegistryFile, parseRegistryText, signingIdentity, SIGNING_KEY_ENV, type SigningKey } from '../registry/index.js';
+import {
+  appendEvent,
+  findRelease,
+  lastActiveRelease,
+  readRegistryFile,
+  parseRegistryText,
+  signingIdentity,
+  SIGNING_KEY_ENV,
+  type SigningKey,
+} from '../registry/index.js';
 import { readTrustedRegistry } from '../registry/trust.js';
 import { verifyBuild, type VerifyBuildResult } from '../build/verify.js';
 import { commitTime } from '../build/worktree.js';
@@ -113,7 +122,9 @@ function defaultVersion(projectRoot: string, manifestVersion: number, commit: st
 /** The artifact's base name: the package name (scope dropped) when there is a package.json, else the folder name. */
 function artifactBase(projectRoot: string): string {
   try {
-    const n = (JSON.parse(stripBom(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8'))) as { name?: string }).name;
+    const n = (
+      JSON.parse(stripBom(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8'))) as { name?: string }
+    ).name;
     if (n) return n.replace(/^@[^/]+\//, '').replace(/[^A-Za-z0-9._-]/g, '-');
   } catch {
     /* no package.json */
@@ -176,9 +187,12 @@ async function releaseRun(opts: ReleaseOptions, lock: FileLock | null): Promise<
   if (!trustedRef) {
     const branch = currentBranch(repo);
     if (branch !== config.releaseBranch) {
-      throw new UserError(`release reads the registry baseline from the release branch "${config.releaseBranch}", and HEAD is ${branch ? `on "${branch}"` : 'detached'}`, {
-        hint: `run the release job on "${config.releaseBranch}" (config "releaseBranch"), or pass --registry-ref <protected branch> so the baseline, bootstrap and revocations come from it and not from this branch`,
-      });
+      throw new UserError(
+        `release reads the registry baseline from the release branch "${config.releaseBranch}", and HEAD is ${branch ? `on "${branch}"` : 'detached'}`,
+        {
+          hint: `run the release job on "${config.releaseBranch}" (config "releaseBranch"), or pass --registry-ref <protected branch> so the baseline, bootstrap and revocations come from it and not from this branch`,
+        },
+      );
     }
     trustedRef = branch;
   }
@@ -209,24 +223,47 @@ async function releaseRun(opts: ReleaseOptions, lock: FileLock | null): Promise<
       hint: 'commit or discard the change; the release appends to the committed registry',
     });
   }
-  const registry = committedRegistry !== null ? parseRegistryText(committedRegistry, `${candidateRev}:${registryRel}`) : readRegistryFile(registryFile, registryRel, { allowMissing: true });
+  const registry =
+    committedRegistry !== null
+      ? parseRegistryText(committedRegistry, `${candidateRev}:${registryRel}`)
+      : readRegistryFile(registryFile, registryRel, { allowMissing: true });
   // Baseline and bootstrap from the trusted registry only: what the candidate appends (a revoke, a
   // release) never moves them; the check step reports such events (REGISTRY_APPENDED).
   const previous = trusted.registry ? lastActiveRelease(trusted.registry) : null;
   // At a workspace root (docs/monorepo.md): every package, one event (src/workspace/release.ts).
-  const ws = isWorkspaceCheck(opts.dir, candidateRev, opts.registryRef) ? workspaceHead(repo, commit, sub, candidateRev) : null;
+  const ws = isWorkspaceCheck(opts.dir, candidateRev, opts.registryRef)
+    ? workspaceHead(repo, commit, sub, candidateRev)
+    : null;
   const head = ws ?? extractAtRef({ repoDir: repo, rev: commit, root: sub });
   const bootstrap = previous === null;
-  const version = opts.version ?? (opts.dryRun ? `dry-run-${commit.slice(0, 12)}` : defaultVersion(projectRoot, head.manifest.manifestVersion, commit));
-  if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(version)) throw new UserError(`invalid release version "${version}"`, { hint: 'use letters, digits and . _ + -' });
-  if (findRelease(registry, version)) throw new UserError(`release ${version} is already in ${registryRel}`, { hint: 'pass a new --version' });
+  const version =
+    opts.version ??
+    (opts.dryRun
+      ? `dry-run-${commit.slice(0, 12)}`
+      : defaultVersion(projectRoot, head.manifest.manifestVersion, commit));
+  if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(version))
+    throw new UserError(`invalid release version "${version}"`, { hint: 'use letters, digits and . _ + -' });
+  if (findRelease(registry, version))
+    throw new UserError(`release ${version} is already in ${registryRel}`, { hint: 'pass a new --version' });
 
   const steps: StepOutcome[] = [];
-  const result: ReleaseResult = { ok: false, version, commit, bootstrap, dryRun: !!opts.dryRun, steps, failedStep: null, artifact: null, check: null, recovered };
+  const result: ReleaseResult = {
+    ok: false,
+    version,
+    commit,
+    bootstrap,
+    dryRun: !!opts.dryRun,
+    steps,
+    failedStep: null,
+    artifact: null,
+    check: null,
+    recovered,
+  };
   const fail = (step: Step, summary: string, details: string[]): ReleaseResult => {
     steps.push({ step, status: 'failed', summary, details });
     result.failedStep = step;
-    for (const s of STEPS.slice(STEPS.indexOf(step) + 1)) steps.push({ step: s, status: 'skipped', summary: `not run: ${step} failed`, details: [] });
+    for (const s of STEPS.slice(STEPS.indexOf(step) + 1))
+      steps.push({ step: s, status: 'skipped', summary: `not run: ${step} failed`, details: [] });
     return result;
   };
 
@@ -236,7 +273,9 @@ async function releaseRun(opts: ReleaseOptions, lock: FileLock | null): Promise<
   const tmp = materializeOpenspec(repo, commit, sub);
   try {
     if (!fs.existsSync(path.join(tmp, 'openspec'))) {
-      return fail('openspec', `no openspec/ folder at ${candidateRev}`, ['initialise it with `npx openspec init --tools none --no-animation .` and commit it']);
+      return fail('openspec', `no openspec/ folder at ${candidateRev}`, [
+        'initialise it with `npx openspec init --tools none --no-animation .` and commit it',
+      ]);
     }
     v = validateAll(tmp, { strict: true });
   } finally {
@@ -244,7 +283,12 @@ async function releaseRun(opts: ReleaseOptions, lock: FileLock | null): Promise<
   }
   const vmsg = validationMessages(v);
   if (!v.ok) return fail('openspec', `openspec validate --all --strict failed`, vmsg);
-  steps.push({ step: 'openspec', status: 'passed', summary: `${v.summary?.totals.items ?? 0} item(s) valid`, details: vmsg });
+  steps.push({
+    step: 'openspec',
+    status: 'passed',
+    summary: `${v.summary?.totals.items ?? 0} item(s) valid`,
+    details: vmsg,
+  });
   pauseAt('openspec');
 
   // 2. the drift check against the last active release (bootstrap: none yet)
@@ -258,17 +302,26 @@ async function releaseRun(opts: ReleaseOptions, lock: FileLock | null): Promise<
   result.check = check;
   if (!check.ok) {
     const details = [
-      ...(!check.manifest.fresh ? [`stale manifest ${check.manifest.path}: run \`policydrift extract --write\` and commit`] : []),
-      ...check.unjustified.map((u) => `${u.change.rule} (${u.change.effect}) ${u.change.id}${u.change.subject ? ` [${u.change.subject}]` : ''}: ${u.change.message}${u.blockedBy.length ? ` — ${u.blockedBy.join('; ')}` : ' — no OpenSpec change set declares it'}`),
+      ...(!check.manifest.fresh
+        ? [`stale manifest ${check.manifest.path}: run \`policydrift extract --write\` and commit`]
+        : []),
+      ...check.unjustified.map(
+        (u) =>
+          `${u.change.rule} (${u.change.effect}) ${u.change.id}${u.change.subject ? ` [${u.change.subject}]` : ''}: ${u.change.message}${u.blockedBy.length ? ` — ${u.blockedBy.join('; ')}` : ' — no OpenSpec change set declares it'}`,
+      ),
     ];
-    return fail('check', `drift check failed: ${check.unjustified.length} unjustified change(s)${check.manifest.fresh ? '' : ', stale manifest'}`, details);
+    return fail(
+      'check',
+      `drift check failed: ${check.unjustified.length} unjustified change(s)${check.manifest.fresh ? '' : ', stale manifest'}`,
+      details,
+    );
   }
   steps.push({
     step: 'check',
     status: 'passed',
     summary: bootstrap
       ? `BOOTSTRAP: no active release in ${registryRel}; this release records the baseline (manifest v${head.manifest.manifestVersion}) without a drift check`
-      : `no unjustified change since release ${previous!.version} (${check.justified.length} justified)`,
+      : `no unjustified change since release ${previous.version} (${check.justified.length} justified)`,
     details: check.warnings,
   });
   pauseAt('check');
@@ -277,7 +330,15 @@ async function releaseRun(opts: ReleaseOptions, lock: FileLock | null): Promise<
   log(`verify-build --profile ${opts.profile}`);
   let build: VerifyBuildResult;
   try {
-    build = await verifyBuild({ repoDir: projectRoot, commit, profileName: opts.profile, profile, manifest: head.manifest, manifestDigestAtCommit: head.manifest.digest, log });
+    build = await verifyBuild({
+      repoDir: projectRoot,
+      commit,
+      profileName: opts.profile,
+      profile,
+      manifest: head.manifest,
+      manifestDigestAtCommit: head.manifest.digest,
+      log,
+    });
   } catch (e) {
     if (e instanceof UserError) return fail('verify-build', e.message, e.hint ? [e.hint] : []);
     throw e;
@@ -285,9 +346,21 @@ async function releaseRun(opts: ReleaseOptions, lock: FileLock | null): Promise<
   const errors = build.findings.filter((f) => f.severity === 'error');
   if (!build.ok || !build.outDirCopy || !build.provenance) {
     if (build.outDirCopy) fs.rmSync(build.outDirCopy, { recursive: true, force: true });
-    return fail('verify-build', `release build verification failed (${errors.length} finding(s))`, errors.map((f) => `${f.rule}: ${f.file ? `${f.file}${f.line ? `:${f.line}` : ''}${f.column ? `:${f.column}` : ''}: ` : ''}${f.message}`));
+    return fail(
+      'verify-build',
+      `release build verification failed (${errors.length} finding(s))`,
+      errors.map(
+        (f) =>
+          `${f.rule}: ${f.file ? `${f.file}${f.line ? `:${f.line}` : ''}${f.column ? `:${f.column}` : ''}: ` : ''}${f.message}`,
+      ),
+    );
   }
-  steps.push({ step: 'verify-build', status: 'passed', summary: `built ${build.outputs.length} file(s)${profile.reproducible ? ', reproducible' : ''}`, details: build.findings.map((f) => `${f.severity}: ${f.message}`) });
+  steps.push({
+    step: 'verify-build',
+    status: 'passed',
+    summary: `built ${build.outputs.length} file(s)${profile.reproducible ? ', reproducible' : ''}`,
+    details: build.findings.map((f) => `${f.severity}: ${f.message}`),
+  });
   pauseAt('verify-build');
 
   // 4. the deterministic artifact, in a staging directory next to the publish location
@@ -296,7 +369,10 @@ async function releaseRun(opts: ReleaseOptions, lock: FileLock | null): Promise<
   const staging = fs.mkdtempSync(path.join(publishRoot, stagingPrefix()));
   let published: string | null = null;
   try {
-    const entries: TarEntry[] = listFiles(build.outDirCopy).map((rel) => ({ path: `build/${rel}`, data: fs.readFileSync(path.join(build.outDirCopy!, rel)) }));
+    const entries: TarEntry[] = listFiles(build.outDirCopy).map((rel) => ({
+      path: `build/${rel}`,
+      data: fs.readFileSync(path.join(build.outDirCopy!, rel)),
+    }));
     if (ws) entries.push(...ws.files);
     else entries.push({ path: 'invariants.manifest.json', data: Buffer.from(canonicalJson(head.manifest)) });
     entries.push({ path: 'provenance.intoto.json', data: Buffer.from(provenanceJson(build.provenance)) });
@@ -320,17 +396,31 @@ async function releaseRun(opts: ReleaseOptions, lock: FileLock | null): Promise<
 
     // 5. publish: journal first, then one rename into place, then the optional publish command
     const target = path.join(publishRoot, version);
-    if (fs.existsSync(target)) throw new UserError(`${path.relative(process.cwd(), target)} already exists`, { hint: 'remove it or pick another --version' });
+    if (fs.existsSync(target))
+      throw new UserError(`${path.relative(process.cwd(), target)} already exists`, {
+        hint: 'remove it or pick another --version',
+      });
     assertStillHeld(lock);
-    writeFileAtomic(path.join(publishRoot, JOURNAL), journalText({ version, staging: path.basename(staging), published: version }));
+    writeFileAtomic(
+      path.join(publishRoot, JOURNAL),
+      journalText({ version, staging: path.basename(staging), published: version }),
+    );
     fs.renameSync(versionDir, target);
     published = target;
     if (profile.publish) {
-      const r = spawnSync(profile.publish[0]!, [...profile.publish.slice(1), path.join(target, name)], { cwd: projectRoot, encoding: 'utf8', env: { ...process.env, POLICYDRIFT_RELEASE_VERSION: version } });
+      const r = spawnSync(profile.publish[0]!, [...profile.publish.slice(1), path.join(target, name)], {
+        cwd: projectRoot,
+        encoding: 'utf8',
+        env: { ...process.env, POLICYDRIFT_RELEASE_VERSION: version },
+      });
       if (r.status !== 0) {
         fs.rmSync(target, { recursive: true, force: true });
         published = null;
-        return fail('publish', `publish command failed (exit ${r.status ?? r.signal})`, (r.stderr || r.error?.message || '').trim().split('\n').slice(-10));
+        return fail(
+          'publish',
+          `publish command failed (exit ${r.status ?? r.signal})`,
+          (r.stderr || r.error?.message || '').trim().split('\n').slice(-10),
+        );
       }
     }
     steps.push({ step: 'publish', status: 'passed', summary: path.relative(projectRoot, target), details: [] });
@@ -338,21 +428,30 @@ async function releaseRun(opts: ReleaseOptions, lock: FileLock | null): Promise<
 
     // 6. the registry event (the commit point), superseding the previous release
     assertStillHeld(lock, { file: path.join(target, name), sha256: sha });
-    appendEvent(registryFile, {
-      type: 'release',
-      version,
-      git_commit: commit,
-      profile: opts.profile,
-      manifestVersion: head.manifest.manifestVersion,
-      manifestDigest: head.manifest.digest,
-      generator: { ...GENERATOR },
-      artifact: { name, sha256: sha },
-      ...(previous ? { supersedes: previous.version } : {}),
-      ...(ws ? { packages: ws.packages } : {}),
-    }, { label: registryRel, sign: signing!, signers: trusted.signers });
+    appendEvent(
+      registryFile,
+      {
+        type: 'release',
+        version,
+        git_commit: commit,
+        profile: opts.profile,
+        manifestVersion: head.manifest.manifestVersion,
+        manifestDigest: head.manifest.digest,
+        generator: { ...GENERATOR },
+        artifact: { name, sha256: sha },
+        ...(previous ? { supersedes: previous.version } : {}),
+        ...(ws ? { packages: ws.packages } : {}),
+      },
+      { label: registryRel, sign: signing!, signers: trusted.signers },
+    );
     fs.rmSync(path.join(publishRoot, JOURNAL), { force: true });
     published = null;
-    steps.push({ step: 'registry', status: 'passed', summary: `appended release ${version}${previous ? `, superseding ${previous.version}` : ''}`, details: [] });
+    steps.push({
+      step: 'registry',
+      status: 'passed',
+      summary: `appended release ${version}${previous ? `, superseding ${previous.version}` : ''}`,
+      details: [],
+    });
     result.ok = true;
     result.artifact = { path: path.relative(projectRoot, path.join(target, name)), sha256: sha };
     return result;
@@ -365,4 +464,3 @@ async function releaseRun(opts: ReleaseOptions, lock: FileLock | null): Promise<
     }
   }
 }
-

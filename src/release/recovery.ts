@@ -54,7 +54,12 @@ function readJournal(file: string): Journal | null {
 }
 
 function validOwner(o: unknown): o is LockOwner {
-  return !!o && typeof o === 'object' && typeof (o as LockOwner).pid === 'number' && typeof (o as LockOwner).host === 'string';
+  return (
+    !!o &&
+    typeof o === 'object' &&
+    typeof (o as LockOwner).pid === 'number' &&
+    typeof (o as LockOwner).host === 'string'
+  );
 }
 
 /** Take the release lock of `publishRoot`, or fail (exit 2) naming the run that holds it. */
@@ -70,7 +75,9 @@ export function acquireReleaseLock(publishRoot: string, opts: { timeoutMs?: numb
   } catch (e) {
     if (e instanceof UserError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`${label}: cannot create the release lock (${code ?? String(e)})`, { hint: 'the publish directory must be writable' });
+    throw new UserError(`${label}: cannot create the release lock (${code ?? String(e)})`, {
+      hint: 'the publish directory must be writable',
+    });
   }
 }
 
@@ -81,19 +88,24 @@ export function acquireReleaseLock(publishRoot: string, opts: { timeoutMs?: numb
  */
 export function assertStillHeld(lock: FileLock | null, artifact?: { file: string; sha256: string }): void {
   if (lock && !lock.stillHeld()) {
-    throw new UserError(`${lock.file}: the release lock was taken over by another run`, { hint: 'run the release again once no other release is running' });
+    throw new UserError(`${lock.file}: the release lock was taken over by another run`, {
+      hint: 'run the release again once no other release is running',
+    });
   }
   if (artifact) {
-    let actual: string | null = null;
+    let actual: string | null;
     try {
       actual = sha256Hex(fs.readFileSync(artifact.file));
     } catch {
       actual = null;
     }
     if (actual !== artifact.sha256) {
-      throw new UserError(`${path.relative(process.cwd(), artifact.file)}: the published artifact ${actual === null ? 'is gone' : 'changed'} before the release was recorded`, {
-        hint: 'something else writes the publish directory; nothing was appended to the registry, run the release again',
-      });
+      throw new UserError(
+        `${path.relative(process.cwd(), artifact.file)}: the published artifact ${actual === null ? 'is gone' : 'changed'} before the release was recorded`,
+        {
+          hint: 'something else writes the publish directory; nothing was appended to the registry, run the release again',
+        },
+      );
     }
   }
 }
@@ -117,16 +129,22 @@ export function recover(publishRoot: string, registryFile: string): string[] {
     const j = readJournal(journalFile);
     const rel = (name: string) => path.relative(process.cwd(), path.join(publishRoot, name));
     if (j && validOwner(j.owner) && !ownerIsDead(j.owner)) {
-      done.push(`left ${rel(JOURNAL)} alone: written by process ${j.owner.pid} on ${j.owner.host}, which may still be running; if it is not, delete it and the unrecorded ${rel(path.basename(j.published))} by hand`);
+      done.push(
+        `left ${rel(JOURNAL)} alone: written by process ${j.owner.pid} on ${j.owner.host}, which may still be running; if it is not, delete it and the unrecorded ${rel(path.basename(j.published))} by hand`,
+      );
     } else if (j && !validOwner(j.owner)) {
-      done.push(`left ${rel(JOURNAL)} alone: it records no owner (an older policydrift); if no release is running, delete it and the unrecorded ${rel(path.basename(j.published))} by hand`);
+      done.push(
+        `left ${rel(JOURNAL)} alone: it records no owner (an older policydrift); if no release is running, delete it and the unrecorded ${rel(path.basename(j.published))} by hand`,
+      );
     } else {
       const registry = readRegistryFile(registryFile, registryFile, { allowMissing: true });
       if (j && !findRelease(registry, j.version)) {
         const published = path.join(publishRoot, path.basename(j.published));
         if (fs.existsSync(published)) {
           fs.rmSync(published, { recursive: true, force: true });
-          done.push(`removed unrecorded artifact ${path.basename(published)} of an interrupted release${j.owner ? ` (process ${j.owner.pid}, gone)` : ''}`);
+          done.push(
+            `removed unrecorded artifact ${path.basename(published)} of an interrupted release${j.owner ? ` (process ${j.owner.pid}, gone)` : ''}`,
+          );
         }
       }
       fs.rmSync(journalFile, { force: true });

@@ -21,7 +21,8 @@ function header(name: string, size: number, mtime: number, mode: number): Buffer
   let base = name;
   if (Buffer.byteLength(name) > 100) {
     const cut = name.lastIndexOf('/', 155);
-    if (cut <= 0 || Buffer.byteLength(name.slice(cut + 1)) > 100) throw new Error(`path too long for a tar entry: ${name}`);
+    if (cut <= 0 || Buffer.byteLength(name.slice(cut + 1)) > 100)
+      throw new Error(`path too long for a tar entry: ${name}`);
     prefix = name.slice(0, cut);
     base = name.slice(cut + 1);
   }
@@ -46,7 +47,8 @@ export function deterministicTgz(entries: TarEntry[], mtime: number): Buffer {
   const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const parts: Buffer[] = [];
   for (const e of sorted) {
-    if (!e.path || e.path.startsWith('/') || e.path.split('/').includes('..')) throw new Error(`unsafe tar entry path: ${e.path}`);
+    if (!e.path || e.path.startsWith('/') || e.path.split('/').includes('..'))
+      throw new Error(`unsafe tar entry path: ${e.path}`);
     parts.push(header(e.path, e.data.length, mtime, e.executable ? 0o755 : 0o644), e.data);
     const pad = (512 - (e.data.length % 512)) % 512;
     if (pad) parts.push(Buffer.alloc(pad, 0));

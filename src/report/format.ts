@@ -59,7 +59,9 @@ export function fieldsSize(v: unknown): { fields: number; depth: number } | null
 
 /** ` [227 fields, depth 3; all in the manifest]` for a before/after value too large to read in a report, else ''. */
 export function sizeNote(c: { before: unknown; after: unknown }): string {
-  const sizes = [fieldsSize(c.before), fieldsSize(c.after)].filter((x): x is { fields: number; depth: number } => x !== null && x.fields > SUMMARY_LIMITS.fields);
+  const sizes = [fieldsSize(c.before), fieldsSize(c.after)].filter(
+    (x): x is { fields: number; depth: number } => x !== null && x.fields > SUMMARY_LIMITS.fields,
+  );
   if (sizes.length === 0) return '';
   const big = sizes.reduce((a, b) => (b.fields > a.fields ? b : a));
   return ` [${big.fields} fields, depth ${big.depth}; all in the manifest]`;
@@ -72,16 +74,22 @@ export function showValue(v: unknown, max = 80): string {
   else if (typeof v === 'string') s = /^sha256:[0-9a-f]{64}$/.test(v) ? `${v.slice(0, 19)}…` : v;
   else if (isRecord(v) && typeof v.unbounded === 'boolean' && Array.isArray(v.unboundedReasons) && !('variants' in v))
     s = v.unbounded ? `unbounded: ${v.unboundedReasons.join('; ') || '?'}` : 'bounded';
-  else if (isRecord(v) && typeof v.open === 'boolean' && Array.isArray(v.openReasons) && !('fields' in v)) s = v.open ? `open: ${v.openReasons.join('; ') || '?'}` : 'closed';
-  else if (isRecord(v) && isRecord(v.variants)) s = `variants: ${Object.keys(v.variants).join(', ') || 'none'}${v.unbounded === true ? ' (unbounded)' : ''}`;
+  else if (isRecord(v) && typeof v.open === 'boolean' && Array.isArray(v.openReasons) && !('fields' in v))
+    s = v.open ? `open: ${v.openReasons.join('; ') || '?'}` : 'closed';
+  else if (isRecord(v) && isRecord(v.variants))
+    s = `variants: ${Object.keys(v.variants).join(', ') || 'none'}${v.unbounded === true ? ' (unbounded)' : ''}`;
   else if (isRecord(v) && isRecord(v.fields)) {
-    const fields = Object.entries(v.fields).map(([k, f]) => (isRecord(f) ? `${k}${f.optional ? '?' : ''}: ${summarizeUnions(String(f.type))}` : k));
+    const fields = Object.entries(v.fields).map(([k, f]) =>
+      isRecord(f) ? `${k}${f.optional ? '?' : ''}: ${summarizeUnions(String(f.type))}` : k,
+    );
     const size = fieldsSize(v)!;
-    s = fields.length > SUMMARY_LIMITS.fields
-      ? `{ ${size.fields} fields, depth ${size.depth}: ${fields.slice(0, SUMMARY_LIMITS.fieldsShown).join('; ')}; … }`
-      : fields.length ? `{ ${fields.join('; ')} }` : '{}';
-  }
-  else if (isRecord(v) && typeof v.type === 'string' && typeof v.optional === 'boolean') {
+    s =
+      fields.length > SUMMARY_LIMITS.fields
+        ? `{ ${size.fields} fields, depth ${size.depth}: ${fields.slice(0, SUMMARY_LIMITS.fieldsShown).join('; ')}; … }`
+        : fields.length
+          ? `{ ${fields.join('; ')} }`
+          : '{}';
+  } else if (isRecord(v) && typeof v.type === 'string' && typeof v.optional === 'boolean') {
     s = v.optional ? `${summarizeUnions(v.type)} (optional)` : summarizeUnions(v.type);
     if (typeof v.classification === 'string') s += `, ${v.classification}`;
     if (typeof v.redaction === 'string') s += `, redact ${v.redaction}`;
@@ -99,13 +107,19 @@ export interface Verdict {
 /** One line a reviewer can read in ten seconds. */
 export function verdict(result: DiffResult, failOn: FailLevel = 'weakening'): Verdict {
   const s = result.summary;
-  const parts = (effects: Effect[]) => effects.filter((e) => s[e] > 0).map((e) => count(s[e], e)).join(', ');
+  const parts = (effects: Effect[]) =>
+    effects
+      .filter((e) => s[e] > 0)
+      .map((e) => count(s[e], e))
+      .join(', ');
   if (failsAt(result, failOn)) {
     const gated: Effect[] = failOn === 'any' ? ['weakening', 'modified', 'strengthening'] : ['weakening', 'modified'];
     return { ok: false, icon: '❌', text: `${parts(gated)} — justification required` };
   }
-  if (s.weakening + s.modified > 0) return { ok: true, icon: '⚠️', text: `${parts(['weakening', 'modified'])} — not gated (--fail-on ${failOn})` };
-  if (s.strengthening > 0) return { ok: true, icon: '✅', text: `no weakening — ${parts(['strengthening', 'neutral'])}` };
+  if (s.weakening + s.modified > 0)
+    return { ok: true, icon: '⚠️', text: `${parts(['weakening', 'modified'])} — not gated (--fail-on ${failOn})` };
+  if (s.strengthening > 0)
+    return { ok: true, icon: '✅', text: `no weakening — ${parts(['strengthening', 'neutral'])}` };
   if (s.neutral > 0) return { ok: true, icon: '✅', text: `no behaviour change (${count(s.neutral, 'neutral')})` };
   return { ok: true, icon: '✅', text: 'no behaviour change' };
 }

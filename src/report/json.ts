@@ -8,7 +8,10 @@ export function renderJson(result: DiffResult): string {
   try {
     assertValid('diff', result, '(diff report)');
   } catch (e) {
-    if (e instanceof UserError) throw new Error(`the diff report does not match diff.schema.json (a policydrift bug): ${e.message}`);
+    if (e instanceof UserError)
+      throw new Error(`the diff report does not match diff.schema.json (a policydrift bug): ${e.message}`, {
+        cause: e,
+      });
     throw e;
   }
   return canonicalJson(result);

@@ -7,7 +7,12 @@ import type { ReportOptions } from './format.js';
 export const SARIF_FINGERPRINT_KEY = 'policydrift/v1';
 export const INFORMATION_URI = 'https://policydrift.dev';
 
-const LEVEL: Record<Effect, 'error' | 'note' | 'none'> = { weakening: 'error', modified: 'error', strengthening: 'note', neutral: 'none' };
+const LEVEL: Record<Effect, 'error' | 'note' | 'none'> = {
+  weakening: 'error',
+  modified: 'error',
+  strengthening: 'note',
+  neutral: 'none',
+};
 
 /** SARIF 2.1.0 for code scanning: every catalogue rule, one result per non-neutral change. */
 export function renderSarif(result: DiffResult, opts: ReportOptions = {}): string {
@@ -39,7 +44,14 @@ export function renderSarif(result: DiffResult, opts: ReportOptions = {}): strin
         message: { text: c.message },
         ...(uris.length ? { locations: uris.map((uri) => ({ physicalLocation: { artifactLocation: { uri } } })) } : {}),
         partialFingerprints: { [SARIF_FINGERPRINT_KEY]: c.fingerprint },
-        properties: { effect: c.effect, category: c.category, id: c.id, subject: c.subject, before: c.before, after: c.after },
+        properties: {
+          effect: c.effect,
+          category: c.category,
+          id: c.id,
+          subject: c.subject,
+          before: c.before,
+          after: c.after,
+        },
       };
     });
   const sarif = {
@@ -47,7 +59,15 @@ export function renderSarif(result: DiffResult, opts: ReportOptions = {}): strin
     version: '2.1.0',
     runs: [
       {
-        tool: { driver: { name: 'policydrift', version: VERSION, semanticVersion: VERSION, informationUri: INFORMATION_URI, rules } },
+        tool: {
+          driver: {
+            name: 'policydrift',
+            version: VERSION,
+            semanticVersion: VERSION,
+            informationUri: INFORMATION_URI,
+            rules,
+          },
+        },
         results,
         properties: { base: result.base, head: result.head, summary: result.summary },
       },

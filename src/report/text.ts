@@ -24,6 +24,7 @@ export function renderText(result: DiffResult, opts: ReportOptions = {}): string
       out.push(`  ${paint(COLORS[effect], c.rule)}  ${summarizeUnions(c.message)}${sizeNote(c)}${where}`);
     }
   }
-  if (result.changes.length) out.push('', 'Run `policydrift explain <RULE>` for what a rule means and how to justify it.');
+  if (result.changes.length)
+    out.push('', 'Run `policydrift explain <RULE>` for what a rule means and how to justify it.');
   return out.join('\n') + '\n';
 }

@@ -57,7 +57,8 @@ export function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     prev = cur;
   }
   return prev[b.length]!;
@@ -111,7 +112,8 @@ export function assertValid(
   const v = validator(name);
   if (v(value)) return;
   const err = bestError(v.errors ?? []);
-  const unknownKey = err.keyword === 'additionalProperties' ? (err.params as { additionalProperty: string }).additionalProperty : null;
+  const unknownKey =
+    err.keyword === 'additionalProperties' ? (err.params as { additionalProperty: string }).additionalProperty : null;
   const errPtr = unknownKey !== null ? `${err.instancePath}/${escapePointer(unknownKey)}` : err.instancePath;
   let where = label;
   if (source) {

@@ -23,7 +23,11 @@ export function stripBom(text: string): string {
 }
 
 export class JsonSyntaxError extends Error {
-  constructor(message: string, readonly offset: number, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly offset: number,
+    readonly hint?: string,
+  ) {
     super(message);
   }
 }
@@ -97,7 +101,10 @@ export function parseJsonWithPositions(text: string): { value: unknown; position
     offsets.set(ptr, i);
     const c = text[i];
     if ((c === '{' || c === '[') && ++depth > MAX_JSON_DEPTH) {
-      fail(`nesting deeper than ${MAX_JSON_DEPTH} levels`, `no file policydrift reads nests this deep; restore the file from version control or regenerate it`);
+      fail(
+        `nesting deeper than ${MAX_JSON_DEPTH} levels`,
+        `no file policydrift reads nests this deep; restore the file from version control or regenerate it`,
+      );
     }
     if (c === '{') {
       i++;

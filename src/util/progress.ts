@@ -43,7 +43,11 @@ export interface ProgressOptions {
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Start showing progress on `stream`; returns a function that ends it (clearing a TTY line). */
-export function enableProgress(stream: { isTTY?: boolean; write(s: string): unknown } = process.stderr, env: NodeJS.ProcessEnv = process.env, opts: ProgressOptions = {}): () => void {
+export function enableProgress(
+  stream: { isTTY?: boolean; write(s: string): unknown } = process.stderr,
+  env: NodeJS.ProcessEnv = process.env,
+  opts: ProgressOptions = {},
+): () => void {
   if (opts.quiet || env.POLICYDRIFT_NO_PROGRESS) return () => {};
   const now = opts.now ?? Date.now;
   const after = Number(env.POLICYDRIFT_PROGRESS_AFTER);

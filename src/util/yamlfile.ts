@@ -119,9 +119,12 @@ function firstAliasPos(doc: Document, lineCounter: LineCounter): { line: number;
 export function parseYamlText(text: string, label: string, hint?: string): ParsedYaml {
   const lineCounter = new LineCounter();
   const tooDeep = (pos: { line: number; col: number } | null): UserError =>
-    new UserError(`${label}${pos ? `:${pos.line}:${pos.col}` : ''}: malformed YAML: nesting deeper than ${MAX_YAML_DEPTH} levels`, {
-      hint: `no file policydrift reads nests this deep; restore ${label} from version control`,
-    });
+    new UserError(
+      `${label}${pos ? `:${pos.line}:${pos.col}` : ''}: malformed YAML: nesting deeper than ${MAX_YAML_DEPTH} levels`,
+      {
+        hint: `no file policydrift reads nests this deep; restore ${label} from version control`,
+      },
+    );
   const early = obviouslyTooDeepAt(text, MAX_YAML_DEPTH);
   if (early !== null) {
     const { line, column } = lineCol(text, early);
@@ -135,7 +138,9 @@ export function parseYamlText(text: string, label: string, hint?: string): Parse
   for (const d of new Composer({ prettyErrors: false }).compose(tokens, true, text.length)) {
     if (!doc) doc = d;
     else {
-      doc.errors.push(new YAMLParseError([d.range[0], d.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents'));
+      doc.errors.push(
+        new YAMLParseError([d.range[0], d.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents'),
+      );
       break;
     }
   }
@@ -144,7 +149,10 @@ export function parseYamlText(text: string, label: string, hint?: string): Parse
   if (doc.errors.length) {
     const e = doc.errors[0]!;
     const pos = e.linePos?.[0] ?? (e.pos ? lc.linePos(e.pos[0]) : undefined);
-    throw new UserError(`${pos ? `${label}:${pos.line}:${pos.col}` : label}: malformed YAML: ${e.message.split('\n')[0]}`, hint ? { hint } : {});
+    throw new UserError(
+      `${pos ? `${label}:${pos.line}:${pos.col}` : label}: malformed YAML: ${e.message.split('\n')[0]}`,
+      hint ? { hint } : {},
+    );
   }
   const aliasError = (what: string): UserError => {
     const pos = firstAliasPos(doc, lc);

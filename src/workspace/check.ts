@@ -4,7 +4,7 @@
  * The baseline (last active release of the root registry, or a merge-base)
  * and the candidate are both read from git objects. At each commit the
  * workspace is discovered from the tree; every covered package is extracted
- * with its own config and tsconfig (src/git/extract-at-ref) and diffed with
+ * with its own config and tsconfig (src/extract/from-tree.ts) and diffed with
  * the same package at the baseline. A package only at the candidate is
  * diffed with an empty manifest (WORKSPACE_PACKAGE_ADDED); a package only at
  * the baseline is WORKSPACE_PACKAGE_REMOVED (a weakening when it tracked
@@ -18,13 +18,22 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import stringify from 'json-stable-stringify';
-import { configChanges, materializeOpenspec, registryAppendedChange, UNJUSTIFIABLE_RULES, type ChangeSetStatus, type CheckOptions, type CheckResult, type Unjustified } from '../check/index.js';
+import {
+  configChanges,
+  materializeOpenspec,
+  registryAppendedChange,
+  UNJUSTIFIABLE_RULES,
+  type ChangeSetStatus,
+  type CheckOptions,
+  type CheckResult,
+  type Unjustified,
+} from '../check/index.js';
 import { CONFIG_FILE, defaultConfig, parseConfigText, type ResolvedConfig } from '../config/index.js';
 import { compareChanges, diffManifests, type DiffResult } from '../diff/index.js';
 import { fingerprint } from '../diff/fingerprint.js';
 import type { Change, Effect } from '../diff/types.js';
 import { UserError } from '../errors.js';
-import { extractAtRef, readFileAtRef, type ExtractAtRefResult } from '../git/extract-at-ref.js';
+import { extractAtRef, readFileAtRef, type ExtractAtRefResult } from '../extract/from-tree.js';
 import { mergeBase, repoPrefix, repoRoot, resolveCommit } from '../git/run.js';
 import { listTree } from '../git/tree.js';
 import { buildManifest, canonicalJson, differingEntries, parseManifestText } from '../manifest/index.js';
@@ -35,7 +44,18 @@ import { declarationFor, matchJustifications, sameTarget, type GatedChangeSet } 
 import { evaluateApprovals } from '../approvals/index.js';
 import { appendedEvents, lastActiveRelease, parseRegistryText, type ReleaseEvent } from '../registry/index.js';
 import { readTrustedRegistry } from '../registry/trust.js';
-import { buildIndex, discoverWorkspace, indexEntry, parseIndexText, trackedCount, treeReader, WORKSPACE_INDEX_FILE, type IndexEntry, type Workspace, type WorkspaceIndex } from './index.js';
+import {
+  buildIndex,
+  discoverWorkspace,
+  indexEntry,
+  parseIndexText,
+  trackedCount,
+  treeReader,
+  WORKSPACE_INDEX_FILE,
+  type IndexEntry,
+  type Workspace,
+  type WorkspaceIndex,
+} from './index.js';
 
 export interface PackageCheck {
   name: string;
@@ -58,7 +78,8 @@ const join = (...parts: string[]) => path.posix.join(...parts.filter((p) => p !=
 export function workspaceAtCommit(repo: string, commit: string, sub: string, ref: string): Workspace | null {
   const prefix = sub ? `${sub}/` : '';
   const files: string[] = [];
-  for (const [rel, e] of listTree(repo, commit)) if (e.type === 'blob' && rel.startsWith(prefix)) files.push(rel.slice(prefix.length));
+  for (const [rel, e] of listTree(repo, commit))
+    if (e.type === 'blob' && rel.startsWith(prefix)) files.push(rel.slice(prefix.length));
   const reader = treeReader(files, (rel) => readFileAtRef(repo, commit, join(sub, rel)), ref);
   return discoverWorkspace(reader);
 }
@@ -90,7 +111,11 @@ function indexPathAt(repo: string, commit: string, sub: string): string {
 export function isWorkspaceCheck(dir: string, candidate: string, registryRef?: string, against?: string): boolean {
   const repo = repoRoot(dir);
   const sub = repoPrefix(dir);
-  const refs = [candidate, ...(registryRef ? [registryRef] : []), ...(against && against !== 'registry' ? [against] : [])];
+  const refs = [
+    candidate,
+    ...(registryRef ? [registryRef] : []),
+    ...(against && against !== 'registry' ? [against] : []),
+  ];
   for (const ref of refs) {
     let commit: string;
     try {
@@ -118,7 +143,12 @@ function repoLocation(sub: string, dir: string, loc: string): string {
 }
 
 function tag(c: Change, pkg: string, sub: string, dir: string): Change {
-  return { ...c, package: pkg, message: `${pkg}: ${c.message}`, locations: [...new Set(c.locations.map((l) => repoLocation(sub, dir, l)))] };
+  return {
+    ...c,
+    package: pkg,
+    message: `${pkg}: ${c.message}`,
+    locations: [...new Set(c.locations.map((l) => repoLocation(sub, dir, l)))],
+  };
 }
 
 function emptyManifest(): Manifest {
@@ -140,17 +170,43 @@ function rootFileChange(id: string, what: string, before: string | null, after: 
       return t;
     }
   };
-  const b = id.endsWith('.json') ? value(before) : before?.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).sort() ?? null;
-  const a = id.endsWith('.json') ? value(after) : after?.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).sort() ?? null;
+  const b = id.endsWith('.json')
+    ? value(before)
+    : (before
+        ?.split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('#'))
+        .sort() ?? null);
+  const a = id.endsWith('.json')
+    ? value(after)
+    : (after
+        ?.split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('#'))
+        .sort() ?? null);
   if (stringify(b) === stringify(a)) return null;
-  return { rule: 'CONFIG_CHANGED', category: 'config', effect: 'modified', id, subject: '', before: b, after: a, message: `${id} changed; ${what}`, locations: [id], fingerprint: fingerprint('CONFIG_CHANGED', id, '', b, a) };
+  return {
+    rule: 'CONFIG_CHANGED',
+    category: 'config',
+    effect: 'modified',
+    id,
+    subject: '',
+    before: b,
+    after: a,
+    message: `${id} changed; ${what}`,
+    locations: [id],
+    fingerprint: fingerprint('CONFIG_CHANGED', id, '', b, a),
+  };
 }
 
 /** `guard:<id>` / `sink:<id>` -> package -> canonical declaration, over every package's manifest at one commit. */
 type DeclIndex = Map<string, Map<string, string>>;
 
 function addDecls(index: DeclIndex, pkg: string, m: Manifest): void {
-  for (const [kind, table] of [['guard', m.invariants.keygate.guards], ['sink', m.invariants.keygate.sinks]] as const) {
+  for (const [kind, table] of [
+    ['guard', m.invariants.keygate.guards],
+    ['sink', m.invariants.keygate.sinks],
+  ] as const) {
     for (const [id, v] of Object.entries(table)) {
       const k = `${kind}:${id}`;
       if (!index.has(k)) index.set(k, new Map());
@@ -212,16 +268,28 @@ export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
   const registryChanges: Change[] = [];
   if (trustedRef) {
     const candText = readFileAtRef(repo, candidateCommit, registryRel);
-    const candidateRegistry = candText === null ? null : parseRegistryText(candText, `${opts.candidate}:${registryRel}`);
+    const candidateRegistry =
+      candText === null ? null : parseRegistryText(candText, `${opts.candidate}:${registryRel}`);
     if (candidateRegistry) {
-      const added = appendedEvents(trusted.registry, candidateRegistry, trusted.signers, `${registryRel} at ${opts.candidate}`);
+      const added = appendedEvents(
+        trusted.registry,
+        candidateRegistry,
+        trusted.signers,
+        `${registryRel} at ${opts.candidate}`,
+      );
       appended = added.length;
-      for (const a of added) if (a.problem !== null) registryChanges.push(registryAppendedChange(registryRel, trustedRef, a));
+      for (const a of added)
+        if (a.problem !== null) registryChanges.push(registryAppendedChange(registryRel, trustedRef, a));
     } else if (trusted.registry && trusted.registry.events.length) {
-      throw new UserError(`${registryRel}: the candidate deletes the release registry that ${trustedRef} has`, { exitCode: 1, hint: 'the registry is append-only; restore it' });
+      throw new UserError(`${registryRel}: the candidate deletes the release registry that ${trustedRef} has`, {
+        exitCode: 1,
+        hint: 'the registry is append-only; restore it',
+      });
     }
   } else if (opts.against === 'registry') {
-    warnings.push('the release registry was read from the candidate itself; pass --registry-ref <protected branch> so a change cannot move its own baseline');
+    warnings.push(
+      'the release registry was read from the candidate itself; pass --registry-ref <protected branch> so a change cannot move its own baseline',
+    );
   }
   let baseCommit: string;
   let source: 'registry' | 'merge-base';
@@ -241,13 +309,21 @@ export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
     baseCommit = mergeBase(repo, opts.against, candidateCommit);
   }
 
-  const baseWs = workspaceAtCommit(repo, baseCommit, sub, source === 'registry' ? `release ${release!.version}` : 'baseline');
+  const baseWs = workspaceAtCommit(
+    repo,
+    baseCommit,
+    sub,
+    source === 'registry' ? `release ${release!.version}` : 'baseline',
+  );
   const headWs = workspaceAtCommit(repo, candidateCommit, sub, opts.candidate);
   if (!headWs) {
-    throw new UserError(`${opts.candidate}: ${sub || '.'} is no longer a workspace root (no workspaces, pnpm-workspace.yaml, tsconfig references or root "packages")`, {
-      exitCode: 1,
-      hint: 'restore the workspace declaration; removing it would take every package out of the gate',
-    });
+    throw new UserError(
+      `${opts.candidate}: ${sub || '.'} is no longer a workspace root (no workspaces, pnpm-workspace.yaml, tsconfig references or root "packages")`,
+      {
+        exitCode: 1,
+        hint: 'restore the workspace declaration; removing it would take every package out of the gate',
+      },
+    );
   }
   const basePkgs = new Map((baseWs?.packages ?? []).map((p) => [p.name, p]));
   const headPkgs = new Map(headWs.packages.map((p) => [p.name, p]));
@@ -263,8 +339,12 @@ export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
   for (const name of names) {
     const bp = basePkgs.get(name);
     const hp = headPkgs.get(name);
-    const base: ExtractAtRefResult | null = bp ? extractAtRef({ repoDir: repo, rev: baseCommit, root: join(sub, bp.dir) }) : null;
-    const head: ExtractAtRefResult | null = hp ? extractAtRef({ repoDir: repo, rev: candidateCommit, root: join(sub, hp.dir) }) : null;
+    const base: ExtractAtRefResult | null = bp
+      ? extractAtRef({ repoDir: repo, rev: baseCommit, root: join(sub, bp.dir) })
+      : null;
+    const head: ExtractAtRefResult | null = hp
+      ? extractAtRef({ repoDir: repo, rev: candidateCommit, root: join(sub, hp.dir) })
+      : null;
     if (base) addDecls(baseDecls, name, base.manifest);
     if (head) addDecls(headDecls, name, head.manifest);
     const mine: Change[] = [];
@@ -279,7 +359,10 @@ export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
         if (committedText === null) entries = ['(missing)'];
         else {
           try {
-            entries = differingEntries(parseManifestText(committedText, `${opts.candidate}:${manifestRel}`), head.manifest);
+            entries = differingEntries(
+              parseManifestText(committedText, `${opts.candidate}:${manifestRel}`),
+              head.manifest,
+            );
           } catch {
             entries = ['(invalid manifest file)'];
           }
@@ -292,7 +375,13 @@ export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
     if (base && head && bp && hp) {
       const d = diffManifests(base.manifest, head.manifest, base.config.orders);
       mine.push(...d.changes.map((c) => tag(c, name, sub, hp.dir)));
-      mine.push(...configChanges(repo, base, head, join(sub, hp.dir)).map((c) => ({ ...c, package: name, message: `${name}: ${c.message}` })));
+      mine.push(
+        ...configChanges(repo, base, head, join(sub, hp.dir)).map((c) => ({
+          ...c,
+          package: name,
+          message: `${name}: ${c.message}`,
+        })),
+      );
     } else if (head && hp) {
       const d = diffManifests(emptyManifest(), head.manifest, head.config.orders);
       mine.push(...d.changes.map((c) => tag(c, name, sub, hp.dir)));
@@ -321,7 +410,13 @@ export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
         after: null,
         message: `${name}: package ${bp.dir} left the gate${tracked > 0 ? `; its ${tracked} tracked invariants are no longer checked` : ' (it tracked nothing)'}`,
         locations: [join(sub, bp.dir)],
-        fingerprint: fingerprint('WORKSPACE_PACKAGE_REMOVED', name, '', { dir: bp.dir, digest: base.manifest.digest }, null),
+        fingerprint: fingerprint(
+          'WORKSPACE_PACKAGE_REMOVED',
+          name,
+          '',
+          { dir: bp.dir, digest: base.manifest.digest },
+          null,
+        ),
         package: name,
       });
     }
@@ -343,16 +438,33 @@ export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
   const baseRoot = rootConfigAt(repo, baseCommit, sub, 'baseline');
   const headRoot = rootConfigAt(repo, candidateCommit, sub, opts.candidate);
   const rootCfgId = join(sub, CONFIG_FILE);
-  const rc = rootFileChange(rootCfgId, 'the root config decides the approvals, the registry and which packages are covered', readFileAtRef(repo, baseCommit, rootCfgId), readFileAtRef(repo, candidateCommit, rootCfgId));
+  const rc = rootFileChange(
+    rootCfgId,
+    'the root config decides the approvals, the registry and which packages are covered',
+    readFileAtRef(repo, baseCommit, rootCfgId),
+    readFileAtRef(repo, candidateCommit, rootCfgId),
+  );
   if (rc) changes.push(rc);
-  for (const f of [...new Set([baseRoot.approvals.allowedSigners, headRoot.approvals.allowedSigners].filter((x): x is string => !!x))]) {
+  for (const f of [
+    ...new Set([baseRoot.approvals.allowedSigners, headRoot.approvals.allowedSigners].filter((x): x is string => !!x)),
+  ]) {
     const id = join(sub, f);
-    const c = rootFileChange(id, 'the allowed signers decide who can approve the next change', readFileAtRef(repo, baseCommit, id), readFileAtRef(repo, candidateCommit, id));
+    const c = rootFileChange(
+      id,
+      'the allowed signers decide who can approve the next change',
+      readFileAtRef(repo, baseCommit, id),
+      readFileAtRef(repo, candidateCommit, id),
+    );
     if (c) changes.push(c);
   }
   for (const f of [...new Set([baseRoot.releaseSigners, headRoot.releaseSigners].filter((x): x is string => !!x))]) {
     const id = join(sub, f);
-    const c = rootFileChange(id, 'the release signers decide who can record the next release (the next baseline)', readFileAtRef(repo, baseCommit, id), readFileAtRef(repo, candidateCommit, id));
+    const c = rootFileChange(
+      id,
+      'the release signers decide who can record the next release (the next baseline)',
+      readFileAtRef(repo, baseCommit, id),
+      readFileAtRef(repo, candidateCommit, id),
+    );
     if (c) changes.push(c);
   }
   changes.push(...registryChanges);
@@ -394,8 +506,13 @@ export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
 
   // Change sets at the candidate's root; approvals judged with the BASELINE's root config and signers.
   const approvalsCfg = baseRoot.approvals;
-  if (approvalsCfg.mode === 'listed') warnings.push('approvals are in "listed" mode: approver names are checked against a list, not cryptographically verified');
-  const signersText = approvalsCfg.allowedSigners ? readFileAtRef(repo, baseCommit, join(sub, approvalsCfg.allowedSigners)) : null;
+  if (approvalsCfg.mode === 'listed')
+    warnings.push(
+      'approvals are in "listed" mode: approver names are checked against a list, not cryptographically verified',
+    );
+  const signersText = approvalsCfg.allowedSigners
+    ? readFileAtRef(repo, baseCommit, join(sub, approvalsCfg.allowedSigners))
+    : null;
   // Unjustifiable changes (an unsigned registry event) stay out of the matching: no declaration justifies them.
   const nonNeutral = all.filter((c) => c.effect !== 'neutral' && !UNJUSTIFIABLE_RULES.has(c.rule));
   const statuses: ChangeSetStatus[] = [];
@@ -409,10 +526,24 @@ export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
       if (!set.policydrift) continue;
       const { from, to } = set.policydrift;
       const relevant = from >= lo && to <= hi && from <= to;
-      const st: ChangeSetStatus = { id: set.id, path: join(sub, set.relDir), archived: set.archived, relevant, from, to, valid: false, validation: [], approved: false, approvals: null };
+      const st: ChangeSetStatus = {
+        id: set.id,
+        path: join(sub, set.relDir),
+        archived: set.archived,
+        relevant,
+        from,
+        to,
+        valid: false,
+        validation: [],
+        approved: false,
+        approvals: null,
+      };
       statuses.push(st);
       if (!relevant) {
-        irrelevant.push({ set, why: `change set ${set.id} declares workspace versions ${from}→${to}, outside this check's ${lo}→${hi}` });
+        irrelevant.push({
+          set,
+          why: `change set ${set.id} declares workspace versions ${from}→${to}, outside this check's ${lo}→${hi}`,
+        });
         continue;
       }
       if (set.archived) {
@@ -436,12 +567,19 @@ export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
   const match = matchJustifications(nonNeutral, gated);
   const unjustified: Unjustified[] = match.unjustified.map((change) => {
     const blockedBy = match.blocked.filter((b) => b.change === change).map((b) => b.reason);
-    for (const ir of irrelevant) if (ir.set.policydrift?.justifies.some((d) => sameTarget(change, d))) blockedBy.push(ir.why);
+    for (const ir of irrelevant)
+      if (ir.set.policydrift?.justifies.some((d) => sameTarget(change, d))) blockedBy.push(ir.why);
     return { change, declaration: declarationFor(change), blockedBy };
   });
   for (const change of registryChanges) {
     const named = gated.some((g) => g.policydrift?.justifies.some((d) => sameTarget(change, d)));
-    unjustified.push({ change, declaration: declarationFor(change), blockedBy: named ? ['no change set can justify an unsigned registry event: only the release job appends to the registry'] : [] });
+    unjustified.push({
+      change,
+      declaration: declarationFor(change),
+      blockedBy: named
+        ? ['no change set can justify an unsigned registry event: only the release job appends to the registry']
+        : [],
+    });
   }
   const stale = match.stale.map((s) => ({ changeSet: s.set.id, declaration: s.decl, reason: s.reason }));
   const invalid = match.invalid.map((s) => ({ changeSet: s.set.id, declaration: s.decl, reason: s.reason }));
@@ -467,7 +605,14 @@ export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
       against: opts.against,
     },
     candidate: { commit: candidateCommit, ref: opts.candidate, manifestVersion: hi, digest: freshIndex.digest },
-    registry: { path: registryRel, trustedRef, trusted: !!trustedRef, appended, untrusted: registryChanges.length, legacy: trusted.legacy },
+    registry: {
+      path: registryRel,
+      trustedRef,
+      trusted: !!trustedRef,
+      appended,
+      untrusted: registryChanges.length,
+      legacy: trusted.legacy,
+    },
     manifest: { path: indexRel, fresh, entries: staleEntries },
     approvalsMode: approvalsCfg.mode,
     diff,
@@ -483,12 +628,20 @@ export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
 
 /** Per-package lines for the text report (appended after the single-check report). */
 export function renderWorkspaceSummary(r: WorkspaceCheckResult): string {
-  const out = ['', `Packages (${r.workspace.packages.length}; workspace index ${r.workspace.index}${r.workspace.indexFresh ? '' : ' — STALE'}):`];
+  const out = [
+    '',
+    `Packages (${r.workspace.packages.length}; workspace index ${r.workspace.index}${r.workspace.indexFresh ? '' : ' — STALE'}):`,
+  ];
   for (const p of r.workspace.packages) {
     const v = (s: { manifestVersion: number } | null) => (s ? `v${s.manifestVersion}` : '—');
-    const counts = (['weakening', 'modified', 'strengthening', 'neutral'] as const).filter((e) => p.summary[e]).map((e) => `${p.summary[e]} ${e}`).join(', ');
+    const counts = (['weakening', 'modified', 'strengthening', 'neutral'] as const)
+      .filter((e) => p.summary[e])
+      .map((e) => `${p.summary[e]} ${e}`)
+      .join(', ');
     const stale = p.manifest && !p.manifest.fresh ? ` — stale manifest ${p.manifest.path}` : '';
-    out.push(`  ${p.name} (${p.dir}): ${p.status} ${v(p.baseline)} → ${v(p.candidate)}${counts ? ` (${counts})` : ''}${stale}`);
+    out.push(
+      `  ${p.name} (${p.dir}): ${p.status} ${v(p.baseline)} → ${v(p.candidate)}${counts ? ` (${counts})` : ''}${stale}`,
+    );
   }
   return out.join('\n') + '\n';
 }

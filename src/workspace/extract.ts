@@ -1,7 +1,7 @@
 /**
  * `policydrift extract --workspace`: every covered package of the workspace
  * extracted with its own config and tsconfig in one process (lib files and
- * unchanged workspace sources are parsed once: src/project's lean project
+ * unchanged workspace sources are parsed once: src/extract/program.ts's lean project
  * reuses the previous program's files), each manifest written at the
  * package's configured path, then the workspace manifest index at the root.
  * `--index-only` builds the index from the manifests on disk (after
@@ -15,7 +15,16 @@ import { extractManifest } from '../extract/index.js';
 import { canonicalJson, differingEntries, readManifestFile } from '../manifest/index.js';
 import type { Manifest } from '../manifest/types.js';
 import { writeFileAtomic } from '../util/fs.js';
-import { buildIndex, discoverWorkspace, fsReader, indexEntry, parseIndexText, type IndexEntry, type Workspace, type WorkspaceIndex } from './index.js';
+import {
+  buildIndex,
+  discoverWorkspace,
+  fsReader,
+  indexEntry,
+  parseIndexText,
+  type IndexEntry,
+  type Workspace,
+  type WorkspaceIndex,
+} from './index.js';
 
 export interface WorkspaceExtractFlags {
   write?: boolean;
@@ -31,26 +40,40 @@ const shown = (abs: string) => path.relative(process.cwd(), abs).split(path.sep)
 
 function describeUpdate(committed: Manifest | null, m: Manifest): string {
   if (!committed) return 'created';
-  return committed.digest === m.digest ? 'updated (locations or generator only; version kept)' : `updated to version ${m.manifestVersion}`;
+  return committed.digest === m.digest
+    ? 'updated (locations or generator only; version kept)'
+    : `updated to version ${m.manifestVersion}`;
 }
 
 /** The workspace at `root`, with at least one covered package. */
 export function openWorkspace(root: string): Workspace {
   const ws = discoverWorkspace(fsReader(root), { requireWorkspace: true })!;
   if (ws.packages.length === 0) {
-    throw new UserError(`${shown(root) || '.'}: no workspace package has a policydrift.config.json (members: ${ws.members.map((m) => m.dir).join(', ') || 'none'})`, {
-      hint: 'run `policydrift init` in each package to cover, or list them in "packages" of the root policydrift.config.json',
-    });
+    throw new UserError(
+      `${shown(root) || '.'}: no workspace package has a policydrift.config.json (members: ${ws.members.map((m) => m.dir).join(', ') || 'none'})`,
+      {
+        hint: 'run `policydrift init` in each package to cover, or list them in "packages" of the root policydrift.config.json',
+      },
+    );
   }
   return ws;
 }
 
 export function runWorkspaceExtract(root: string, flags: WorkspaceExtractFlags): number {
-  for (const [flag, set] of [['--ref', flags.ref !== undefined], ['--staged', flags.staged], ['--config', flags.config !== undefined]] as const) {
-    if (set) throw new UserError(`--workspace cannot be combined with ${flag}`, { hint: 'each package reads its own policydrift.config.json; run `check` at the root to compare commits' });
+  for (const [flag, set] of [
+    ['--ref', flags.ref !== undefined],
+    ['--staged', flags.staged],
+    ['--config', flags.config !== undefined],
+  ] as const) {
+    if (set)
+      throw new UserError(`--workspace cannot be combined with ${flag}`, {
+        hint: 'each package reads its own policydrift.config.json; run `check` at the root to compare commits',
+      });
   }
   if (flags.indexOnly && !flags.write && !flags.check && !flags.out) {
-    throw new UserError('--index-only needs --write, --check or --out', { hint: 'policydrift extract --workspace --index-only --write' });
+    throw new UserError('--index-only needs --write, --check or --out', {
+      hint: 'policydrift extract --workspace --index-only --write',
+    });
   }
   const ws = openWorkspace(root);
   const indexAbs = path.join(root, ...ws.indexPath.split('/'));
@@ -63,13 +86,19 @@ export function runWorkspaceExtract(root: string, flags: WorkspaceExtractFlags):
     const manifestAbs = path.resolve(dir, config.manifest);
     const rel = path.relative(root, manifestAbs).split(path.sep).join('/');
     if (rel.startsWith('../') || path.isAbsolute(rel)) {
-      throw new UserError(`${shown(path.join(dir, 'policydrift.config.json'))}: "manifest" ${config.manifest} is outside the workspace`, { hint: 'keep each manifest inside its package' });
+      throw new UserError(
+        `${shown(path.join(dir, 'policydrift.config.json'))}: "manifest" ${config.manifest} is outside the workspace`,
+        { hint: 'keep each manifest inside its package' },
+      );
     }
     const label = shown(manifestAbs);
     const committed: Manifest | null = fs.existsSync(manifestAbs) ? readManifestFile(manifestAbs, label) : null;
     let manifest: Manifest;
     if (flags.indexOnly) {
-      if (!committed) throw new UserError(`${label} does not exist (package ${pkg.name})`, { hint: 'run `policydrift extract --write` in the package (or `extract --workspace --write` at the root) first' });
+      if (!committed)
+        throw new UserError(`${label} does not exist (package ${pkg.name})`, {
+          hint: 'run `policydrift extract --write` in the package (or `extract --workspace --write` at the root) first',
+        });
       manifest = committed;
     } else {
       manifest = extractManifest({ root: dir, config, previous: committed, label: pkg.dir });
@@ -83,9 +112,13 @@ export function runWorkspaceExtract(root: string, flags: WorkspaceExtractFlags):
         stale.push(label);
         process.stderr.write(`policydrift: ${pkg.name}: ${label} is ${committed ? 'stale' : 'missing'}\n`);
         for (const e of committed ? differingEntries(committed, manifest) : []) process.stderr.write(`  - ${e}\n`);
-      } else process.stderr.write(`policydrift: ${pkg.name}: ${label} is up to date (version ${manifest.manifestVersion})\n`);
+      } else
+        process.stderr.write(
+          `policydrift: ${pkg.name}: ${label} is up to date (version ${manifest.manifestVersion})\n`,
+        );
     } else if (flags.write) {
-      if (before === text) process.stderr.write(`policydrift: ${pkg.name}: ${label} unchanged (version ${manifest.manifestVersion})\n`);
+      if (before === text)
+        process.stderr.write(`policydrift: ${pkg.name}: ${label} unchanged (version ${manifest.manifestVersion})\n`);
       else {
         writeFileAtomic(manifestAbs, text);
         process.stderr.write(`policydrift: ${pkg.name}: ${label} ${describeUpdate(committed, manifest)}\n`);
@@ -111,10 +144,14 @@ export function runWorkspaceExtract(root: string, flags: WorkspaceExtractFlags):
       process.stderr.write(`policydrift: ${shown(indexAbs)} is ${indexText === null ? 'missing' : 'stale'}\n`);
     }
     if (stale.length) {
-      process.stderr.write(`  hint: run \`policydrift extract --workspace --write\` at the workspace root and commit the result\n`);
+      process.stderr.write(
+        `  hint: run \`policydrift extract --workspace --write\` at the workspace root and commit the result\n`,
+      );
       return EXIT.policy;
     }
-    process.stderr.write(`policydrift: workspace index ${shown(indexAbs)} is up to date (workspace version ${index.workspaceVersion}, ${ws.packages.length} packages)\n`);
+    process.stderr.write(
+      `policydrift: workspace index ${shown(indexAbs)} is up to date (workspace version ${index.workspaceVersion}, ${ws.packages.length} packages)\n`,
+    );
     return EXIT.pass;
   }
   if (flags.out) {
@@ -122,10 +159,13 @@ export function runWorkspaceExtract(root: string, flags: WorkspaceExtractFlags):
     return EXIT.pass;
   }
   if (flags.write) {
-    if (indexText === text) process.stderr.write(`policydrift: ${shown(indexAbs)} unchanged (workspace version ${index.workspaceVersion})\n`);
+    if (indexText === text)
+      process.stderr.write(`policydrift: ${shown(indexAbs)} unchanged (workspace version ${index.workspaceVersion})\n`);
     else {
       writeFileAtomic(indexAbs, text);
-      process.stderr.write(`policydrift: ${shown(indexAbs)} ${previous ? `updated to workspace version ${index.workspaceVersion}` : 'created'} (${ws.packages.length} packages)\n`);
+      process.stderr.write(
+        `policydrift: ${shown(indexAbs)} ${previous ? `updated to workspace version ${index.workspaceVersion}` : 'created'} (${ws.packages.length} packages)\n`,
+      );
     }
     return EXIT.pass;
   }

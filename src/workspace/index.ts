@@ -95,7 +95,8 @@ export function fsReader(root: string): WorkspaceReader {
         }
         for (const e of entries) {
           if (e.isFile() && e.name === 'package.json' && rel) out.push(rel);
-          if (e.isDirectory() && !SKIP.has(e.name) && !e.name.startsWith('.')) walk(rel ? `${rel}/${e.name}` : e.name, depth + 1);
+          if (e.isDirectory() && !SKIP.has(e.name) && !e.name.startsWith('.'))
+            walk(rel ? `${rel}/${e.name}` : e.name, depth + 1);
         }
       };
       walk('', 0);
@@ -106,7 +107,11 @@ export function fsReader(root: string): WorkspaceReader {
 }
 
 /** A commit: `files` are the commit's paths relative to the workspace root, `read` reads one. */
-export function treeReader(files: Iterable<string>, read: (rel: string) => string | null, ref: string): WorkspaceReader {
+export function treeReader(
+  files: Iterable<string>,
+  read: (rel: string) => string | null,
+  ref: string,
+): WorkspaceReader {
   const dirs: string[] = [];
   for (const f of files) {
     const parts = f.split('/');
@@ -122,7 +127,9 @@ function parseJsonc(text: string, label: string): unknown {
   } catch (e) {
     if (e instanceof JsonSyntaxError) {
       const { line, column } = lineCol(text, e.offset);
-      throw new UserError(`${label}:${line}:${column}: malformed JSON: ${e.message}`, { hint: `fix the syntax of ${label}` });
+      throw new UserError(`${label}:${line}:${column}: malformed JSON: ${e.message}`, {
+        hint: `fix the syntax of ${label}`,
+      });
     }
     throw e;
   }
@@ -130,7 +137,8 @@ function parseJsonc(text: string, label: string): unknown {
 
 function stringList(v: unknown, label: string, what: string): string[] {
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new UserError(`${label}: ${what} must be a list of folder patterns`, { hint: 'e.g. ["packages/*"]' });
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+    throw new UserError(`${label}: ${what} must be a list of folder patterns`, { hint: 'e.g. ["packages/*"]' });
   return v as string[];
 }
 
@@ -144,7 +152,10 @@ function expand(patterns: string[], dirs: string[]): string[] {
 }
 
 /** Discover the workspace at the root the reader reads. Returns null when the root declares no workspace. */
-export function discoverWorkspace(reader: WorkspaceReader, opts: { requireWorkspace?: boolean } = {}): Workspace | null {
+export function discoverWorkspace(
+  reader: WorkspaceReader,
+  opts: { requireWorkspace?: boolean } = {},
+): Workspace | null {
   const sources: string[] = [];
   const memberDirs = new Set<string>();
   const all = reader.packageDirs();
@@ -154,7 +165,11 @@ export function discoverWorkspace(reader: WorkspaceReader, opts: { requireWorksp
     const pkg = parseJsonc(pkgText, reader.label('package.json')) as { workspaces?: unknown };
     if (pkg && typeof pkg === 'object' && pkg.workspaces !== undefined) {
       const w = pkg.workspaces as unknown;
-      const list = Array.isArray(w) ? w : w && typeof w === 'object' ? (w as { packages?: unknown }).packages : undefined;
+      const list = Array.isArray(w)
+        ? w
+        : w && typeof w === 'object'
+          ? (w as { packages?: unknown }).packages
+          : undefined;
       for (const d of expand(stringList(list, reader.label('package.json'), '"workspaces"'), all)) memberDirs.add(d);
       sources.push('package.json workspaces');
     }
@@ -165,7 +180,9 @@ export function discoverWorkspace(reader: WorkspaceReader, opts: { requireWorksp
     try {
       doc = parseYaml(pnpmText);
     } catch (e) {
-      throw new UserError(`${reader.label('pnpm-workspace.yaml')}: invalid YAML: ${(e as Error).message.split('\n')[0]}`);
+      throw new UserError(
+        `${reader.label('pnpm-workspace.yaml')}: invalid YAML: ${(e as Error).message.split('\n')[0]}`,
+      );
     }
     const list = doc && typeof doc === 'object' ? (doc as { packages?: unknown }).packages : undefined;
     for (const d of expand(stringList(list, reader.label('pnpm-workspace.yaml'), '"packages"'), all)) memberDirs.add(d);
@@ -175,7 +192,8 @@ export function discoverWorkspace(reader: WorkspaceReader, opts: { requireWorksp
   if (tsText !== null) {
     let refs: unknown;
     try {
-      refs = (parseJsonc(stripJsonComments(tsText), reader.label('tsconfig.json')) as { references?: unknown })?.references;
+      refs = (parseJsonc(stripJsonComments(tsText), reader.label('tsconfig.json')) as { references?: unknown })
+        ?.references;
     } catch {
       refs = undefined; // the package's own extraction reports a broken tsconfig
     }
@@ -195,7 +213,11 @@ export function discoverWorkspace(reader: WorkspaceReader, opts: { requireWorksp
   let listed: string[] = [];
   let indexPath = WORKSPACE_INDEX_FILE;
   if (rootCfgText !== null) {
-    const raw = parseJsonText<{ packages?: unknown; workspaceIndex?: unknown }>(rootCfgText, 'config', reader.label(CONFIG_FILE));
+    const raw = parseJsonText<{ packages?: unknown; workspaceIndex?: unknown }>(
+      rootCfgText,
+      'config',
+      reader.label(CONFIG_FILE),
+    );
     listed = stringList(raw.packages, reader.label(CONFIG_FILE), '"packages"');
     if (typeof raw.workspaceIndex === 'string') indexPath = normalize(raw.workspaceIndex);
     if (listed.length) sources.push(`${CONFIG_FILE} packages`);
@@ -215,7 +237,9 @@ export function discoverWorkspace(reader: WorkspaceReader, opts: { requireWorksp
     const n = normalize(p);
     const hits = /[*?[{]/.test(n) ? expand([n], all) : [n];
     if (hits.length === 0 || (!/[*?[{]/.test(n) && !known.has(n) && reader.readFile(`${n}/tsconfig.json`) === null)) {
-      throw new UserError(`${reader.label(CONFIG_FILE)}: "packages" entry "${p}" matches no package folder`, { hint: 'list folders relative to the workspace root (globs like "packages/*" allowed)' });
+      throw new UserError(`${reader.label(CONFIG_FILE)}: "packages" entry "${p}" matches no package folder`, {
+        hint: 'list folders relative to the workspace root (globs like "packages/*" allowed)',
+      });
     }
     for (const h of hits) {
       listedDirs.add(h);
@@ -235,12 +259,16 @@ export function discoverWorkspace(reader: WorkspaceReader, opts: { requireWorksp
     }
     return { name, dir, hasConfig: reader.readFile(`${dir}/${CONFIG_FILE}`) !== null };
   });
-  const packages = members.filter((m) => m.hasConfig || listedDirs.has(m.dir)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const packages = members
+    .filter((m) => m.hasConfig || listedDirs.has(m.dir))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const seen = new Map<string, string>();
   for (const p of packages) {
     const prev = seen.get(p.name);
     if (prev !== undefined) {
-      throw new UserError(`two covered packages are named "${p.name}": ${prev} and ${p.dir}`, { hint: 'give each package a unique "name" in its package.json' });
+      throw new UserError(`two covered packages are named "${p.name}": ${prev} and ${p.dir}`, {
+        hint: 'give each package a unique "name" in its package.json',
+      });
     }
     seen.set(p.name, p.dir);
   }
@@ -296,26 +324,50 @@ export function indexDigest(packages: Record<string, IndexEntry>): string {
 /** Assemble and validate an index; the version is kept when the digest equals `previous`'s, else bumped. */
 export function buildIndex(entries: Record<string, IndexEntry>, previous: WorkspaceIndex | null): WorkspaceIndex {
   const digest = indexDigest(entries);
-  const workspaceVersion = previous ? (previous.digest === digest ? previous.workspaceVersion : previous.workspaceVersion + 1) : 1;
+  const workspaceVersion = previous
+    ? previous.digest === digest
+      ? previous.workspaceVersion
+      : previous.workspaceVersion + 1
+    : 1;
   const sorted: Record<string, IndexEntry> = {};
   for (const k of Object.keys(entries).sort()) sorted[k] = entries[k]!;
-  const idx: WorkspaceIndex = { schemaVersion: WORKSPACE_SCHEMA_VERSION, workspaceVersion, digest, generator: { ...GENERATOR }, packages: sorted };
+  const idx: WorkspaceIndex = {
+    schemaVersion: WORKSPACE_SCHEMA_VERSION,
+    workspaceVersion,
+    digest,
+    generator: { ...GENERATOR },
+    packages: sorted,
+  };
   assertValid('workspace', idx, '(workspace index)', undefined, 'this is a policydrift bug: please report it');
   return idx;
 }
 
 /** Parse and validate an index (a file or a git blob); a digest that does not match its content is an input error. */
 export function parseIndexText(text: string, label: string): WorkspaceIndex {
-  const idx = parseJsonText<WorkspaceIndex>(text, 'workspace', label, 'regenerate it with `policydrift extract --workspace --write`');
+  const idx = parseJsonText<WorkspaceIndex>(
+    text,
+    'workspace',
+    label,
+    'regenerate it with `policydrift extract --workspace --write`',
+  );
   const actual = indexDigest(idx.packages);
   if (actual !== idx.digest) {
-    throw new UserError(`${label}: workspace index digest does not match its content (recorded ${idx.digest}, computed ${actual})`, {
-      hint: 'the index was edited by hand; regenerate it with `policydrift extract --workspace --write`',
-    });
+    throw new UserError(
+      `${label}: workspace index digest does not match its content (recorded ${idx.digest}, computed ${actual})`,
+      {
+        hint: 'the index was edited by hand; regenerate it with `policydrift extract --workspace --write`',
+      },
+    );
   }
   return idx;
 }
 
 export function indexEntry(pkg: WorkspacePackage, manifestRel: string, m: Manifest): IndexEntry {
-  return { dir: pkg.dir, manifest: path.posix.join(pkg.dir, manifestRel), digest: m.digest, manifestVersion: m.manifestVersion, tracked: trackedCount(m) };
+  return {
+    dir: pkg.dir,
+    manifest: path.posix.join(pkg.dir, manifestRel),
+    digest: m.digest,
+    manifestVersion: m.manifestVersion,
+    tracked: trackedCount(m),
+  };
 }

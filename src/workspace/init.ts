@@ -15,16 +15,25 @@ import { writeFileAtomic } from '../util/fs.js';
 import { runWorkspaceExtract } from './extract.js';
 import type { Workspace } from './index.js';
 
-export function runWorkspaceInit(root: string, ws: Workspace, opts: { force?: boolean }): number {
-  void opts;
+export function runWorkspaceInit(root: string, ws: Workspace, _opts: { force?: boolean }): number {
   const shown = (dir: string) => path.relative(process.cwd(), path.join(root, dir)).split(path.sep).join('/') || '.';
-  const out: string[] = [`policydrift init: workspace root (${ws.sources.join(', ')}), ${ws.members.length} member package(s), ${ws.packages.length} covered`];
-  for (const pkg of ws.packages) out.push(`  covered      ${pkg.name} (${shown(pkg.dir)})${pkg.hasConfig ? '' : ' — listed in the root "packages", default config'}`);
+  const out: string[] = [
+    `policydrift init: workspace root (${ws.sources.join(', ')}), ${ws.members.length} member package(s), ${ws.packages.length} covered`,
+  ];
+  for (const pkg of ws.packages)
+    out.push(
+      `  covered      ${pkg.name} (${shown(pkg.dir)})${pkg.hasConfig ? '' : ' — listed in the root "packages", default config'}`,
+    );
   const uncovered = ws.members.filter((m) => !ws.packages.some((p) => p.dir === m.dir));
-  for (const m of uncovered) out.push(`  not covered  ${m.name} (${shown(m.dir)}) — \`policydrift init --root ${shown(m.dir)}\` to cover it, or list it in "packages" of the root config`);
+  for (const m of uncovered)
+    out.push(
+      `  not covered  ${m.name} (${shown(m.dir)}) — \`policydrift init --root ${shown(m.dir)}\` to cover it, or list it in "packages" of the root config`,
+    );
   process.stdout.write(out.join('\n') + '\n');
   if (ws.packages.length === 0) {
-    process.stdout.write('Next: run `policydrift init --root <package>` in each package whose invariants you track, then `policydrift init` here again.\n');
+    process.stdout.write(
+      'Next: run `policydrift init --root <package>` in each package whose invariants you track, then `policydrift init` here again.\n',
+    );
     return EXIT.pass;
   }
   const code = runWorkspaceExtract(root, { write: true });

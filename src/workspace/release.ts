@@ -9,7 +9,7 @@
 import * as path from 'node:path';
 import { CONFIG_FILE, defaultConfig, parseConfigText, type ResolvedConfig } from '../config/index.js';
 import { UserError } from '../errors.js';
-import { extractAtRef, readFileAtRef } from '../git/extract-at-ref.js';
+import { extractAtRef, readFileAtRef } from '../extract/from-tree.js';
 import { buildManifest, canonicalJson } from '../manifest/index.js';
 import { emptyInvariants, type Manifest, type ManifestInvariants } from '../manifest/types.js';
 import { buildIndex, indexEntry, parseIndexText, type IndexEntry, type WorkspaceIndex } from './index.js';
@@ -44,7 +44,10 @@ function merge(into: ManifestInvariants, m: ManifestInvariants): void {
 /** Every covered package extracted at `commit`, and the workspace index they give. */
 export function workspaceHead(repo: string, commit: string, sub: string, ref: string): WorkspaceHead {
   const ws = workspaceAtCommit(repo, commit, sub, ref);
-  if (!ws || ws.packages.length === 0) throw new UserError(`${ref}: ${sub || '.'} is not a workspace root with covered packages`, { hint: 'see docs/monorepo.md' });
+  if (!ws || ws.packages.length === 0)
+    throw new UserError(`${ref}: ${sub || '.'} is not a workspace root with covered packages`, {
+      hint: 'see docs/monorepo.md',
+    });
   const cfgRel = join(sub, CONFIG_FILE);
   const configText = readFileAtRef(repo, commit, cfgRel);
   const config = configText === null ? defaultConfig() : parseConfigText(configText, `${ref}:${cfgRel}`);
@@ -56,7 +59,10 @@ export function workspaceHead(repo: string, commit: string, sub: string, ref: st
     const r = extractAtRef({ repoDir: repo, rev: commit, root: join(sub, pkg.dir) });
     entries[pkg.name] = indexEntry(pkg, r.config.manifest, r.manifest);
     packages[pkg.name] = { manifestVersion: r.manifest.manifestVersion, manifestDigest: r.manifest.digest };
-    files.push({ path: join('manifests', pkg.dir, 'invariants.manifest.json'), data: Buffer.from(canonicalJson(r.manifest)) });
+    files.push({
+      path: join('manifests', pkg.dir, 'invariants.manifest.json'),
+      data: Buffer.from(canonicalJson(r.manifest)),
+    });
     merge(union, r.manifest.invariants);
   }
   const indexRel = join(sub, ws.indexPath);
@@ -66,5 +72,14 @@ export function workspaceHead(repo: string, commit: string, sub: string, ref: st
   const index = buildIndex(entries, previous);
   files.unshift({ path: 'invariants.workspace.json', data: Buffer.from(canonicalJson(index)) });
   const merged = buildManifest(union, {}, null);
-  return { commit, root: sub, config, configText, manifest: { ...merged, manifestVersion: index.workspaceVersion, digest: index.digest }, index, packages, files };
+  return {
+    commit,
+    root: sub,
+    config,
+    configText,
+    manifest: { ...merged, manifestVersion: index.workspaceVersion, digest: index.digest },
+    index,
+    packages,
+    files,
+  };
 }

@@ -12,7 +12,15 @@ function keypair(dir, name) {
   const key = path.join(dir, name);
   const r = spawnTimed('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', key]);
   assert.is(r.status, 0);
-  return { key, pub: fs.readFileSync(key + '.pub', 'utf8').trim().split(' ').slice(0, 2).join(' ') };
+  return {
+    key,
+    pub: fs
+      .readFileSync(key + '.pub', 'utf8')
+      .trim()
+      .split(' ')
+      .slice(0, 2)
+      .join(' '),
+  };
 }
 
 function commitAll(dir, msg) {
@@ -37,7 +45,10 @@ function setup() {
   const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'policydrift.config.json'), 'utf8'));
   cfg.approvals = { mode: 'signed', allowedSigners: '.policydrift/allowed_signers', minApprovals: 1 };
   fs.writeFileSync(path.join(dir, 'policydrift.config.json'), JSON.stringify(cfg, null, 2) + '\n');
-  const init = spawnTimed(process.execPath, [OPENSPEC, 'init', '--tools', 'none', '--no-animation', '.'], { cwd: dir, env: { ...process.env, OPENSPEC_TELEMETRY: '0', OPENSPEC_NO_UPDATE_CHECK: '1' } });
+  const init = spawnTimed(process.execPath, [OPENSPEC, 'init', '--tools', 'none', '--no-animation', '.'], {
+    cwd: dir,
+    env: { ...process.env, OPENSPEC_TELEMETRY: '0', OPENSPEC_NO_UPDATE_CHECK: '1' },
+  });
   assert.is(init.status, 0, String(init.stderr));
   git(dir, 'init', '-q');
   assert.is(cli(['extract', '--write'], { cwd: dir }).code, 0);
@@ -58,12 +69,17 @@ appendEvent('release/registry.json', { type: 'release', version: '1.0.0', git_co
 
 /** The silent weakening: a new permissible response type, declared in another file. */
 function addWiretapVariant(dir) {
-  fs.writeFileSync(path.join(dir, 'src/le/wiretap.ts'), "export interface WiretapContent {\n  kind: 'WIRETAP_CONTENT';\n  requestId: string;\n  producedAt: string;\n  messages: string[];\n}\n");
-  const p = path.join(dir, 'src/le/types.ts');
-  const s = fs.readFileSync(p, 'utf8').replace(
-    'export type LeResponse = SubscriberInfo | AccountMetadata | PreservationAck | NoRecords | Rejected;',
-    "import type { WiretapContent } from './wiretap.js';\nexport type LeResponse = SubscriberInfo | AccountMetadata | PreservationAck | NoRecords | Rejected | WiretapContent;",
+  fs.writeFileSync(
+    path.join(dir, 'src/le/wiretap.ts'),
+    "export interface WiretapContent {\n  kind: 'WIRETAP_CONTENT';\n  requestId: string;\n  producedAt: string;\n  messages: string[];\n}\n",
   );
+  const p = path.join(dir, 'src/le/types.ts');
+  const s = fs
+    .readFileSync(p, 'utf8')
+    .replace(
+      'export type LeResponse = SubscriberInfo | AccountMetadata | PreservationAck | NoRecords | Rejected;',
+      "import type { WiretapContent } from './wiretap.js';\nexport type LeResponse = SubscriberInfo | AccountMetadata | PreservationAck | NoRecords | Rejected | WiretapContent;",
+    );
   fs.writeFileSync(p, s);
   assert.is(cli(['extract', '--write'], { cwd: dir }).code, 0);
   return commitAll(dir, 'add wiretap content response');
@@ -79,7 +95,10 @@ test('silent weakening of LE control policy: fails, is justified, approved, and 
   let r = check(dir);
   assert.is(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stdout, /FAIL — 1 unjustified change/);
-  assert.match(r.stdout, /LE_RESPONSE_ADDED \(weakening\)\s+handle_le_request \[WIRETAP_CONTENT\]\s+src\/le\/wiretap\.ts/);
+  assert.match(
+    r.stdout,
+    /LE_RESPONSE_ADDED \(weakening\)\s+handle_le_request \[WIRETAP_CONTENT\]\s+src\/le\/wiretap\.ts/,
+  );
   assert.match(r.stdout, /rule: LE_RESPONSE_ADDED\n\s+id: handle_le_request\n\s+subject: WIRETAP_CONTENT/);
 
   r = cli(['justify', 'add-wiretap', '--registry-ref', 'main'], { cwd: dir });
@@ -139,7 +158,13 @@ test('a declaration of a different change does not justify this one', () => {
   assert.is(cli(['justify', 'add-wiretap', '--registry-ref', 'main'], { cwd: dir }).code, 0);
   writeChangeSet(dir, 'add-wiretap');
   const p = path.join(dir, 'openspec/changes/add-wiretap/.openspec.yaml');
-  fs.writeFileSync(p, fs.readFileSync(p, 'utf8').replace('subject: WIRETAP_CONTENT', 'subject: SUBSCRIBER_INFO').replace(/\n\s+fingerprint: \w+/, ''));
+  fs.writeFileSync(
+    p,
+    fs
+      .readFileSync(p, 'utf8')
+      .replace('subject: WIRETAP_CONTENT', 'subject: SUBSCRIBER_INFO')
+      .replace(/\n\s+fingerprint: \w+/, ''),
+  );
   assert.is(cli(['approve', 'add-wiretap', '--key', alice.key, '--as', 'alice@example.com'], { cwd: dir }).code, 0);
   commitAll(dir, 'wrong declaration');
   const r = check(dir);
@@ -148,7 +173,10 @@ test('a declaration of a different change does not justify this one', () => {
   const strict = check(dir, '--strict', '--format', 'json');
   const j = JSON.parse(strict.stdout);
   assert.is(j.verdict, 'fail');
-  assert.equal(j.stale.map((s) => s.declaration.subject), ['SUBSCRIBER_INFO']);
+  assert.equal(
+    j.stale.map((s) => s.declaration.subject),
+    ['SUBSCRIBER_INFO'],
+  );
 });
 
 test('a candidate that edits the registry to move its own baseline fails', () => {
@@ -168,7 +196,10 @@ test('a candidate that edits the registry to move its own baseline fails', () =>
 
 test('a stale committed manifest fails with the remedy', () => {
   const { dir } = setup();
-  fs.appendFileSync(path.join(dir, 'src/index.ts'), '\n/** @invariant added.later Something new. */\nexport const later = 1;\n');
+  fs.appendFileSync(
+    path.join(dir, 'src/index.ts'),
+    '\n/** @invariant added.later Something new. */\nexport const later = 1;\n',
+  );
   commitAll(dir, 'forgot extract --write');
   const r = check(dir);
   assert.is(r.code, 1);
@@ -227,11 +258,17 @@ test('files that govern extraction and approval are changes to justify: config, 
   const r = check(dir, '--format', 'json');
   assert.is(r.code, 1, r.stdout + r.stderr);
   const j = JSON.parse(r.stdout);
-  const ids = j.unjustified.filter((u) => u.change.rule === 'CONFIG_CHANGED').map((u) => u.change.id).sort();
+  const ids = j.unjustified
+    .filter((u) => u.change.rule === 'CONFIG_CHANGED')
+    .map((u) => u.change.id)
+    .sort();
   assert.equal(ids, ['.policydrift/allowed_signers', 'tsconfig.json']);
   // a comment-only tsconfig edit is not a change
   const again = setup();
-  fs.writeFileSync(path.join(again.dir, 'tsconfig.json'), '// the compiler settings\n' + fs.readFileSync(path.join(again.dir, 'tsconfig.json'), 'utf8'));
+  fs.writeFileSync(
+    path.join(again.dir, 'tsconfig.json'),
+    '// the compiler settings\n' + fs.readFileSync(path.join(again.dir, 'tsconfig.json'), 'utf8'),
+  );
   commitAll(again.dir, 'comment');
   assert.is(check(again.dir).code, 0);
 });

@@ -26,9 +26,20 @@ function base() {
 
 test('a response variant added in another file is a LE_RESPONSE_ADDED weakening (exit 1)', () => {
   const after = mutated((dir) => {
-    fs.writeFileSync(path.join(dir, 'src/le/extra.ts'), "export interface LocationHistory {\n  kind: 'LOCATION_HISTORY';\n  requestId: string;\n  producedAt: string;\n  cells: string[];\n}\n");
+    fs.writeFileSync(
+      path.join(dir, 'src/le/extra.ts'),
+      "export interface LocationHistory {\n  kind: 'LOCATION_HISTORY';\n  requestId: string;\n  producedAt: string;\n  cells: string[];\n}\n",
+    );
     const p = path.join(dir, TYPES);
-    fs.writeFileSync(p, fs.readFileSync(p, 'utf8').replace(UNION, "import type { LocationHistory } from './extra.js';\nexport type LeResponse = SubscriberInfo | AccountMetadata | PreservationAck | NoRecords | Rejected | LocationHistory;"));
+    fs.writeFileSync(
+      p,
+      fs
+        .readFileSync(p, 'utf8')
+        .replace(
+          UNION,
+          "import type { LocationHistory } from './extra.js';\nexport type LeResponse = SubscriberInfo | AccountMetadata | PreservationAck | NoRecords | Rejected | LocationHistory;",
+        ),
+    );
   });
   const r = cli(['diff', base(), after, '--format', 'json']);
   assert.is(r.code, 1, r.stderr);
@@ -45,19 +56,30 @@ test('a response variant added in another file is a LE_RESPONSE_ADDED weakening 
 test('reordering the union (and renaming the alias) gives exit 0 and no non-neutral change', () => {
   const after = mutated((dir) => {
     const p = path.join(dir, TYPES);
-    let s = fs.readFileSync(p, 'utf8').replace(UNION, 'export type LeAnswer = Rejected | NoRecords | PreservationAck | AccountMetadata | SubscriberInfo;\nexport type LeResponse = LeAnswer;');
+    let s = fs
+      .readFileSync(p, 'utf8')
+      .replace(
+        UNION,
+        'export type LeAnswer = Rejected | NoRecords | PreservationAck | AccountMetadata | SubscriberInfo;\nexport type LeResponse = LeAnswer;',
+      );
     fs.writeFileSync(p, '// reordered\n\n' + s);
   });
   const r = cli(['diff', base(), after, '--format', 'json']);
   assert.is(r.code, 0, r.stdout + r.stderr);
   const j = JSON.parse(r.stdout);
-  assert.equal(j.changes.filter((c) => c.effect !== 'neutral'), []);
+  assert.equal(
+    j.changes.filter((c) => c.effect !== 'neutral'),
+    [],
+  );
 });
 
 test('moving the gated service to another file is neutral; dropping a guard is a weakening', () => {
   const moved = mutated((dir) => {
     fs.renameSync(path.join(dir, 'src/keys/service.ts'), path.join(dir, 'src/keys/custody.ts'));
-    fs.writeFileSync(path.join(dir, 'src/index.ts'), fs.readFileSync(path.join(dir, 'src/index.ts'), 'utf8').replace('./keys/service.js', './keys/custody.js'));
+    fs.writeFileSync(
+      path.join(dir, 'src/index.ts'),
+      fs.readFileSync(path.join(dir, 'src/index.ts'), 'utf8').replace('./keys/service.js', './keys/custody.js'),
+    );
   });
   let r = cli(['diff', base(), moved, '--format', 'json']);
   assert.is(r.code, 0, r.stdout);
@@ -67,12 +89,23 @@ test('moving the gated service to another file is neutral; dropping a guard is a
 
   const weakened = mutated((dir) => {
     const p = path.join(dir, 'src/keys/service.ts');
-    fs.writeFileSync(p, fs.readFileSync(p, 'utf8').replace("    requireQuorum(approvals, MIN_CUSTODIANS);\n", '    if (approvals.length > 5) requireQuorum(approvals, MIN_CUSTODIANS);\n'));
+    fs.writeFileSync(
+      p,
+      fs
+        .readFileSync(p, 'utf8')
+        .replace(
+          '    requireQuorum(approvals, MIN_CUSTODIANS);\n',
+          '    if (approvals.length > 5) requireQuorum(approvals, MIN_CUSTODIANS);\n',
+        ),
+    );
   });
   r = cli(['diff', base(), weakened, '--format', 'json']);
   assert.is(r.code, 1);
   const w = JSON.parse(r.stdout).changes.filter((c) => c.effect === 'weakening');
-  assert.equal(w.map((c) => [c.rule, c.id, c.subject]), [['KEYGATE_GUARD_REMOVED', 'EscrowService.recover -> exportEscrowKey', 'requireQuorum']]);
+  assert.equal(
+    w.map((c) => [c.rule, c.id, c.subject]),
+    [['KEYGATE_GUARD_REMOVED', 'EscrowService.recover -> exportEscrowKey', 'requireQuorum']],
+  );
 });
 
 test('git: operands equal the diff of manifests extracted from checkouts; the working tree is untouched', () => {
@@ -84,12 +117,28 @@ test('git: operands equal the diff of manifests extracted from checkouts; the wo
   git(dir, 'tag', 'release-1');
   // commit two: a weaker guard argument
   const svc = path.join(dir, 'src/keys/service.ts');
-  fs.writeFileSync(svc, fs.readFileSync(svc, 'utf8').replace("await assertAttested('TEE_PROD');\n  audit({ type: 'key_op', op: 'rotate'", "await assertAttested('TEE');\n  audit({ type: 'key_op', op: 'rotate'"));
+  fs.writeFileSync(
+    svc,
+    fs
+      .readFileSync(svc, 'utf8')
+      .replace(
+        "await assertAttested('TEE_PROD');\n  audit({ type: 'key_op', op: 'rotate'",
+        "await assertAttested('TEE');\n  audit({ type: 'key_op', op: 'rotate'",
+      ),
+  );
   git(dir, 'commit', '-qam', 'two');
   git(dir, 'tag', 'release-2');
   // commit three: a new log field
   const schemas = path.join(dir, 'src/logging/schemas.ts');
-  fs.writeFileSync(schemas, fs.readFileSync(schemas, 'utf8').replace('  /** @classification public */\n  durationMs: number;', '  /** @classification public */\n  durationMs: number;\n  /** @classification personal */\n  userAgent: string;'));
+  fs.writeFileSync(
+    schemas,
+    fs
+      .readFileSync(schemas, 'utf8')
+      .replace(
+        '  /** @classification public */\n  durationMs: number;',
+        '  /** @classification public */\n  durationMs: number;\n  /** @classification personal */\n  userAgent: string;',
+      ),
+  );
   git(dir, 'commit', '-qam', 'three');
   // leave a dirty working tree and index to prove they are untouched
   fs.appendFileSync(path.join(dir, 'src/index.ts'), '\n// uncommitted\n');
@@ -114,7 +163,9 @@ test('git: operands equal the diff of manifests extracted from checkouts; the wo
   const b = co('HEAD');
   const viaFiles = cli(['diff', a, b, '--format', 'json'], { cwd: dir });
   assert.is(viaFiles.stdout, viaGit.stdout);
-  const rules = JSON.parse(viaGit.stdout).changes.map((c) => c.rule).sort();
+  const rules = JSON.parse(viaGit.stdout)
+    .changes.map((c) => c.rule)
+    .sort();
   assert.ok(rules.includes('KEYGATE_GUARD_ARG_WEAKENED'), rules.join(','));
   assert.ok(rules.includes('LOG_FIELD_ADDED'), rules.join(','));
   // extract --ref is byte-identical to extracting the checkout

@@ -60,7 +60,10 @@ test('--write creates, keeps and bumps the version; --check reports stale entrie
   r = cli(['extract', '--root', dir, '--write']);
   assert.match(r.stderr, /unchanged \(version 1\)/);
   // a semantic change: a new invariant
-  fs.appendFileSync(path.join(dir, 'src/index.ts'), '\n/** @invariant new.one A new promise. */\nexport const x = 1;\n');
+  fs.appendFileSync(
+    path.join(dir, 'src/index.ts'),
+    '\n/** @invariant new.one A new promise. */\nexport const x = 1;\n',
+  );
   r = cli(['extract', '--root', dir, '--check']);
   assert.is(r.code, 1);
   assert.match(r.stderr, /stale/);
@@ -101,7 +104,10 @@ test('a malformed config gives exit 2 and a one-line error with file and positio
 test('a config that breaks the schema names the JSON path and line', () => {
   const dir = tmpdir();
   copyTree(SAMPLE, dir);
-  fs.writeFileSync(path.join(dir, 'policydrift.config.json'), '{\n  "orders": {\n    "redaction": ["none", 3]\n  }\n}\n');
+  fs.writeFileSync(
+    path.join(dir, 'policydrift.config.json'),
+    '{\n  "orders": {\n    "redaction": ["none", 3]\n  }\n}\n',
+  );
   const r = cli(['extract'], { cwd: dir });
   assert.is(r.code, 2);
   assert.match(r.stderr, /policydrift\.config\.json:3:\d+: invalid config file: \/orders\/redaction\/1 must be string/);
@@ -137,22 +143,34 @@ test('a directory without tsconfig is a clear input error', () => {
 test('duplicate invariant ids are an error naming both places', () => {
   const dir = tmpdir();
   copyTree(SAMPLE, dir);
-  fs.appendFileSync(path.join(dir, 'src/index.ts'), '\n/** @invariant le.response.closed Again. */\nexport const y = 2;\n');
+  fs.appendFileSync(
+    path.join(dir, 'src/index.ts'),
+    '\n/** @invariant le.response.closed Again. */\nexport const y = 2;\n',
+  );
   const r = cli(['extract', '--root', dir]);
   assert.is(r.code, 2);
   // files are visited in sorted order: src/index.ts comes first
-  assert.match(r.stderr, /src\/le\/types\.ts:\d+:\d+: duplicate invariant id "le\.response\.closed" \(first declared at src\/index\.ts:\d+:\d+\)/);
+  assert.match(
+    r.stderr,
+    /src\/le\/types\.ts:\d+:\d+: duplicate invariant id "le\.response\.closed" \(first declared at src\/index\.ts:\d+:\d+\)/,
+  );
 });
 
 test('an unknown @classification value gives exit 2 and a one-line error with file and position', () => {
   const dir = tmpdir();
   copyTree(SAMPLE, dir);
   const p = path.join(dir, 'src/logging/schemas.ts');
-  fs.writeFileSync(p, fs.readFileSync(p, 'utf8').replace('/** @classification public */', '/** @classification topsecret */'));
+  fs.writeFileSync(
+    p,
+    fs.readFileSync(p, 'utf8').replace('/** @classification public */', '/** @classification topsecret */'),
+  );
   const r = cli(['extract', '--root', dir]);
   assert.is(r.code, 2);
   const lines = r.stderr.trimEnd().split('\n');
-  assert.match(lines[0], /^policydrift: error: src\/logging\/schemas\.ts:\d+:\d+: .*unknown @classification "topsecret"/);
+  assert.match(
+    lines[0],
+    /^policydrift: error: src\/logging\/schemas\.ts:\d+:\d+: .*unknown @classification "topsecret"/,
+  );
   assert.match(lines[1] ?? '', /hint: .*public.*secret/);
   assert.is(r.stdout, '');
 });

@@ -8,7 +8,13 @@ import * as path from 'node:path';
 import { cli, git, tmpdir, copyTree, SAMPLE, REPO, spawnTimed } from '../helpers.js';
 
 const OPENSPEC = path.join(REPO, 'node_modules', '.bin', 'openspec');
-const POLICYDRIFT_FILES = ['invariants.manifest.json', 'policydrift.config.json', 'release', 'openspec', '.policydrift'];
+const POLICYDRIFT_FILES = [
+  'invariants.manifest.json',
+  'policydrift.config.json',
+  'release',
+  'openspec',
+  '.policydrift',
+];
 
 function commitAll(dir, msg) {
   git(dir, 'add', '-A');
@@ -41,18 +47,30 @@ test('init, then check explains the first release; release --profile prod (writt
   );
   r = cli(['check', '--registry-ref', 'main'], { cwd: dir });
   assert.is(r.code, 2);
-  assert.match(r.stderr, /release\/registry\.json at main: no active release to compare with\n {2}hint: .*`policydrift release --profile prod --signing-key <key>`, then commit release\/registry\.json and merge it into main;/);
+  assert.match(
+    r.stderr,
+    /release\/registry\.json at main: no active release to compare with\n {2}hint: .*`policydrift release --profile prod --signing-key <key>`, then commit release\/registry\.json and merge it into main;/,
+  );
 
-  const os = spawnTimed(OPENSPEC, ['init', '--tools', 'none', '--no-animation', '.'], { cwd: dir, env: { ...process.env, OPENSPEC_TELEMETRY: '0', OPENSPEC_NO_UPDATE_CHECK: '1' } });
+  const os = spawnTimed(OPENSPEC, ['init', '--tools', 'none', '--no-animation', '.'], {
+    cwd: dir,
+    env: { ...process.env, OPENSPEC_TELEMETRY: '0', OPENSPEC_NO_UPDATE_CHECK: '1' },
+  });
   assert.is(os.status, 0, os.stderr);
   commitAll(dir, 'openspec init');
 
   // The release key, listed where init pointed "releaseSigners" (as its next steps say).
   const key = path.join(tmpdir('policydrift-keys-'), 'release_key');
   assert.is(spawnTimed('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'release', '-f', key]).status, 0);
-  assert.is(JSON.parse(fs.readFileSync(path.join(dir, 'policydrift.config.json'), 'utf8')).releaseSigners, '.policydrift/release_signers');
+  assert.is(
+    JSON.parse(fs.readFileSync(path.join(dir, 'policydrift.config.json'), 'utf8')).releaseSigners,
+    '.policydrift/release_signers',
+  );
   fs.mkdirSync(path.join(dir, '.policydrift'));
-  fs.writeFileSync(path.join(dir, '.policydrift/release_signers'), `release@ci ${fs.readFileSync(`${key}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
+  fs.writeFileSync(
+    path.join(dir, '.policydrift/release_signers'),
+    `release@ci ${fs.readFileSync(`${key}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`,
+  );
   commitAll(dir, 'release signer');
 
   r = cli(['release', '--profile', 'prod', '--version', '0.1.0', '--signing-key', key], { cwd: dir });
@@ -74,7 +92,10 @@ test('release with an unknown or missing profile fails before extraction (even w
   assert.is(cli(['extract'], { cwd: dir }).code, 2, 'the reference does break extraction');
   const r = cli(['release', '--profile', 'prod'], { cwd: dir });
   assert.is(r.code, 2);
-  assert.match(r.stderr, /^policydrift: error: unknown profile "prod" in the config at HEAD\n {2}hint: add one under "profiles" in policydrift\.config\.json, e\.g\. "profiles": \{ "prod": \{ "build": \["npm", "run", "build"\], "outDir": "dist" \} \}/);
+  assert.match(
+    r.stderr,
+    /^policydrift: error: unknown profile "prod" in the config at HEAD\n {2}hint: add one under "profiles" in policydrift\.config\.json, e\.g\. "profiles": \{ "prod": \{ "build": \["npm", "run", "build"\], "outDir": "dist" \} \}/,
+  );
   assert.not.match(r.stderr, /nope\.ts/);
 });
 

@@ -8,10 +8,20 @@ import YAML from 'yaml';
 import { BIN, REPO, SAMPLE, copyTree, git, tmpdir, spawnTimed } from '../helpers.js';
 
 const HOOK_CMD = 'npx --no-install policydrift extract --write --staged';
-const GIT_ENV = { GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com', GIT_CONFIG_NOSYSTEM: '1' };
+const GIT_ENV = {
+  GIT_AUTHOR_NAME: 'Test',
+  GIT_AUTHOR_EMAIL: 'test@example.com',
+  GIT_COMMITTER_NAME: 'Test',
+  GIT_COMMITTER_EMAIL: 'test@example.com',
+  GIT_CONFIG_NOSYSTEM: '1',
+};
 
 function commit(dir, msg) {
-  const r = spawnTimed('git', ['-c', 'commit.gpgsign=false', 'commit', '-m', msg], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...GIT_ENV } });
+  const r = spawnTimed('git', ['-c', 'commit.gpgsign=false', 'commit', '-m', msg], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, ...GIT_ENV },
+  });
   return { code: r.status, out: r.stdout + r.stderr };
 }
 
@@ -59,20 +69,33 @@ test('a commit gets the manifest of the STAGED content; the unstaged edit stays 
   const before = JSON.parse(show(dir, 'HEAD:invariants.manifest.json'));
   let r = commit(dir, 'add a staged invariant');
   assert.is(r.code, 0, r.out);
-  assert.match(r.out, new RegExp(`invariants\\.manifest\\.json updated to version ${before.manifestVersion + 1} and staged`));
+  assert.match(
+    r.out,
+    new RegExp(`invariants\\.manifest\\.json updated to version ${before.manifestVersion + 1} and staged`),
+  );
   const committed = JSON.parse(show(dir, 'HEAD:invariants.manifest.json'));
   const ids = Object.keys(committed.invariants.privacy.invariants);
   assert.ok(ids.includes('hook.staged'), ids.join(','));
   assert.not.ok(ids.includes('hook.unstaged'), ids.join(','));
   assert.is(committed.manifestVersion, before.manifestVersion + 1);
   // the manifest was part of the commit, and the working tree copy is the committed one
-  assert.equal(git(dir, 'show', '--name-only', '--format=', 'HEAD').split('\n').sort(), ['invariants.manifest.json', 'src/index.ts']);
-  assert.is(fs.readFileSync(path.join(dir, 'invariants.manifest.json'), 'utf8'), show(dir, 'HEAD:invariants.manifest.json') + '\n');
+  assert.equal(git(dir, 'show', '--name-only', '--format=', 'HEAD').split('\n').sort(), [
+    'invariants.manifest.json',
+    'src/index.ts',
+  ]);
+  assert.is(
+    fs.readFileSync(path.join(dir, 'invariants.manifest.json'), 'utf8'),
+    show(dir, 'HEAD:invariants.manifest.json') + '\n',
+  );
   // the unstaged edit is still only in the working tree
   assert.is(git(dir, 'status', '--porcelain'), 'M src/index.ts');
   assert.not.match(show(dir, 'HEAD:src/index.ts'), /hook\.unstaged/);
   // the cache was written
-  assert.equal(fs.readdirSync(path.join(dir, 'node_modules/.cache/policydrift')).filter((f) => f.startsWith('extract-staged-')).length, 1);
+  assert.equal(
+    fs.readdirSync(path.join(dir, 'node_modules/.cache/policydrift')).filter((f) => f.startsWith('extract-staged-'))
+      .length,
+    1,
+  );
 
   // a commit without relevant change: the cache answers
   fs.writeFileSync(path.join(dir, 'NOTES.md'), 'notes\n');

@@ -100,9 +100,18 @@ test('(a) guards deleted in the caller of a module-private helper: check and dif
   const r = check(dir);
   assert.is(r.code, 1, r.stdout + r.stderr);
   const removed = unjustified(r).filter((c) => c.rule === 'KEYGATE_GUARD_REMOVED');
-  assert.equal(removed.map((c) => [c.id, c.subject]), [['exportUserKey -> unwrapKey', 'requireAttestation'], ['exportUserKey -> unwrapKey', 'requireQuorum']]);
+  assert.equal(
+    removed.map((c) => [c.id, c.subject]),
+    [
+      ['exportUserKey -> unwrapKey', 'requireAttestation'],
+      ['exportUserKey -> unwrapKey', 'requireQuorum'],
+    ],
+  );
   for (const c of removed) {
-    assert.match(c.message, `guard ${c.subject} is no longer on every path from entry point exportUserKey to key sink unwrapKey`);
+    assert.match(
+      c.message,
+      `guard ${c.subject} is no longer on every path from entry point exportUserKey to key sink unwrapKey`,
+    );
     assert.match(c.message, '(path: exportUserKey (src/keys.ts) -> openKey (src/keys.ts) -> unwrapKey)');
   }
 
@@ -110,59 +119,94 @@ test('(a) guards deleted in the caller of a module-private helper: check and dif
   assert.is(d.code, 1, d.stderr);
   assert.is(JSON.parse(d.stdout).summary.weakening, 2);
   const text = cli(['diff', 'git:main', 'git:HEAD'], { cwd: dir });
-  assert.match(text.stdout, 'guard requireQuorum is no longer on every path from entry point exportUserKey to key sink unwrapKey (path: exportUserKey (src/keys.ts) -> openKey (src/keys.ts) -> unwrapKey)');
+  assert.match(
+    text.stdout,
+    'guard requireQuorum is no longer on every path from entry point exportUserKey to key sink unwrapKey (path: exportUserKey (src/keys.ts) -> openKey (src/keys.ts) -> unwrapKey)',
+  );
 });
 
 test('(b) openKey exported and called from a new function in another file: check fails on the unguarded path', () => {
   const dir = repo();
   edit(dir, 'src/keys.ts', 'function openKey(', 'export function openKey(');
-  write(dir, { 'src/backup.ts': "import { openKey } from './keys.js';\n\nexport function backupKey(id: string): Uint8Array {\n  return openKey(id);\n}\n" });
+  write(dir, {
+    'src/backup.ts':
+      "import { openKey } from './keys.js';\n\nexport function backupKey(id: string): Uint8Array {\n  return openKey(id);\n}\n",
+  });
   commit(dir, 'backup path');
   const r = check(dir);
   assert.is(r.code, 1, r.stdout + r.stderr);
   const u = unjustified(r);
-  assert.equal(u.map((c) => [c.rule, c.id, c.effect]), [['KEYGATE_UNGUARDED_SINK_CALL', 'backupKey -> unwrapKey', 'weakening']]);
-  assert.match(u[0].message, 'entry point backupKey reaches key sink unwrapKey without any guard (path: backupKey (src/backup.ts) -> openKey (src/keys.ts) -> unwrapKey)');
+  assert.equal(
+    u.map((c) => [c.rule, c.id, c.effect]),
+    [['KEYGATE_UNGUARDED_SINK_CALL', 'backupKey -> unwrapKey', 'weakening']],
+  );
+  assert.match(
+    u[0].message,
+    'entry point backupKey reaches key sink unwrapKey without any guard (path: backupKey (src/backup.ts) -> openKey (src/keys.ts) -> unwrapKey)',
+  );
 });
 
 test('(c) guards moved into a helper, the key helper extracted to another file: no weakening, no modified', () => {
   const dir = repo();
   write(dir, {
-    'src/policy.ts': "import { requireAttestation, requireQuorum } from './guards.js';\n\nexport async function ensureReleasable(level: string): Promise<void> {\n  await requireAttestation(level);\n  requireQuorum(2);\n}\n",
-    'src/material.ts': "import { unwrapKey } from './store.js';\n\nexport function readKeyMaterial(id: string): Uint8Array {\n  return unwrapKey(id);\n}\n",
-    'src/keys.ts': "import { ensureReleasable } from './policy.js';\nimport { readKeyMaterial } from './material.js';\n\nexport async function exportUserKey(id: string): Promise<Uint8Array> {\n  await ensureReleasable('TEE_PROD');\n  return readKeyMaterial(id);\n}\n",
+    'src/policy.ts':
+      "import { requireAttestation, requireQuorum } from './guards.js';\n\nexport async function ensureReleasable(level: string): Promise<void> {\n  await requireAttestation(level);\n  requireQuorum(2);\n}\n",
+    'src/material.ts':
+      "import { unwrapKey } from './store.js';\n\nexport function readKeyMaterial(id: string): Uint8Array {\n  return unwrapKey(id);\n}\n",
+    'src/keys.ts':
+      "import { ensureReleasable } from './policy.js';\nimport { readKeyMaterial } from './material.js';\n\nexport async function exportUserKey(id: string): Promise<Uint8Array> {\n  await ensureReleasable('TEE_PROD');\n  return readKeyMaterial(id);\n}\n",
   });
   commit(dir, 'refactor');
   const d = diff(dir);
   assert.is(d.code, 0, d.stdout + d.stderr);
   const j = JSON.parse(d.stdout);
   assert.equal([j.summary.weakening, j.summary.modified, j.summary.strengthening], [0, 0, 0]);
-  assert.ok(j.changes.some((c) => c.id === 'keygate:via:exportUserKey -> unwrapKey' && c.effect === 'neutral'), JSON.stringify(j.changes));
+  assert.ok(
+    j.changes.some((c) => c.id === 'keygate:via:exportUserKey -> unwrapKey' && c.effect === 'neutral'),
+    JSON.stringify(j.changes),
+  );
   const r = check(dir);
   assert.is(r.code, 0, r.stdout + r.stderr);
 });
 
 test('issue 11 item 8: a guard hollowed through a helper it calls is KEYGATE_GUARD_IMPL_CHANGED', () => {
   const dir = repo();
-  edit(dir, 'src/quorum.ts', 'return threshold >= 2 && distinct.size >= threshold;', 'return true || distinct.size >= threshold;');
+  edit(
+    dir,
+    'src/quorum.ts',
+    'return threshold >= 2 && distinct.size >= threshold;',
+    'return true || distinct.size >= threshold;',
+  );
   commit(dir, 'quorum always met');
   const r = check(dir);
   assert.is(r.code, 1, r.stdout + r.stderr);
-  assert.equal(unjustified(r).map((c) => [c.rule, c.id]), [['KEYGATE_GUARD_IMPL_CHANGED', 'requireQuorum']]);
+  assert.equal(
+    unjustified(r).map((c) => [c.rule, c.id]),
+    [['KEYGATE_GUARD_IMPL_CHANGED', 'requireQuorum']],
+  );
 });
 
 test('issue 11 item 8: a module-level class shadowing the Set a guard dependency counts with is KEYGATE_GUARD_IMPL_CHANGED', () => {
   const dir = repo();
-  fs.appendFileSync(path.join(dir, 'src/quorum.ts'), '\nclass Set<T> {\n  constructor(_items: T[]) {}\n  get size(): number {\n    return 99;\n  }\n}\n');
+  fs.appendFileSync(
+    path.join(dir, 'src/quorum.ts'),
+    '\nclass Set<T> {\n  constructor(_items: T[]) {}\n  get size(): number {\n    return 99;\n  }\n}\n',
+  );
   commit(dir, 'shadow Set');
   const r = check(dir);
   assert.is(r.code, 1, r.stdout + r.stderr);
-  assert.equal(unjustified(r).map((c) => [c.rule, c.id]), [['KEYGATE_GUARD_IMPL_CHANGED', 'requireQuorum']]);
+  assert.equal(
+    unjustified(r).map((c) => [c.rule, c.id]),
+    [['KEYGATE_GUARD_IMPL_CHANGED', 'requireQuorum']],
+  );
   // A module-level binding the dependency reads counts too.
   const dir2 = repo();
   edit(dir2, 'src/quorum.ts', 'const approvals: string[] = [];', "const approvals: string[] = ['a', 'b', 'c'];");
   commit(dir2, 'pre-approved');
-  assert.equal(unjustified(check(dir2)).map((c) => c.rule), ['KEYGATE_GUARD_IMPL_CHANGED']);
+  assert.equal(
+    unjustified(check(dir2)).map((c) => c.rule),
+    ['KEYGATE_GUARD_IMPL_CHANGED'],
+  );
 });
 
 test('a baseline whose committed manifest has the previous schema version is re-extracted; a schema-1 file operand is a clear error', () => {
@@ -177,21 +221,29 @@ test('a baseline whose committed manifest has the previous schema version is re-
   git(dir, 'add', '-A');
   git(dir, 'commit', '-qm', 'released with the previous policydrift');
   git(dir, 'checkout', '-qb', 'feature');
-  edit(dir, 'src/keys.ts', "  requireQuorum(2);\n", '');
+  edit(dir, 'src/keys.ts', '  requireQuorum(2);\n', '');
   commit(dir, 'drop quorum');
   const fresh = JSON.parse(fs.readFileSync(mPath, 'utf8'));
   assert.is(fresh.schemaVersion, 2);
   assert.is(fresh.manifestVersion, 2);
   const r = check(dir);
   assert.is(r.code, 1, r.stdout + r.stderr);
-  assert.equal(unjustified(r).map((c) => [c.rule, c.subject]), [['KEYGATE_GUARD_REMOVED', 'requireQuorum']]);
-  assert.ok(JSON.parse(r.stdout).warnings.some((w) => w.includes("the baseline's committed manifest has schema version 1") && w.includes('re-extracted')), r.stdout);
+  assert.equal(
+    unjustified(r).map((c) => [c.rule, c.subject]),
+    [['KEYGATE_GUARD_REMOVED', 'requireQuorum']],
+  );
+  assert.ok(
+    JSON.parse(r.stdout).warnings.some(
+      (w) => w.includes("the baseline's committed manifest has schema version 1") && w.includes('re-extracted'),
+    ),
+    r.stdout,
+  );
 
   const oldFile = path.join(dir, 'old.json');
   fs.writeFileSync(oldFile, JSON.stringify(old, null, 2) + '\n');
   const d = cli(['diff', oldFile, 'git:HEAD'], { cwd: dir });
   assert.is(d.code, 2, d.stdout + d.stderr);
-  assert.match(d.stderr, 'old.json: manifest schema version 1 is older than this policydrift\'s (2)');
+  assert.match(d.stderr, "old.json: manifest schema version 1 is older than this policydrift's (2)");
   assert.match(d.stderr, 'git:<rev>');
   assert.not.match(d.stderr, /at .*\.js:\d+/);
 });

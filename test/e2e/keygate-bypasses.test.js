@@ -44,7 +44,16 @@ function diffFromBase() {
 }
 
 test('item 3: `break` out of a finally discards the guard rejection: KEYGATE_GUARD_REMOVED', () => {
-  attack('finally-break', [[SERVICE, ATTEST, ATTEST.replace("  await assertAttested('TEE_PROD');", "  attest: try { await assertAttested('TEE_PROD'); } finally { break attest; }")]]);
+  attack('finally-break', [
+    [
+      SERVICE,
+      ATTEST,
+      ATTEST.replace(
+        "  await assertAttested('TEE_PROD');",
+        "  attest: try { await assertAttested('TEE_PROD'); } finally { break attest; }",
+      ),
+    ],
+  ]);
   const d = diffFromBase();
   assert.is(d.code, 1);
   assert.equal(d.changes, [['KEYGATE_GUARD_REMOVED', ROTATE_SITE, 'assertAttested']]);
@@ -52,7 +61,11 @@ test('item 3: `break` out of a finally discards the guard rejection: KEYGATE_GUA
 
 test('item 4: a no-op typed as the guard is not the guard: KEYGATE_GUARD_REMOVED', () => {
   attack('typed-noop', [
-    [SERVICE, 'export const MIN_CUSTODIANS = 2;', 'export const MIN_CUSTODIANS = 2;\nconst attestNoop: typeof assertAttested = async () => {};'],
+    [
+      SERVICE,
+      'export const MIN_CUSTODIANS = 2;',
+      'export const MIN_CUSTODIANS = 2;\nconst attestNoop: typeof assertAttested = async () => {};',
+    ],
     [SERVICE, ATTEST, ATTEST.replace('await assertAttested(', 'await attestNoop(')],
   ]);
   const d = diffFromBase();
@@ -61,20 +74,38 @@ test('item 4: a no-op typed as the guard is not the guard: KEYGATE_GUARD_REMOVED
 });
 
 test('item 7: an unguarded sink call committed under src/**/node_modules is seen: KEYGATE_UNGUARDED_SINK_CALL', () => {
-  attack('committed-node-modules', [[SERVICE, "import { audit } from '../logging/logger.js';", "import { audit } from '../logging/logger.js';\nexport { rawUnwrap } from './node_modules/backdoor.js';"]], {
-    'src/keys/node_modules/backdoor.ts': "import { unwrapDeviceKey, type WrappedKey } from '../store.js';\n\nexport function rawUnwrap(key: WrappedKey): Promise<Uint8Array> {\n  return unwrapDeviceKey(key);\n}\n",
-  });
+  attack(
+    'committed-node-modules',
+    [
+      [
+        SERVICE,
+        "import { audit } from '../logging/logger.js';",
+        "import { audit } from '../logging/logger.js';\nexport { rawUnwrap } from './node_modules/backdoor.js';",
+      ],
+    ],
+    {
+      'src/keys/node_modules/backdoor.ts':
+        "import { unwrapDeviceKey, type WrappedKey } from '../store.js';\n\nexport function rawUnwrap(key: WrappedKey): Promise<Uint8Array> {\n  return unwrapDeviceKey(key);\n}\n",
+    },
+  );
   assert.ok(git(dir, 'ls-files').split('\n').includes('src/keys/node_modules/backdoor.ts'), 'the file is committed');
   const d = diffFromBase();
   assert.is(d.code, 1);
-  assert.equal(d.changes.filter(([rule]) => rule.startsWith('KEYGATE_')), [['KEYGATE_UNGUARDED_SINK_CALL', 'rawUnwrap -> unwrapDeviceKey', '']]);
+  assert.equal(
+    d.changes.filter(([rule]) => rule.startsWith('KEYGATE_')),
+    [['KEYGATE_UNGUARDED_SINK_CALL', 'rawUnwrap -> unwrapDeviceKey', '']],
+  );
   const text = cli(['diff', 'git:base', 'git:HEAD'], { cwd: dir });
   assert.match(text.stdout, /src\/keys\/node_modules\/backdoor\.ts/);
 });
 
 test('item 9: `yield guard()` in a plain generator does not await it: KEYGATE_GUARD_NOT_AWAITED', () => {
   attack('sync-generator', [
-    [SERVICE, 'export async function rotateDeviceKey(key: WrappedKey, operator: string): Promise<Uint8Array> {', 'export function* rotateDeviceKey(key: WrappedKey, operator: string) {'],
+    [
+      SERVICE,
+      'export async function rotateDeviceKey(key: WrappedKey, operator: string): Promise<Uint8Array> {',
+      'export function* rotateDeviceKey(key: WrappedKey, operator: string) {',
+    ],
     [SERVICE, ATTEST, ATTEST.replace('await assertAttested(', 'yield assertAttested(')],
   ]);
   const d = diffFromBase();
@@ -84,8 +115,19 @@ test('item 9: `yield guard()` in a plain generator does not await it: KEYGATE_GU
 
 test('benign: the guard behind a typed const alias of itself, in a try whose finally only cleans up: no weakening', () => {
   attack('benign', [
-    [SERVICE, 'export const MIN_CUSTODIANS = 2;', 'export const MIN_CUSTODIANS = 2;\nconst attest: typeof assertAttested = assertAttested;'],
-    [SERVICE, ATTEST, ATTEST.replace("  await assertAttested('TEE_PROD');", "  try {\n    await attest('TEE_PROD');\n  } finally {\n    for (const _ of [0]) break;\n  }")],
+    [
+      SERVICE,
+      'export const MIN_CUSTODIANS = 2;',
+      'export const MIN_CUSTODIANS = 2;\nconst attest: typeof assertAttested = assertAttested;',
+    ],
+    [
+      SERVICE,
+      ATTEST,
+      ATTEST.replace(
+        "  await assertAttested('TEE_PROD');",
+        "  try {\n    await attest('TEE_PROD');\n  } finally {\n    for (const _ of [0]) break;\n  }",
+      ),
+    ],
   ]);
   const d = diffFromBase();
   assert.equal(d.changes, []);

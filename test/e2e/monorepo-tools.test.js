@@ -25,7 +25,10 @@ function workspace() {
   fs.writeFileSync(path.join(dir, '.gitignore'), 'node_modules/\n.turbo/\n.nx/\n');
   const npm = sh('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], dir);
   assert.is(npm.code, 0, npm.out);
-  assert.ok(fs.lstatSync(path.join(dir, 'node_modules/@ws/types')).isSymbolicLink(), 'npm linked the workspace packages');
+  assert.ok(
+    fs.lstatSync(path.join(dir, 'node_modules/@ws/types')).isSymbolicLink(),
+    'npm linked the workspace packages',
+  );
   fs.mkdirSync(path.join(dir, 'node_modules/.bin'), { recursive: true });
   fs.symlinkSync(BIN, path.join(dir, 'node_modules/.bin/policydrift'));
   fs.symlinkSync(path.join(REPO, 'node_modules', 'turbo'), path.join(dir, 'node_modules/turbo'));
@@ -61,7 +64,13 @@ const addWiretap = (dir) => {
   const s = fs.readFileSync(f, 'utf8');
   const from = 'export type LeResponse = AccountMetadata | NoRecord;';
   assert.ok(s.includes(from));
-  fs.writeFileSync(f, s.replace(from, "export type Wiretap = { kind: 'WIRETAP'; messages: string[] };\nexport type LeResponse = AccountMetadata | NoRecord | Wiretap;"));
+  fs.writeFileSync(
+    f,
+    s.replace(
+      from,
+      "export type Wiretap = { kind: 'WIRETAP'; messages: string[] };\nexport type LeResponse = AccountMetadata | NoRecord | Wiretap;",
+    ),
+  );
 };
 const read = (dir, rel) => fs.readFileSync(path.join(dir, rel), 'utf8');
 
@@ -70,12 +79,20 @@ const nxRuns = fs.existsSync(NX);
 
 test('Turborepo: policydrift:extract cached; second run FULL TURBO; a dependency type change re-runs the dependent', () => {
   if (!turboRuns) {
-    console.log('SKIPPED: turbo is not runnable here (node_modules/turbo missing or its platform binary did not install)');
+    console.log(
+      'SKIPPED: turbo is not runnable here (node_modules/turbo missing or its platform binary did not install)',
+    );
     return;
   }
   const dir = workspace();
   const env = offlineEnv(dir);
-  const run = () => sh(process.execPath, [TURBO, 'run', 'policydrift:extract', '--cache-dir=.turbo/cache', '--output-logs=full', '--concurrency=1'], dir, env);
+  const run = () =>
+    sh(
+      process.execPath,
+      [TURBO, 'run', 'policydrift:extract', '--cache-dir=.turbo/cache', '--output-logs=full', '--concurrency=1'],
+      dir,
+      env,
+    );
   let r = run();
   assert.is(r.code, 0, r.out);
   assert.match(r.out, /@ws\/server:policydrift:extract: cache miss, executing/);
@@ -100,7 +117,11 @@ test('Turborepo: policydrift:extract cached; second run FULL TURBO; a dependency
   addWiretap(dir);
   r = run();
   assert.is(r.code, 0, r.out);
-  assert.match(r.out, /@ws\/server:policydrift:extract: cache miss, executing/, 'the dependent re-runs: a stale cache never hides the change');
+  assert.match(
+    r.out,
+    /@ws\/server:policydrift:extract: cache miss, executing/,
+    'the dependent re-runs: a stale cache never hides the change',
+  );
   assert.match(r.out, /@ws\/crypto:policydrift:extract: cache hit/, 'crypto does not depend on types');
   assert.match(r.out, /updated to version 2/);
   const server2 = read(dir, 'packages/server/invariants.manifest.json');
@@ -123,7 +144,13 @@ test('Nx: policydrift:extract cached; second run all from the local cache; a dep
   }
   const dir = workspace();
   const env = offlineEnv(dir);
-  const run = () => sh(process.execPath, [NX, 'run-many', '-t', 'policydrift:extract', '--outputStyle=stream', '--parallel=1'], dir, env);
+  const run = () =>
+    sh(
+      process.execPath,
+      [NX, 'run-many', '-t', 'policydrift:extract', '--outputStyle=stream', '--parallel=1'],
+      dir,
+      env,
+    );
   let r = run();
   assert.is(r.code, 0, r.out);
   assert.match(r.out, /Successfully ran target policydrift:extract for 2 projects/);

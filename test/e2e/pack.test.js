@@ -15,7 +15,13 @@ const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'))
 function cleanEnv() {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k)) env[k] = v;
-  return { ...env, NO_COLOR: '1', OPENSPEC_TELEMETRY: '0', OPENSPEC_NO_UPDATE_CHECK: '1', NPM_CONFIG_UPDATE_NOTIFIER: 'false' };
+  return {
+    ...env,
+    NO_COLOR: '1',
+    OPENSPEC_TELEMETRY: '0',
+    OPENSPEC_NO_UPDATE_CHECK: '1',
+    NPM_CONFIG_UPDATE_NOTIFIER: 'false',
+  };
 }
 
 function run(cmd, args, cwd, timeout = 60_000) {
@@ -58,11 +64,18 @@ test('npm pack yields a package that installs and works in a fresh project', () 
   ]) {
     assert.ok(shipped.has(f), `the package ships ${f}`);
   }
-  assert.not.ok([...shipped].some((f) => f.startsWith('test/') || f.startsWith('src/') || f.startsWith('fixtures/')), 'no tests, sources or fixtures in the package');
+  assert.not.ok(
+    [...shipped].some((f) => f.startsWith('test/') || f.startsWith('src/') || f.startsWith('fixtures/')),
+    'no tests, sources or fixtures in the package',
+  );
   const tgz = path.join(out, info.filename);
   assert.ok(fs.existsSync(tgz));
   // Installing the tarball must not build anything: dist/ is shipped, and the build runs at `prepack`.
-  assert.is(pkg.scripts.prepare, undefined, 'no prepare script (it would run for git installs and needs devDependencies)');
+  assert.is(
+    pkg.scripts.prepare,
+    undefined,
+    'no prepare script (it would run for git installs and needs devDependencies)',
+  );
   assert.is(pkg.scripts.prepack, 'npm run build');
   const tar = spawnTimed('tar', ['-xzOf', tgz, 'package/package.json']);
   assert.is(tar.status, 0, tar.stderr);
@@ -72,8 +85,12 @@ test('npm pack yields a package that installs and works in a fresh project', () 
   const proj = path.join(out, 'svc');
   fs.mkdirSync(proj);
   copyTree(SAMPLE, proj);
-  for (const f of ['invariants.manifest.json', 'policydrift.config.json', 'release', 'openspec', '.policydrift']) fs.rmSync(path.join(proj, f), { recursive: true, force: true });
-  fs.writeFileSync(path.join(proj, 'package.json'), JSON.stringify({ name: 'svc', version: '1.0.0', private: true, type: 'module' }, null, 2) + '\n');
+  for (const f of ['invariants.manifest.json', 'policydrift.config.json', 'release', 'openspec', '.policydrift'])
+    fs.rmSync(path.join(proj, f), { recursive: true, force: true });
+  fs.writeFileSync(
+    path.join(proj, 'package.json'),
+    JSON.stringify({ name: 'svc', version: '1.0.0', private: true, type: 'module' }, null, 2) + '\n',
+  );
   fs.appendFileSync(path.join(proj, '.gitignore'), 'node_modules/\n');
   git(proj, 'init', '-q');
 
@@ -81,8 +98,14 @@ test('npm pack yields a package that installs and works in a fresh project', () 
   const i = run('npm', ['install', '-D', '--no-audit', '--no-fund', '--prefer-offline', tgz], proj);
   assert.is(i.code, 0, i.stderr);
   assert.ok(fs.existsSync(path.join(proj, 'node_modules/policydrift/config.schema.json')));
-  assert.ok(fs.existsSync(path.join(proj, 'node_modules/policydrift/dist/cli/index.js')), 'dist/ is shipped, not built at install');
-  assert.match(JSON.parse(fs.readFileSync(path.join(proj, 'package.json'), 'utf8')).devDependencies.policydrift, /^file:/);
+  assert.ok(
+    fs.existsSync(path.join(proj, 'node_modules/policydrift/dist/cli/index.js')),
+    'dist/ is shipped, not built at install',
+  );
+  assert.match(
+    JSON.parse(fs.readFileSync(path.join(proj, 'package.json'), 'utf8')).devDependencies.policydrift,
+    /^file:/,
+  );
 
   const v = run('npx', ['--no-install', 'policydrift', '--version'], proj);
   assert.is(v.code, 0, v.stderr);

@@ -13,7 +13,15 @@ import { canonicalJson } from '../../dist/manifest/index.js';
 function keypair(dir, name) {
   const key = path.join(dir, name);
   assert.is(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', key]).status, 0);
-  return { key, pub: fs.readFileSync(key + '.pub', 'utf8').trim().split(' ').slice(0, 2).join(' ') };
+  return {
+    key,
+    pub: fs
+      .readFileSync(key + '.pub', 'utf8')
+      .trim()
+      .split(' ')
+      .slice(0, 2)
+      .join(' '),
+  };
 }
 
 function commitAll(dir, msg) {
@@ -25,7 +33,8 @@ function commitAll(dir, msg) {
 const REGISTRY = 'release/registry.json';
 const registryText = (dir) => fs.readFileSync(path.join(dir, REGISTRY), 'utf8');
 const events = (dir) => JSON.parse(registryText(dir)).events;
-const artifacts = (dir) => (fs.existsSync(path.join(dir, 'release/artifacts')) ? fs.readdirSync(path.join(dir, 'release/artifacts')).sort() : []);
+const artifacts = (dir) =>
+  fs.existsSync(path.join(dir, 'release/artifacts')) ? fs.readdirSync(path.join(dir, 'release/artifacts')).sort() : [];
 
 let template = null;
 
@@ -58,12 +67,20 @@ function makeReleasedRepo() {
 
 /** The silent weakening: a new LE response variant, declared in another file. */
 function addWiretapVariant(dir) {
-  fs.writeFileSync(path.join(dir, 'src/le/wiretap.ts'), "export interface WiretapContent {\n  kind: 'WIRETAP_CONTENT';\n  requestId: string;\n  producedAt: string;\n  messages: string[];\n}\n");
+  fs.writeFileSync(
+    path.join(dir, 'src/le/wiretap.ts'),
+    "export interface WiretapContent {\n  kind: 'WIRETAP_CONTENT';\n  requestId: string;\n  producedAt: string;\n  messages: string[];\n}\n",
+  );
   const p = path.join(dir, 'src/le/types.ts');
-  fs.writeFileSync(p, fs.readFileSync(p, 'utf8').replace(
-    'export type LeResponse = SubscriberInfo | AccountMetadata | PreservationAck | NoRecords | Rejected;',
-    "import type { WiretapContent } from './wiretap.js';\nexport type LeResponse = SubscriberInfo | AccountMetadata | PreservationAck | NoRecords | Rejected | WiretapContent;",
-  ));
+  fs.writeFileSync(
+    p,
+    fs
+      .readFileSync(p, 'utf8')
+      .replace(
+        'export type LeResponse = SubscriberInfo | AccountMetadata | PreservationAck | NoRecords | Rejected;',
+        "import type { WiretapContent } from './wiretap.js';\nexport type LeResponse = SubscriberInfo | AccountMetadata | PreservationAck | NoRecords | Rejected | WiretapContent;",
+      ),
+  );
   assert.is(cli(['extract', '--write'], { cwd: dir }).code, 0);
   return commitAll(dir, 'add wiretap content response');
 }
@@ -102,14 +119,23 @@ test('forged release event, two PRs: PR 1 fails with REGISTRY_APPENDED; merged a
   assert.is(j.baseline.release, '1.0.0', 'the appended event does not move the baseline');
   assert.equal(j.registry.appended, 1);
   assert.equal(j.registry.untrusted, 1);
-  assert.equal(j.unjustified.map((u) => [u.change.rule, u.change.id, u.change.subject]), [['REGISTRY_APPENDED', REGISTRY, 'seq 2']]);
-  assert.match(j.unjustified[0].change.message, /appends seq 2 \(release 1\.0\.1\) to the release registry, which is not signed by a release signer/);
+  assert.equal(
+    j.unjustified.map((u) => [u.change.rule, u.change.id, u.change.subject]),
+    [['REGISTRY_APPENDED', REGISTRY, 'seq 2']],
+  );
+  assert.match(
+    j.unjustified[0].change.message,
+    /appends seq 2 \(release 1\.0\.1\) to the release registry, which is not signed by a release signer/,
+  );
   r = check(dir);
   assert.match(r.stdout, /✗ REGISTRY_APPENDED \(modified\)\s+release\/registry\.json \[seq 2\]/);
   assert.not.match(r.stdout, /Declare them/, 'no change set can justify it');
   r = check(dir, '--format', 'markdown');
   assert.is(r.code, 1);
-  assert.match(r.stdout, /\| `REGISTRY_APPENDED` \| modified \| `release\/registry\.json \[seq 2\]` \|.*\| `\(none: remove it from the change\)` \|/);
+  assert.match(
+    r.stdout,
+    /\| `REGISTRY_APPENDED` \| modified \| `release\/registry\.json \[seq 2\]` \|.*\| `\(none: remove it from the change\)` \|/,
+  );
   assert.not.match(r.stdout, /How to justify these changes/);
 
   // PR 1 is merged anyway (the check was not required): main now holds the forged event
@@ -135,13 +161,19 @@ test('release: a candidate that adds a variant and appends a revoke of 1.0.0 is 
   appendByHand(dir, { type: 'revoke', version: '1.0.0', reason: 'superseded by the next release' });
   commitAll(dir, 'revoke 1.0.0');
   const before = registryText(dir);
-  const r = cli(['release', '--profile', 'prod', '--version', '1.1.0', '--registry-ref', 'main', '--signing-key', releaser.key], { cwd: dir });
+  const r = cli(
+    ['release', '--profile', 'prod', '--version', '1.1.0', '--registry-ref', 'main', '--signing-key', releaser.key],
+    { cwd: dir },
+  );
   assert.is(r.code, 1, r.stdout + r.stderr);
   assert.not.match(r.stdout, /BOOTSTRAP/);
   assert.match(r.stdout, /FAILED at step "check"/);
   assert.match(r.stdout, /drift check failed: 2 unjustified change\(s\)/);
   assert.match(r.stdout, /LE_RESPONSE_ADDED \(weakening\) handle_le_request \[WIRETAP_CONTENT\]/);
-  assert.match(r.stdout, /REGISTRY_APPENDED \(modified\) release\/registry\.json \[seq 2\]: the candidate appends seq 2 \(revoke 1\.0\.0\)/);
+  assert.match(
+    r.stdout,
+    /REGISTRY_APPENDED \(modified\) release\/registry\.json \[seq 2\]: the candidate appends seq 2 \(revoke 1\.0\.0\)/,
+  );
   assert.equal(artifacts(dir), ['1.0.0'], 'no new artifact');
   assert.is(registryText(dir), before, 'nothing appended');
   assert.is(git(dir, 'status', '--porcelain'), '');
@@ -160,7 +192,10 @@ test('a signed event appended by the release job is accepted by a later check, a
   assert.not.match(j.warnings.join('\n'), /legacy|unsigned/);
 
   // the release job releases this branch against main's registry: a signed event
-  r = cli(['release', '--profile', 'prod', '--version', '1.0.1', '--registry-ref', 'main'], { cwd: dir, env: { POLICYDRIFT_SIGNING_KEY: releaser.key } });
+  r = cli(['release', '--profile', 'prod', '--version', '1.0.1', '--registry-ref', 'main'], {
+    cwd: dir,
+    env: { POLICYDRIFT_SIGNING_KEY: releaser.key },
+  });
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /appended release 1\.0\.1, superseding 1\.0\.0/);
   assert.is(events(dir)[1].signer, 'release@ci');
@@ -168,7 +203,11 @@ test('a signed event appended by the release job is accepted by a later check, a
   r = check(dir, '--format', 'json');
   assert.is(r.code, 0, r.stdout + r.stderr);
   j = JSON.parse(r.stdout);
-  assert.equal([j.baseline.release, j.registry.appended, j.registry.untrusted], ['1.0.0', 1, 0], 'accepted, and still not the baseline of this run');
+  assert.equal(
+    [j.baseline.release, j.registry.appended, j.registry.untrusted],
+    ['1.0.0', 1, 0],
+    'accepted, and still not the baseline of this run',
+  );
 
   // the same event re-signed by a key that is not a release signer is not accepted
   const forged = path.join(tmpdir('policydrift-forged-'), 'k');
@@ -184,7 +223,10 @@ test('a signed event appended by the release job is accepted by a later check, a
   commitAll(dir, 'mallory signs');
   r = check(dir);
   assert.is(r.code, 1, r.stdout + r.stderr);
-  assert.match(r.stdout, /appends seq 2 \(release 1\.0\.1\) to the release registry, which is not validly signed by a release signer of main:\.policydrift\/release_signers/);
+  assert.match(
+    r.stdout,
+    /appends seq 2 \(release 1\.0\.1\) to the release registry, which is not validly signed by a release signer of main:\.policydrift\/release_signers/,
+  );
   git(dir, 'reset', '-q', '--hard', 'HEAD~1');
 
   // merged: 1.0.1 is the baseline of the next change
@@ -201,7 +243,10 @@ test('release refuses to run without a trusted registry or a signing key, before
   git(dir, 'checkout', '-qb', 'feature');
   let r = cli(['release', '--profile', 'prod', '--version', '1.0.1', '--signing-key', releaser.key], { cwd: dir });
   assert.is(r.code, 2, r.stdout + r.stderr);
-  assert.match(r.stderr, /release reads the registry baseline from the release branch "main", and HEAD is on "feature"/);
+  assert.match(
+    r.stderr,
+    /release reads the registry baseline from the release branch "main", and HEAD is on "feature"/,
+  );
   assert.match(r.stderr, /--registry-ref/);
   git(dir, 'checkout', '-q', 'main');
   r = cli(['release', '--profile', 'prod', '--version', '1.0.1'], { cwd: dir, env: { POLICYDRIFT_SIGNING_KEY: '' } });
@@ -210,7 +255,10 @@ test('release refuses to run without a trusted registry or a signing key, before
   assert.match(r.stderr, /POLICYDRIFT_SIGNING_KEY/);
   r = cli(['release', '--profile', 'prod', '--version', '1.0.1', '--signing-key', mallory.key], { cwd: dir });
   assert.is(r.code, 2, r.stdout + r.stderr);
-  assert.match(r.stderr, /mallory: this key is not a \(currently valid\) release signer in main:\.policydrift\/release_signers/);
+  assert.match(
+    r.stderr,
+    /mallory: this key is not a \(currently valid\) release signer in main:\.policydrift\/release_signers/,
+  );
   assert.equal(artifacts(dir), ['1.0.0']);
   assert.is(events(dir).length, 1);
   assert.not.match(r.stderr, /at .*\.js:\d+/);
@@ -224,7 +272,10 @@ test('the release signers file is a governing file: changing it is CONFIG_CHANGE
   const r = check(dir, '--format', 'json');
   assert.is(r.code, 1, r.stdout + r.stderr);
   const j = JSON.parse(r.stdout);
-  assert.equal(j.unjustified.map((u) => [u.change.rule, u.change.id]), [['CONFIG_CHANGED', '.policydrift/release_signers']]);
+  assert.equal(
+    j.unjustified.map((u) => [u.change.rule, u.change.id]),
+    [['CONFIG_CHANGED', '.policydrift/release_signers']],
+  );
   assert.match(j.unjustified[0].change.message, /release signers decide who can record the next release/);
 });
 

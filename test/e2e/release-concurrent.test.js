@@ -20,7 +20,15 @@ function sampleRepo() {
   fs.appendFileSync(path.join(dir, '.gitignore'), 'node_modules\n');
   const key = path.join(tmpdir('policydrift-keys-'), 'release');
   assert.is(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'release', '-f', key]).status, 0);
-  fs.appendFileSync(path.join(dir, '.policydrift/release_signers'), `release@ci ${fs.readFileSync(key + '.pub', 'utf8').trim().split(' ').slice(0, 2).join(' ')}\n`);
+  fs.appendFileSync(
+    path.join(dir, '.policydrift/release_signers'),
+    `release@ci ${fs
+      .readFileSync(key + '.pub', 'utf8')
+      .trim()
+      .split(' ')
+      .slice(0, 2)
+      .join(' ')}\n`,
+  );
   keys.set(dir, key);
   git(dir, 'init', '-q');
   git(dir, 'add', '-A');
@@ -29,7 +37,8 @@ function sampleRepo() {
 }
 
 const keys = new Map();
-const release = (dir, ...args) => cli(['release', '--profile', 'prod', ...args], { cwd: dir, env: { POLICYDRIFT_SIGNING_KEY: keys.get(dir) } });
+const release = (dir, ...args) =>
+  cli(['release', '--profile', 'prod', ...args], { cwd: dir, env: { POLICYDRIFT_SIGNING_KEY: keys.get(dir) } });
 const ART = (dir) => path.join(dir, 'release/artifacts');
 const listing = (dir) => (fs.existsSync(ART(dir)) ? fs.readdirSync(ART(dir)).sort() : []);
 
@@ -37,7 +46,13 @@ const listing = (dir) => (fs.existsSync(ART(dir)) ? fs.readdirSync(ART(dir)).sor
 function startPaused(dir, args, step, resumeFile) {
   const child = spawn(process.execPath, [BIN, 'release', '--profile', 'prod', ...args], {
     cwd: dir,
-    env: { ...process.env, ...ENV, POLICYDRIFT_SIGNING_KEY: keys.get(dir), POLICYDRIFT_RELEASE_PAUSE: step, POLICYDRIFT_RELEASE_RESUME: resumeFile },
+    env: {
+      ...process.env,
+      ...ENV,
+      POLICYDRIFT_SIGNING_KEY: keys.get(dir),
+      POLICYDRIFT_RELEASE_PAUSE: step,
+      POLICYDRIFT_RELEASE_RESUME: resumeFile,
+    },
   });
   let out = '';
   let err = '';
@@ -48,11 +63,20 @@ function startPaused(dir, args, step, resumeFile) {
     err += d;
     if (err.includes(`paused after ${step}`)) onPause();
   });
-  const done = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout: out, stderr: err })));
+  const done = new Promise((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, stdout: out, stderr: err })),
+  );
   const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
   timer.unref();
   done.then(() => clearTimeout(timer));
-  return { child, paused: Promise.race([paused, done.then((r) => Promise.reject(new Error(`release exited before pausing at ${step}: ${r.stdout}${r.stderr}`)))]), done };
+  return {
+    child,
+    paused: Promise.race([
+      paused,
+      done.then((r) => Promise.reject(new Error(`release exited before pausing at ${step}: ${r.stdout}${r.stderr}`))),
+    ]),
+    done,
+  };
 }
 
 test('a second release in the same checkout fails naming the lock owner, and the first keeps and records its artifact', async () => {
@@ -77,15 +101,27 @@ async function scenario(dir, resume, first) {
   const lock = JSON.parse(fs.readFileSync(path.join(ART(dir), '.release.lock'), 'utf8'));
   assert.is(lock.pid, first.child.pid);
   const before = listing(dir);
-  assert.equal(before.filter((n) => !n.startsWith('.staging-')), ['.release-in-progress.json', '.release.lock', '1.0.0']);
-  assert.equal(before.filter((n) => n.startsWith('.staging-')).map((n) => n.split('-')[1]), [String(first.child.pid)], 'the staging directory names its owner');
+  assert.equal(
+    before.filter((n) => !n.startsWith('.staging-')),
+    ['.release-in-progress.json', '.release.lock', '1.0.0'],
+  );
+  assert.equal(
+    before.filter((n) => n.startsWith('.staging-')).map((n) => n.split('-')[1]),
+    [String(first.child.pid)],
+    'the staging directory names its owner',
+  );
 
   // A second real release: refused at once, naming the lock file and its owner; it recovers (deletes) nothing.
   const t0 = Date.now();
   const second = release(dir, '--version', '1.0.1');
   assert.is(second.code, 2, second.stdout + second.stderr);
   assert.ok(Date.now() - t0 < 20_000, 'the second run does not wait for the first to finish');
-  assert.match(second.stderr, new RegExp(`release/artifacts/\\.release\\.lock: locked by process ${first.child.pid} on ${os.hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} since `));
+  assert.match(
+    second.stderr,
+    new RegExp(
+      `release/artifacts/\\.release\\.lock: locked by process ${first.child.pid} on ${os.hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} since `,
+    ),
+  );
   assert.match(second.stderr, /another policydrift release is running in this checkout/);
   assert.not.match(second.stderr, /internal error|\n\s+at /);
   assert.equal(listing(dir), before, 'the second run touched nothing');
@@ -109,7 +145,7 @@ async function scenario(dir, resume, first) {
   assert.is(cli(['registry', 'verify'], { cwd: dir }).code, 0);
 }
 
-test('recovery removes only what a dead run owned: a live run\'s staging directory survives, a dead one\'s is removed', () => {
+test("recovery removes only what a dead run owned: a live run's staging directory survives, a dead one's is removed", () => {
   const dir = sampleRepo();
   fs.mkdirSync(ART(dir), { recursive: true });
   const tag = crypto.createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8);
@@ -120,9 +156,15 @@ test('recovery removes only what a dead run owned: a live run\'s staging directo
   const foreign = `.staging-${dead}-00000000-other1`;
   for (const d of [live, gone, foreign]) fs.mkdirSync(path.join(ART(dir), d, 'x'), { recursive: true });
   // A stale lock of the dead run is broken; a journal of the dead run for an unrecorded version is undone.
-  fs.writeFileSync(path.join(ART(dir), '.release.lock'), JSON.stringify({ pid: dead, host: os.hostname(), token: 'x', time: new Date().toISOString() }));
+  fs.writeFileSync(
+    path.join(ART(dir), '.release.lock'),
+    JSON.stringify({ pid: dead, host: os.hostname(), token: 'x', time: new Date().toISOString() }),
+  );
   fs.mkdirSync(path.join(ART(dir), '9.9.9'));
-  fs.writeFileSync(path.join(ART(dir), '.release-in-progress.json'), JSON.stringify({ version: '9.9.9', staging: gone, published: '9.9.9', owner: { pid: dead, host: os.hostname() } }));
+  fs.writeFileSync(
+    path.join(ART(dir), '.release-in-progress.json'),
+    JSON.stringify({ version: '9.9.9', staging: gone, published: '9.9.9', owner: { pid: dead, host: os.hostname() } }),
+  );
 
   // A dry run recovers nothing.
   const dry = release(dir, '--dry-run');
@@ -133,10 +175,20 @@ test('recovery removes only what a dead run owned: a live run\'s staging directo
   const r = release(dir, '--version', '!bad');
   assert.is(r.code, 2, r.stdout + r.stderr);
   assert.match(r.stderr, /invalid release version/);
-  assert.match(r.stderr, new RegExp(`recovered: removed staging directory ${gone.replace('.', '\\.')} \\(process ${dead}, gone\\)`));
+  assert.match(
+    r.stderr,
+    new RegExp(`recovered: removed staging directory ${gone.replace('.', '\\.')} \\(process ${dead}, gone\\)`),
+  );
   assert.match(r.stderr, /recovered: removed unrecorded artifact 9\.9\.9 of an interrupted release/);
-  assert.match(r.stderr, new RegExp(`left staging directory ${foreign.replace('.', '\\.')} alone: owned by a run on another host`));
-  assert.equal(listing(dir), [foreign, live].sort(), 'the live and the foreign staging directories are kept; lock released');
+  assert.match(
+    r.stderr,
+    new RegExp(`left staging directory ${foreign.replace('.', '\\.')} alone: owned by a run on another host`),
+  );
+  assert.equal(
+    listing(dir),
+    [foreign, live].sort(),
+    'the live and the foreign staging directories are kept; lock released',
+  );
 });
 
 /** The pid of a process that has exited and been reaped (and, with overwhelming likelihood, not reused yet). */

@@ -22,12 +22,25 @@ function sampleRepo() {
   const keys = tmpdir('policydrift-keys-');
   const key = path.join(keys, 'alice');
   assert.is(spawnTimed('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'alice', '-f', key]).status, 0);
-  const pub = fs.readFileSync(key + '.pub', 'utf8').trim().split(' ').slice(0, 2).join(' ');
+  const pub = fs
+    .readFileSync(key + '.pub', 'utf8')
+    .trim()
+    .split(' ')
+    .slice(0, 2)
+    .join(' ');
   fs.appendFileSync(path.join(dir, '.policydrift/allowed_signers'), `alice@example.com ${pub}\n`);
   // the release job's key signs every registry event (POLICYDRIFT_SIGNING_KEY, as a CI secret would)
   const releaseKey = path.join(keys, 'release');
   assert.is(spawnTimed('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'release', '-f', releaseKey]).status, 0);
-  fs.appendFileSync(path.join(dir, '.policydrift/release_signers'), `release@ci ${fs.readFileSync(releaseKey + '.pub', 'utf8').trim().split(' ').slice(0, 2).join(' ')}\n`);
+  fs.appendFileSync(
+    path.join(dir, '.policydrift/release_signers'),
+    `release@ci ${fs
+      .readFileSync(releaseKey + '.pub', 'utf8')
+      .trim()
+      .split(' ')
+      .slice(0, 2)
+      .join(' ')}\n`,
+  );
   releaseKeys.set(dir, releaseKey);
   git(dir, 'init', '-q');
   commitAll(dir, 'sample service');
@@ -35,9 +48,11 @@ function sampleRepo() {
 }
 
 const releaseKeys = new Map();
-const release = (dir, ...args) => cli(['release', '--profile', 'prod', ...args], { cwd: dir, env: { POLICYDRIFT_SIGNING_KEY: releaseKeys.get(dir) } });
+const release = (dir, ...args) =>
+  cli(['release', '--profile', 'prod', ...args], { cwd: dir, env: { POLICYDRIFT_SIGNING_KEY: releaseKeys.get(dir) } });
 const events = (dir) => JSON.parse(fs.readFileSync(path.join(dir, 'release/registry.json'), 'utf8')).events;
-const artifacts = (dir) => (fs.existsSync(path.join(dir, 'release/artifacts')) ? fs.readdirSync(path.join(dir, 'release/artifacts')).sort() : []);
+const artifacts = (dir) =>
+  fs.existsSync(path.join(dir, 'release/artifacts')) ? fs.readdirSync(path.join(dir, 'release/artifacts')).sort() : [];
 
 function bootstrap(dir) {
   const r = release(dir, '--version', '1.0.0');
@@ -48,7 +63,15 @@ function bootstrap(dir) {
 
 function weakenLogRedaction(dir) {
   const p = path.join(dir, 'src/logging/schemas.ts');
-  fs.writeFileSync(p, fs.readFileSync(p, 'utf8').replace('   * @classification personal\n   * @redact hash\n   */\n  accountId', '   * @classification personal\n   */\n  accountId'));
+  fs.writeFileSync(
+    p,
+    fs
+      .readFileSync(p, 'utf8')
+      .replace(
+        '   * @classification personal\n   * @redact hash\n   */\n  accountId',
+        '   * @classification personal\n   */\n  accountId',
+      ),
+  );
   assert.is(cli(['extract', '--write'], { cwd: dir }).code, 0);
   commitAll(dir, 'log account ids in clear');
 }
@@ -89,7 +112,6 @@ test('release pipeline failure: an unjustified weakening stops the release at ch
   assert.is(cli(['registry', 'verify'], { cwd: dir }).code, 0);
 });
 
-
 test('equal inputs give equal artifact bytes (dry runs of the same commit)', () => {
   const { dir } = sampleRepo();
   const a = release(dir, '--dry-run', '--format', 'json');
@@ -103,7 +125,10 @@ test('equal inputs give equal artifact bytes (dry runs of the same commit)', () 
 test('a forbidden marker in the emitted bundle fails verify-build and the release', () => {
   const { dir } = sampleRepo();
   const p = path.join(dir, 'src/keys/guards.ts');
-  fs.appendFileSync(p, "\nexport const __debugBypass = process.env.TEST_PRIVATE_KEY ?? 'TEST_PRIVATE_KEY';\ndeclare const process: { env: Record<string, string | undefined> };\n");
+  fs.appendFileSync(
+    p,
+    "\nexport const __debugBypass = process.env.TEST_PRIVATE_KEY ?? 'TEST_PRIVATE_KEY';\ndeclare const process: { env: Record<string, string | undefined> };\n",
+  );
   assert.is(cli(['extract', '--write'], { cwd: dir }).code, 0);
   commitAll(dir, 'debug bypass');
   const r = release(dir, '--version', '1.0.0');
@@ -134,7 +159,14 @@ function killAfter(dir, step, version) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'release', '--profile', 'prod', '--version', version], {
       cwd: dir,
-      env: { ...process.env, POLICYDRIFT_SIGNING_KEY: releaseKeys.get(dir), POLICYDRIFT_RELEASE_PAUSE: step, NO_COLOR: '1', OPENSPEC_TELEMETRY: '0', OPENSPEC_NO_UPDATE_CHECK: '1' },
+      env: {
+        ...process.env,
+        POLICYDRIFT_SIGNING_KEY: releaseKeys.get(dir),
+        POLICYDRIFT_RELEASE_PAUSE: step,
+        NO_COLOR: '1',
+        OPENSPEC_TELEMETRY: '0',
+        OPENSPEC_NO_UPDATE_CHECK: '1',
+      },
     });
     let err = '';
     const timer = setTimeout(() => {
@@ -164,7 +196,11 @@ test('killing release at each step leaves no artifact and a valid registry', asy
   for (const step of ['openspec', 'check', 'verify-build', 'package', 'publish']) {
     const r = await killAfter(dir, step, '2.0.0');
     assert.is(r.signal, 'SIGKILL', `${step}: ${r.stderr}`);
-    assert.is(fs.readFileSync(path.join(dir, 'release/registry.json'), 'utf8'), before, `registry untouched after a kill at ${step}`);
+    assert.is(
+      fs.readFileSync(path.join(dir, 'release/registry.json'), 'utf8'),
+      before,
+      `registry untouched after a kill at ${step}`,
+    );
     assert.is(cli(['registry', 'verify'], { cwd: dir }).code, 0);
     // a dry run recovers nothing (it takes no lock, so it cannot know the owner is gone for good) ...
     const left = artifacts(dir);
@@ -177,7 +213,8 @@ test('killing release at each step leaves no artifact and a valid registry', asy
     const next = release(dir, '--version', '1.0.0');
     assert.is(next.code, 2, next.stdout + next.stderr);
     assert.match(next.stderr, /release 1\.0\.0 is already in release\/registry\.json/);
-    if (step === 'publish') assert.match(next.stderr, /recovered: removed unrecorded artifact 2\.0\.0 of an interrupted release/);
+    if (step === 'publish')
+      assert.match(next.stderr, /recovered: removed unrecorded artifact 2\.0\.0 of an interrupted release/);
     assert.equal(artifacts(dir), ['1.0.0'], `no artifact of the killed release after ${step}`);
   }
   // and a complete run still works afterwards

@@ -38,7 +38,8 @@ const diffJson = (dir) => {
   return { code: r.code, stderr: r.stderr, changes: r.stdout ? JSON.parse(r.stdout).changes : [] };
 };
 
-const SUBSCRIBER = "  return { kind: 'SUBSCRIBER_INFO', requestId, producedAt, accountCreatedAt: a.createdAt, phoneNumberHash: a.phoneNumberHash };";
+const SUBSCRIBER =
+  "  return { kind: 'SUBSCRIBER_INFO', requestId, producedAt, accountCreatedAt: a.createdAt, phoneNumberHash: a.phoneNumberHash };";
 
 test('item 5: an own getter on a returned LE response discloses a field: check exits 1 naming it', () => {
   const dir = repo();
@@ -63,7 +64,13 @@ test('item 5: an own getter on a returned LE response discloses a field: check e
 
 test('item 5: toJSON on a returned object and Object.defineProperty on a response are unbounded (diff git:A git:B exits 1)', () => {
   const dir = repo();
-  commitEdit(dir, 'src/le/records.ts', SUBSCRIBER, SUBSCRIBER.replace('phoneNumberHash: a.phoneNumberHash }', 'phoneNumberHash: a.phoneNumberHash, toJSON: () => a }'), 'toJSON');
+  commitEdit(
+    dir,
+    'src/le/records.ts',
+    SUBSCRIBER,
+    SUBSCRIBER.replace('phoneNumberHash: a.phoneNumberHash }', 'phoneNumberHash: a.phoneNumberHash, toJSON: () => a }'),
+    'toJSON',
+  );
   let d = diffJson(dir);
   assert.is(d.code, 1, d.stderr);
   const toJson = d.changes.find((c) => c.rule === 'LE_HANDLER_UNBOUNDED');
@@ -86,7 +93,8 @@ test('item 5: toJSON on a returned object and Object.defineProperty on a respons
   assert.match(r.stdout, /Object\.defineProperty/);
 });
 
-const AUDIT_CALL = "  audit({ type: 'le_request', requestId: req.requestId, agency: req.agency, basis: req.basis, accountId: req.accountId });";
+const AUDIT_CALL =
+  "  audit({ type: 'le_request', requestId: req.requestId, agency: req.agency, basis: req.basis, accountId: req.accountId });";
 
 test('item 6: a @logSink argument wider than its schema (a spread) opens the schema: check exits 1 naming the extra field', () => {
   const dir = repo();
@@ -108,7 +116,10 @@ test('item 6: an `as any` argument is an unbounded use of every schema of the si
   commitEdit(dir, 'src/le/handler.ts', AUDIT_CALL, `${AUDIT_CALL}\n  audit(req as any);`, 'log the request as any');
   const d = diffJson(dir);
   assert.is(d.code, 1, d.stderr);
-  const opened = d.changes.filter((c) => c.rule === 'LOG_SCHEMA_OPENED').map((c) => c.id).sort();
+  const opened = d.changes
+    .filter((c) => c.rule === 'LOG_SCHEMA_OPENED')
+    .map((c) => c.id)
+    .sort();
   assert.equal(opened, ['AccessLog', 'KeyAuditEvent', 'LeRequestAudit']);
   assert.match(JSON.stringify(d.changes), /sink audit is called with a type assertion on its argument/);
   assert.match(JSON.stringify(d.changes), /sink audit is called with an any-typed argument/);
@@ -116,12 +127,21 @@ test('item 6: an `as any` argument is an unbounded use of every schema of the si
 
 test('item 6: another conforming call of the sink is neutral: check passes', () => {
   const dir = repo();
-  commitEdit(dir, 'src/le/handler.ts', AUDIT_CALL, `${AUDIT_CALL}\n  audit({ type: 'access', route: '/le', status: 200, clientIp: '0.0.0.0', durationMs: 0 });`, 'one more conforming log line');
+  commitEdit(
+    dir,
+    'src/le/handler.ts',
+    AUDIT_CALL,
+    `${AUDIT_CALL}\n  audit({ type: 'access', route: '/le', status: 200, clientIp: '0.0.0.0', durationMs: 0 });`,
+    'one more conforming log line',
+  );
   const r = check(dir);
   assert.is(r.code, 0, r.stdout + r.stderr);
   const d = diffJson(dir);
   assert.is(d.code, 0, d.stderr);
-  assert.equal(d.changes.filter((c) => c.effect !== 'neutral'), []);
+  assert.equal(
+    d.changes.filter((c) => c.effect !== 'neutral'),
+    [],
+  );
 });
 
 test('item 6 strengthening: narrowing the wide argument back closes the schema (LOG_SCHEMA_CLOSED)', () => {

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { cli, git, tmpdir, copyTree, REPO } from '../helpers.js';
+import { cli, git, tmpdir, copyTree, REPO, writeChangeSet } from '../helpers.js';
 
 export const WORKSPACE = path.join(REPO, 'fixtures', 'workspace');
 const OPENSPEC = path.join(REPO, 'node_modules', '.bin', 'openspec');
@@ -13,7 +13,8 @@ const OPENSPEC = path.join(REPO, 'node_modules', '.bin', 'openspec');
 /** node_modules/@ws/* -> packages/*, as `npm install` links workspace packages. */
 export function linkPackages(dir) {
   fs.mkdirSync(path.join(dir, 'node_modules', '@ws'), { recursive: true });
-  for (const p of ['types', 'crypto', 'server']) fs.symlinkSync(path.join('..', '..', 'packages', p), path.join(dir, 'node_modules', '@ws', p));
+  for (const p of ['types', 'crypto', 'server'])
+    fs.symlinkSync(path.join('..', '..', 'packages', p), path.join(dir, 'node_modules', '@ws', p));
 }
 
 function commitAll(dir, msg) {
@@ -36,7 +37,10 @@ function setup() {
   copyTree(WORKSPACE, dir);
   fs.writeFileSync(path.join(dir, '.gitignore'), 'node_modules/\n');
   linkPackages(dir);
-  const init = spawnSync(process.execPath, [OPENSPEC, 'init', '--tools', 'none', '--no-animation', '.'], { cwd: dir, env: { ...process.env, OPENSPEC_TELEMETRY: '0', OPENSPEC_NO_UPDATE_CHECK: '1' } });
+  const init = spawnSync(process.execPath, [OPENSPEC, 'init', '--tools', 'none', '--no-animation', '.'], {
+    cwd: dir,
+    env: { ...process.env, OPENSPEC_TELEMETRY: '0', OPENSPEC_NO_UPDATE_CHECK: '1' },
+  });
   assert.is(init.status, 0, String(init.stderr));
   git(dir, 'init', '-q');
   const r = cli(['extract', '--workspace', '--write'], { cwd: dir });
@@ -51,7 +55,11 @@ const check = (dir, ...extra) => cli(['check', '--against', 'main', ...extra], {
 test('extract --workspace: one manifest per covered package, types of the shared package expanded, sinks of crypto resolved from server', () => {
   const dir = setup();
   const idx = json(dir, 'invariants.workspace.json');
-  assert.equal(Object.keys(idx.packages), ['@ws/crypto', '@ws/server'], 'types has no policydrift.config.json: not covered');
+  assert.equal(
+    Object.keys(idx.packages),
+    ['@ws/crypto', '@ws/server'],
+    'types has no policydrift.config.json: not covered',
+  );
   assert.is(idx.packages['@ws/server'].manifest, 'packages/server/invariants.manifest.json');
   assert.is(idx.workspaceVersion, 1);
   const server = json(dir, 'packages/server/invariants.manifest.json');
@@ -60,7 +68,10 @@ test('extract --workspace: one manifest per covered package, types of the shared
   assert.is(h.unbounded, false, 'LeResponse from @ws/types is a union of variants, not an opaque library type');
   assert.equal(Object.keys(h.variants), ['ACCOUNT_METADATA', 'NO_RECORD']);
   assert.is(server.locations['le:handle_le_request:variant:NO_RECORD'], '@ws/types:src/index.ts');
-  assert.equal(server.invariants.keygate.sites['recover -> unwrapKey'].guards.map((g) => g.guard), ['assertAttested', 'requireQuorum']);
+  assert.equal(
+    server.invariants.keygate.sites['recover -> unwrapKey'].guards.map((g) => g.guard),
+    ['assertAttested', 'requireQuorum'],
+  );
   assert.is(server.locations['keygate:sink:unwrapKey'], '@ws/crypto:src/index.ts');
   // The same manifest as extracting the package on its own (what a Turborepo/Nx task does).
   const alone = cli(['extract'], { cwd: path.join(dir, 'packages/server') });
@@ -78,7 +89,12 @@ test('a variant added to the LE union in the shared types package changes the se
   const dir = setup();
   const before = json(dir, 'packages/server/invariants.manifest.json');
   const cryptoBefore = read(dir, 'packages/crypto/invariants.manifest.json');
-  edit(dir, 'packages/types/src/index.ts', 'export type LeResponse = AccountMetadata | NoRecord;', "export type Wiretap = { kind: 'WIRETAP'; messages: string[] };\nexport type LeResponse = AccountMetadata | NoRecord | Wiretap;");
+  edit(
+    dir,
+    'packages/types/src/index.ts',
+    'export type LeResponse = AccountMetadata | NoRecord;',
+    "export type Wiretap = { kind: 'WIRETAP'; messages: string[] };\nexport type LeResponse = AccountMetadata | NoRecord | Wiretap;",
+  );
   assert.is(cli(['extract', '--workspace', '--check'], { cwd: dir }).code, 1, 'stale after a dependency type change');
   const w = cli(['extract', '--workspace', '--write'], { cwd: dir });
   assert.is(w.code, 0, w.stderr);
@@ -99,7 +115,10 @@ test('a variant added to the LE union in the shared types package changes the se
   assert.match(r.stdout, /@ws\/server \(packages\/server\): changed v1 → v2 \(1 weakening\)/);
   assert.match(r.stdout, /@ws\/crypto \(packages\/crypto\): unchanged v1 → v1/);
   const j = JSON.parse(check(dir, '--format', 'json').stdout);
-  assert.equal(j.unjustified.map((u) => [u.change.rule, u.change.package, u.change.id, u.change.subject]), [['LE_RESPONSE_ADDED', '@ws/server', 'handle_le_request', 'WIRETAP']]);
+  assert.equal(
+    j.unjustified.map((u) => [u.change.rule, u.change.package, u.change.id, u.change.subject]),
+    [['LE_RESPONSE_ADDED', '@ws/server', 'handle_le_request', 'WIRETAP']],
+  );
 
   // Justify, fill in, approve (listed mode at the root), commit: passes.
   r = cli(['justify', 'add-wiretap', '--against', 'main'], { cwd: dir });
@@ -107,6 +126,7 @@ test('a variant added to the LE union in the shared types package changes the se
   const meta = read(dir, 'openspec/changes/add-wiretap/.openspec.yaml');
   assert.match(meta, /package: "?@ws\/server"?/);
   assert.match(meta, /from: 1\n\s+to: 2/);
+  writeChangeSet(dir, 'add-wiretap');
   r = cli(['approve', 'add-wiretap', '--as', 'alice@example.com'], { cwd: dir });
   assert.is(r.code, 0, r.stderr);
   commitAll(dir, 'justify');
@@ -115,7 +135,10 @@ test('a variant added to the LE union in the shared types package changes the se
   assert.match(r.stdout, /PASS — 1 change justified/);
 
   // A declaration naming another package does not count.
-  fs.writeFileSync(path.join(dir, 'openspec/changes/add-wiretap/.openspec.yaml'), meta.replace('@ws/server', '@ws/crypto'));
+  fs.writeFileSync(
+    path.join(dir, 'openspec/changes/add-wiretap/.openspec.yaml'),
+    meta.replace('@ws/server', '@ws/crypto'),
+  );
   commitAll(dir, 'wrong package');
   r = check(dir);
   assert.is(r.code, 1, r.stdout);
@@ -126,19 +149,35 @@ test('guards moved between packages without changing any path are neutral', () =
   fs.rmSync(path.join(dir, 'packages/server/src/guards.ts'));
   fs.appendFileSync(
     path.join(dir, 'packages/crypto/src/index.ts'),
-    '\n/**\n * Throws unless `approvals` reach `threshold`.\n * @keyGuard\n */\nexport function requireQuorum(approvals: string[], threshold: number): void {\n  if (approvals.length < threshold) throw new Error(\'no quorum\');\n}\n',
+    "\n/**\n * Throws unless `approvals` reach `threshold`.\n * @keyGuard\n */\nexport function requireQuorum(approvals: string[], threshold: number): void {\n  if (approvals.length < threshold) throw new Error('no quorum');\n}\n",
   );
-  edit(dir, 'packages/server/src/keys.ts', "import { assertAttested, unwrapKey } from '@ws/crypto';\nimport { requireQuorum } from './guards.js';", "import { assertAttested, requireQuorum, unwrapKey } from '@ws/crypto';");
+  edit(
+    dir,
+    'packages/server/src/keys.ts',
+    "import { assertAttested, unwrapKey } from '@ws/crypto';\nimport { requireQuorum } from './guards.js';",
+    "import { assertAttested, requireQuorum, unwrapKey } from '@ws/crypto';",
+  );
   assert.is(cli(['extract', '--workspace', '--write'], { cwd: dir }).code, 0);
   commitAll(dir, 'move requireQuorum to crypto');
   const r = check(dir, '--format', 'json');
   const j = JSON.parse(r.stdout);
   assert.is(r.code, 0, JSON.stringify(j.unjustified, null, 1));
-  assert.ok(j.diff.changes.some((c) => c.rule === 'WORKSPACE_DECL_MOVED' && c.package === '@ws/crypto' && c.id === 'requireQuorum'), JSON.stringify(j.diff.changes, null, 1));
-  assert.ok(j.diff.changes.every((c) => c.effect === 'neutral'), JSON.stringify(j.diff.changes, null, 1));
+  assert.ok(
+    j.diff.changes.some(
+      (c) => c.rule === 'WORKSPACE_DECL_MOVED' && c.package === '@ws/crypto' && c.id === 'requireQuorum',
+    ),
+    JSON.stringify(j.diff.changes, null, 1),
+  );
+  assert.ok(
+    j.diff.changes.every((c) => c.effect === 'neutral'),
+    JSON.stringify(j.diff.changes, null, 1),
+  );
   // The site still has both guards.
   const server = json(dir, 'packages/server/invariants.manifest.json');
-  assert.equal(server.invariants.keygate.sites['recover -> unwrapKey'].guards.map((g) => g.guard), ['assertAttested', 'requireQuorum']);
+  assert.equal(
+    server.invariants.keygate.sites['recover -> unwrapKey'].guards.map((g) => g.guard),
+    ['assertAttested', 'requireQuorum'],
+  );
 });
 
 test('a package leaving the gate is a weakening; a stale manifest or index fails', () => {
@@ -157,7 +196,10 @@ test('a package leaving the gate is a weakening; a stale manifest or index fails
   commitAll(dir, 'track types');
   r = check(dir, '--format', 'json');
   assert.is(r.code, 1, r.stdout);
-  assert.equal(JSON.parse(r.stdout).unjustified.map((u) => [u.change.rule, u.change.effect, u.change.id, u.change.package]), [['WORKSPACE_PACKAGE_ADDED', 'strengthening', '@ws/types', '@ws/types']]);
+  assert.equal(
+    JSON.parse(r.stdout).unjustified.map((u) => [u.change.rule, u.change.effect, u.change.id, u.change.package]),
+    [['WORKSPACE_PACKAGE_ADDED', 'strengthening', '@ws/types', '@ws/types']],
+  );
   git(dir, 'reset', '-q', '--hard', 'main');
   edit(dir, 'packages/server/src/keys.ts', "await assertAttested('TEE_PROD');\n", '');
   commitAll(dir, 'drop a guard, manifests not updated');
@@ -197,7 +239,15 @@ test('release at the workspace root: one registry event with every package diges
   const releaseKey = path.join(keys, 'release');
   assert.is(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'release', '-f', releaseKey]).status, 0);
   fs.mkdirSync(path.join(dir, '.policydrift'), { recursive: true });
-  fs.writeFileSync(path.join(dir, '.policydrift/release_signers'), `release@ci ${fs.readFileSync(releaseKey + '.pub', 'utf8').trim().split(' ').slice(0, 2).join(' ')}\n`);
+  fs.writeFileSync(
+    path.join(dir, '.policydrift/release_signers'),
+    `release@ci ${fs
+      .readFileSync(releaseKey + '.pub', 'utf8')
+      .trim()
+      .split(' ')
+      .slice(0, 2)
+      .join(' ')}\n`,
+  );
   commitAll(dir, 'release signers');
   const env = { POLICYDRIFT_SIGNING_KEY: releaseKey };
   let r = cli(['release', '--profile', 'prod', '--version', '1.0.0'], { cwd: dir, env });
@@ -216,7 +266,12 @@ test('release at the workspace root: one registry event with every package diges
   assert.is(r.code, 0, r.stdout + r.stderr);
   git(dir, 'checkout', '-q', 'feature');
   git(dir, 'merge', '-q', 'main');
-  edit(dir, 'packages/types/src/index.ts', 'export type LeResponse = AccountMetadata | NoRecord;', "export type Wiretap = { kind: 'WIRETAP'; messages: string[] };\nexport type LeResponse = AccountMetadata | NoRecord | Wiretap;");
+  edit(
+    dir,
+    'packages/types/src/index.ts',
+    'export type LeResponse = AccountMetadata | NoRecord;',
+    "export type Wiretap = { kind: 'WIRETAP'; messages: string[] };\nexport type LeResponse = AccountMetadata | NoRecord | Wiretap;",
+  );
   assert.is(cli(['extract', '--workspace', '--write'], { cwd: dir }).code, 0);
   commitAll(dir, 'wiretap');
   r = cli(['check', '--registry-ref', 'main'], { cwd: dir });

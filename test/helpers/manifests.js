@@ -3,7 +3,13 @@ import { buildManifest } from '../../dist/manifest/index.js';
 import { defaultConfig } from '../../dist/config/index.js';
 
 export const field = (type, optional = false) => ({ type, optional });
-export const logField = (type, o = {}) => ({ type, optional: false, classification: 'unclassified', redaction: 'none', ...o });
+export const logField = (type, o = {}) => ({
+  type,
+  optional: false,
+  classification: 'unclassified',
+  redaction: 'none',
+  ...o,
+});
 export const handler = (o = {}) => ({
   discriminant: 'kind',
   variants: {},
@@ -67,10 +73,17 @@ export function baseParts() {
     },
     sinks: { getSigningKey: { async: false }, decryptBlob: { async: true } },
     sites: {
-      [siteKey('signToken', 'getSigningKey')]: site('signToken', 'getSigningKey', [dg('requireMfa', { maxAge: 300 }), dg('requireScope', { level: 2, scope: 'keys:read' })]),
-      [siteKey('readBlob', 'decryptBlob')]: site('readBlob', 'decryptBlob', [dg('requireScope', { level: 1, scope: 'blob:read' })]),
+      [siteKey('signToken', 'getSigningKey')]: site('signToken', 'getSigningKey', [
+        dg('requireMfa', { maxAge: 300 }),
+        dg('requireScope', { level: 2, scope: 'keys:read' }),
+      ]),
+      [siteKey('readBlob', 'decryptBlob')]: site('readBlob', 'decryptBlob', [
+        dg('requireScope', { level: 1, scope: 'blob:read' }),
+      ]),
     },
-    escapes: { 'exportKeys -> getSigningKey (reference)': { function: 'exportKeys', sink: 'getSigningKey', kind: 'reference' } },
+    escapes: {
+      'exportKeys -> getSigningKey (reference)': { function: 'exportKeys', sink: 'getSigningKey', kind: 'reference' },
+    },
     privacy: { 'le.response.closed': { statement: 'LE responses are limited to the listed variants' } },
   };
 }

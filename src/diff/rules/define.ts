@@ -43,7 +43,6 @@ export interface Finding {
 
 export interface Rule extends RuleMeta {
   find(ctx: DiffContext): Finding[];
-  detect(ctx: DiffContext): Change[];
 }
 
 export interface Pairing {
@@ -83,7 +82,11 @@ export function has<T>(r: Record<string, T>, k: string): boolean {
  * a rename when the other side has a key present there only whose content
  * signature is identical (first match in sorted order, so deterministic).
  */
-export function pairEntities<T>(before: Record<string, T>, after: Record<string, T>, signature: (key: string, value: T) => string): Pairing {
+export function pairEntities<T>(
+  before: Record<string, T>,
+  after: Record<string, T>,
+  signature: (key: string, value: T) => string,
+): Pairing {
   const gone = sortedKeys(before).filter((k) => !has(after, k));
   const fresh = sortedKeys(after).filter((k) => !has(before, k));
   const common = sortedKeys(before).filter((k) => has(after, k));
@@ -150,14 +153,10 @@ export function toChange(ctx: DiffContext, meta: RuleMeta, f: Finding): Change {
 }
 
 export function defineRule(spec: RuleMeta & { find(ctx: DiffContext): Finding[] }): Rule {
-  const { find, ...meta } = spec;
-  return {
-    ...meta,
-    find,
-    detect(ctx: DiffContext): Change[] {
-      return find(ctx).map((f) => toChange(ctx, meta, f));
-    },
-  };
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- `find` is only dropped from `meta` here, never called unbound
+  const { find: _find, ...meta } = spec;
+  const find = (ctx: DiffContext): Finding[] => spec.find(ctx);
+  return { ...meta, find };
 }
 
 /** `"x"` for messages. */

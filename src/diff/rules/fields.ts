@@ -10,7 +10,10 @@ export interface FieldMapDiff<F> {
   changed: Array<{ path: string; before: F; after: F; cmp: TypeComparison }>;
 }
 
-export function diffFieldMaps<F extends FieldInfo>(before: Record<string, F>, after: Record<string, F>): FieldMapDiff<F> {
+export function diffFieldMaps<F extends FieldInfo>(
+  before: Record<string, F>,
+  after: Record<string, F>,
+): FieldMapDiff<F> {
   const out: FieldMapDiff<F> = { added: [], removed: [], changed: [] };
   for (const p of sortedKeys(before)) if (!has(after, p)) out.removed.push({ path: p, before: before[p]! });
   for (const p of sortedKeys(after)) {

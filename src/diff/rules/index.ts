@@ -12,7 +12,16 @@ import { UNCLASSIFIED_CHANGE } from './unclassified.js';
 export type { Rule, RuleMeta, Finding, DiffContext } from './define.js';
 
 /** Specific rules first; UNCLASSIFIED_CHANGE must stay last (it reports what the others did not cover). */
-export const RULES: readonly Rule[] = [...LE_RULES, ...LOGGING_RULES, ...KEYGATE_RULES, ...PRIVACY_RULES, ...LOCATION_RULES, ...CONFIG_RULES, ...WORKSPACE_RULES, UNCLASSIFIED_CHANGE];
+export const RULES: readonly Rule[] = [
+  ...LE_RULES,
+  ...LOGGING_RULES,
+  ...KEYGATE_RULES,
+  ...PRIVACY_RULES,
+  ...LOCATION_RULES,
+  ...CONFIG_RULES,
+  ...WORKSPACE_RULES,
+  UNCLASSIFIED_CHANGE,
+];
 
 const byId = new Map(RULES.map((r) => [r.id, r]));
 if (byId.size !== RULES.length) throw new Error('duplicate rule id in the catalogue');

@@ -12,7 +12,7 @@ const SITE = (k: string) => ['keygate', 'sites', k];
 /** The site's path (entry -> helpers -> sink) from the locations, head first: ` (path: ...)` or ''. */
 function pathOf(ctx: DiffContext, key: string, side: 'head' | 'base' | 'either' = 'either'): string {
   const loc = (m: DiffContext['head']) => m.locations[`keygate:via:${key}`];
-  const via = side === 'base' ? loc(ctx.base) : side === 'head' ? loc(ctx.head) : loc(ctx.head) ?? loc(ctx.base);
+  const via = side === 'base' ? loc(ctx.base) : side === 'head' ? loc(ctx.head) : (loc(ctx.head) ?? loc(ctx.base));
   return via ? ` (path: ${via})` : '';
 }
 
@@ -24,7 +24,8 @@ export const KEYGATE_SINK_REMOVED = defineRule({
   category: 'keygate',
   effect: 'weakening',
   summary: 'A key sink is no longer declared.',
-  description: 'A function tagged `@keySink` (or listed in `keySinks`) is no longer a sink, so its calls are no longer checked for guards. Its sites and escapes disappear with it and are accounted for by this change.',
+  description:
+    'A function tagged `@keySink` (or listed in `keySinks`) is no longer a sink, so its calls are no longer checked for guards. Its sites and escapes disappear with it and are accounted for by this change.',
   justifyHint: 'Show the sink was deleted and no longer returns key material, or restore its `@keySink` tag.',
   find: (ctx) =>
     sortedKeys(ctx.b.keygate.sinks)
@@ -51,12 +52,21 @@ export const KEYGATE_SINK_ADDED = defineRule({
   category: 'keygate',
   effect: 'strengthening',
   summary: 'A new key sink is declared.',
-  description: 'More calls are now checked for guards. Any unguarded call of the new sink is reported separately (KEYGATE_UNGUARDED_SINK_CALL).',
+  description:
+    'More calls are now checked for guards. Any unguarded call of the new sink is reported separately (KEYGATE_UNGUARDED_SINK_CALL).',
   justifyHint: 'No justification needed.',
   find: (ctx) =>
     sortedKeys(ctx.h.keygate.sinks)
       .filter((s) => !has(ctx.b.keygate.sinks, s))
-      .map((s) => ({ id: s, subject: '', before: null, after: ctx.h.keygate.sinks[s], message: `new key sink ${s}`, keys: [sinkKey(s)], covers: [['keygate', 'sinks', s]] })),
+      .map((s) => ({
+        id: s,
+        subject: '',
+        before: null,
+        after: ctx.h.keygate.sinks[s],
+        message: `new key sink ${s}`,
+        keys: [sinkKey(s)],
+        covers: [['keygate', 'sinks', s]],
+      })),
 });
 
 export const KEYGATE_GUARD_DECL_REMOVED = defineRule({
@@ -64,12 +74,21 @@ export const KEYGATE_GUARD_DECL_REMOVED = defineRule({
   category: 'keygate',
   effect: 'weakening',
   summary: 'A key guard is no longer declared.',
-  description: 'A function tagged `@keyGuard` (or listed in `keyGuards`) is no longer a guard. Calls of it no longer count as protection; sites that relied on it report KEYGATE_GUARD_REMOVED as well.',
+  description:
+    'A function tagged `@keyGuard` (or listed in `keyGuards`) is no longer a guard. Calls of it no longer count as protection; sites that relied on it report KEYGATE_GUARD_REMOVED as well.',
   justifyHint: 'Show every site is protected by another guard, or restore the `@keyGuard` tag.',
   find: (ctx) =>
     sortedKeys(ctx.b.keygate.guards)
       .filter((g) => !has(ctx.h.keygate.guards, g))
-      .map((g) => ({ id: g, subject: '', before: ctx.b.keygate.guards[g], after: null, message: `key guard ${g} is no longer declared`, keys: [guardKey(g)], covers: [['keygate', 'guards', g]] })),
+      .map((g) => ({
+        id: g,
+        subject: '',
+        before: ctx.b.keygate.guards[g],
+        after: null,
+        message: `key guard ${g} is no longer declared`,
+        keys: [guardKey(g)],
+        covers: [['keygate', 'guards', g]],
+      })),
 });
 
 export const KEYGATE_GUARD_DECL_ADDED = defineRule({
@@ -77,12 +96,21 @@ export const KEYGATE_GUARD_DECL_ADDED = defineRule({
   category: 'keygate',
   effect: 'strengthening',
   summary: 'A new key guard is declared.',
-  description: 'A new assertion-style guard is available; where it dominates a sink call, KEYGATE_GUARD_ADDED is reported.',
+  description:
+    'A new assertion-style guard is available; where it dominates a sink call, KEYGATE_GUARD_ADDED is reported.',
   justifyHint: 'No justification needed.',
   find: (ctx) =>
     sortedKeys(ctx.h.keygate.guards)
       .filter((g) => !has(ctx.b.keygate.guards, g))
-      .map((g) => ({ id: g, subject: '', before: null, after: ctx.h.keygate.guards[g], message: `new key guard ${g}`, keys: [guardKey(g)], covers: [['keygate', 'guards', g]] })),
+      .map((g) => ({
+        id: g,
+        subject: '',
+        before: null,
+        after: ctx.h.keygate.guards[g],
+        message: `new key guard ${g}`,
+        keys: [guardKey(g)],
+        covers: [['keygate', 'guards', g]],
+      })),
 });
 
 export const KEYGATE_GUARD_IMPL_CHANGED = defineRule({
@@ -90,11 +118,15 @@ export const KEYGATE_GUARD_IMPL_CHANGED = defineRule({
   category: 'keygate',
   effect: 'modified',
   summary: 'The implementation of a key guard changed.',
-  description: 'The digest of the guard\'s normalized AST changed (comments and formatting do not count). Policydrift cannot tell whether the check became stricter or looser, so every such change needs review.',
+  description:
+    "The digest of the guard's normalized AST changed (comments and formatting do not count). Policydrift cannot tell whether the check became stricter or looser, so every such change needs review.",
   justifyHint: 'Explain what the guard now checks and why it is at least as strict.',
   find: (ctx) =>
     sortedKeys(ctx.b.keygate.guards)
-      .filter((g) => has(ctx.h.keygate.guards, g) && ctx.b.keygate.guards[g]!.implDigest !== ctx.h.keygate.guards[g]!.implDigest)
+      .filter(
+        (g) =>
+          has(ctx.h.keygate.guards, g) && ctx.b.keygate.guards[g]!.implDigest !== ctx.h.keygate.guards[g]!.implDigest,
+      )
       .map((g) => ({
         id: g,
         subject: '',
@@ -112,7 +144,14 @@ export const KEYGATE_GUARD_IMPL_CHANGED = defineRule({
 export type GuardDiff =
   | { kind: 'removed' | 'added'; guard: string; entry: DominatingGuard }
   | { kind: 'awaited'; guard: string; before: boolean; after: boolean }
-  | { kind: 'arg'; guard: string; param: string; before: GuardArg | null; after: GuardArg | null; cmp: OrderComparison };
+  | {
+      kind: 'arg';
+      guard: string;
+      param: string;
+      before: GuardArg | null;
+      after: GuardArg | null;
+      cmp: OrderComparison;
+    };
 
 /**
  * Every difference between the dominating guards of one site. Identical
@@ -144,7 +183,14 @@ export function diffSiteGuards(ctx: DiffContext, before: DominatingGuard[], afte
         const bv = has(b.args, p) ? b.args[p] : undefined;
         const av = has(a.args, p) ? a.args[p] : undefined;
         if (bv === av) continue;
-        out.push({ kind: 'arg', guard: g, param: p, before: bv ?? null, after: av ?? null, cmp: compareGuardArg(ctx.orders, g, p, bv, av) });
+        out.push({
+          kind: 'arg',
+          guard: g,
+          param: p,
+          before: bv ?? null,
+          after: av ?? null,
+          cmp: compareGuardArg(ctx.orders, g, p, bv, av),
+        });
       }
     }
     for (const b of bs.slice(n)) out.push({ kind: 'removed', guard: g, entry: b });
@@ -175,7 +221,12 @@ function siteGuardRule(
       for (const { key, site, d } of siteGuardDiffs(ctx)) {
         const f = pick(d, site, pathOf(ctx, key));
         if (!f) continue;
-        out.push({ ...f, id: key, keys: [siteKey(key), guardKey(d.guard), sinkKey(site.sink)], covers: [[...SITE(key), 'guards']] });
+        out.push({
+          ...f,
+          id: key,
+          keys: [siteKey(key), guardKey(d.guard), sinkKey(site.sink)],
+          covers: [[...SITE(key), 'guards']],
+        });
       }
       return out;
     },
@@ -187,10 +238,19 @@ export const KEYGATE_GUARD_REMOVED = siteGuardRule(
     id: 'KEYGATE_GUARD_REMOVED',
     effect: 'weakening',
     summary: 'A guard is no longer on every path from an entry point to a sink.',
-    description: 'Some path from the entry point to the sink call (through the project helpers it calls) no longer passes through the guard: it was deleted, moved after the sink, made conditional, removed from a guard wrapper, or a path that skips it was added; or its declaration was lost. When it was the last guard, the sink is now reachable unguarded. Id `<entry point> -> <sink>`, subject the guard; the message names the path.',
+    description:
+      'Some path from the entry point to the sink call (through the project helpers it calls) no longer passes through the guard: it was deleted, moved after the sink, made conditional, removed from a guard wrapper, or a path that skips it was added; or its declaration was lost. When it was the last guard, the sink is now reachable unguarded. Id `<entry point> -> <sink>`, subject the guard; the message names the path.',
     justifyHint: 'Restore the guard before the sink call, or show another guard protects the same path.',
   },
-  (d, site, path) => (d.kind === 'removed' ? { subject: d.guard, before: d.entry, after: null, message: `guard ${d.guard} is no longer on every path from entry point ${site.function} to key sink ${site.sink}${path}` } : null),
+  (d, site, path) =>
+    d.kind === 'removed'
+      ? {
+          subject: d.guard,
+          before: d.entry,
+          after: null,
+          message: `guard ${d.guard} is no longer on every path from entry point ${site.function} to key sink ${site.sink}${path}`,
+        }
+      : null,
 );
 
 export const KEYGATE_GUARD_ADDED = siteGuardRule(
@@ -201,7 +261,15 @@ export const KEYGATE_GUARD_ADDED = siteGuardRule(
     description: 'Every path from the entry point to the sink call (through helpers) now passes through the guard.',
     justifyHint: 'No justification needed.',
   },
-  (d, site) => (d.kind === 'added' ? { subject: d.guard, before: null, after: d.entry, message: `guard ${d.guard} is now on every path from entry point ${site.function} to key sink ${site.sink}` } : null),
+  (d, site) =>
+    d.kind === 'added'
+      ? {
+          subject: d.guard,
+          before: null,
+          after: d.entry,
+          message: `guard ${d.guard} is now on every path from entry point ${site.function} to key sink ${site.sink}`,
+        }
+      : null,
 );
 
 export const KEYGATE_GUARD_NOT_AWAITED = siteGuardRule(
@@ -209,10 +277,19 @@ export const KEYGATE_GUARD_NOT_AWAITED = siteGuardRule(
     id: 'KEYGATE_GUARD_NOT_AWAITED',
     effect: 'weakening',
     summary: 'An async guard is no longer awaited before the sink call.',
-    description: 'An un-awaited assertion guard rejects too late: the sink runs before the check fails (a floating promise). Subject: the guard.',
+    description:
+      'An un-awaited assertion guard rejects too late: the sink runs before the check fails (a floating promise). Subject: the guard.',
     justifyHint: 'Add `await` to the guard call.',
   },
-  (d, site, path) => (d.kind === 'awaited' && d.before && !d.after ? { subject: d.guard, before: true, after: false, message: `guard ${d.guard} is no longer awaited before key sink ${site.sink} on a path from entry point ${site.function}${path}` } : null),
+  (d, site, path) =>
+    d.kind === 'awaited' && d.before && !d.after
+      ? {
+          subject: d.guard,
+          before: true,
+          after: false,
+          message: `guard ${d.guard} is no longer awaited before key sink ${site.sink} on a path from entry point ${site.function}${path}`,
+        }
+      : null,
 );
 
 export const KEYGATE_GUARD_AWAITED = siteGuardRule(
@@ -220,10 +297,18 @@ export const KEYGATE_GUARD_AWAITED = siteGuardRule(
     id: 'KEYGATE_GUARD_AWAITED',
     effect: 'strengthening',
     summary: 'An async guard is now awaited before the sink call.',
-    description: 'The guard\'s rejection now stops the sink call.',
+    description: "The guard's rejection now stops the sink call.",
     justifyHint: 'No justification needed.',
   },
-  (d) => (d.kind === 'awaited' && !d.before && d.after ? { subject: d.guard, before: false, after: true, message: `guard ${d.guard} is now awaited before the sink call` } : null),
+  (d) =>
+    d.kind === 'awaited' && !d.before && d.after
+      ? {
+          subject: d.guard,
+          before: false,
+          after: true,
+          message: `guard ${d.guard} is now awaited before the sink call`,
+        }
+      : null,
 );
 
 const argFinding = (d: Extract<GuardDiff, { kind: 'arg' }>, verb: string) => ({
@@ -238,7 +323,8 @@ export const KEYGATE_GUARD_ARG_WEAKENED = siteGuardRule(
     id: 'KEYGATE_GUARD_ARG_WEAKENED',
     effect: 'weakening',
     summary: 'A guard argument demands less.',
-    description: 'The argument moved down the order configured in `orders.guardArgs["<guard>.<param>"]` (a list weakest -> strongest, or "higher-is-stronger" / "lower-is-stronger" for numbers). Subject `<guard>.<param>`.',
+    description:
+      'The argument moved down the order configured in `orders.guardArgs["<guard>.<param>"]` (a list weakest -> strongest, or "higher-is-stronger" / "lower-is-stronger" for numbers). Subject `<guard>.<param>`.',
     justifyHint: 'Explain why the weaker requirement is sufficient.',
   },
   (d) => (d.kind === 'arg' && d.cmp === 'weaker' ? argFinding(d, 'weakened') : null),
@@ -260,7 +346,8 @@ export const KEYGATE_GUARD_ARG_CHANGED = siteGuardRule(
     id: 'KEYGATE_GUARD_ARG_CHANGED',
     effect: 'modified',
     summary: 'A guard argument changed and cannot be ranked.',
-    description: 'No order is configured for `<guard>.<param>`, a value is outside the configured order, the argument is `<dynamic>` (not a compile-time literal) on either side, or it is present on one side only. Fail closed: modified. Configure `orders.guardArgs` to have it ranked.',
+    description:
+      'No order is configured for `<guard>.<param>`, a value is outside the configured order, the argument is `<dynamic>` (not a compile-time literal) on either side, or it is present on one side only. Fail closed: modified. Configure `orders.guardArgs` to have it ranked.',
     justifyHint: 'Explain the new argument, or add an order for `<guard>.<param>` to `orders.guardArgs`.',
   },
   (d) => (d.kind === 'arg' && (d.cmp === 'unknown' || d.cmp === 'same') ? argFinding(d, 'changed') : null),
@@ -276,14 +363,23 @@ export const KEYGATE_UNGUARDED_SINK_CALL = defineRule({
   category: 'keygate',
   effect: 'weakening',
   summary: 'An entry point reaches a key sink with no guard on the way.',
-  description: 'An entry point (a function no other project function calls, one referenced as a value, a module top level, or a declared entry point) now reaches a key sink, directly or through helpers, on a path that passes through no `@keyGuard`. A helper made callable from a new unguarded place shows up here. (An existing site that loses its last guard is reported as KEYGATE_GUARD_REMOVED.) Id `<entry point> -> <sink>`.',
+  description:
+    'An entry point (a function no other project function calls, one referenced as a value, a module top level, or a declared entry point) now reaches a key sink, directly or through helpers, on a path that passes through no `@keyGuard`. A helper made callable from a new unguarded place shows up here. (An existing site that loses its last guard is reported as KEYGATE_GUARD_REMOVED.) Id `<entry point> -> <sink>`.',
   justifyHint: 'Call a guard (and await it if async) before the sink, on every path.',
   find: (ctx) =>
     ctx.sites.added
       .filter((k) => ctx.h.keygate.sites[k]!.guards.length === 0)
       .map((k) => {
         const s = ctx.h.keygate.sites[k]!;
-        return { id: k, subject: '', before: null, after: s, message: `entry point ${s.function} reaches key sink ${s.sink} without any guard${pathOf(ctx, k, 'head')}`, keys: siteKeys(k, s), covers: [SITE(k)] };
+        return {
+          id: k,
+          subject: '',
+          before: null,
+          after: s,
+          message: `entry point ${s.function} reaches key sink ${s.sink} without any guard${pathOf(ctx, k, 'head')}`,
+          keys: siteKeys(k, s),
+          covers: [SITE(k)],
+        };
       }),
 });
 
@@ -292,14 +388,23 @@ export const KEYGATE_SITE_ADDED = defineRule({
   category: 'keygate',
   effect: 'modified',
   summary: 'A new entry point reaches a key sink behind guards.',
-  description: 'An entry point now reaches a key sink (directly or through helpers), behind at least one guard and behind every guard the sink\'s baseline entry points share. Key material is used in a new place; whether the guards suffice is a review question.',
+  description:
+    "An entry point now reaches a key sink (directly or through helpers), behind at least one guard and behind every guard the sink's baseline entry points share. Key material is used in a new place; whether the guards suffice is a review question.",
   justifyHint: 'Confirm the guards listed are the right ones for this use of key material.',
   find: (ctx) =>
     ctx.sites.added
       .filter((k) => ctx.h.keygate.sites[k]!.guards.length > 0 && missingGuards(ctx, k).length === 0)
       .map((k) => {
         const s = ctx.h.keygate.sites[k]!;
-        return { id: k, subject: '', before: null, after: s, message: `entry point ${s.function} now reaches key sink ${s.sink}, guarded by ${s.guards.map((g) => g.guard).join(', ')}${pathOf(ctx, k, 'head')}`, keys: siteKeys(k, s), covers: [SITE(k)] };
+        return {
+          id: k,
+          subject: '',
+          before: null,
+          after: s,
+          message: `entry point ${s.function} now reaches key sink ${s.sink}, guarded by ${s.guards.map((g) => g.guard).join(', ')}${pathOf(ctx, k, 'head')}`,
+          keys: siteKeys(k, s),
+          covers: [SITE(k)],
+        };
       }),
 });
 
@@ -322,8 +427,10 @@ export const KEYGATE_ENTRY_WEAKER = defineRule({
   category: 'keygate',
   effect: 'weakening',
   summary: 'A new entry point reaches a sink with fewer guards than its other entry points.',
-  description: 'An entry point that is new to the manifest reaches a key sink (directly or through helpers) on a path that lacks a guard that every baseline entry point of that sink has: for example a new exported function calling a helper that was only reachable behind the guard. (No guard at all is KEYGATE_UNGUARDED_SINK_CALL.) Id `<entry point> -> <sink>`, subject the missing guards.',
-  justifyHint: 'Call the missing guards on the new path (or route it through the guarded entry point), or justify why this entry point needs less.',
+  description:
+    'An entry point that is new to the manifest reaches a key sink (directly or through helpers) on a path that lacks a guard that every baseline entry point of that sink has: for example a new exported function calling a helper that was only reachable behind the guard. (No guard at all is KEYGATE_UNGUARDED_SINK_CALL.) Id `<entry point> -> <sink>`, subject the missing guards.',
+  justifyHint:
+    'Call the missing guards on the new path (or route it through the guarded entry point), or justify why this entry point needs less.',
   find: (ctx) =>
     ctx.sites.added
       .filter((k) => ctx.h.keygate.sites[k]!.guards.length > 0 && missingGuards(ctx, k).length > 0)
@@ -347,14 +454,23 @@ export const KEYGATE_SITE_REMOVED = defineRule({
   category: 'keygate',
   effect: 'strengthening',
   summary: 'An entry point no longer reaches a key sink.',
-  description: 'Key material is used in one place fewer. (Sites that disappear because their sink is no longer declared are covered by KEYGATE_SINK_REMOVED instead.)',
+  description:
+    'Key material is used in one place fewer. (Sites that disappear because their sink is no longer declared are covered by KEYGATE_SINK_REMOVED instead.)',
   justifyHint: 'No justification needed.',
   find: (ctx) =>
     ctx.sites.removed
       .filter((k) => has(ctx.h.keygate.sinks, ctx.b.keygate.sites[k]!.sink))
       .map((k) => {
         const s = ctx.b.keygate.sites[k]!;
-        return { id: k, subject: '', before: s, after: null, message: `entry point ${s.function} no longer reaches key sink ${s.sink}`, keys: siteKeys(k, s), covers: [SITE(k)] };
+        return {
+          id: k,
+          subject: '',
+          before: s,
+          after: null,
+          message: `entry point ${s.function} no longer reaches key sink ${s.sink}`,
+          keys: siteKeys(k, s),
+          covers: [SITE(k)],
+        };
       }),
 });
 
@@ -363,7 +479,8 @@ export const KEYGATE_SITE_RENAMED = defineRule({
   category: 'keygate',
   effect: 'neutral',
   summary: 'An entry point was renamed with identical guards on its paths to a sink.',
-  description: 'A site disappeared and another appeared with the same sink and exactly the same guards, arguments and awaiting on every path.',
+  description:
+    'A site disappeared and another appeared with the same sink and exactly the same guards, arguments and awaiting on every path.',
   justifyHint: 'No justification needed.',
   find: (ctx) =>
     ctx.sites.renamed.map(([from, to]) => ({
@@ -389,14 +506,23 @@ export const KEYGATE_SINK_ESCAPES = defineRule({
   category: 'keygate',
   effect: 'weakening',
   summary: 'A key sink leaves direct-call position.',
-  description: 'The sink is aliased, passed as a value, stored, or called through something the analysis cannot resolve. Its calls from there cannot be checked for guards. Id `<function> -> <sink> (<kind>)`.',
+  description:
+    'The sink is aliased, passed as a value, stored, or called through something the analysis cannot resolve. Its calls from there cannot be checked for guards. Id `<function> -> <sink> (<kind>)`.',
   justifyHint: 'Call the sink directly behind a guard, or justify the indirection.',
   find: (ctx) =>
     sortedKeys(ctx.h.keygate.escapes)
       .filter((k) => !has(ctx.b.keygate.escapes, k))
       .map((k) => {
         const e = ctx.h.keygate.escapes[k]!;
-        return { id: k, subject: '', before: null, after: e, message: `key sink ${e.sink} escapes in ${e.function} (${e.kind}); its calls there cannot be checked`, keys: [siteKey(`${e.function} -> ${e.sink}`), sinkKey(e.sink)], covers: [['keygate', 'escapes', k]] };
+        return {
+          id: k,
+          subject: '',
+          before: null,
+          after: e,
+          message: `key sink ${e.sink} escapes in ${e.function} (${e.kind}); its calls there cannot be checked`,
+          keys: [siteKey(`${e.function} -> ${e.sink}`), sinkKey(e.sink)],
+          covers: [['keygate', 'escapes', k]],
+        };
       }),
 });
 
@@ -412,7 +538,15 @@ export const KEYGATE_SINK_ESCAPE_REMOVED = defineRule({
       .filter((k) => has(ctx.h.keygate.sinks, ctx.b.keygate.escapes[k]!.sink))
       .map((k) => {
         const e = ctx.b.keygate.escapes[k]!;
-        return { id: k, subject: '', before: e, after: null, message: `key sink ${e.sink} no longer escapes in ${e.function} (${e.kind})`, keys: [siteKey(`${e.function} -> ${e.sink}`), sinkKey(e.sink)], covers: [['keygate', 'escapes', k]] };
+        return {
+          id: k,
+          subject: '',
+          before: e,
+          after: null,
+          message: `key sink ${e.sink} no longer escapes in ${e.function} (${e.kind})`,
+          keys: [siteKey(`${e.function} -> ${e.sink}`), sinkKey(e.sink)],
+          covers: [['keygate', 'escapes', k]],
+        };
       }),
 });
 

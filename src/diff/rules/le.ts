@@ -21,7 +21,8 @@ export const LE_HANDLER_ADDED = defineRule({
   summary: 'A new LE handler appeared.',
   description:
     'A function that answers law-enforcement requests was added (named `handle_le_request`, tagged `@leHandler`, or listed in `leHandlers`). It is a new disclosure channel: everything it can return is new, so it is reported as one modified change rather than field by field.',
-  justifyHint: 'List the handler and its response variants in the change set, and say which legal process authorizes the new channel.',
+  justifyHint:
+    'List the handler and its response variants in the change set, and say which legal process authorizes the new channel.',
   find: (ctx) =>
     ctx.handlers.added.map((id) => ({
       id,
@@ -59,7 +60,8 @@ export const LE_HANDLER_RENAMED = defineRule({
   category: 'le',
   effect: 'neutral',
   summary: 'An LE handler was renamed with identical content.',
-  description: 'A handler disappeared and another one appeared whose variants, fields, request requirements and boundedness are byte-for-byte identical. Nothing that can be disclosed changed.',
+  description:
+    'A handler disappeared and another one appeared whose variants, fields, request requirements and boundedness are byte-for-byte identical. Nothing that can be disclosed changed.',
   justifyHint: 'No justification needed.',
   find: (ctx) =>
     ctx.handlers.renamed.map(([from, to]) => ({
@@ -80,11 +82,15 @@ export const LE_HANDLER_UNBOUNDED = defineRule({
   summary: 'An LE handler can no longer be bounded (or gained a new reason to be unbounded).',
   description:
     'The set of responses the handler can return is no longer provably finite: it returns `any`/`unknown`, a cast, an unresolved call or a non-literal discriminant, a value wider than the declared response (extra properties, an undeclared getter, a computed key), an object with `toJSON`, or an object that `Object.defineProperty`, `Object.assign`, a class `prototype` and the like can change behind its type. Reported once when the handler becomes unbounded, and once per new reason when it already was.',
-  justifyHint: 'Remove the cast / `any` so the response type is a closed union again, or justify why an open response is acceptable.',
+  justifyHint:
+    'Remove the cast / `any` so the response type is a closed union again, or justify why an open response is acceptable.',
   find: (ctx) => {
     const out: Finding[] = [];
     for (const { id, before, after } of common(ctx)) {
-      const covers = [[...H(id), 'unbounded'], [...H(id), 'unboundedReasons']];
+      const covers = [
+        [...H(id), 'unbounded'],
+        [...H(id), 'unboundedReasons'],
+      ];
       if (!before.unbounded && after.unbounded) {
         out.push({
           id,
@@ -97,7 +103,15 @@ export const LE_HANDLER_UNBOUNDED = defineRule({
         });
       } else if (before.unbounded && after.unbounded) {
         for (const r of after.unboundedReasons.filter((x) => !before.unboundedReasons.includes(x))) {
-          out.push({ id, subject: r, before: null, after: r, message: `LE handler ${id} has a new reason to be unbounded: ${r}`, keys: [hKey(id)], covers });
+          out.push({
+            id,
+            subject: r,
+            before: null,
+            after: r,
+            message: `LE handler ${id} has a new reason to be unbounded: ${r}`,
+            keys: [hKey(id)],
+            covers,
+          });
         }
       }
     }
@@ -110,17 +124,37 @@ export const LE_HANDLER_BOUNDED = defineRule({
   category: 'le',
   effect: 'strengthening',
   summary: 'An unbounded LE handler became bounded (or lost a reason to be unbounded).',
-  description: 'The handler\'s responses are now a closed set of variants. Also reported once per reason that no longer applies while the handler is still unbounded.',
+  description:
+    "The handler's responses are now a closed set of variants. Also reported once per reason that no longer applies while the handler is still unbounded.",
   justifyHint: 'No justification needed.',
   find: (ctx) => {
     const out: Finding[] = [];
     for (const { id, before, after } of common(ctx)) {
-      const covers = [[...H(id), 'unbounded'], [...H(id), 'unboundedReasons']];
+      const covers = [
+        [...H(id), 'unbounded'],
+        [...H(id), 'unboundedReasons'],
+      ];
       if (before.unbounded && !after.unbounded) {
-        out.push({ id, subject: '', before: boundedness(before), after: boundedness(after), message: `LE handler ${id} is now bounded`, keys: [hKey(id)], covers });
+        out.push({
+          id,
+          subject: '',
+          before: boundedness(before),
+          after: boundedness(after),
+          message: `LE handler ${id} is now bounded`,
+          keys: [hKey(id)],
+          covers,
+        });
       } else if (before.unbounded && after.unbounded) {
         for (const r of before.unboundedReasons.filter((x) => !after.unboundedReasons.includes(x))) {
-          out.push({ id, subject: r, before: r, after: null, message: `LE handler ${id} no longer unbounded because: ${r} (still unbounded)`, keys: [hKey(id)], covers });
+          out.push({
+            id,
+            subject: r,
+            before: r,
+            after: null,
+            message: `LE handler ${id} no longer unbounded because: ${r} (still unbounded)`,
+            keys: [hKey(id)],
+            covers,
+          });
         }
       }
     }
@@ -132,8 +166,9 @@ export const LE_DISCRIMINANT_CHANGED = defineRule({
   id: 'LE_DISCRIMINANT_CHANGED',
   category: 'le',
   effect: 'modified',
-  summary: 'The property that keys an LE handler\'s response variants changed.',
-  description: 'The variants are now told apart by a different property (or by none). Variant keys before and after no longer mean the same thing, so the change cannot be ordered.',
+  summary: "The property that keys an LE handler's response variants changed.",
+  description:
+    'The variants are now told apart by a different property (or by none). Variant keys before and after no longer mean the same thing, so the change cannot be ordered.',
   justifyHint: 'Explain the new discriminant and confirm the variant-by-variant changes reported alongside.',
   find: (ctx) =>
     common(ctx)
@@ -154,14 +189,22 @@ export const LE_RESPONSE_ADDED = defineRule({
   category: 'le',
   effect: 'weakening',
   summary: 'An LE handler can return a new response variant.',
-  description: 'A new kind of answer can be disclosed to law enforcement (subject: the variant\'s discriminant value).',
+  description: "A new kind of answer can be disclosed to law enforcement (subject: the variant's discriminant value).",
   justifyHint: 'Name the variant in the change set with the legal basis for disclosing it.',
   find: (ctx) => {
     const out: Finding[] = [];
     for (const { id, before, after } of common(ctx)) {
       for (const v of Object.keys(after.variants).sort()) {
         if (has(before.variants, v)) continue;
-        out.push({ id, subject: v, before: null, after: after.variants[v], message: `LE handler ${id} can now return response variant ${q(v)}`, keys: vKeys(id, v), covers: [[...H(id), 'variants', v]] });
+        out.push({
+          id,
+          subject: v,
+          before: null,
+          after: after.variants[v],
+          message: `LE handler ${id} can now return response variant ${q(v)}`,
+          keys: vKeys(id, v),
+          covers: [[...H(id), 'variants', v]],
+        });
       }
     }
     return out;
@@ -173,14 +216,22 @@ export const LE_RESPONSE_REMOVED = defineRule({
   category: 'le',
   effect: 'strengthening',
   summary: 'An LE handler can no longer return a response variant.',
-  description: 'A kind of answer was dropped from the handler\'s closed response set.',
+  description: "A kind of answer was dropped from the handler's closed response set.",
   justifyHint: 'No justification needed.',
   find: (ctx) => {
     const out: Finding[] = [];
     for (const { id, before, after } of common(ctx)) {
       for (const v of Object.keys(before.variants).sort()) {
         if (has(after.variants, v)) continue;
-        out.push({ id, subject: v, before: before.variants[v], after: null, message: `LE handler ${id} no longer returns response variant ${q(v)}`, keys: vKeys(id, v), covers: [[...H(id), 'variants', v]] });
+        out.push({
+          id,
+          subject: v,
+          before: before.variants[v],
+          after: null,
+          message: `LE handler ${id} no longer returns response variant ${q(v)}`,
+          keys: vKeys(id, v),
+          covers: [[...H(id), 'variants', v]],
+        });
       }
     }
     return out;
@@ -243,7 +294,15 @@ export const LE_RESPONSE_FIELD_REMOVED = defineRule({
     ),
 });
 
-function fieldTypeRule(id: string, effect: 'weakening' | 'strengthening' | 'modified', cmp: TypeComparison, summary: string, description: string, justifyHint: string, verb: string) {
+function fieldTypeRule(
+  id: string,
+  effect: 'weakening' | 'strengthening' | 'modified',
+  cmp: TypeComparison,
+  summary: string,
+  description: string,
+  justifyHint: string,
+  verb: string,
+) {
   return defineRule({
     id,
     category: 'le',
@@ -273,7 +332,7 @@ export const LE_RESPONSE_FIELD_WIDENED = fieldTypeRule(
   'weakening',
   'wider',
   'A response field can disclose more (wider type, or optional -> required).',
-  'The field\'s type now admits values it did not before (a literal became its primitive, a union gained members, an object gained properties, `any`/`unknown`), or the field is now always present. Compared in the disclosure order (see Orders above).',
+  "The field's type now admits values it did not before (a literal became its primitive, a union gained members, an object gained properties, `any`/`unknown`), or the field is now always present. Compared in the disclosure order (see Orders above).",
   'Explain what additional values can now reach the requester and why that is allowed.',
   'widened',
 );
@@ -283,7 +342,7 @@ export const LE_RESPONSE_FIELD_NARROWED = fieldTypeRule(
   'strengthening',
   'narrower',
   'A response field can disclose less (narrower type, or required -> optional).',
-  'The field\'s type admits only a subset of its previous values, or it is no longer always present.',
+  "The field's type admits only a subset of its previous values, or it is no longer always present.",
   'No justification needed.',
   'narrowed',
 );
@@ -311,7 +370,9 @@ function requestFindings(ctx: DiffContext): Array<{ kind: 'relaxed' | 'tightened
           subject: '',
           before: { unbounded: before.request.unbounded },
           after: { unbounded: after.request.unbounded },
-          message: after.request.unbounded ? `the request accepted by LE handler ${id} is no longer bounded` : `the request accepted by LE handler ${id} is now bounded`,
+          message: after.request.unbounded
+            ? `the request accepted by LE handler ${id} is no longer bounded`
+            : `the request accepted by LE handler ${id} is now bounded`,
           keys,
           covers: [[...R, 'unbounded']],
         },
@@ -319,16 +380,46 @@ function requestFindings(ctx: DiffContext): Array<{ kind: 'relaxed' | 'tightened
     }
     const d = diffTypeMaps(before.request.requiredFields, after.request.requiredFields);
     for (const r of d.removed) {
-      out.push({ kind: 'relaxed', f: { id, subject: r.name, before: r.before, after: null, message: `LE handler ${id} no longer requires request field ${q(r.name)}`, keys, covers: [[...R, 'requiredFields', r.name]] } });
+      out.push({
+        kind: 'relaxed',
+        f: {
+          id,
+          subject: r.name,
+          before: r.before,
+          after: null,
+          message: `LE handler ${id} no longer requires request field ${q(r.name)}`,
+          keys,
+          covers: [[...R, 'requiredFields', r.name]],
+        },
+      });
     }
     for (const a of d.added) {
-      out.push({ kind: 'tightened', f: { id, subject: a.name, before: null, after: a.after, message: `LE handler ${id} now requires request field ${q(a.name)} (${a.after})`, keys, covers: [[...R, 'requiredFields', a.name]] } });
+      out.push({
+        kind: 'tightened',
+        f: {
+          id,
+          subject: a.name,
+          before: null,
+          after: a.after,
+          message: `LE handler ${id} now requires request field ${q(a.name)} (${a.after})`,
+          keys,
+          covers: [[...R, 'requiredFields', a.name]],
+        },
+      });
     }
     for (const c of d.changed) {
       const kind = c.cmp === 'wider' ? 'relaxed' : c.cmp === 'narrower' ? 'tightened' : 'changed';
       out.push({
         kind,
-        f: { id, subject: c.name, before: c.before, after: c.after, message: `request field ${q(c.name)} of LE handler ${id} ${kind === 'changed' ? 'changed type' : kind === 'relaxed' ? 'accepts more' : 'accepts less'}: ${c.before} -> ${c.after}`, keys, covers: [[...R, 'requiredFields', c.name]] },
+        f: {
+          id,
+          subject: c.name,
+          before: c.before,
+          after: c.after,
+          message: `request field ${q(c.name)} of LE handler ${id} ${kind === 'changed' ? 'changed type' : kind === 'relaxed' ? 'accepts more' : 'accepts less'}: ${c.before} -> ${c.after}`,
+          keys,
+          covers: [[...R, 'requiredFields', c.name]],
+        },
       });
     }
   }
@@ -339,20 +430,29 @@ export const LE_REQUEST_REQUIREMENT_RELAXED = defineRule({
   id: 'LE_REQUEST_REQUIREMENT_RELAXED',
   category: 'le',
   effect: 'weakening',
-  summary: 'An LE handler demands less of the request (a required field removed or widened, or the request became unbounded).',
-  description: 'Required request fields (warrant ids, case numbers, legal basis...) are what a handler insists on before it answers. Removing one, accepting a wider type for it, or accepting an unbounded request lets requests through that were rejected before. Subject: the field name ("" for the request as a whole).',
+  summary:
+    'An LE handler demands less of the request (a required field removed or widened, or the request became unbounded).',
+  description:
+    'Required request fields (warrant ids, case numbers, legal basis...) are what a handler insists on before it answers. Removing one, accepting a wider type for it, or accepting an unbounded request lets requests through that were rejected before. Subject: the field name ("" for the request as a whole).',
   justifyHint: 'Explain why the requirement is no longer needed, or restore it.',
-  find: (ctx) => requestFindings(ctx).filter((x) => x.kind === 'relaxed').map((x) => x.f),
+  find: (ctx) =>
+    requestFindings(ctx)
+      .filter((x) => x.kind === 'relaxed')
+      .map((x) => x.f),
 });
 
 export const LE_REQUEST_REQUIREMENT_TIGHTENED = defineRule({
   id: 'LE_REQUEST_REQUIREMENT_TIGHTENED',
   category: 'le',
   effect: 'strengthening',
-  summary: 'An LE handler demands more of the request (a required field added or narrowed, or the request became bounded).',
+  summary:
+    'An LE handler demands more of the request (a required field added or narrowed, or the request became bounded).',
   description: 'Subject: the field name ("" for the request as a whole).',
   justifyHint: 'No justification needed.',
-  find: (ctx) => requestFindings(ctx).filter((x) => x.kind === 'tightened').map((x) => x.f),
+  find: (ctx) =>
+    requestFindings(ctx)
+      .filter((x) => x.kind === 'tightened')
+      .map((x) => x.f),
 });
 
 export const LE_REQUEST_REQUIREMENT_CHANGED = defineRule({
@@ -360,9 +460,13 @@ export const LE_REQUEST_REQUIREMENT_CHANGED = defineRule({
   category: 'le',
   effect: 'modified',
   summary: 'A required request field changed type incomparably.',
-  description: 'The before and after types of a required request field are neither wider nor narrower (or cannot be parsed). Fail closed: modified.',
+  description:
+    'The before and after types of a required request field are neither wider nor narrower (or cannot be parsed). Fail closed: modified.',
   justifyHint: 'Describe the new requirement.',
-  find: (ctx) => requestFindings(ctx).filter((x) => x.kind === 'changed').map((x) => x.f),
+  find: (ctx) =>
+    requestFindings(ctx)
+      .filter((x) => x.kind === 'changed')
+      .map((x) => x.f),
 });
 
 export const LE_RULES = [

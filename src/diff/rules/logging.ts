@@ -10,7 +10,11 @@ const S = (id: string) => ['logging', 'schemas', id];
 const sKey = (id: string) => `logging:${id}`;
 
 function common(ctx: DiffContext): Array<{ id: string; before: LogSchema; after: LogSchema }> {
-  return ctx.schemas.common.map((id) => ({ id, before: ctx.b.logging.schemas[id]!, after: ctx.h.logging.schemas[id]! }));
+  return ctx.schemas.common.map((id) => ({
+    id,
+    before: ctx.b.logging.schemas[id]!,
+    after: ctx.h.logging.schemas[id]!,
+  }));
 }
 
 const showLogField = (f: LogField) => `${showField(f)}, ${f.classification}, redact ${f.redaction}`;
@@ -20,7 +24,8 @@ export const LOG_SCHEMA_ADDED = defineRule({
   category: 'logging',
   effect: 'modified',
   summary: 'A new logging schema appeared.',
-  description: 'A type tagged `@logSchema` (or a parameter type of a `@logSink`) is new: a new kind of record is written to logs. Reported as one change for the whole schema.',
+  description:
+    'A type tagged `@logSchema` (or a parameter type of a `@logSink`) is new: a new kind of record is written to logs. Reported as one change for the whole schema.',
   justifyHint: 'List the schema, its fields with classification and redaction, and its retention in the change set.',
   find: (ctx) =>
     ctx.schemas.added.map((id) => ({
@@ -39,7 +44,8 @@ export const LOG_SCHEMA_REMOVED = defineRule({
   category: 'logging',
   effect: 'weakening',
   summary: 'A logging schema is no longer recognized.',
-  description: 'A schema present in the base is gone (and no identical schema appeared under another name). Either the type was deleted, or it lost its `@logSchema` tag and what it logs is no longer checked. Policydrift assumes the worse.',
+  description:
+    'A schema present in the base is gone (and no identical schema appeared under another name). Either the type was deleted, or it lost its `@logSchema` tag and what it logs is no longer checked. Policydrift assumes the worse.',
   justifyHint: 'Show that the records are no longer written at all, or restore the `@logSchema` tag.',
   find: (ctx) =>
     ctx.schemas.removed.map((id) => ({
@@ -73,7 +79,12 @@ export const LOG_SCHEMA_RENAMED = defineRule({
 });
 
 function fieldDiffs(ctx: DiffContext) {
-  return common(ctx).map(({ id, before, after }) => ({ id, before, after, d: diffFieldMaps(before.fields, after.fields) }));
+  return common(ctx).map(({ id, before, after }) => ({
+    id,
+    before,
+    after,
+    d: diffFieldMaps(before.fields, after.fields),
+  }));
 }
 const F = (id: string, p: string) => [...S(id), 'fields', p];
 
@@ -86,7 +97,15 @@ export const LOG_FIELD_ADDED = defineRule({
   justifyHint: 'List the field with its classification, redaction and purpose in the change set.',
   find: (ctx) =>
     fieldDiffs(ctx).flatMap(({ id, d }) =>
-      d.added.map((f) => ({ id, subject: f.path, before: null, after: f.after, message: `logging schema ${id} now records field ${q(f.path)} (${showLogField(f.after)})`, keys: [sKey(id)], covers: [F(id, f.path)] })),
+      d.added.map((f) => ({
+        id,
+        subject: f.path,
+        before: null,
+        after: f.after,
+        message: `logging schema ${id} now records field ${q(f.path)} (${showLogField(f.after)})`,
+        keys: [sKey(id)],
+        covers: [F(id, f.path)],
+      })),
     ),
 });
 
@@ -99,11 +118,27 @@ export const LOG_FIELD_REMOVED = defineRule({
   justifyHint: 'No justification needed.',
   find: (ctx) =>
     fieldDiffs(ctx).flatMap(({ id, d }) =>
-      d.removed.map((f) => ({ id, subject: f.path, before: f.before, after: null, message: `logging schema ${id} no longer records field ${q(f.path)}`, keys: [sKey(id)], covers: [F(id, f.path)] })),
+      d.removed.map((f) => ({
+        id,
+        subject: f.path,
+        before: f.before,
+        after: null,
+        message: `logging schema ${id} no longer records field ${q(f.path)}`,
+        keys: [sKey(id)],
+        covers: [F(id, f.path)],
+      })),
     ),
 });
 
-function fieldTypeRule(id: string, effect: Effect, cmp: TypeComparison, summary: string, description: string, justifyHint: string, verb: string): Rule {
+function fieldTypeRule(
+  id: string,
+  effect: Effect,
+  cmp: TypeComparison,
+  summary: string,
+  description: string,
+  justifyHint: string,
+  verb: string,
+): Rule {
   return defineRule({
     id,
     category: 'logging',
@@ -136,7 +171,7 @@ export const LOG_FIELD_WIDENED = fieldTypeRule(
   'weakening',
   'wider',
   'A logged field can carry more (wider type, or optional -> required).',
-  'The field\'s type admits values it did not before, or it is now always logged. Compared in the disclosure order.',
+  "The field's type admits values it did not before, or it is now always logged. Compared in the disclosure order.",
   'Explain what additional values now reach the logs and why that is allowed.',
   'widened',
 );
@@ -146,7 +181,7 @@ export const LOG_FIELD_NARROWED = fieldTypeRule(
   'strengthening',
   'narrower',
   'A logged field can carry less (narrower type, or required -> optional).',
-  'The field\'s type admits only a subset of its previous values.',
+  "The field's type admits only a subset of its previous values.",
   'No justification needed.',
   'narrowed',
 );
@@ -186,9 +221,18 @@ function labelRule(
           const b = before.fields[p]![label];
           const a = after.fields[p]![label];
           if (a === b) continue;
-          const cmp = label === 'redaction' ? compareRedaction(ctx.orders, b, a) : compareClassification(ctx.orders, b, a);
+          const cmp =
+            label === 'redaction' ? compareRedaction(ctx.orders, b, a) : compareClassification(ctx.orders, b, a);
           if (cmp !== want) continue;
-          out.push({ id: s, subject: p, before: b, after: a, message: `${label} of field ${q(p)} in logging schema ${s} ${verb}: ${b} -> ${a}`, keys: [sKey(s)], covers: [[...F(s, p), label]] });
+          out.push({
+            id: s,
+            subject: p,
+            before: b,
+            after: a,
+            message: `${label} of field ${q(p)} in logging schema ${s} ${verb}: ${b} -> ${a}`,
+            keys: [sKey(s)],
+            covers: [[...F(s, p), label]],
+          });
         }
       }
       return out;
@@ -223,7 +267,7 @@ export const LOG_REDACTION_CHANGED = labelRule(
   'modified',
   'redaction',
   'unknown',
-  'A logged field\'s redaction changed to or from a mode outside `orders.redaction`.',
+  "A logged field's redaction changed to or from a mode outside `orders.redaction`.",
   'A mode that is not listed in the configured order cannot be ranked. Fail closed: modified. Add the mode to `orders.redaction` in policydrift.config.json to have it ranked.',
   'Describe the new redaction mode, or add it to `orders.redaction`.',
   'changed',
@@ -256,7 +300,7 @@ export const LOG_CLASSIFICATION_CHANGED = labelRule(
   'modified',
   'classification',
   'unknown',
-  'A logged field\'s classification changed to or from a level outside `orders.classification`.',
+  "A logged field's classification changed to or from a level outside `orders.classification`.",
   'A level that is not listed in the configured order cannot be ranked. Fail closed: modified.',
   'Describe the new level, or add it to `orders.classification`.',
   'changed',
@@ -267,17 +311,37 @@ export const LOG_SCHEMA_OPENED = defineRule({
   category: 'logging',
   effect: 'weakening',
   summary: 'A logging schema became open (or gained a new reason to be open).',
-  description: 'An open schema can log fields nobody listed: an index signature, an `any`/`unknown` field, a spread of an unchecked object, or a `@logSink` call whose argument carries fields the schema does not declare (one reason per extra field, named by sink), is cast or `any`, defines `toJSON`, or a use of the sink other than a direct call. Reported once when the schema opens, and once per new reason when it already was open.',
+  description:
+    'An open schema can log fields nobody listed: an index signature, an `any`/`unknown` field, a spread of an unchecked object, or a `@logSink` call whose argument carries fields the schema does not declare (one reason per extra field, named by sink), is cast or `any`, defines `toJSON`, or a use of the sink other than a direct call. Reported once when the schema opens, and once per new reason when it already was open.',
   justifyHint: 'Close the schema (remove the index signature / `any`), or justify logging arbitrary data.',
   find: (ctx) => {
     const out: Finding[] = [];
     for (const { id, before, after } of common(ctx)) {
-      const covers = [[...S(id), 'open'], [...S(id), 'openReasons']];
+      const covers = [
+        [...S(id), 'open'],
+        [...S(id), 'openReasons'],
+      ];
       if (!before.open && after.open) {
-        out.push({ id, subject: '', before: { open: false, openReasons: before.openReasons }, after: { open: true, openReasons: after.openReasons }, message: `logging schema ${id} is now open: ${after.openReasons.join('; ') || 'no reason recorded'}`, keys: [sKey(id)], covers });
+        out.push({
+          id,
+          subject: '',
+          before: { open: false, openReasons: before.openReasons },
+          after: { open: true, openReasons: after.openReasons },
+          message: `logging schema ${id} is now open: ${after.openReasons.join('; ') || 'no reason recorded'}`,
+          keys: [sKey(id)],
+          covers,
+        });
       } else if (before.open && after.open) {
         for (const r of after.openReasons.filter((x) => !before.openReasons.includes(x))) {
-          out.push({ id, subject: r, before: null, after: r, message: `logging schema ${id} has a new reason to be open: ${r}`, keys: [sKey(id)], covers });
+          out.push({
+            id,
+            subject: r,
+            before: null,
+            after: r,
+            message: `logging schema ${id} has a new reason to be open: ${r}`,
+            keys: [sKey(id)],
+            covers,
+          });
         }
       }
     }
@@ -295,12 +359,31 @@ export const LOG_SCHEMA_CLOSED = defineRule({
   find: (ctx) => {
     const out: Finding[] = [];
     for (const { id, before, after } of common(ctx)) {
-      const covers = [[...S(id), 'open'], [...S(id), 'openReasons']];
+      const covers = [
+        [...S(id), 'open'],
+        [...S(id), 'openReasons'],
+      ];
       if (before.open && !after.open) {
-        out.push({ id, subject: '', before: { open: true, openReasons: before.openReasons }, after: { open: false, openReasons: after.openReasons }, message: `logging schema ${id} is now closed`, keys: [sKey(id)], covers });
+        out.push({
+          id,
+          subject: '',
+          before: { open: true, openReasons: before.openReasons },
+          after: { open: false, openReasons: after.openReasons },
+          message: `logging schema ${id} is now closed`,
+          keys: [sKey(id)],
+          covers,
+        });
       } else if (before.open && after.open) {
         for (const r of before.openReasons.filter((x) => !after.openReasons.includes(x))) {
-          out.push({ id, subject: r, before: r, after: null, message: `logging schema ${id} no longer open because: ${r} (still open)`, keys: [sKey(id)], covers });
+          out.push({
+            id,
+            subject: r,
+            before: r,
+            after: null,
+            message: `logging schema ${id} no longer open because: ${r} (still open)`,
+            keys: [sKey(id)],
+            covers,
+          });
         }
       }
     }
@@ -312,7 +395,14 @@ export const LOG_SCHEMA_CLOSED = defineRule({
 const longer = (b: number | null, a: number | null) => (b === null ? false : a === null ? true : a > b);
 const days = (d: number | null) => (d === null ? 'unbounded' : `${d} day(s)`);
 
-function retentionRule(id: string, effect: Effect, increased: boolean, summary: string, description: string, justifyHint: string): Rule {
+function retentionRule(
+  id: string,
+  effect: Effect,
+  increased: boolean,
+  summary: string,
+  description: string,
+  justifyHint: string,
+): Rule {
   return defineRule({
     id,
     category: 'logging',
@@ -322,7 +412,11 @@ function retentionRule(id: string, effect: Effect, increased: boolean, summary: 
     justifyHint,
     find: (ctx) =>
       common(ctx)
-        .filter(({ before, after }) => before.retentionDays !== after.retentionDays && longer(before.retentionDays, after.retentionDays) === increased)
+        .filter(
+          ({ before, after }) =>
+            before.retentionDays !== after.retentionDays &&
+            longer(before.retentionDays, after.retentionDays) === increased,
+        )
         .map(({ id: s, before, after }) => ({
           id: s,
           subject: '',

@@ -51,11 +51,16 @@ export const PRIVACY_INVARIANT_CHANGED = defineRule({
   category: 'privacy',
   effect: 'modified',
   summary: 'The statement of a privacy invariant changed.',
-  description: 'The words of a commitment changed under the same id. Policydrift cannot tell whether the new statement promises more or less.',
+  description:
+    'The words of a commitment changed under the same id. Policydrift cannot tell whether the new statement promises more or less.',
   justifyHint: 'Quote the old and new statement in the change set and say why the change is acceptable.',
   find: (ctx) =>
     sortedKeys(ctx.b.privacy.invariants)
-      .filter((id) => has(ctx.h.privacy.invariants, id) && ctx.b.privacy.invariants[id]!.statement !== ctx.h.privacy.invariants[id]!.statement)
+      .filter(
+        (id) =>
+          has(ctx.h.privacy.invariants, id) &&
+          ctx.b.privacy.invariants[id]!.statement !== ctx.h.privacy.invariants[id]!.statement,
+      )
       .map((id) => ({
         id,
         subject: '',

@@ -37,7 +37,18 @@ export function renderRuleText(r: RuleMeta): string {
 
 /** The markdown section of one rule. */
 export function renderRuleMarkdown(r: RuleMeta): string {
-  return [`### ${r.id}`, '', `**${r.effect}** · category \`${r.category}\``, '', r.summary, '', r.description, '', `**How to justify:** ${r.justifyHint}`, ''].join('\n');
+  return [
+    `### ${r.id}`,
+    '',
+    `**${r.effect}** · category \`${r.category}\``,
+    '',
+    r.summary,
+    '',
+    r.description,
+    '',
+    `**How to justify:** ${r.justifyHint}`,
+    '',
+  ].join('\n');
 }
 
 /** The full rules reference, deterministic (checked by a test against docs/rules.md). */
@@ -53,7 +64,7 @@ export function renderRulesReference(): string {
     '| effect | meaning |',
     '|---|---|',
     '| weakening | the head can disclose more, or checks less, than the base |',
-    '| modified | a change policydrift cannot order (incomparable types, unknown labels, a guard\'s implementation); gated as a weakening |',
+    "| modified | a change policydrift cannot order (incomparable types, unknown labels, a guard's implementation); gated as a weakening |",
     '| strengthening | the head discloses less or checks more |',
     '| neutral | nothing that can be disclosed changed (renames, moved files) |',
     '',

@@ -43,7 +43,13 @@ function describe(path: InvariantPath): { category: Category; id: string; subjec
   if (id === undefined) return { category: 'config', id: path.join('/'), subject: '', keys: [] };
   switch (`${family}.${kind}`) {
     case 'le.handlers':
-      return { category: 'le', id, subject, keys: path[3] === 'variants' && path[4] !== undefined ? [`le:${id}:variant:${path[4]}`, `le:${id}`] : [`le:${id}`] };
+      return {
+        category: 'le',
+        id,
+        subject,
+        keys:
+          path[3] === 'variants' && path[4] !== undefined ? [`le:${id}:variant:${path[4]}`, `le:${id}`] : [`le:${id}`],
+      };
     case 'logging.schemas':
       return { category: 'logging', id, subject, keys: [`logging:${id}`] };
     case 'keygate.guards':
@@ -85,7 +91,8 @@ export const UNCLASSIFIED_CHANGE = defineRule({
   effect: 'modified',
   summary: 'A manifest change that no specific rule classifies.',
   description:
-    'Runs after every other rule: any part of the manifest\'s invariants that differs and that no other change accounts for (a guard\'s parameter list, an escape\'s recorded kind, a type whose text changed but compares equal, a field a future version adds...) is reported here, path by path. Fail closed: nothing changes silently.',
-  justifyHint: 'Describe the change in the change set; if it is common and harmless, report it so a specific rule can classify it.',
+    "Runs after every other rule: any part of the manifest's invariants that differs and that no other change accounts for (a guard's parameter list, an escape's recorded kind, a type whose text changed but compares equal, a field a future version adds...) is reported here, path by path. Fail closed: nothing changes silently.",
+  justifyHint:
+    'Describe the change in the change set; if it is common and harmless, report it so a specific rule can classify it.',
   find: unclassifiedFindings,
 });
