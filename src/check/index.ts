@@ -362,66 +362,17 @@ export function runCheck(opts: CheckOptions): CheckResult {
     : null;
   // Unjustifiable changes stay out of the matching: no declaration can justify them.
   const nonNeutral = diff.changes.filter((c) => c.effect !== 'neutral' && !UNJUSTIFIABLE_RULES.has(c.rule));
-  const statuses: ChangeSetStatus[] = [];
-  const gated: GatedChangeSet[] = [];
-  const irrelevant: Array<{ set: ChangeSet; why: string }> = [];
-  let tmp: string | null = null;
-  try {
-    progress('change sets: openspec validate, approvals');
-    tmp = materializeOpenspec(repo, candidateCommit, sub);
-    const sets = fs.existsSync(path.join(tmp, 'openspec')) ? discoverChangeSets(tmp) : [];
-    const lo = base.manifest.manifestVersion;
-    const hi = head.manifest.manifestVersion;
-    for (const set of sets) {
-      if (!set.policydrift) continue;
-      const { from, to } = set.policydrift;
-      const relevant = from >= lo && to <= hi && from <= to;
-      const st: ChangeSetStatus = {
-        id: set.id,
-        path: join(sub, set.relDir),
-        archived: set.archived,
-        relevant,
-        from,
-        to,
-        valid: false,
-        validation: [],
-        approved: false,
-        approvals: null,
-      };
-      statuses.push(st);
-      if (!relevant) {
-        irrelevant.push({
-          set,
-          why: `change set ${set.id} declares manifest versions ${from}→${to}, outside this check's ${lo}→${hi}`,
-        });
-        continue;
-      }
-      let invalidReason: string | undefined;
-      if (set.archived) {
-        // OpenSpec does not validate archived changes; they were validated while active.
-        st.valid = true;
-        st.validation = ['archived (validated while active)'];
-      } else if (nonNeutral.length) {
-        const v = validateChange(tmp, set.id, { strict: true });
-        const item = changeItem(v, set.id);
-        st.valid = v.ok && !!item?.valid;
-        st.validation = validationMessages(v);
-        // A scaffold that was never written (TODO lines) justifies nothing, whatever OpenSpec says.
-        const todo = findPlaceholders(set.dir);
-        if (todo.length) {
-          st.valid = false;
-          invalidReason = 'scaffold placeholders (TODO lines) in its proposal or spec';
-          st.validation.push(...placeholderMessages(st.path, todo));
-        }
-      }
-      const ev = evaluateApprovals(set.dir, approvalsCfg, signersText);
-      st.approved = ev.approved;
-      st.approvals = { mode: ev.mode, valid: ev.valid, invalid: ev.invalid, required: ev.required, reason: ev.reason };
-      gated.push({ ...set, valid: st.valid, approved: st.approved, invalidReason });
-    }
-  } finally {
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  }
+  const { statuses, gated, irrelevant } = evaluateChangeSets({
+    repo,
+    candidateCommit,
+    sub,
+    lo: base.manifest.manifestVersion,
+    hi: head.manifest.manifestVersion,
+    unit: 'manifest',
+    nonNeutral,
+    approvalsCfg,
+    signersText,
+  });
 
   const match = matchJustifications(nonNeutral, gated);
   const unjustified: Unjustified[] = match.unjustified.map((change) => {
@@ -493,4 +444,89 @@ function committedSchemaVersion(text: string | null): number | null {
   } catch {
     return null;
   }
+}
+
+export interface ChangeSetEvaluation {
+  statuses: ChangeSetStatus[];
+  gated: GatedChangeSet[];
+  irrelevant: Array<{ set: ChangeSet; why: string }>;
+}
+
+/**
+ * The change-set step of a gate (one project or a workspace root): the candidate's change sets, each
+ * validated by OpenSpec (strict), refused while it still holds scaffold placeholders, and judged for
+ * approvals with the BASELINE's approvals config and signers. Declarations outside lo→hi are irrelevant.
+ */
+export function evaluateChangeSets(opts: {
+  repo: string;
+  candidateCommit: string;
+  sub: string;
+  lo: number;
+  hi: number;
+  /** What lo and hi count, for messages: manifest or workspace versions. */
+  unit: 'manifest' | 'workspace';
+  nonNeutral: Change[];
+  approvalsCfg: ResolvedConfig['approvals'];
+  signersText: string | null;
+}): ChangeSetEvaluation {
+  const { repo, candidateCommit, sub, lo, hi, nonNeutral, approvalsCfg, signersText } = opts;
+  const statuses: ChangeSetStatus[] = [];
+  const gated: GatedChangeSet[] = [];
+  const irrelevant: Array<{ set: ChangeSet; why: string }> = [];
+  let tmp: string | null = null;
+  try {
+    progress('change sets: openspec validate, approvals');
+    tmp = materializeOpenspec(repo, candidateCommit, sub);
+    const sets = fs.existsSync(path.join(tmp, 'openspec')) ? discoverChangeSets(tmp) : [];
+    for (const set of sets) {
+      if (!set.policydrift) continue;
+      const { from, to } = set.policydrift;
+      const relevant = from >= lo && to <= hi && from <= to;
+      const st: ChangeSetStatus = {
+        id: set.id,
+        path: join(sub, set.relDir),
+        archived: set.archived,
+        relevant,
+        from,
+        to,
+        valid: false,
+        validation: [],
+        approved: false,
+        approvals: null,
+      };
+      statuses.push(st);
+      if (!relevant) {
+        irrelevant.push({
+          set,
+          why: `change set ${set.id} declares ${opts.unit} versions ${from}→${to}, outside this check's ${lo}→${hi}`,
+        });
+        continue;
+      }
+      let invalidReason: string | undefined;
+      if (set.archived) {
+        // OpenSpec does not validate archived changes; they were validated while active.
+        st.valid = true;
+        st.validation = ['archived (validated while active)'];
+      } else if (nonNeutral.length) {
+        const v = validateChange(tmp, set.id, { strict: true });
+        const item = changeItem(v, set.id);
+        st.valid = v.ok && !!item?.valid;
+        st.validation = validationMessages(v);
+        // A scaffold that was never written (TODO lines) justifies nothing, whatever OpenSpec says.
+        const todo = findPlaceholders(set.dir);
+        if (todo.length) {
+          st.valid = false;
+          invalidReason = 'scaffold placeholders (TODO lines) in its proposal or spec';
+          st.validation.push(...placeholderMessages(st.path, todo));
+        }
+      }
+      const ev = evaluateApprovals(set.dir, approvalsCfg, signersText);
+      st.approved = ev.approved;
+      st.approvals = { mode: ev.mode, valid: ev.valid, invalid: ev.invalid, required: ev.required, reason: ev.reason };
+      gated.push({ ...set, valid: st.valid, approved: st.approved, invalidReason });
+    }
+  } finally {
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  return { statuses, gated, irrelevant };
 }

@@ -15,18 +15,16 @@
  * config. The result has the shape of a single check (every report renders
  * it) plus a per-package summary.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import stringify from 'json-stable-stringify';
 import {
   configChanges,
-  materializeOpenspec,
   registryAppendedChange,
   UNJUSTIFIABLE_RULES,
-  type ChangeSetStatus,
   type CheckOptions,
   type CheckResult,
   type Unjustified,
+  evaluateChangeSets,
 } from '../check/index.js';
 import { CONFIG_FILE, defaultConfig, parseConfigText, type ResolvedConfig } from '../config/index.js';
 import { compareChanges, diffManifests, type DiffResult } from '../diff/index.js';
@@ -38,10 +36,7 @@ import { mergeBase, repoPrefix, repoRoot, resolveCommit } from '../git/run.js';
 import { listTree } from '../git/tree.js';
 import { buildManifest, canonicalJson, differingEntries, parseManifestText } from '../manifest/index.js';
 import { emptyInvariants, type Manifest } from '../manifest/types.js';
-import { discoverChangeSets, type ChangeSet } from '../openspec/changes.js';
-import { changeItem, validateChange, validationMessages } from '../openspec/cli.js';
-import { declarationFor, matchJustifications, sameTarget, type GatedChangeSet } from '../openspec/justify.js';
-import { evaluateApprovals } from '../approvals/index.js';
+import { declarationFor, matchJustifications, sameTarget } from '../openspec/justify.js';
 import { appendedEvents, lastActiveRelease, parseRegistryText, type ReleaseEvent } from '../registry/index.js';
 import { readTrustedRegistry } from '../registry/trust.js';
 import {
@@ -515,54 +510,17 @@ export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
     : null;
   // Unjustifiable changes (an unsigned registry event) stay out of the matching: no declaration justifies them.
   const nonNeutral = all.filter((c) => c.effect !== 'neutral' && !UNJUSTIFIABLE_RULES.has(c.rule));
-  const statuses: ChangeSetStatus[] = [];
-  const gated: GatedChangeSet[] = [];
-  const irrelevant: Array<{ set: ChangeSet; why: string }> = [];
-  let tmp: string | null = null;
-  try {
-    tmp = materializeOpenspec(repo, candidateCommit, sub);
-    const sets = fs.existsSync(path.join(tmp, 'openspec')) ? discoverChangeSets(tmp) : [];
-    for (const set of sets) {
-      if (!set.policydrift) continue;
-      const { from, to } = set.policydrift;
-      const relevant = from >= lo && to <= hi && from <= to;
-      const st: ChangeSetStatus = {
-        id: set.id,
-        path: join(sub, set.relDir),
-        archived: set.archived,
-        relevant,
-        from,
-        to,
-        valid: false,
-        validation: [],
-        approved: false,
-        approvals: null,
-      };
-      statuses.push(st);
-      if (!relevant) {
-        irrelevant.push({
-          set,
-          why: `change set ${set.id} declares workspace versions ${from}→${to}, outside this check's ${lo}→${hi}`,
-        });
-        continue;
-      }
-      if (set.archived) {
-        st.valid = true;
-        st.validation = ['archived (validated while active)'];
-      } else if (nonNeutral.length) {
-        const v = validateChange(tmp, set.id, { strict: true });
-        const item = changeItem(v, set.id);
-        st.valid = v.ok && !!item?.valid;
-        st.validation = validationMessages(v);
-      }
-      const ev = evaluateApprovals(set.dir, approvalsCfg, signersText);
-      st.approved = ev.approved;
-      st.approvals = { mode: ev.mode, valid: ev.valid, invalid: ev.invalid, required: ev.required, reason: ev.reason };
-      gated.push({ ...set, valid: st.valid, approved: st.approved });
-    }
-  } finally {
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  }
+  const { statuses, gated, irrelevant } = evaluateChangeSets({
+    repo,
+    candidateCommit,
+    sub,
+    lo,
+    hi,
+    unit: 'workspace',
+    nonNeutral,
+    approvalsCfg,
+    signersText,
+  });
 
   const match = matchJustifications(nonNeutral, gated);
   const unjustified: Unjustified[] = match.unjustified.map((change) => {
