@@ -261,40 +261,13 @@ export function runCheck(opts: CheckOptions): CheckResult {
   const warnings: string[] = [];
   const candidateCommit = resolveCommit(repo, opts.candidate);
 
-  // Registry: the baseline, bootstrap and revocations come from the trusted ref only (its
-  // registry verified against its release signers); the candidate may only append to it.
-  const trustedRef = opts.registryRef ?? null;
-  if (trustedRef) resolveCommit(repo, trustedRef);
-  const trusted = readTrustedRegistry(repo, trustedRef ?? candidateCommit, sub, trustedRef ?? opts.candidate);
-  warnings.push(...trusted.warnings);
-  const registryRel = trusted.rel;
-  let appended = 0;
-  const registryChanges: Change[] = [];
-  if (trustedRef) {
-    const candText = readFileAtRef(repo, candidateCommit, registryRel);
-    const candidateRegistry =
-      candText === null ? null : parseRegistryText(candText, `${opts.candidate}:${registryRel}`);
-    if (candidateRegistry) {
-      const added = appendedEvents(
-        trusted.registry,
-        candidateRegistry,
-        trusted.signers,
-        `${registryRel} at ${opts.candidate}`,
-      );
-      appended = added.length;
-      for (const a of added)
-        if (a.problem !== null) registryChanges.push(registryAppendedChange(registryRel, trustedRef, a));
-    } else if (trusted.registry && trusted.registry.events.length) {
-      throw new UserError(`${registryRel}: the candidate deletes the release registry that ${trustedRef} has`, {
-        exitCode: 1,
-        hint: 'the registry is append-only; restore it',
-      });
-    }
-  } else if (opts.against === 'registry') {
-    warnings.push(
-      `the release registry was read from the candidate itself; pass --registry-ref <protected branch> so a change cannot move its own baseline`,
-    );
-  }
+  const { trusted, trustedRef, registryRel, appended, registryChanges } = trustedRegistryStep(
+    repo,
+    sub,
+    candidateCommit,
+    opts,
+    warnings,
+  );
 
   let baseCommit: string;
   let source: 'registry' | 'merge-base';
@@ -529,4 +502,59 @@ export function evaluateChangeSets(opts: {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   }
   return { statuses, gated, irrelevant };
+}
+
+/**
+ * The registry step of a gate (one project or a workspace root): the trusted registry at --registry-ref
+ * (verified against its release signers), and the events the candidate appends to it that no release
+ * signer of the trusted ref signed (REGISTRY_APPENDED). Without --registry-ref the registry is the candidate's own.
+ */
+export function trustedRegistryStep(
+  repo: string,
+  sub: string,
+  candidateCommit: string,
+  opts: CheckOptions,
+  warnings: string[],
+): {
+  trusted: ReturnType<typeof readTrustedRegistry>;
+  trustedRef: string | null;
+  registryRel: string;
+  appended: number;
+  registryChanges: Change[];
+} {
+  // Registry: the baseline, bootstrap and revocations come from the trusted ref only (its
+  // registry verified against its release signers); the candidate may only append to it.
+  const trustedRef = opts.registryRef ?? null;
+  if (trustedRef) resolveCommit(repo, trustedRef);
+  const trusted = readTrustedRegistry(repo, trustedRef ?? candidateCommit, sub, trustedRef ?? opts.candidate);
+  warnings.push(...trusted.warnings);
+  const registryRel = trusted.rel;
+  let appended = 0;
+  const registryChanges: Change[] = [];
+  if (trustedRef) {
+    const candText = readFileAtRef(repo, candidateCommit, registryRel);
+    const candidateRegistry =
+      candText === null ? null : parseRegistryText(candText, `${opts.candidate}:${registryRel}`);
+    if (candidateRegistry) {
+      const added = appendedEvents(
+        trusted.registry,
+        candidateRegistry,
+        trusted.signers,
+        `${registryRel} at ${opts.candidate}`,
+      );
+      appended = added.length;
+      for (const a of added)
+        if (a.problem !== null) registryChanges.push(registryAppendedChange(registryRel, trustedRef, a));
+    } else if (trusted.registry && trusted.registry.events.length) {
+      throw new UserError(`${registryRel}: the candidate deletes the release registry that ${trustedRef} has`, {
+        exitCode: 1,
+        hint: 'the registry is append-only; restore it',
+      });
+    }
+  } else if (opts.against === 'registry') {
+    warnings.push(
+      `the release registry was read from the candidate itself; pass --registry-ref <protected branch> so a change cannot move its own baseline`,
+    );
+  }
+  return { trusted, trustedRef, registryRel, appended, registryChanges };
 }

@@ -19,12 +19,12 @@ import * as path from 'node:path';
 import stringify from 'json-stable-stringify';
 import {
   configChanges,
-  registryAppendedChange,
   UNJUSTIFIABLE_RULES,
   type CheckOptions,
   type CheckResult,
   type Unjustified,
   evaluateChangeSets,
+  trustedRegistryStep,
 } from '../check/index.js';
 import { CONFIG_FILE, defaultConfig, parseConfigText, type ResolvedConfig } from '../config/index.js';
 import { compareChanges, diffManifests, type DiffResult } from '../diff/index.js';
@@ -37,8 +37,7 @@ import { listTree } from '../git/tree.js';
 import { buildManifest, canonicalJson, differingEntries, parseManifestText } from '../manifest/index.js';
 import { emptyInvariants, type Manifest } from '../manifest/types.js';
 import { declarationFor, matchJustifications, sameTarget } from '../openspec/justify.js';
-import { appendedEvents, lastActiveRelease, parseRegistryText, type ReleaseEvent } from '../registry/index.js';
-import { readTrustedRegistry } from '../registry/trust.js';
+import { lastActiveRelease, type ReleaseEvent } from '../registry/index.js';
 import {
   buildIndex,
   discoverWorkspace,
@@ -253,39 +252,14 @@ export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
   const warnings: string[] = [];
   const candidateCommit = resolveCommit(repo, opts.candidate);
 
-  // Baseline selection: as a single check (src/check/index.ts), with the root's registry verified at the trusted ref.
-  const trustedRef = opts.registryRef ?? null;
-  if (trustedRef) resolveCommit(repo, trustedRef);
-  const trusted = readTrustedRegistry(repo, trustedRef ?? candidateCommit, sub, trustedRef ?? opts.candidate);
-  warnings.push(...trusted.warnings);
-  const registryRel = trusted.rel;
-  let appended = 0;
-  const registryChanges: Change[] = [];
-  if (trustedRef) {
-    const candText = readFileAtRef(repo, candidateCommit, registryRel);
-    const candidateRegistry =
-      candText === null ? null : parseRegistryText(candText, `${opts.candidate}:${registryRel}`);
-    if (candidateRegistry) {
-      const added = appendedEvents(
-        trusted.registry,
-        candidateRegistry,
-        trusted.signers,
-        `${registryRel} at ${opts.candidate}`,
-      );
-      appended = added.length;
-      for (const a of added)
-        if (a.problem !== null) registryChanges.push(registryAppendedChange(registryRel, trustedRef, a));
-    } else if (trusted.registry && trusted.registry.events.length) {
-      throw new UserError(`${registryRel}: the candidate deletes the release registry that ${trustedRef} has`, {
-        exitCode: 1,
-        hint: 'the registry is append-only; restore it',
-      });
-    }
-  } else if (opts.against === 'registry') {
-    warnings.push(
-      'the release registry was read from the candidate itself; pass --registry-ref <protected branch> so a change cannot move its own baseline',
-    );
-  }
+  // Baseline selection: as a single check, with the root's registry verified at the trusted ref.
+  const { trusted, trustedRef, registryRel, appended, registryChanges } = trustedRegistryStep(
+    repo,
+    sub,
+    candidateCommit,
+    opts,
+    warnings,
+  );
   let baseCommit: string;
   let source: 'registry' | 'merge-base';
   let release: ReleaseEvent | null = null;
