@@ -4,12 +4,15 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { REPO, cli, copyTree, tmpdir } from './helpers.js';
+import { REPO, cli, copyTree, git, tmpdir } from './helpers.js';
 
 const { discoverWorkspace, fsReader, treeReader, buildIndex, parseIndexText } = await import(
   path.join(REPO, 'dist/workspace/index.js')
 );
 const { canonicalJson } = await import(path.join(REPO, 'dist/manifest/index.js'));
+const { extractManifest } = await import(path.join(REPO, 'dist/extract/index.js'));
+const { defaultConfig, loadConfig } = await import(path.join(REPO, 'dist/config/index.js'));
+const { diffManifests } = await import(path.join(REPO, 'dist/diff/index.js'));
 
 function tree(files) {
   const dir = tmpdir('policydrift-wsd-');
@@ -182,6 +185,171 @@ test('init at a workspace root: lists the members, extracts the covered ones, wr
   const again = cli(['init'], { cwd: dir });
   assert.is(again.code, 0);
   assert.match(again.stderr, /invariants\.workspace\.json unchanged/);
+});
+
+// ---- key gating through a helper in another workspace package (src/extract/callgraph.ts follows calls into
+// the sources of linked workspace packages): @x/api's guard protects the sink reached through @x/keys's helper.
+
+const KEYS_SRC = `/**
+ * Rejects unless the enclave attests at \`level\`.
+ * @keyGuard
+ */
+export async function assertAttested(level: string): Promise<void> {
+  if (level === '') throw new Error('not attested');
+}
+
+/**
+ * Throws unless the request carries two approvals.
+ * @keyGuard
+ */
+export function requireQuorum(n: number): void {
+  if (n < 2) throw new Error('no quorum');
+}
+
+/** @keySink */
+export async function unwrapKey(id: string): Promise<Uint8Array> {
+  return new Uint8Array(id.length);
+}
+
+export async function openKey(id: string): Promise<Uint8Array> {
+  return unwrapKey(id);
+}
+`;
+const API_SRC = `import { assertAttested, openKey } from '@x/keys';
+
+export async function recover(id: string): Promise<Uint8Array> {
+  await assertAttested('TEE_PROD');
+  return openKey(id);
+}
+`;
+const TSCONFIG = JSON.stringify({
+  compilerOptions: {
+    target: 'es2022',
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    strict: true,
+    noEmit: true,
+    types: [],
+  },
+  include: ['src/**/*.ts'],
+});
+
+/** A two-package npm workspace, linked as `npm install` links it: @x/keys (not covered) and @x/api (covered). */
+function crossWorkspace() {
+  const dir = tree({
+    'package.json': JSON.stringify({ name: 'x-root', private: true, workspaces: ['packages/*'] }),
+    'policydrift.config.json': JSON.stringify({ approvals: { mode: 'listed', approvers: ['alice@example.com'] } }),
+    '.gitignore': 'node_modules/\n',
+    'packages/keys/package.json': JSON.stringify({
+      name: '@x/keys',
+      private: true,
+      type: 'module',
+      exports: { '.': './src/index.ts' },
+    }),
+    'packages/keys/tsconfig.json': TSCONFIG,
+    'packages/keys/src/index.ts': KEYS_SRC,
+    'packages/api/package.json': JSON.stringify({
+      name: '@x/api',
+      private: true,
+      type: 'module',
+      dependencies: { '@x/keys': '1.0.0' },
+    }),
+    'packages/api/tsconfig.json': TSCONFIG,
+    'packages/api/policydrift.config.json': '{}',
+    'packages/api/src/service.ts': API_SRC,
+  });
+  fs.mkdirSync(path.join(dir, 'node_modules', '@x'), { recursive: true });
+  for (const p of ['keys', 'api'])
+    fs.symlinkSync(path.join('..', '..', 'packages', p), path.join(dir, 'node_modules', '@x', p));
+  return dir;
+}
+
+const apiManifest = (dir) => {
+  const root = path.join(dir, 'packages', 'api');
+  return extractManifest({ root, config: loadConfig(root) });
+};
+const rewrite = (dir, rel, from, to) => {
+  const p = path.join(dir, rel);
+  const text = fs.readFileSync(p, 'utf8');
+  assert.ok(text.includes(from), `${rel} does not contain ${from}`);
+  fs.writeFileSync(p, text.replace(from, to));
+};
+const nonNeutral = (a, b) =>
+  diffManifests(a, b, defaultConfig().orders)
+    .changes.filter((c) => c.effect !== 'neutral')
+    .map((c) => [c.rule, c.id, c.subject, c.effect]);
+
+test("a helper in another workspace package: the caller's guard is recorded on the path through it", () => {
+  const m = apiManifest(crossWorkspace());
+  const kg = m.invariants.keygate;
+  assert.equal(Object.keys(kg.sites), ['recover -> unwrapKey']);
+  assert.equal(
+    kg.sites['recover -> unwrapKey'].guards.map((g) => [g.guard, g.args.level, g.awaited]),
+    [['assertAttested', 'TEE_PROD', true]],
+  );
+  assert.is(
+    m.locations['keygate:via:recover -> unwrapKey'],
+    'recover (src/service.ts) -> openKey (@x/keys:src/index.ts) -> unwrapKey',
+  );
+  // The other package's functions are helpers here, never entry points of this package.
+  assert.not.ok(Object.keys(kg.sites).some((k) => k.startsWith('openKey')));
+  assert.equal(Object.keys(kg.guards), ['assertAttested']);
+  assert.equal(Object.keys(kg.sinks), ['unwrapKey']);
+});
+
+test('moving the helper from the other package into this one is neutral; a guard added in the helper is a strengthening', () => {
+  const dir = crossWorkspace();
+  const base = apiManifest(dir);
+  const moved = crossWorkspace();
+  rewrite(
+    moved,
+    'packages/api/src/service.ts',
+    "import { assertAttested, openKey } from '@x/keys';\n",
+    "import { assertAttested, unwrapKey } from '@x/keys';\n\nasync function openKey(id: string): Promise<Uint8Array> {\n  return unwrapKey(id);\n}\n",
+  );
+  const m = apiManifest(moved);
+  assert.equal(nonNeutral(base, m), []);
+  assert.equal(m.invariants, base.invariants);
+  assert.is(
+    m.locations['keygate:via:recover -> unwrapKey'],
+    'recover (src/service.ts) -> openKey (src/service.ts) -> unwrapKey',
+  );
+
+  const guarded = crossWorkspace();
+  rewrite(
+    guarded,
+    'packages/keys/src/index.ts',
+    '  return unwrapKey(id);\n}\n',
+    '  requireQuorum(2);\n  return unwrapKey(id);\n}\n',
+  );
+  // The other package's guard is now used by a site here, so its declaration joins this manifest too.
+  assert.equal(nonNeutral(base, apiManifest(guarded)), [
+    ['KEYGATE_GUARD_ADDED', 'recover -> unwrapKey', 'requireQuorum', 'strengthening'],
+    ['KEYGATE_GUARD_DECL_ADDED', 'requireQuorum', '', 'strengthening'],
+  ]);
+});
+
+test("deleting the guard in front of another package's helper fails check at the workspace root, naming entry point, sink and path", () => {
+  const dir = crossWorkspace();
+  git(dir, 'init', '-q');
+  let r = cli(['extract', '--workspace', '--write'], { cwd: dir });
+  assert.is(r.code, 0, r.stderr);
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-qm', 'workspace');
+  git(dir, 'checkout', '-qb', 'feature');
+  rewrite(dir, 'packages/api/src/service.ts', "  await assertAttested('TEE_PROD');\n", '');
+  r = cli(['extract', '--workspace', '--write'], { cwd: dir });
+  assert.is(r.code, 0, r.stderr);
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-qm', 'drop the guard');
+  r = cli(['check', '--against', 'main'], { cwd: dir });
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /KEYGATE_GUARD_REMOVED \(weakening\)/);
+  assert.match(
+    r.stdout,
+    'guard assertAttested is no longer on every path from entry point recover to key sink unwrapKey (path: recover (src/service.ts) -> openKey (@x/keys:src/index.ts) -> unwrapKey)',
+  );
+  assert.match(r.stdout, /@x\/api: /);
 });
 
 test.run();

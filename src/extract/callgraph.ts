@@ -145,7 +145,11 @@ const ENTRY_TAGS = new Set(['entryPoint', 'keyGated', 'leHandler']);
 
 export class KeyCallGraph {
   private readonly checker: ts.TypeChecker;
+  /** The package's own files and the other workspace packages' sources it imports: helpers are followed into both. */
   private readonly projectFiles: Set<ts.SourceFile>;
+  /** The package's own files: only functions declared here are entry points, and only escapes here are recorded. */
+  private readonly ownFiles: Set<ts.SourceFile>;
+  private readonly analysedFiles: SourceFile[];
   private readonly containers = new Map<ts.Node, Container>();
   private readonly ens = new Map<FnLike, Facts>();
   private readonly exitsMemo = new Map<FnLike, ts.CallExpression[][]>();
@@ -158,7 +162,9 @@ export class KeyCallGraph {
     private readonly extraEntries: Set<ts.Node>,
   ) {
     this.checker = ctx.checker.compilerObject;
-    this.projectFiles = new Set(ctx.sourceFiles.map((s) => s.compilerNode));
+    this.analysedFiles = [...ctx.sourceFiles, ...(ctx.workspaceFiles ?? [])];
+    this.projectFiles = new Set(this.analysedFiles.map((s) => s.compilerNode));
+    this.ownFiles = new Set(ctx.sourceFiles.map((s) => s.compilerNode));
   }
 
   run(sinks: SinkSet, sinkNodes: ts.Node[]): { sites: EntrySite[]; escapes: Escape[] } {
@@ -210,7 +216,7 @@ export class KeyCallGraph {
       names: ReadonlySet<string>,
       refWords: ReadonlySet<string> | null,
     ) => {
-      for (const sf of this.ctx.sourceFiles) {
+      for (const sf of this.analysedFiles) {
         if (!canWrap(sf)) {
           if (visited.has(sf.compilerNode)) continue;
           visited.add(sf.compilerNode);
@@ -314,7 +320,8 @@ export class KeyCallGraph {
         sites.push({ entry: e, sink, guards, via: this.via(e, sink, edges, req) });
       }
     }
-    return { sites, escapes };
+    // Escapes in another workspace package are that package's (its manifest records them).
+    return { sites, escapes: escapes.filter((e) => this.isOwn(e.fn)) };
   }
 
   // -------------------------------------------------------------------------
@@ -478,13 +485,16 @@ export class KeyCallGraph {
     }
     const scc = sccs([...req.keys()].sort(byContainer), (c) => succ.get(c) ?? []);
     // A component (a recursive function, mutually recursive ones) that no function outside it calls: every member is an entry.
+    // Only the package's own functions count as callers and as entries: a function of another workspace package is a
+    // helper here (that package's manifest has its own entry points), and one of ours that only another package calls
+    // stays an entry point (its own guards only: fail closed).
     const calledFromOutside = new Set<number>();
     for (const [c, cs] of callers) {
-      for (const k of cs) if (scc.get(k) !== scc.get(c)) calledFromOutside.add(scc.get(c)!);
+      for (const k of cs) if (this.isOwn(k) && scc.get(k) !== scc.get(c)) calledFromOutside.add(scc.get(c)!);
     }
     const out = new Set<Container>();
     for (const c of req.keys()) {
-      if (req.get(c)!.size === 0) continue;
+      if (req.get(c)!.size === 0 || !this.isOwn(c)) continue;
       if (
         ts.isSourceFile(c.node) ||
         !calledFromOutside.has(scc.get(c)!) ||
@@ -494,6 +504,10 @@ export class KeyCallGraph {
         out.add(c);
     }
     return out;
+  }
+
+  private isOwn(c: Container): boolean {
+    return this.ownFiles.has(c.node.getSourceFile());
   }
 
   private isDeclaredEntry(c: Container): boolean {
@@ -740,7 +754,7 @@ export class KeyCallGraph {
     if (!clsSym || !member) return null;
     if (!this.classIndex) {
       this.classIndex = [];
-      for (const sf of this.ctx.sourceFiles) {
+      for (const sf of this.analysedFiles) {
         if (!sf.compilerNode.text.includes('extends')) continue;
         const visit = (n: ts.Node): void => {
           if (ts.isClassLike(n) && n.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ExtendsKeyword))
