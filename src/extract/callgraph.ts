@@ -215,8 +215,7 @@ export class KeyCallGraph {
           const fn = this.enclosing(node);
           const ids = sinks.idsOf ? [...new Set(decls.flatMap((d) => sinks.idsOf!(d) ?? []))] : [];
           for (const id of ids.length > 0 ? ids.sort() : [sink]) escapes.push({ fn, sink: id, kind: 'reference' });
-        }
-        else if (!isCallApplyTarget(cn) && decls.some((d) => this.projectFiles.has(d.getSourceFile())))
+        } else if (!isCallApplyTarget(cn) && decls.some((d) => this.projectFiles.has(d.getSourceFile())))
           rawRefs.push(decls);
       }
     };

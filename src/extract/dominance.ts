@@ -597,7 +597,11 @@ class Truths {
         this.truthy(e.left, out);
         this.truthy(e.right, out);
       } else if (op === ts.SyntaxKind.BarBarToken) {
-        both(out, (a) => this.truthy(e.left, a), (b) => this.truthy(e.right, b));
+        both(
+          out,
+          (a) => this.truthy(e.left, a),
+          (b) => this.truthy(e.right, b),
+        );
       }
       return;
     }
@@ -630,13 +634,21 @@ class Truths {
         this.falsy(e.left, out);
         this.falsy(e.right, out);
       } else if (op === ts.SyntaxKind.AmpersandAmpersandToken) {
-        both(out, (a) => this.falsy(e.left, a), (b) => this.falsy(e.right, b));
+        both(
+          out,
+          (a) => this.falsy(e.left, a),
+          (b) => this.falsy(e.right, b),
+        );
       }
     }
   }
 }
 
-function both(out: ts.CallExpression[], f: (a: ts.CallExpression[]) => void, g: (b: ts.CallExpression[]) => void): void {
+function both(
+  out: ts.CallExpression[],
+  f: (a: ts.CallExpression[]) => void,
+  g: (b: ts.CallExpression[]) => void,
+): void {
   const a: ts.CallExpression[] = [];
   const b: ts.CallExpression[] = [];
   f(a);
@@ -666,6 +678,7 @@ function exitsAbruptly(s: ts.Statement): boolean {
   if (ts.isThrowStatement(s) || ts.isReturnStatement(s) || ts.isBreakStatement(s) || ts.isContinueStatement(s))
     return true;
   if (ts.isBlock(s)) return s.statements.some(exitsAbruptly);
-  if (ts.isIfStatement(s)) return s.elseStatement !== undefined && exitsAbruptly(s.thenStatement) && exitsAbruptly(s.elseStatement);
+  if (ts.isIfStatement(s))
+    return s.elseStatement !== undefined && exitsAbruptly(s.thenStatement) && exitsAbruptly(s.elseStatement);
   return false;
 }

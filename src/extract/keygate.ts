@@ -305,12 +305,12 @@ function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards
       }
     });
   }
-  const lists: Array<'keyGuards' | 'keyConditions' | 'keySinks'> = list === 'keyGuards' ? [list, 'keyConditions'] : [list];
+  const lists: Array<'keyGuards' | 'keyConditions' | 'keySinks'> =
+    list === 'keyGuards' ? [list, 'keyConditions'] : [list];
   for (const l of lists) {
     for (const n of ctx.configured(l)) {
       const decls = declarationsOfHost(n);
-      if (decls.length === 0)
-        ctx.fail(n, `config "${l}" must name a function, a method or a const holding a function`);
+      if (decls.length === 0) ctx.fail(n, `config "${l}" must name a function, a method or a const holding a function`);
       found.push(...decls);
       if (l === 'keyConditions') for (const d of decls) conditional.add(d);
     }
@@ -390,7 +390,9 @@ function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards
  *    named at `RustCrypto.exportSecretsBundle`.
  * A member is related only through the declared heritage of its class or
  * interface (`getProperty` of the heritage type, never by name alone): an
- * unrelated interface with a same-named method is not a sink. Static and
+ * unrelated interface with a same-named method is not a sink. A class that
+ * inherits a sink method and implements another interface declaring it
+ * (`class S extends RustCrypto implements Other`) relates that member too. Static and
  * `#private` members are not related. Returns every node (a member and the
  * function it holds) mapped to all its sink ids, its own included, and adds
  * the new ones to `sinks.byNode` (under the first id).
@@ -398,7 +400,10 @@ function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards
 function impliedSinkMembers(ctx: ExtractContext, sinks: DeclSet): Map<ts.Node, string[]> {
   const checker = ctx.checker.compilerObject;
   const isMember = (n: ts.Node): n is ts.ClassElement | ts.TypeElement =>
-    (ts.isMethodDeclaration(n) || ts.isMethodSignature(n) || ts.isPropertyDeclaration(n) || ts.isPropertySignature(n)) &&
+    (ts.isMethodDeclaration(n) ||
+      ts.isMethodSignature(n) ||
+      ts.isPropertyDeclaration(n) ||
+      ts.isPropertySignature(n)) &&
     n.parent !== undefined &&
     (ts.isClassLike(n.parent) || ts.isInterfaceDeclaration(n.parent)) &&
     !ts.isPrivateIdentifier(n.name) &&
@@ -407,25 +412,31 @@ function impliedSinkMembers(ctx: ExtractContext, sinks: DeclSet): Map<ts.Node, s
   for (const g of sinks.groups) if (g.nodes.some(isMember)) names.add(g.simpleName);
   if (names.size === 0) return new Map();
 
-  // Members of classes and interfaces with heritage, named like a member sink, with the members their heritage gives that name.
-  const related: Array<{ member: ts.Node; bases: ts.Node[] }> = [];
+  // For each class or interface with heritage and each member-sink name: the member it declares (or, when it
+  // declares none, the one it inherits) and the members its heritage gives that name.
+  const related: Array<{ members: ts.Node[]; declared: boolean; bases: ts.Node[] }> = [];
   for (const sf of [...ctx.sourceFiles, ...(ctx.workspaceFiles ?? [])]) {
     const text = sf.compilerNode.text;
     if (!(text.includes('implements') || text.includes('extends'))) continue;
-    if (![...names].some((n) => text.includes(n))) continue;
     const visit = (n: ts.Node): void => {
       if ((ts.isClassLike(n) || ts.isInterfaceDeclaration(n)) && n.heritageClauses?.length) {
+        const declared = new Map<string, ts.Node[]>();
         const members: readonly ts.Node[] = n.members;
         for (const m of members) {
           if (!isMember(m)) continue;
           const sym = m.name ? checker.getSymbolAtLocation(m.name) : undefined;
-          if (!sym || !names.has(sym.name)) continue;
+          if (sym && names.has(sym.name)) declared.set(sym.name, [...(declared.get(sym.name) ?? []), m]);
+        }
+        for (const name of names) {
+          const own = declared.get(name);
+          const mine = own ?? checker.getTypeAtLocation(n).getProperty(name)?.declarations ?? [];
           const bases = new Set<ts.Node>();
           for (const h of n.heritageClauses)
             for (const t of h.types)
-              for (const d of checker.getTypeAtLocation(t).getProperty(sym.name)?.declarations ?? [])
-                if (d !== m) bases.add(d);
-          if (bases.size > 0) related.push({ member: m, bases: [...bases] });
+              for (const d of checker.getTypeAtLocation(t).getProperty(name)?.declarations ?? [])
+                if (!mine.includes(d)) bases.add(d);
+          if (mine.length > 0 && bases.size > 0)
+            related.push({ members: [...mine], declared: own !== undefined, bases: [...bases] });
         }
       }
       ts.forEachChild(n, visit);
@@ -447,11 +458,12 @@ function impliedSinkMembers(ctx: ExtractContext, sinks: DeclSet): Map<ts.Node, s
     return set.size > before;
   };
   const contract = (n: ts.Node) => [...own(n), ...(down.get(n) ?? [])];
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
-    for (const { member, bases } of related) {
-      for (const b of bases) if (add(down, member, contract(b))) changed = true;
-      const mayRun = [...contract(member), ...(up.get(member) ?? [])];
+    for (const { members, declared, bases } of related) {
+      // A member declared here implements or overrides its bases; an inherited one only stands behind them.
+      if (declared) for (const m of members) for (const b of bases) if (add(down, m, contract(b))) changed = true;
+      const mayRun = members.flatMap((m) => [...contract(m), ...(up.get(m) ?? [])]);
       for (const b of bases) if (add(up, b, mayRun)) changed = true;
     }
   }
@@ -469,10 +481,9 @@ function impliedSinkMembers(ctx: ExtractContext, sinks: DeclSet): Map<ts.Node, s
   return out;
 }
 
-/** `@keyGuard condition ...`: the first word of the tag's comment. */
+/** `@keyGuard condition`, `@keyGuard condition: ...`: the tag's comment starts with the word `condition`. */
 function isConditionTag(t: ts.JSDocTag): boolean {
-  const text = ts.getTextOfJSDocComment(t.comment) ?? '';
-  return text.trim().split(/\s+/)[0] === 'condition';
+  return /^condition\b/.test((ts.getTextOfJSDocComment(t.comment) ?? '').trim());
 }
 
 /** The callable declarations a JSDoc host or config entry stands for. */
