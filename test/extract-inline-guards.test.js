@@ -412,6 +412,34 @@ test('interface sinks: a guard before a call through the interface protects it',
   assert.equal(guardsOf(r, 'viaInterface -> RustCrypto.exportSecretsBundle'), VERIFIED);
 });
 
+test('fast path = full program on the interface-sink and condition-guard variants', () => {
+  const variants = [
+    FIX,
+    edited([
+      [
+        'src/crypto.ts',
+        BEFORE_VIA,
+        "export class Exporter extends RustCrypto implements Unrelated {\n  exportBackupKey(): string {\n    return '';\n  }\n}\n" +
+          BEFORE_VIA,
+      ],
+    ]),
+    edited([
+      ['src/crypto.ts', '  /** @keySink */\n  exportBackupKey(): string;', '  exportBackupKey(): string;'],
+      [
+        'src/crypto.ts',
+        '  override exportBackupKey(): string {',
+        '  /** @keySink */\n  override exportBackupKey(): string {',
+      ],
+      ['src/crypto.ts', BEFORE_VIA, 'export const viaApi = (b: BackupApi) => b.exportBackupKey();\n' + BEFORE_VIA],
+    ]),
+  ];
+  for (const root of variants) {
+    const fast = extractManifest({ root, config: loadConfig(root), full: false });
+    const full = extractManifest({ root, config: loadConfig(root), full: true });
+    assert.equal(fast, full);
+  }
+});
+
 test.after(() => {
   for (const d of tmpRoots) fs.rmSync(d, { recursive: true, force: true });
 });
