@@ -588,9 +588,14 @@ class Truths {
   /** Calls whose result is certainly truthy when `e` is. */
   truthy(e0: ts.Expression, out: ts.CallExpression[]): void {
     const e = skipParens(e0);
-    if (ts.isAwaitExpression(e)) return this.truthy(e.expression, out);
-    if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.ExclamationToken)
-      return this.falsy(e.operand, out);
+    if (ts.isAwaitExpression(e)) {
+      this.truthy(e.expression, out);
+      return;
+    }
+    if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.ExclamationToken) {
+      this.falsy(e.operand, out);
+      return;
+    }
     if (ts.isBinaryExpression(e)) {
       const op = e.operatorToken.kind;
       if (op === ts.SyntaxKind.AmpersandAmpersandToken) {
@@ -626,8 +631,10 @@ class Truths {
   /** Calls whose result is certainly truthy when `e` is falsy. */
   falsy(e0: ts.Expression, out: ts.CallExpression[]): void {
     const e = skipParens(e0);
-    if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.ExclamationToken)
-      return this.truthy(e.operand, out);
+    if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.ExclamationToken) {
+      this.truthy(e.operand, out);
+      return;
+    }
     if (ts.isBinaryExpression(e)) {
       const op = e.operatorToken.kind;
       if (op === ts.SyntaxKind.BarBarToken) {

@@ -407,7 +407,7 @@ function impliedSinkMembers(ctx: ExtractContext, sinks: DeclSet): Map<ts.Node, s
     n.parent !== undefined &&
     (ts.isClassLike(n.parent) || ts.isInterfaceDeclaration(n.parent)) &&
     !ts.isPrivateIdentifier(n.name) &&
-    (ts.getCombinedModifierFlags(n as ts.Declaration) & ts.ModifierFlags.Static) === 0;
+    (ts.getCombinedModifierFlags(n) & ts.ModifierFlags.Static) === 0;
   const names = new Set<string>();
   for (const g of sinks.groups) if (g.nodes.some(isMember)) names.add(g.simpleName);
   if (names.size === 0) return new Map();
