@@ -332,6 +332,17 @@ test('interface sinks: an interface becomes a sink only through a declared relat
     ]),
   );
   assert.equal(unrelatedSites(inherited), ['unrelated -> RustCrypto.exportSecretsBundle']);
+  const anonymous = extract(
+    edited([
+      [
+        'src/crypto.ts',
+        BEFORE_VIA,
+        "export const exporter = new (class extends RustCrypto implements Unrelated {\n  exportBackupKey(): string {\n    return '';\n  }\n})();\n" +
+          BEFORE_VIA,
+      ],
+    ]),
+  );
+  assert.equal(unrelatedSites(anonymous), ['unrelated -> RustCrypto.exportSecretsBundle']);
   // A class implementing it with a sink method of its own.
   const own = extract(
     edited([

@@ -412,6 +412,11 @@ function impliedSinkMembers(ctx: ExtractContext, sinks: DeclSet): Map<ts.Node, s
   for (const g of sinks.groups) if (g.nodes.some(isMember)) names.add(g.simpleName);
   if (names.size === 0) return new Map();
 
+  // The instance type of a class (the declared type of its symbol, a class expression's too), an interface's type.
+  const selfType = (n: ts.ClassLikeDeclaration | ts.InterfaceDeclaration): ts.Type => {
+    const sym = n.name ? checker.getSymbolAtLocation(n.name) : (n as unknown as { symbol?: ts.Symbol }).symbol;
+    return sym ? checker.getDeclaredTypeOfSymbol(sym) : checker.getTypeAtLocation(n);
+  };
   // For each class or interface with heritage and each member-sink name: the member it declares (or, when it
   // declares none, the one it inherits) and the members its heritage gives that name.
   const related: Array<{ members: ts.Node[]; declared: boolean; bases: ts.Node[] }> = [];
@@ -429,7 +434,7 @@ function impliedSinkMembers(ctx: ExtractContext, sinks: DeclSet): Map<ts.Node, s
         }
         for (const name of names) {
           const own = declared.get(name);
-          const mine = own ?? checker.getTypeAtLocation(n).getProperty(name)?.declarations ?? [];
+          const mine = own ?? selfType(n).getProperty(name)?.declarations ?? [];
           const bases = new Set<ts.Node>();
           for (const h of n.heritageClauses)
             for (const t of h.types)
