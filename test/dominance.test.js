@@ -196,6 +196,7 @@ const truthCases = [
     [],
   ],
   ['while body', 'while (C(1)) S();', [1]],
+  ['=== true / !== true', 'if ((await C(1)) !== true) throw e; if (C(2) === true) S();', [1, 2]],
   ['try block, catch rethrows', 'try { if (!C(1)) throw e; } catch (x) { throw x; } S();', [1]],
   // not
   ['negation missing', 'if (C(1)) throw e; S();', []],
@@ -209,6 +210,11 @@ const truthCases = [
   ['swallowing catch', 'try { if (!C(1)) throw e; } catch {} S();', []],
   ['break out of a label', 'L: { if (!C(1)) break L; } S();', []],
   ['labelled if', 'L: if (!C(1)) break L; S();', []],
+  [
+    '=== false / == true / !== false',
+    'if (C(1) === false) throw e; if (C(2) != true) throw e; if (C(3) !== false) S();',
+    [],
+  ],
   ['let binding', 'let ok = C(1); if (!ok) throw e; S();', []],
   ['after a loop', 'while (!C(1)) { throw e; } S();', []],
   ['callback', 'ds.forEach(() => { if (!C(1)) throw e; }); S();', []],

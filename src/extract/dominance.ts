@@ -607,6 +607,10 @@ class Truths {
           (a) => this.truthy(e.left, a),
           (b) => this.truthy(e.right, b),
         );
+      } else if (op === ts.SyntaxKind.EqualsEqualsEqualsToken) {
+        // `x === true`: x is true.
+        const other = comparedWithTrue(e);
+        if (other) this.truthy(other, out);
       }
       return;
     }
@@ -646,6 +650,10 @@ class Truths {
           (a) => this.falsy(e.left, a),
           (b) => this.falsy(e.right, b),
         );
+      } else if (op === ts.SyntaxKind.ExclamationEqualsEqualsToken) {
+        // `x !== true` is false: x is true. (`x === false` being false says nothing: x may be undefined.)
+        const other = comparedWithTrue(e);
+        if (other) this.truthy(other, out);
       }
     }
   }
@@ -661,6 +669,13 @@ function both(
   f(a);
   g(b);
   for (const c of a) if (b.includes(c)) out.push(c);
+}
+
+/** `x === true` / `true === x` (strict operators only): x; otherwise undefined. */
+function comparedWithTrue(e: ts.BinaryExpression): ts.Expression | undefined {
+  if (skipParens(e.right).kind === ts.SyntaxKind.TrueKeyword) return e.left;
+  if (skipParens(e.left).kind === ts.SyntaxKind.TrueKeyword) return e.right;
+  return undefined;
 }
 
 function skipParens(e: ts.Expression): ts.Expression {
