@@ -410,6 +410,24 @@ test('interface sinks: a sink named at a subclass override makes calls through t
   assert.ok(viaApi.data.sites['viaApi -> LegacyBackup.exportBackupKey']);
 });
 
+test('interface sinks: a sink named at a member of a type alias that a class implements', () => {
+  const r = extract(
+    edited([
+      ['src/crypto.ts', 'export interface BackupApi {', 'export type BackupApi = {'],
+      [
+        'src/crypto.ts',
+        '  exportBackupKey(): string;\n}\n\nexport class Backup',
+        '  exportBackupKey(): string;\n};\n\nexport class Backup',
+      ],
+    ]),
+  );
+  assert.equal(
+    Object.keys(r.data.sites).filter((k) => k.includes('exportBackupKey')),
+    // A type literal's member is named by itself (declarationName).
+    ['viaClass -> exportBackupKey', 'viaSubclass -> exportBackupKey'],
+  );
+});
+
 test('interface sinks: a guard before a call through the interface protects it', () => {
   const r = extract(
     edited([

@@ -405,7 +405,7 @@ function impliedSinkMembers(ctx: ExtractContext, sinks: DeclSet): Map<ts.Node, s
       ts.isPropertyDeclaration(n) ||
       ts.isPropertySignature(n)) &&
     n.parent !== undefined &&
-    (ts.isClassLike(n.parent) || ts.isInterfaceDeclaration(n.parent)) &&
+    (ts.isClassLike(n.parent) || ts.isInterfaceDeclaration(n.parent) || ts.isTypeLiteralNode(n.parent)) &&
     !ts.isPrivateIdentifier(n.name) &&
     (ts.getCombinedModifierFlags(n) & ts.ModifierFlags.Static) === 0;
   const names = new Set<string>();
