@@ -155,6 +155,8 @@ const ENTRY_TAGS = new Set(['entryPoint', 'keyGated', 'leHandler']);
 export class KeyCallGraph {
   private readonly checker: ts.TypeChecker;
   private readonly projectFiles: Set<ts.SourceFile>;
+  private readonly ownFiles: Set<ts.SourceFile>;
+  private readonly graphFiles: SourceFile[];
   private readonly containers = new Map<ts.Node, Container>();
   private readonly ens = new Map<FnLike, Facts>();
   private readonly exitsMemo = new Map<FnLike, ts.CallExpression[][]>();
@@ -167,7 +169,13 @@ export class KeyCallGraph {
     private readonly extraEntries: Set<ts.Node>,
   ) {
     this.checker = ctx.checker.compilerObject;
-    this.projectFiles = new Set(ctx.sourceFiles.map((s) => s.compilerNode));
+    // The graph spans the package's own files and the source of the other workspace packages it links to: a
+    // guard in this package protecting a sink reached through a helper in another package is a path like any
+    // other (and a guard wrapper there gets its credit). Entry points are only this package's own functions;
+    // the other package's manifest has its own.
+    this.graphFiles = [...ctx.sourceFiles, ...(ctx.workspaceFiles ?? [])];
+    this.ownFiles = new Set(ctx.sourceFiles.map((s) => s.compilerNode));
+    this.projectFiles = new Set(this.graphFiles.map((s) => s.compilerNode));
     this.conditions = oracle.isCondition !== undefined;
     this.constValue = oracle.constValue?.bind(oracle);
   }
@@ -228,7 +236,7 @@ export class KeyCallGraph {
       names: ReadonlySet<string>,
       refWords: ReadonlySet<string> | null,
     ) => {
-      for (const sf of this.ctx.sourceFiles) {
+      for (const sf of this.graphFiles) {
         if (!canWrap(sf)) {
           if (visited.has(sf.compilerNode)) continue;
           visited.add(sf.compilerNode);
@@ -509,7 +517,7 @@ export class KeyCallGraph {
     }
     const out = new Set<Container>();
     for (const c of req.keys()) {
-      if (req.get(c)!.size === 0) continue;
+      if (req.get(c)!.size === 0 || !this.ownFiles.has(c.node.getSourceFile())) continue;
       if (
         ts.isSourceFile(c.node) ||
         !calledFromOutside.has(scc.get(c)!) ||
@@ -809,7 +817,7 @@ export class KeyCallGraph {
     if (!clsSym || !member) return null;
     if (!this.classIndex) {
       this.classIndex = [];
-      for (const sf of this.ctx.sourceFiles) {
+      for (const sf of this.graphFiles) {
         if (!sf.compilerNode.text.includes('extends')) continue;
         const visit = (n: ts.Node): void => {
           if (ts.isClassLike(n) && n.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ExtendsKeyword))
