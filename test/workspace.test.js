@@ -352,4 +352,21 @@ test("deleting the guard in front of another package's helper fails check at the
   assert.match(r.stdout, /@x\/api: /);
 });
 
+test('a function of this package that only another package calls stays an entry point of this package', () => {
+  const dir = crossWorkspace();
+  fs.writeFileSync(
+    path.join(dir, 'packages/api/src/internal.ts'),
+    "import { unwrapKey } from '@x/keys';\n\nexport async function leak(id: string): Promise<Uint8Array> {\n  return unwrapKey(id);\n}\n",
+  );
+  fs.writeFileSync(
+    path.join(dir, 'packages/keys/src/relay.ts'),
+    "import { leak } from '../../api/src/internal.js';\n\nexport async function relay(id: string): Promise<Uint8Array> {\n  return leak(id);\n}\n",
+  );
+  fs.appendFileSync(path.join(dir, 'packages/keys/src/index.ts'), "export { relay } from './relay.js';\n");
+  const m = apiManifest(dir);
+  // relay is a helper of the other package (never an entry point here); leak has no caller in this package.
+  assert.equal(Object.keys(m.invariants.keygate.sites), ['leak -> unwrapKey', 'recover -> unwrapKey']);
+  assert.equal(m.invariants.keygate.sites['leak -> unwrapKey'].guards, []);
+});
+
 test.run();
