@@ -54,10 +54,14 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
     sinkNames.set(s.simpleName, names);
   }
 
+  // A guard method that a subclass (or an `implements` of its class) overrides with an untagged member: a call
+  // through the base type may run the override, so it proves nothing (fail closed; docs/threat-model.md).
+  const overridden = untaggedOverrides(ctx, guards);
+
   // Interprocedural: guards on every path from each entry point to each sink it reaches (src/extract/callgraph.ts).
   const conditions = new Set(guards.groups.filter((g) => g.condition).map((g) => g.id));
   const oracle: GuardOracle = {
-    guardsOf: (call) => calledValueTargets(checker, call, guards.byNode),
+    guardsOf: (call) => calledValueTargets(checker, call, guards.byNode).filter((id) => !overridden.has(id)),
     fact: (call, gid, param) => ({
       guard: gid,
       args: guardArgs(checker, call, shapes.get(gid)!, param),
@@ -397,6 +401,64 @@ function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards
  * function it holds) mapped to all its sink ids, its own included, and adds
  * the new ones to `sinks.byNode` (under the first id).
  */
+/**
+ * The ids of guards declared as class or interface members that some class or interface in the program
+ * overrides or implements with a member that is not itself a guard (`class NoAttest extends Attest {
+ * override async check() {} }`), directly or below a chain of guard overrides. A call through a receiver typed
+ * as the base may run the untagged override at run time, so such a guard counts nowhere.
+ */
+function untaggedOverrides(ctx: ExtractContext, guards: DeclSet): Set<string> {
+  const checker = ctx.checker.compilerObject;
+  const memberGuards = new Map<string, ts.Node[]>();
+  for (const n of guards.byNode.keys()) {
+    if (!n.parent || !(ts.isClassLike(n.parent) || ts.isInterfaceDeclaration(n.parent))) continue;
+    const name = (n as ts.NamedDeclaration).name;
+    if (!name || ts.isPrivateIdentifier(name) || !(ts.isIdentifier(name) || ts.isStringLiteralLike(name))) continue;
+    if (ts.getCombinedModifierFlags(n as ts.Declaration) & ts.ModifierFlags.Static) continue;
+    memberGuards.set(name.text, [...(memberGuards.get(name.text) ?? []), n]);
+  }
+  const out = new Set<string>();
+  if (memberGuards.size === 0) return out;
+  // base guard node -> the guard overrides below it (tagged), to mark a whole chain when its bottom is hollow.
+  const taggedBelow = new Map<ts.Node, ts.Node[]>();
+  const hollow: ts.Node[] = [];
+  for (const sf of [...ctx.sourceFiles, ...(ctx.workspaceFiles ?? [])]) {
+    const text = sf.compilerNode.text;
+    if (!(text.includes('implements') || text.includes('extends'))) continue;
+    const visit = (n: ts.Node): void => {
+      if ((ts.isClassLike(n) || ts.isInterfaceDeclaration(n)) && n.heritageClauses?.length) {
+        const members: readonly ts.Node[] = n.members;
+        for (const m of members) {
+          const name = (m as ts.NamedDeclaration).name;
+          if (!name || !(ts.isIdentifier(name) || ts.isStringLiteralLike(name)) || !memberGuards.has(name.text))
+            continue;
+          if (ts.getCombinedModifierFlags(m as ts.Declaration) & ts.ModifierFlags.Static) continue;
+          for (const h of n.heritageClauses)
+            for (const t of h.types)
+              for (const b of checker.getTypeAtLocation(t).getProperty(name.text)?.declarations ?? []) {
+                if (!guards.byNode.has(b) || b === m) continue;
+                if (guards.byNode.has(m)) taggedBelow.set(m, [...(taggedBelow.get(m) ?? []), b]);
+                else hollow.push(b);
+              }
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(sf.compilerNode);
+  }
+  // Up the chain: an untagged override of a tagged override hollows every guard above it too.
+  const up = new Map<ts.Node, ts.Node[]>(taggedBelow);
+  const seen = new Set<ts.Node>();
+  const stack = [...hollow];
+  for (let b = stack.pop(); b !== undefined; b = stack.pop()) {
+    if (seen.has(b)) continue;
+    seen.add(b);
+    out.add(guards.byNode.get(b)!);
+    stack.push(...(up.get(b) ?? []));
+  }
+  return out;
+}
+
 function impliedSinkMembers(ctx: ExtractContext, sinks: DeclSet): Map<ts.Node, string[]> {
   const checker = ctx.checker.compilerObject;
   const isMember = (n: ts.Node): n is ts.ClassElement | ts.TypeElement =>
