@@ -115,7 +115,7 @@ export interface ManifestInvariants {
  * Keys: `le:<handler>`, `le:<handler>:variant:<value>`, `logging:<schema>`,
  * `keygate:guard:<guard>`, `keygate:sink:<sink>`, `keygate:site:<entry> -> <sink>`,
  * `keygate:via:<entry> -> <sink>` (a path `entry (file) -> helper (file) -> sink`),
- * `privacy:<invariant id>`.
+ * `privacy:<invariant id>`; built and read only by src/manifest/keys.ts.
  */
 export type Locations = Record<string, string>;
 
