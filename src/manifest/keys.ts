@@ -21,10 +21,10 @@
  * Names and paths may hold `:`: the prefixes are fixed, so a key is read by
  * its prefix and the rest is the id. Two separators cannot be told apart
  * from the text they separate, and the parsers document which occurrence
- * they take: `:variant:` (the first), ` -> ` (every one, so a file path or
- * name holding ` -> ` does not round-trip through a site id or a via path),
- * ` (` in a via hop (the first: a file path may hold ` (`, a declaration
- * name almost never does).
+ * they take: `:variant:` (the first), ` -> ` (the first in a site id, every
+ * one in a via path: a file path or name holding ` -> ` does not round-trip
+ * there), ` (` in a via hop (the first: a file path may hold ` (`, a
+ * declaration name almost never does).
  */
 
 /** Families of `invariants` entries, as they prefix entity keys. */
@@ -39,7 +39,7 @@ export type ManifestKey =
 
 const VARIANT = ':variant:';
 
-/** Longest prefixes first: `keygate:…` before nothing else shares a prefix, but keep it explicit. */
+/** Every prefix; none is a prefix of another (`le:` is not one of `logging:`), so the order does not matter. */
 const PREFIXES: ReadonlyArray<ManifestKey['kind']> = [
   'keygate:guard',
   'keygate:sink',
