@@ -62,6 +62,14 @@ test('bad config value: the offending value position as fields', () => {
   assert.equal(fields(e), { file: 'HEAD:policydrift.config.json', line: 2, column: 15 });
 });
 
+test('a file-level config error names the file as a field, without line and column', () => {
+  const e = thrown(() =>
+    parseConfigText('{ "orders": { "classification": ["unclassified", "secret"] } }', 'policydrift.config.json'),
+  );
+  assert.is(e.message, 'policydrift.config.json: orders.classification must not list "unclassified"');
+  assert.equal(fields(e), { file: 'policydrift.config.json' });
+});
+
 test('malformed JSON: the syntax error position as fields', () => {
   const e = thrown(() => parseJsonText('{\n  "manifest": "m.json",\n}\n', 'config', 'policydrift.config.json'));
   assert.match(e.message, /^policydrift\.config\.json:3:1: malformed JSON: trailing comma/);

@@ -145,7 +145,7 @@ export function parseYamlText(text: string, label: string, hint?: string): Parse
       break;
     }
   }
-  if (!doc) throw new UserError(`${label}: malformed YAML: no document`);
+  if (!doc) throw locatedError({ file: label }, 'malformed YAML: no document');
   const lc = lineCounter;
   if (doc.errors.length) {
     const e = doc.errors[0]!;
@@ -177,7 +177,7 @@ export function parseYamlText(text: string, label: string, hint?: string): Parse
       },
     });
     if (hasAlias) throw aliasError(`invalid YAML: ${problem}`);
-    throw new UserError(`${label}: invalid YAML: ${problem}`);
+    throw locatedError({ file: label }, `invalid YAML: ${problem}`);
   }
   return { doc, lineCounter: lc, value: value ?? null };
 }
