@@ -6,6 +6,7 @@
 // (a throw at module load, a crash, a kill) counts as one failed test, never as silence.
 //
 //   node scripts/run-tests.js [pattern]      pattern: a regex on the path under test/ (default: \.test\.js$)
+//   node scripts/run-tests.js --dir DIR      the test files under DIR instead of test/ (the runner's own test)
 //   TEST_JOBS=1 node scripts/run-tests.js    run the files one after another
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -14,10 +15,12 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const TEST_DIR = path.join(REPO, 'test');
 const UVU = path.join(REPO, 'node_modules', 'uvu', 'bin.js');
 
-const pattern = new RegExp(process.argv[2] ?? '\\.test\\.js$', 'i');
+const args = process.argv.slice(2);
+const dirAt = args.indexOf('--dir');
+const TEST_DIR = dirAt >= 0 ? path.resolve(args.splice(dirAt, 2)[1] ?? 'test') : path.join(REPO, 'test');
+const pattern = new RegExp(args[0] ?? '\\.test\\.js$', 'i');
 const jobs = Math.max(1, Number(process.env.TEST_JOBS) || os.availableParallelism());
 
 /** @param {string} dir @param {string} rel @returns {string[]} */
@@ -54,8 +57,8 @@ const count = (/** @type {string} */ text, /** @type {string} */ label) => {
 function runFile(file) {
   const start = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [UVU, 'test', `^${escape(file)}$`], {
-      cwd: REPO,
+    const child = spawn(process.execPath, [UVU, path.basename(TEST_DIR), `^${escape(file)}$`], {
+      cwd: path.dirname(TEST_DIR),
       env: process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -81,7 +84,7 @@ function runFile(file) {
 
 const files = schedule(collect(TEST_DIR, ''));
 if (files.length === 0) {
-  console.error(`no test file under test/ matches ${pattern}`);
+  console.error(`no test file under ${TEST_DIR} matches ${pattern}`);
   process.exit(2);
 }
 console.log(`${files.length} test files, ${jobs} at a time`);

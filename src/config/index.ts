@@ -46,6 +46,7 @@ export interface ResolvedConfig {
   logSchemas: string[];
   logSinks: string[];
   keyGuards: string[];
+  keyConditions: string[];
   keySinks: string[];
   entryPoints: string[];
   orders: Orders;
@@ -74,6 +75,7 @@ export function resolveConfig(raw: RawConfig, source: string | null): ResolvedCo
     logSchemas: raw.logSchemas ?? [],
     logSinks: raw.logSinks ?? [],
     keyGuards: raw.keyGuards ?? [],
+    keyConditions: raw.keyConditions ?? [],
     keySinks: raw.keySinks ?? [],
     entryPoints: raw.entryPoints ?? [],
     orders: {

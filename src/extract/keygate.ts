@@ -29,6 +29,7 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
   const checker = ctx.checker.compilerObject;
   const guards = collectDeclarations(ctx, 'keyGuard', 'keyGuards');
   const sinks = collectDeclarations(ctx, 'keySink', 'keySinks');
+  const implied = impliedSinkMembers(ctx, sinks);
   const locations: Record<string, string> = {};
 
   const guardData: Record<string, GuardDecl> = {};
@@ -36,7 +37,12 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
   for (const g of guards.groups) {
     const shape = paramShape(checker, g);
     shapes.set(g.id, shape);
-    guardData[g.id] = { async: isAsync(checker, g), params: shape.names, implDigest: guardDigest(ctx, g.nodes) };
+    guardData[g.id] = {
+      async: isAsync(checker, g),
+      params: shape.names,
+      implDigest: guardDigest(ctx, g.nodes),
+      ...(g.condition ? { kind: 'condition' as const } : {}),
+    };
     locations[keys.guard(g.id)] = g.file;
   }
   const sinkData: Record<string, SinkDecl> = {};
@@ -50,6 +56,7 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
   }
 
   // Interprocedural: guards on every path from each entry point to each sink it reaches (src/extract/callgraph.ts).
+  const conditions = new Set(guards.groups.filter((g) => g.condition).map((g) => g.id));
   const oracle: GuardOracle = {
     guardsOf: (call) => calledValueTargets(checker, call, guards.byNode),
     fact: (call, gid, param) => ({
@@ -57,6 +64,15 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
       args: guardArgs(checker, call, shapes.get(gid)!, param),
       awaited: guardData[gid]!.async ? isAwaited(call) : true,
     }),
+    ...(conditions.size > 0
+      ? {
+          isCondition: (gid: string) => conditions.has(gid),
+          constValue: (id: ts.Identifier) => {
+            const d = dealias(checker, checker.getSymbolAtLocation(id))?.valueDeclaration;
+            return d && isConstAlias(d) ? d.initializer : undefined;
+          },
+        }
+      : {}),
   };
   const graph = new KeyCallGraph(
     ctx,
@@ -73,10 +89,11 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
           {
             byNode: sinks.byNode,
             byName: sinkNames,
-            targetsOf: (call) => callTargets(checker, call, sinks.byNode),
+            targetsOf: (call) => callTargets(checker, call, sinks.byNode, implied),
             words: sinkWords(checker, sinks),
+            ...(implied.size > 0 ? { idsOf: (d: ts.Node) => implied.get(d) } : {}),
           },
-          sinks.groups.flatMap((g) => g.nodes),
+          [...sinks.groups.flatMap((g) => g.nodes), ...implied.keys()],
         );
 
   // Function ids: declarationName, qualified by file only when two used functions collide.
@@ -254,6 +271,8 @@ interface DeclGroup {
   primary: ts.Node;
   /** Declared in the package's own files (not in another workspace package). */
   own?: boolean;
+  /** A condition guard (`@keyGuard condition`, config `keyConditions`): protects where its truthy result dominates. */
+  condition?: boolean;
 }
 
 interface DeclSet {
@@ -267,13 +286,17 @@ type TagName = 'keyGuard' | 'keySink';
 function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards' | 'keySinks'): DeclSet {
   const checker = ctx.checker.compilerObject;
   const found: Node[] = [];
+  /** Declarations tagged `@keyGuard condition` or listed in `keyConditions`. */
+  const conditional = new Set<Node>();
   for (const sf of [...ctx.sourceFiles, ...(ctx.workspaceFiles ?? [])]) {
     if (!fileMayMatch(ctx, sf, [`@${tag}`])) continue;
     sf.forEachDescendant((node) => {
       const docs = (node.compilerNode as { jsDoc?: ts.JSDoc[] }).jsDoc;
-      if (!docs?.some((d) => d.tags?.some((t) => t.tagName.text === tag))) return;
+      const tags = docs?.flatMap((d) => (d.tags ?? []).filter((t) => t.tagName.text === tag)) ?? [];
+      if (tags.length === 0) return;
       const decls = declarationsOfHost(node);
       found.push(...decls);
+      if (tag === 'keyGuard' && tags.some(isConditionTag)) for (const d of decls) conditional.add(d);
       if (decls.length === 0) {
         ctx.fail(
           node,
@@ -283,11 +306,15 @@ function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards
       }
     });
   }
-  for (const n of ctx.configured(list)) {
-    const decls = declarationsOfHost(n);
-    if (decls.length === 0)
-      ctx.fail(n, `config "${list}" must name a function, a method or a const holding a function`);
-    found.push(...decls);
+  const lists: Array<'keyGuards' | 'keyConditions' | 'keySinks'> =
+    list === 'keyGuards' ? [list, 'keyConditions'] : [list];
+  for (const l of lists) {
+    for (const n of ctx.configured(l)) {
+      const decls = declarationsOfHost(n);
+      if (decls.length === 0) ctx.fail(n, `config "${l}" must name a function, a method or a const holding a function`);
+      found.push(...decls);
+      if (l === 'keyConditions') for (const d of decls) conditional.add(d);
+    }
   }
 
   // Group overloads (and repeats from tag + config) by symbol.
@@ -303,7 +330,7 @@ function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards
   const items: Array<{
     name: string;
     file: string;
-    value: { nodes: ts.Node[]; primary: ts.Node; simpleName: string; own: boolean };
+    value: { nodes: ts.Node[]; primary: ts.Node; simpleName: string; own: boolean; condition?: boolean };
   }> = [];
   for (const { sym, decls } of bySymbol.values()) {
     // Overloads that were not tagged themselves belong to the group too.
@@ -328,7 +355,14 @@ function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards
     items.push({
       name,
       file: ctx.rel(first),
-      value: { nodes, primary, simpleName, own: !foreign.has(first.getSourceFile()) },
+      value: {
+        nodes,
+        primary,
+        simpleName,
+        own: !foreign.has(first.getSourceFile()),
+        // One condition declaration makes the whole group a condition (it then counts in fewer places).
+        ...(decls.some((d) => conditional.has(d)) ? { condition: true } : {}),
+      },
     });
   }
   items.sort((a, b) => cmp(a.name, b.name) || cmp(a.file, b.file));
@@ -342,6 +376,120 @@ function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards
     }
   }
   return { groups, byNode };
+}
+
+/**
+ * Interface and class members related to a sink by the checker, for calls
+ * that reach a sink through another declaration of the same contract:
+ *  - down: a member that implements or overrides a sink member (through a
+ *    class's `implements`/`extends`, an interface's `extends`, transitively)
+ *    is that sink: `rust.exportSecretsBundle()` with the sink named at
+ *    `CryptoApi.exportSecretsBundle`;
+ *  - up: a member that a sink (or such a member) implements or overrides may
+ *    dispatch to it, so a call through it is a call of the sink (fail
+ *    closed): `api.exportSecretsBundle()` on a `CryptoApi` with the sink
+ *    named at `RustCrypto.exportSecretsBundle`.
+ * A member is related only through the declared heritage of its class or
+ * interface (`getProperty` of the heritage type, never by name alone): an
+ * unrelated interface with a same-named method is not a sink. A class that
+ * inherits a sink method and implements another interface declaring it
+ * (`class S extends RustCrypto implements Other`) relates that member too. Static and
+ * `#private` members are not related. Returns every node (a member and the
+ * function it holds) mapped to all its sink ids, its own included, and adds
+ * the new ones to `sinks.byNode` (under the first id).
+ */
+function impliedSinkMembers(ctx: ExtractContext, sinks: DeclSet): Map<ts.Node, string[]> {
+  const checker = ctx.checker.compilerObject;
+  const isMember = (n: ts.Node): n is ts.ClassElement | ts.TypeElement =>
+    (ts.isMethodDeclaration(n) ||
+      ts.isMethodSignature(n) ||
+      ts.isPropertyDeclaration(n) ||
+      ts.isPropertySignature(n)) &&
+    n.parent !== undefined &&
+    (ts.isClassLike(n.parent) || ts.isInterfaceDeclaration(n.parent) || ts.isTypeLiteralNode(n.parent)) &&
+    !ts.isPrivateIdentifier(n.name) &&
+    (ts.getCombinedModifierFlags(n) & ts.ModifierFlags.Static) === 0;
+  const names = new Set<string>();
+  for (const g of sinks.groups) if (g.nodes.some(isMember)) names.add(g.simpleName);
+  if (names.size === 0) return new Map();
+
+  // The instance type of a class (the declared type of its symbol, a class expression's too), an interface's type.
+  const selfType = (n: ts.ClassLikeDeclaration | ts.InterfaceDeclaration): ts.Type => {
+    const sym = n.name ? checker.getSymbolAtLocation(n.name) : (n as unknown as { symbol?: ts.Symbol }).symbol;
+    return sym ? checker.getDeclaredTypeOfSymbol(sym) : checker.getTypeAtLocation(n);
+  };
+  // For each class or interface with heritage and each member-sink name: the member it declares (or, when it
+  // declares none, the one it inherits) and the members its heritage gives that name.
+  const related: Array<{ members: ts.Node[]; declared: boolean; bases: ts.Node[] }> = [];
+  for (const sf of [...ctx.sourceFiles, ...(ctx.workspaceFiles ?? [])]) {
+    const text = sf.compilerNode.text;
+    if (!(text.includes('implements') || text.includes('extends'))) continue;
+    const visit = (n: ts.Node): void => {
+      if ((ts.isClassLike(n) || ts.isInterfaceDeclaration(n)) && n.heritageClauses?.length) {
+        const declared = new Map<string, ts.Node[]>();
+        const members: readonly ts.Node[] = n.members;
+        for (const m of members) {
+          if (!isMember(m)) continue;
+          const sym = m.name ? checker.getSymbolAtLocation(m.name) : undefined;
+          if (sym && names.has(sym.name)) declared.set(sym.name, [...(declared.get(sym.name) ?? []), m]);
+        }
+        for (const name of names) {
+          const own = declared.get(name);
+          const mine = own ?? selfType(n).getProperty(name)?.declarations ?? [];
+          const bases = new Set<ts.Node>();
+          for (const h of n.heritageClauses)
+            for (const t of h.types)
+              for (const d of checker.getTypeAtLocation(t).getProperty(name)?.declarations ?? [])
+                if (!mine.includes(d)) bases.add(d);
+          if (mine.length > 0 && bases.size > 0)
+            related.push({ members: [...mine], declared: own !== undefined, bases: [...bases] });
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(sf.compilerNode);
+  }
+
+  const own = (n: ts.Node): string[] => {
+    const id = sinks.byNode.get(n);
+    return id === undefined ? [] : [id];
+  };
+  const down = new Map<ts.Node, Set<string>>();
+  const up = new Map<ts.Node, Set<string>>();
+  const add = (m: Map<ts.Node, Set<string>>, n: ts.Node, ids: Iterable<string>): boolean => {
+    let set = m.get(n);
+    if (!set) m.set(n, (set = new Set()));
+    const before = set.size;
+    for (const id of ids) set.add(id);
+    return set.size > before;
+  };
+  const contract = (n: ts.Node) => [...own(n), ...(down.get(n) ?? [])];
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const { members, declared, bases } of related) {
+      // A member declared here implements or overrides its bases; an inherited one only stands behind them.
+      if (declared) for (const m of members) for (const b of bases) if (add(down, m, contract(b))) changed = true;
+      const mayRun = members.flatMap((m) => [...contract(m), ...(up.get(m) ?? [])]);
+      for (const b of bases) if (add(up, b, mayRun)) changed = true;
+    }
+  }
+
+  const out = new Map<ts.Node, string[]>();
+  for (const n of new Set([...down.keys(), ...up.keys()])) {
+    const ids = [...new Set([...own(n), ...(down.get(n) ?? []), ...(up.get(n) ?? [])])].sort();
+    if (ids.length === 0 || (ids.length === 1 && own(n)[0] === ids[0])) continue;
+    const fn = functionOf(n);
+    for (const k of fn && fn !== n ? [n, fn] : [n]) {
+      out.set(k, ids);
+      if (!sinks.byNode.has(k)) sinks.byNode.set(k, ids[0]!);
+    }
+  }
+  return out;
+}
+
+/** `@keyGuard condition`, `@keyGuard condition: ...`: the tag's comment starts with the word `condition`. */
+function isConditionTag(t: ts.JSDocTag): boolean {
+  return /^condition\b/.test((ts.getTextOfJSDocComment(t.comment) ?? '').trim());
 }
 
 /** The callable declarations a JSDoc host or config entry stands for. */
@@ -565,16 +713,25 @@ export function implDigest(nodes: ts.Node[]): string {
 // ---------------------------------------------------------------------------
 // Calls and references
 
-/** Group ids whose declaration this call resolves to (resolved signature first, then the callee's symbol). */
-export function callTargets(checker: ts.TypeChecker, call: ts.CallExpression, byNode: Map<ts.Node, string>): string[] {
+/**
+ * Group ids whose declaration this call resolves to (resolved signature first, then the callee's symbol).
+ * `implied`: sink ids of the interface and class members related to a sink (impliedSinkMembers).
+ */
+export function callTargets(
+  checker: ts.TypeChecker,
+  call: ts.CallExpression,
+  byNode: Map<ts.Node, string>,
+  implied?: Map<ts.Node, string[]>,
+): string[] {
   const decl = resolvedDeclaration(checker, call);
-  if (decl && byNode.has(decl)) return [byNode.get(decl)!];
+  if (decl && byNode.has(decl)) return implied?.get(decl) ?? [byNode.get(decl)!];
   const out = new Set<string>();
   for (const d of calleeSymbol(checker, call)?.declarations ?? []) {
+    for (const id of implied?.get(d) ?? []) out.add(id);
     const id = byNode.get(d);
     if (id) out.add(id);
   }
-  return [...out];
+  return [...out].sort();
 }
 
 /**

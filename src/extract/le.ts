@@ -190,6 +190,8 @@ function scanReturnPaths(ctx: ExtractContext, site: HandlerSite, response: ts.Ty
   if (issues.has('any')) reasons.add('any-typed expression on a return path');
   if (issues.has('cast')) reasons.add('type assertion on a return path');
   if (issues.has('deep')) reasons.add('return path calls deeper than the analysis follows');
+  if (issues.has('suppressed'))
+    reasons.add('a type-check suppression (@ts-ignore, @ts-expect-error, @ts-nocheck) on a return path');
   for (const p of toJson)
     reasons.add(
       p === '(root)' ? 'returned object defines toJSON' : `returned object defines toJSON at ${JSON.stringify(p)}`,

@@ -387,6 +387,11 @@ function checkSinkCalls(ctx: ExtractContext, sinks: SinkInfo[]): void {
     });
     if (flows.has('any')) note(schemas, `sink ${sink.name} is called with an any-typed argument`);
     if (flows.has('cast')) note(schemas, `sink ${sink.name} is called with a type assertion on its argument`);
+    if (flows.has('suppressed'))
+      note(
+        schemas,
+        `sink ${sink.name} is called with an argument built under a type-check suppression (@ts-ignore, @ts-expect-error, @ts-nocheck)`,
+      );
     if (flows.has('deep'))
       note(schemas, `sink ${sink.name} is called with an argument built deeper than the analysis follows`);
     for (const how of mutationsReaching(ctx, objects))

@@ -58,6 +58,11 @@ export interface GuardDecl {
   params: string[];
   /** sha256 over the guard's normalized AST (comments and formatting ignored). */
   implDigest: string;
+  /**
+   * `condition`: a condition guard (`@keyGuard condition`, config `keyConditions`), which protects only where
+   * its truthy result dominates a sink. Absent: an assertion-style guard, which protects where its call does.
+   */
+  kind?: 'condition';
 }
 
 export interface SinkDecl {
