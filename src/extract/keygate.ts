@@ -13,6 +13,7 @@ import { declarationName, uniqueIds } from './names.js';
 import { KeyCallGraph, type Container, type GuardOracle } from './callgraph.js';
 import { sha256Hex } from '../util/fs.js';
 import { fileMayMatch } from './prefilter.js';
+import { escapeId, formatVia, keys, moduleFunctionId, siteId } from '../manifest/keys.js';
 
 /**
  * Key gating, per entry point (the call graph and summaries are in
@@ -42,13 +43,13 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
       implDigest: guardDigest(ctx, g.nodes),
       ...(g.condition ? { kind: 'condition' as const } : {}),
     };
-    locations[`keygate:guard:${g.id}`] = g.file;
+    locations[keys.guard(g.id)] = g.file;
   }
   const sinkData: Record<string, SinkDecl> = {};
   const sinkNames = new Map<string, string[]>();
   for (const s of sinks.groups) {
     sinkData[s.id] = { async: isAsync(checker, s) };
-    locations[`keygate:sink:${s.id}`] = s.file;
+    locations[keys.sink(s.id)] = s.file;
     const names = sinkNames.get(s.simpleName) ?? [];
     names.push(s.id);
     sinkNames.set(s.simpleName, names);
@@ -104,20 +105,20 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
   const named = used.filter((c) => c.name !== undefined);
   const ids = uniqueIds(named.map((c) => ({ name: c.name!, file: c.file, value: c })));
   const fnId = new Map<Container, string>(ids.map((x) => [x.value, x.id]));
-  for (const c of used) if (c.name === undefined) fnId.set(c, `<module:${c.file}>`);
+  for (const c of used) if (c.name === undefined) fnId.set(c, moduleFunctionId(c.file));
 
   const sites: Record<string, GatedSite> = {};
   for (const s of [...entrySites].sort((a, b) => cmp(fnId.get(a.entry)!, fnId.get(b.entry)!) || cmp(a.sink, b.sink))) {
-    const key = `${fnId.get(s.entry)!} -> ${s.sink}`;
+    const key = siteId({ function: fnId.get(s.entry)!, sink: s.sink });
     sites[key] = { function: fnId.get(s.entry)!, sink: s.sink, guards: s.guards };
-    locations[`keygate:site:${key}`] = s.entry.file;
-    locations[`keygate:via:${key}`] = [...s.via.map((c) => `${c.name ?? '<module>'} (${c.file})`), s.sink].join(' -> ');
+    locations[keys.site(key)] = s.entry.file;
+    locations[keys.via(key)] = formatVia({ hops: s.via, sink: s.sink });
   }
 
   const escapes: Record<string, SinkEscape> = {};
   for (const e of rawEscapes) {
     const fid = fnId.get(e.fn)!;
-    escapes[`${fid} -> ${e.sink} (${e.kind})`] = { function: fid, sink: e.sink, kind: e.kind };
+    escapes[escapeId({ function: fid, sink: e.sink, kind: e.kind })] = { function: fid, sink: e.sink, kind: e.kind };
   }
 
   foreignUnused(guards, guardData, sites, escapes, locations, 'guard');
@@ -150,7 +151,7 @@ function foreignUnused(
   for (const g of set.groups) {
     if (g.own || used.has(g.id)) continue;
     Reflect.deleteProperty(data, g.id);
-    Reflect.deleteProperty(locations, `keygate:${kind}:${g.id}`);
+    Reflect.deleteProperty(locations, keys[kind](g.id));
   }
 }
 
