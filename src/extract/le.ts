@@ -28,6 +28,7 @@ import {
   type FlatField,
   type TypeIssue,
 } from './types.js';
+import { keys } from '../manifest/keys.js';
 
 const HANDLER_NAME = 'handle_le_request';
 const HANDLER_TAG = 'leHandler';
@@ -405,8 +406,8 @@ export function extractLe(ctx: ExtractContext): Fragment<Record<string, LeHandle
     const id = n === 1 ? baseId : `${baseId}#${n}`;
     const { handler, variantFiles } = analyseHandler(ctx, value, file);
     data[id] = handler;
-    locations[`le:${id}`] = file;
-    for (const [key, vf] of Object.entries(variantFiles)) locations[`le:${id}:variant:${key}`] = vf;
+    locations[keys.handler(id)] = file;
+    for (const [key, vf] of Object.entries(variantFiles)) locations[keys.variant(id, key)] = vf;
   }
   const sorted: Record<string, LeHandler> = {};
   for (const k of Object.keys(data).sort(byText)) sorted[k] = data[k]!;

@@ -23,6 +23,7 @@ import {
   type Flattened,
   type TypeIssue,
 } from './types.js';
+import { keys } from '../manifest/keys.js';
 
 const SCHEMA_TAG = 'logSchema';
 const SINK_TAG = 'logSink';
@@ -641,7 +642,7 @@ export function extractLogging(ctx: ExtractContext): Fragment<Record<string, Log
     seen.set(baseId, n);
     const id = n === 1 ? baseId : `${baseId}#${n}`;
     data[id] = buildSchema(ctx, value);
-    locations[`logging:${id}`] = file;
+    locations[keys.schema(id)] = file;
   }
   const sorted: Record<string, LogSchema> = {};
   for (const k of Object.keys(data).sort(byText)) sorted[k] = data[k]!;
