@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ts } from 'ts-morph';
-import { dominatingCalls, hasEscapingJump, mayCompleteAbruptly } from '../dist/extract/dominance.js';
+import { dominatingCalls, hasEscapingJump, mayCompleteAbruptly } from '../dist/extract/analysis/dominance.js';
 
 /** Parse `async function* f() { body }`, return the labels `n` of the `G(n)` calls dominating `S(...)`. */
 function dominators(body, opts = {}) {

@@ -12,7 +12,7 @@ import { readGitTree } from '../dist/git/tree.js';
 import { GitTreeFileSystemHost } from '../dist/git/fs-host.js';
 import { assertSafeRev, resolveCommit, mergeBase, repoRoot, isAncestor } from '../dist/git/run.js';
 import { canonicalJson } from '../dist/manifest/index.js';
-import { openProject } from '../dist/extract/program.js';
+import { openProject } from '../dist/extract/analysis/program.js';
 import { defaultConfig } from '../dist/config/index.js';
 import { UserError } from '../dist/errors.js';
 

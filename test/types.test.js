@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { InMemoryFileSystemHost } from 'ts-morph';
-import { openProject } from '../dist/extract/program.js';
+import { openProject } from '../dist/extract/analysis/program.js';
 import { defaultConfig } from '../dist/config/index.js';
 import {
   discriminate,
@@ -13,7 +13,7 @@ import {
   splitTopLevel,
   unionMembers,
   unionTexts,
-} from '../dist/extract/types.js';
+} from '../dist/extract/analysis/types.js';
 
 const TSCONFIG = JSON.stringify({
   compilerOptions: { strict: true, target: 'es2022', module: 'es2022', moduleResolution: 'bundler', types: [] },

@@ -2,12 +2,12 @@ import type { FileSystemHost } from 'ts-morph';
 import type { ResolvedConfig } from '../config/index.js';
 import { buildManifest } from '../manifest/index.js';
 import type { Locations, Manifest, ManifestInvariants } from '../manifest/types.js';
-import { fullFromEnv, openProject } from './program.js';
-import type { ExtractContext } from './context.js';
-import { extractLe } from './le.js';
-import { extractLogging } from './logging.js';
-import { extractKeygate } from './keygate.js';
-import { extractPrivacy } from './privacy.js';
+import { fullFromEnv, openProject } from './analysis/program.js';
+import type { ExtractContext } from './analysis/context.js';
+import { extractLe } from './collectors/le.js';
+import { extractLogging } from './collectors/logging.js';
+import { extractKeygate } from './collectors/keygate.js';
+import { extractPrivacy } from './collectors/privacy.js';
 import { progress } from '../util/progress.js';
 
 /** Run every extractor over an opened project. */

@@ -14,7 +14,7 @@
  */
 export const MANIFEST_SCHEMA_VERSION = 2;
 
-/** A normalized, structural type string (see src/extract/types.ts for the grammar). */
+/** A normalized, structural type string (see src/extract/analysis/types.ts for the grammar). */
 export type TypeText = string;
 
 export interface FieldInfo {

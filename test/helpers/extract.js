@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InMemoryFileSystemHost } from 'ts-morph';
-import { openProject } from '../../dist/extract/program.js';
+import { openProject } from '../../dist/extract/analysis/program.js';
 import { defaultConfig } from '../../dist/config/index.js';
 
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'extract');

@@ -1,5 +1,5 @@
 import { Node, ts } from 'ts-morph';
-import type { ExtractContext, Fragment } from './context.js';
+import type { ExtractContext, Fragment } from '../analysis/context.js';
 import {
   DYNAMIC_ARG,
   type GatedSite,
@@ -8,11 +8,11 @@ import {
   type Keygate,
   type SinkDecl,
   type SinkEscape,
-} from '../manifest/types.js';
-import { declarationName, uniqueIds } from './names.js';
-import { KeyCallGraph, type Container, type GuardOracle } from './callgraph.js';
-import { sha256Hex } from '../util/fs.js';
-import { fileMayMatch } from './prefilter.js';
+} from '../../manifest/types.js';
+import { declarationName, uniqueIds } from '../analysis/names.js';
+import { KeyCallGraph, type Container, type GuardOracle } from '../analysis/callgraph.js';
+import { sha256Hex } from '../../util/fs.js';
+import { fileMayMatch } from '../analysis/prefilter.js';
 
 /**
  * Key gating, per entry point (the call graph and summaries are in
@@ -48,7 +48,7 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
     sinkNames.set(s.simpleName, names);
   }
 
-  // Interprocedural: guards on every path from each entry point to each sink it reaches (src/extract/callgraph.ts).
+  // Interprocedural: guards on every path from each entry point to each sink it reaches (src/extract/analysis/callgraph.ts).
   const oracle: GuardOracle = {
     guardsOf: (call) => calledValueTargets(checker, call, guards.byNode),
     fact: (call, gid, param) => ({
@@ -826,7 +826,7 @@ function inTypePosition(n: ts.Node): boolean {
 /**
  * Inside a summarised function: a guard argument that is one of the
  * function's own parameters (never reassigned) is recorded as a reference to
- * it, resolved at each call site (src/extract/callgraph.ts).
+ * it, resolved at each call site (src/extract/analysis/callgraph.ts).
  */
 export interface ParamRef {
   param: number;

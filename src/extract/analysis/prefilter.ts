@@ -30,7 +30,7 @@ const IMPORT_CALL = /\bimport\s*\(/;
 /**
  * Text that makes an extractor read a file's JSDoc (its tags, or a handler
  * name whose overloads may carry `@leHandler`). Files without any of it are
- * parsed without JSDoc (src/extract/program.ts).
+ * parsed without JSDoc (src/extract/analysis/program.ts).
  */
 export const JSDOC_NEEDLES: readonly string[] = [
   '@invariant',
@@ -649,7 +649,7 @@ function topStatementIndex(rec: FileRec, n: ts.Node): number {
   return i;
 }
 
-/** A library file (src/extract/library.ts): project code committed under a `node_modules` folder is not one. */
+/** A library file (src/extract/analysis/library.ts): project code committed under a `node_modules` folder is not one. */
 function isExternal(program: ts.Program, sf: ts.SourceFile): boolean {
   return libraryFiles(program).has(sf) && !isLinkedWorkspaceFile(program, sf);
 }

@@ -2,8 +2,8 @@ import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
 import { Node, Project, ts, type FileSystemHost, type SourceFile } from 'ts-morph';
 import { minimatch } from 'minimatch';
-import type { ResolvedConfig } from '../config/index.js';
-import { UserError, locatedError } from '../errors.js';
+import type { ResolvedConfig } from '../../config/index.js';
+import { UserError, locatedError } from '../../errors.js';
 import type { ExtractContext } from './context.js';
 import { JSDOC_NEEDLES } from './prefilter.js';
 import { packageRelative, workspaceSourceFiles } from './workspace-origin.js';
@@ -105,7 +105,7 @@ export function openProject(opts: OpenProjectOptions): ExtractContext {
     return set;
   };
 
-  // Workspace packages this one imports: declarations are read there, locations named by package (src/extract/workspace-origin.ts).
+  // Workspace packages this one imports: declarations are read there, locations named by package (src/extract/analysis/workspace-origin.ts).
   const workspaceFiles = workspaceSourceFiles(project, root);
   const ctx: ExtractContext = {
     project,

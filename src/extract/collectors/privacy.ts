@@ -1,8 +1,8 @@
 import { ts } from 'ts-morph';
-import type { ExtractContext, Fragment } from './context.js';
-import type { PrivacyInvariant } from '../manifest/types.js';
-import { locatedError } from '../errors.js';
-import { fileMayMatch } from './prefilter.js';
+import type { ExtractContext, Fragment } from '../analysis/context.js';
+import type { PrivacyInvariant } from '../../manifest/types.js';
+import { locatedError } from '../../errors.js';
+import { fileMayMatch } from '../analysis/prefilter.js';
 
 export const INVARIANT_ID = /^[a-z0-9]+([.-][a-z0-9]+)*$/;
 

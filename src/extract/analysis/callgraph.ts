@@ -18,8 +18,8 @@ import {
   type ArgVal,
   type ParamHook,
   type ParamRef,
-} from './keygate.js';
-import { DYNAMIC_ARG, type DominatingGuard, type GuardArg } from '../manifest/types.js';
+} from '../collectors/keygate.js';
+import { DYNAMIC_ARG, type DominatingGuard, type GuardArg } from '../../manifest/types.js';
 import { declarationName } from './names.js';
 import { callMayReachTarget, referenceWords, sinkStatements } from './prefilter.js';
 
