@@ -18,7 +18,7 @@ import {
   type ArgVal,
   type ParamHook,
   type ParamRef,
-} from '../collectors/keygate.js';
+} from './calls.js';
 import { DYNAMIC_ARG, type DominatingGuard, type GuardArg } from '../../manifest/types.js';
 import { declarationName } from './names.js';
 import { callMayReachTarget, referenceWords, sinkStatements } from './prefilter.js';
