@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ts } from 'ts-morph';
-import { extractManifest, extractionMemoStats } from '../dist/extract/index.js';
+import { extractManifest, extractionMemoStats, JSDOC_NEEDLES } from '../dist/extract/index.js';
 import { canonicalJson } from '../dist/manifest/index.js';
 import { loadConfig } from '../dist/config/index.js';
 import { openProject } from '../dist/extract/analysis/program.js';
@@ -55,7 +55,7 @@ function writeProject(files) {
 
 /** Statements kept by the key-sink filter / all statements, over the project's source files. */
 function keptStatements(root) {
-  const ctx = openProject({ root, config: loadConfig(root) });
+  const ctx = openProject({ root, config: loadConfig(root), jsDocNeedles: JSDOC_NEEDLES });
   const sinks = [];
   for (const sf of ctx.sourceFiles) {
     const visit = (n) => {

@@ -16,6 +16,7 @@ import {
   resolvedDeclaration,
   skipOuter,
 } from '../analysis/calls.js';
+import { jsDocsOf } from '../analysis/ts-internals.js';
 
 /**
  * Key gating, per entry point (the call graph and summaries are in
@@ -272,7 +273,7 @@ function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards
   for (const sf of [...ctx.sourceFiles, ...(ctx.workspaceFiles ?? [])]) {
     if (!fileMayMatch(ctx, sf, [`@${tag}`])) continue;
     sf.forEachDescendant((node) => {
-      const docs = (node.compilerNode as { jsDoc?: ts.JSDoc[] }).jsDoc;
+      const docs = jsDocsOf(node.compilerNode);
       if (!docs?.some((d) => d.tags?.some((t) => t.tagName.text === tag))) return;
       const decls = declarationsOfHost(node);
       found.push(...decls);
