@@ -11,8 +11,13 @@ const SRC = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src')
 /** Folders (or top-level modules) that may only import each other and these. */
 export const INFRASTRUCTURE = { util: ['errors', 'util'], git: ['errors', 'util', 'git'], errors: [], version: [] };
 
+/** Subfolders that are units of their own: the analysis services must not import the collectors. */
+const SUBUNITS = new Set(['extract/analysis', 'extract/collectors']);
+export const FORBIDDEN = [['extract/analysis', 'extract/collectors']];
+
 function unitOf(file) {
   const rel = path.relative(SRC, file).split(path.sep);
+  if (rel.length > 2 && SUBUNITS.has(`${rel[0]}/${rel[1]}`)) return `${rel[0]}/${rel[1]}`;
   return rel.length === 1 ? rel[0].replace(/\.(ts|js)$/, '') : rel[0];
 }
 
@@ -70,6 +75,10 @@ export function layerViolations(graph) {
     for (const [to, file] of graph.get(from) ?? []) {
       if (!allowed.includes(to)) out.push(`${file}: ${from}/ is infrastructure and must not import ${to}/`);
     }
+  }
+  for (const [from, to] of FORBIDDEN) {
+    const file = graph.get(from)?.get(to);
+    if (file) out.push(`${file}: ${from}/ must not import ${to}/`);
   }
   for (const [from, edges] of graph) {
     if (edges.has('cli')) out.push(`${edges.get('cli')}: ${from}/ imports cli/ (cli/ is wiring: nothing imports it)`);

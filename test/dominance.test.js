@@ -8,7 +8,7 @@ import {
   dominatingTruths,
   hasEscapingJump,
   mayCompleteAbruptly,
-} from '../dist/extract/dominance.js';
+} from '../dist/extract/analysis/dominance.js';
 
 /** Parse `async function* f() { body }`, return the labels `n` of the `G(n)` calls dominating `S(...)`. */
 function dominators(body, opts = {}) {

@@ -10,7 +10,7 @@ import { parseConfigText } from '../dist/config/index.js';
 import { parseJsonText } from '../dist/util/jsonfile.js';
 import { parseYamlText } from '../dist/util/yamlfile.js';
 import { parseMetadataText } from '../dist/openspec/changes.js';
-import { extractLogging } from '../dist/extract/logging.js';
+import { extractLogging } from '../dist/extract/collectors/logging.js';
 import { UserError, locatedError } from '../dist/errors.js';
 
 /** The UserError `fn` throws. */

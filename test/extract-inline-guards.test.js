@@ -7,16 +7,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openProject } from '../dist/extract/program.js';
+import { JSDOC_NEEDLES } from '../dist/extract/index.js';
+import { openProject } from '../dist/extract/analysis/program.js';
 import { extractManifest } from '../dist/extract/index.js';
 import { defaultConfig, loadConfig, resolveConfig } from '../dist/config/index.js';
-import { extractKeygate } from '../dist/extract/keygate.js';
+import { extractKeygate } from '../dist/extract/collectors/keygate.js';
 import { diffManifests } from '../dist/diff/index.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FIX = path.join(REPO, 'fixtures', 'extract', 'keygate-inline');
 
-const extract = (root, config = defaultConfig()) => extractKeygate(openProject({ root, config }));
+const extract = (root, config = defaultConfig()) =>
+  extractKeygate(openProject({ root, config, jsDocNeedles: JSDOC_NEEDLES }));
 
 /** `{ site: [[guard, args, awaited]...] }` of every site. */
 function sitesOf(r) {

@@ -1,4 +1,4 @@
-// Interprocedural key gating (src/extract/callgraph.ts): sites per entry point through helper chains,
+// Interprocedural key gating (src/extract/analysis/callgraph.ts): sites per entry point through helper chains,
 // guard wrappers, async wrappers, callbacks, cycles, class methods, interface dispatch and .call/?.().
 // Every case edits a copy of fixtures/extract/keygate-interproc, extracts both sides and diffs them.
 import { test } from 'uvu';

@@ -5,15 +5,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openProject } from '../dist/extract/program.js';
+import { JSDOC_NEEDLES } from '../dist/extract/index.js';
+import { openProject } from '../dist/extract/analysis/program.js';
 import { defaultConfig, resolveConfig } from '../dist/config/index.js';
-import { extractKeygate } from '../dist/extract/keygate.js';
+import { extractKeygate } from '../dist/extract/collectors/keygate.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FIX = (name) => path.join(REPO, 'fixtures', 'extract', name);
 
 function extract(root, config = defaultConfig()) {
-  return extractKeygate(openProject({ root, config }));
+  return extractKeygate(openProject({ root, config, jsDocNeedles: JSDOC_NEEDLES }));
 }
 
 /** `[guard, args, awaited]` triples of a site, for compact expectations. */

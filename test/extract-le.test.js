@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { FIXTURES, fixtureFiles, edit, onDisk as onDiskWith, inMemory as inMemoryWith } from './helpers/extract.js';
 import { lazy } from './helpers.js';
 import { resolveConfig } from '../dist/config/index.js';
-import { extractLe } from '../dist/extract/le.js';
+import { extractLe } from '../dist/extract/collectors/le.js';
 
 const onDisk = (name, config) => onDiskWith(extractLe, name, config);
 const inMemory = (files, config) => inMemoryWith(extractLe, files, config);

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixtureFiles, edit, onDisk as onDiskWith, inMemory as inMemoryWith } from './helpers/extract.js';
 import { resolveConfig } from '../dist/config/index.js';
-import { extractLogging } from '../dist/extract/logging.js';
+import { extractLogging } from '../dist/extract/collectors/logging.js';
 import { UserError } from '../dist/errors.js';
 
 const onDisk = (name, config) => onDiskWith(extractLogging, name, config);

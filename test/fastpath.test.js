@@ -1,4 +1,4 @@
-// The fast path (pre-filters, src/extract/prefilter.ts) must never change a manifest: every fixture and a
+// The fast path (pre-filters, src/extract/analysis/prefilter.ts) must never change a manifest: every fixture and a
 // set of adversarial projects are extracted twice, with the pre-filters and as a full program
 // (ExtractOptions.full), and compared byte for byte. No timing is asserted here (see bench/run.js).
 import { test } from 'uvu';
@@ -8,11 +8,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ts } from 'ts-morph';
-import { extractManifest, extractionMemoStats } from '../dist/extract/index.js';
+import { extractManifest, extractionMemoStats, JSDOC_NEEDLES } from '../dist/extract/index.js';
 import { canonicalJson } from '../dist/manifest/index.js';
 import { loadConfig } from '../dist/config/index.js';
-import { openProject } from '../dist/extract/program.js';
-import { sinkStatements } from '../dist/extract/prefilter.js';
+import { openProject } from '../dist/extract/analysis/program.js';
+import { sinkStatements } from '../dist/extract/analysis/prefilter.js';
 import { extractAtRef } from '../dist/extract/from-tree.js';
 import { FAIL_LEVELS } from '../dist/diff/index.js';
 import { FAIL_LEVEL_NAMES } from '../dist/cli/diff.js';
@@ -55,7 +55,7 @@ function writeProject(files) {
 
 /** Statements kept by the key-sink filter / all statements, over the project's source files. */
 function keptStatements(root) {
-  const ctx = openProject({ root, config: loadConfig(root) });
+  const ctx = openProject({ root, config: loadConfig(root), jsDocNeedles: JSDOC_NEEDLES });
   const sinks = [];
   for (const sf of ctx.sourceFiles) {
     const visit = (n) => {

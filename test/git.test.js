@@ -12,7 +12,8 @@ import { readGitTree } from '../dist/git/tree.js';
 import { GitTreeFileSystemHost } from '../dist/git/fs-host.js';
 import { assertSafeRev, resolveCommit, mergeBase, repoRoot, isAncestor } from '../dist/git/run.js';
 import { canonicalJson } from '../dist/manifest/index.js';
-import { openProject } from '../dist/extract/program.js';
+import { JSDOC_NEEDLES } from '../dist/extract/index.js';
+import { openProject } from '../dist/extract/analysis/program.js';
 import { defaultConfig } from '../dist/config/index.js';
 import { UserError } from '../dist/errors.js';
 
@@ -230,7 +231,12 @@ test('type packages resolve from the working tree node_modules, read-only', () =
   assert.is(tree.readFile('nope.ts'), null);
   /** @type {import('ts-morph').FileSystemHost} */ // used as ts-morph does: writeFileSync(path, text)
   const host = new GitTreeFileSystemHost(tree, { cwd: path.join(repo, 'tiny') });
-  const ctx = openProject({ root: path.join(repo, 'tiny'), config: defaultConfig(), fileSystem: host });
+  const ctx = openProject({
+    root: path.join(repo, 'tiny'),
+    config: defaultConfig(),
+    fileSystem: host,
+    jsDocNeedles: JSDOC_NEEDLES,
+  });
   assert.is(
     ctx.project.getCompilerOptions().strict,
     true,

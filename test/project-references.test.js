@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cli, tmpdir } from './helpers.js';
-import { programTsconfigs } from '../dist/extract/program.js';
+import { programTsconfigs } from '../dist/extract/analysis/program.js';
 
 const OPTIONS = {
   strict: true,

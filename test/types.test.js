@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { InMemoryFileSystemHost } from 'ts-morph';
-import { openProject } from '../dist/extract/program.js';
+import { JSDOC_NEEDLES } from '../dist/extract/index.js';
+import { openProject } from '../dist/extract/analysis/program.js';
 import { defaultConfig } from '../dist/config/index.js';
 import {
   discriminate,
@@ -13,7 +14,7 @@ import {
   splitTopLevel,
   unionMembers,
   unionTexts,
-} from '../dist/extract/types.js';
+} from '../dist/extract/analysis/types.js';
 
 const TSCONFIG = JSON.stringify({
   compilerOptions: { strict: true, target: 'es2022', module: 'es2022', moduleResolution: 'bundler', types: [] },
@@ -25,7 +26,7 @@ function project(files) {
   const host = new InMemoryFileSystemHost();
   host.writeFileSync('/p/tsconfig.json', TSCONFIG);
   for (const [rel, text] of Object.entries(files)) host.writeFileSync(`/p/${rel}`, text);
-  const ctx = openProject({ root: '/p', config: defaultConfig(), fileSystem: host });
+  const ctx = openProject({ root: '/p', config: defaultConfig(), fileSystem: host, jsDocNeedles: JSDOC_NEEDLES });
   const typeOf = (name, file = 'src/a.ts') => {
     const sf = ctx.project.getSourceFileOrThrow(`/p/${file}`);
     const decl = sf.getTypeAlias(name) ?? sf.getInterface(name) ?? sf.getEnum(name);

@@ -61,7 +61,7 @@ async function workspaceRoot(root: string): Promise<import('../workspace/index.j
   if (hasOwnProject) return null;
   const { discoverWorkspace, fsReader } = await import('../workspace/index.js');
   const ws = discoverWorkspace(fsReader(root));
-  // A solution tsconfig alone is one project (src/extract/program.ts programTsconfigs) unless its packages have their own configs.
+  // A solution tsconfig alone is one project (src/extract/analysis/program.ts programTsconfigs) unless its packages have their own configs.
   if (ws && ws.sources.every((s) => s === 'tsconfig.json references') && ws.packages.length === 0) return null;
   return ws;
 }

@@ -2,34 +2,26 @@ import type { FileSystemHost } from 'ts-morph';
 import type { ResolvedConfig } from '../config/index.js';
 import { buildManifest } from '../manifest/index.js';
 import type { Locations, Manifest, ManifestInvariants } from '../manifest/types.js';
-import { fullFromEnv, openProject } from './program.js';
-import type { ExtractContext } from './context.js';
-import { extractLe } from './le.js';
-import { extractLogging } from './logging.js';
-import { extractKeygate } from './keygate.js';
-import { extractPrivacy } from './privacy.js';
+import { fullFromEnv, openProject } from './analysis/program.js';
+import type { ExtractContext } from './analysis/context.js';
+import { COLLECTORS, jsDocNeedles } from './collectors/index.js';
 import { progress } from '../util/progress.js';
 
-/** Run every extractor over an opened project. */
+/** The JSDoc needles of the program (analysis/program.ts), derived from the collectors' declared tags. */
+export const JSDOC_NEEDLES: readonly string[] = jsDocNeedles();
+
+/** Run every collector over an opened project, in the order of COLLECTORS. */
 export function extractInvariants(ctx: ExtractContext): { invariants: ManifestInvariants; locations: Locations } {
   const n = ctx.sourceFiles.length;
-  progress(`${n} files parsed; LE handlers`);
-  const le = extractLe(ctx);
-  progress(`${n} files parsed; logging schemas`);
-  const logging = extractLogging(ctx);
-  progress(`${n} files parsed; key gating`);
-  const keygate = extractKeygate(ctx);
-  progress(`${n} files parsed; privacy invariants`);
-  const privacy = extractPrivacy(ctx);
-  return {
-    invariants: {
-      le: { handlers: le.data },
-      logging: { schemas: logging.data },
-      keygate: keygate.data,
-      privacy: { invariants: privacy.data },
-    },
-    locations: { ...le.locations, ...logging.locations, ...keygate.locations, ...privacy.locations },
-  };
+  const invariants: Partial<Record<keyof ManifestInvariants, unknown>> = {};
+  const locations: Locations = {};
+  for (const c of COLLECTORS) {
+    progress(`${n} files parsed; ${c.title}`);
+    const r = c.run(ctx);
+    invariants[c.id] = r.data;
+    Object.assign(locations, r.locations);
+  }
+  return { invariants: invariants as ManifestInvariants, locations };
 }
 
 export interface ExtractOptions {
@@ -52,9 +44,9 @@ export function extractManifest(opts: ExtractOptions): Manifest {
   progress(`loading the TypeScript program${opts.label && opts.label !== '.' ? ` (${opts.label})` : ''}`);
   const { invariants, locations } = opts.fileSystem
     ? memoized(opts.fileSystem, memoKey(opts, full), (fileSystem) =>
-        extractInvariants(openProject({ ...opts, fileSystem, full })),
+        extractInvariants(openProject({ ...opts, fileSystem, full, jsDocNeedles: JSDOC_NEEDLES })),
       )
-    : extractInvariants(openProject({ ...opts, full }));
+    : extractInvariants(openProject({ ...opts, full, jsDocNeedles: JSDOC_NEEDLES }));
   progress('');
   return buildManifest(invariants, locations, opts.previous ?? null);
 }

@@ -1,7 +1,7 @@
 /**
  * `policydrift extract --workspace`: every covered package of the workspace
  * extracted with its own config and tsconfig in one process (lib files and
- * unchanged workspace sources are parsed once: src/extract/program.ts's lean project
+ * unchanged workspace sources are parsed once: src/extract/analysis/program.ts's lean project
  * reuses the previous program's files), each manifest written at the
  * package's configured path, then the workspace manifest index at the root.
  * `--index-only` builds the index from the manifests on disk (after

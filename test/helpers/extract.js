@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InMemoryFileSystemHost } from 'ts-morph';
-import { openProject } from '../../dist/extract/program.js';
+import { JSDOC_NEEDLES } from '../../dist/extract/index.js';
+import { openProject } from '../../dist/extract/analysis/program.js';
 import { defaultConfig } from '../../dist/config/index.js';
 
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'extract');
@@ -26,14 +27,14 @@ export function fixtureFiles(name) {
 
 /** Run `extractor` on a fixture directory. */
 export function onDisk(extractor, name, config = defaultConfig()) {
-  return extractor(openProject({ root: path.join(FIXTURES, name), config }));
+  return extractor(openProject({ root: path.join(FIXTURES, name), config, jsDocNeedles: JSDOC_NEEDLES }));
 }
 
 /** Run `extractor` on an in-memory copy of `files`. */
 export function inMemory(extractor, files, config = defaultConfig()) {
   const host = new InMemoryFileSystemHost();
   for (const [rel, text] of Object.entries(files)) host.writeFileSync(`/repo/${rel}`, text);
-  return extractor(openProject({ root: '/repo', config, fileSystem: host }));
+  return extractor(openProject({ root: '/repo', config, fileSystem: host, jsDocNeedles: JSDOC_NEEDLES }));
 }
 
 /** Replace text in one file of a copy; fails loudly when the anchor is missing so a test cannot pass vacuously. */

@@ -1,5 +1,5 @@
 import { Node } from 'ts-morph';
-import { qualifiedId } from '../manifest/keys.js';
+import { qualifiedId } from '../../manifest/keys.js';
 
 /**
  * A readable, line-free name for a declaration: `fn`, `Class.method`,

@@ -1,9 +1,9 @@
 import { Node, ts } from 'ts-morph';
-import type { ExtractContext, Fragment } from './context.js';
-import type { LeHandler, ResponseVariant, TypeText } from '../manifest/types.js';
-import { hasTag } from './jsdoc.js';
-import { declarationName, uniqueIds } from './names.js';
-import { fileMayMatch } from './prefilter.js';
+import type { ExtractContext, Fragment } from '../analysis/context.js';
+import type { LeHandler, ResponseVariant, TypeText } from '../../manifest/types.js';
+import { hasTag } from '../analysis/jsdoc.js';
+import { declarationName, uniqueIds } from '../analysis/names.js';
+import { fileMayMatch } from '../analysis/prefilter.js';
 import {
   excessPaths,
   mutationsReaching,
@@ -11,7 +11,7 @@ import {
   returnedExpressions,
   scanFlows,
   toJsonPaths,
-} from './values.js';
+} from '../analysis/values.js';
 import {
   byText,
   discriminate,
@@ -27,8 +27,8 @@ import {
   unionTexts,
   type FlatField,
   type TypeIssue,
-} from './types.js';
-import { keys } from '../manifest/keys.js';
+} from '../analysis/types.js';
+import { keys } from '../../manifest/keys.js';
 
 const HANDLER_NAME = 'handle_le_request';
 const HANDLER_TAG = 'leHandler';

@@ -21,29 +21,12 @@ import { ts, type SourceFile } from 'ts-morph';
 import { isLinkedWorkspaceFile } from './workspace-origin.js';
 import type { ExtractContext } from './context.js';
 import { libraryFiles } from './library.js';
+import { moduleAugmentationsOf, moduleSpecifiersOf } from './ts-internals.js';
 
 /** Identifier-like words, Unicode-aware (a non-ASCII letter never splits a word). */
 const WORD = /[$_\p{ID_Start}][$\u200c\u200d\p{ID_Continue}]*/gu;
 const IDENTIFIER = /^[$_\p{ID_Start}][$\u200c\u200d\p{ID_Continue}]*$/u;
 const IMPORT_CALL = /\bimport\s*\(/;
-
-/**
- * Text that makes an extractor read a file's JSDoc (its tags, or a handler
- * name whose overloads may carry `@leHandler`). Files without any of it are
- * parsed without JSDoc (src/extract/program.ts).
- */
-export const JSDOC_NEEDLES: readonly string[] = [
-  '@invariant',
-  '@leHandler',
-  '@logSchema',
-  '@logSink',
-  '@keyGuard',
-  '@keySink',
-  '@retentionDays',
-  'handle_le_request',
-  '@entryPoint',
-  '@keyGated',
-];
 
 /** True when `sf`'s text contains one of `needles`, or when the prefilter is off. */
 export function fileMayMatch(ctx: ExtractContext, sf: SourceFile | ts.SourceFile, needles: readonly string[]): boolean {
@@ -201,9 +184,8 @@ class SinkTaint {
     }
     // A library file that imports a project file could carry its types anywhere.
     for (const sf of external) {
-      const imports = (sf as unknown as { imports?: readonly ts.StringLiteralLike[] }).imports;
-      const augments = (sf as unknown as { moduleAugmentations?: readonly (ts.StringLiteral | ts.Identifier)[] })
-        .moduleAugmentations;
+      const imports = moduleSpecifiersOf(sf);
+      const augments = moduleAugmentationsOf(sf);
       if (!imports) throw new Unbounded();
       for (const spec of imports) if (this.targetOf(spec)) throw new Unbounded();
       for (const a of augments ?? []) if (ts.isStringLiteral(a) && this.targetOf(a)) throw new Unbounded();
@@ -649,7 +631,7 @@ function topStatementIndex(rec: FileRec, n: ts.Node): number {
   return i;
 }
 
-/** A library file (src/extract/library.ts): project code committed under a `node_modules` folder is not one. */
+/** A library file (src/extract/analysis/library.ts): project code committed under a `node_modules` folder is not one. */
 function isExternal(program: ts.Program, sf: ts.SourceFile): boolean {
   return libraryFiles(program).has(sf) && !isLinkedWorkspaceFile(program, sf);
 }

@@ -1,6 +1,6 @@
 import type { Node, Project, SourceFile, TypeChecker } from 'ts-morph';
-import type { ResolvedConfig } from '../config/index.js';
-import type { Locations } from '../manifest/types.js';
+import type { ResolvedConfig } from '../../config/index.js';
+import type { Locations } from '../../manifest/types.js';
 
 /**
  * What every extractor gets. Extractors never print and never touch the
@@ -15,7 +15,7 @@ export interface ExtractContext {
   root: string;
   /** The source files in scope (tsconfig program minus config excludes and declaration files), sorted by relative path. */
   sourceFiles: SourceFile[];
-  /** Source files of other workspace packages in the program (src/extract/workspace-origin.ts): declarations only, never sites. */
+  /** Source files of other workspace packages in the program (src/extract/analysis/workspace-origin.ts): declarations only, never sites. */
   workspaceFiles?: SourceFile[];
   /** Relative POSIX path of the file that holds `node`. */
   rel(node: Node | SourceFile): string;
@@ -27,7 +27,7 @@ export interface ExtractContext {
   ): Set<Node>;
   /**
    * Walk every file and ask the checker about every call: no pre-filter
-   * (src/extract/prefilter.ts). Slower, same result; the fast path is tested
+   * (src/extract/analysis/prefilter.ts). Slower, same result; the fast path is tested
    * against it.
    */
   full?: boolean;

@@ -14,7 +14,7 @@
 import { Node, ts, type Type } from 'ts-morph';
 import type { ExtractContext } from './context.js';
 import { libraryFiles } from './library.js';
-import type { FieldInfo, TypeText } from '../manifest/types.js';
+import type { FieldInfo, TypeText } from '../../manifest/types.js';
 import { isLinkedWorkspaceFile } from './workspace-origin.js';
 
 /** Depth limit for dotted field paths. */
@@ -81,7 +81,7 @@ function originOf(ctx: ExtractContext, decl: ts.Node): Origin {
   return 'project';
 }
 
-/** True when a declaration lives in the project (not in a lib*.d.ts or a library file, see src/extract/library.ts). */
+/** True when a declaration lives in the project (not in a lib*.d.ts or a library file, see src/extract/analysis/library.ts). */
 export function isProjectDeclared(ctx: ExtractContext, decl: ts.Node | Node): boolean {
   const n = decl instanceof Node ? decl.compilerNode : decl;
   return originOf(ctx, n) === 'project';

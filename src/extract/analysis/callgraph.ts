@@ -18,10 +18,11 @@ import {
   type ArgVal,
   type ParamHook,
   type ParamRef,
-} from './keygate.js';
-import { DYNAMIC_ARG, type DominatingGuard, type GuardArg } from '../manifest/types.js';
+} from './calls.js';
+import { DYNAMIC_ARG, type DominatingGuard, type GuardArg } from '../../manifest/types.js';
 import { declarationName } from './names.js';
 import { callMayReachTarget, referenceWords, sinkStatements } from './prefilter.js';
+import { boundSymbolOf, canWrapCompilerNode, wrapCompilerNode } from './ts-internals.js';
 
 /**
  * Interprocedural key gating: a call graph over the program's functions and
@@ -813,9 +814,7 @@ export class KeyCallGraph {
     if (ts.isPrivateIdentifier(name)) return [];
     const flags = ts.getCombinedModifierFlags(holder);
     if (flags & (ts.ModifierFlags.Static | ts.ModifierFlags.Private)) return [];
-    const clsSym = cls.name
-      ? this.checker.getSymbolAtLocation(cls.name)
-      : (cls as unknown as { symbol?: ts.Symbol }).symbol;
+    const clsSym = cls.name ? this.checker.getSymbolAtLocation(cls.name) : boundSymbolOf(cls);
     const member = this.checker.getSymbolAtLocation(name);
     if (!clsSym || !member) return null;
     if (!this.classIndex) {
@@ -1152,13 +1151,10 @@ function sccs<T>(nodes: T[], succ: (n: T) => T[]): Map<T, number> {
 
 /** The ts-morph wrapper of a compiler node of `sf` (ts-morph's own lookup; see `canWrap`). */
 function wrapNode(sf: SourceFile, n: ts.Node): Node {
-  return (sf as unknown as { _getNodeFromCompilerNode(n: ts.Node): Node })._getNodeFromCompilerNode(n);
+  return wrapCompilerNode(sf, n);
 }
 
 /** Whether this ts-morph can wrap a compiler node; when it cannot, every file is walked whole. */
 function canWrap(sf: SourceFile | undefined): boolean {
-  return (
-    typeof (sf as unknown as { _getNodeFromCompilerNode?: unknown } | undefined)?._getNodeFromCompilerNode ===
-    'function'
-  );
+  return canWrapCompilerNode(sf);
 }

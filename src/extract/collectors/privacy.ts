@@ -1,9 +1,10 @@
 import { ts } from 'ts-morph';
-import type { ExtractContext, Fragment } from './context.js';
-import type { PrivacyInvariant } from '../manifest/types.js';
-import { locatedError } from '../errors.js';
-import { fileMayMatch } from './prefilter.js';
-import { keys } from '../manifest/keys.js';
+import type { ExtractContext, Fragment } from '../analysis/context.js';
+import type { PrivacyInvariant } from '../../manifest/types.js';
+import { locatedError } from '../../errors.js';
+import { fileMayMatch } from '../analysis/prefilter.js';
+import { jsDocsOf } from '../analysis/ts-internals.js';
+import { keys } from '../../manifest/keys.js';
 
 export const INVARIANT_ID = /^[a-z0-9]+([.-][a-z0-9]+)*$/;
 
@@ -11,7 +12,7 @@ export const INVARIANT_ID = /^[a-z0-9]+([.-][a-z0-9]+)*$/;
 export function allJsDocTags(sf: ts.SourceFile): ts.JSDocTag[] {
   const out: ts.JSDocTag[] = [];
   const visit = (n: ts.Node) => {
-    const docs = (n as { jsDoc?: ts.JSDoc[] }).jsDoc;
+    const docs = jsDocsOf(n);
     if (docs) for (const d of docs) for (const t of d.tags ?? []) out.push(t);
     ts.forEachChild(n, visit);
   };

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { ts } from 'ts-morph';
+import { moduleAugmentationsOf, moduleSpecifiersOf, resolvedModuleLookup } from './ts-internals.js';
 
 /**
  * Library files: what the analysis leaves out because it is not the
@@ -67,19 +68,14 @@ export function unloadedProjectImports(
 ): Array<{ from: ts.SourceFile; spec: ts.StringLiteralLike }> {
   if (!program.getCompilerOptions().allowJs) return [];
   const library = libraryFiles(program);
-  const internal = program as unknown as {
-    getResolvedModuleFromModuleSpecifier?(
-      s: ts.StringLiteralLike,
-      f: ts.SourceFile,
-    ): { resolvedModule?: ts.ResolvedModuleFull } | undefined;
-  };
-  if (typeof internal.getResolvedModuleFromModuleSpecifier !== 'function') return [];
+  const lookup = resolvedModuleLookup(program);
+  if (!lookup) return [];
   const out: Array<{ from: ts.SourceFile; spec: ts.StringLiteralLike }> = [];
   for (const sf of program.getSourceFiles()) {
     if (sf.isDeclarationFile || library.has(sf) || program.isSourceFileDefaultLibrary(sf)) continue;
-    for (const spec of (sf as unknown as { imports?: readonly ts.StringLiteralLike[] }).imports ?? []) {
+    for (const spec of moduleSpecifiersOf(sf) ?? []) {
       if (!isRelativeSpecifier(spec.text)) continue;
-      const resolved = internal.getResolvedModuleFromModuleSpecifier(spec, sf)?.resolvedModule;
+      const resolved = lookup(spec, sf)?.resolvedModule;
       if (
         resolved?.isExternalLibraryImport &&
         !program.getSourceFile(resolved.resolvedFileName) &&
@@ -100,12 +96,8 @@ interface Reference {
 /** The program files `sf` names: module specifiers (imports, exports, `import()`, `require`, augmentations) and `/// <reference path>`. */
 function references(program: ts.Program, sf: ts.SourceFile): Reference[] {
   const out: Reference[] = [];
-  const internal = sf as unknown as {
-    imports?: readonly ts.StringLiteralLike[];
-    moduleAugmentations?: readonly (ts.StringLiteral | ts.Identifier)[];
-  };
-  const specs: ts.StringLiteralLike[] = [...(internal.imports ?? [])];
-  for (const a of internal.moduleAugmentations ?? []) if (ts.isStringLiteral(a)) specs.push(a);
+  const specs: ts.StringLiteralLike[] = [...(moduleSpecifiersOf(sf) ?? [])];
+  for (const a of moduleAugmentationsOf(sf) ?? []) if (ts.isStringLiteral(a)) specs.push(a);
   for (const spec of specs) {
     const file = resolvedFile(program, spec, sf);
     if (file) out.push({ file, relative: isRelativeSpecifier(spec.text) });
@@ -120,14 +112,9 @@ function references(program: ts.Program, sf: ts.SourceFile): Reference[] {
 
 /** The program file a module specifier resolved to: the program's resolution cache, or the checker where this TypeScript hides it. */
 function resolvedFile(program: ts.Program, spec: ts.StringLiteralLike, sf: ts.SourceFile): ts.SourceFile | undefined {
-  const internal = program as unknown as {
-    getResolvedModuleFromModuleSpecifier?(
-      s: ts.StringLiteralLike,
-      f: ts.SourceFile,
-    ): { resolvedModule?: { resolvedFileName: string } } | undefined;
-  };
-  if (typeof internal.getResolvedModuleFromModuleSpecifier === 'function') {
-    const name = internal.getResolvedModuleFromModuleSpecifier(spec, sf)?.resolvedModule?.resolvedFileName;
+  const lookup = resolvedModuleLookup(program);
+  if (lookup) {
+    const name = lookup(spec, sf)?.resolvedModule?.resolvedFileName;
     return name === undefined ? undefined : program.getSourceFile(name);
   }
   for (const d of program.getTypeChecker().getSymbolAtLocation(spec)?.declarations ?? [])

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import type { Project, SourceFile } from 'ts-morph';
 import { ts } from 'ts-morph';
 import { libraryFiles } from './library.js';
-import { outsideLocation, packageLocation } from '../manifest/keys.js';
+import { outsideLocation, packageLocation } from '../../manifest/keys.js';
 
 const NODE_MODULES = /(^|\/)node_modules\//;
 

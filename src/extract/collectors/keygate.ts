@@ -1,19 +1,23 @@
 import { Node, ts } from 'ts-morph';
-import type { ExtractContext, Fragment } from './context.js';
+import type { ExtractContext, Fragment } from '../analysis/context.js';
+import { type GatedSite, type GuardDecl, type Keygate, type SinkDecl, type SinkEscape } from '../../manifest/types.js';
+import { declarationName, uniqueIds } from '../analysis/names.js';
+import { KeyCallGraph, type Container, type GuardOracle } from '../analysis/callgraph.js';
+import { sha256Hex } from '../../util/fs.js';
+import { fileMayMatch } from '../analysis/prefilter.js';
 import {
-  DYNAMIC_ARG,
-  type GatedSite,
-  type GuardArg,
-  type GuardDecl,
-  type Keygate,
-  type SinkDecl,
-  type SinkEscape,
-} from '../manifest/types.js';
-import { declarationName, uniqueIds } from './names.js';
-import { KeyCallGraph, type Container, type GuardOracle } from './callgraph.js';
-import { sha256Hex } from '../util/fs.js';
-import { fileMayMatch } from './prefilter.js';
-import { escapeId, formatVia, keys, moduleFunctionId, siteId } from '../manifest/keys.js';
+  calleeSymbol,
+  cmp,
+  dealias,
+  guardArgs,
+  type ParamShape,
+  isAwaited,
+  isPromiseLike,
+  resolvedDeclaration,
+  skipOuter,
+} from '../analysis/calls.js';
+import { boundSymbolOf, jsDocsOf } from '../analysis/ts-internals.js';
+import { escapeId, formatVia, keys, moduleFunctionId, siteId } from '../../manifest/keys.js';
 
 /**
  * Key gating, per entry point (the call graph and summaries are in
@@ -59,7 +63,7 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
   // through the base type may run the override, so it proves nothing (fail closed; docs/threat-model.md).
   const overridden = untaggedOverrides(ctx, guards);
 
-  // Interprocedural: guards on every path from each entry point to each sink it reaches (src/extract/callgraph.ts).
+  // Interprocedural: guards on every path from each entry point to each sink it reaches (src/extract/analysis/callgraph.ts).
   const conditions = new Set(guards.groups.filter((g) => g.condition).map((g) => g.id));
   const oracle: GuardOracle = {
     guardsOf: (call) => calledValueTargets(checker, call, guards.byNode).filter((id) => !overridden.has(id)),
@@ -295,7 +299,7 @@ function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards
   for (const sf of [...ctx.sourceFiles, ...(ctx.workspaceFiles ?? [])]) {
     if (!fileMayMatch(ctx, sf, [`@${tag}`])) continue;
     sf.forEachDescendant((node) => {
-      const docs = (node.compilerNode as { jsDoc?: ts.JSDoc[] }).jsDoc;
+      const docs = jsDocsOf(node.compilerNode);
       const tags = docs?.flatMap((d) => (d.tags ?? []).filter((t) => t.tagName.text === tag)) ?? [];
       if (tags.length === 0) return;
       const decls = declarationsOfHost(node);
@@ -477,7 +481,7 @@ function impliedSinkMembers(ctx: ExtractContext, sinks: DeclSet): Map<ts.Node, s
 
   // The instance type of a class (the declared type of its symbol, a class expression's too), an interface's type.
   const selfType = (n: ts.ClassLikeDeclaration | ts.InterfaceDeclaration): ts.Type => {
-    const sym = n.name ? checker.getSymbolAtLocation(n.name) : (n as unknown as { symbol?: ts.Symbol }).symbol;
+    const sym = n.name ? checker.getSymbolAtLocation(n.name) : boundSymbolOf(n);
     return sym ? checker.getDeclaredTypeOfSymbol(sym) : checker.getTypeAtLocation(n);
   };
   // For each class or interface with heritage and each member-sink name: the member it declares (or, when it
@@ -626,21 +630,6 @@ function isAsync(checker: ts.TypeChecker, g: DeclGroup): boolean {
     }
   }
   return false;
-}
-
-export function isPromiseLike(checker: ts.TypeChecker, t: ts.Type): boolean {
-  if (t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return true;
-  const members = t.isUnion() ? t.types : [t];
-  return members.some(
-    (m) =>
-      (m.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) !== 0 || checker.getPropertyOfType(m, 'then') !== undefined,
-  );
-}
-
-export interface ParamShape {
-  names: string[];
-  /** Index of the rest parameter, if any: arguments from there are keyed `#<i>`. */
-  restIndex: number | undefined;
 }
 
 function paramShape(checker: ts.TypeChecker, g: DeclGroup): ParamShape {
@@ -902,315 +891,6 @@ function isConstAlias(d: ts.Declaration): d is ts.VariableDeclaration & { initia
     (d.parent.flags & ts.NodeFlags.BlockScoped) === ts.NodeFlags.Const &&
     !(ts.isForOfStatement(d.parent.parent) || ts.isForInStatement(d.parent.parent))
   );
-}
-
-export function resolvedDeclaration(checker: ts.TypeChecker, call: ts.CallExpression): ts.Node | undefined {
-  const sig = checker.getResolvedSignature(call);
-  return sig?.getDeclaration() ?? undefined;
-}
-
-export function calleeSymbol(checker: ts.TypeChecker, call: ts.CallExpression): ts.Symbol | undefined {
-  const callee = skipOuter(call.expression);
-  const at = ts.isPropertyAccessExpression(callee)
-    ? callee.name
-    : ts.isElementAccessExpression(callee)
-      ? callee.argumentExpression
-      : callee;
-  return dealias(checker, checker.getSymbolAtLocation(at));
-}
-
-export function dealias(checker: ts.TypeChecker, sym: ts.Symbol | undefined): ts.Symbol | undefined {
-  if (sym && sym.flags & ts.SymbolFlags.Alias) return checker.getAliasedSymbol(sym);
-  return sym;
-}
-
-/** A call the checker cannot tie to any declaration (any-typed callee). */
-export function isUnresolvedCall(checker: ts.TypeChecker, call: ts.CallExpression): boolean {
-  if (resolvedDeclaration(checker, call)) return false;
-  return (calleeSymbol(checker, call)?.declarations?.length ?? 0) === 0;
-}
-
-export function calleeName(e: ts.Expression): string | undefined {
-  const c = skipOuter(e);
-  if (ts.isIdentifier(c)) return c.text;
-  if (ts.isPropertyAccessExpression(c)) return c.name.text;
-  if (ts.isElementAccessExpression(c) && ts.isStringLiteralLike(c.argumentExpression)) return c.argumentExpression.text;
-  return undefined;
-}
-
-export function skipOuter(e: ts.Expression): ts.Expression {
-  while (
-    ts.isParenthesizedExpression(e) ||
-    ts.isNonNullExpression(e) ||
-    ts.isAsExpression(e) ||
-    ts.isSatisfiesExpression(e) ||
-    ts.isTypeAssertionExpression(e)
-  )
-    e = e.expression;
-  return e;
-}
-
-const NAME_OWNERS = new Set<ts.SyntaxKind>([
-  ts.SyntaxKind.FunctionDeclaration,
-  ts.SyntaxKind.FunctionExpression,
-  ts.SyntaxKind.MethodDeclaration,
-  ts.SyntaxKind.MethodSignature,
-  ts.SyntaxKind.PropertyDeclaration,
-  ts.SyntaxKind.PropertySignature,
-  ts.SyntaxKind.PropertyAssignment,
-  ts.SyntaxKind.VariableDeclaration,
-  ts.SyntaxKind.Parameter,
-  ts.SyntaxKind.GetAccessor,
-  ts.SyntaxKind.SetAccessor,
-  ts.SyntaxKind.ClassDeclaration,
-  ts.SyntaxKind.ClassExpression,
-  ts.SyntaxKind.InterfaceDeclaration,
-  ts.SyntaxKind.TypeAliasDeclaration,
-  ts.SyntaxKind.EnumDeclaration,
-  ts.SyntaxKind.EnumMember,
-  ts.SyntaxKind.ModuleDeclaration,
-  ts.SyntaxKind.TypeParameter,
-]);
-
-/**
- * If `n` is a reference to a sink that leaves direct-call position, the sink
- * id. Import/export specifiers, declaration names, type positions and
- * `export default sink` are not escapes.
- */
-/**
- * The (dealiased) symbol `n` refers to as a value, or undefined when `n` is
- * not a reference (import/export specifiers, declaration names, type
- * positions, `export default x`). Direct callee position is not checked here.
- */
-export function referenceSymbol(
-  checker: ts.TypeChecker,
-  n: ts.Identifier | ts.StringLiteralLike,
-): ts.Symbol | undefined {
-  const p = n.parent;
-  if (!p) return undefined;
-  let sym: ts.Symbol | undefined;
-  if (ts.isStringLiteralLike(n)) {
-    if (!(ts.isElementAccessExpression(p) && p.argumentExpression === n)) return undefined;
-    sym = checker.getSymbolAtLocation(n);
-  } else {
-    if (
-      ts.isImportSpecifier(p) ||
-      ts.isExportSpecifier(p) ||
-      ts.isImportClause(p) ||
-      ts.isNamespaceImport(p) ||
-      ts.isImportEqualsDeclaration(p) ||
-      ts.isNamespaceExport(p)
-    )
-      return undefined;
-    if (ts.isExportAssignment(p)) return undefined;
-    if (ts.isShorthandPropertyAssignment(p) && p.name === n) {
-      sym = checker.getShorthandAssignmentValueSymbol(p);
-    } else if (ts.isBindingElement(p) && (p.propertyName ?? p.name) === n && ts.isObjectBindingPattern(p.parent)) {
-      // `const { unwrapKey } = keyStore`: the method is taken out of its object.
-      const prop = checker.getTypeAtLocation(p.parent).getProperty(n.text);
-      sym = prop;
-    } else if (NAME_OWNERS.has(p.kind) && (p as ts.NamedDeclaration).name === n) {
-      return undefined;
-    } else if (ts.isBindingElement(p)) {
-      return undefined;
-    } else {
-      if (inTypePosition(n)) return undefined;
-      sym = checker.getSymbolAtLocation(n);
-    }
-  }
-  return dealias(checker, sym);
-}
-
-export function isDirectCallee(n: ts.Node): boolean {
-  let e: ts.Node = n;
-  if (
-    (ts.isPropertyAccessExpression(e.parent) && e.parent.name === e) ||
-    (ts.isElementAccessExpression(e.parent) && e.parent.argumentExpression === e)
-  )
-    e = e.parent;
-  while (ts.isParenthesizedExpression(e.parent) || ts.isNonNullExpression(e.parent)) e = e.parent;
-  return ts.isCallExpression(e.parent) && e.parent.expression === e;
-}
-
-function inTypePosition(n: ts.Node): boolean {
-  for (let a: ts.Node | undefined = n.parent; a; a = a.parent) {
-    if (ts.isTypeNode(a)) return true;
-    if (!ts.isQualifiedName(a)) return false;
-  }
-  return false;
-}
-
-// ---------------------------------------------------------------------------
-// Guard arguments
-
-/**
- * Inside a summarised function: a guard argument that is one of the
- * function's own parameters (never reassigned) is recorded as a reference to
- * it, resolved at each call site (src/extract/callgraph.ts).
- */
-export interface ParamRef {
-  param: number;
-}
-export type ArgVal = GuardArg | ParamRef;
-export type ParamHook = (id: ts.Identifier) => ParamRef | undefined;
-
-/**
- * Is the (async) guard call the operand of `await`, or of `yield` in an
- * `async function*` (which awaits its operand), parentheses aside? A `yield`
- * in a plain generator hands the promise to the consumer unsettled, and
- * `yield*` delegates instead of awaiting.
- */
-export function isAwaited(call: ts.CallExpression): boolean {
-  let e: ts.Node = call;
-  while (
-    ts.isParenthesizedExpression(e.parent) ||
-    ts.isAsExpression(e.parent) ||
-    ts.isSatisfiesExpression(e.parent) ||
-    ts.isNonNullExpression(e.parent)
-  )
-    e = e.parent;
-  if (ts.isAwaitExpression(e.parent)) return true;
-  return ts.isYieldExpression(e.parent) && e.parent.asteriskToken === undefined && isInAsyncGenerator(e.parent);
-}
-
-/** Is `y` directly inside an `async function*` (not a nested function)? */
-function isInAsyncGenerator(y: ts.YieldExpression): boolean {
-  let fn: ts.Node | undefined = y.parent;
-  while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
-  if (!fn || !(ts.isFunctionDeclaration(fn) || ts.isFunctionExpression(fn) || ts.isMethodDeclaration(fn))) return false;
-  return fn.asteriskToken !== undefined && (ts.getCombinedModifierFlags(fn) & ts.ModifierFlags.Async) !== 0;
-}
-
-export function guardArgs(
-  checker: ts.TypeChecker,
-  call: ts.CallExpression,
-  shape: ParamShape,
-  param?: ParamHook,
-): Record<string, ArgVal> {
-  const declared = shape.restIndex ?? shape.names.length;
-  const keyFor = (i: number) => (i < declared ? shape.names[i]! : `#${i}`);
-  const args: Record<string, ArgVal> = {};
-  for (let i = 0; i < call.arguments.length; i++) {
-    const a = call.arguments[i]!;
-    if (ts.isSpreadElement(a)) {
-      for (let j = i; j < Math.max(declared, i + 1); j++) args[keyFor(j)] = DYNAMIC_ARG;
-      break;
-    }
-    recordArg(checker, keyFor(i), a, args, param);
-  }
-  return args;
-}
-
-export function recordArg(
-  checker: ts.TypeChecker,
-  key: string,
-  e: ts.Expression,
-  out: Record<string, ArgVal>,
-  param?: ParamHook,
-): void {
-  const inner = skipValuePreserving(e);
-  if (ts.isObjectLiteralExpression(inner)) {
-    const entries: Array<[string, ts.Expression]> = [];
-    for (const p of inner.properties) {
-      if (
-        ts.isPropertyAssignment(p) &&
-        (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name) || ts.isNumericLiteral(p.name))
-      ) {
-        entries.push([p.name.text, p.initializer]);
-      } else if (ts.isShorthandPropertyAssignment(p)) {
-        entries.push([p.name.text, p.name]);
-      } else {
-        // Spreads, computed keys, methods: the object's content is not known.
-        out[key] = DYNAMIC_ARG;
-        return;
-      }
-    }
-    for (const [name, value] of entries) recordArg(checker, `${key}.${name}`, value, out, param);
-    return;
-  }
-  out[key] = literalValue(checker, e, 0, param);
-}
-
-function skipValuePreserving(e: ts.Expression): ts.Expression {
-  for (;;) {
-    if (ts.isParenthesizedExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
-    else if (ts.isAsExpression(e) && isConstAssertion(e)) e = e.expression;
-    else return e;
-  }
-}
-
-function isConstAssertion(e: ts.AsExpression): boolean {
-  return ts.isTypeReferenceNode(e.type) && ts.isIdentifier(e.type.typeName) && e.type.typeName.text === 'const';
-}
-
-/**
- * A compile-time literal: literals, enum members (by value), and `const`s
- * initialized with such (followed across imports). Casts, parameters, `let`s
- * and computed values are `<dynamic>`.
- */
-function literalValue(checker: ts.TypeChecker, e0: ts.Expression, depth: number, param?: ParamHook): ArgVal {
-  if (depth > 16) return DYNAMIC_ARG;
-  const e = skipValuePreserving(e0);
-  if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return e.text;
-  if (ts.isNumericLiteral(e)) return Number(e.text);
-  if (e.kind === ts.SyntaxKind.TrueKeyword) return true;
-  if (e.kind === ts.SyntaxKind.FalseKeyword) return false;
-  if (e.kind === ts.SyntaxKind.NullKeyword) return null;
-  if (ts.isPrefixUnaryExpression(e) && ts.isNumericLiteral(e.operand)) {
-    if (e.operator === ts.SyntaxKind.MinusToken) return -Number(e.operand.text);
-    if (e.operator === ts.SyntaxKind.PlusToken) return Number(e.operand.text);
-    return DYNAMIC_ARG;
-  }
-  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
-    const sym = dealias(
-      checker,
-      checker.getSymbolAtLocation(ts.isPropertyAccessExpression(e) ? e.name : e.argumentExpression),
-    );
-    const d = sym?.declarations?.length === 1 ? sym.declarations[0]! : undefined;
-    if (d && ts.isEnumMember(d)) {
-      // Asked of the member itself: the access node's value is only filled in by a full check.
-      const v = checker.getConstantValue(d);
-      if (v !== undefined) return v;
-    }
-    return DYNAMIC_ARG;
-  }
-  if (ts.isIdentifier(e)) {
-    const p = param?.(e);
-    if (p !== undefined) return p;
-    const sym = dealias(checker, checker.getSymbolAtLocation(e));
-    const decls = sym?.declarations ?? [];
-    if (decls.length !== 1) return DYNAMIC_ARG;
-    const d = decls[0]!;
-    if (ts.isEnumMember(d)) {
-      const v = checker.getConstantValue(d);
-      return v === undefined ? DYNAMIC_ARG : v;
-    }
-    if (
-      ts.isVariableDeclaration(d) &&
-      d.initializer &&
-      ts.isIdentifier(d.name) &&
-      ts.isVariableDeclarationList(d.parent) &&
-      (d.parent.flags & ts.NodeFlags.BlockScoped) === ts.NodeFlags.Const &&
-      !(ts.isForOfStatement(d.parent.parent) || ts.isForInStatement(d.parent.parent))
-    ) {
-      return literalValue(checker, d.initializer, depth + 1);
-    }
-  }
-  return DYNAMIC_ARG;
-}
-
-// ---------------------------------------------------------------------------
-
-export function stableJson(v: Record<string, ArgVal>): string {
-  return JSON.stringify(
-    Object.keys(v)
-      .sort()
-      .map((k) => [k, v[k]]),
-  );
-}
-
-export function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function sortKeys<T>(o: Record<string, T>): Record<string, T> {

@@ -1,13 +1,13 @@
 import { Node, ts } from 'ts-morph';
-import type { ExtractContext, Fragment } from './context.js';
-import type { LogField, LogSchema } from '../manifest/types.js';
-import { DEFAULT_REDACTION, UNCLASSIFIED } from '../config/index.js';
-import { locatedError } from '../errors.js';
-import { hasTag } from './jsdoc.js';
-import { declarationName, uniqueIds } from './names.js';
+import type { ExtractContext, Fragment } from '../analysis/context.js';
+import type { LogField, LogSchema } from '../../manifest/types.js';
+import { DEFAULT_REDACTION, UNCLASSIFIED } from '../../config/index.js';
+import { locatedError } from '../../errors.js';
+import { hasTag } from '../analysis/jsdoc.js';
+import { declarationName, uniqueIds } from '../analysis/names.js';
 import { tagText } from './privacy.js';
-import { fileMayMatch, sinkStatements } from './prefilter.js';
-import { excessPaths, mutationsReaching, reachableObjects, scanFlows, toJsonPaths } from './values.js';
+import { fileMayMatch, sinkStatements } from '../analysis/prefilter.js';
+import { excessPaths, mutationsReaching, reachableObjects, scanFlows, toJsonPaths } from '../analysis/values.js';
 import { callableSite, functionInitializer, overloadSet } from './le.js';
 import {
   byText,
@@ -22,8 +22,8 @@ import {
   unionMembers,
   type Flattened,
   type TypeIssue,
-} from './types.js';
-import { keys } from '../manifest/keys.js';
+} from '../analysis/types.js';
+import { keys } from '../../manifest/keys.js';
 
 const SCHEMA_TAG = 'logSchema';
 const SINK_TAG = 'logSink';

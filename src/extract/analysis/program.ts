@@ -2,12 +2,12 @@ import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
 import { Node, Project, ts, type FileSystemHost, type SourceFile } from 'ts-morph';
 import { minimatch } from 'minimatch';
-import type { ResolvedConfig } from '../config/index.js';
-import { UserError, locatedError } from '../errors.js';
+import type { ResolvedConfig } from '../../config/index.js';
+import { UserError, locatedError } from '../../errors.js';
 import type { ExtractContext } from './context.js';
-import { JSDOC_NEEDLES } from './prefilter.js';
 import { packageRelative, workspaceSourceFiles } from './workspace-origin.js';
 import { libraryFiles, unloadedProjectImports } from './library.js';
+import { setSourceFileFactory } from './ts-internals.js';
 
 export interface OpenProjectOptions {
   /** Absolute project root (in `fileSystem` when one is given). */
@@ -19,6 +19,11 @@ export interface OpenProjectOptions {
   label?: string;
   /** Disable every extraction pre-filter (default: the POLICYDRIFT_NO_PREFILTER=1 environment variable). */
   full?: boolean;
+  /**
+   * JSDoc is parsed in full only in files whose text contains one of these (the collectors' declared tags and
+   * names, extract/collectors/index.ts); without it, everywhere.
+   */
+  jsDocNeedles?: readonly string[];
 }
 
 /** True when the environment asks for full-program extraction (no pre-filters). */
@@ -46,7 +51,7 @@ export function openProject(opts: OpenProjectOptions): ExtractContext {
   try {
     // A solution-style tsconfig (`"files": []` + `references`) stands for the projects it references.
     const tsconfigs = programTsconfigs(tsconfigPath, config.tsconfig, fsys);
-    project = full ? fullProject(tsconfigs, fsys) : leanProject(tsconfigs, fsys);
+    project = full ? fullProject(tsconfigs, fsys) : leanProject(tsconfigs, fsys, opts.jsDocNeedles);
   } catch (e) {
     if (e instanceof UserError) throw e;
     throw new UserError(
@@ -105,7 +110,7 @@ export function openProject(opts: OpenProjectOptions): ExtractContext {
     return set;
   };
 
-  // Workspace packages this one imports: declarations are read there, locations named by package (src/extract/workspace-origin.ts).
+  // Workspace packages this one imports: declarations are read there, locations named by package (src/extract/analysis/workspace-origin.ts).
   const workspaceFiles = workspaceSourceFiles(project, root);
   const ctx: ExtractContext = {
     project,
@@ -244,50 +249,48 @@ let lastFiles = new Map<string, ts.SourceFile>();
  * work: parent pointers are left to the binder (which sets every one of them,
  * JSDoc included, when the checker is created), JSDoc is parsed only in
  * files whose text mentions a tag or name an extractor reads
- * (JSDOC_NEEDLES) (elsewhere the parser keeps exactly the JSDoc that carries
+ * (`jsDocNeedles`) (elsewhere the parser keeps exactly the JSDoc that carries
  * type information: none in TypeScript files, all in JavaScript, as `tsc`
  * itself does), and unchanged files of the previous project are reused.
  * Types are unchanged; test/fastpath.test.js compares the manifests with
  * those of the plain project (`full`).
  */
-function leanProject(tsconfigs: readonly string[], fileSystem: FileSystemHost | undefined): Project {
+function leanProject(
+  tsconfigs: readonly string[],
+  fileSystem: FileSystemHost | undefined,
+  needles: readonly string[] | undefined,
+): Project {
   const project = new Project({ tsConfigFilePath: tsconfigs[0]!, fileSystem, skipAddingFilesFromTsConfig: true });
-  const factory = (project as unknown as { _context?: { compilerFactory?: Record<string, unknown> } })._context
-    ?.compilerFactory;
   // ts-morph's own parse, minus the parent pass; when its internals differ, its own parse is used.
-  if (factory && typeof factory.createCompilerSourceFileFromText === 'function') {
-    const options = project.getCompilerOptions();
-    const languageVersion = options.target ?? ts.ScriptTarget.Latest;
-    const optionsKey = sharedOptionsKey(options);
-    const prior = lastFiles;
-    const mine = new Map<string, ts.SourceFile>();
-    lastFiles = mine;
-    factory.createCompilerSourceFileFromText = (
-      filePath: string,
-      text: string,
-      scriptKind: ts.ScriptKind | undefined,
-    ) => {
-      const jsDocParsingMode = JSDOC_NEEDLES.some((n) => text.includes(n))
+  const options = project.getCompilerOptions();
+  const languageVersion = options.target ?? ts.ScriptTarget.Latest;
+  const optionsKey = sharedOptionsKey(options);
+  const prior = lastFiles;
+  const mine = new Map<string, ts.SourceFile>();
+  lastFiles = mine;
+  const installed = setSourceFileFactory(project, (filePath, text, scriptKind) => {
+    const jsDocParsingMode =
+      needles === undefined || needles.some((n) => text.includes(n))
         ? ts.JSDocParsingMode.ParseAll
         : ts.JSDocParsingMode.ParseForTypeInfo;
-      const key = `${filePath}\0${String(scriptKind)}\0${languageVersion}\0${jsDocParsingMode}\0${optionsKey}`;
-      const known = mine.get(key) ?? prior.get(key);
-      if (known && known.text === text) {
-        mine.set(key, known);
-        return known;
-      }
-      const sf = ts.createLanguageServiceSourceFile(
-        filePath,
-        ts.ScriptSnapshot.fromString(text),
-        { languageVersion, jsDocParsingMode },
-        '0',
-        false,
-        scriptKind,
-      );
-      mine.set(key, sf);
-      return sf;
-    };
-  }
+    const key = `${filePath}\0${String(scriptKind)}\0${languageVersion}\0${jsDocParsingMode}\0${optionsKey}`;
+    const known = mine.get(key) ?? prior.get(key);
+    if (known && known.text === text) {
+      mine.set(key, known);
+      return known;
+    }
+    const sf = ts.createLanguageServiceSourceFile(
+      filePath,
+      ts.ScriptSnapshot.fromString(text),
+      { languageVersion, jsDocParsingMode },
+      '0',
+      false,
+      scriptKind,
+    );
+    mine.set(key, sf);
+    return sf;
+  });
+  if (!installed) lastFiles = prior;
   for (const t of tsconfigs) project.addSourceFilesFromTsConfig(t);
   project.resolveSourceFileDependencies();
   return project;
