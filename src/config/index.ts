@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseJsonText } from '../util/jsonfile.js';
-import { UserError } from '../errors.js';
+import { UserError, locatedError } from '../errors.js';
 
 export const CONFIG_FILE = 'policydrift.config.json';
 
@@ -105,9 +105,11 @@ export function defaultConfig(): ResolvedConfig {
 export function parseConfigText(text: string, label: string): ResolvedConfig {
   const raw = parseJsonText<RawConfig>(text, 'config', label, undefined);
   if (raw.orders?.classification?.includes(UNCLASSIFIED)) {
-    throw new UserError(`${label}: orders.classification must not list "${UNCLASSIFIED}"`, {
-      hint: `"${UNCLASSIFIED}" is the implicit lowest level; remove it from the list`,
-    });
+    throw locatedError(
+      { file: label },
+      `orders.classification must not list "${UNCLASSIFIED}"`,
+      `"${UNCLASSIFIED}" is the implicit lowest level; remove it from the list`,
+    );
   }
   return resolveConfig(raw, label);
 }

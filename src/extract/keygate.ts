@@ -13,6 +13,7 @@ import { declarationName, uniqueIds } from './names.js';
 import { KeyCallGraph, type Container, type GuardOracle } from './callgraph.js';
 import { sha256Hex } from '../util/fs.js';
 import { fileMayMatch } from './prefilter.js';
+import { escapeId, formatVia, keys, moduleFunctionId, siteId } from '../manifest/keys.js';
 
 /**
  * Key gating, per entry point (the call graph and summaries are in
@@ -42,22 +43,26 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
       implDigest: guardDigest(ctx, g.nodes),
       ...(g.condition ? { kind: 'condition' as const } : {}),
     };
-    locations[`keygate:guard:${g.id}`] = g.file;
+    locations[keys.guard(g.id)] = g.file;
   }
   const sinkData: Record<string, SinkDecl> = {};
   const sinkNames = new Map<string, string[]>();
   for (const s of sinks.groups) {
     sinkData[s.id] = { async: isAsync(checker, s) };
-    locations[`keygate:sink:${s.id}`] = s.file;
+    locations[keys.sink(s.id)] = s.file;
     const names = sinkNames.get(s.simpleName) ?? [];
     names.push(s.id);
     sinkNames.set(s.simpleName, names);
   }
 
+  // A guard method that a subclass (or an `implements` of its class) overrides with an untagged member: a call
+  // through the base type may run the override, so it proves nothing (fail closed; docs/threat-model.md).
+  const overridden = untaggedOverrides(ctx, guards);
+
   // Interprocedural: guards on every path from each entry point to each sink it reaches (src/extract/callgraph.ts).
   const conditions = new Set(guards.groups.filter((g) => g.condition).map((g) => g.id));
   const oracle: GuardOracle = {
-    guardsOf: (call) => calledValueTargets(checker, call, guards.byNode),
+    guardsOf: (call) => calledValueTargets(checker, call, guards.byNode).filter((id) => !overridden.has(id)),
     fact: (call, gid, param) => ({
       guard: gid,
       args: guardArgs(checker, call, shapes.get(gid)!, param),
@@ -100,20 +105,20 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
   const named = used.filter((c) => c.name !== undefined);
   const ids = uniqueIds(named.map((c) => ({ name: c.name!, file: c.file, value: c })));
   const fnId = new Map<Container, string>(ids.map((x) => [x.value, x.id]));
-  for (const c of used) if (c.name === undefined) fnId.set(c, `<module:${c.file}>`);
+  for (const c of used) if (c.name === undefined) fnId.set(c, moduleFunctionId(c.file));
 
   const sites: Record<string, GatedSite> = {};
   for (const s of [...entrySites].sort((a, b) => cmp(fnId.get(a.entry)!, fnId.get(b.entry)!) || cmp(a.sink, b.sink))) {
-    const key = `${fnId.get(s.entry)!} -> ${s.sink}`;
+    const key = siteId({ function: fnId.get(s.entry)!, sink: s.sink });
     sites[key] = { function: fnId.get(s.entry)!, sink: s.sink, guards: s.guards };
-    locations[`keygate:site:${key}`] = s.entry.file;
-    locations[`keygate:via:${key}`] = [...s.via.map((c) => `${c.name ?? '<module>'} (${c.file})`), s.sink].join(' -> ');
+    locations[keys.site(key)] = s.entry.file;
+    locations[keys.via(key)] = formatVia({ hops: s.via, sink: s.sink });
   }
 
   const escapes: Record<string, SinkEscape> = {};
   for (const e of rawEscapes) {
     const fid = fnId.get(e.fn)!;
-    escapes[`${fid} -> ${e.sink} (${e.kind})`] = { function: fid, sink: e.sink, kind: e.kind };
+    escapes[escapeId({ function: fid, sink: e.sink, kind: e.kind })] = { function: fid, sink: e.sink, kind: e.kind };
   }
 
   foreignUnused(guards, guardData, sites, escapes, locations, 'guard');
@@ -146,7 +151,7 @@ function foreignUnused(
   for (const g of set.groups) {
     if (g.own || used.has(g.id)) continue;
     Reflect.deleteProperty(data, g.id);
-    Reflect.deleteProperty(locations, `keygate:${kind}:${g.id}`);
+    Reflect.deleteProperty(locations, keys[kind](g.id));
   }
 }
 
@@ -397,6 +402,64 @@ function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards
  * function it holds) mapped to all its sink ids, its own included, and adds
  * the new ones to `sinks.byNode` (under the first id).
  */
+/**
+ * The ids of guards declared as class or interface members that some class or interface in the program
+ * overrides or implements with a member that is not itself a guard (`class NoAttest extends Attest {
+ * override async check() {} }`), directly or below a chain of guard overrides. A call through a receiver typed
+ * as the base may run the untagged override at run time, so such a guard counts nowhere.
+ */
+function untaggedOverrides(ctx: ExtractContext, guards: DeclSet): Set<string> {
+  const checker = ctx.checker.compilerObject;
+  const memberGuards = new Map<string, ts.Node[]>();
+  for (const n of guards.byNode.keys()) {
+    if (!n.parent || !(ts.isClassLike(n.parent) || ts.isInterfaceDeclaration(n.parent))) continue;
+    const name = (n as ts.NamedDeclaration).name;
+    if (!name || ts.isPrivateIdentifier(name) || !(ts.isIdentifier(name) || ts.isStringLiteralLike(name))) continue;
+    if (ts.getCombinedModifierFlags(n as ts.Declaration) & ts.ModifierFlags.Static) continue;
+    memberGuards.set(name.text, [...(memberGuards.get(name.text) ?? []), n]);
+  }
+  const out = new Set<string>();
+  if (memberGuards.size === 0) return out;
+  // base guard node -> the guard overrides below it (tagged), to mark a whole chain when its bottom is hollow.
+  const taggedBelow = new Map<ts.Node, ts.Node[]>();
+  const hollow: ts.Node[] = [];
+  for (const sf of [...ctx.sourceFiles, ...(ctx.workspaceFiles ?? [])]) {
+    const text = sf.compilerNode.text;
+    if (!(text.includes('implements') || text.includes('extends'))) continue;
+    const visit = (n: ts.Node): void => {
+      if ((ts.isClassLike(n) || ts.isInterfaceDeclaration(n)) && n.heritageClauses?.length) {
+        const members: readonly ts.Node[] = n.members;
+        for (const m of members) {
+          const name = (m as ts.NamedDeclaration).name;
+          if (!name || !(ts.isIdentifier(name) || ts.isStringLiteralLike(name)) || !memberGuards.has(name.text))
+            continue;
+          if (ts.getCombinedModifierFlags(m as ts.Declaration) & ts.ModifierFlags.Static) continue;
+          for (const h of n.heritageClauses)
+            for (const t of h.types)
+              for (const b of checker.getTypeAtLocation(t).getProperty(name.text)?.declarations ?? []) {
+                if (!guards.byNode.has(b) || b === m) continue;
+                if (guards.byNode.has(m)) taggedBelow.set(m, [...(taggedBelow.get(m) ?? []), b]);
+                else hollow.push(b);
+              }
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(sf.compilerNode);
+  }
+  // Up the chain: an untagged override of a tagged override hollows every guard above it too.
+  const up = new Map<ts.Node, ts.Node[]>(taggedBelow);
+  const seen = new Set<ts.Node>();
+  const stack = [...hollow];
+  for (let b = stack.pop(); b !== undefined; b = stack.pop()) {
+    if (seen.has(b)) continue;
+    seen.add(b);
+    out.add(guards.byNode.get(b)!);
+    stack.push(...(up.get(b) ?? []));
+  }
+  return out;
+}
+
 function impliedSinkMembers(ctx: ExtractContext, sinks: DeclSet): Map<ts.Node, string[]> {
   const checker = ctx.checker.compilerObject;
   const isMember = (n: ts.Node): n is ts.ClassElement | ts.TypeElement =>

@@ -14,7 +14,7 @@
  */
 export const MANIFEST_SCHEMA_VERSION = 2;
 
-/** A normalized, structural type string (see src/extract/types.ts for the grammar). */
+/** A normalized, structural type string (the grammar: docs/type-text.md). */
 export type TypeText = string;
 
 export interface FieldInfo {
@@ -120,7 +120,7 @@ export interface ManifestInvariants {
  * Keys: `le:<handler>`, `le:<handler>:variant:<value>`, `logging:<schema>`,
  * `keygate:guard:<guard>`, `keygate:sink:<sink>`, `keygate:site:<entry> -> <sink>`,
  * `keygate:via:<entry> -> <sink>` (a path `entry (file) -> helper (file) -> sink`),
- * `privacy:<invariant id>`.
+ * `privacy:<invariant id>`; built and read only by src/manifest/keys.ts.
  */
 export type Locations = Record<string, string>;
 
