@@ -21,7 +21,7 @@ import {
 } from './calls.js';
 import { DYNAMIC_ARG, type DominatingGuard, type GuardArg } from '../../manifest/types.js';
 import { declarationName } from './names.js';
-import { callMayReachTarget, referenceWords, sinkStatements } from './prefilter.js';
+import { type CalleeFacts, callMayReachTarget, referenceWords, sinkStatements } from './prefilter.js';
 import { boundSymbolOf, canWrapCompilerNode, wrapCompilerNode } from './ts-internals.js';
 
 /**
@@ -231,6 +231,8 @@ export class KeyCallGraph {
     // Calls and names already handed to `visit`: every round walks the kept statements again, but only
     // what the previous rounds' filters let through is new (the filters widen as derived sinks appear).
     const recorded = new Set<ts.Node>();
+    // What the checker said about each call not recorded yet, for the next round (see CalleeFacts).
+    const calleeMemo = new Map<ts.CallExpression, CalleeFacts>();
     const walk = (
       keep: ((sf: ts.SourceFile) => readonly ts.Statement[]) | null,
       allTargets: ReadonlyMap<ts.Node, unknown>,
@@ -249,8 +251,13 @@ export class KeyCallGraph {
         const walkNode = (n: ts.Node): void => {
           if (!recorded.has(n)) {
             if (ts.isCallExpression(n)) {
-              if (this.ctx.full || isCallApplyShape(n) || callMayReachTarget(checker, n, allTargets, names)) {
+              if (
+                this.ctx.full ||
+                isCallApplyShape(n) ||
+                callMayReachTarget(checker, n, allTargets, names, calleeMemo)
+              ) {
                 recorded.add(n);
+                calleeMemo.delete(n);
                 visit(wrapNode(sf, n));
               }
             } else if (
@@ -276,13 +283,13 @@ export class KeyCallGraph {
     const words = new Set(sinks.words);
     const allTargets = new Map<ts.Node, unknown>(sinks.byNode);
     const names = new Set<string>(sinks.byName.keys());
+    // The statement filter's closure only grows with its seeds (seed nodes and words are only ever added), so
+    // once it gives up (null: every statement) it gives up in every later round: it is not recomputed.
+    let unbounded = this.ctx.full;
     for (;;) {
-      walk(
-        this.ctx.full ? null : sinkStatements(this.ctx, seedNodes, [...words]),
-        allTargets,
-        names,
-        referenceWords(this.ctx, [...words]),
-      );
+      const keep = unbounded ? null : sinkStatements(this.ctx, seedNodes, [...words]);
+      if (keep === null) unbounded = true;
+      walk(keep, allTargets, names, referenceWords(this.ctx, [...words]));
       const fresh = new Set<Container>();
       for (const c of sinkCalls) fresh.add(c.fn);
       for (const r of rawCalls) {

@@ -724,7 +724,39 @@ export function callMayReachTarget(
   call: ts.CallExpression,
   targets: ReadonlyMap<ts.Node, unknown>,
   names: ReadonlySet<string> | ReadonlyMap<string, unknown>,
+  memo?: Map<ts.CallExpression, CalleeFacts>,
 ): boolean {
+  let facts = memo?.get(call);
+  if (!facts) {
+    facts = calleeFacts(checker, call);
+    memo?.set(call, facts);
+  }
+  if (facts.always) return true;
+  if (facts.decls.some((d) => targets.has(d))) return true;
+  if (facts.decls.length === 0 && facts.name !== undefined && names.has(facts.name)) return true;
+  facts.signatureDecls ??= signatureDeclarations(checker, call.expression);
+  return facts.signatureDecls.some((d) => targets.has(d));
+}
+
+/**
+ * What callMayReachTarget asks the checker about a call, kept between the
+ * rounds of the call graph (which test the same calls against growing target
+ * sets): typing the callee's receiver (`this.a.b.c(…)`, flow narrowing
+ * included) is most of the cost, and the checker caches neither the type of
+ * an expression nor an unresolved property access.
+ */
+export interface CalleeFacts {
+  /** `super(…)`, `import(…)`: always resolved. */
+  always: boolean;
+  /** Declarations of the callee's symbol (aliases followed). */
+  decls: readonly ts.Node[];
+  /** The callee's name, for an unresolved call. */
+  name: string | undefined;
+  /** Declarations of the call signatures of the callee's type and of its union/intersection constituents (computed on first need). */
+  signatureDecls?: ts.Node[];
+}
+
+function calleeFacts(checker: ts.TypeChecker, call: ts.CallExpression): CalleeFacts {
   let callee: ts.Expression = call.expression;
   while (
     ts.isParenthesizedExpression(callee) ||
@@ -734,7 +766,8 @@ export function callMayReachTarget(
     ts.isTypeAssertionExpression(callee)
   )
     callee = callee.expression;
-  if (callee.kind === ts.SyntaxKind.SuperKeyword || callee.kind === ts.SyntaxKind.ImportKeyword) return true;
+  if (callee.kind === ts.SyntaxKind.SuperKeyword || callee.kind === ts.SyntaxKind.ImportKeyword)
+    return { always: true, decls: [], name: undefined };
   const at = ts.isPropertyAccessExpression(callee)
     ? callee.name
     : ts.isElementAccessExpression(callee)
@@ -743,28 +776,33 @@ export function callMayReachTarget(
   let sym = checker.getSymbolAtLocation(at);
   if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
   const decls = sym?.declarations ?? [];
-  if (decls.some((d) => targets.has(d))) return true;
-  if (decls.length === 0) {
-    const name = ts.isIdentifier(callee)
-      ? callee.text
-      : ts.isPropertyAccessExpression(callee)
-        ? callee.name.text
-        : ts.isElementAccessExpression(callee) && ts.isStringLiteralLike(callee.argumentExpression)
-          ? callee.argumentExpression.text
-          : undefined;
-    if (name !== undefined && names.has(name)) return true;
-  }
+  const name =
+    decls.length > 0
+      ? undefined
+      : ts.isIdentifier(callee)
+        ? callee.text
+        : ts.isPropertyAccessExpression(callee)
+          ? callee.name.text
+          : ts.isElementAccessExpression(callee) && ts.isStringLiteralLike(callee.argumentExpression)
+            ? callee.argumentExpression.text
+            : undefined;
+  return { always: false, decls, name };
+}
+
+function signatureDeclarations(checker: ts.TypeChecker, expr: ts.Expression): ts.Node[] {
+  const out: ts.Node[] = [];
   const seen = new Set<ts.Type>();
-  const reaches = (t: ts.Type): boolean => {
-    if (seen.has(t)) return false;
+  const collect = (t: ts.Type): void => {
+    if (seen.has(t)) return;
     seen.add(t);
     for (const sig of checker.getSignaturesOfType(t, ts.SignatureKind.Call)) {
       const d = sig.getDeclaration() as ts.Node | undefined;
-      if (d && targets.has(d)) return true;
+      if (d) out.push(d);
     }
-    return t.isUnionOrIntersection() && t.types.some(reaches);
+    if (t.isUnionOrIntersection()) for (const c of t.types) collect(c);
   };
-  return reaches(checker.getTypeAtLocation(call.expression));
+  collect(checker.getTypeAtLocation(expr));
+  return out;
 }
 
 /**
