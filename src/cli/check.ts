@@ -4,14 +4,12 @@ import { spawnSync } from 'node:child_process';
 import type { Command } from 'commander';
 import type { CheckResult } from '../check/index.js';
 import type { JustificationDecl } from '../openspec/changes.js';
+import { CONFIG_FILE } from '../config/constants.js';
 import { EXIT, UserError } from '../errors.js';
 import { ROOT_HELP, resolveRoot } from './extract.js';
 import { useColor } from './diff.js';
 import { note } from '../util/progress.js';
 import { relevantForJustify, uncommittedChangeSets, uncommittedFiles } from './worktree-status.js';
-
-/** Same as CONFIG_FILE in src/config (not imported: that module loads ajv). */
-const CONFIG_FILE = 'policydrift.config.json';
 
 /**
  * The modules behind these commands (the drift gate extracts manifests with

@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { parseJsonText } from '../util/jsonfile.js';
 import { UserError, locatedError } from '../errors.js';
 
-export const CONFIG_FILE = 'policydrift.config.json';
+export { CONFIG_FILE } from './constants.js';
+import { CONFIG_FILE } from './constants.js';
 
 export const DEFAULT_REDACTION_ORDER = ['none', 'mask', 'truncate', 'hash', 'tokenize', 'drop'];
 export const DEFAULT_CLASSIFICATION_ORDER = ['public', 'internal', 'pseudonymous', 'personal', 'sensitive', 'secret'];
