@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cli, tmpdir, copyTree, SAMPLE } from './helpers.js';
+import { spawnSync } from 'node:child_process';
+import { cli, git, tmpdir, copyTree, SAMPLE } from './helpers.js';
 import { parseConfigText } from '../dist/config/index.js';
 
 const POLICYDRIFT_FILES = [
@@ -45,6 +46,14 @@ test('init creates the config, the first manifest and an empty registry, and pri
     /created\s+invariants\.manifest\.json\s+\(version 1: 5 invariants, 1 LE handler, 3 log schemas, 2 key guards, 2 gated sites\)/,
   );
   assert.match(r.stdout, /created\s+release\/registry\.json/);
+  assert.match(r.stdout, /created\s+\.policydrift\/release_signers\s+\(comments only: add your release key/);
+  const signers = fs.readFileSync(path.join(dir, '.policydrift/release_signers'), 'utf8');
+  assert.ok(
+    signers.split('\n').every((l) => l === '' || l.startsWith('#')),
+    'the created signers file lists no signer',
+  );
+  assert.match(signers, /^# Format: OpenSSH allowed_signers, one signer a line: <identity> <key type> <public key>$/m);
+  assert.match(signers, /ssh-keygen -y -f release_key/);
   assert.match(r.stdout, /no hook manager/);
   assert.match(r.stdout, /npx --no-install policydrift extract --write --staged/);
   assert.match(r.stdout, /templates\/github\/policydrift\.yml/);
@@ -52,7 +61,7 @@ test('init creates the config, the first manifest and an empty registry, and pri
   assert.match(r.stdout, /run `npx openspec init --tools none --no-animation \.` to create openspec\//);
   assert.match(
     r.stdout,
-    /Release signing: every registry event is signed\. .*list it in \.policydrift\/release_signers as `release@ci <contents of release_key\.pub>`/,
+    /Release signing: every registry event is signed\. .*add it to \.policydrift\/release_signers \(its header says how\): `echo "release@ci \$\(ssh-keygen -y -f release_key\)" >> \.policydrift\/release_signers`/,
   );
   assert.match(
     r.stdout,
@@ -186,6 +195,46 @@ test('no tsconfig: exit 2 with a hint, nothing written', () => {
   r = cli(['init', '--root', dir]);
   assert.is(r.code, 2);
   assert.match(r.stderr, /found tsconfig\.build\.json/);
+});
+
+test('the release signers file: kept when it lists a signer (even with --force); a comment-only one is replaced only with --force', () => {
+  const dir = freshProject();
+  assert.is(cli(['init', '--root', dir]).code, 0);
+  const file = path.join(dir, '.policydrift/release_signers');
+  const template = fs.readFileSync(file, 'utf8');
+
+  fs.writeFileSync(file, '# my notes\n');
+  let r = cli(['init', '--root', dir]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /kept\s+\.policydrift\/release_signers\s+\(no release signer listed yet; --force replaces it/);
+  assert.is(fs.readFileSync(file, 'utf8'), '# my notes\n');
+  r = cli(['init', '--root', dir, '--force']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /replaced\s+\.policydrift\/release_signers/);
+  assert.is(fs.readFileSync(file, 'utf8'), template);
+
+  const listed =
+    template + 'release@ci ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLE\n';
+  fs.writeFileSync(file, listed);
+  r = cli(['init', '--root', dir, '--force']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /kept\s+\.policydrift\/release_signers\s+\(lists release signers; init never rewrites it/);
+  assert.is(fs.readFileSync(file, 'utf8'), listed);
+});
+
+test('release with the comment-only signers file that init created: exit 2 with a hint, before anything is built', () => {
+  const dir = freshProject();
+  assert.is(cli(['init', '--root', dir]).code, 0);
+  git(dir, 'init', '-q');
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-qm', 'init');
+  const key = path.join(tmpdir('policydrift-keys-'), 'release_key');
+  assert.is(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]).status, 0);
+  const r = cli(['release', '--root', dir, '--profile', 'prod', '--version', '0.1.0', '--signing-key', key]);
+  assert.is(r.code, 2, r.stdout + r.stderr);
+  assert.match(r.stderr, /release_signers lists no release signer \(only comments\)/);
+  assert.match(r.stderr, /hint: add the release key's public key as `release@ci <key type> <public key>`/);
+  assert.not.ok(fs.existsSync(path.join(dir, 'dist')), 'nothing was built');
 });
 
 test.run();

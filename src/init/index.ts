@@ -15,7 +15,7 @@ import { emptyRegistry } from '../registry/index.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { detectProject, runner, starterProfile, type Detection } from './detect.js';
-import { renderInitConfig } from './config.js';
+import { listsSigners, RELEASE_SIGNERS_TEXT, renderInitConfig } from './config.js';
 
 export type FileAction = 'created' | 'replaced' | 'updated' | 'unchanged' | 'kept';
 
@@ -154,6 +154,31 @@ export function runInit(opts: InitOptions): InitResult {
     });
   }
 
+  // 4. The release signers file: a commented header, no signer (the user adds their key). A file that lists a
+  // signer is never replaced (it decides who may release); a comment-only one is replaced only with --force.
+  if (config.releaseSigners) {
+    const sRel = posix(config.releaseSigners);
+    const sFile = path.resolve(root, config.releaseSigners);
+    const sText = readText(sFile);
+    if (sText === null) {
+      writeFileAtomic(sFile, RELEASE_SIGNERS_TEXT);
+      files.push({ path: sRel, action: 'created', note: 'comments only: add your release key (see its header)' });
+    } else if (sText === RELEASE_SIGNERS_TEXT) {
+      files.push({ path: sRel, action: 'unchanged', note: 'no release signer listed yet' });
+    } else if (force && !listsSigners(sText)) {
+      writeFileAtomic(sFile, RELEASE_SIGNERS_TEXT);
+      files.push({ path: sRel, action: 'replaced', note: 'comments only: add your release key (see its header)' });
+    } else {
+      files.push({
+        path: sRel,
+        action: 'kept',
+        note: listsSigners(sText)
+          ? 'lists release signers; init never rewrites it, not even with --force'
+          : 'no release signer listed yet; --force replaces it with the commented template',
+      });
+    }
+  }
+
   const changed = files.some((f) => f.action === 'created' || f.action === 'replaced' || f.action === 'updated');
   return { detection: det, files, changed, nextSteps: nextSteps(det, files, changed, config) };
 }
@@ -247,7 +272,7 @@ function nextSteps(det: Detection, files: FileOutcome[], changed: boolean, confi
     );
   const signers = config.releaseSigners ? posix(config.releaseSigners) : null;
   steps.push(
-    `Release signing: every registry event is signed. Make a key (\`ssh-keygen -t ed25519 -N '' -f release_key\`; in CI a secret), ${signers ? `list it in ${signers}` : 'list it in a release signers file and set "releaseSigners" to its path'} as \`release@ci <contents of release_key.pub>\`, commit, and pass \`--signing-key release_key\` (or POLICYDRIFT_SIGNING_KEY) to release (docs/registry.md).`,
+    `Release signing: every registry event is signed. Make a key (\`ssh-keygen -t ed25519 -N '' -f release_key\`; in CI a secret), ${signers ? `add it to ${signers} (its header says how): \`echo "release@ci $(ssh-keygen -y -f release_key)" >> ${signers}\`` : 'list it in a release signers file as `release@ci <contents of release_key.pub>` and set "releaseSigners" to its path'}, commit, and pass \`--signing-key release_key\` (or POLICYDRIFT_SIGNING_KEY) to release (docs/registry.md).`,
   );
   // The first release is the baseline every later `check` compares with.
   const profile = Object.keys(config.profiles).sort()[0];

@@ -66,9 +66,11 @@ test('init, then check explains the first release; release --profile prod (writt
     JSON.parse(fs.readFileSync(path.join(dir, 'policydrift.config.json'), 'utf8')).releaseSigners,
     '.policydrift/release_signers',
   );
-  fs.mkdirSync(path.join(dir, '.policydrift'));
-  fs.writeFileSync(
-    path.join(dir, '.policydrift/release_signers'),
+  // init created the file with a commented header and no signer; the key is appended as its header says.
+  const signersFile = path.join(dir, '.policydrift/release_signers');
+  assert.match(fs.readFileSync(signersFile, 'utf8'), /^# policydrift release signers/);
+  fs.appendFileSync(
+    signersFile,
     `release@ci ${fs.readFileSync(`${key}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`,
   );
   commitAll(dir, 'release signer');
