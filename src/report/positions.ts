@@ -41,16 +41,22 @@ export function positionResolver(read: (file: string) => string | null): Positio
 function anchor(sf: ts.SourceFile, change: Change): ts.Node | undefined {
   const id = change.id.replace(/^(le|logging|keygate|privacy):((site|guard|sink|via):)?/, '');
   if (change.category === 'keygate' && id.includes(' -> ')) {
-    // A gated site: the sink call inside the entry (or, when the entry reaches it through a helper, the entry).
+    // A gated site: the sink call inside the entry, else the call of the helper it reaches the sink through,
+    // else the entry's name.
     const [entry, sink] = id.split(' -> ').map((s) => s.trim());
     const decl = findDeclaration(sf, entry!);
     if (!decl) return undefined;
-    return findCall(decl, sink!) ?? nameOf(decl);
+    // The next hop of the site's path (` (path: entry (file) -> helper (file) -> … -> sink)` in the message).
+    const hop = /\(path: [^()]+ \([^()]+\) -> ([\w$]+(?:\.[\w$]+)?)/.exec(change.message)?.[1];
+    return findCall(decl, sink!) ?? (hop ? findCall(decl, hop.split('.').pop()!) : undefined) ?? nameOf(decl);
   }
   if (change.category === 'logging') {
     const decl = findDeclaration(sf, id);
     if (!decl) return undefined;
-    const field = change.subject.split(/[.[\]]/).filter(Boolean).pop();
+    const field = change.subject
+      .split(/[.[\]]/)
+      .filter(Boolean)
+      .pop();
     return (field ? findMember(decl, field) : undefined) ?? nameOf(decl);
   }
   if (change.category === 'le') {
