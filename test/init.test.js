@@ -46,14 +46,6 @@ test('init creates the config, the first manifest and an empty registry, and pri
     /created\s+invariants\.manifest\.json\s+\(version 1: 5 invariants, 1 LE handler, 3 log schemas, 2 key guards, 2 gated sites\)/,
   );
   assert.match(r.stdout, /created\s+release\/registry\.json/);
-  assert.match(r.stdout, /created\s+\.policydrift\/release_signers\s+\(comments only: add your release key/);
-  const signers = fs.readFileSync(path.join(dir, '.policydrift/release_signers'), 'utf8');
-  assert.ok(
-    signers.split('\n').every((l) => l === '' || l.startsWith('#')),
-    'the created signers file lists no signer',
-  );
-  assert.match(signers, /^# Format: OpenSSH allowed_signers, one signer a line: <identity> <key type> <public key>$/m);
-  assert.match(signers, /ssh-keygen -y -f release_key/);
   assert.match(r.stdout, /no hook manager/);
   assert.match(r.stdout, /npx --no-install policydrift extract --write --staged/);
   assert.match(r.stdout, /templates\/github\/policydrift\.yml/);
@@ -61,8 +53,17 @@ test('init creates the config, the first manifest and an empty registry, and pri
   assert.match(r.stdout, /run `npx openspec init --tools none --no-animation \.` to create openspec\//);
   assert.match(
     r.stdout,
-    /Release signing: every registry event is signed\. .*add it to \.policydrift\/release_signers \(its header says how\): `echo "release@ci \$\(ssh-keygen -y -f release_key\)" >> \.policydrift\/release_signers`/,
+    /Release signing: every registry event is signed\. .*list it in \.policydrift\/release_signers \(its header shows how\) as `release@ci <key type> <public key>`/,
   );
+  // the release signers file init pointed "releaseSigners" at: created, no signer yet, the recipe in its header
+  assert.match(r.stdout, /created\s+\.policydrift\/release_signers\s+\(no signer yet/);
+  const signers = fs.readFileSync(path.join(dir, '.policydrift/release_signers'), 'utf8');
+  assert.ok(
+    signers.split('\n').every((l) => l === '' || l.startsWith('#')),
+    'comments only: no key is trusted until the user lists one',
+  );
+  assert.match(signers, /ssh-keygen -t ed25519/);
+  assert.match(signers, /echo "release@ci \$\(cut -d' ' -f1,2 release_key\.pub\)" >> \.policydrift\/release_signers/);
   assert.match(
     r.stdout,
     /Your first release \(the baseline `check` compares with\): `npx --no-install policydrift release --profile prod --signing-key <key>` \(profile "prod" in policydrift\.config\.json: npx --no-install tsc -p tsconfig\.json -> dist;/,
@@ -115,8 +116,25 @@ test('a second init changes nothing (bytes and mtimes) and says so', () => {
   assert.match(r.stdout, /unchanged\s+policydrift\.config\.json/);
   assert.match(r.stdout, /unchanged\s+invariants\.manifest\.json/);
   assert.match(r.stdout, /unchanged\s+release\/registry\.json/);
+  assert.match(r.stdout, /unchanged\s+\.policydrift\/release_signers/);
   assert.not.match(r.stdout, /created|replaced|updated/);
   assert.equal(snapshot(dir), before);
+});
+
+test('release signers the user listed are never rewritten, not even with --force', () => {
+  const dir = freshProject();
+  assert.is(cli(['init', '--root', dir]).code, 0);
+  const file = path.join(dir, '.policydrift/release_signers');
+  const listed = 'release@ci ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC0vmlqRA3UTZCkwMs7S8b4pT1Oe6h0sJ5dfV6Ds3mMs\n';
+  fs.writeFileSync(file, listed);
+  const r = cli(['init', '--root', dir, '--force']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(
+    r.stdout,
+    /kept\s+\.policydrift\/release_signers\s+\(existing release signers; init never rewrites them/,
+  );
+  assert.not.match(r.stdout, /Kept \.policydrift\/release_signers/, 'not offered for regeneration');
+  assert.is(fs.readFileSync(file, 'utf8'), listed);
 });
 
 test('an existing config is kept without --force and replaced with --force', () => {
@@ -195,31 +213,6 @@ test('no tsconfig: exit 2 with a hint, nothing written', () => {
   r = cli(['init', '--root', dir]);
   assert.is(r.code, 2);
   assert.match(r.stderr, /found tsconfig\.build\.json/);
-});
-
-test('the release signers file: kept when it lists a signer (even with --force); a comment-only one is replaced only with --force', () => {
-  const dir = freshProject();
-  assert.is(cli(['init', '--root', dir]).code, 0);
-  const file = path.join(dir, '.policydrift/release_signers');
-  const template = fs.readFileSync(file, 'utf8');
-
-  fs.writeFileSync(file, '# my notes\n');
-  let r = cli(['init', '--root', dir]);
-  assert.is(r.code, 0, r.stderr);
-  assert.match(r.stdout, /kept\s+\.policydrift\/release_signers\s+\(no release signer listed yet; --force replaces it/);
-  assert.is(fs.readFileSync(file, 'utf8'), '# my notes\n');
-  r = cli(['init', '--root', dir, '--force']);
-  assert.is(r.code, 0, r.stderr);
-  assert.match(r.stdout, /replaced\s+\.policydrift\/release_signers/);
-  assert.is(fs.readFileSync(file, 'utf8'), template);
-
-  const listed =
-    template + 'release@ci ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLE\n';
-  fs.writeFileSync(file, listed);
-  r = cli(['init', '--root', dir, '--force']);
-  assert.is(r.code, 0, r.stderr);
-  assert.match(r.stdout, /kept\s+\.policydrift\/release_signers\s+\(lists release signers; init never rewrites it/);
-  assert.is(fs.readFileSync(file, 'utf8'), listed);
 });
 
 test('release with the comment-only signers file that init created: exit 2 with a hint, before anything is built', () => {

@@ -46,25 +46,3 @@ export function renderInitConfig(opts: InitConfigOptions): string {
   };
   return JSON.stringify(config, null, 2) + '\n';
 }
-
-/**
- * The release signers file that init creates: comments only (no signer yet), so a release fails with a clear
- * hint until the user lists a key. Its format is OpenSSH's allowed_signers (`man ssh-keygen`, ALLOWED SIGNERS).
- */
-export const RELEASE_SIGNERS_TEXT = [
-  '# policydrift release signers: the SSH keys that may sign release registry events (config "releaseSigners").',
-  '# Format: OpenSSH allowed_signers, one signer a line: <identity> <key type> <public key>',
-  '#   release@ci ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA...',
-  '# Add a key:',
-  "#   ssh-keygen -t ed25519 -N '' -f release_key        # a new key (in CI: keep the private key in a secret)",
-  '#   echo "release@ci $(ssh-keygen -y -f release_key)" >> ' + RELEASE_SIGNERS,
-  '# then commit this file and run `policydrift release --signing-key release_key` (or POLICYDRIFT_SIGNING_KEY).',
-  '# Editing this file is a CONFIG_CHANGED that `policydrift check` wants an approved change set for.',
-  '# Lines starting with # are comments. No signer listed: every release is refused.',
-  '',
-].join('\n');
-
-/** Whether an allowed-signers text lists at least one signer (a line that is neither blank nor a comment). */
-export function listsSigners(text: string): boolean {
-  return text.split('\n').some((l) => l.trim() !== '' && !l.trim().startsWith('#'));
-}

@@ -41,7 +41,7 @@ import { verifyBuild, type VerifyBuildResult } from '../build/verify.js';
 import { commitTime } from '../build/worktree.js';
 import { provenanceJson } from '../build/provenance.js';
 import { canonicalJson } from '../manifest/index.js';
-import { UserError } from '../errors.js';
+import { UserError, type SourcePos } from '../errors.js';
 import { CONFIG_FILE, defaultConfig, parseConfigText } from '../config/index.js';
 import { sha256Hex, writeFileAtomic } from '../util/fs.js';
 import type { FileLock } from '../registry/lock.js';
@@ -74,6 +74,10 @@ export interface StepOutcome {
   status: 'passed' | 'failed' | 'skipped';
   summary: string;
   details: string[];
+  /** A step failed by a user error located in a file: where (the error's `file`, `line`, `column`). */
+  file?: string;
+  line?: number;
+  column?: number;
 }
 
 export interface ReleaseResult {
@@ -259,8 +263,8 @@ async function releaseRun(opts: ReleaseOptions, lock: FileLock | null): Promise<
     check: null,
     recovered,
   };
-  const fail = (step: Step, summary: string, details: string[]): ReleaseResult => {
-    steps.push({ step, status: 'failed', summary, details });
+  const fail = (step: Step, summary: string, details: string[], pos?: SourcePos): ReleaseResult => {
+    steps.push({ step, status: 'failed', summary, details, ...pos });
     result.failedStep = step;
     for (const s of STEPS.slice(STEPS.indexOf(step) + 1))
       steps.push({ step: s, status: 'skipped', summary: `not run: ${step} failed`, details: [] });
@@ -340,7 +344,7 @@ async function releaseRun(opts: ReleaseOptions, lock: FileLock | null): Promise<
       log,
     });
   } catch (e) {
-    if (e instanceof UserError) return fail('verify-build', e.message, e.hint ? [e.hint] : []);
+    if (e instanceof UserError) return fail('verify-build', e.message, e.hint ? [e.hint] : [], e.pos);
     throw e;
   }
   const errors = build.findings.filter((f) => f.severity === 'error');

@@ -66,11 +66,13 @@ test('init, then check explains the first release; release --profile prod (writt
     JSON.parse(fs.readFileSync(path.join(dir, 'policydrift.config.json'), 'utf8')).releaseSigners,
     '.policydrift/release_signers',
   );
-  // init created the file with a commented header and no signer; the key is appended as its header says.
-  const signersFile = path.join(dir, '.policydrift/release_signers');
-  assert.match(fs.readFileSync(signersFile, 'utf8'), /^# policydrift release signers/);
+  // init created the file with the recipe in its header; the key is appended below it.
+  assert.match(
+    fs.readFileSync(path.join(dir, '.policydrift/release_signers'), 'utf8'),
+    /^# policydrift release signers/,
+  );
   fs.appendFileSync(
-    signersFile,
+    path.join(dir, '.policydrift/release_signers'),
     `release@ci ${fs.readFileSync(`${key}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`,
   );
   commitAll(dir, 'release signer');
