@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cli, tmpdir, copyTree, SAMPLE } from './helpers.js';
+import { spawnSync } from 'node:child_process';
+import { cli, git, tmpdir, copyTree, SAMPLE } from './helpers.js';
 import { parseConfigText } from '../dist/config/index.js';
 
 const POLICYDRIFT_FILES = [
@@ -212,6 +213,21 @@ test('no tsconfig: exit 2 with a hint, nothing written', () => {
   r = cli(['init', '--root', dir]);
   assert.is(r.code, 2);
   assert.match(r.stderr, /found tsconfig\.build\.json/);
+});
+
+test('release with the comment-only signers file that init created: exit 2 with a hint, before anything is built', () => {
+  const dir = freshProject();
+  assert.is(cli(['init', '--root', dir]).code, 0);
+  git(dir, 'init', '-q');
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-qm', 'init');
+  const key = path.join(tmpdir('policydrift-keys-'), 'release_key');
+  assert.is(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]).status, 0);
+  const r = cli(['release', '--root', dir, '--profile', 'prod', '--version', '0.1.0', '--signing-key', key]);
+  assert.is(r.code, 2, r.stdout + r.stderr);
+  assert.match(r.stderr, /release_signers lists no release signer \(only comments\)/);
+  assert.match(r.stderr, /hint: add the release key's public key as `release@ci <key type> <public key>`/);
+  assert.not.ok(fs.existsSync(path.join(dir, 'dist')), 'nothing was built');
 });
 
 test.run();

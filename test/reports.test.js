@@ -7,6 +7,10 @@ import { renderMarkdown } from '../dist/report/markdown.js';
 import { renderSarif } from '../dist/report/sarif.js';
 import { renderGithub, escapeData, escapeProperty } from '../dist/report/github.js';
 import { renderJson } from '../dist/report/json.js';
+import { positionResolver } from '../dist/report/positions.js';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SAMPLE } from './helpers.js';
 import { validator } from '../dist/util/jsonfile.js';
 import { baseLocations, baseParts, clone, field, manifest, testOrders } from './helpers/manifests.js';
 
@@ -224,6 +228,109 @@ test('github: escaping of data and properties', () => {
     renderGithub(r, {}).split('\n')[0],
     '::error file=src/we%2Cird%3Aname.ts,title=PRIVACY_INVARIANT_CHANGED::line one%0Aline two 100%25',
   );
+});
+
+// Positions are resolved at report time from the sources (the manifest holds none): the fixture's files here.
+const fromSample = () =>
+  positionResolver((f) => {
+    try {
+      return fs.readFileSync(path.join(SAMPLE, f), 'utf8');
+    } catch {
+      return null;
+    }
+  });
+const positioned = () => {
+  const r = same();
+  const base = { before: null, after: null, fingerprint: '0123456789ab' };
+  r.changes = [
+    // An LE handler change (a variant added): the variant's literal in the response type.
+    {
+      ...base,
+      rule: 'LE_RESPONSE_ADDED',
+      category: 'le',
+      effect: 'weakening',
+      id: 'handle_le_request',
+      subject: 'NO_RECORDS',
+      message: 'variant added',
+      locations: ['src/le/types.ts'],
+    },
+    // The handler itself: its declaration's name.
+    {
+      ...base,
+      rule: 'LE_HANDLER_REMOVED',
+      category: 'le',
+      effect: 'weakening',
+      id: 'handle_le_request',
+      subject: '',
+      message: 'handler changed',
+      locations: ['src/le/handler.ts'],
+    },
+    // A logging schema field: the property in the interface.
+    {
+      ...base,
+      rule: 'LOG_FIELD_ADDED',
+      category: 'logging',
+      effect: 'weakening',
+      id: 'AccessLog',
+      subject: 'status',
+      message: 'field added',
+      locations: ['src/logging/schemas.ts'],
+    },
+    // A keygate site reached through a helper: the entry's call of the next hop on the path.
+    {
+      ...base,
+      rule: 'KEYGATE_GUARD_REMOVED',
+      category: 'keygate',
+      effect: 'weakening',
+      id: 'rotateDeviceKey -> unwrapDeviceKey',
+      subject: 'requireQuorum',
+      message:
+        'guard removed (path: rotateDeviceKey (src/keys/service.ts) -> openDeviceKey (src/keys/material.ts) -> unwrapDeviceKey)',
+      locations: ['src/keys/service.ts'],
+    },
+    // Not found (renamed away): file-level, no region.
+    {
+      ...base,
+      rule: 'KEYGATE_SINK_REMOVED',
+      category: 'keygate',
+      effect: 'weakening',
+      id: 'noSuchSink',
+      subject: '',
+      message: 'sink removed',
+      locations: ['src/keys/store.ts'],
+    },
+  ];
+  return r;
+};
+
+test('sarif: regions (startLine/startColumn) resolved from the sources at report time; none when not found', () => {
+  const sarif = JSON.parse(renderSarif(positioned(), { positions: fromSample() }));
+  const regions = sarif.runs[0].results.map((x) => [
+    x.locations[0].physicalLocation.artifactLocation.uri,
+    x.locations[0].physicalLocation.region,
+  ]);
+  assert.equal(regions, [
+    ['src/le/types.ts', { startLine: 49, startColumn: 9 }], // kind: 'NO_RECORDS'
+    ['src/le/handler.ts', { startLine: 11, startColumn: 23 }], // export async function handle_le_request
+    ['src/logging/schemas.ts', { startLine: 67, startColumn: 3 }], // status: number (in AccessLog)
+    ['src/keys/service.ts', { startLine: 15, startColumn: 10 }], // return openDeviceKey(key)
+    ['src/keys/store.ts', undefined],
+  ]);
+  // Without a resolver (e.g. diff of two manifest files): file-level, as before.
+  const plain = JSON.parse(renderSarif(positioned(), {}));
+  assert.ok(plain.runs[0].results.every((x) => x.locations[0].physicalLocation.region === undefined));
+});
+
+test('github: line and col from the resolver, file-level when the declaration is not found', () => {
+  const out = renderGithub(positioned(), { positions: fromSample() }).split('\n');
+  assert.is(out[0], '::error file=src/le/types.ts,line=49,col=9,title=LE_RESPONSE_ADDED::variant added');
+  assert.is(out[1], '::error file=src/le/handler.ts,line=11,col=23,title=LE_HANDLER_REMOVED::handler changed');
+  assert.is(out[2], '::error file=src/logging/schemas.ts,line=67,col=3,title=LOG_FIELD_ADDED::field added');
+  assert.match(
+    out[3],
+    /^::error file=src\/keys\/service\.ts,line=15,col=10,title=KEYGATE_GUARD_REMOVED::guard removed/,
+  );
+  assert.is(out[4], '::error file=src/keys/store.ts,title=KEYGATE_SINK_REMOVED::sink removed');
 });
 
 test('json: canonical, validates against diff.schema.json, round-trips', () => {

@@ -5,6 +5,7 @@ import { UNJUSTIFIABLE_RULES } from '../diff/rules/config.js';
 import type { Change } from '../diff/types.js';
 import { canonicalJson } from '../manifest/index.js';
 import { renderSarif } from '../report/sarif.js';
+import type { PositionResolver } from '../report/positions.js';
 import { escapeData, escapeProperty } from '../report/github.js';
 import { showValue } from '../report/format.js';
 import type { DiffResult } from '../diff/index.js';
@@ -217,25 +218,30 @@ export function renderCheckJson(r: CheckResult): string {
 }
 
 /** SARIF of the unjustified changes (errors) only: what a code-scanning upload should flag. */
-export function renderCheckSarif(r: CheckResult): string {
+export function renderCheckSarif(r: CheckResult, positions?: PositionResolver): string {
   const unjustified = new Set(r.unjustified.map((u) => u.change));
   const changes = r.diff.changes.filter((c) => unjustified.has(c));
   const summary = { weakening: 0, strengthening: 0, modified: 0, neutral: 0 };
   for (const c of changes) summary[c.effect]++;
   const sub: DiffResult = { ...r.diff, changes, summary };
-  return renderSarif(sub, { fallbackUri: r.manifest.path });
+  return renderSarif(sub, { fallbackUri: r.manifest.path, positions });
 }
 
 /**
  * GitHub Actions workflow commands: an error annotation per unjustified change (at its first location),
  * one for a stale manifest, a warning per stale or invalid declaration, then the verdict line.
  */
-export function renderCheckGithub(r: CheckResult): string {
+export function renderCheckGithub(r: CheckResult, positions?: PositionResolver): string {
   const out: string[] = [];
-  const annotate = (cmd: string, file: string | undefined, title: string, message: string) =>
-    out.push(
-      `::${cmd} ${[...(file ? [`file=${escapeProperty(file)}`] : []), `title=${escapeProperty(title)}`].join(',')}::${escapeData(message)}`,
-    );
+  const annotate = (cmd: string, file: string | undefined, title: string, message: string, change?: Change) => {
+    const pos = change?.locations[0] ? positions?.(change.locations[0], change) : null;
+    const props = [
+      ...(file ? [`file=${escapeProperty(file)}`] : []),
+      ...(pos ? [`line=${pos.line}`, `col=${pos.column}`] : []),
+      `title=${escapeProperty(title)}`,
+    ];
+    out.push(`::${cmd} ${props.join(',')}::${escapeData(message)}`);
+  };
   if (!r.manifest.fresh)
     annotate(
       'error',
@@ -248,7 +254,7 @@ export function renderCheckGithub(r: CheckResult): string {
     const why = u.blockedBy.length
       ? `a declaration names it, but ${u.blockedBy.join('; ')}`
       : 'no valid, approved OpenSpec change set declares it (`policydrift justify <change-id>`)';
-    annotate('error', c.locations[0] ?? r.manifest.path, `${c.rule} (${c.effect})`, `${c.message} — ${why}`);
+    annotate('error', c.locations[0] ?? r.manifest.path, `${c.rule} (${c.effect})`, `${c.message} — ${why}`, c);
   }
   for (const s of r.stale)
     annotate(

@@ -44,18 +44,46 @@ interface CheckFlags {
   strict?: boolean;
 }
 
-export async function renderCheck(r: CheckResult, format: CheckFormat): Promise<string> {
+/**
+ * Line and column for SARIF/GitHub, resolved at report time from the candidate commit's files (the manifest
+ * holds no positions); null when there is no checkout to read (then results are file-level).
+ */
+async function candidatePositions(r: CheckResult, root: string | undefined) {
+  if (!root || !r.candidate?.commit) return undefined;
+  const [{ repoRoot, repoPrefix }, { readFileAtRef }, { positionResolver }] = await Promise.all([
+    import('../git/run.js'),
+    import('../git/files.js'),
+    import('../report/positions.js'),
+  ]);
+  let repo: string, sub: string;
+  try {
+    repo = repoRoot(root);
+    sub = repoPrefix(root);
+  } catch {
+    return undefined;
+  }
+  const commit = r.candidate.commit;
+  return positionResolver((file) => {
+    try {
+      return readFileAtRef(repo, commit, sub ? path.posix.join(sub, file) : file);
+    } catch {
+      return null;
+    }
+  });
+}
+
+export async function renderCheck(r: CheckResult, format: CheckFormat, root?: string): Promise<string> {
   const { renderCheckGithub, renderCheckJson, renderCheckMarkdown, renderCheckSarif, renderCheckText } =
     await import('../check/report.js');
   switch (format) {
     case 'github':
-      return renderCheckGithub(r);
+      return renderCheckGithub(r, await candidatePositions(r, root));
     case 'json':
       return renderCheckJson(r);
     case 'markdown':
       return renderCheckMarkdown(r);
     case 'sarif':
-      return renderCheckSarif(r);
+      return renderCheckSarif(r, await candidatePositions(r, root));
     default:
       return renderCheckText(r, { color: useColor() });
   }
@@ -95,7 +123,7 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
         registryRef: flags.registryRef,
         strict: !!flags.strict,
       });
-      process.stdout.write(await renderCheck(r, format));
+      process.stdout.write(await renderCheck(r, format, root));
       if (format === 'text' && 'workspace' in r)
         process.stdout.write(
           (await import('../workspace/check.js')).renderWorkspaceSummary(

@@ -87,6 +87,11 @@ export function signingIdentity(keyPath: string, signers: ReleaseSigners): strin
       hint: 'set "releaseSigners" in policydrift.config.json to an allowed-signers file listing the release key (`release@ci ssh-ed25519 AAAA…`), commit it on the release branch, then release',
     });
   }
+  if (!signers.text.split('\n').some((l) => l.trim() !== '' && !l.trim().startsWith('#'))) {
+    throw new UserError(`cannot sign release events: ${signers.source} lists no release signer (only comments)`, {
+      hint: 'add the release key\'s public key as `release@ci <key type> <public key>` (e.g. `echo "release@ci $(ssh-keygen -y -f release_key)" >> <release signers file>`), commit it on the release branch, then release',
+    });
+  }
   const probe = signMessage(`policydrift release signer check ${new Date().toISOString()}`, keyPath, {
     namespace: RELEASE_SIGNATURE_NAMESPACE,
   });

@@ -1,4 +1,5 @@
 /** Small helpers shared by the reports. */
+import type { PositionResolver } from './positions.js';
 import { failsAt, type DiffResult, type FailLevel } from '../diff/index.js';
 import type { Change, Effect } from '../diff/types.js';
 
@@ -9,6 +10,8 @@ export interface ReportOptions {
   failOn?: FailLevel;
   /** SARIF/GitHub: a path for changes that have no location (e.g. the head manifest). */
   fallbackUri?: string;
+  /** SARIF/GitHub: the line and column of a change's declaration in a location (resolved at report time, never stored). */
+  positions?: PositionResolver;
 }
 
 export const EFFECT_ORDER: Effect[] = ['weakening', 'modified', 'strengthening', 'neutral'];

@@ -21,7 +21,12 @@ export function renderGithub(result: DiffResult, opts: ReportOptions = {}): stri
     const cmd = COMMAND[c.effect];
     if (!cmd) continue;
     const file = c.locations[0] ?? opts.fallbackUri;
-    const props = [...(file ? [`file=${escapeProperty(file)}`] : []), `title=${escapeProperty(c.rule)}`];
+    const pos = c.locations[0] ? opts.positions?.(c.locations[0], c) : null;
+    const props = [
+      ...(file ? [`file=${escapeProperty(file)}`] : []),
+      ...(pos ? [`line=${pos.line}`, `col=${pos.column}`] : []),
+      `title=${escapeProperty(c.rule)}`,
+    ];
     out.push(`::${cmd} ${props.join(',')}::${escapeData(c.message)}`);
   }
   const v = verdict(result, opts.failOn);

@@ -42,7 +42,19 @@ export function renderSarif(result: DiffResult, opts: ReportOptions = {}): strin
         ...(index.has(c.rule) ? { ruleIndex: index.get(c.rule) } : {}),
         level: LEVEL[c.effect],
         message: { text: c.message },
-        ...(uris.length ? { locations: uris.map((uri) => ({ physicalLocation: { artifactLocation: { uri } } })) } : {}),
+        ...(uris.length
+          ? {
+              locations: uris.map((uri) => {
+                const pos = c.locations.length ? opts.positions?.(uri, c) : null;
+                return {
+                  physicalLocation: {
+                    artifactLocation: { uri },
+                    ...(pos ? { region: { startLine: pos.line, startColumn: pos.column } } : {}),
+                  },
+                };
+              }),
+            }
+          : {}),
         partialFingerprints: { [SARIF_FINGERPRINT_KEY]: c.fingerprint },
         properties: {
           effect: c.effect,
