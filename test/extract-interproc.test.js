@@ -14,6 +14,9 @@ const FIXTURE = path.join(REPO, 'fixtures', 'extract', 'keygate-interproc');
 const extract = (root) => extractManifest({ root, config: loadConfig(root) });
 const BASE = extract(FIXTURE);
 
+/** The folder of the last variant() (for a second extraction of the same tree). */
+let lastVariant = '';
+
 /** A copy of the fixture with edits: [file, from, to] (every occurrence), [file, null, text] writes a file. */
 function variant(edits) {
   const dir = tmpdir('policydrift-interproc-');
@@ -29,6 +32,7 @@ function variant(edits) {
     assert.ok(text.includes(from), `edit target not found in ${file}: ${from}`);
     fs.writeFileSync(p, text.split(from).join(to));
   }
+  lastVariant = dir;
   return extract(dir);
 }
 
@@ -413,6 +417,40 @@ test('a guard added on the only unguarded path; an async wrapper now awaited', (
     ['KEYGATE_GUARD_AWAITED', 'exportUnawaited -> unwrapKey', 'requireQuorum'],
   ]);
   assert.ok(ch.every((c) => c.effect === 'strengthening'));
+});
+
+test('attack: a module namespace used as a value reaches every function it exports (ns[k](), any-typed aliases)', () => {
+  for (const body of [
+    "import * as material from './keys/material.js';\nconst handlers: any = material;\nexport function dispatch(k: string, id: string) { return handlers[k](id); }\n",
+    "import * as material from './keys/material.js';\nexport function dispatch(k: keyof typeof material, id: string) { return (material[k] as (s: string) => unknown)(id); }\n",
+    "import * as material from './keys/material.js';\nexport const table = Object.values(material);\n",
+  ]) {
+    const head = variant([['src/dispatch.ts', null, body]]);
+    const rules = triples(significant(head));
+    // The fast path (pre-filters) sees the namespace use too.
+    assert.equal(head, extractManifest({ root: lastVariant, config: loadConfig(lastVariant), full: true }));
+    // openKey has guarded callers only in the base; through the namespace it is callable unguarded.
+    assert.ok(
+      rules.some(([rule, id]) => rule === 'KEYGATE_UNGUARDED_SINK_CALL' && id === 'openKey -> unwrapKey'),
+      `${body}\n${JSON.stringify(rules)}`,
+    );
+  }
+});
+
+test('benign: ns.member calls through a namespace import are resolved calls, nothing is exported by them', () => {
+  const head = variant([
+    [
+      'src/service.ts',
+      "import { chainKey, deepKey, loadKey, openKey } from './keys/material.js';",
+      "import { chainKey, deepKey, loadKey, openKey } from './keys/material.js';\nimport * as material from './keys/material.js';",
+    ],
+    [
+      'src/service.ts',
+      '  requireQuorum(2);\n  return openKey(id);',
+      '  requireQuorum(2);\n  return material.openKey(id);',
+    ],
+  ]);
+  assert.equal(triples(significant(head)), []);
 });
 
 test.run();

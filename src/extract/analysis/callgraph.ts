@@ -218,6 +218,18 @@ export class KeyCallGraph {
         const sym = referenceSymbol(checker, cn);
         const decls = sym?.declarations;
         if (!decls || decls.length === 0 || isDirectCallee(cn)) return;
+        // A module namespace used as a value (`const h: any = ns; h[k](id)`, `ns[k](id)`, `Object.values(ns)`):
+        // every function it exports can be called from wherever the value goes, so each counts as referenced
+        // (an entry point; a sink among them an escape). `ns.member` names one member and is resolved as usual.
+        if (sym && isModuleValueUse(sym, cn)) {
+          for (const ex of checker.getExportsOfModule(sym)) {
+            const xd = dealias(checker, ex)?.declarations ?? [];
+            const sink = xd.map((d) => sinks.byNode.get(d)).find((x) => x !== undefined);
+            if (sink !== undefined) escapes.push({ fn: this.enclosing(node), sink, kind: 'reference' });
+            else if (xd.some((d) => this.projectFiles.has(d.getSourceFile()))) rawRefs.push(xd);
+          }
+          return;
+        }
         const sink = decls.map((d) => sinks.byNode.get(d)).find((x) => x !== undefined);
         // A sink through .call/.apply stays an escape; a project function through them is a resolved call.
         if (sink !== undefined) {
@@ -1164,4 +1176,16 @@ function wrapNode(sf: SourceFile, n: ts.Node): Node {
 /** Whether this ts-morph can wrap a compiler node; when it cannot, every file is walked whole. */
 function canWrap(sf: SourceFile | undefined): boolean {
   return canWrapCompilerNode(sf);
+}
+
+/** `ns` (a module or namespace symbol) used as a value, not as the object of `ns.member` or `ns['member']`. */
+function isModuleValueUse(sym: ts.Symbol, n: ts.Identifier | ts.StringLiteralLike): boolean {
+  if (!(sym.flags & (ts.SymbolFlags.ValueModule | ts.SymbolFlags.NamespaceModule))) return false;
+  if (!ts.isIdentifier(n)) return false;
+  const p = n.parent;
+  if (ts.isPropertyAccessExpression(p) && p.expression === n) return false;
+  if (ts.isElementAccessExpression(p) && p.expression === n && ts.isStringLiteralLike(p.argumentExpression))
+    return false;
+  if (ts.isQualifiedName(p) || ts.isTypeQueryNode(p) || ts.isExportSpecifier(p)) return false;
+  return true;
 }
