@@ -295,7 +295,10 @@ export function resolveBaseline(
   repo: string,
   candidateCommit: string,
   opts: Pick<CheckOptions, 'against' | 'candidate'>,
-  reg: Pick<TrustedRegistryStep, 'trusted' | 'trustedRef' | 'registryRel'>,
+  reg: { trusted: Pick<TrustedRegistryStep['trusted'], 'registry'> } & Pick<
+    TrustedRegistryStep,
+    'trustedRef' | 'registryRel'
+  >,
   hint: string,
 ): Baseline {
   if (opts.against !== 'registry') {

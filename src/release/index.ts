@@ -185,7 +185,7 @@ async function releaseRun(opts: ReleaseOptions, lock: FileLock | null): Promise<
 }
 
 /** Mark `step` failed and every later step skipped. */
-export function failedAt(result: ReleaseResult, step: Step): ReleaseResult {
+export function failedAt<R extends Pick<ReleaseResult, 'steps' | 'failedStep'>>(result: R, step: Step): R {
   result.failedStep = step;
   for (const s of STEPS.slice(STEPS.indexOf(step) + 1))
     result.steps.push({ step: s, status: 'skipped', summary: `not run: ${step} failed`, details: [] });
@@ -230,7 +230,7 @@ export type StepRun = Omit<StepOutcome, 'step'>;
 export interface ReleaseStep {
   step: Step;
   /** The line logged when the step starts, or null. */
-  log(ctx: ReleaseContext): string | null;
+  log(ctx: Pick<ReleaseContext, 'opts'>): string | null;
   /** The point `POLICYDRIFT_RELEASE_PAUSE` stops at once the step passed (the crash tests), or null. */
   pausePoint: Step | null;
   /**
@@ -269,7 +269,7 @@ export function openspecStep(ctx: Pick<ReleaseContext, 'repo' | 'commit' | 'sub'
 
 /** What the check step reports of a check: passed, or failed with one line per problem. */
 export function checkOutcome(
-  check: CheckResult,
+  check: Pick<CheckResult, 'ok' | 'manifest' | 'justified' | 'unjustified' | 'warnings'>,
   release: { bootstrap: boolean; previous: string | null; registryRel: string; manifestVersion: number },
 ): StepRun {
   if (!check.ok) {
