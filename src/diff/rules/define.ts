@@ -194,7 +194,9 @@ export function toChange(ctx: DiffContext, meta: RuleMeta<RuleId>, f: Finding): 
   };
 }
 
-export function defineRule<const Id extends string>(spec: RuleMeta<Id> & { find(ctx: DiffContext): Finding[] }): Rule<Id> {
+export function defineRule<const Id extends string>(
+  spec: RuleMeta<Id> & { find(ctx: DiffContext): Finding[] },
+): Rule<Id> {
   // eslint-disable-next-line @typescript-eslint/unbound-method -- `find` is only dropped from `meta` here, never called unbound
   const { find: _find, ...meta } = spec;
   const find = (ctx: DiffContext): Finding[] => spec.find(ctx);
