@@ -261,15 +261,10 @@ export function runCheck(opts: CheckOptions): CheckResult {
     fresh: manifest.fresh,
     strict: opts.strict,
   });
-  const side = (r: ExtractAtRefResult) => ({
-    commit: r.commit,
-    manifestVersion: r.manifest.manifestVersion,
-    digest: r.manifest.digest,
-  });
   return {
     ok: verdict.ok,
-    baseline: { ...side(base), ...baseline.side, against: opts.against },
-    candidate: { ...side(head), ref: opts.candidate },
+    baseline: { ...sideOf(base), ...baseline.side, against: opts.against },
+    candidate: { ...sideOf(head), ref: opts.candidate },
     registry: registrySummary(reg),
     manifest,
     approvalsMode: base.config.approvals.mode,
@@ -278,6 +273,11 @@ export function runCheck(opts: CheckOptions): CheckResult {
     changeSets: evaluation.statuses.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
     warnings,
   };
+}
+
+/** The commit, version and digest of an extracted side, for CheckResult.baseline and .candidate. */
+function sideOf(r: ExtractAtRefResult): Pick<Side, 'commit' | 'manifestVersion' | 'digest'> {
+  return { commit: r.commit, manifestVersion: r.manifest.manifestVersion, digest: r.manifest.digest };
 }
 
 export interface Baseline {

@@ -49,6 +49,7 @@ import {
   WORKSPACE_INDEX_FILE,
   type IndexEntry,
   type Workspace,
+  type WorkspacePackage,
   type WorkspaceIndex,
 } from './index.js';
 
@@ -252,6 +253,145 @@ function neutralizeMoves(changes: Change[], base: DeclIndex, head: DeclIndex): C
   });
 }
 
+/**
+ * One package of a workspace check: extracted at both commits (where it exists), its committed manifest's
+ * freshness (the single check's step), and its changes, each named by the package: the single check's
+ * diff with its governing files, a package that joined (diffed with an empty manifest), or one that left.
+ */
+function checkPackage(
+  repo: string,
+  sub: string,
+  baseCommit: string,
+  candidateCommit: string,
+  candidateRef: string,
+  name: string,
+  bp: WorkspacePackage | undefined,
+  hp: WorkspacePackage | undefined,
+): {
+  base: ExtractAtRefResult | null;
+  head: ExtractAtRefResult | null;
+  headEntry: IndexEntry | null;
+  changes: Change[];
+  check: PackageCheck;
+} {
+  const base: ExtractAtRefResult | null = bp
+    ? extractAtRef({ repoDir: repo, rev: baseCommit, root: join(sub, bp.dir) })
+    : null;
+  const head: ExtractAtRefResult | null = hp
+    ? extractAtRef({ repoDir: repo, rev: candidateCommit, root: join(sub, hp.dir) })
+    : null;
+  const mine: Change[] = [];
+  let manifest: PackageCheck['manifest'] = null;
+  let headEntry: IndexEntry | null = null;
+  if (head && hp) {
+    manifest = manifestFreshnessStep(repo, candidateCommit, join(sub, hp.dir, head.config.manifest), head.manifest, {
+      ref: candidateRef,
+      acceptOlder: false,
+    });
+    headEntry = indexEntry(hp, head.config.manifest, head.manifest);
+  }
+  if (base && head && bp && hp) {
+    const d = diffManifests(base.manifest, head.manifest, base.config.orders, {
+      governing: governingFiles(repo, base, head, join(sub, hp.dir)),
+    });
+    mine.push(...d.changes.map((c) => tag(c, name, sub, hp.dir)));
+  } else if (head && hp) {
+    const d = diffManifests(emptyManifest(), head.manifest, head.config.orders);
+    mine.push(...d.changes.map((c) => tag(c, name, sub, hp.dir)));
+    mine.push({
+      rule: 'WORKSPACE_PACKAGE_ADDED',
+      category: 'config',
+      effect: 'strengthening',
+      id: name,
+      subject: '',
+      before: null,
+      after: { dir: hp.dir, tracked: trackedCount(head.manifest) },
+      message: `${name}: package ${hp.dir} joined the gate (${trackedCount(head.manifest)} tracked invariants)`,
+      locations: [join(sub, hp.dir)],
+      fingerprint: fingerprint('WORKSPACE_PACKAGE_ADDED', name, '', null, { dir: hp.dir }),
+      package: name,
+    });
+  } else if (base && bp) {
+    const tracked = trackedCount(base.manifest);
+    mine.push({
+      rule: 'WORKSPACE_PACKAGE_REMOVED',
+      category: 'config',
+      effect: tracked > 0 ? 'weakening' : 'neutral',
+      id: name,
+      subject: '',
+      before: { dir: bp.dir, tracked, digest: base.manifest.digest },
+      after: null,
+      message: `${name}: package ${bp.dir} left the gate${tracked > 0 ? `; its ${tracked} tracked invariants are no longer checked` : ' (it tracked nothing)'}`,
+      locations: [join(sub, bp.dir)],
+      fingerprint: fingerprint(
+        'WORKSPACE_PACKAGE_REMOVED',
+        name,
+        '',
+        { dir: bp.dir, digest: base.manifest.digest },
+        null,
+      ),
+      package: name,
+    });
+  }
+  const summary: Record<Effect, number> = { weakening: 0, modified: 0, strengthening: 0, neutral: 0 };
+  for (const c of mine) summary[c.effect]++;
+  const check: PackageCheck = {
+    name,
+    dir: (hp ?? bp)!.dir,
+    status: !bp ? 'added' : !hp ? 'removed' : mine.length ? 'changed' : 'unchanged',
+    manifest,
+    baseline: base ? { manifestVersion: base.manifest.manifestVersion, digest: base.manifest.digest } : null,
+    candidate: head ? { manifestVersion: head.manifest.manifestVersion, digest: head.manifest.digest } : null,
+    summary,
+  };
+  return { base, head, headEntry, changes: mine, check };
+}
+
+/**
+ * The workspace index step: the index the packages give (versions carried on from the committed one),
+ * whether the committed index is exactly that, and the baseline's index (unparseable: version 0, warned).
+ */
+function workspaceIndexStep(
+  repo: string,
+  sub: string,
+  baseCommit: string,
+  candidateCommit: string,
+  candidateRef: string,
+  paths: { head: string; base: string },
+  headEntries: Record<string, IndexEntry>,
+  warnings: string[],
+): {
+  indexRel: string;
+  indexMissing: boolean;
+  indexFresh: boolean;
+  freshIndex: WorkspaceIndex;
+  baseIndex: WorkspaceIndex | null;
+} {
+  const indexRel = join(sub, paths.head);
+  const indexText = readFileAtRef(repo, candidateCommit, indexRel);
+  let committedIndex: WorkspaceIndex | null = null;
+  if (indexText !== null) {
+    try {
+      committedIndex = parseIndexText(indexText, `${candidateRef}:${indexRel}`);
+    } catch {
+      committedIndex = null;
+    }
+  }
+  const freshIndex = buildIndex(headEntries, committedIndex);
+  const indexFresh = indexText !== null && indexText === canonicalJson(freshIndex);
+  const baseIndexRel = join(sub, paths.base);
+  const baseIndexText = readFileAtRef(repo, baseCommit, baseIndexRel);
+  let baseIndex: WorkspaceIndex | null = null;
+  if (baseIndexText !== null) {
+    try {
+      baseIndex = parseIndexText(baseIndexText, `baseline:${baseIndexRel}`);
+    } catch {
+      warnings.push(`${baseIndexRel} at the baseline does not parse; its workspace version counts as 0`);
+    }
+  }
+  return { indexRel, indexMissing: indexText === null, indexFresh, freshIndex, baseIndex };
+}
+
 export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
   const repo = repoRoot(opts.dir);
   const sub = repoPrefix(opts.dir);
@@ -293,84 +433,26 @@ export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
   let allFresh = true;
   const staleEntries: string[] = [];
   for (const name of names) {
-    const bp = basePkgs.get(name);
-    const hp = headPkgs.get(name);
-    const base: ExtractAtRefResult | null = bp
-      ? extractAtRef({ repoDir: repo, rev: baseCommit, root: join(sub, bp.dir) })
-      : null;
-    const head: ExtractAtRefResult | null = hp
-      ? extractAtRef({ repoDir: repo, rev: candidateCommit, root: join(sub, hp.dir) })
-      : null;
-    if (base) addDecls(baseDecls, name, base.manifest);
-    if (head) addDecls(headDecls, name, head.manifest);
-    const mine: Change[] = [];
-    let manifest: PackageCheck['manifest'] = null;
-    if (head && hp) {
-      manifest = manifestFreshnessStep(repo, candidateCommit, join(sub, hp.dir, head.config.manifest), head.manifest, {
-        ref: opts.candidate,
-        acceptOlder: false,
-      });
-      if (!manifest.fresh) {
-        allFresh = false;
-        staleEntries.push(`${manifest.path}${manifest.entries.length ? ` (${manifest.entries.join(', ')})` : ''}`);
-      }
-      headEntries[name] = indexEntry(hp, head.config.manifest, head.manifest);
-    }
-    if (base && head && bp && hp) {
-      const d = diffManifests(base.manifest, head.manifest, base.config.orders, {
-        governing: governingFiles(repo, base, head, join(sub, hp.dir)),
-      });
-      mine.push(...d.changes.map((c) => tag(c, name, sub, hp.dir)));
-    } else if (head && hp) {
-      const d = diffManifests(emptyManifest(), head.manifest, head.config.orders);
-      mine.push(...d.changes.map((c) => tag(c, name, sub, hp.dir)));
-      mine.push({
-        rule: 'WORKSPACE_PACKAGE_ADDED',
-        category: 'config',
-        effect: 'strengthening',
-        id: name,
-        subject: '',
-        before: null,
-        after: { dir: hp.dir, tracked: trackedCount(head.manifest) },
-        message: `${name}: package ${hp.dir} joined the gate (${trackedCount(head.manifest)} tracked invariants)`,
-        locations: [join(sub, hp.dir)],
-        fingerprint: fingerprint('WORKSPACE_PACKAGE_ADDED', name, '', null, { dir: hp.dir }),
-        package: name,
-      });
-    } else if (base && bp) {
-      const tracked = trackedCount(base.manifest);
-      mine.push({
-        rule: 'WORKSPACE_PACKAGE_REMOVED',
-        category: 'config',
-        effect: tracked > 0 ? 'weakening' : 'neutral',
-        id: name,
-        subject: '',
-        before: { dir: bp.dir, tracked, digest: base.manifest.digest },
-        after: null,
-        message: `${name}: package ${bp.dir} left the gate${tracked > 0 ? `; its ${tracked} tracked invariants are no longer checked` : ' (it tracked nothing)'}`,
-        locations: [join(sub, bp.dir)],
-        fingerprint: fingerprint(
-          'WORKSPACE_PACKAGE_REMOVED',
-          name,
-          '',
-          { dir: bp.dir, digest: base.manifest.digest },
-          null,
-        ),
-        package: name,
-      });
-    }
-    changes.push(...mine);
-    const summary: Record<Effect, number> = { weakening: 0, modified: 0, strengthening: 0, neutral: 0 };
-    for (const c of mine) summary[c.effect]++;
-    packages.push({
+    const one = checkPackage(
+      repo,
+      sub,
+      baseCommit,
+      candidateCommit,
+      opts.candidate,
       name,
-      dir: (hp ?? bp)!.dir,
-      status: !bp ? 'added' : !hp ? 'removed' : mine.length ? 'changed' : 'unchanged',
-      manifest,
-      baseline: base ? { manifestVersion: base.manifest.manifestVersion, digest: base.manifest.digest } : null,
-      candidate: head ? { manifestVersion: head.manifest.manifestVersion, digest: head.manifest.digest } : null,
-      summary,
-    });
+      basePkgs.get(name),
+      headPkgs.get(name),
+    );
+    if (one.base) addDecls(baseDecls, name, one.base.manifest);
+    if (one.head) addDecls(headDecls, name, one.head.manifest);
+    if (one.headEntry) headEntries[name] = one.headEntry;
+    const m = one.check.manifest;
+    if (m && !m.fresh) {
+      allFresh = false;
+      staleEntries.push(`${m.path}${m.entries.length ? ` (${m.entries.join(', ')})` : ''}`);
+    }
+    changes.push(...one.changes);
+    packages.push(one.check);
   }
 
   // Root governing files (the root config: approvals, registry, packages; its signers) and the unsigned
@@ -393,29 +475,17 @@ export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
   }
 
   // The workspace index: committed at the candidate, it must be what the packages give.
-  const indexRel = join(sub, headWs.indexPath);
-  const indexText = readFileAtRef(repo, candidateCommit, indexRel);
-  let committedIndex: WorkspaceIndex | null = null;
-  if (indexText !== null) {
-    try {
-      committedIndex = parseIndexText(indexText, `${opts.candidate}:${indexRel}`);
-    } catch {
-      committedIndex = null;
-    }
-  }
-  const freshIndex = buildIndex(headEntries, committedIndex);
-  const indexFresh = indexText !== null && indexText === canonicalJson(freshIndex);
-  if (!indexFresh) staleEntries.push(`${indexRel}${indexText === null ? ' (missing)' : ''}`);
-  const baseIndexRel = join(sub, baseWs?.indexPath ?? WORKSPACE_INDEX_FILE);
-  const baseIndexText = readFileAtRef(repo, baseCommit, baseIndexRel);
-  let baseIndex: WorkspaceIndex | null = null;
-  if (baseIndexText !== null) {
-    try {
-      baseIndex = parseIndexText(baseIndexText, `baseline:${baseIndexRel}`);
-    } catch {
-      warnings.push(`${baseIndexRel} at the baseline does not parse; its workspace version counts as 0`);
-    }
-  }
+  const { indexRel, indexMissing, indexFresh, freshIndex, baseIndex } = workspaceIndexStep(
+    repo,
+    sub,
+    baseCommit,
+    candidateCommit,
+    opts.candidate,
+    { head: headWs.indexPath, base: baseWs?.indexPath ?? WORKSPACE_INDEX_FILE },
+    headEntries,
+    warnings,
+  );
+  if (!indexFresh) staleEntries.push(`${indexRel}${indexMissing ? ' (missing)' : ''}`);
   const lo = baseIndex?.workspaceVersion ?? 0;
   const hi = freshIndex.workspaceVersion;
 
