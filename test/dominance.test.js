@@ -2,7 +2,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ts } from 'ts-morph';
-import { dominatingCalls, hasEscapingJump, mayCompleteAbruptly } from '../dist/extract/dominance.js';
+import {
+  completedTruths,
+  dominatingCalls,
+  dominatingTruths,
+  hasEscapingJump,
+  mayCompleteAbruptly,
+} from '../dist/extract/dominance.js';
 
 /** Parse `async function* f() { body }`, return the labels `n` of the `G(n)` calls dominating `S(...)`. */
 function dominators(body, opts = {}) {
@@ -149,6 +155,84 @@ test('hasEscapingJump: only jumps that leave the statement', () => {
   assert.is(hasEscapingJump(stmt('{ const f = () => { for (;;) break; }; }')), false);
   assert.is(hasEscapingJump(stmt('switch (k) { case 1: break; }')), false);
   assert.is(hasEscapingJump(stmt('switch (k) { case 1: continue; }')), true);
+});
+
+// Truths (condition guards): the `C(n)` calls whose truthy result certainly precedes `S()`.
+function truths(body, opts = {}) {
+  const sf = ts.createSourceFile('t.ts', `async function* f() {\n${body}\n}`, ts.ScriptTarget.ES2022, true);
+  let target;
+  const consts = new Map();
+  const visit = (n) => {
+    if (ts.isCallExpression(n) && calleeName(n) === 'S') target ??= n;
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer && n.parent.flags & ts.NodeFlags.Const)
+      consts.set(n.name.text, n.initializer);
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  assert.ok(target, `no S() call in: ${body}`);
+  return dominatingTruths(target, { constValue: (id) => consts.get(id.text), ...opts })
+    .filter((c) => calleeName(c) === 'C')
+    .map((c) => Number(c.arguments[0].getText(sf)))
+    .sort((a, b) => a - b);
+}
+
+/** @type {Array<[name: string, body: string, expected: number[]]>} */
+const truthCases = [
+  ['negated throw', 'if (!C(1)) throw e; S();', [1]],
+  ['negated return in a block', 'if (!C(1)) { log(); return; } S();', [1]],
+  ['consequent', 'if (C(1)) { S(); }', [1]],
+  ['else exits', 'if (C(1)) { x(); } else { throw e; } S();', [1]],
+  ['|| on the negation', 'if (!C(1) || x) throw e; S();', [1]],
+  ['&& in the consequent', 'if (C(1) && C(2)) S();', [1, 2]],
+  ['!(a && b)', 'if (!(C(1) && C(2))) throw e; S();', [1, 2]],
+  ['right operand of &&', 'C(1) && S();', [1]],
+  ['ternary', 'C(1) ? S() : 0;', [1]],
+  ['awaited', 'if (!(await C(1))) throw e; S();', [1]],
+  ['const', 'const ok = C(1); const v = ok; if (!v) throw e; S();', [1]],
+  ['continue in a loop', 'for (const d of ds) { if (!C(1)) continue; S(); }', [1]],
+  [
+    'two branches check with two calls (not merged: fail closed)',
+    'if (x) { if (!C(1)) throw e; } else { if (!C(1)) return; } S();',
+    [],
+  ],
+  ['while body', 'while (C(1)) S();', [1]],
+  ['=== true / !== true', 'if ((await C(1)) !== true) throw e; if (C(2) === true) S();', [1, 2]],
+  ['try block, catch rethrows', 'try { if (!C(1)) throw e; } catch (x) { throw x; } S();', [1]],
+  // not
+  ['negation missing', 'if (C(1)) throw e; S();', []],
+  ['nested throw', 'if (!C(1)) { if (d) throw e; } S();', []],
+  ['no exit', 'if (!C(1)) { log(); } S();', []],
+  ['&& debug', 'if (!C(1) && d) throw e; S();', []],
+  ['result ignored', 'C(1); S();', []],
+  ['else branch', 'if (C(1)) { x(); } else { S(); }', []],
+  ['|| in the consequent', 'if (C(1) || C(2)) S();', []],
+  ['right operand of ||', 'C(1) || S();', []],
+  ['swallowing catch', 'try { if (!C(1)) throw e; } catch {} S();', []],
+  ['break out of a label', 'L: { if (!C(1)) break L; } S();', []],
+  ['labelled if', 'L: if (!C(1)) break L; S();', []],
+  [
+    '=== false / == true / !== false',
+    'if (C(1) === false) throw e; if (C(2) != true) throw e; if (C(3) !== false) S();',
+    [],
+  ],
+  ['let binding', 'let ok = C(1); if (!ok) throw e; S();', []],
+  ['after a loop', 'while (!C(1)) { throw e; } S();', []],
+  ['callback', 'ds.forEach(() => { if (!C(1)) throw e; }); S();', []],
+];
+for (const [name, body, expected] of truthCases) {
+  test(`truths: ${name}`, () => {
+    assert.equal(truths(body), expected, body);
+  });
+}
+
+test('truths: callbacks lift only when asked; the end of a function body', () => {
+  assert.equal(truths('if (!C(1)) throw e; run(() => S());'), []);
+  assert.equal(truths('if (!C(1)) throw e; run(() => S());', { liftThrough: () => true }), [1]);
+  const sf = ts.createSourceFile('t.ts', 'if (!C(1)) throw e; x(); if (C(2)) y();', ts.ScriptTarget.ES2022, true);
+  assert.equal(
+    completedTruths(sf.statements).map((c) => c.arguments[0].getText(sf)),
+    ['1'],
+  );
 });
 
 test.run();

@@ -585,4 +585,56 @@ test.after(() => {
   for (const d of tmpRoots) fs.rmSync(d, { recursive: true, force: true });
 });
 
+test('attack: a subclass overrides a guard method with an untagged no-op: calls through the base type prove nothing', () => {
+  const before = guardsOf(extract(FIX('keygate-basic')), 'methodGuard -> unwrapKey').map((g) => g[0]);
+  assert.equal(before, ['Auth.requireRole']);
+  const noop = [
+    'src/guards.ts',
+    'export class Auth {',
+    'export class NoAuth extends Auth {\n  override requireRole(_role: string): void {}\n}\nexport class Auth {',
+  ];
+  assert.equal(guardsOf(extract(edited('keygate-basic', [noop])), 'methodGuard -> unwrapKey'), []);
+  // Below a chain of tagged overrides, and through `implements` of the class, too.
+  const chain = [
+    'src/guards.ts',
+    'export class Auth {',
+    [
+      'export class StrictAuth extends Auth {',
+      '  /** @keyGuard */',
+      '  override requireRole(role: string): void { if (role !== "ops") throw new Error("no"); }',
+      '}',
+      'export class Loose extends StrictAuth {',
+      '  override requireRole(): void {}',
+      '}',
+      'export class Auth {',
+    ].join('\n'),
+  ];
+  assert.equal(guardsOf(extract(edited('keygate-basic', [chain])), 'methodGuard -> unwrapKey'), []);
+  const impl = [
+    'src/guards.ts',
+    'export class Auth {',
+    'export class FakeAuth implements Auth {\n  requireRole(): void {}\n}\nexport class Auth {',
+  ];
+  assert.equal(guardsOf(extract(edited('keygate-basic', [impl])), 'methodGuard -> unwrapKey'), []);
+});
+
+test('benign: a subclass that overrides a guard method with another guard, or overrides other members, keeps the guard', () => {
+  const tagged = [
+    'src/guards.ts',
+    'export class Auth {',
+    [
+      'export class StrictAuth extends Auth {',
+      '  /** @keyGuard */',
+      '  override requireRole(role: string): void { if (role !== "ops") throw new Error("no"); }',
+      '  other(): void {}',
+      '}',
+      'export class Auth {',
+    ].join('\n'),
+  ];
+  assert.equal(
+    guardsOf(extract(edited('keygate-basic', [tagged])), 'methodGuard -> unwrapKey').map((g) => g[0]),
+    ['Auth.requireRole'],
+  );
+});
+
 test.run();

@@ -566,4 +566,97 @@ test('reflect: benign uses elsewhere (a fresh Object.assign, an unrelated object
   ]);
   assert.equal(reasons, []);
 });
+// --- what the checker was told to ignore, and field values from helpers ----------------------------------
+
+const SUPPRESSED = 'a type-check suppression (@ts-ignore, @ts-expect-error, @ts-nocheck) on a return path';
+
+test('suppressed type errors: @ts-ignore / @ts-expect-error / @ts-nocheck on a return path are unbounded', () => {
+  // The checker types the literal as the declared response; at run time it is another variant with the ssn.
+  const ignored = (directive) => [
+    'export function handle_le_request(req: Req): Resp {',
+    '  const row = load(req.id);',
+    `  ${directive}`,
+    "  return { kind: 'OK', id: row.ssn.split('') };",
+    '}',
+  ];
+  assert.equal(reflectReasons(ignored('// @ts-ignore')), [SUPPRESSED]);
+  assert.equal(reflectReasons(ignored('// @ts-expect-error: the id is a string')), [SUPPRESSED]);
+  assert.equal(reflectReasons(ignored('/* @ts-ignore */')), [SUPPRESSED]);
+  // A write of an undeclared property, silenced: no cast, and not on the returned expression's line.
+  assert.equal(
+    reflectReasons([
+      'export function handle_le_request(req: Req): Resp {',
+      '  const row = load(req.id);',
+      "  const out: Ok = { kind: 'OK', id: row.id };",
+      '  // @ts-ignore',
+      '  out.ssn = row.ssn;',
+      '  return out;',
+      '}',
+    ]),
+    [SUPPRESSED],
+  );
+  // In a helper the handler returns from.
+  assert.equal(
+    reflectReasons([
+      'function build(row: Row): Ok {',
+      '  // @ts-ignore',
+      "  return { kind: 'OK', id: row };",
+      '}',
+      'export function handle_le_request(req: Req): Resp { return build(load(req.id)); }',
+    ]),
+    [SUPPRESSED],
+  );
+  // @ts-nocheck anywhere in the handler's file.
+  assert.equal(
+    reflectReasons([
+      '// @ts-nocheck',
+      "export function handle_le_request(req: Req): Resp { return { kind: 'OK', id: load(req.id) }; }",
+    ]),
+    [SUPPRESSED],
+  );
+});
+
+test('field values from project helpers: a cast, an any or a suppression inside the helper is unbounded', () => {
+  const withHelper = (helper) => [
+    ...helper,
+    'export function handle_le_request(req: Req): Resp {',
+    "  return { kind: 'OK', id: idOf(load(req.id)) };",
+    '}',
+  ];
+  assert.equal(reflectReasons(withHelper(['function idOf(r: Row): string { return r as unknown as string; }'])), [
+    'type assertion on a return path',
+  ]);
+  assert.equal(reflectReasons(withHelper(['function idOf(r: any): string { return r.ssn; }'])), [
+    'any-typed expression on a return path',
+  ]);
+  assert.equal(
+    reflectReasons(withHelper(['function idOf(r: Row): string {', '  // @ts-expect-error', '  return r;', '}'])),
+    [SUPPRESSED],
+  );
+  // Method helpers and helpers of helpers are followed too.
+  assert.equal(
+    reflectReasons([
+      'class Ids { of(r: Row): string { return inner(r); } }',
+      'function inner(r: Row): string { return r as never; }',
+      "export function handle_le_request(req: Req): Resp { return { kind: 'OK', id: new Ids().of(load(req.id)) }; }",
+    ]),
+    ['type assertion on a return path'],
+  );
+});
+
+test('benign: helpers that compute a field honestly, and suppressions elsewhere in the program, stay bounded', () => {
+  assert.equal(
+    reflectReasons([
+      '// a suppression in an unrelated function of the same file',
+      'export function unrelated(): number {',
+      '  // @ts-ignore',
+      "  return 'x';",
+      '}',
+      'function idOf(r: Row): string { return r.id.trim(); }',
+      "export function handle_le_request(req: Req): Resp { return req.id ? { kind: 'OK', id: idOf(load(req.id)) } : { kind: 'NONE' }; }",
+    ]),
+    [],
+  );
+});
+
 test.run();

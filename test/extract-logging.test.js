@@ -461,4 +461,21 @@ test('sink args: imported under another name and called through a re-export: sti
   ]);
 });
 
+test('sink args: a field built under a type-check suppression or by a helper with a cast opens the schema', () => {
+  // The suppression is in onLogin, which also calls Logger.write: every sink call there is suspect.
+  assert.equal(reasonsWith("  // @ts-ignore\n  audit({ type: 'login', userId: user });\n").LoginEvent, [
+    'sink Logger.write is called with an argument built under a type-check suppression (@ts-ignore, @ts-expect-error, @ts-nocheck)',
+    'sink audit is called with an argument built under a type-check suppression (@ts-ignore, @ts-expect-error, @ts-nocheck)',
+  ]);
+  const helper = edit(
+    withCall("  audit({ type: 'login', userId: idOf(user) });\n"),
+    'src/app.ts',
+    'export function onLogin(): void {',
+    'function idOf(u: User): string { return u as unknown as string; }\nexport function onLogin(): void {',
+  );
+  assert.equal(inMemory(helper).data.LoginEvent.openReasons, [
+    'sink audit is called with a type assertion on its argument',
+  ]);
+});
+
 test.run();

@@ -52,8 +52,17 @@ test('init creates the config, the first manifest and an empty registry, and pri
   assert.match(r.stdout, /run `npx openspec init --tools none --no-animation \.` to create openspec\//);
   assert.match(
     r.stdout,
-    /Release signing: every registry event is signed\. .*list it in \.policydrift\/release_signers as `release@ci <contents of release_key\.pub>`/,
+    /Release signing: every registry event is signed\. .*list it in \.policydrift\/release_signers \(its header shows how\) as `release@ci <key type> <public key>`/,
   );
+  // the release signers file init pointed "releaseSigners" at: created, no signer yet, the recipe in its header
+  assert.match(r.stdout, /created\s+\.policydrift\/release_signers\s+\(no signer yet/);
+  const signers = fs.readFileSync(path.join(dir, '.policydrift/release_signers'), 'utf8');
+  assert.ok(
+    signers.split('\n').every((l) => l === '' || l.startsWith('#')),
+    'comments only: no key is trusted until the user lists one',
+  );
+  assert.match(signers, /ssh-keygen -t ed25519/);
+  assert.match(signers, /echo "release@ci \$\(cut -d' ' -f1,2 release_key\.pub\)" >> \.policydrift\/release_signers/);
   assert.match(
     r.stdout,
     /Your first release \(the baseline `check` compares with\): `npx --no-install policydrift release --profile prod --signing-key <key>` \(profile "prod" in policydrift\.config\.json: npx --no-install tsc -p tsconfig\.json -> dist;/,
@@ -106,8 +115,25 @@ test('a second init changes nothing (bytes and mtimes) and says so', () => {
   assert.match(r.stdout, /unchanged\s+policydrift\.config\.json/);
   assert.match(r.stdout, /unchanged\s+invariants\.manifest\.json/);
   assert.match(r.stdout, /unchanged\s+release\/registry\.json/);
+  assert.match(r.stdout, /unchanged\s+\.policydrift\/release_signers/);
   assert.not.match(r.stdout, /created|replaced|updated/);
   assert.equal(snapshot(dir), before);
+});
+
+test('release signers the user listed are never rewritten, not even with --force', () => {
+  const dir = freshProject();
+  assert.is(cli(['init', '--root', dir]).code, 0);
+  const file = path.join(dir, '.policydrift/release_signers');
+  const listed = 'release@ci ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC0vmlqRA3UTZCkwMs7S8b4pT1Oe6h0sJ5dfV6Ds3mMs\n';
+  fs.writeFileSync(file, listed);
+  const r = cli(['init', '--root', dir, '--force']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(
+    r.stdout,
+    /kept\s+\.policydrift\/release_signers\s+\(existing release signers; init never rewrites them/,
+  );
+  assert.not.match(r.stdout, /Kept \.policydrift\/release_signers/, 'not offered for regeneration');
+  assert.is(fs.readFileSync(file, 'utf8'), listed);
 });
 
 test('an existing config is kept without --force and replaced with --force', () => {

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { ApprovalsConfig } from '../config/index.js';
-import { UserError } from '../errors.js';
+import { UserError, locatedError } from '../errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { parseYamlText } from '../util/yamlfile.js';
 import { METADATA_FILE } from '../openspec/changes.js';
@@ -64,11 +64,10 @@ export function readApprovals(setDir: string): unknown[] {
     const node = ((typeof js === 'object' && !Array.isArray(js) ? doc.get('approvals', true) : null) ??
       doc.contents) as { range?: [number, number, number] } | null;
     const pos = node?.range ? lineCounter.linePos(node.range[0]) : null;
-    throw new UserError(
-      `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: expected "approvals:" with a list of { identity, digest, signature, time }`,
-      {
-        hint: `policydrift approve writes this file; restore it from version control or delete it and approve again`,
-      },
+    throw locatedError(
+      pos ? { file, line: pos.line, column: pos.col } : { file },
+      'expected "approvals:" with a list of { identity, digest, signature, time }',
+      'policydrift approve writes this file; restore it from version control or delete it and approve again',
     );
   }
   return (list as unknown[] | null | undefined) ?? [];

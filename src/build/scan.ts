@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parse, type ParserOptions, type ParserPlugin } from '@babel/parser';
 import type { DominatingGuard, GuardArg, Manifest } from '../manifest/types.js';
 import { DYNAMIC_ARG } from '../manifest/types.js';
+import { keys, parseVia } from '../manifest/keys.js';
 
 /**
  * AST scan of the emitted code of a release build (never a regex over JS).
@@ -510,12 +511,10 @@ function describeArgs(args: Record<string, GuardArg>): string {
  * when the manifest has no path.
  */
 export function viaChain(manifest: Manifest, key: string, entry: string): string[] {
-  const via = manifest.locations[`keygate:via:${key}`];
+  const via = manifest.locations[keys.via(key)];
   if (!via) return [entry];
-  const parts = via.split(' -> ');
-  parts.pop();
-  const names = parts.map((p) => p.replace(/ \([^()]*\)$/, ''));
-  return names.length > 0 && !names.includes('<module>') ? names : [entry];
+  const names = parseVia(via).hops.map((h) => h.name);
+  return names.length > 0 && names.every((n) => n !== undefined) ? names : [entry];
 }
 
 interface Level {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseJsonText } from '../util/jsonfile.js';
-import { UserError } from '../errors.js';
+import { UserError, locatedError } from '../errors.js';
 
 export const CONFIG_FILE = 'policydrift.config.json';
 
@@ -46,6 +46,7 @@ export interface ResolvedConfig {
   logSchemas: string[];
   logSinks: string[];
   keyGuards: string[];
+  keyConditions: string[];
   keySinks: string[];
   entryPoints: string[];
   orders: Orders;
@@ -74,6 +75,7 @@ export function resolveConfig(raw: RawConfig, source: string | null): ResolvedCo
     logSchemas: raw.logSchemas ?? [],
     logSinks: raw.logSinks ?? [],
     keyGuards: raw.keyGuards ?? [],
+    keyConditions: raw.keyConditions ?? [],
     keySinks: raw.keySinks ?? [],
     entryPoints: raw.entryPoints ?? [],
     orders: {
@@ -103,9 +105,11 @@ export function defaultConfig(): ResolvedConfig {
 export function parseConfigText(text: string, label: string): ResolvedConfig {
   const raw = parseJsonText<RawConfig>(text, 'config', label, undefined);
   if (raw.orders?.classification?.includes(UNCLASSIFIED)) {
-    throw new UserError(`${label}: orders.classification must not list "${UNCLASSIFIED}"`, {
-      hint: `"${UNCLASSIFIED}" is the implicit lowest level; remove it from the list`,
-    });
+    throw locatedError(
+      { file: label },
+      `orders.classification must not list "${UNCLASSIFIED}"`,
+      `"${UNCLASSIFIED}" is the implicit lowest level; remove it from the list`,
+    );
   }
   return resolveConfig(raw, label);
 }

@@ -1,6 +1,6 @@
 /**
- * Parse normalized type text (the grammar in the brief, printed by the
- * extractor) and compare two types in the disclosure order: "wider" means the
+ * Parse normalized type text (the grammar in docs/type-text.md, printed by
+ * the extractor) and compare two types in the disclosure order: "wider" means the
  * after-type can disclose more than the before-type.
  *
  * Fail closed: text this parser does not understand is compared as an opaque

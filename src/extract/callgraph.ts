@@ -1,6 +1,6 @@
 import { Node, ts, type SourceFile } from 'ts-morph';
 import type { ExtractContext } from './context.js';
-import { completedCalls, dominatingCalls, evaluated } from './dominance.js';
+import { completedCalls, completedTruths, dominatingCalls, dominatingTruths, evaluated } from './dominance.js';
 import {
   calleeName,
   calleeSymbol,
@@ -64,6 +64,13 @@ export interface GuardOracle {
   guardsOf(call: ts.CallExpression): string[];
   /** The fact one guard call records (arguments, awaited), parameters of the enclosing function as ParamRefs. */
   fact(call: ts.CallExpression, guard: string, param: ParamHook | undefined): Fact;
+  /**
+   * Condition guards (`@keyGuard condition`): they protect only where their
+   * truthy result dominates, never by being called. Absent: none.
+   */
+  isCondition?(guard: string): boolean;
+  /** `const x = <init>` (never reassigned) that an identifier denotes: its initializer. */
+  constValue?(id: ts.Identifier): ts.Expression | undefined;
 }
 
 export interface SinkSet {
@@ -75,6 +82,8 @@ export interface SinkSet {
   targetsOf(call: ts.CallExpression): string[];
   /** Words the prefilter starts from. */
   words: string[];
+  /** Every sink id of a declaration that stands for several (an interface member with several sink implementations). */
+  idsOf?(decl: ts.Node): string[] | undefined;
 }
 
 /** A named function (or a module's top level), callbacks created in it included. */
@@ -146,6 +155,8 @@ const ENTRY_TAGS = new Set(['entryPoint', 'keyGated', 'leHandler']);
 export class KeyCallGraph {
   private readonly checker: ts.TypeChecker;
   private readonly projectFiles: Set<ts.SourceFile>;
+  private readonly ownFiles: Set<ts.SourceFile>;
+  private readonly graphFiles: SourceFile[];
   private readonly containers = new Map<ts.Node, Container>();
   private readonly ens = new Map<FnLike, Facts>();
   private readonly exitsMemo = new Map<FnLike, ts.CallExpression[][]>();
@@ -158,8 +169,20 @@ export class KeyCallGraph {
     private readonly extraEntries: Set<ts.Node>,
   ) {
     this.checker = ctx.checker.compilerObject;
-    this.projectFiles = new Set(ctx.sourceFiles.map((s) => s.compilerNode));
+    // The graph spans the package's own files and the source of the other workspace packages it links to: a
+    // guard in this package protecting a sink reached through a helper in another package is a path like any
+    // other (and a guard wrapper there gets its credit). Entry points are only this package's own functions;
+    // the other package's manifest has its own.
+    this.graphFiles = [...ctx.sourceFiles, ...(ctx.workspaceFiles ?? [])];
+    this.ownFiles = new Set(ctx.sourceFiles.map((s) => s.compilerNode));
+    this.projectFiles = new Set(this.graphFiles.map((s) => s.compilerNode));
+    this.conditions = oracle.isCondition !== undefined;
+    this.constValue = oracle.constValue?.bind(oracle);
   }
+
+  /** Whether any guard is a condition guard (truths are computed only then). */
+  private readonly conditions: boolean;
+  private readonly constValue: ((id: ts.Identifier) => ts.Expression | undefined) | undefined;
 
   run(sinks: SinkSet, sinkNodes: ts.Node[]): { sites: EntrySite[]; escapes: Escape[] } {
     const checker = this.checker;
@@ -196,8 +219,11 @@ export class KeyCallGraph {
         if (!decls || decls.length === 0 || isDirectCallee(cn)) return;
         const sink = decls.map((d) => sinks.byNode.get(d)).find((x) => x !== undefined);
         // A sink through .call/.apply stays an escape; a project function through them is a resolved call.
-        if (sink !== undefined) escapes.push({ fn: this.enclosing(node), sink, kind: 'reference' });
-        else if (!isCallApplyTarget(cn) && decls.some((d) => this.projectFiles.has(d.getSourceFile())))
+        if (sink !== undefined) {
+          const fn = this.enclosing(node);
+          const ids = sinks.idsOf ? [...new Set(decls.flatMap((d) => sinks.idsOf!(d) ?? []))] : [];
+          for (const id of ids.length > 0 ? ids.sort() : [sink]) escapes.push({ fn, sink: id, kind: 'reference' });
+        } else if (!isCallApplyTarget(cn) && decls.some((d) => this.projectFiles.has(d.getSourceFile())))
           rawRefs.push(decls);
       }
     };
@@ -210,7 +236,7 @@ export class KeyCallGraph {
       names: ReadonlySet<string>,
       refWords: ReadonlySet<string> | null,
     ) => {
-      for (const sf of this.ctx.sourceFiles) {
+      for (const sf of this.graphFiles) {
         if (!canWrap(sf)) {
           if (visited.has(sf.compilerNode)) continue;
           visited.add(sf.compilerNode);
@@ -334,7 +360,13 @@ export class KeyCallGraph {
         },
       });
       const hook = this.hookOf(e.from.node);
-      f = this.factsOf(calls, hook);
+      const truths = this.conditions
+        ? dominatingTruths(e.call, {
+            liftThrough: (fn) => e.from.anonymous.has(fn),
+            constValue: this.constValue,
+          })
+        : [];
+      f = this.factsOf(calls, hook, truths);
       for (const cb of lifted) for (const x of this.callbackFacts(cb, hook).values()) addFact(f, x);
       this.local.set(e, f);
     }
@@ -364,7 +396,8 @@ export class KeyCallGraph {
       const inner = this.hookOf(f);
       for (const site of sites) {
         const here: Facts = new Map();
-        for (const x of this.factsOf(dominatingCalls(site), inner).values())
+        const truths = this.conditions ? dominatingTruths(site, { constValue: this.constValue }) : [];
+        for (const x of this.factsOf(dominatingCalls(site), inner, truths).values())
           addFact(here, this.instantiate(x, call, 0, hook, true));
         acc = acc === null ? here : intersect(acc, here);
       }
@@ -484,7 +517,7 @@ export class KeyCallGraph {
     }
     const out = new Set<Container>();
     for (const c of req.keys()) {
-      if (req.get(c)!.size === 0) continue;
+      if (req.get(c)!.size === 0 || !this.ownFiles.has(c.node.getSourceFile())) continue;
       if (
         ts.isSourceFile(c.node) ||
         !calledFromOutside.has(scc.get(c)!) ||
@@ -515,12 +548,17 @@ export class KeyCallGraph {
   // Ensures: guards certainly called on every normal return.
 
   /** The facts of the dominating `calls`: guard calls, and the ensures of project functions. */
-  private factsOf(calls: ts.CallExpression[], hook: ParamHook | undefined): Facts {
+  private factsOf(
+    calls: ts.CallExpression[],
+    hook: ParamHook | undefined,
+    truths: readonly ts.CallExpression[] = [],
+  ): Facts {
     const out: Facts = new Map();
     for (const g of calls) {
       const gids = this.oracle.guardsOf(g);
       if (gids.length > 0) {
-        for (const gid of gids) addFact(out, this.oracle.fact(g, gid, hook));
+        // A condition guard that was merely called protects nothing.
+        for (const gid of gids) if (!this.isCondition(gid)) addFact(out, this.oracle.fact(g, gid, hook));
         continue;
       }
       const { fns, shift } = this.bodyCallees(g);
@@ -530,7 +568,20 @@ export class KeyCallGraph {
       const awaitedCall = fns.some((f) => this.isAsyncFn(f)) ? isAwaited(g) : true;
       for (const fact of acc!.values()) addFact(out, this.instantiate(fact, g, shift, hook, awaitedCall));
     }
+    // A condition guard whose truthy result dominates; an async one only when its promise was awaited
+    // (an un-awaited promise is always truthy).
+    for (const t of truths) {
+      for (const gid of this.oracle.guardsOf(t)) {
+        if (!this.isCondition(gid)) continue;
+        const fact = this.oracle.fact(t, gid, hook);
+        if (fact.awaited) addFact(out, fact);
+      }
+    }
     return out;
+  }
+
+  private isCondition(gid: string): boolean {
+    return this.oracle.isCondition?.(gid) ?? false;
   }
 
   private ensures(f: FnLike): Facts {
@@ -595,8 +646,9 @@ export class KeyCallGraph {
   private evalEnsures(f: FnLike): Facts {
     const hook = this.hookOf(f);
     let acc: Facts | null = null;
-    for (const exit of this.exits(f)) {
-      const here = this.factsOf(exit, hook);
+    const truths = this.exitTruths(f);
+    for (const [i, exit] of this.exits(f).entries()) {
+      const here = this.factsOf(exit, hook, truths[i]);
       acc = acc === null ? here : intersect(acc, here);
     }
     return acc ?? (new Map() as Facts);
@@ -629,6 +681,31 @@ export class KeyCallGraph {
       if (!last || !(ts.isReturnStatement(last) || ts.isThrowStatement(last))) ex.push(completedCalls(body.statements));
     }
     this.exitsMemo.set(f, ex);
+    return ex;
+  }
+
+  private readonly truthsMemo = new Map<FnLike, ts.CallExpression[][]>();
+
+  /** For each normal exit of `f` (in the order of `exits`): the condition calls certainly truthy before it. */
+  private exitTruths(f: FnLike): ts.CallExpression[][] {
+    let ex = this.truthsMemo.get(f);
+    if (ex) return ex;
+    ex = [];
+    const body = f.body;
+    if (!this.conditions || !body || f.asteriskToken || !ts.isBlock(body)) {
+      ex = this.exits(f).map(() => []);
+    } else {
+      const visitReturns = (n: ts.Node) => {
+        if (isFnLike(n) || ts.isClassLike(n)) return;
+        if (ts.isReturnStatement(n)) ex!.push(dominatingTruths(n, { constValue: this.constValue }));
+        ts.forEachChild(n, visitReturns);
+      };
+      ts.forEachChild(body, visitReturns);
+      const last = body.statements[body.statements.length - 1];
+      if (!last || !(ts.isReturnStatement(last) || ts.isThrowStatement(last)))
+        ex.push(completedTruths(body.statements, this.constValue));
+    }
+    this.truthsMemo.set(f, ex);
     return ex;
   }
 
@@ -740,7 +817,7 @@ export class KeyCallGraph {
     if (!clsSym || !member) return null;
     if (!this.classIndex) {
       this.classIndex = [];
-      for (const sf of this.ctx.sourceFiles) {
+      for (const sf of this.graphFiles) {
         if (!sf.compilerNode.text.includes('extends')) continue;
         const visit = (n: ts.Node): void => {
           if (ts.isClassLike(n) && n.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ExtendsKeyword))

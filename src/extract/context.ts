@@ -22,7 +22,9 @@ export interface ExtractContext {
   /** Throw a located user error (exit 2): `file:line:col: message`. */
   fail(node: Node, message: string, hint?: string): never;
   /** Declarations named by a config list (`leHandlers`, `keyGuards`, ...), resolved to nodes. */
-  configured(list: 'leHandlers' | 'logSchemas' | 'logSinks' | 'keyGuards' | 'keySinks' | 'entryPoints'): Set<Node>;
+  configured(
+    list: 'leHandlers' | 'logSchemas' | 'logSinks' | 'keyGuards' | 'keyConditions' | 'keySinks' | 'entryPoints',
+  ): Set<Node>;
   /**
    * Walk every file and ask the checker about every call: no pre-filter
    * (src/extract/prefilter.ts). Slower, same result; the fast path is tested

@@ -435,3 +435,272 @@ export function completedCalls(stmts: readonly ts.Statement[]): ts.CallExpressio
   statementsCompleted(stmts, out);
   return [...new Set(out)];
 }
+
+// ---------------------------------------------------------------------------
+// Truths: calls whose truthy result dominates a node (condition guards).
+
+export interface TruthOptions extends DominanceOptions {
+  /**
+   * The initializer of a `const` an identifier denotes (a plain, never
+   * reassigned binding), so that `const ok = cond(); if (!ok) throw ...`
+   * tests the call. Default: identifiers test nothing.
+   */
+  constValue?: (id: ts.Identifier) => ts.Expression | undefined;
+}
+
+/**
+ * The calls whose result was certainly truthy before `target` runs, on every
+ * path that reaches it: `target` lies in the `if`'s consequent (or the
+ * right operand of `&&`, the true branch of `?:`, a `while`/`for` body) of a
+ * condition that is truthy only when the call's result is, or after an
+ * `if (!call(...)) <block that cannot complete normally>` in the same
+ * statement list. A throw inside a nested conditional, an exit-less branch,
+ * a condition weakened by `&&` on its negation (`if (!c() && debug) throw`),
+ * a swallowing `catch` or a `break` to a label that skips the rest: nothing.
+ * `!`, `&&`, `||`, `await`, parentheses and `const` bindings are followed;
+ * anything else tests nothing. Whether the call tests the promise or the
+ * value (an un-awaited async condition is always truthy) is the caller's to
+ * check (the call is returned as written).
+ */
+export function dominatingTruths(target: ts.Node, opts: TruthOptions = {}): ts.CallExpression[] {
+  const out: ts.CallExpression[] = [];
+  const t = new Truths(opts.constValue);
+  let child: ts.Node = target;
+  let parent: ts.Node | undefined = target.parent;
+  while (parent) {
+    if (ts.isFunctionLike(parent)) {
+      if (!opts.liftThrough?.(parent)) break;
+      child = parent;
+      parent = parent.parent;
+      continue;
+    }
+    if (isDeferredBoundary(parent)) break;
+    t.before(parent, child, out);
+    child = parent;
+    parent = parent.parent;
+  }
+  return [...new Set(out)];
+}
+
+/** The calls certainly truthy when the statement list of a function body runs to its end. */
+export function completedTruths(
+  stmts: readonly ts.Statement[],
+  constValue?: (id: ts.Identifier) => ts.Expression | undefined,
+): ts.CallExpression[] {
+  const out: ts.CallExpression[] = [];
+  new Truths(constValue).afterList(stmts, out);
+  return [...new Set(out)];
+}
+
+class Truths {
+  private depth = 0;
+  constructor(private readonly constValue?: (id: ts.Identifier) => ts.Expression | undefined) {}
+
+  /** What `parent` established before `child` whenever `child` runs. */
+  before(parent: ts.Node, child: ts.Node, out: ts.CallExpression[]): void {
+    if (
+      ts.isBlock(parent) ||
+      ts.isSourceFile(parent) ||
+      ts.isModuleBlock(parent) ||
+      ts.isCaseClause(parent) ||
+      ts.isDefaultClause(parent)
+    ) {
+      // A later statement of the list is reached only through the normal completion of every earlier one.
+      const stmts: readonly ts.Statement[] = parent.statements;
+      for (const s of stmts) {
+        if (s === child) break;
+        this.after(s, out);
+      }
+      return;
+    }
+    if (ts.isIfStatement(parent)) {
+      if (child === parent.thenStatement) this.truthy(parent.expression, out);
+      else if (child === parent.elseStatement) this.falsy(parent.expression, out);
+      return;
+    }
+    if (ts.isConditionalExpression(parent)) {
+      if (child === parent.whenTrue) this.truthy(parent.condition, out);
+      else if (child === parent.whenFalse) this.falsy(parent.condition, out);
+      return;
+    }
+    if (ts.isBinaryExpression(parent) && child === parent.right) {
+      const op = parent.operatorToken.kind;
+      if (op === ts.SyntaxKind.AmpersandAmpersandToken) this.truthy(parent.left, out);
+      else if (op === ts.SyntaxKind.BarBarToken) this.falsy(parent.left, out);
+      return;
+    }
+    if ((ts.isWhileStatement(parent) || ts.isForStatement(parent)) && child === parent.statement) {
+      const cond = ts.isWhileStatement(parent) ? parent.expression : parent.condition;
+      if (cond) this.truthy(cond, out);
+    }
+  }
+
+  /** Calls certainly truthy when statement `s` completes normally. */
+  after(s: ts.Statement, out: ts.CallExpression[]): void {
+    if (ts.isIfStatement(s)) {
+      const thenExits = exitsAbruptly(s.thenStatement);
+      const elseExits = s.elseStatement !== undefined && exitsAbruptly(s.elseStatement);
+      if (thenExits && elseExits) return;
+      if (thenExits) {
+        this.falsy(s.expression, out);
+        if (s.elseStatement) this.after(s.elseStatement, out);
+        return;
+      }
+      if (elseExits) {
+        this.truthy(s.expression, out);
+        this.after(s.thenStatement, out);
+        return;
+      }
+      // Both branches may complete: only what both establish.
+      const a: ts.CallExpression[] = [];
+      this.truthy(s.expression, a);
+      this.after(s.thenStatement, a);
+      const b: ts.CallExpression[] = [];
+      this.falsy(s.expression, b);
+      if (s.elseStatement) this.after(s.elseStatement, b);
+      for (const c of a) if (b.includes(c)) out.push(c);
+      return;
+    }
+    if (ts.isBlock(s)) {
+      this.afterList(s.statements, out);
+      return;
+    }
+    if (ts.isLabeledStatement(s)) {
+      // `L: { if (!c()) break L; }` completes normally through the break.
+      if (!hasEscapingJump(s.statement)) this.after(s.statement, out);
+      return;
+    }
+    if (ts.isTryStatement(s)) {
+      if (!tryBlockCompletionIntercepted(s)) this.afterList(s.tryBlock.statements, out);
+      if (s.finallyBlock) this.afterList(s.finallyBlock.statements, out);
+    }
+    // Loops, switches, expressions, declarations: nothing.
+  }
+
+  /** A nested statement list: stop before a statement that can jump out of it (the rest may be skipped). */
+  afterList(stmts: readonly ts.Statement[], out: ts.CallExpression[]): void {
+    for (const s of stmts) {
+      if (hasEscapingJump(s)) return;
+      this.after(s, out);
+    }
+  }
+
+  /** Calls whose result is certainly truthy when `e` is. */
+  truthy(e0: ts.Expression, out: ts.CallExpression[]): void {
+    const e = skipParens(e0);
+    if (ts.isAwaitExpression(e)) {
+      this.truthy(e.expression, out);
+      return;
+    }
+    if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.ExclamationToken) {
+      this.falsy(e.operand, out);
+      return;
+    }
+    if (ts.isBinaryExpression(e)) {
+      const op = e.operatorToken.kind;
+      if (op === ts.SyntaxKind.AmpersandAmpersandToken) {
+        this.truthy(e.left, out);
+        this.truthy(e.right, out);
+      } else if (op === ts.SyntaxKind.BarBarToken) {
+        both(
+          out,
+          (a) => this.truthy(e.left, a),
+          (b) => this.truthy(e.right, b),
+        );
+      } else if (op === ts.SyntaxKind.EqualsEqualsEqualsToken) {
+        // `x === true`: x is true.
+        const other = comparedWithTrue(e);
+        if (other) this.truthy(other, out);
+      }
+      return;
+    }
+    // A call in an optional chain is truthy only if it ran (a short-circuited chain is undefined).
+    if (ts.isCallExpression(e)) {
+      out.push(e);
+      return;
+    }
+    if (ts.isIdentifier(e) && this.constValue && this.depth < 8) {
+      const init = this.constValue(e);
+      if (init) {
+        this.depth++;
+        try {
+          this.truthy(init, out);
+        } finally {
+          this.depth--;
+        }
+      }
+    }
+  }
+
+  /** Calls whose result is certainly truthy when `e` is falsy. */
+  falsy(e0: ts.Expression, out: ts.CallExpression[]): void {
+    const e = skipParens(e0);
+    if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.ExclamationToken) {
+      this.truthy(e.operand, out);
+      return;
+    }
+    if (ts.isBinaryExpression(e)) {
+      const op = e.operatorToken.kind;
+      if (op === ts.SyntaxKind.BarBarToken) {
+        this.falsy(e.left, out);
+        this.falsy(e.right, out);
+      } else if (op === ts.SyntaxKind.AmpersandAmpersandToken) {
+        both(
+          out,
+          (a) => this.falsy(e.left, a),
+          (b) => this.falsy(e.right, b),
+        );
+      } else if (op === ts.SyntaxKind.ExclamationEqualsEqualsToken) {
+        // `x !== true` is false: x is true. (`x === false` being false says nothing: x may be undefined.)
+        const other = comparedWithTrue(e);
+        if (other) this.truthy(other, out);
+      }
+    }
+  }
+}
+
+function both(
+  out: ts.CallExpression[],
+  f: (a: ts.CallExpression[]) => void,
+  g: (b: ts.CallExpression[]) => void,
+): void {
+  const a: ts.CallExpression[] = [];
+  const b: ts.CallExpression[] = [];
+  f(a);
+  g(b);
+  for (const c of a) if (b.includes(c)) out.push(c);
+}
+
+/** `x === true` / `true === x` (strict operators only): x; otherwise undefined. */
+function comparedWithTrue(e: ts.BinaryExpression): ts.Expression | undefined {
+  if (skipParens(e.right).kind === ts.SyntaxKind.TrueKeyword) return e.left;
+  if (skipParens(e.left).kind === ts.SyntaxKind.TrueKeyword) return e.right;
+  return undefined;
+}
+
+function skipParens(e: ts.Expression): ts.Expression {
+  while (
+    ts.isParenthesizedExpression(e) ||
+    ts.isNonNullExpression(e) ||
+    ts.isAsExpression(e) ||
+    ts.isSatisfiesExpression(e) ||
+    ts.isTypeAssertionExpression(e)
+  )
+    e = e.expression;
+  return e;
+}
+
+/**
+ * Can statement `s` never complete normally (every way through it throws,
+ * returns, breaks or continues)? A block does not when one of its statements
+ * does not; an `if` when both branches exit; anything else (a call, a loop,
+ * a labelled statement, a try) is assumed to complete.
+ */
+function exitsAbruptly(s: ts.Statement): boolean {
+  if (ts.isThrowStatement(s) || ts.isReturnStatement(s) || ts.isBreakStatement(s) || ts.isContinueStatement(s))
+    return true;
+  if (ts.isBlock(s)) return s.statements.some(exitsAbruptly);
+  if (ts.isIfStatement(s))
+    return s.elseStatement !== undefined && exitsAbruptly(s.thenStatement) && exitsAbruptly(s.elseStatement);
+  return false;
+}

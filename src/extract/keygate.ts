@@ -13,6 +13,7 @@ import { declarationName, uniqueIds } from './names.js';
 import { KeyCallGraph, type Container, type GuardOracle } from './callgraph.js';
 import { sha256Hex } from '../util/fs.js';
 import { fileMayMatch } from './prefilter.js';
+import { escapeId, formatVia, keys, moduleFunctionId, siteId } from '../manifest/keys.js';
 
 /**
  * Key gating, per entry point (the call graph and summaries are in
@@ -28,6 +29,7 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
   const checker = ctx.checker.compilerObject;
   const guards = collectDeclarations(ctx, 'keyGuard', 'keyGuards');
   const sinks = collectDeclarations(ctx, 'keySink', 'keySinks');
+  const implied = impliedSinkMembers(ctx, sinks);
   const locations: Record<string, string> = {};
 
   const guardData: Record<string, GuardDecl> = {};
@@ -35,27 +37,46 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
   for (const g of guards.groups) {
     const shape = paramShape(checker, g);
     shapes.set(g.id, shape);
-    guardData[g.id] = { async: isAsync(checker, g), params: shape.names, implDigest: guardDigest(ctx, g.nodes) };
-    locations[`keygate:guard:${g.id}`] = g.file;
+    guardData[g.id] = {
+      async: isAsync(checker, g),
+      params: shape.names,
+      implDigest: guardDigest(ctx, g.nodes),
+      ...(g.condition ? { kind: 'condition' as const } : {}),
+    };
+    locations[keys.guard(g.id)] = g.file;
   }
   const sinkData: Record<string, SinkDecl> = {};
   const sinkNames = new Map<string, string[]>();
   for (const s of sinks.groups) {
     sinkData[s.id] = { async: isAsync(checker, s) };
-    locations[`keygate:sink:${s.id}`] = s.file;
+    locations[keys.sink(s.id)] = s.file;
     const names = sinkNames.get(s.simpleName) ?? [];
     names.push(s.id);
     sinkNames.set(s.simpleName, names);
   }
 
+  // A guard method that a subclass (or an `implements` of its class) overrides with an untagged member: a call
+  // through the base type may run the override, so it proves nothing (fail closed; docs/threat-model.md).
+  const overridden = untaggedOverrides(ctx, guards);
+
   // Interprocedural: guards on every path from each entry point to each sink it reaches (src/extract/callgraph.ts).
+  const conditions = new Set(guards.groups.filter((g) => g.condition).map((g) => g.id));
   const oracle: GuardOracle = {
-    guardsOf: (call) => calledValueTargets(checker, call, guards.byNode),
+    guardsOf: (call) => calledValueTargets(checker, call, guards.byNode).filter((id) => !overridden.has(id)),
     fact: (call, gid, param) => ({
       guard: gid,
       args: guardArgs(checker, call, shapes.get(gid)!, param),
       awaited: guardData[gid]!.async ? isAwaited(call) : true,
     }),
+    ...(conditions.size > 0
+      ? {
+          isCondition: (gid: string) => conditions.has(gid),
+          constValue: (id: ts.Identifier) => {
+            const d = dealias(checker, checker.getSymbolAtLocation(id))?.valueDeclaration;
+            return d && isConstAlias(d) ? d.initializer : undefined;
+          },
+        }
+      : {}),
   };
   const graph = new KeyCallGraph(
     ctx,
@@ -72,10 +93,11 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
           {
             byNode: sinks.byNode,
             byName: sinkNames,
-            targetsOf: (call) => callTargets(checker, call, sinks.byNode),
+            targetsOf: (call) => callTargets(checker, call, sinks.byNode, implied),
             words: sinkWords(checker, sinks),
+            ...(implied.size > 0 ? { idsOf: (d: ts.Node) => implied.get(d) } : {}),
           },
-          sinks.groups.flatMap((g) => g.nodes),
+          [...sinks.groups.flatMap((g) => g.nodes), ...implied.keys()],
         );
 
   // Function ids: declarationName, qualified by file only when two used functions collide.
@@ -83,20 +105,20 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
   const named = used.filter((c) => c.name !== undefined);
   const ids = uniqueIds(named.map((c) => ({ name: c.name!, file: c.file, value: c })));
   const fnId = new Map<Container, string>(ids.map((x) => [x.value, x.id]));
-  for (const c of used) if (c.name === undefined) fnId.set(c, `<module:${c.file}>`);
+  for (const c of used) if (c.name === undefined) fnId.set(c, moduleFunctionId(c.file));
 
   const sites: Record<string, GatedSite> = {};
   for (const s of [...entrySites].sort((a, b) => cmp(fnId.get(a.entry)!, fnId.get(b.entry)!) || cmp(a.sink, b.sink))) {
-    const key = `${fnId.get(s.entry)!} -> ${s.sink}`;
+    const key = siteId({ function: fnId.get(s.entry)!, sink: s.sink });
     sites[key] = { function: fnId.get(s.entry)!, sink: s.sink, guards: s.guards };
-    locations[`keygate:site:${key}`] = s.entry.file;
-    locations[`keygate:via:${key}`] = [...s.via.map((c) => `${c.name ?? '<module>'} (${c.file})`), s.sink].join(' -> ');
+    locations[keys.site(key)] = s.entry.file;
+    locations[keys.via(key)] = formatVia({ hops: s.via, sink: s.sink });
   }
 
   const escapes: Record<string, SinkEscape> = {};
   for (const e of rawEscapes) {
     const fid = fnId.get(e.fn)!;
-    escapes[`${fid} -> ${e.sink} (${e.kind})`] = { function: fid, sink: e.sink, kind: e.kind };
+    escapes[escapeId({ function: fid, sink: e.sink, kind: e.kind })] = { function: fid, sink: e.sink, kind: e.kind };
   }
 
   foreignUnused(guards, guardData, sites, escapes, locations, 'guard');
@@ -129,7 +151,7 @@ function foreignUnused(
   for (const g of set.groups) {
     if (g.own || used.has(g.id)) continue;
     Reflect.deleteProperty(data, g.id);
-    Reflect.deleteProperty(locations, `keygate:${kind}:${g.id}`);
+    Reflect.deleteProperty(locations, keys[kind](g.id));
   }
 }
 
@@ -253,6 +275,8 @@ interface DeclGroup {
   primary: ts.Node;
   /** Declared in the package's own files (not in another workspace package). */
   own?: boolean;
+  /** A condition guard (`@keyGuard condition`, config `keyConditions`): protects where its truthy result dominates. */
+  condition?: boolean;
 }
 
 interface DeclSet {
@@ -266,13 +290,17 @@ type TagName = 'keyGuard' | 'keySink';
 function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards' | 'keySinks'): DeclSet {
   const checker = ctx.checker.compilerObject;
   const found: Node[] = [];
+  /** Declarations tagged `@keyGuard condition` or listed in `keyConditions`. */
+  const conditional = new Set<Node>();
   for (const sf of [...ctx.sourceFiles, ...(ctx.workspaceFiles ?? [])]) {
     if (!fileMayMatch(ctx, sf, [`@${tag}`])) continue;
     sf.forEachDescendant((node) => {
       const docs = (node.compilerNode as { jsDoc?: ts.JSDoc[] }).jsDoc;
-      if (!docs?.some((d) => d.tags?.some((t) => t.tagName.text === tag))) return;
+      const tags = docs?.flatMap((d) => (d.tags ?? []).filter((t) => t.tagName.text === tag)) ?? [];
+      if (tags.length === 0) return;
       const decls = declarationsOfHost(node);
       found.push(...decls);
+      if (tag === 'keyGuard' && tags.some(isConditionTag)) for (const d of decls) conditional.add(d);
       if (decls.length === 0) {
         ctx.fail(
           node,
@@ -282,11 +310,15 @@ function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards
       }
     });
   }
-  for (const n of ctx.configured(list)) {
-    const decls = declarationsOfHost(n);
-    if (decls.length === 0)
-      ctx.fail(n, `config "${list}" must name a function, a method or a const holding a function`);
-    found.push(...decls);
+  const lists: Array<'keyGuards' | 'keyConditions' | 'keySinks'> =
+    list === 'keyGuards' ? [list, 'keyConditions'] : [list];
+  for (const l of lists) {
+    for (const n of ctx.configured(l)) {
+      const decls = declarationsOfHost(n);
+      if (decls.length === 0) ctx.fail(n, `config "${l}" must name a function, a method or a const holding a function`);
+      found.push(...decls);
+      if (l === 'keyConditions') for (const d of decls) conditional.add(d);
+    }
   }
 
   // Group overloads (and repeats from tag + config) by symbol.
@@ -302,7 +334,7 @@ function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards
   const items: Array<{
     name: string;
     file: string;
-    value: { nodes: ts.Node[]; primary: ts.Node; simpleName: string; own: boolean };
+    value: { nodes: ts.Node[]; primary: ts.Node; simpleName: string; own: boolean; condition?: boolean };
   }> = [];
   for (const { sym, decls } of bySymbol.values()) {
     // Overloads that were not tagged themselves belong to the group too.
@@ -327,7 +359,14 @@ function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards
     items.push({
       name,
       file: ctx.rel(first),
-      value: { nodes, primary, simpleName, own: !foreign.has(first.getSourceFile()) },
+      value: {
+        nodes,
+        primary,
+        simpleName,
+        own: !foreign.has(first.getSourceFile()),
+        // One condition declaration makes the whole group a condition (it then counts in fewer places).
+        ...(decls.some((d) => conditional.has(d)) ? { condition: true } : {}),
+      },
     });
   }
   items.sort((a, b) => cmp(a.name, b.name) || cmp(a.file, b.file));
@@ -341,6 +380,178 @@ function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards
     }
   }
   return { groups, byNode };
+}
+
+/**
+ * Interface and class members related to a sink by the checker, for calls
+ * that reach a sink through another declaration of the same contract:
+ *  - down: a member that implements or overrides a sink member (through a
+ *    class's `implements`/`extends`, an interface's `extends`, transitively)
+ *    is that sink: `rust.exportSecretsBundle()` with the sink named at
+ *    `CryptoApi.exportSecretsBundle`;
+ *  - up: a member that a sink (or such a member) implements or overrides may
+ *    dispatch to it, so a call through it is a call of the sink (fail
+ *    closed): `api.exportSecretsBundle()` on a `CryptoApi` with the sink
+ *    named at `RustCrypto.exportSecretsBundle`.
+ * A member is related only through the declared heritage of its class or
+ * interface (`getProperty` of the heritage type, never by name alone): an
+ * unrelated interface with a same-named method is not a sink. A class that
+ * inherits a sink method and implements another interface declaring it
+ * (`class S extends RustCrypto implements Other`) relates that member too. Static and
+ * `#private` members are not related. Returns every node (a member and the
+ * function it holds) mapped to all its sink ids, its own included, and adds
+ * the new ones to `sinks.byNode` (under the first id).
+ */
+/**
+ * The ids of guards declared as class or interface members that some class or interface in the program
+ * overrides or implements with a member that is not itself a guard (`class NoAttest extends Attest {
+ * override async check() {} }`), directly or below a chain of guard overrides. A call through a receiver typed
+ * as the base may run the untagged override at run time, so such a guard counts nowhere.
+ */
+function untaggedOverrides(ctx: ExtractContext, guards: DeclSet): Set<string> {
+  const checker = ctx.checker.compilerObject;
+  const memberGuards = new Map<string, ts.Node[]>();
+  for (const n of guards.byNode.keys()) {
+    if (!n.parent || !(ts.isClassLike(n.parent) || ts.isInterfaceDeclaration(n.parent))) continue;
+    const name = (n as ts.NamedDeclaration).name;
+    if (!name || ts.isPrivateIdentifier(name) || !(ts.isIdentifier(name) || ts.isStringLiteralLike(name))) continue;
+    if (ts.getCombinedModifierFlags(n as ts.Declaration) & ts.ModifierFlags.Static) continue;
+    memberGuards.set(name.text, [...(memberGuards.get(name.text) ?? []), n]);
+  }
+  const out = new Set<string>();
+  if (memberGuards.size === 0) return out;
+  // base guard node -> the guard overrides below it (tagged), to mark a whole chain when its bottom is hollow.
+  const taggedBelow = new Map<ts.Node, ts.Node[]>();
+  const hollow: ts.Node[] = [];
+  for (const sf of [...ctx.sourceFiles, ...(ctx.workspaceFiles ?? [])]) {
+    const text = sf.compilerNode.text;
+    if (!(text.includes('implements') || text.includes('extends'))) continue;
+    const visit = (n: ts.Node): void => {
+      if ((ts.isClassLike(n) || ts.isInterfaceDeclaration(n)) && n.heritageClauses?.length) {
+        const members: readonly ts.Node[] = n.members;
+        for (const m of members) {
+          const name = (m as ts.NamedDeclaration).name;
+          if (!name || !(ts.isIdentifier(name) || ts.isStringLiteralLike(name)) || !memberGuards.has(name.text))
+            continue;
+          if (ts.getCombinedModifierFlags(m as ts.Declaration) & ts.ModifierFlags.Static) continue;
+          for (const h of n.heritageClauses)
+            for (const t of h.types)
+              for (const b of checker.getTypeAtLocation(t).getProperty(name.text)?.declarations ?? []) {
+                if (!guards.byNode.has(b) || b === m) continue;
+                if (guards.byNode.has(m)) taggedBelow.set(m, [...(taggedBelow.get(m) ?? []), b]);
+                else hollow.push(b);
+              }
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(sf.compilerNode);
+  }
+  // Up the chain: an untagged override of a tagged override hollows every guard above it too.
+  const up = new Map<ts.Node, ts.Node[]>(taggedBelow);
+  const seen = new Set<ts.Node>();
+  const stack = [...hollow];
+  for (let b = stack.pop(); b !== undefined; b = stack.pop()) {
+    if (seen.has(b)) continue;
+    seen.add(b);
+    out.add(guards.byNode.get(b)!);
+    stack.push(...(up.get(b) ?? []));
+  }
+  return out;
+}
+
+function impliedSinkMembers(ctx: ExtractContext, sinks: DeclSet): Map<ts.Node, string[]> {
+  const checker = ctx.checker.compilerObject;
+  const isMember = (n: ts.Node): n is ts.ClassElement | ts.TypeElement =>
+    (ts.isMethodDeclaration(n) ||
+      ts.isMethodSignature(n) ||
+      ts.isPropertyDeclaration(n) ||
+      ts.isPropertySignature(n)) &&
+    n.parent !== undefined &&
+    (ts.isClassLike(n.parent) || ts.isInterfaceDeclaration(n.parent) || ts.isTypeLiteralNode(n.parent)) &&
+    !ts.isPrivateIdentifier(n.name) &&
+    (ts.getCombinedModifierFlags(n) & ts.ModifierFlags.Static) === 0;
+  const names = new Set<string>();
+  for (const g of sinks.groups) if (g.nodes.some(isMember)) names.add(g.simpleName);
+  if (names.size === 0) return new Map();
+
+  // The instance type of a class (the declared type of its symbol, a class expression's too), an interface's type.
+  const selfType = (n: ts.ClassLikeDeclaration | ts.InterfaceDeclaration): ts.Type => {
+    const sym = n.name ? checker.getSymbolAtLocation(n.name) : (n as unknown as { symbol?: ts.Symbol }).symbol;
+    return sym ? checker.getDeclaredTypeOfSymbol(sym) : checker.getTypeAtLocation(n);
+  };
+  // For each class or interface with heritage and each member-sink name: the member it declares (or, when it
+  // declares none, the one it inherits) and the members its heritage gives that name.
+  const related: Array<{ members: ts.Node[]; declared: boolean; bases: ts.Node[] }> = [];
+  for (const sf of [...ctx.sourceFiles, ...(ctx.workspaceFiles ?? [])]) {
+    const text = sf.compilerNode.text;
+    if (!(text.includes('implements') || text.includes('extends'))) continue;
+    const visit = (n: ts.Node): void => {
+      if ((ts.isClassLike(n) || ts.isInterfaceDeclaration(n)) && n.heritageClauses?.length) {
+        const declared = new Map<string, ts.Node[]>();
+        const members: readonly ts.Node[] = n.members;
+        for (const m of members) {
+          if (!isMember(m)) continue;
+          const sym = m.name ? checker.getSymbolAtLocation(m.name) : undefined;
+          if (sym && names.has(sym.name)) declared.set(sym.name, [...(declared.get(sym.name) ?? []), m]);
+        }
+        for (const name of names) {
+          const own = declared.get(name);
+          const mine = own ?? selfType(n).getProperty(name)?.declarations ?? [];
+          const bases = new Set<ts.Node>();
+          for (const h of n.heritageClauses)
+            for (const t of h.types)
+              for (const d of checker.getTypeAtLocation(t).getProperty(name)?.declarations ?? [])
+                if (!mine.includes(d)) bases.add(d);
+          if (mine.length > 0 && bases.size > 0)
+            related.push({ members: [...mine], declared: own !== undefined, bases: [...bases] });
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(sf.compilerNode);
+  }
+
+  const own = (n: ts.Node): string[] => {
+    const id = sinks.byNode.get(n);
+    return id === undefined ? [] : [id];
+  };
+  const down = new Map<ts.Node, Set<string>>();
+  const up = new Map<ts.Node, Set<string>>();
+  const add = (m: Map<ts.Node, Set<string>>, n: ts.Node, ids: Iterable<string>): boolean => {
+    let set = m.get(n);
+    if (!set) m.set(n, (set = new Set()));
+    const before = set.size;
+    for (const id of ids) set.add(id);
+    return set.size > before;
+  };
+  const contract = (n: ts.Node) => [...own(n), ...(down.get(n) ?? [])];
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const { members, declared, bases } of related) {
+      // A member declared here implements or overrides its bases; an inherited one only stands behind them.
+      if (declared) for (const m of members) for (const b of bases) if (add(down, m, contract(b))) changed = true;
+      const mayRun = members.flatMap((m) => [...contract(m), ...(up.get(m) ?? [])]);
+      for (const b of bases) if (add(up, b, mayRun)) changed = true;
+    }
+  }
+
+  const out = new Map<ts.Node, string[]>();
+  for (const n of new Set([...down.keys(), ...up.keys()])) {
+    const ids = [...new Set([...own(n), ...(down.get(n) ?? []), ...(up.get(n) ?? [])])].sort();
+    if (ids.length === 0 || (ids.length === 1 && own(n)[0] === ids[0])) continue;
+    const fn = functionOf(n);
+    for (const k of fn && fn !== n ? [n, fn] : [n]) {
+      out.set(k, ids);
+      if (!sinks.byNode.has(k)) sinks.byNode.set(k, ids[0]!);
+    }
+  }
+  return out;
+}
+
+/** `@keyGuard condition`, `@keyGuard condition: ...`: the tag's comment starts with the word `condition`. */
+function isConditionTag(t: ts.JSDocTag): boolean {
+  return /^condition\b/.test((ts.getTextOfJSDocComment(t.comment) ?? '').trim());
 }
 
 /** The callable declarations a JSDoc host or config entry stands for. */
@@ -564,16 +775,25 @@ export function implDigest(nodes: ts.Node[]): string {
 // ---------------------------------------------------------------------------
 // Calls and references
 
-/** Group ids whose declaration this call resolves to (resolved signature first, then the callee's symbol). */
-export function callTargets(checker: ts.TypeChecker, call: ts.CallExpression, byNode: Map<ts.Node, string>): string[] {
+/**
+ * Group ids whose declaration this call resolves to (resolved signature first, then the callee's symbol).
+ * `implied`: sink ids of the interface and class members related to a sink (impliedSinkMembers).
+ */
+export function callTargets(
+  checker: ts.TypeChecker,
+  call: ts.CallExpression,
+  byNode: Map<ts.Node, string>,
+  implied?: Map<ts.Node, string[]>,
+): string[] {
   const decl = resolvedDeclaration(checker, call);
-  if (decl && byNode.has(decl)) return [byNode.get(decl)!];
+  if (decl && byNode.has(decl)) return implied?.get(decl) ?? [byNode.get(decl)!];
   const out = new Set<string>();
   for (const d of calleeSymbol(checker, call)?.declarations ?? []) {
+    for (const id of implied?.get(d) ?? []) out.add(id);
     const id = byNode.get(d);
     if (id) out.add(id);
   }
-  return [...out];
+  return [...out].sort();
 }
 
 /**

@@ -28,6 +28,7 @@ import {
   type FlatField,
   type TypeIssue,
 } from './types.js';
+import { keys } from '../manifest/keys.js';
 
 const HANDLER_NAME = 'handle_le_request';
 const HANDLER_TAG = 'leHandler';
@@ -189,6 +190,8 @@ function scanReturnPaths(ctx: ExtractContext, site: HandlerSite, response: ts.Ty
   if (issues.has('any')) reasons.add('any-typed expression on a return path');
   if (issues.has('cast')) reasons.add('type assertion on a return path');
   if (issues.has('deep')) reasons.add('return path calls deeper than the analysis follows');
+  if (issues.has('suppressed'))
+    reasons.add('a type-check suppression (@ts-ignore, @ts-expect-error, @ts-nocheck) on a return path');
   for (const p of toJson)
     reasons.add(
       p === '(root)' ? 'returned object defines toJSON' : `returned object defines toJSON at ${JSON.stringify(p)}`,
@@ -403,8 +406,8 @@ export function extractLe(ctx: ExtractContext): Fragment<Record<string, LeHandle
     const id = n === 1 ? baseId : `${baseId}#${n}`;
     const { handler, variantFiles } = analyseHandler(ctx, value, file);
     data[id] = handler;
-    locations[`le:${id}`] = file;
-    for (const [key, vf] of Object.entries(variantFiles)) locations[`le:${id}:variant:${key}`] = vf;
+    locations[keys.handler(id)] = file;
+    for (const [key, vf] of Object.entries(variantFiles)) locations[keys.variant(id, key)] = vf;
   }
   const sorted: Record<string, LeHandler> = {};
   for (const k of Object.keys(data).sort(byText)) sorted[k] = data[k]!;

@@ -23,6 +23,7 @@ import {
   type Flattened,
   type TypeIssue,
 } from './types.js';
+import { keys } from '../manifest/keys.js';
 
 const SCHEMA_TAG = 'logSchema';
 const SINK_TAG = 'logSink';
@@ -386,6 +387,11 @@ function checkSinkCalls(ctx: ExtractContext, sinks: SinkInfo[]): void {
     });
     if (flows.has('any')) note(schemas, `sink ${sink.name} is called with an any-typed argument`);
     if (flows.has('cast')) note(schemas, `sink ${sink.name} is called with a type assertion on its argument`);
+    if (flows.has('suppressed'))
+      note(
+        schemas,
+        `sink ${sink.name} is called with an argument built under a type-check suppression (@ts-ignore, @ts-expect-error, @ts-nocheck)`,
+      );
     if (flows.has('deep'))
       note(schemas, `sink ${sink.name} is called with an argument built deeper than the analysis follows`);
     for (const how of mutationsReaching(ctx, objects))
@@ -636,7 +642,7 @@ export function extractLogging(ctx: ExtractContext): Fragment<Record<string, Log
     seen.set(baseId, n);
     const id = n === 1 ? baseId : `${baseId}#${n}`;
     data[id] = buildSchema(ctx, value);
-    locations[`logging:${id}`] = file;
+    locations[keys.schema(id)] = file;
   }
   const sorted: Record<string, LogSchema> = {};
   for (const k of Object.keys(data).sort(byText)) sorted[k] = data[k]!;

@@ -1,4 +1,5 @@
 import { Node } from 'ts-morph';
+import { qualifiedId } from '../manifest/keys.js';
 
 /**
  * A readable, line-free name for a declaration: `fn`, `Class.method`,
@@ -67,7 +68,7 @@ export function uniqueIds<T>(
   const count = new Map<string, number>();
   for (const it of items) count.set(it.name, (count.get(it.name) ?? 0) + 1);
   return items.map((it) => ({
-    id: count.get(it.name)! > 1 ? `${it.name}@${it.file}` : it.name,
+    id: count.get(it.name)! > 1 ? qualifiedId(it.name, it.file) : it.name,
     file: it.file,
     value: it.value,
   }));

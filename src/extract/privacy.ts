@@ -3,6 +3,7 @@ import type { ExtractContext, Fragment } from './context.js';
 import type { PrivacyInvariant } from '../manifest/types.js';
 import { locatedError } from '../errors.js';
 import { fileMayMatch } from './prefilter.js';
+import { keys } from '../manifest/keys.js';
 
 export const INVARIANT_ID = /^[a-z0-9]+([.-][a-z0-9]+)*$/;
 
@@ -64,7 +65,7 @@ export function extractPrivacy(ctx: ExtractContext): Fragment<Record<string, Pri
       }
       seen.set(id, `${file}:${pos.line}:${pos.column}`);
       data[id] = { statement };
-      locations[`privacy:${id}`] = file;
+      locations[keys.invariant(id)] = file;
     }
   }
   return { data, locations };

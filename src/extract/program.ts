@@ -93,7 +93,7 @@ export function openProject(opts: OpenProjectOptions): ExtractContext {
 
   const cache = new Map<string, Set<Node>>();
   const configured = (
-    list: 'leHandlers' | 'logSchemas' | 'logSinks' | 'keyGuards' | 'keySinks' | 'entryPoints',
+    list: 'leHandlers' | 'logSchemas' | 'logSinks' | 'keyGuards' | 'keyConditions' | 'keySinks' | 'entryPoints',
   ): Set<Node> => {
     let set = cache.get(list);
     if (set) return set;

@@ -1,8 +1,8 @@
 /**
  * The structural type normaliser every extractor shares.
  *
- * `printType` turns a checker type into TypeText (see the grammar in the
- * brief / docs): project types are expanded structurally, so a renamed alias,
+ * `printType` turns a checker type into TypeText (the grammar:
+ * docs/type-text.md): project types are expanded structurally, so a renamed alias,
  * a reordered union or a type moved to another file prints the same, while
  * library types (Date, Map, Promise...) stay opaque names. `flattenFields`
  * turns an object type into dotted field paths.
@@ -815,7 +815,7 @@ export function flattenDetailed(ctx: ExtractContext, type: Type | ts.Type): Flat
   return flattenMembers(ctx, data.length > 0 ? data : members);
 }
 
-/** Flatten a type into dotted field paths -> { type, optional } (see the flattening rules). */
+/** Flatten a type into dotted field paths -> { type, optional } (the flattening rules: docs/type-text.md). */
 export function flattenFields(
   ctx: ExtractContext,
   type: Type | ts.Type,

@@ -431,7 +431,21 @@ export function mutationsReaching(ctx: ExtractContext, objects: Set<ts.Type>): s
 // ---------------------------------------------------------------------------
 // Value flow: which expressions a value can come from
 
-export type FlowIssue = 'any' | 'cast' | 'deep';
+export type FlowIssue = 'any' | 'cast' | 'deep' | 'suppressed';
+
+/**
+ * A comment that silences the type checker (`// @ts-ignore`, `// @ts-expect-error`, the `/* … *\/` forms):
+ * under it a value can be anything while the checker reports the declared type.
+ */
+const SUPPRESSION = /\/[/*]+\s*@ts-(ignore|expect-error)\b/;
+/** `// @ts-nocheck`: the whole file is not type-checked (honoured in .ts files since TypeScript 3.7). */
+const NOCHECK = /\/[/*]+\s*@ts-nocheck\b/;
+
+/** Whether a type-check suppression can reach `fn`: one inside its text, or `@ts-nocheck` in its file. */
+export function hasTypeCheckSuppression(fn: ts.Node): boolean {
+  const sf = fn.getSourceFile();
+  return SUPPRESSION.test(sf.text.slice(fn.getFullStart(), fn.end)) || NOCHECK.test(sf.text);
+}
 
 const NESTED_SCOPE = new Set([
   ts.SyntaxKind.FunctionDeclaration,
@@ -488,9 +502,18 @@ export function scanFlows(
   const issues = new Set<FlowIssue>();
   let assignmentCache = assignmentCaches.get(tc);
   if (!assignmentCache) assignmentCaches.set(tc, (assignmentCache = new WeakMap()));
-  const queue: Array<{ body: ts.Node; exprs: ts.Expression[]; depth: number }> = roots.map((r) => ({ ...r, depth: 0 }));
+  const queue: Array<{ body: ts.Node; exprs: ts.Expression[]; depth: number; whole: boolean }> = roots.map((r) => ({
+    ...r,
+    depth: 0,
+    whole: true,
+  }));
+  /** Project functions followed for a part of the value only (a field's value): casts and `any` count there too. */
+  const followedPart = new Set<ts.Node>();
   while (queue.length) {
-    const { body, exprs, depth } = queue.shift()!;
+    const { body, exprs, depth, whole: rootWhole } = queue.shift()!;
+    // Any suppression in a function the value is built in counts, not only one on the line of a returned
+    // expression: `// @ts-ignore` before `out.ssn = row.ssn` adds an undeclared field with no cast in sight.
+    if (hasTypeCheckSuppression(body)) issues.add('suppressed');
     let assignments = assignmentCache.get(body);
     if (!assignments) {
       const found = new Map<ts.Symbol, ts.Expression[]>();
@@ -575,19 +598,21 @@ export function scanFlows(
         followSymbol(tc.getSymbolAtLocation(e), whole);
         return;
       }
-      if (ts.isCallExpression(e) && whole) {
+      if (ts.isCallExpression(e)) {
+        // A project function whose result is the value, or a part of it (a field): a cast, an `any` or a
+        // suppressed type error on its return paths puts something else there than its declared type says.
         const decl = tc.getResolvedSignature(e)?.getDeclaration();
         if (!decl || !ts.isFunctionLike(decl) || !(decl as ts.FunctionLikeDeclaration).body) return;
-        if (!isProjectDeclared(ctx, decl) || followed.has(decl)) return;
+        if (!isProjectDeclared(ctx, decl) || followed.has(decl) || (!whole && followedPart.has(decl))) return;
         if (depth + 1 > MAX_CALL_DEPTH) {
           issues.add('deep');
           return;
         }
-        followed.add(decl);
-        queue.push({ body: decl, exprs: returnedExpressions(decl), depth: depth + 1 });
+        (whole ? followed : followedPart).add(decl);
+        queue.push({ body: decl, exprs: returnedExpressions(decl), depth: depth + 1, whole });
       }
     };
-    for (const r of exprs) scan(r, true);
+    for (const r of exprs) scan(r, rootWhole);
   }
   return issues;
 }

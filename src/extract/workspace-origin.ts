@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import type { Project, SourceFile } from 'ts-morph';
 import { ts } from 'ts-morph';
 import { libraryFiles } from './library.js';
+import { outsideLocation, packageLocation } from '../manifest/keys.js';
 
 const NODE_MODULES = /(^|\/)node_modules\//;
 
@@ -87,9 +88,9 @@ export function packageRelative(
     let dir = path.posix.dirname(file);
     for (;;) {
       const name = nameOf(dir);
-      if (name !== null) return `${name}:${path.posix.relative(dir, file)}`;
+      if (name !== null) return packageLocation(name, path.posix.relative(dir, file));
       const up = path.posix.dirname(dir);
-      if (up === dir) return `(outside):${path.posix.basename(file)}`;
+      if (up === dir) return outsideLocation(path.posix.basename(file));
       dir = up;
     }
   };

@@ -24,6 +24,8 @@ export interface FileOutcome {
   path: string;
   action: FileAction;
   note?: string;
+  /** A file init never rewrites, not even with --force (the registry, the release signers). */
+  permanent?: boolean;
 }
 
 export interface InitResult {
@@ -150,13 +152,53 @@ export function runInit(opts: InitOptions): InitResult {
     files.push({
       path: rRel,
       action: 'kept',
+      permanent: true,
       note: 'existing release history; init never rewrites it, not even with --force',
     });
+  }
+
+  // 4. The release signers file the config names: created with a header that says how to list a key. Like the
+  // registry it is never rewritten, not even with --force (it is a trust list; replacing it would drop keys).
+  if (config.releaseSigners) {
+    const sRel = posix(config.releaseSigners);
+    const sFile = path.resolve(root, config.releaseSigners);
+    const sText = readText(sFile);
+    const header = releaseSignersHeader(sRel);
+    if (sText === null) {
+      writeFileAtomic(sFile, header);
+      files.push({
+        path: sRel,
+        action: 'created',
+        note: 'no signer yet: list the release key before the first release',
+      });
+    } else if (sText === header) {
+      files.push({ path: sRel, action: 'unchanged', note: 'no signer yet' });
+    } else {
+      files.push({
+        path: sRel,
+        action: 'kept',
+        permanent: true,
+        note: 'existing release signers; init never rewrites them, not even with --force',
+      });
+    }
   }
 
   const changed = files.some((f) => f.action === 'created' || f.action === 'replaced' || f.action === 'updated');
   return { detection: det, files, changed, nextSteps: nextSteps(det, files, changed, config) };
 }
+
+/** What `init` writes to a new release signers file: OpenSSH allowed_signers format, no key yet. */
+export const releaseSignersHeader = (
+  rel: string,
+): string => `# policydrift release signers: the keys that may sign release registry events (docs/registry.md).
+# OpenSSH allowed_signers format, one key per line: <identity> <key type> <public key>
+# Make a release key and list it (the private half is a CI secret, passed as --signing-key or
+# POLICYDRIFT_SIGNING_KEY to \`policydrift release\`):
+#   ssh-keygen -t ed25519 -N '' -C release@ci -f release_key
+#   echo "release@ci $(cut -d' ' -f1,2 release_key.pub)" >> ${rel}
+# \`check\` and \`release\` read this file from the trusted ref (the release branch), never from a candidate:
+# commit it there. Changing it later is a CONFIG_CHANGED that needs an approved change set.
+`;
 
 function noTsconfig(det: Detection, configured?: string): UserError {
   if (configured && configured !== 'tsconfig.json') {
@@ -196,10 +238,10 @@ function nextSteps(det: Detection, files: FileOutcome[], changed: boolean, confi
     );
   const written = files.filter((f) => f.action !== 'kept').map((f) => f.path);
   if (changed) steps.push(`Commit the setup: git add ${written.join(' ')} && git commit -m "policydrift: init"`);
-  const kept = files.filter((f) => f.action === 'kept');
+  const kept = files.filter((f) => f.action === 'kept' && !f.permanent);
   if (kept.length)
     steps.push(
-      `Kept ${kept.map((f) => f.path).join(', ')} as they were; run \`policydrift init --force\` to regenerate (the registry is never rewritten).`,
+      `Kept ${kept.map((f) => f.path).join(', ')} as they were; run \`policydrift init --force\` to regenerate (the registry and the release signers are never rewritten).`,
     );
   steps.push(
     `Annotate your invariants (${shipped(det.root, 'docs/annotations.md')}), then \`${run} extract --write\` refreshes the manifest.`,
@@ -247,7 +289,7 @@ function nextSteps(det: Detection, files: FileOutcome[], changed: boolean, confi
     );
   const signers = config.releaseSigners ? posix(config.releaseSigners) : null;
   steps.push(
-    `Release signing: every registry event is signed. Make a key (\`ssh-keygen -t ed25519 -N '' -f release_key\`; in CI a secret), ${signers ? `list it in ${signers}` : 'list it in a release signers file and set "releaseSigners" to its path'} as \`release@ci <contents of release_key.pub>\`, commit, and pass \`--signing-key release_key\` (or POLICYDRIFT_SIGNING_KEY) to release (docs/registry.md).`,
+    `Release signing: every registry event is signed. Make a key (\`ssh-keygen -t ed25519 -N '' -f release_key\`; in CI a secret), ${signers ? `list it in ${signers} (its header shows how)` : 'list it in a release signers file and set "releaseSigners" to its path'} as \`release@ci <key type> <public key>\`, commit, and pass \`--signing-key release_key\` (or POLICYDRIFT_SIGNING_KEY) to release (docs/registry.md).`,
   );
   // The first release is the baseline every later `check` compares with.
   const profile = Object.keys(config.profiles).sort()[0];

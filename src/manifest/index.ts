@@ -5,6 +5,7 @@ import { assertValid, readJsonFile, parseJsonText } from '../util/jsonfile.js';
 import { MANIFEST_SCHEMA_VERSION, type Locations, type Manifest, type ManifestInvariants } from './types.js';
 import { GENERATOR } from '../version.js';
 import { UserError } from '../errors.js';
+import { keys, type EntityFamily } from './keys.js';
 
 /** Canonical JSON: sorted keys, 2-space indent, trailing newline. The only serializer for files we write. */
 export function canonicalJson(value: unknown): string {
@@ -132,9 +133,9 @@ function verifyManifestDigest(m: Manifest, label: string): Manifest {
 /** Top-level entries (`le:handle_le_request`, `logging:AuditEvent`, ...) whose content differs between two manifests. */
 export function differingEntries(a: Manifest, b: Manifest): string[] {
   const out: string[] = [];
-  const fam = (name: string, x: Record<string, unknown>, y: Record<string, unknown>) => {
+  const fam = (name: EntityFamily | 'location', x: Record<string, unknown>, y: Record<string, unknown>) => {
     for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) {
-      if (stringify(x[k]) !== stringify(y[k])) out.push(`${name}:${k}`);
+      if (stringify(x[k]) !== stringify(y[k])) out.push(name === 'location' ? `location:${k}` : keys.entity(name, k));
     }
   };
   fam('le', a.invariants.le.handlers, b.invariants.le.handlers);

@@ -14,7 +14,7 @@
  */
 export const MANIFEST_SCHEMA_VERSION = 2;
 
-/** A normalized, structural type string (see src/extract/types.ts for the grammar). */
+/** A normalized, structural type string (the grammar: docs/type-text.md). */
 export type TypeText = string;
 
 export interface FieldInfo {
@@ -58,6 +58,11 @@ export interface GuardDecl {
   params: string[];
   /** sha256 over the guard's normalized AST (comments and formatting ignored). */
   implDigest: string;
+  /**
+   * `condition`: a condition guard (`@keyGuard condition`, config `keyConditions`), which protects only where
+   * its truthy result dominates a sink. Absent: an assertion-style guard, which protects where its call does.
+   */
+  kind?: 'condition';
 }
 
 export interface SinkDecl {
@@ -115,7 +120,7 @@ export interface ManifestInvariants {
  * Keys: `le:<handler>`, `le:<handler>:variant:<value>`, `logging:<schema>`,
  * `keygate:guard:<guard>`, `keygate:sink:<sink>`, `keygate:site:<entry> -> <sink>`,
  * `keygate:via:<entry> -> <sink>` (a path `entry (file) -> helper (file) -> sink`),
- * `privacy:<invariant id>`.
+ * `privacy:<invariant id>`; built and read only by src/manifest/keys.ts.
  */
 export type Locations = Record<string, string>;
 

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Document } from 'yaml';
-import { UserError } from '../errors.js';
+import { UserError, locatedError, type SourcePos } from '../errors.js';
 import { relPosix } from '../util/fs.js';
 import { parseYamlText } from '../util/yamlfile.js';
 
@@ -122,19 +122,18 @@ function declKey(d: { rule: string; id: string; subject: string; package?: strin
 
 /**
  * Check the shape of a `policydrift:` value. `locate(keys)` turns a key path
- * into a `file:line:col` prefix; errors name the file and the key path.
+ * into a position (`file:line:col`); errors name the file and the key path.
  */
 export function parsePolicydriftBlock(
   value: unknown,
   label: string,
-  locate: (keys: Array<string | number>) => string = () => label,
+  locate: (keys: Array<string | number>) => SourcePos = () => ({ file: label }),
 ): PolicydriftBlock {
   const fail = (keys: Array<string | number>, problem: string): never => {
-    throw new UserError(
-      `${locate([POLICYDRIFT_KEY, ...keys])}: ${keyPathText([POLICYDRIFT_KEY, ...keys])}: ${problem}`,
-      {
-        hint: 'expected policydrift: { from: <manifestVersion>, to: <manifestVersion>, justifies: [ { rule, id, subject, fingerprint?, reason? } ] }',
-      },
+    throw locatedError(
+      locate([POLICYDRIFT_KEY, ...keys]),
+      `${keyPathText([POLICYDRIFT_KEY, ...keys])}: ${problem}`,
+      'expected policydrift: { from: <manifestVersion>, to: <manifestVersion>, justifies: [ { rule, id, subject, fingerprint?, reason? } ] }',
     );
   };
   if (!value || typeof value !== 'object' || Array.isArray(value))
@@ -190,20 +189,20 @@ export interface ParsedMetadata {
 /** Parse `.openspec.yaml` text; `label` names the file in errors. */
 export function parseMetadataText(text: string, label: string, opts: { checkBlock?: boolean } = {}): ParsedMetadata {
   const { doc, lineCounter, value: js } = parseYamlText(text, label, `fix the syntax of ${label}`);
-  const locate = (keys: Array<string | number>): string => {
+  const locate = (keys: Array<string | number>): SourcePos => {
     for (let n = keys.length; n >= 0; n--) {
       const node = doc.getIn(keys.slice(0, n), true) as { range?: [number, number, number] } | undefined;
       if (node && typeof node === 'object' && node.range) {
         const { line, col } = lineCounter.linePos(node.range[0]);
-        return `${label}:${line}:${col}`;
+        return { file: label, line, column: col };
       }
     }
-    return label;
+    return { file: label };
   };
   if (js === null || js === undefined) return { doc, metadata: {}, policydrift: null };
   if (opts.checkBlock === false) return { doc, metadata: js as Record<string, unknown>, policydrift: null };
   if (typeof js !== 'object' || Array.isArray(js)) {
-    throw new UserError(`${locate([])}: ${path.basename(label)} must be a YAML mapping`);
+    throw locatedError(locate([]), `${path.basename(label)} must be a YAML mapping`);
   }
   const metadata = js as Record<string, unknown>;
   const raw = metadata[POLICYDRIFT_KEY];

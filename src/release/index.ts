@@ -44,7 +44,7 @@ import { commitTime } from '../build/worktree.js';
 import { provenanceJson } from '../build/provenance.js';
 import { canonicalJson } from '../manifest/index.js';
 import type { Manifest } from '../manifest/types.js';
-import { UserError } from '../errors.js';
+import { UserError, type SourcePos } from '../errors.js';
 import { CONFIG_FILE, defaultConfig, parseConfigText, type ProfileConfig } from '../config/index.js';
 import { sha256Hex, writeFileAtomic } from '../util/fs.js';
 import type { FileLock } from '../registry/lock.js';
@@ -77,6 +77,10 @@ export interface StepOutcome {
   status: 'passed' | 'failed' | 'skipped';
   summary: string;
   details: string[];
+  /** A step failed by a user error located in a file: where (the error's `file`, `line`, `column`). */
+  file?: string;
+  line?: number;
+  column?: number;
 }
 
 export interface ReleaseResult {
@@ -243,7 +247,12 @@ export interface ReleaseStep {
 }
 
 const passed = (summary: string, details: string[] = []): StepRun => ({ status: 'passed', summary, details });
-const failed = (summary: string, details: string[] = []): StepRun => ({ status: 'failed', summary, details });
+const failed = (summary: string, details: string[] = [], pos?: SourcePos): StepRun => ({
+  status: 'failed',
+  summary,
+  details,
+  ...pos,
+});
 const skipped = (summary: string): StepRun => ({ status: 'skipped', summary, details: [] });
 
 /** 1. openspec validate --all --strict (the candidate's change sets, through the real CLI). */
@@ -327,7 +336,7 @@ async function verifyBuildStep(ctx: ReleaseContext): Promise<StepRun> {
       log: ctx.log,
     });
   } catch (e) {
-    if (e instanceof UserError) return failed(e.message, e.hint ? [e.hint] : []);
+    if (e instanceof UserError) return failed(e.message, e.hint ? [e.hint] : [], e.pos);
     throw e;
   }
   const errors = build.findings.filter((f) => f.severity === 'error');

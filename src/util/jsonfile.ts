@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
 import Ajv2020Import from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { UserError } from '../errors.js';
+import { UserError, formatPos, locatedError, type SourcePos } from '../errors.js';
 import { JsonSyntaxError, lineCol, parseJsonWithPositions } from './jsonpos.js';
 
 const Ajv2020 = ((Ajv2020Import as unknown as { default?: unknown }).default ?? Ajv2020Import) as unknown as new (
@@ -115,8 +115,9 @@ export function assertValid(
   const unknownKey =
     err.keyword === 'additionalProperties' ? (err.params as { additionalProperty: string }).additionalProperty : null;
   const errPtr = unknownKey !== null ? `${err.instancePath}/${escapePointer(unknownKey)}` : err.instancePath;
-  let where = label;
+  let pos: SourcePos | undefined;
   if (source) {
+    pos = { file: label };
     let off = unknownKey !== null ? source.keys?.get(errPtr) : undefined;
     let ptr = err.instancePath;
     // Walk up to the nearest pointer we have a position for.
@@ -124,7 +125,7 @@ export function assertValid(
     off ??= source.offsets.get(ptr);
     if (off !== undefined) {
       const { line, column } = lineCol(source.text, off);
-      where = `${label}:${line}:${column}`;
+      pos = { file: label, line, column };
     }
   }
   const extra = (v.errors?.length ?? 1) - 1;
@@ -137,8 +138,9 @@ export function assertValid(
       ? `did you mean "${guess}"? (JSON path ${errPtr})`
       : `remove or rename the key at JSON path ${errPtr}${known.length ? `; known keys here: ${known.join(', ')}` : ''}`;
   }
-  throw new UserError(`${where}: invalid ${name} file: ${describe(err)}${more}`, {
+  throw new UserError(`${pos ? formatPos(pos) : label}: invalid ${name} file: ${describe(err)}${more}`, {
     hint: hint ?? `${fix}; the schema is ${path.basename(schemaPath(name))}`,
+    ...(pos ? { pos } : {}),
   });
 }
 
@@ -163,9 +165,11 @@ export function parseJsonText<T>(text: string, name: SchemaName, label: string, 
   } catch (e) {
     if (e instanceof JsonSyntaxError) {
       const { line, column } = lineCol(text, e.offset);
-      throw new UserError(`${label}:${line}:${column}: malformed JSON: ${e.message}`, {
-        hint: e.hint ?? `fix the syntax of ${label} (it must be plain JSON: no comments, no trailing commas)`,
-      });
+      throw locatedError(
+        { file: label, line, column },
+        `malformed JSON: ${e.message}`,
+        e.hint ?? `fix the syntax of ${label} (it must be plain JSON: no comments, no trailing commas)`,
+      );
     }
     throw e;
   }

@@ -7,7 +7,7 @@
  * shallow, so that every recursive walker over it stays far from the stack limit.
  */
 import { Composer, Lexer, LineCounter, Parser, YAMLParseError, visit, type CST, type Document } from 'yaml';
-import { UserError } from '../errors.js';
+import { UserError, locatedError, type SourcePos } from '../errors.js';
 import { lineCol } from './jsonpos.js';
 
 /** Nesting of mappings and sequences in the YAML text (policydrift's files need fewer than 10). */
@@ -118,12 +118,13 @@ function firstAliasPos(doc: Document, lineCounter: LineCounter): { line: number;
  */
 export function parseYamlText(text: string, label: string, hint?: string): ParsedYaml {
   const lineCounter = new LineCounter();
+  const at = (pos: { line: number; col: number } | null | undefined): SourcePos =>
+    pos ? { file: label, line: pos.line, column: pos.col } : { file: label };
   const tooDeep = (pos: { line: number; col: number } | null): UserError =>
-    new UserError(
-      `${label}${pos ? `:${pos.line}:${pos.col}` : ''}: malformed YAML: nesting deeper than ${MAX_YAML_DEPTH} levels`,
-      {
-        hint: `no file policydrift reads nests this deep; restore ${label} from version control`,
-      },
+    locatedError(
+      at(pos),
+      `malformed YAML: nesting deeper than ${MAX_YAML_DEPTH} levels`,
+      `no file policydrift reads nests this deep; restore ${label} from version control`,
     );
   const early = obviouslyTooDeepAt(text, MAX_YAML_DEPTH);
   if (early !== null) {
@@ -144,21 +145,20 @@ export function parseYamlText(text: string, label: string, hint?: string): Parse
       break;
     }
   }
-  if (!doc) throw new UserError(`${label}: malformed YAML: no document`);
+  if (!doc) throw locatedError({ file: label }, 'malformed YAML: no document');
   const lc = lineCounter;
   if (doc.errors.length) {
     const e = doc.errors[0]!;
     const pos = e.linePos?.[0] ?? (e.pos ? lc.linePos(e.pos[0]) : undefined);
-    throw new UserError(
-      `${pos ? `${label}:${pos.line}:${pos.col}` : label}: malformed YAML: ${e.message.split('\n')[0]}`,
-      hint ? { hint } : {},
-    );
+    throw locatedError(at(pos), `malformed YAML: ${e.message.split('\n')[0]}`, hint);
   }
   const aliasError = (what: string): UserError => {
     const pos = firstAliasPos(doc, lc);
-    return new UserError(`${pos ? `${label}:${pos.line}:${pos.col}` : label}: ${what}`, {
-      hint: `policydrift's YAML files need no anchors or aliases (&name / *name); write the values out`,
-    });
+    return locatedError(
+      at(pos),
+      what,
+      `policydrift's YAML files need no anchors or aliases (&name / *name); write the values out`,
+    );
   };
   let value: unknown;
   try {
@@ -177,7 +177,7 @@ export function parseYamlText(text: string, label: string, hint?: string): Parse
       },
     });
     if (hasAlias) throw aliasError(`invalid YAML: ${problem}`);
-    throw new UserError(`${label}: invalid YAML: ${problem}`);
+    throw locatedError({ file: label }, `invalid YAML: ${problem}`);
   }
   return { doc, lineCounter: lc, value: value ?? null };
 }

@@ -52,6 +52,7 @@ import {
   type WorkspacePackage,
   type WorkspaceIndex,
 } from './index.js';
+import { keys, parsePackageLocation } from '../manifest/keys.js';
 
 export interface PackageCheck {
   name: string;
@@ -135,7 +136,7 @@ export function isWorkspaceCheck(dir: string, candidate: string, registryRef?: s
 
 /** Prefix a package-relative location with the package folder (locations in another package, `<name>:<path>`, stay). */
 function repoLocation(sub: string, dir: string, loc: string): string {
-  return /^[^/]*:/.test(loc) || loc.startsWith('@') ? loc : join(sub, dir, loc);
+  return parsePackageLocation(loc) ? loc : join(sub, dir, loc);
 }
 
 /** A package's change at the root: named by its package; CONFIG_CHANGED locations are repository paths already. */
@@ -200,7 +201,7 @@ function rootGoverningFiles(
   return out;
 }
 
-/** `guard:<id>` / `sink:<id>` -> package -> canonical declaration, over every package's manifest at one commit. */
+/** `keygate:guard:<id>` / `keygate:sink:<id>` -> package -> canonical declaration, over every package's manifest at one commit. */
 type DeclIndex = Map<string, Map<string, string>>;
 
 function addDecls(index: DeclIndex, pkg: string, m: Manifest): void {
@@ -209,7 +210,7 @@ function addDecls(index: DeclIndex, pkg: string, m: Manifest): void {
     ['sink', m.invariants.keygate.sinks],
   ] as const) {
     for (const [id, v] of Object.entries(table)) {
-      const k = `${kind}:${id}`;
+      const k = keys[kind](id);
       if (!index.has(k)) index.set(k, new Map());
       index.get(k)!.set(pkg, stringify(v) ?? '');
     }
@@ -233,7 +234,7 @@ function neutralizeMoves(changes: Change[], base: DeclIndex, head: DeclIndex): C
     const k = kinds[c.rule];
     if (!k || c.package === undefined) return c;
     const value = stringify(k.added ? c.after : c.before) ?? '';
-    const other = (k.added ? base : head).get(`${k.kind}:${c.id}`);
+    const other = (k.added ? base : head).get(keys[k.kind](c.id));
     const peer = [...(other?.entries() ?? [])].find(([pkg, v]) => pkg !== c.package && v === value)?.[0];
     if (peer === undefined) return c;
     const [from, to] = k.added ? [peer, c.package] : [c.package, peer];

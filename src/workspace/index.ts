@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { minimatch } from 'minimatch';
 import { parse as parseYaml } from 'yaml';
-import { UserError } from '../errors.js';
+import { UserError, locatedError } from '../errors.js';
 import { canonicalJson } from '../manifest/index.js';
 import type { Manifest } from '../manifest/types.js';
 import { sha256Hex } from '../util/fs.js';
@@ -127,9 +127,7 @@ function parseJsonc(text: string, label: string): unknown {
   } catch (e) {
     if (e instanceof JsonSyntaxError) {
       const { line, column } = lineCol(text, e.offset);
-      throw new UserError(`${label}:${line}:${column}: malformed JSON: ${e.message}`, {
-        hint: `fix the syntax of ${label}`,
-      });
+      throw locatedError({ file: label, line, column }, `malformed JSON: ${e.message}`, `fix the syntax of ${label}`);
     }
     throw e;
   }

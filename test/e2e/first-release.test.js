@@ -66,8 +66,12 @@ test('init, then check explains the first release; release --profile prod (writt
     JSON.parse(fs.readFileSync(path.join(dir, 'policydrift.config.json'), 'utf8')).releaseSigners,
     '.policydrift/release_signers',
   );
-  fs.mkdirSync(path.join(dir, '.policydrift'));
-  fs.writeFileSync(
+  // init created the file with the recipe in its header; the key is appended below it.
+  assert.match(
+    fs.readFileSync(path.join(dir, '.policydrift/release_signers'), 'utf8'),
+    /^# policydrift release signers/,
+  );
+  fs.appendFileSync(
     path.join(dir, '.policydrift/release_signers'),
     `release@ci ${fs.readFileSync(`${key}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`,
   );

@@ -3,15 +3,16 @@ import type { DominatingGuard, GatedSite, GuardArg } from '../../manifest/types.
 import { compareGuardArg, type OrderComparison } from '../order.js';
 import type { Effect } from '../types.js';
 import { canon, defineRule, has, q, sortedKeys, type DiffContext, type Finding, type Rule } from './define.js';
+import { keys, siteId } from '../../manifest/keys.js';
 
-const siteKey = (k: string) => `keygate:site:${k}`;
-const sinkKey = (s: string) => `keygate:sink:${s}`;
-const guardKey = (g: string) => `keygate:guard:${g}`;
+const siteKey = keys.site;
+const sinkKey = keys.sink;
+const guardKey = keys.guard;
 const SITE = (k: string) => ['keygate', 'sites', k];
 
 /** The site's path (entry -> helpers -> sink) from the locations, head first: ` (path: ...)` or ''. */
 function pathOf(ctx: DiffContext, key: string, side: 'head' | 'base' | 'either' = 'either'): string {
-  const loc = (m: DiffContext['head']) => m.locations[`keygate:via:${key}`];
+  const loc = (m: DiffContext['head']) => m.locations[keys.via(key)];
   const via = side === 'base' ? loc(ctx.base) : side === 'head' ? loc(ctx.head) : (loc(ctx.head) ?? loc(ctx.base));
   return via ? ` (path: ${via})` : '';
 }
@@ -520,7 +521,7 @@ export const KEYGATE_SINK_ESCAPES = defineRule({
           before: null,
           after: e,
           message: `key sink ${e.sink} escapes in ${e.function} (${e.kind}); its calls there cannot be checked`,
-          keys: [siteKey(`${e.function} -> ${e.sink}`), sinkKey(e.sink)],
+          keys: [siteKey(siteId(e)), sinkKey(e.sink)],
           covers: [['keygate', 'escapes', k]],
         };
       }),
@@ -544,7 +545,7 @@ export const KEYGATE_SINK_ESCAPE_REMOVED = defineRule({
           before: e,
           after: null,
           message: `key sink ${e.sink} no longer escapes in ${e.function} (${e.kind})`,
-          keys: [siteKey(`${e.function} -> ${e.sink}`), sinkKey(e.sink)],
+          keys: [siteKey(siteId(e)), sinkKey(e.sink)],
           covers: [['keygate', 'escapes', k]],
         };
       }),

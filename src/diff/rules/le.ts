@@ -3,10 +3,11 @@ import type { LeHandler } from '../../manifest/types.js';
 import type { TypeComparison } from '../typeorder.js';
 import { defineRule, has, q, type DiffContext, type Finding } from './define.js';
 import { diffFieldMaps, diffTypeMaps, showField } from './fields.js';
+import { keys } from '../../manifest/keys.js';
 
 const H = (id: string) => ['le', 'handlers', id];
-const hKey = (id: string) => `le:${id}`;
-const vKeys = (id: string, v: string) => [`le:${id}:variant:${v}`, `le:${id}`];
+const hKey = keys.handler;
+const vKeys = (id: string, v: string) => [keys.variant(id, v), keys.handler(id)];
 
 function common(ctx: DiffContext): Array<{ id: string; before: LeHandler; after: LeHandler }> {
   return ctx.handlers.common.map((id) => ({ id, before: ctx.b.le.handlers[id]!, after: ctx.h.le.handlers[id]! }));

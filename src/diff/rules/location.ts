@@ -1,5 +1,12 @@
 /** Where things are declared. Locations are not semantic content: a move is always neutral. */
 import { defineRule, has, sortedKeys } from './define.js';
+import { parseKey } from '../../manifest/keys.js';
+
+/** The site id of a `keygate:via:` key, else undefined. */
+function via(k: string): string | undefined {
+  const p = parseKey(k);
+  return p?.kind === 'keygate:via' ? p.id : undefined;
+}
 
 export const LOCATION_MOVED = defineRule({
   id: 'LOCATION_MOVED',
@@ -17,8 +24,8 @@ export const LOCATION_MOVED = defineRule({
         subject: '',
         before: ctx.base.locations[k],
         after: ctx.head.locations[k],
-        message: k.startsWith('keygate:via:')
-          ? `the path of ${k.slice('keygate:via:'.length)} is now ${ctx.head.locations[k]} (was ${ctx.base.locations[k]}; guards unchanged)`
+        message: via(k)
+          ? `the path of ${via(k)} is now ${ctx.head.locations[k]} (was ${ctx.base.locations[k]}; guards unchanged)`
           : `${k} moved from ${ctx.base.locations[k]} to ${ctx.head.locations[k]}`,
         keys: [k],
         covers: [],

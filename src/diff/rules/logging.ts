@@ -5,9 +5,10 @@ import type { Effect } from '../types.js';
 import type { TypeComparison } from '../typeorder.js';
 import { defineRule, has, q, type DiffContext, type Finding, type Rule } from './define.js';
 import { diffFieldMaps, showField } from './fields.js';
+import { keys } from '../../manifest/keys.js';
 
 const S = (id: string) => ['logging', 'schemas', id];
-const sKey = (id: string) => `logging:${id}`;
+const sKey = keys.schema;
 
 function common(ctx: DiffContext): Array<{ id: string; before: LogSchema; after: LogSchema }> {
   return ctx.schemas.common.map((id) => ({

@@ -1,8 +1,9 @@
 /** Privacy invariant rules: the `@invariant <id> <statement>` catalogue. */
 import { defineRule, has, sortedKeys } from './define.js';
+import { keys } from '../../manifest/keys.js';
 
 const P = (id: string) => ['privacy', 'invariants', id];
-const pKey = (id: string) => `privacy:${id}`;
+const pKey = keys.invariant;
 
 export const PRIVACY_INVARIANT_REMOVED = defineRule({
   id: 'PRIVACY_INVARIANT_REMOVED',

@@ -6,6 +6,7 @@
  */
 import type { Category } from '../types.js';
 import { canon, defineRule, has, type DiffContext, type Finding, type InvariantPath } from './define.js';
+import { escapeSiteId, keys } from '../../manifest/keys.js';
 
 export const UNCLASSIFIED_CHANGE_ID = 'UNCLASSIFIED_CHANGE';
 
@@ -48,20 +49,22 @@ function describe(path: InvariantPath): { category: Category; id: string; subjec
         id,
         subject,
         keys:
-          path[3] === 'variants' && path[4] !== undefined ? [`le:${id}:variant:${path[4]}`, `le:${id}`] : [`le:${id}`],
+          path[3] === 'variants' && path[4] !== undefined
+            ? [keys.variant(id, path[4]), keys.handler(id)]
+            : [keys.handler(id)],
       };
     case 'logging.schemas':
-      return { category: 'logging', id, subject, keys: [`logging:${id}`] };
+      return { category: 'logging', id, subject, keys: [keys.schema(id)] };
     case 'keygate.guards':
-      return { category: 'keygate', id, subject, keys: [`keygate:guard:${id}`] };
+      return { category: 'keygate', id, subject, keys: [keys.guard(id)] };
     case 'keygate.sinks':
-      return { category: 'keygate', id, subject, keys: [`keygate:sink:${id}`] };
+      return { category: 'keygate', id, subject, keys: [keys.sink(id)] };
     case 'keygate.sites':
-      return { category: 'keygate', id, subject, keys: [`keygate:site:${id}`] };
+      return { category: 'keygate', id, subject, keys: [keys.site(id)] };
     case 'keygate.escapes':
-      return { category: 'keygate', id, subject, keys: [`keygate:site:${id.replace(/ \([^()]*\)$/, '')}`] };
+      return { category: 'keygate', id, subject, keys: [keys.site(escapeSiteId(id))] };
     case 'privacy.invariants':
-      return { category: 'privacy', id, subject, keys: [`privacy:${id}`] };
+      return { category: 'privacy', id, subject, keys: [keys.invariant(id)] };
     default:
       return { category: 'config', id: path.slice(0, 3).join('/'), subject, keys: [] };
   }
