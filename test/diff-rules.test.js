@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { diffManifests, failsAt } from '../dist/diff/index.js';
 import { RULES, findRule } from '../dist/diff/rules/index.js';
 import { defaultConfig } from '../dist/config/index.js';
+import { fingerprint } from '../dist/diff/fingerprint.js';
 import {
   baseLocations,
   baseParts,
@@ -987,10 +988,15 @@ test('every catalogue rule has firing and benign cases', () => {
   );
   // an empty context on purpose: these rules must not read it
   const noCtx = /** @type {import('../dist/diff/rules/define.js').DiffContext} */ ({});
-  assert.equal(findRule('REGISTRY_APPENDED').find(noCtx), [], 'diff never reports REGISTRY_APPENDED by itself');
   for (const id of ['WORKSPACE_PACKAGE_ADDED', 'WORKSPACE_PACKAGE_REMOVED', 'WORKSPACE_DECL_MOVED'])
     assert.equal(findRule(id).find(noCtx), [], `diff never reports ${id} by itself`);
-  assert.equal(findRule('CONFIG_CHANGED').find(noCtx), [], 'diff never reports CONFIG_CHANGED by itself');
+  // the config rules read only what a gate adds to the context: a manifest diff has none of it
+  const plain = diffManifests(
+    manifest(baseParts(), baseLocations()),
+    manifest(baseParts(), baseLocations()),
+    testOrders(),
+  );
+  assert.equal(plain.changes, [], 'diff never reports CONFIG_CHANGED or REGISTRY_APPENDED by itself');
   for (const c of CASES) {
     assert.ok(findRule(c.rule), `${c.rule} is in the catalogue`);
     assert.is(findRule(c.rule).effect, c.effect, `${c.rule} effect`);
@@ -1162,6 +1168,94 @@ test('a rename paired with a changed twin is never neutral', () => {
     ),
   });
   assert.equal(r.changes.map((c) => c.rule).sort(), ['LE_HANDLER_ADDED', 'LE_HANDLER_REMOVED']);
+});
+
+/** Two identical manifests, and what a gate adds: only the config rules can fire. */
+function gateDiff(gate) {
+  return diffManifests(
+    manifest(baseParts(), baseLocations()),
+    manifest(baseParts(), baseLocations()),
+    testOrders(),
+    gate,
+  );
+}
+
+test('CONFIG_CHANGED: a governing file whose value differs is one change at its path', () => {
+  const r = gateDiff({
+    governing: [
+      { id: 'policydrift.config.json', what: 'the config decides X', before: { a: 1 }, after: { a: 2 } },
+      {
+        id: 'tsconfig.json',
+        what: 'the tsconfig decides Y',
+        before: { include: ['src'] },
+        after: { include: ['src'] },
+      },
+      { id: '.policydrift/allowed_signers', what: 'signers', before: null, after: ['alice ssh-ed25519 AAAA'] },
+    ],
+  });
+  assert.equal(
+    r.changes.map((c) => [c.rule, c.category, c.effect, c.id, c.subject, c.message, c.locations]),
+    [
+      [
+        'CONFIG_CHANGED',
+        'config',
+        'modified',
+        '.policydrift/allowed_signers',
+        '',
+        '.policydrift/allowed_signers changed; signers',
+        ['.policydrift/allowed_signers'],
+      ],
+      [
+        'CONFIG_CHANGED',
+        'config',
+        'modified',
+        'policydrift.config.json',
+        '',
+        'policydrift.config.json changed; the config decides X',
+        ['policydrift.config.json'],
+      ],
+    ],
+  );
+  assert.equal(r.summary, { weakening: 0, strengthening: 0, modified: 2, neutral: 0 });
+  const cfg = r.changes[1];
+  assert.equal([cfg.before, cfg.after], [{ a: 1 }, { a: 2 }]);
+  // the fingerprint is the one check always gave it: (rule, path, "", before, after)
+  assert.is(cfg.fingerprint, fingerprint('CONFIG_CHANGED', 'policydrift.config.json', '', { a: 1 }, { a: 2 }));
+});
+
+test('CONFIG_CHANGED: equal values (key order aside) are not a change', () => {
+  const r = gateDiff({
+    governing: [{ id: 'policydrift.config.json', what: 'x', before: { a: 1, b: 2 }, after: { b: 2, a: 1 } }],
+  });
+  assert.equal(r.changes, []);
+});
+
+test('REGISTRY_APPENDED: an unsigned appended event is one change at the registry, subject its seq', () => {
+  const event = { seq: 3, type: 'revoke', version: '1.0.0', signer: null };
+  const r = gateDiff({
+    registryAppends: [
+      {
+        registry: 'release/registry.json',
+        trustedRef: 'origin/main',
+        seq: 3,
+        event,
+        description: 'revoke of 1.0.0 (seq 3)',
+        problem: 'is unsigned',
+      },
+    ],
+  });
+  assert.is(r.changes.length, 1);
+  const c = r.changes[0];
+  assert.equal(
+    [c.rule, c.category, c.effect, c.id, c.subject],
+    ['REGISTRY_APPENDED', 'config', 'modified', 'release/registry.json', 'seq 3'],
+  );
+  assert.equal([c.before, c.after, c.locations], [null, event, ['release/registry.json']]);
+  assert.is(
+    c.message,
+    'the candidate appends revoke of 1.0.0 (seq 3) to the release registry, which is unsigned; only the release job appends events, each signed by a release signer of origin/main, so this one is never a release, a revocation or a baseline. Remove it from the change (`git checkout origin/main -- release/registry.json`)',
+  );
+  assert.is(c.fingerprint, fingerprint('REGISTRY_APPENDED', 'release/registry.json', 'seq 3', null, event));
 });
 
 test.run();

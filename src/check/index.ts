@@ -7,13 +7,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import stringify from 'json-stable-stringify';
 import { ts } from 'ts-morph';
 import { canonicalJson, differingEntries, parseManifestText } from '../manifest/index.js';
 import { MANIFEST_SCHEMA_VERSION, type Manifest } from '../manifest/types.js';
-import { diffManifests, compareChanges, type DiffResult } from '../diff/index.js';
+import { diffManifests, type DiffResult, type GoverningFile, type RegistryAppend } from '../diff/index.js';
 import type { Change } from '../diff/types.js';
-import { fingerprint } from '../diff/fingerprint.js';
 import { UNJUSTIFIABLE_RULES } from '../diff/rules/config.js';
 import { extractAtRef, readFileAtRef, type ExtractAtRefResult } from '../extract/from-tree.js';
 import { mergeBase, repoPrefix, repoRoot, resolveCommit } from '../git/run.js';
@@ -124,102 +122,64 @@ function signersValue(text: string | null): unknown {
     .sort();
 }
 
-function configChangeOf(id: string, what: string, before: unknown, after: unknown): Change | null {
-  if (stringify(before) === stringify(after)) return null;
-  return {
-    rule: 'CONFIG_CHANGED',
-    category: 'config',
-    effect: 'modified',
-    id,
-    subject: '',
-    before,
-    after,
-    message: `${id} changed; ${what}`,
-    locations: [id],
-    fingerprint: fingerprint('CONFIG_CHANGED', id, '', before, after),
-  };
-}
-
 export { UNJUSTIFIABLE_RULES };
 
-/** An event the candidate appends to the registry that no release signer of the trusted ref signed. */
-export function registryAppendedChange(registryRel: string, trustedRef: string, a: AppendedEvent): Change {
+/** An event the candidate appends to the registry that no release signer of the trusted ref signed, for REGISTRY_APPENDED. */
+export function registryAppendOf(registryRel: string, trustedRef: string, a: AppendedEvent): RegistryAppend {
   const e = a.event;
-  const subject = `seq ${e.seq}`;
-  const after = {
-    seq: e.seq,
-    type: e.type,
-    version: e.version,
-    ...(e.type === 'release' ? { git_commit: e.git_commit, manifestDigest: e.manifestDigest } : {}),
-    signer: e.signer ?? null,
-  };
   return {
-    rule: 'REGISTRY_APPENDED',
-    category: 'config',
-    effect: 'modified',
-    id: registryRel,
-    subject,
-    before: null,
-    after,
-    message: `the candidate appends ${describeEvent(e)} to the release registry, which ${a.problem}; only the release job appends events, each signed by a release signer of ${trustedRef}, so this one is never a release, a revocation or a baseline. Remove it from the change (\`git checkout ${trustedRef} -- ${registryRel}\`)`,
-    locations: [registryRel],
-    fingerprint: fingerprint('REGISTRY_APPENDED', registryRel, subject, null, after),
+    registry: registryRel,
+    trustedRef,
+    seq: e.seq,
+    event: {
+      seq: e.seq,
+      type: e.type,
+      version: e.version,
+      ...(e.type === 'release' ? { git_commit: e.git_commit, manifestDigest: e.manifestDigest } : {}),
+      signer: e.signer ?? null,
+    },
+    description: describeEvent(e),
+    problem: a.problem ?? '',
   };
 }
 
 /**
  * The files that decide what is extracted and who may approve are changes
- * that must be justified too: policydrift.config.json, the tsconfig (its
- * include/exclude decide which files are analysed), the allowed-signers
- * file (who can approve the next change) and the release signers file (who
- * can record the next release, i.e. the next baseline).
+ * that must be justified too (CONFIG_CHANGED): policydrift.config.json, the
+ * tsconfig (its include/exclude decide which files are analysed), the
+ * allowed-signers file (who can approve the next change) and the release
+ * signers file (who can record the next release, i.e. the next baseline).
+ * Each side is read from its commit and normalised (jsonValue, signersValue).
  */
-export function configChanges(repo: string, base: ExtractAtRefResult, head: ExtractAtRefResult, sub: string): Change[] {
-  const out: Array<Change | null> = [];
+export function governingFiles(
+  repo: string,
+  base: ExtractAtRefResult,
+  head: ExtractAtRefResult,
+  sub: string,
+): GoverningFile[] {
+  const out: GoverningFile[] = [];
   const cfgId = join(sub, CONFIG_FILE);
-  out.push(
-    configChangeOf(
-      cfgId,
-      'the config decides what is extracted and how changes are ordered',
-      jsonValue(base.configText, cfgId),
-      jsonValue(head.configText, cfgId),
-    ),
-  );
-  const tsIds = [...new Set([join(sub, base.config.tsconfig), join(sub, head.config.tsconfig)])];
-  for (const id of tsIds) {
-    const b = readFileAtRef(repo, base.commit, id);
-    const h = readFileAtRef(repo, head.commit, id);
-    out.push(configChangeOf(id, 'the tsconfig decides which files are analysed', jsonValue(b, id), jsonValue(h, id)));
-  }
-  const signers = [base.config.approvals.allowedSigners, head.config.approvals.allowedSigners].filter(
-    (x): x is string => !!x,
-  );
-  for (const id of [...new Set(signers.map((f) => join(sub, f)))]) {
-    const b = readFileAtRef(repo, base.commit, id);
-    const h = readFileAtRef(repo, head.commit, id);
-    out.push(
-      configChangeOf(
-        id,
-        'the allowed signers decide who can approve the next change',
-        signersValue(b),
-        signersValue(h),
-      ),
-    );
-  }
-  const releaseSigners = [base.config.releaseSigners, head.config.releaseSigners].filter((x): x is string => !!x);
-  for (const id of [...new Set(releaseSigners.map((f) => join(sub, f)))]) {
-    const b = readFileAtRef(repo, base.commit, id);
-    const h = readFileAtRef(repo, head.commit, id);
-    out.push(
-      configChangeOf(
-        id,
-        'the release signers decide who can record the next release (the next baseline)',
-        signersValue(b),
-        signersValue(h),
-      ),
-    );
-  }
-  return out.filter((c): c is Change => c !== null);
+  out.push({
+    id: cfgId,
+    what: 'the config decides what is extracted and how changes are ordered',
+    before: jsonValue(base.configText, cfgId),
+    after: jsonValue(head.configText, cfgId),
+  });
+  const file = (id: string, what: string, value: (text: string | null) => unknown): GoverningFile => ({
+    id,
+    what,
+    before: value(readFileAtRef(repo, base.commit, id)),
+    after: value(readFileAtRef(repo, head.commit, id)),
+  });
+  for (const id of new Set([join(sub, base.config.tsconfig), join(sub, head.config.tsconfig)]))
+    out.push(file(id, 'the tsconfig decides which files are analysed', (t) => jsonValue(t, id)));
+  const repoPaths = (files: Array<string | null | undefined>) =>
+    new Set(files.filter((x): x is string => !!x).map((f) => join(sub, f)));
+  for (const id of repoPaths([base.config.approvals.allowedSigners, head.config.approvals.allowedSigners]))
+    out.push(file(id, 'the allowed signers decide who can approve the next change', signersValue));
+  for (const id of repoPaths([base.config.releaseSigners, head.config.releaseSigners]))
+    out.push(file(id, 'the release signers decide who can record the next release (the next baseline)', signersValue));
+  return out;
 }
 
 /** Write the candidate's openspec/ folder (from git objects) into a temp dir so OpenSpec can read it. */
@@ -255,38 +215,122 @@ function noReleaseHint(cfg: ResolvedConfig, registryRel: string, trustedRef: str
   return `${release}${commit}; until then compare with a branch: \`policydrift check --against main\``;
 }
 
+/**
+ * The drift gate of one project, as named steps: the trusted registry, the baseline, both sides
+ * extracted, the committed manifest's freshness, the diff (with the governing files and the appended
+ * registry events), the change sets, and the verdict.
+ */
 export function runCheck(opts: CheckOptions): CheckResult {
   const repo = repoRoot(opts.dir);
   const sub = repoPrefix(opts.dir);
   const warnings: string[] = [];
   const candidateCommit = resolveCommit(repo, opts.candidate);
-
-  const { trusted, trustedRef, registryRel, appended, registryChanges } = trustedRegistryStep(
+  const reg = trustedRegistryStep(repo, sub, candidateCommit, opts, warnings);
+  const baseline = resolveBaseline(
     repo,
-    sub,
     candidateCommit,
     opts,
-    warnings,
+    reg,
+    noReleaseHint(reg.trusted.config, reg.registryRel, reg.trustedRef),
   );
+  const { base, head } = extractSides(repo, sub, baseline.commit, candidateCommit, warnings);
+  const manifest = manifestFreshnessStep(repo, candidateCommit, join(sub, head.config.manifest), head.manifest, {
+    ref: opts.candidate,
+    acceptOlder: true,
+  });
+  const diff = diffManifests(base.manifest, head.manifest, base.config.orders, {
+    governing: governingFiles(repo, base, head, sub),
+    registryAppends: reg.registryAppends,
+  });
+  const evaluation = changeSetStep({
+    repo,
+    sub,
+    baseCommit: baseline.commit,
+    candidateCommit,
+    approvalsCfg: base.config.approvals,
+    lo: base.manifest.manifestVersion,
+    hi: head.manifest.manifestVersion,
+    unit: 'manifest',
+    changes: diff.changes,
+    warnings,
+  });
+  const verdict = verdictStep({
+    changes: diff.changes,
+    unjustifiable: registryChangesOf(diff.changes, reg.registryAppends),
+    evaluation,
+    fresh: manifest.fresh,
+    strict: opts.strict,
+  });
+  return {
+    ok: verdict.ok,
+    baseline: { ...sideOf(base), ...baseline.side, against: opts.against },
+    candidate: { ...sideOf(head), ref: opts.candidate },
+    registry: registrySummary(reg),
+    manifest,
+    approvalsMode: base.config.approvals.mode,
+    diff,
+    ...verdict.parts,
+    changeSets: evaluation.statuses.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    warnings,
+  };
+}
 
-  let baseCommit: string;
-  let source: 'registry' | 'merge-base';
-  let release: ReleaseEvent | null = null;
-  if (opts.against === 'registry') {
-    source = 'registry';
-    release = trusted.registry ? lastActiveRelease(trusted.registry) : null;
-    if (!release) {
-      throw new UserError(`${registryRel}${trustedRef ? ` at ${trustedRef}` : ''}: no active release to compare with`, {
-        hint: noReleaseHint(trusted.config, registryRel, trustedRef),
-      });
-    }
-    baseCommit = resolveCommit(repo, release.git_commit);
-  } else {
-    source = 'merge-base';
+/** The commit, version and digest of an extracted side, for CheckResult.baseline and .candidate. */
+function sideOf(r: ExtractAtRefResult): Pick<Side, 'commit' | 'manifestVersion' | 'digest'> {
+  return { commit: r.commit, manifestVersion: r.manifest.manifestVersion, digest: r.manifest.digest };
+}
+
+export interface Baseline {
+  commit: string;
+  /** What CheckResult.baseline says of it (its commit, version and digest come from extraction). */
+  side: { ref: string; source: 'registry' | 'merge-base'; release: string | null };
+  release: ReleaseEvent | null;
+}
+
+/**
+ * The baseline step: the last active release of the trusted registry (`--against registry`), else
+ * the merge-base of `--against` and the candidate. No active release is a user error with `hint`.
+ */
+export function resolveBaseline(
+  repo: string,
+  candidateCommit: string,
+  opts: Pick<CheckOptions, 'against' | 'candidate'>,
+  reg: { trusted: Pick<TrustedRegistryStep['trusted'], 'registry'> } & Pick<
+    TrustedRegistryStep,
+    'trustedRef' | 'registryRel'
+  >,
+  hint: string,
+): Baseline {
+  if (opts.against !== 'registry') {
     resolveCommit(repo, opts.against);
-    baseCommit = mergeBase(repo, opts.against, candidateCommit);
+    return {
+      commit: mergeBase(repo, opts.against, candidateCommit),
+      side: { ref: `merge-base(${opts.against}, ${opts.candidate})`, source: 'merge-base', release: null },
+      release: null,
+    };
   }
+  const release = reg.trusted.registry ? lastActiveRelease(reg.trusted.registry) : null;
+  if (!release) {
+    throw new UserError(
+      `${reg.registryRel}${reg.trustedRef ? ` at ${reg.trustedRef}` : ''}: no active release to compare with`,
+      { hint },
+    );
+  }
+  return {
+    commit: resolveCommit(repo, release.git_commit),
+    side: { ref: `release ${release.version}`, source: 'registry', release: release.version },
+    release,
+  };
+}
 
+/** Both sides extracted from git objects; a baseline whose committed manifest is of an older schema is noted. */
+export function extractSides(
+  repo: string,
+  sub: string,
+  baseCommit: string,
+  candidateCommit: string,
+  warnings: string[],
+): { base: ExtractAtRefResult; head: ExtractAtRefResult } {
   const base = extractAtRef({ repoDir: repo, rev: baseCommit, root: sub });
   const olderBase = committedSchemaVersion(readFileAtRef(repo, baseCommit, join(sub, base.config.manifest)));
   if (olderBase !== null && olderBase < MANIFEST_SCHEMA_VERSION) {
@@ -295,59 +339,120 @@ export function runCheck(opts: CheckOptions): CheckResult {
     );
   }
   const head = extractAtRef({ repoDir: repo, rev: candidateCommit, root: sub });
+  return { base, head };
+}
 
-  // The candidate's committed manifest must be what extraction gives.
-  const manifestRel = join(sub, head.config.manifest);
+export type ManifestFreshness = CheckResult['manifest'];
+
+/** What to run when a committed manifest is stale. */
+export const STALE_MANIFEST_REMEDY = 'run `policydrift extract --write` and commit';
+
+/**
+ * The freshness step: the manifest committed at the candidate must be what extraction gives. When not,
+ * `entries` names what differs (`(missing)`, `(invalid manifest file)`, or the differing entries).
+ */
+export function manifestFreshnessStep(
+  repo: string,
+  candidateCommit: string,
+  manifestRel: string,
+  extracted: Manifest,
+  opts: { ref: string; acceptOlder: boolean },
+): ManifestFreshness {
   const committedText = readFileAtRef(repo, candidateCommit, manifestRel);
-  const freshText = canonicalJson(head.manifest);
-  let entries: string[] = [];
-  const fresh = committedText === freshText;
-  if (!fresh) {
-    if (committedText === null) entries = ['(missing)'];
-    else {
-      let committed: Manifest | null = null;
-      try {
-        committed = parseManifestText(committedText, `${opts.candidate}:${manifestRel}`, { acceptOlder: true });
-      } catch {
-        entries = ['(invalid manifest file)'];
-      }
-      if (committed) entries = differingEntries(committed, head.manifest);
-    }
-  }
+  return { path: manifestRel, ...freshness(committedText, extracted, `${opts.ref}:${manifestRel}`, opts.acceptOlder) };
+}
 
-  const diff = diffManifests(base.manifest, head.manifest, base.config.orders);
-  const cfgChanges = configChanges(repo, base, head, sub);
-  for (const c of [...cfgChanges, ...registryChanges]) {
-    diff.changes.push(c);
-    diff.summary[c.effect]++;
+/** The pure part of the freshness step: a committed manifest's text against the extracted manifest. */
+export function freshness(
+  committedText: string | null,
+  extracted: Manifest,
+  label: string,
+  acceptOlder: boolean,
+): { fresh: boolean; entries: string[] } {
+  if (committedText === canonicalJson(extracted)) return { fresh: true, entries: [] };
+  if (committedText === null) return { fresh: false, entries: ['(missing)'] };
+  let committed: Manifest;
+  try {
+    committed = parseManifestText(committedText, label, acceptOlder ? { acceptOlder: true } : undefined);
+  } catch {
+    return { fresh: false, entries: ['(invalid manifest file)'] };
   }
-  diff.changes.sort(compareChanges);
+  return { fresh: false, entries: differingEntries(committed, extracted) };
+}
 
-  // Change sets at the candidate; approvals judged with the BASELINE's config and signers.
-  const approvalsCfg = base.config.approvals;
+/** A stale manifest as one line with its remedy (the release's check step), or null when fresh. */
+export function staleManifestProblem(m: ManifestFreshness): string | null {
+  return m.fresh ? null : `stale manifest ${m.path}: ${STALE_MANIFEST_REMEDY}`;
+}
+
+/** The changes a change set can justify: non-neutral, and not of an unjustifiable rule. */
+export function justifiableChanges(changes: Change[]): Change[] {
+  return changes.filter((c) => c.effect !== 'neutral' && !UNJUSTIFIABLE_RULES.has(c.rule));
+}
+
+/** The REGISTRY_APPENDED changes of a diff, in the order the candidate appends the events. */
+export function registryChangesOf(changes: Change[], appends: RegistryAppend[]): Change[] {
+  const bySubject = new Map(changes.filter((c) => c.rule === 'REGISTRY_APPENDED').map((c) => [c.subject, c]));
+  return appends.map((a) => bySubject.get(`seq ${a.seq}`)).filter((c): c is Change => c !== undefined);
+}
+
+/**
+ * The change-set step with its inputs read: approvals judged with the BASELINE's approvals config and
+ * its allowed signers (read at the baseline commit); a "listed" mode is warned about.
+ */
+export function changeSetStep(opts: {
+  repo: string;
+  sub: string;
+  baseCommit: string;
+  candidateCommit: string;
+  approvalsCfg: ResolvedConfig['approvals'];
+  lo: number;
+  hi: number;
+  unit: 'manifest' | 'workspace';
+  changes: Change[];
+  warnings: string[];
+}): ChangeSetEvaluation {
+  const { repo, sub, approvalsCfg } = opts;
   if (approvalsCfg.mode === 'listed') {
-    warnings.push(
+    opts.warnings.push(
       'approvals are in "listed" mode: approver names are checked against a list, not cryptographically verified',
     );
   }
   const signersText = approvalsCfg.allowedSigners
-    ? readFileAtRef(repo, baseCommit, join(sub, approvalsCfg.allowedSigners))
+    ? readFileAtRef(repo, opts.baseCommit, join(sub, approvalsCfg.allowedSigners))
     : null;
-  // Unjustifiable changes stay out of the matching: no declaration can justify them.
-  const nonNeutral = diff.changes.filter((c) => c.effect !== 'neutral' && !UNJUSTIFIABLE_RULES.has(c.rule));
-  const { statuses, gated, irrelevant } = evaluateChangeSets({
+  return evaluateChangeSets({
     repo,
-    candidateCommit,
+    candidateCommit: opts.candidateCommit,
     sub,
-    lo: base.manifest.manifestVersion,
-    hi: head.manifest.manifestVersion,
-    unit: 'manifest',
-    nonNeutral,
+    lo: opts.lo,
+    hi: opts.hi,
+    unit: opts.unit,
+    nonNeutral: justifiableChanges(opts.changes),
     approvalsCfg,
     signersText,
   });
+}
 
-  const match = matchJustifications(nonNeutral, gated);
+export interface Verdict {
+  ok: boolean;
+  parts: Pick<CheckResult, 'justified' | 'unjustified' | 'stale' | 'invalid'>;
+}
+
+/**
+ * The verdict step: every justifiable change must be justified by a valid, approved, relevant change
+ * set; `unjustifiable` changes (an unsigned registry event) are always unjustified; the committed
+ * manifest must be fresh; with `strict`, stale or invalid declarations fail too.
+ */
+export function verdictStep(opts: {
+  changes: Change[];
+  unjustifiable: Change[];
+  evaluation: Pick<ChangeSetEvaluation, 'gated' | 'irrelevant'>;
+  fresh: boolean;
+  strict?: boolean;
+}): Verdict {
+  const { gated, irrelevant } = opts.evaluation;
+  const match = matchJustifications(justifiableChanges(opts.changes), gated);
   const unjustified: Unjustified[] = match.unjustified.map((change) => {
     const blockedBy = match.blocked.filter((b) => b.change === change).map((b) => b.reason);
     for (const ir of irrelevant) {
@@ -355,7 +460,7 @@ export function runCheck(opts: CheckOptions): CheckResult {
     }
     return { change, declaration: declarationFor(change), blockedBy };
   });
-  for (const change of registryChanges) {
+  for (const change of opts.unjustifiable) {
     const named = gated.some((g) => g.policydrift?.justifies.some((d) => sameTarget(change, d)));
     unjustified.push({
       change,
@@ -367,42 +472,27 @@ export function runCheck(opts: CheckOptions): CheckResult {
   }
   const stale = match.stale.map((s) => ({ changeSet: s.set.id, declaration: s.decl, reason: s.reason }));
   const invalid = match.invalid.map((s) => ({ changeSet: s.set.id, declaration: s.decl, reason: s.reason }));
-  const ok = fresh && unjustified.length === 0 && (!opts.strict || (stale.length === 0 && invalid.length === 0));
-
+  const ok = opts.fresh && unjustified.length === 0 && (!opts.strict || (stale.length === 0 && invalid.length === 0));
   return {
     ok,
-    baseline: {
-      commit: base.commit,
-      ref: source === 'registry' ? `release ${release!.version}` : `merge-base(${opts.against}, ${opts.candidate})`,
-      manifestVersion: base.manifest.manifestVersion,
-      digest: base.manifest.digest,
-      source,
-      release: release?.version ?? null,
-      against: opts.against,
+    parts: {
+      justified: match.justified.map((j) => ({ change: j.change, changeSet: j.set.id })),
+      unjustified,
+      stale,
+      invalid,
     },
-    candidate: {
-      commit: head.commit,
-      ref: opts.candidate,
-      manifestVersion: head.manifest.manifestVersion,
-      digest: head.manifest.digest,
-    },
-    registry: {
-      path: registryRel,
-      trustedRef,
-      trusted: !!trustedRef,
-      appended,
-      untrusted: registryChanges.length,
-      legacy: trusted.legacy,
-    },
-    manifest: { path: manifestRel, fresh, entries },
-    approvalsMode: approvalsCfg.mode,
-    diff,
-    justified: match.justified.map((j) => ({ change: j.change, changeSet: j.set.id })),
-    unjustified,
-    stale,
-    invalid,
-    changeSets: statuses.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
-    warnings,
+  };
+}
+
+/** CheckResult.registry of a registry step. */
+export function registrySummary(reg: TrustedRegistryStep): CheckResult['registry'] {
+  return {
+    path: reg.registryRel,
+    trustedRef: reg.trustedRef,
+    trusted: !!reg.trustedRef,
+    appended: reg.appended,
+    untrusted: reg.registryAppends.length,
+    legacy: reg.trusted.legacy,
   };
 }
 
@@ -509,19 +599,23 @@ export function evaluateChangeSets(opts: {
  * (verified against its release signers), and the events the candidate appends to it that no release
  * signer of the trusted ref signed (REGISTRY_APPENDED). Without --registry-ref the registry is the candidate's own.
  */
+export interface TrustedRegistryStep {
+  trusted: ReturnType<typeof readTrustedRegistry>;
+  trustedRef: string | null;
+  registryRel: string;
+  /** Events the candidate appends beyond the trusted registry. */
+  appended: number;
+  /** Those of them not validly signed (REGISTRY_APPENDED, through the diff). */
+  registryAppends: RegistryAppend[];
+}
+
 export function trustedRegistryStep(
   repo: string,
   sub: string,
   candidateCommit: string,
   opts: CheckOptions,
   warnings: string[],
-): {
-  trusted: ReturnType<typeof readTrustedRegistry>;
-  trustedRef: string | null;
-  registryRel: string;
-  appended: number;
-  registryChanges: Change[];
-} {
+): TrustedRegistryStep {
   // Registry: the baseline, bootstrap and revocations come from the trusted ref only (its
   // registry verified against its release signers); the candidate may only append to it.
   const trustedRef = opts.registryRef ?? null;
@@ -530,7 +624,7 @@ export function trustedRegistryStep(
   warnings.push(...trusted.warnings);
   const registryRel = trusted.rel;
   let appended = 0;
-  const registryChanges: Change[] = [];
+  const registryAppends: RegistryAppend[] = [];
   if (trustedRef) {
     const candText = readFileAtRef(repo, candidateCommit, registryRel);
     const candidateRegistry =
@@ -543,8 +637,7 @@ export function trustedRegistryStep(
         `${registryRel} at ${opts.candidate}`,
       );
       appended = added.length;
-      for (const a of added)
-        if (a.problem !== null) registryChanges.push(registryAppendedChange(registryRel, trustedRef, a));
+      for (const a of added) if (a.problem !== null) registryAppends.push(registryAppendOf(registryRel, trustedRef, a));
     } else if (trusted.registry && trusted.registry.events.length) {
       throw new UserError(`${registryRel}: the candidate deletes the release registry that ${trustedRef} has`, {
         exitCode: 1,
@@ -556,5 +649,5 @@ export function trustedRegistryStep(
       `the release registry was read from the candidate itself; pass --registry-ref <protected branch> so a change cannot move its own baseline`,
     );
   }
-  return { trusted, trustedRef, registryRel, appended, registryChanges };
+  return { trusted, trustedRef, registryRel, appended, registryAppends };
 }

@@ -6,7 +6,7 @@
 import type { Orders } from '../config/index.js';
 import type { Manifest } from '../manifest/types.js';
 import { EFFECT_RANK, type Change, type Effect } from './types.js';
-import { makeContext, toChange } from './rules/define.js';
+import { makeContext, toChange, type GateInputs } from './rules/define.js';
 import { RULES } from './rules/index.js';
 import { pathKey, UNCLASSIFIED_CHANGE_ID } from './rules/unclassified.js';
 
@@ -43,8 +43,12 @@ export function compareChanges(a: Change, b: Change): number {
   );
 }
 
-export function diffManifests(base: Manifest, head: Manifest, orders: Orders): DiffResult {
-  const ctx = makeContext(base, head, orders);
+/**
+ * Every change between two manifests. A gate (`policydrift check`) also passes what it knows beyond the
+ * manifests: the governing files of both commits and the registry events the candidate appends.
+ */
+export function diffManifests(base: Manifest, head: Manifest, orders: Orders, gate: GateInputs = {}): DiffResult {
+  const ctx = makeContext(base, head, orders, gate);
   const changes: Change[] = [];
   const catchAll = RULES.find((r) => r.id === UNCLASSIFIED_CHANGE_ID)!;
   for (const rule of RULES) {
@@ -85,4 +89,5 @@ export function failsAt(result: DiffResult, level: FailLevel): boolean {
   return result.changes.some((c) => EFFECT_RANK[c.effect] >= t);
 }
 
-export type { Change, Effect } from './types.js';
+export type { Change, Effect, RuleId } from './types.js';
+export type { GateInputs, GoverningFile, RegistryAppend } from './rules/define.js';

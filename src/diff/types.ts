@@ -2,12 +2,15 @@
  * One Change type shared by diff, check, every report and the JSON contract
  * (`diff.schema.json`). Keep the two in step.
  */
+import type { RuleId } from './rules/index.js';
+
+export type { RuleId };
 export type Effect = 'weakening' | 'strengthening' | 'modified' | 'neutral';
 export type Category = 'le' | 'logging' | 'keygate' | 'privacy' | 'config' | 'location';
 
 export interface Change {
   /** Stable rule id, e.g. `LE_RESPONSE_ADDED`. */
-  rule: string;
+  rule: RuleId;
   category: Category;
   effect: Effect;
   /** The tracked entity: handler id, schema id, site key (`fn -> sink`), guard or sink id, invariant id. */

@@ -18,26 +18,27 @@
 import * as path from 'node:path';
 import stringify from 'json-stable-stringify';
 import {
-  configChanges,
-  UNJUSTIFIABLE_RULES,
+  changeSetStep,
+  governingFiles,
+  manifestFreshnessStep,
+  registryChangesOf,
+  registrySummary,
+  resolveBaseline,
+  trustedRegistryStep,
+  verdictStep,
   type CheckOptions,
   type CheckResult,
-  type Unjustified,
-  evaluateChangeSets,
-  trustedRegistryStep,
 } from '../check/index.js';
 import { CONFIG_FILE, defaultConfig, parseConfigText, type ResolvedConfig } from '../config/index.js';
-import { compareChanges, diffManifests, type DiffResult } from '../diff/index.js';
+import { compareChanges, diffManifests, type DiffResult, type GoverningFile } from '../diff/index.js';
 import { fingerprint } from '../diff/fingerprint.js';
 import type { Change, Effect } from '../diff/types.js';
 import { UserError } from '../errors.js';
 import { extractAtRef, readFileAtRef, type ExtractAtRefResult } from '../extract/from-tree.js';
-import { mergeBase, repoPrefix, repoRoot, resolveCommit } from '../git/run.js';
+import { repoPrefix, repoRoot, resolveCommit } from '../git/run.js';
 import { listTree } from '../git/tree.js';
-import { buildManifest, canonicalJson, differingEntries, parseManifestText } from '../manifest/index.js';
+import { buildManifest, canonicalJson } from '../manifest/index.js';
 import { emptyInvariants, type Manifest } from '../manifest/types.js';
-import { declarationFor, matchJustifications, sameTarget } from '../openspec/justify.js';
-import { lastActiveRelease, type ReleaseEvent } from '../registry/index.js';
 import {
   buildIndex,
   discoverWorkspace,
@@ -48,6 +49,7 @@ import {
   WORKSPACE_INDEX_FILE,
   type IndexEntry,
   type Workspace,
+  type WorkspacePackage,
   type WorkspaceIndex,
 } from './index.js';
 import { keys, parsePackageLocation } from '../manifest/keys.js';
@@ -137,12 +139,14 @@ function repoLocation(sub: string, dir: string, loc: string): string {
   return parsePackageLocation(loc) ? loc : join(sub, dir, loc);
 }
 
+/** A package's change at the root: named by its package; CONFIG_CHANGED locations are repository paths already. */
 function tag(c: Change, pkg: string, sub: string, dir: string): Change {
   return {
     ...c,
     package: pkg,
     message: `${pkg}: ${c.message}`,
-    locations: [...new Set(c.locations.map((l) => repoLocation(sub, dir, l)))],
+    locations:
+      c.rule === 'CONFIG_CHANGED' ? c.locations : [...new Set(c.locations.map((l) => repoLocation(sub, dir, l)))],
   };
 }
 
@@ -150,48 +154,51 @@ function emptyManifest(): Manifest {
   return buildManifest(emptyInvariants(), {}, null);
 }
 
-/** A root governing file (JSON; `$schema`/`$comment` ignored) as a CONFIG_CHANGED change, or null. */
-function rootFileChange(id: string, what: string, before: string | null, after: string | null): Change | null {
-  const value = (t: string | null): unknown => {
-    if (t === null) return null;
-    try {
-      const v = JSON.parse(t) as Record<string, unknown>;
-      if (v && typeof v === 'object') {
-        delete v.$schema;
-        delete v.$comment;
-      }
-      return v;
-    } catch {
-      return t;
+/** A root governing file as a compared value: JSON (`$schema`/`$comment` ignored) or sorted signer lines; null when absent. */
+function rootFileValue(id: string, text: string | null): unknown {
+  if (text === null) return null;
+  if (!id.endsWith('.json'))
+    return text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'))
+      .sort();
+  try {
+    const v = JSON.parse(text) as Record<string, unknown>;
+    if (v && typeof v === 'object') {
+      delete v.$schema;
+      delete v.$comment;
     }
-  };
-  const b = id.endsWith('.json')
-    ? value(before)
-    : (before
-        ?.split(/\r?\n/)
-        .map((l) => l.trim())
-        .filter((l) => l && !l.startsWith('#'))
-        .sort() ?? null);
-  const a = id.endsWith('.json')
-    ? value(after)
-    : (after
-        ?.split(/\r?\n/)
-        .map((l) => l.trim())
-        .filter((l) => l && !l.startsWith('#'))
-        .sort() ?? null);
-  if (stringify(b) === stringify(a)) return null;
-  return {
-    rule: 'CONFIG_CHANGED',
-    category: 'config',
-    effect: 'modified',
+    return v;
+  } catch {
+    return text;
+  }
+}
+
+/** The root's governing files (the root config, its allowed and release signers) at both commits. */
+function rootGoverningFiles(
+  repo: string,
+  sub: string,
+  baseCommit: string,
+  candidateCommit: string,
+  baseRoot: ResolvedConfig,
+  headRoot: ResolvedConfig,
+): GoverningFile[] {
+  const file = (id: string, what: string): GoverningFile => ({
     id,
-    subject: '',
-    before: b,
-    after: a,
-    message: `${id} changed; ${what}`,
-    locations: [id],
-    fingerprint: fingerprint('CONFIG_CHANGED', id, '', b, a),
-  };
+    what,
+    before: rootFileValue(id, readFileAtRef(repo, baseCommit, id)),
+    after: rootFileValue(id, readFileAtRef(repo, candidateCommit, id)),
+  });
+  const out = [
+    file(join(sub, CONFIG_FILE), 'the root config decides the approvals, the registry and which packages are covered'),
+  ];
+  const paths = (files: Array<string | null | undefined>) => [...new Set(files.filter((x): x is string => !!x))];
+  for (const f of paths([baseRoot.approvals.allowedSigners, headRoot.approvals.allowedSigners]))
+    out.push(file(join(sub, f), 'the allowed signers decide who can approve the next change'));
+  for (const f of paths([baseRoot.releaseSigners, headRoot.releaseSigners]))
+    out.push(file(join(sub, f), 'the release signers decide who can record the next release (the next baseline)'));
+  return out;
 }
 
 /** `keygate:guard:<id>` / `keygate:sink:<id>` -> package -> canonical declaration, over every package's manifest at one commit. */
@@ -247,6 +254,145 @@ function neutralizeMoves(changes: Change[], base: DeclIndex, head: DeclIndex): C
   });
 }
 
+/**
+ * One package of a workspace check: extracted at both commits (where it exists), its committed manifest's
+ * freshness (the single check's step), and its changes, each named by the package: the single check's
+ * diff with its governing files, a package that joined (diffed with an empty manifest), or one that left.
+ */
+function checkPackage(
+  repo: string,
+  sub: string,
+  baseCommit: string,
+  candidateCommit: string,
+  candidateRef: string,
+  name: string,
+  bp: WorkspacePackage | undefined,
+  hp: WorkspacePackage | undefined,
+): {
+  base: ExtractAtRefResult | null;
+  head: ExtractAtRefResult | null;
+  headEntry: IndexEntry | null;
+  changes: Change[];
+  check: PackageCheck;
+} {
+  const base: ExtractAtRefResult | null = bp
+    ? extractAtRef({ repoDir: repo, rev: baseCommit, root: join(sub, bp.dir) })
+    : null;
+  const head: ExtractAtRefResult | null = hp
+    ? extractAtRef({ repoDir: repo, rev: candidateCommit, root: join(sub, hp.dir) })
+    : null;
+  const mine: Change[] = [];
+  let manifest: PackageCheck['manifest'] = null;
+  let headEntry: IndexEntry | null = null;
+  if (head && hp) {
+    manifest = manifestFreshnessStep(repo, candidateCommit, join(sub, hp.dir, head.config.manifest), head.manifest, {
+      ref: candidateRef,
+      acceptOlder: false,
+    });
+    headEntry = indexEntry(hp, head.config.manifest, head.manifest);
+  }
+  if (base && head && bp && hp) {
+    const d = diffManifests(base.manifest, head.manifest, base.config.orders, {
+      governing: governingFiles(repo, base, head, join(sub, hp.dir)),
+    });
+    mine.push(...d.changes.map((c) => tag(c, name, sub, hp.dir)));
+  } else if (head && hp) {
+    const d = diffManifests(emptyManifest(), head.manifest, head.config.orders);
+    mine.push(...d.changes.map((c) => tag(c, name, sub, hp.dir)));
+    mine.push({
+      rule: 'WORKSPACE_PACKAGE_ADDED',
+      category: 'config',
+      effect: 'strengthening',
+      id: name,
+      subject: '',
+      before: null,
+      after: { dir: hp.dir, tracked: trackedCount(head.manifest) },
+      message: `${name}: package ${hp.dir} joined the gate (${trackedCount(head.manifest)} tracked invariants)`,
+      locations: [join(sub, hp.dir)],
+      fingerprint: fingerprint('WORKSPACE_PACKAGE_ADDED', name, '', null, { dir: hp.dir }),
+      package: name,
+    });
+  } else if (base && bp) {
+    const tracked = trackedCount(base.manifest);
+    mine.push({
+      rule: 'WORKSPACE_PACKAGE_REMOVED',
+      category: 'config',
+      effect: tracked > 0 ? 'weakening' : 'neutral',
+      id: name,
+      subject: '',
+      before: { dir: bp.dir, tracked, digest: base.manifest.digest },
+      after: null,
+      message: `${name}: package ${bp.dir} left the gate${tracked > 0 ? `; its ${tracked} tracked invariants are no longer checked` : ' (it tracked nothing)'}`,
+      locations: [join(sub, bp.dir)],
+      fingerprint: fingerprint(
+        'WORKSPACE_PACKAGE_REMOVED',
+        name,
+        '',
+        { dir: bp.dir, digest: base.manifest.digest },
+        null,
+      ),
+      package: name,
+    });
+  }
+  const summary: Record<Effect, number> = { weakening: 0, modified: 0, strengthening: 0, neutral: 0 };
+  for (const c of mine) summary[c.effect]++;
+  const check: PackageCheck = {
+    name,
+    dir: (hp ?? bp)!.dir,
+    status: !bp ? 'added' : !hp ? 'removed' : mine.length ? 'changed' : 'unchanged',
+    manifest,
+    baseline: base ? { manifestVersion: base.manifest.manifestVersion, digest: base.manifest.digest } : null,
+    candidate: head ? { manifestVersion: head.manifest.manifestVersion, digest: head.manifest.digest } : null,
+    summary,
+  };
+  return { base, head, headEntry, changes: mine, check };
+}
+
+/**
+ * The workspace index step: the index the packages give (versions carried on from the committed one),
+ * whether the committed index is exactly that, and the baseline's index (unparseable: version 0, warned).
+ */
+function workspaceIndexStep(
+  repo: string,
+  sub: string,
+  baseCommit: string,
+  candidateCommit: string,
+  candidateRef: string,
+  paths: { head: string; base: string },
+  headEntries: Record<string, IndexEntry>,
+  warnings: string[],
+): {
+  indexRel: string;
+  indexMissing: boolean;
+  indexFresh: boolean;
+  freshIndex: WorkspaceIndex;
+  baseIndex: WorkspaceIndex | null;
+} {
+  const indexRel = join(sub, paths.head);
+  const indexText = readFileAtRef(repo, candidateCommit, indexRel);
+  let committedIndex: WorkspaceIndex | null = null;
+  if (indexText !== null) {
+    try {
+      committedIndex = parseIndexText(indexText, `${candidateRef}:${indexRel}`);
+    } catch {
+      committedIndex = null;
+    }
+  }
+  const freshIndex = buildIndex(headEntries, committedIndex);
+  const indexFresh = indexText !== null && indexText === canonicalJson(freshIndex);
+  const baseIndexRel = join(sub, paths.base);
+  const baseIndexText = readFileAtRef(repo, baseCommit, baseIndexRel);
+  let baseIndex: WorkspaceIndex | null = null;
+  if (baseIndexText !== null) {
+    try {
+      baseIndex = parseIndexText(baseIndexText, `baseline:${baseIndexRel}`);
+    } catch {
+      warnings.push(`${baseIndexRel} at the baseline does not parse; its workspace version counts as 0`);
+    }
+  }
+  return { indexRel, indexMissing: indexText === null, indexFresh, freshIndex, baseIndex };
+}
+
 export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
   const repo = repoRoot(opts.dir);
   const sub = repoPrefix(opts.dir);
@@ -254,37 +400,18 @@ export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
   const candidateCommit = resolveCommit(repo, opts.candidate);
 
   // Baseline selection: as a single check, with the root's registry verified at the trusted ref.
-  const { trusted, trustedRef, registryRel, appended, registryChanges } = trustedRegistryStep(
+  const reg = trustedRegistryStep(repo, sub, candidateCommit, opts, warnings);
+  const baseline = resolveBaseline(
     repo,
-    sub,
     candidateCommit,
     opts,
-    warnings,
+    reg,
+    'bootstrap the registry with `policydrift release --profile <name>` at the workspace root, or compare with a branch: `policydrift check --against origin/main`',
   );
-  let baseCommit: string;
-  let source: 'registry' | 'merge-base';
-  let release: ReleaseEvent | null = null;
-  if (opts.against === 'registry') {
-    source = 'registry';
-    release = trusted.registry ? lastActiveRelease(trusted.registry) : null;
-    if (!release) {
-      throw new UserError(`${registryRel}${trustedRef ? ` at ${trustedRef}` : ''}: no active release to compare with`, {
-        hint: 'bootstrap the registry with `policydrift release --profile <name>` at the workspace root, or compare with a branch: `policydrift check --against origin/main`',
-      });
-    }
-    baseCommit = resolveCommit(repo, release.git_commit);
-  } else {
-    source = 'merge-base';
-    resolveCommit(repo, opts.against);
-    baseCommit = mergeBase(repo, opts.against, candidateCommit);
-  }
+  const baseCommit = baseline.commit;
+  const release = baseline.release;
 
-  const baseWs = workspaceAtCommit(
-    repo,
-    baseCommit,
-    sub,
-    source === 'registry' ? `release ${release!.version}` : 'baseline',
-  );
+  const baseWs = workspaceAtCommit(repo, baseCommit, sub, release ? `release ${release.version}` : 'baseline');
   const headWs = workspaceAtCommit(repo, candidateCommit, sub, opts.candidate);
   if (!headWs) {
     throw new UserError(
@@ -307,137 +434,38 @@ export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
   let allFresh = true;
   const staleEntries: string[] = [];
   for (const name of names) {
-    const bp = basePkgs.get(name);
-    const hp = headPkgs.get(name);
-    const base: ExtractAtRefResult | null = bp
-      ? extractAtRef({ repoDir: repo, rev: baseCommit, root: join(sub, bp.dir) })
-      : null;
-    const head: ExtractAtRefResult | null = hp
-      ? extractAtRef({ repoDir: repo, rev: candidateCommit, root: join(sub, hp.dir) })
-      : null;
-    if (base) addDecls(baseDecls, name, base.manifest);
-    if (head) addDecls(headDecls, name, head.manifest);
-    const mine: Change[] = [];
-    let manifest: PackageCheck['manifest'] = null;
-    if (head && hp) {
-      const manifestRel = join(sub, hp.dir, head.config.manifest);
-      const committedText = readFileAtRef(repo, candidateCommit, manifestRel);
-      const fresh = committedText === canonicalJson(head.manifest);
-      let entries: string[] = [];
-      if (!fresh) {
-        allFresh = false;
-        if (committedText === null) entries = ['(missing)'];
-        else {
-          try {
-            entries = differingEntries(
-              parseManifestText(committedText, `${opts.candidate}:${manifestRel}`),
-              head.manifest,
-            );
-          } catch {
-            entries = ['(invalid manifest file)'];
-          }
-        }
-        staleEntries.push(`${manifestRel}${entries.length ? ` (${entries.join(', ')})` : ''}`);
-      }
-      manifest = { path: manifestRel, fresh, entries };
-      headEntries[name] = indexEntry(hp, head.config.manifest, head.manifest);
-    }
-    if (base && head && bp && hp) {
-      const d = diffManifests(base.manifest, head.manifest, base.config.orders);
-      mine.push(...d.changes.map((c) => tag(c, name, sub, hp.dir)));
-      mine.push(
-        ...configChanges(repo, base, head, join(sub, hp.dir)).map((c) => ({
-          ...c,
-          package: name,
-          message: `${name}: ${c.message}`,
-        })),
-      );
-    } else if (head && hp) {
-      const d = diffManifests(emptyManifest(), head.manifest, head.config.orders);
-      mine.push(...d.changes.map((c) => tag(c, name, sub, hp.dir)));
-      mine.push({
-        rule: 'WORKSPACE_PACKAGE_ADDED',
-        category: 'config',
-        effect: 'strengthening',
-        id: name,
-        subject: '',
-        before: null,
-        after: { dir: hp.dir, tracked: trackedCount(head.manifest) },
-        message: `${name}: package ${hp.dir} joined the gate (${trackedCount(head.manifest)} tracked invariants)`,
-        locations: [join(sub, hp.dir)],
-        fingerprint: fingerprint('WORKSPACE_PACKAGE_ADDED', name, '', null, { dir: hp.dir }),
-        package: name,
-      });
-    } else if (base && bp) {
-      const tracked = trackedCount(base.manifest);
-      mine.push({
-        rule: 'WORKSPACE_PACKAGE_REMOVED',
-        category: 'config',
-        effect: tracked > 0 ? 'weakening' : 'neutral',
-        id: name,
-        subject: '',
-        before: { dir: bp.dir, tracked, digest: base.manifest.digest },
-        after: null,
-        message: `${name}: package ${bp.dir} left the gate${tracked > 0 ? `; its ${tracked} tracked invariants are no longer checked` : ' (it tracked nothing)'}`,
-        locations: [join(sub, bp.dir)],
-        fingerprint: fingerprint(
-          'WORKSPACE_PACKAGE_REMOVED',
-          name,
-          '',
-          { dir: bp.dir, digest: base.manifest.digest },
-          null,
-        ),
-        package: name,
-      });
-    }
-    changes.push(...mine);
-    const summary: Record<Effect, number> = { weakening: 0, modified: 0, strengthening: 0, neutral: 0 };
-    for (const c of mine) summary[c.effect]++;
-    packages.push({
+    const one = checkPackage(
+      repo,
+      sub,
+      baseCommit,
+      candidateCommit,
+      opts.candidate,
       name,
-      dir: (hp ?? bp)!.dir,
-      status: !bp ? 'added' : !hp ? 'removed' : mine.length ? 'changed' : 'unchanged',
-      manifest,
-      baseline: base ? { manifestVersion: base.manifest.manifestVersion, digest: base.manifest.digest } : null,
-      candidate: head ? { manifestVersion: head.manifest.manifestVersion, digest: head.manifest.digest } : null,
-      summary,
-    });
+      basePkgs.get(name),
+      headPkgs.get(name),
+    );
+    if (one.base) addDecls(baseDecls, name, one.base.manifest);
+    if (one.head) addDecls(headDecls, name, one.head.manifest);
+    if (one.headEntry) headEntries[name] = one.headEntry;
+    const m = one.check.manifest;
+    if (m && !m.fresh) {
+      allFresh = false;
+      staleEntries.push(`${m.path}${m.entries.length ? ` (${m.entries.join(', ')})` : ''}`);
+    }
+    changes.push(...one.changes);
+    packages.push(one.check);
   }
 
-  // Root governing files: the root config (approvals, registry, packages) and its allowed signers.
+  // Root governing files (the root config: approvals, registry, packages; its signers) and the unsigned
+  // registry events, through the rules on the root's (empty) manifests.
   const baseRoot = rootConfigAt(repo, baseCommit, sub, 'baseline');
   const headRoot = rootConfigAt(repo, candidateCommit, sub, opts.candidate);
-  const rootCfgId = join(sub, CONFIG_FILE);
-  const rc = rootFileChange(
-    rootCfgId,
-    'the root config decides the approvals, the registry and which packages are covered',
-    readFileAtRef(repo, baseCommit, rootCfgId),
-    readFileAtRef(repo, candidateCommit, rootCfgId),
-  );
-  if (rc) changes.push(rc);
-  for (const f of [
-    ...new Set([baseRoot.approvals.allowedSigners, headRoot.approvals.allowedSigners].filter((x): x is string => !!x)),
-  ]) {
-    const id = join(sub, f);
-    const c = rootFileChange(
-      id,
-      'the allowed signers decide who can approve the next change',
-      readFileAtRef(repo, baseCommit, id),
-      readFileAtRef(repo, candidateCommit, id),
-    );
-    if (c) changes.push(c);
-  }
-  for (const f of [...new Set([baseRoot.releaseSigners, headRoot.releaseSigners].filter((x): x is string => !!x))]) {
-    const id = join(sub, f);
-    const c = rootFileChange(
-      id,
-      'the release signers decide who can record the next release (the next baseline)',
-      readFileAtRef(repo, baseCommit, id),
-      readFileAtRef(repo, candidateCommit, id),
-    );
-    if (c) changes.push(c);
-  }
-  changes.push(...registryChanges);
+  const rootDiff = diffManifests(emptyManifest(), emptyManifest(), baseRoot.orders, {
+    governing: rootGoverningFiles(repo, sub, baseCommit, candidateCommit, baseRoot, headRoot),
+    registryAppends: reg.registryAppends,
+  });
+  changes.push(...rootDiff.changes);
+  const registryChanges = registryChangesOf(rootDiff.changes, reg.registryAppends);
 
   const all = neutralizeMoves(changes, baseDecls, headDecls).sort(compareChanges);
   const summary: Record<Effect, number> = { weakening: 0, modified: 0, strengthening: 0, neutral: 0 };
@@ -448,76 +476,36 @@ export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
   }
 
   // The workspace index: committed at the candidate, it must be what the packages give.
-  const indexRel = join(sub, headWs.indexPath);
-  const indexText = readFileAtRef(repo, candidateCommit, indexRel);
-  let committedIndex: WorkspaceIndex | null = null;
-  if (indexText !== null) {
-    try {
-      committedIndex = parseIndexText(indexText, `${opts.candidate}:${indexRel}`);
-    } catch {
-      committedIndex = null;
-    }
-  }
-  const freshIndex = buildIndex(headEntries, committedIndex);
-  const indexFresh = indexText !== null && indexText === canonicalJson(freshIndex);
-  if (!indexFresh) staleEntries.push(`${indexRel}${indexText === null ? ' (missing)' : ''}`);
-  const baseIndexRel = join(sub, baseWs?.indexPath ?? WORKSPACE_INDEX_FILE);
-  const baseIndexText = readFileAtRef(repo, baseCommit, baseIndexRel);
-  let baseIndex: WorkspaceIndex | null = null;
-  if (baseIndexText !== null) {
-    try {
-      baseIndex = parseIndexText(baseIndexText, `baseline:${baseIndexRel}`);
-    } catch {
-      warnings.push(`${baseIndexRel} at the baseline does not parse; its workspace version counts as 0`);
-    }
-  }
+  const { indexRel, indexMissing, indexFresh, freshIndex, baseIndex } = workspaceIndexStep(
+    repo,
+    sub,
+    baseCommit,
+    candidateCommit,
+    opts.candidate,
+    { head: headWs.indexPath, base: baseWs?.indexPath ?? WORKSPACE_INDEX_FILE },
+    headEntries,
+    warnings,
+  );
+  if (!indexFresh) staleEntries.push(`${indexRel}${indexMissing ? ' (missing)' : ''}`);
   const lo = baseIndex?.workspaceVersion ?? 0;
   const hi = freshIndex.workspaceVersion;
 
   // Change sets at the candidate's root; approvals judged with the BASELINE's root config and signers.
   const approvalsCfg = baseRoot.approvals;
-  if (approvalsCfg.mode === 'listed')
-    warnings.push(
-      'approvals are in "listed" mode: approver names are checked against a list, not cryptographically verified',
-    );
-  const signersText = approvalsCfg.allowedSigners
-    ? readFileAtRef(repo, baseCommit, join(sub, approvalsCfg.allowedSigners))
-    : null;
-  // Unjustifiable changes (an unsigned registry event) stay out of the matching: no declaration justifies them.
-  const nonNeutral = all.filter((c) => c.effect !== 'neutral' && !UNJUSTIFIABLE_RULES.has(c.rule));
-  const { statuses, gated, irrelevant } = evaluateChangeSets({
+  const evaluation = changeSetStep({
     repo,
-    candidateCommit,
     sub,
+    baseCommit,
+    candidateCommit,
+    approvalsCfg,
     lo,
     hi,
     unit: 'workspace',
-    nonNeutral,
-    approvalsCfg,
-    signersText,
+    changes: all,
+    warnings,
   });
-
-  const match = matchJustifications(nonNeutral, gated);
-  const unjustified: Unjustified[] = match.unjustified.map((change) => {
-    const blockedBy = match.blocked.filter((b) => b.change === change).map((b) => b.reason);
-    for (const ir of irrelevant)
-      if (ir.set.policydrift?.justifies.some((d) => sameTarget(change, d))) blockedBy.push(ir.why);
-    return { change, declaration: declarationFor(change), blockedBy };
-  });
-  for (const change of registryChanges) {
-    const named = gated.some((g) => g.policydrift?.justifies.some((d) => sameTarget(change, d)));
-    unjustified.push({
-      change,
-      declaration: declarationFor(change),
-      blockedBy: named
-        ? ['no change set can justify an unsigned registry event: only the release job appends to the registry']
-        : [],
-    });
-  }
-  const stale = match.stale.map((s) => ({ changeSet: s.set.id, declaration: s.decl, reason: s.reason }));
-  const invalid = match.invalid.map((s) => ({ changeSet: s.set.id, declaration: s.decl, reason: s.reason }));
   const fresh = allFresh && indexFresh;
-  const ok = fresh && unjustified.length === 0 && (!opts.strict || (stale.length === 0 && invalid.length === 0));
+  const verdict = verdictStep({ changes: all, unjustifiable: registryChanges, evaluation, fresh, strict: opts.strict });
   const diff: DiffResult = {
     schemaVersion: 1,
     base: { manifestVersion: lo, digest: baseIndex?.digest ?? `sha256:${'0'.repeat(64)}` },
@@ -527,33 +515,21 @@ export function runWorkspaceCheck(opts: CheckOptions): WorkspaceCheckResult {
   };
 
   return {
-    ok,
+    ok: verdict.ok,
     baseline: {
       commit: baseCommit,
-      ref: source === 'registry' ? `release ${release!.version}` : `merge-base(${opts.against}, ${opts.candidate})`,
       manifestVersion: lo,
       digest: diff.base.digest,
-      source,
-      release: release?.version ?? null,
+      ...baseline.side,
       against: opts.against,
     },
     candidate: { commit: candidateCommit, ref: opts.candidate, manifestVersion: hi, digest: freshIndex.digest },
-    registry: {
-      path: registryRel,
-      trustedRef,
-      trusted: !!trustedRef,
-      appended,
-      untrusted: registryChanges.length,
-      legacy: trusted.legacy,
-    },
+    registry: registrySummary(reg),
     manifest: { path: indexRel, fresh, entries: staleEntries },
     approvalsMode: approvalsCfg.mode,
     diff,
-    justified: match.justified.map((j) => ({ change: j.change, changeSet: j.set.id })),
-    unjustified,
-    stale,
-    invalid,
-    changeSets: statuses.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    ...verdict.parts,
+    changeSets: evaluation.statuses.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
     warnings,
     workspace: { index: indexRel, indexFresh, packages },
   };

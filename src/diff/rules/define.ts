@@ -6,12 +6,12 @@
 import stringify from 'json-stable-stringify';
 import type { Orders } from '../../config/index.js';
 import type { Manifest, ManifestInvariants } from '../../manifest/types.js';
-import type { Category, Change, Effect } from '../types.js';
+import type { Category, Change, Effect, RuleId } from '../types.js';
 import { fingerprint } from '../fingerprint.js';
 
-export interface RuleMeta {
+export interface RuleMeta<Id extends string = string> {
   /** Stable id, e.g. `LE_RESPONSE_ADDED`. Never renamed. */
-  id: string;
+  id: Id;
   /** The category of the changes it reports (`any` for the catch-all). */
   category: Category | 'any';
   effect: Effect;
@@ -39,10 +39,46 @@ export interface Finding {
   covers: InvariantPath[];
   /** Only for rules whose catalogue category is `any`. */
   category?: Category;
+  /** Repository paths used as the change's locations as they are (governing files), instead of `keys`. */
+  paths?: string[];
 }
 
-export interface Rule extends RuleMeta {
+export interface Rule<Id extends string = string> extends RuleMeta<Id> {
   find(ctx: DiffContext): Finding[];
+}
+
+/**
+ * A file outside the manifests that governs the gate (policydrift.config.json, the tsconfig, an
+ * allowed-signers or release-signers file), as compared values: the caller normalises each side
+ * (JSON without comments and `$schema`/`$comment`, signer lines sorted; null when absent).
+ */
+export interface GoverningFile {
+  /** Its path from the repository root. */
+  id: string;
+  /** Why it matters, for the message. */
+  what: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** An event the candidate appends to the trusted release registry that no release signer signed. */
+export interface RegistryAppend {
+  /** The registry's path from the repository root. */
+  registry: string;
+  trustedRef: string;
+  seq: number;
+  /** The event as recorded in the change (seq, type, version, commit and digest of a release, signer). */
+  event: unknown;
+  /** `describeEvent` of it, e.g. `release 1.2.0 (seq 3)`. */
+  description: string;
+  /** Why it does not count, e.g. `is unsigned`. */
+  problem: string;
+}
+
+/** What a gate knows beyond the two manifests; `policydrift diff` has neither. */
+export interface GateInputs {
+  governing?: GoverningFile[];
+  registryAppends?: RegistryAppend[];
 }
 
 export interface Pairing {
@@ -67,6 +103,10 @@ export interface DiffContext {
   sites: Pairing;
   /** Filled by the engine with every path the specific rules covered (JSON of the path). */
   covered: Set<string>;
+  /** Governing files compared by `policydrift check` (CONFIG_CHANGED); empty for a manifest diff. */
+  governing: GoverningFile[];
+  /** Registry events the candidate appends without a valid signature (REGISTRY_APPENDED). */
+  registryAppends: RegistryAppend[];
 }
 
 export const canon = (v: unknown): string => stringify(v) ?? 'undefined';
@@ -106,7 +146,7 @@ export function pairEntities<T>(
   return { renamed, removed, added: fresh.filter((k) => !used.has(k)), common };
 }
 
-export function makeContext(base: Manifest, head: Manifest, orders: Orders): DiffContext {
+export function makeContext(base: Manifest, head: Manifest, orders: Orders, gate: GateInputs = {}): DiffContext {
   const b = base.invariants;
   const h = head.invariants;
   return {
@@ -119,6 +159,8 @@ export function makeContext(base: Manifest, head: Manifest, orders: Orders): Dif
     schemas: pairEntities(b.logging.schemas, h.logging.schemas, (_k, v) => canon(v)),
     sites: pairEntities(b.keygate.sites, h.keygate.sites, (_k, v) => canon({ sink: v.sink, guards: v.guards })),
     covered: new Set(),
+    governing: gate.governing ?? [],
+    registryAppends: gate.registryAppends ?? [],
   };
 }
 
@@ -134,7 +176,7 @@ export function resolveLocations(ctx: Pick<DiffContext, 'base' | 'head'>, keys: 
   return out;
 }
 
-export function toChange(ctx: DiffContext, meta: RuleMeta, f: Finding): Change {
+export function toChange(ctx: DiffContext, meta: RuleMeta<RuleId>, f: Finding): Change {
   const category: Category = f.category ?? (meta.category === 'any' ? 'config' : meta.category);
   const before = f.before === undefined ? null : f.before;
   const after = f.after === undefined ? null : f.after;
@@ -147,12 +189,14 @@ export function toChange(ctx: DiffContext, meta: RuleMeta, f: Finding): Change {
     before,
     after,
     message: f.message,
-    locations: resolveLocations(ctx, f.keys),
+    locations: f.paths ?? resolveLocations(ctx, f.keys),
     fingerprint: fingerprint(meta.id, f.id, f.subject, before, after),
   };
 }
 
-export function defineRule(spec: RuleMeta & { find(ctx: DiffContext): Finding[] }): Rule {
+export function defineRule<const Id extends string>(
+  spec: RuleMeta<Id> & { find(ctx: DiffContext): Finding[] },
+): Rule<Id> {
   // eslint-disable-next-line @typescript-eslint/unbound-method -- `find` is only dropped from `meta` here, never called unbound
   const { find: _find, ...meta } = spec;
   const find = (ctx: DiffContext): Finding[] => spec.find(ctx);

@@ -9,10 +9,9 @@ import { CONFIG_RULES } from './config.js';
 import { WORKSPACE_RULES } from './workspace.js';
 import { UNCLASSIFIED_CHANGE } from './unclassified.js';
 
-export type { Rule, RuleMeta, Finding, DiffContext } from './define.js';
+export type { Rule, RuleMeta, Finding, DiffContext, GoverningFile, RegistryAppend, GateInputs } from './define.js';
 
-/** Specific rules first; UNCLASSIFIED_CHANGE must stay last (it reports what the others did not cover). */
-export const RULES: readonly Rule[] = [
+const CATALOGUE = [
   ...LE_RULES,
   ...LOGGING_RULES,
   ...KEYGATE_RULES,
@@ -23,9 +22,15 @@ export const RULES: readonly Rule[] = [
   UNCLASSIFIED_CHANGE,
 ];
 
-const byId = new Map(RULES.map((r) => [r.id, r]));
+/** Every rule id of the catalogue: `Change.rule` is one of these, so a misspelt id does not compile. */
+export type RuleId = (typeof CATALOGUE)[number]['id'];
+
+/** Specific rules first; UNCLASSIFIED_CHANGE must stay last (it reports what the others did not cover). */
+export const RULES: readonly Rule<RuleId>[] = CATALOGUE;
+
+const byId = new Map<string, Rule<RuleId>>(RULES.map((r) => [r.id, r]));
 if (byId.size !== RULES.length) throw new Error('duplicate rule id in the catalogue');
 
-export function findRule(id: string): Rule | undefined {
+export function findRule(id: string): Rule<RuleId> | undefined {
   return byId.get(id);
 }

@@ -210,10 +210,10 @@ function siteGuardDiffs(ctx: DiffContext): Array<{ key: string; site: GatedSite;
   return out;
 }
 
-function siteGuardRule(
-  meta: { id: string; effect: Effect; summary: string; description: string; justifyHint: string },
+function siteGuardRule<const Id extends string>(
+  meta: { id: Id; effect: Effect; summary: string; description: string; justifyHint: string },
   pick: (d: GuardDiff, site: GatedSite, path: string) => Omit<Finding, 'id' | 'keys' | 'covers'> | null,
-): Rule {
+): Rule<Id> {
   return defineRule({
     ...meta,
     category: 'keygate',

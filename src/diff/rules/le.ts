@@ -295,8 +295,8 @@ export const LE_RESPONSE_FIELD_REMOVED = defineRule({
     ),
 });
 
-function fieldTypeRule(
-  id: string,
+function fieldTypeRule<const Id extends string>(
+  id: Id,
   effect: 'weakening' | 'strengthening' | 'modified',
   cmp: TypeComparison,
   summary: string,

@@ -131,15 +131,15 @@ export const LOG_FIELD_REMOVED = defineRule({
     ),
 });
 
-function fieldTypeRule(
-  id: string,
+function fieldTypeRule<const Id extends string>(
+  id: Id,
   effect: Effect,
   cmp: TypeComparison,
   summary: string,
   description: string,
   justifyHint: string,
   verb: string,
-): Rule {
+): Rule<Id> {
   return defineRule({
     id,
     category: 'logging',
@@ -197,8 +197,8 @@ export const LOG_FIELD_TYPE_CHANGED = fieldTypeRule(
   'changed type',
 );
 
-function labelRule(
-  id: string,
+function labelRule<const Id extends string>(
+  id: Id,
   effect: Effect,
   label: 'redaction' | 'classification',
   want: OrderComparison,
@@ -206,7 +206,7 @@ function labelRule(
   description: string,
   justifyHint: string,
   verb: string,
-): Rule {
+): Rule<Id> {
   return defineRule({
     id,
     category: 'logging',
@@ -396,14 +396,14 @@ export const LOG_SCHEMA_CLOSED = defineRule({
 const longer = (b: number | null, a: number | null) => (b === null ? false : a === null ? true : a > b);
 const days = (d: number | null) => (d === null ? 'unbounded' : `${d} day(s)`);
 
-function retentionRule(
-  id: string,
+function retentionRule<const Id extends string>(
+  id: Id,
   effect: Effect,
   increased: boolean,
   summary: string,
   description: string,
   justifyHint: string,
-): Rule {
+): Rule<Id> {
   return defineRule({
     id,
     category: 'logging',
