@@ -1,7 +1,12 @@
 // The named steps of the drift gate (src/check/index.ts), each called alone on small inputs.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnTimed, tmpdir } from './helpers.js';
 import {
+  extendsChain,
+  governingFiles,
   freshness,
   justifiableChanges,
   registryAppendOf,
@@ -202,6 +207,58 @@ test('registry: an appended event becomes a REGISTRY_APPENDED change through the
       ['REGISTRY_APPENDED', 'release/registry.json', 'seq 9'],
       ['REGISTRY_APPENDED', 'release/registry.json', 'seq 10'],
     ],
+  );
+});
+
+/** A git repository with one commit per entry of `commits` (file path -> text; null deletes). */
+function repoWith(/** @type {Array<Record<string, string | null>>} */ commits) {
+  const dir = tmpdir('policydrift-steps-git-');
+  const git = (/** @type {string[]} */ ...args) => {
+    const r = spawnTimed('git', args, { cwd: dir });
+    assert.is(r.status, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.email', 't@example.com');
+  git('config', 'user.name', 'T');
+  const shas = [];
+  for (const files of commits) {
+    for (const [rel, text] of Object.entries(files)) {
+      const p = path.join(dir, rel);
+      if (text === null) fs.rmSync(p);
+      else {
+        fs.mkdirSync(path.dirname(p), { recursive: true });
+        fs.writeFileSync(p, text);
+      }
+    }
+    git('add', '-A');
+    git('commit', '-q', '-m', 'c', '--allow-empty');
+    shas.push(git('rev-parse', 'HEAD'));
+  }
+  return { dir, shas };
+}
+
+test('governing files: every tsconfig the tsconfig extends (relative, transitively, lists) is governing too', () => {
+  const base = {
+    'tsconfig.json': '{ "extends": ["./configs/base", "@tsconfig/node20/tsconfig.json"], "include": ["src"] }',
+    'configs/base.json': '// shared\n{ "extends": "../tsconfig.root.json", "compilerOptions": { "strict": true } }',
+    'tsconfig.root.json': '{ "exclude": [] }',
+  };
+  const { dir, shas } = repoWith([base, { 'tsconfig.root.json': '{ "exclude": ["src/keys/**"] }' }]);
+  assert.equal(extendsChain(dir, shas[0], 'tsconfig.json'), ['configs/base.json', 'tsconfig.root.json']);
+  const side = (/** @type {string} */ commit) =>
+    /** @type {any} */ ({ commit, configText: null, config: { tsconfig: 'tsconfig.json', approvals: {} } });
+  const files = governingFiles(dir, side(shas[0]), side(shas[1]), '');
+  const root = files.find((f) => f.id === 'tsconfig.root.json');
+  assert.ok(root, JSON.stringify(files.map((f) => f.id)));
+  assert.equal([root.before, root.after], [{ exclude: [] }, { exclude: ['src/keys/**'] }]);
+  assert.match(root.what, /extends/);
+  // Through the rule engine: the edit of the extended file is a CONFIG_CHANGED naming it.
+  const m = manifest(baseParts());
+  const diff = diffManifests(m, clone(m), testOrders(), { governing: files, registryAppends: [] });
+  assert.equal(
+    diff.changes.filter((c) => c.rule === 'CONFIG_CHANGED').map((c) => c.id),
+    ['tsconfig.root.json'],
   );
 });
 

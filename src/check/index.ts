@@ -171,14 +171,50 @@ export function governingFiles(
     before: value(readFileAtRef(repo, base.commit, id)),
     after: value(readFileAtRef(repo, head.commit, id)),
   });
-  for (const id of new Set([join(sub, base.config.tsconfig), join(sub, head.config.tsconfig)]))
+  const tsconfigs = [join(sub, base.config.tsconfig), join(sub, head.config.tsconfig)];
+  for (const id of new Set(tsconfigs))
     out.push(file(id, 'the tsconfig decides which files are analysed', (t) => jsonValue(t, id)));
+  // What a tsconfig `extends` is part of it (include, exclude, files, compiler options are inherited): each
+  // file of the chain on either side, inside the repository, is governing too.
+  const extended = new Set([
+    ...extendsChain(repo, base.commit, join(sub, base.config.tsconfig)),
+    ...extendsChain(repo, head.commit, join(sub, head.config.tsconfig)),
+  ]);
+  for (const id of [...extended].filter((x) => !tsconfigs.includes(x)).sort())
+    out.push(file(id, 'a tsconfig the tsconfig extends decides which files are analysed too', (t) => jsonValue(t, id)));
   const repoPaths = (files: Array<string | null | undefined>) =>
     new Set(files.filter((x): x is string => !!x).map((f) => join(sub, f)));
   for (const id of repoPaths([base.config.approvals.allowedSigners, head.config.approvals.allowedSigners]))
     out.push(file(id, 'the allowed signers decide who can approve the next change', signersValue));
   for (const id of repoPaths([base.config.releaseSigners, head.config.releaseSigners]))
     out.push(file(id, 'the release signers decide who can record the next release (the next baseline)', signersValue));
+  return out;
+}
+
+/**
+ * The repository paths of the tsconfigs `id` extends at `commit`, transitively (`"extends"`: a path or, since
+ * TypeScript 5.0, a list). Relative paths only: a package (`@tsconfig/node20/…`) comes from node_modules,
+ * pinned by the lockfile, not from the repository.
+ */
+export function extendsChain(repo: string, commit: string, id: string): string[] {
+  const out: string[] = [];
+  const queue = [id];
+  const seen = new Set<string>([id]);
+  for (let cur = queue.shift(); cur !== undefined; cur = queue.shift()) {
+    const value = jsonValue(readFileAtRef(repo, commit, cur), cur);
+    if (typeof value !== 'object' || value === null) continue;
+    const ext = (value as { extends?: unknown }).extends;
+    for (const e of Array.isArray(ext) ? ext : [ext]) {
+      if (typeof e !== 'string' || !(e.startsWith('./') || e.startsWith('../'))) continue;
+      let target = path.posix.normalize(path.posix.join(path.posix.dirname(cur), e));
+      if (target.startsWith('../')) continue;
+      if (!target.endsWith('.json') && readFileAtRef(repo, commit, target) === null) target += '.json';
+      if (seen.has(target)) continue;
+      seen.add(target);
+      out.push(target);
+      queue.push(target);
+    }
+  }
   return out;
 }
 
