@@ -6,6 +6,9 @@
  */
 import { ts } from 'ts-morph';
 import type { Change } from '../diff/types.js';
+import * as path from 'node:path';
+import { readFileAtRef } from '../git/files.js';
+import { repoPrefix, repoRoot } from '../git/run.js';
 
 /** 1-based line and column, as SARIF regions and GitHub annotations count them. */
 export interface Position {
@@ -176,4 +179,25 @@ function findTagged(sf: ts.SourceFile, id: string): ts.Node | undefined {
   };
   visit(sf);
   return found;
+}
+
+/**
+ * A resolver over the files of `commit` in the repository holding `root` (paths relative to the project
+ * root), or undefined outside a repository: positions come from the candidate, never from the disk.
+ */
+export function positionsAtCommit(root: string, commit: string): PositionResolver | undefined {
+  let repo: string, sub: string;
+  try {
+    repo = repoRoot(root);
+    sub = repoPrefix(root);
+  } catch {
+    return undefined;
+  }
+  return positionResolver((file) => {
+    try {
+      return readFileAtRef(repo, commit, sub ? path.posix.join(sub, file) : file);
+    } catch {
+      return null;
+    }
+  });
 }

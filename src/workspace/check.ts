@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import stringify from 'json-stable-stringify';
 import {
   changeSetStep,
+  runCheck,
   governingFiles,
   manifestFreshnessStep,
   registryChangesOf,
@@ -553,4 +554,10 @@ export function renderWorkspaceSummary(r: WorkspaceCheckResult): string {
     );
   }
   return out.join('\n') + '\n';
+}
+
+/** The gate for `dir`: at a workspace root one gate covers every package; elsewhere the single-project check. */
+export function runAnyCheck(opts: CheckOptions): CheckResult {
+  if (isWorkspaceCheck(opts.dir, opts.candidate, opts.registryRef, opts.against)) return runWorkspaceCheck(opts);
+  return runCheck(opts);
 }
