@@ -1,11 +1,12 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import type { CheckResult } from '../check/index.js';
-import { EXIT, UserError } from '../errors.js';
-import { ROOT_HELP, resolveRoot } from './extract.js';
+import { EXIT } from '../errors.js';
+import { resolveRoot } from './extract.js';
 import { useColor } from './diff.js';
 import { note } from '../util/progress.js';
 import { uncommittedChangeSets, uncommittedFiles } from '../justify/worktree-status.js';
+import { formatOption, rootOption } from './options.js';
 
 const CHECK_FORMATS = ['text', 'json', 'markdown', 'sarif', 'github'] as const;
 type CheckFormat = (typeof CHECK_FORMATS)[number];
@@ -46,16 +47,9 @@ export async function renderCheck(r: CheckResult, format: CheckFormat, root?: st
   }
 }
 
-function checkFormat(f: string): CheckFormat {
-  if (!(CHECK_FORMATS as readonly string[]).includes(f)) {
-    throw new UserError(`unknown --format "${f}"`, { hint: `use one of: ${CHECK_FORMATS.join(', ')}` });
-  }
-  return f as CheckFormat;
-}
-
 function checkOptions(cmd: Command): Command {
   return cmd
-    .option('--root <dir>', ROOT_HELP)
+    .addOption(rootOption())
     .option(
       '--against <rev|registry>',
       'baseline: the last active release in the registry, or a revision compared at its merge-base with the candidate',
@@ -68,10 +62,10 @@ function checkOptions(cmd: Command): Command {
 export function registerCheck(program: Command, setExit: (code: number) => void): void {
   checkOptions(program.command('check'))
     .description('Fail when the candidate changes behaviour that no valid, approved OpenSpec change set justifies')
-    .option('--format <format>', `output format: ${CHECK_FORMATS.join(', ')}`, 'text')
+    .addOption(formatOption(CHECK_FORMATS))
     .option('--strict', 'also fail on stale or invalid declarations')
     .action(async (flags: CheckFlags) => {
-      const format = checkFormat(flags.format);
+      const format = flags.format as CheckFormat; // commander checked it against CHECK_FORMATS
       const root = resolveRoot(flags.root);
       const { runAnyCheck } = await import('../workspace/check.js');
       const r = runAnyCheck({
@@ -124,7 +118,7 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
     .description(
       "Approve a change set: sign its digest with an SSH key (namespace 'policydrift') and append the approval",
     )
-    .option('--root <dir>', ROOT_HELP)
+    .addOption(rootOption())
     .option('--key <file>', 'SSH private key (or its .pub with ssh-agent); omit only in "listed" mode')
     .option('--as <identity>', 'approver identity as in the allowed signers file (default: git config user.email)')
     .action(async (id: string, flags: { root?: string; key?: string; as?: string }) => {
@@ -145,7 +139,7 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
     .description(
       'Show who approved a change set and whether each approval is still valid (judged with the working tree config; `check` uses the baseline)',
     )
-    .option('--root <dir>', ROOT_HELP)
+    .addOption(rootOption())
     .action(async (id: string, flags: { root?: string }) => {
       const { approvalStatus } = await import('../justify/index.js');
       const ev = approvalStatus(resolveRoot(flags.root), id);

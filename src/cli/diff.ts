@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { DiffResult, FailLevel } from '../diff/index.js';
 import { EXIT, UserError } from '../errors.js';
 import type { ReportOptions } from '../report/format.js';
+import { failOnOption, formatOption } from './options.js';
 
 // Everything heavy (the diff engine, the rule catalogue, the report renderers,
 // JSON Schema validation, and for git: operands the TypeScript compiler) is
@@ -11,8 +12,6 @@ import type { ReportOptions } from '../report/format.js';
 
 export const FORMATS = ['text', 'json', 'markdown', 'sarif', 'github'] as const;
 export type Format = (typeof FORMATS)[number];
-/** For the help text only; values are validated against FAIL_LEVELS of src/diff/index.ts (test/fastpath.test.js keeps them equal). */
-export const FAIL_LEVEL_NAMES = ['weakening', 'modified', 'any', 'none'] as const;
 
 /** The renderer of each format (loads the report modules). */
 export async function loadRenderers(): Promise<Record<Format, (result: DiffResult, opts: ReportOptions) => string>> {
@@ -129,12 +128,8 @@ export function registerDiff(program: Command, setExit: (code: number) => void):
     )
     .argument('<base>', 'base manifest: a file, or git:<rev> (the manifest extracted at that commit, e.g. git:main)')
     .argument('<head>', 'head manifest: a file, or git:<rev> (e.g. git:HEAD)')
-    .option('--format <format>', `output format: ${FORMATS.join('|')}`, 'text')
-    .option(
-      '--fail-on <level>',
-      `exit 1 on: ${FAIL_LEVEL_NAMES.join('|')} (modified counts as a weakening)`,
-      'weakening',
-    )
+    .addOption(formatOption(FORMATS))
+    .addOption(failOnOption())
     .option('--config <file>', 'config file for the orders (default: ./policydrift.config.json when present)')
     .addHelpText(
       'after',

@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../util/fs.js';
 import { CONFIG_FILE } from '../config/constants.js';
 import { note } from '../util/progress.js';
 import { describeUpdate, reportStale } from '../extract/staged.js';
+import { rootOption } from './options.js';
 
 // Everything that loads ts-morph (src/extract, including src/extract/from-tree.ts,
 // src/git/fs-host) or ajv (src/config, src/manifest) is imported lazily inside the
@@ -52,14 +53,11 @@ export function discoverRoot(start: string): string {
 /** How the root is shown in messages: relative to the current folder. */
 export const rootLabel = (root: string): string => path.relative(process.cwd(), root) || '.';
 
-export const ROOT_HELP =
-  'project root (default: the nearest folder upward with policydrift.config.json, else the current folder)';
-
 export function registerExtract(program: Command, setExit: (code: number) => void): void {
   program
     .command('extract')
     .description('Derive the invariant manifest from the source (canonical JSON on stdout, or --out/--write)')
-    .option('--root <dir>', ROOT_HELP)
+    .addOption(rootOption())
     .option('--config <file>', 'config file (default: <root>/policydrift.config.json when present)')
     .option('--out <file>', 'write the manifest to this file instead of stdout')
     .option(

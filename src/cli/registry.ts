@@ -5,6 +5,7 @@ import { EXIT, UserError } from '../errors.js';
 import { repoRoot } from '../git/run.js';
 import type { Registry, RegistryEvent, RegistryVerification, ReleaseSigners } from '../registry/index.js';
 import { resolveRoot } from './extract.js';
+import { rootOption } from './options.js';
 
 /** The registry, config and manifest modules (JSON Schema validation), loaded by the action that runs. */
 type Loaded = typeof import('../registry/index.js') &
@@ -45,7 +46,7 @@ function registryPath(flags: RegistryFlags): { file: string; label: string; root
 function withCommonOptions(cmd: Command): Command {
   return cmd
     .option('--registry <file>', 'registry file (default: config "registry", release/registry.json under the root)')
-    .option('--root <dir>', 'project root (where tsconfig.json and policydrift.config.json are)')
+    .addOption(rootOption())
     .option('--config <file>', 'config file (default: <root>/policydrift.config.json when present)')
     .option(
       '--trusted-ref <rev>',

@@ -3,6 +3,7 @@ import { note } from '../util/progress.js';
 import { EXIT } from '../errors.js';
 import { resolveRoot } from './extract.js';
 import type { ReleaseResult } from '../release/index.js';
+import { formatOption, rootOption } from './options.js';
 
 interface ReleaseFlags {
   root?: string;
@@ -54,7 +55,7 @@ export function registerRelease(program: Command, setExit: (code: number) => voi
       'The release gate: openspec validate --all --strict, the drift check against the last active release, and verify-build; only if all pass, publish a deterministic artifact and append a release event to the registry',
     )
     .requiredOption('--profile <name>', 'release profile from the config ("profiles")')
-    .option('--root <dir>', 'project root inside the repository')
+    .addOption(rootOption())
     .option('--version <version>', 'release version (default: package.json version, else m<manifestVersion>-<sha>)')
     .option('--candidate <rev>', 'commit to release', 'HEAD')
     .option(
@@ -66,7 +67,7 @@ export function registerRelease(program: Command, setExit: (code: number) => voi
       'private SSH key that signs the registry event; its public key must be in the release signers file (default: $POLICYDRIFT_SIGNING_KEY)',
     )
     .option('--dry-run', 'run every gate and build the artifact, but publish nothing and append nothing')
-    .option('--format <format>', 'text or json', 'text')
+    .addOption(formatOption(['text', 'json']))
     .action(async (flags: ReleaseFlags) => {
       const { runRelease } = await import('../release/index.js');
       const dir = resolveRoot(flags.root);

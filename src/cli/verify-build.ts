@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../util/fs.js';
 import type { Finding, VerifyBuildResult } from '../build/verify.js';
 import { fileAtCommit, removeAllWorktrees, repoInfo, resolveCommit } from '../build/worktree.js';
 import { resolveRoot } from './extract.js';
+import { formatOption, rootOption } from './options.js';
 
 /** The config, manifest, build and scan modules (JSON Schema validation, the JavaScript parser), loaded when the command runs. */
 type Loaded = typeof import('../config/index.js') &
@@ -47,9 +48,9 @@ export function registerVerifyBuild(program: Command, setExit: (code: number) =>
     )
     .requiredOption('--profile <name>', 'build profile from the config ("profiles")')
     .option('--candidate <rev>', 'commit to build (never the working tree)', 'HEAD')
-    .option('--root <dir>', 'project root (where policydrift.config.json is)')
+    .addOption(rootOption())
     .option('--config <file>', 'config file (default: <root>/policydrift.config.json when present)')
-    .option('--format <format>', 'text or json', 'text')
+    .addOption(formatOption(['text', 'json']))
     .option('--provenance <file>', 'write the in-toto provenance statement (canonical JSON) to this file')
     .action(async (flags: VerifyBuildFlags) => {
       setExit(await runVerifyBuild(flags));
@@ -80,9 +81,6 @@ export function manifestAtCommit(
 }
 
 export async function runVerifyBuild(flags: VerifyBuildFlags): Promise<number> {
-  if (flags.format !== 'text' && flags.format !== 'json') {
-    throw new UserError(`unknown --format "${flags.format}"`, { hint: 'use --format text or --format json' });
-  }
   const { loadConfig, verifyBuild, provenanceJson } = await load();
   const root = resolveRoot(flags.root);
   const config = loadConfig(root, flags.config);

@@ -9,6 +9,7 @@ import { EFFECT_RANK, type Change, type Effect } from './types.js';
 import { makeContext, toChange, type GateInputs } from './rules/define.js';
 import { RULES } from './rules/index.js';
 import { pathKey, UNCLASSIFIED_CHANGE_ID } from './rules/unclassified.js';
+import { FAIL_LEVELS, type FailLevel } from './levels.js';
 
 export const DIFF_SCHEMA_VERSION = 1;
 
@@ -25,9 +26,8 @@ export interface DiffResult {
   summary: Record<Effect, number>;
 }
 
-/** `--fail-on` levels. */
-export const FAIL_LEVELS = ['weakening', 'modified', 'any', 'none'] as const;
-export type FailLevel = (typeof FAIL_LEVELS)[number];
+/** `--fail-on` levels (a leaf module, so the CLI reads them without loading the diff engine). */
+export { FAIL_LEVELS, type FailLevel };
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
