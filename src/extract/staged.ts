@@ -109,40 +109,27 @@ export async function runStaged(root: string, flags: StagedFlags): Promise<numbe
     }
   }
 
-  const [
-    { parseConfigText, defaultConfig },
-    { canonicalJson, differingEntries, parseManifestText },
-    { extractManifest },
-    { GitTreeFileSystemHost },
-  ] = await Promise.all([
-    import('../config/index.js'),
+  const [{ canonicalJson, differingEntries }, { extractFromTree }] = await Promise.all([
     import('../manifest/index.js'),
-    import('../extract/index.js'),
-    import('../git/fs-host.js'),
+    import('./from-tree.js'),
   ]);
   const tree = readIndexTree(top, { subdir: prefix, entries });
-  const cfgBuf = tree.readFile(configRel);
-  if (!cfgBuf && flags.config) {
-    throw new UserError(`${flags.config}: config file is not staged`, {
-      hint: `\`git add ${flags.config}\` (with --staged the config is read from the index)`,
-    });
-  }
-  const config = cfgBuf ? parseConfigText(cfgBuf.toString('utf8'), label(configRel)) : defaultConfig();
-  const manifestRel = repoRelative(top, path.join(top, prefix, config.manifest), 'manifest');
-  const rootAbs = prefix ? path.posix.join(top.split(path.sep).join('/'), prefix) : top.split(path.sep).join('/');
-  const host = new GitTreeFileSystemHost(tree, { cwd: rootAbs });
-
+  const { manifest, manifestRel, manifestText, committed } = extractFromTree(
+    tree,
+    top,
+    prefix,
+    {
+      fileLabel: label,
+      label: `(staged) ${prefix || '.'}`,
+      missingConfig: () =>
+        new UserError(`${flags.config}: config file is not staged`, {
+          hint: `\`git add ${flags.config}\` (with --staged the config is read from the index)`,
+        }),
+    },
+    flags.config ? { configRel } : {},
+  );
   const stagedEntry = entries.get(manifestRel);
-  const stagedText = stagedEntry && stagedEntry.type === 'blob' ? tree.readFile(manifestRel)!.toString('utf8') : null;
-  const committed =
-    stagedText !== null ? parseManifestText(stagedText, label(manifestRel), { acceptOlder: true }) : null;
-  const manifest = extractManifest({
-    root: rootAbs,
-    config,
-    fileSystem: host,
-    label: `(staged) ${prefix || '.'}`,
-    previous: committed,
-  });
+  const stagedText = stagedEntry && stagedEntry.type === 'blob' ? manifestText : null;
   const text = canonicalJson(manifest);
   const oid = blobOid(text, [...entries.values()][0]?.oid ?? '');
   const remember = () => {
