@@ -638,4 +638,36 @@ test('benign: a subclass that overrides a guard method with another guard, or ov
   );
 });
 
+test('attack: a structural look-alike of a guard class (object literal, unrelated class) hollows the guard', () => {
+  const literal = [
+    'src/guards.ts',
+    'export class Auth {',
+    'export const fakeAuth = { requireRole(_role: string, ..._extra: string[]): void {} };\nexport class Auth {',
+  ];
+  assert.equal(guardsOf(extract(edited('keygate-basic', [literal])), 'methodGuard -> unwrapKey'), []);
+  const lookAlike = [
+    'src/guards.ts',
+    'export class Auth {',
+    'export class NotAuth {\n  requireRole(_role: string): void {}\n}\nexport class Auth {',
+  ];
+  assert.equal(guardsOf(extract(edited('keygate-basic', [lookAlike])), 'methodGuard -> unwrapKey'), []);
+  // Behind a cast, even a class TypeScript treats nominally (a #private member) can be faked.
+  const cast = [
+    'src/guards.ts',
+    'export class Auth {',
+    'export const castAuth = { requireRole(): void {} } as unknown as Auth;\nexport class Auth {\n  #sealed = 1;',
+  ];
+  assert.equal(guardsOf(extract(edited('keygate-basic', [cast])), 'methodGuard -> unwrapKey'), []);
+  // Benign: a same-named property of another shape cannot stand in for Auth.
+  const other = [
+    'src/guards.ts',
+    'export class Auth {',
+    "export const labels = { requireRole: 'ops' };\nexport class Auth {",
+  ];
+  assert.equal(
+    guardsOf(extract(edited('keygate-basic', [other])), 'methodGuard -> unwrapKey').map((g) => g[0]),
+    ['Auth.requireRole'],
+  );
+});
+
 test.run();

@@ -451,6 +451,52 @@ function untaggedOverrides(ctx: ExtractContext, guards: DeclSet): Set<string> {
     };
     visit(sf.compilerNode);
   }
+  // Structural look-alikes: TypeScript lets any value of a compatible shape stand where the guard's class or
+  // interface is expected (`const a: Attest = { check: async () => {} }`, an unrelated class with the same
+  // members). A class or object literal in the program that declares an untagged member of a guard's name and
+  // whose type is assignable to the guard owner's type, without deriving from it, hollows that guard.
+  const owners = new Map<string, Array<{ guard: ts.Node; type: ts.Type }>>();
+  for (const [name, nodes] of memberGuards)
+    for (const g of nodes) {
+      const owner = g.parent as ts.ClassLikeDeclaration | ts.InterfaceDeclaration;
+      const sym = owner.name ? checker.getSymbolAtLocation(owner.name) : undefined;
+      if (sym)
+        owners.set(name, [...(owners.get(name) ?? []), { guard: g, type: checker.getDeclaredTypeOfSymbol(sym) }]);
+    }
+  const names = [...memberGuards.keys()];
+  for (const sf of [...ctx.sourceFiles, ...(ctx.workspaceFiles ?? [])]) {
+    const text = sf.compilerNode.text;
+    if (!names.some((n) => text.includes(n))) continue;
+    const visit = (n: ts.Node): void => {
+      if (ts.isObjectLiteralExpression(n) || (ts.isClassLike(n) && !n.heritageClauses?.length)) {
+        const members: readonly ts.Node[] = ts.isObjectLiteralExpression(n) ? n.properties : n.members;
+        for (const m of members) {
+          const name = (m as ts.NamedDeclaration).name;
+          if (!name || !(ts.isIdentifier(name) || ts.isStringLiteralLike(name)) || guards.byNode.has(m)) continue;
+          const cands = owners.get(name.text);
+          if (!cands) continue;
+          let t: ts.Type;
+          if (ts.isObjectLiteralExpression(n)) t = checker.getTypeAtLocation(n);
+          else {
+            const sym = n.name ? checker.getSymbolAtLocation(n.name) : undefined;
+            if (!sym) continue;
+            t = checker.getDeclaredTypeOfSymbol(sym);
+          }
+          // Behind a type assertion (`{ check() {} } as unknown as Attest`) assignability proves nothing.
+          let up: ts.Node = n;
+          while (ts.isParenthesizedExpression(up.parent)) up = up.parent;
+          const asserted =
+            ts.isObjectLiteralExpression(n) &&
+            (ts.isAsExpression(up.parent) || ts.isTypeAssertionExpression(up.parent));
+          for (const c of cands)
+            if (c.guard.parent !== n && (asserted || checker.isTypeAssignableTo(t, c.type))) hollow.push(c.guard);
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(sf.compilerNode);
+  }
+
   // Up the chain: an untagged override of a tagged override hollows every guard above it too.
   const up = new Map<ts.Node, ts.Node[]>(taggedBelow);
   const seen = new Set<ts.Node>();
