@@ -1,4 +1,5 @@
 import { ts } from 'ts-morph';
+import { skipOuter as skipParens } from './calls.js';
 
 /**
  * Structural dominance of calls, from function entry, fail closed.
@@ -676,18 +677,6 @@ function comparedWithTrue(e: ts.BinaryExpression): ts.Expression | undefined {
   if (skipParens(e.right).kind === ts.SyntaxKind.TrueKeyword) return e.left;
   if (skipParens(e.left).kind === ts.SyntaxKind.TrueKeyword) return e.right;
   return undefined;
-}
-
-function skipParens(e: ts.Expression): ts.Expression {
-  while (
-    ts.isParenthesizedExpression(e) ||
-    ts.isNonNullExpression(e) ||
-    ts.isAsExpression(e) ||
-    ts.isSatisfiesExpression(e) ||
-    ts.isTypeAssertionExpression(e)
-  )
-    e = e.expression;
-  return e;
 }
 
 /**
