@@ -217,7 +217,8 @@ function isCast(e: ts.Expression): boolean {
   return ts.isAsExpression(e) || ts.isTypeAssertionExpression(e);
 }
 
-function skipParens(e: ts.Expression): ts.Expression {
+/** Through parentheses and `!` only: a type assertion is kept, it is a fact of its own here. */
+export function skipParens(e: ts.Expression): ts.Expression {
   while (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
   return e;
 }

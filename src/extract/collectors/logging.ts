@@ -7,7 +7,15 @@ import { hasTag } from '../analysis/jsdoc.js';
 import { declarationName, uniqueIds } from '../analysis/names.js';
 import { tagText } from './privacy.js';
 import { fileMayMatch, sinkStatements } from '../analysis/prefilter.js';
-import { excessPaths, mutationsReaching, reachableObjects, scanFlows, toJsonPaths } from '../analysis/values.js';
+import { dealias } from '../analysis/calls.js';
+import {
+  excessPaths,
+  mutationsReaching,
+  reachableObjects,
+  scanFlows,
+  skipParens,
+  toJsonPaths,
+} from '../analysis/values.js';
 import { callableSite, functionInitializer, overloadSet } from './le.js';
 import {
   byText,
@@ -275,15 +283,6 @@ function inTypePosition(n: ts.Node): boolean {
     if (ts.isStatement(p) || ts.isBlock(p)) return false;
   }
   return false;
-}
-
-function dealias(tc: ts.TypeChecker, sym: ts.Symbol | undefined): ts.Symbol | undefined {
-  return sym && sym.flags & ts.SymbolFlags.Alias ? tc.getAliasedSymbol(sym) : sym;
-}
-
-function skipParens(e: ts.Expression): ts.Expression {
-  while (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
-  return e;
 }
 
 /** The function body (or file) a call sits in: where its arguments' local variables are declared. */
