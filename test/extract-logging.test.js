@@ -377,6 +377,19 @@ test('sink args: a cast, any, a spread argument, a helper with a cast, toJSON or
     assert.equal(r.LoginEvent, ['sink audit is used other than by a direct call'], code);
     assert.equal(r.PageView, ['sink audit is used other than by a direct call'], code);
   }
+  // A view through a cast kept in a variable: the write itself has no cast.
+  const viewed = reasonsWith("  const bag = ev as unknown as Record<string, unknown>;\n  bag['ssn'] = user.ssn;\n");
+  assert.ok(
+    viewed.LoginEvent.includes(
+      'sink audit is called with an object that can be changed behind its type by a write of an undeclared key',
+    ),
+    viewed.LoginEvent.join(),
+  );
+  const proxied = reasonsWith("  audit(new Proxy(ev, { ownKeys: () => ['ssn'] }));\n");
+  assert.ok(
+    proxied.LoginEvent.includes('sink audit is called with an object that can be changed behind its type by a Proxy'),
+    proxied.LoginEvent.join(),
+  );
   const defined = reasonsWith("  Object.defineProperty(ev, 'ssn', { value: user.ssn, enumerable: true });\n");
   assert.ok(
     defined.LoginEvent.includes(

@@ -193,7 +193,8 @@ export interface Mutation {
 const OBJECT_MUTATORS = new Set(['defineProperty', 'defineProperties', 'setPrototypeOf', 'assign']);
 const REFLECT_MUTATORS = new Set(['defineProperty', 'setPrototypeOf', 'set']);
 const MUTATOR_NAMES = new Set([...OBJECT_MUTATORS, ...REFLECT_MUTATORS]);
-const MUTATION_TEXT = /defineProperty|defineProperties|setPrototypeOf|assign|Reflect|prototype|__proto__|\bas\b|</;
+const MUTATION_TEXT =
+  /defineProperty|defineProperties|setPrototypeOf|assign|Reflect|prototype|__proto__|Proxy|\bas\b|<|\]\s*=/;
 
 const mutationCache = new WeakMap<ExtractContext, Mutation[]>();
 
@@ -275,8 +276,13 @@ function memberOf(ctx: ExtractContext, symbol: ts.Symbol): { owner: string; name
  * `Object.defineProperty(ies)`, `Object.setPrototypeOf`, `Object.assign` onto
  * an existing object, `Reflect.defineProperty/setPrototypeOf/set`, a use of a
  * project class's `prototype`, a `__proto__` write, and a property write
- * through a type assertion (`(r as any).ssn = ...`). Each gives the type of
- * the object changed; a caller decides whether its values can be that object.
+ * through a type assertion (`(r as any).ssn = ...`), a type assertion that
+ * is not an upcast (`r as unknown as Record<string, unknown>`: the view it
+ * gives may be kept and written through anywhere), a `new Proxy(r, …)` (its
+ * traps answer any key), and a write of a key its receiver's type does not
+ * declare (`bag[k] = v`, `bag.extra = v` through an index signature). Each
+ * gives the type of the object changed; a caller decides whether its values
+ * can be that object.
  */
 export function programMutations(ctx: ExtractContext): Mutation[] {
   let cached = mutationCache.get(ctx);
@@ -347,12 +353,62 @@ export function programMutations(ctx: ExtractContext): Mutation[] {
         out.push({ type, how: `${sym.getName()}.prototype` });
       }
     } else if (
+      ts.isNewExpression(n) &&
+      ts.isIdentifier(skipParens(n.expression)) &&
+      (skipParens(n.expression) as ts.Identifier).text === 'Proxy' &&
+      n.arguments?.[0] &&
+      !ts.isSpreadElement(n.arguments[0])
+    ) {
+      // `new Proxy(r, handler)`: the proxy's traps (`get`, `ownKeys`) can answer with keys `r`'s type never declares.
+      const sym = tc.getSymbolAtLocation(skipParens(n.expression));
+      const decl = sym?.getDeclarations()?.[0];
+      if (!decl || !isProjectDeclared(ctx, decl)) out.push({ type: typeOf(n.arguments[0]), how: 'a Proxy' });
+    } else if ((ts.isAsExpression(n) || ts.isTypeAssertionExpression(n)) && !isAsConst(n.type)) {
+      // The outermost assertion of a chain (`r as unknown as X`): from the value's own type to X. An upcast
+      // (X a supertype) can only write what the type allows; any other view can be kept and written through.
+      let up: ts.Node = n.parent;
+      while (ts.isParenthesizedExpression(up)) up = up.parent;
+      if (!ts.isAsExpression(up) && !ts.isTypeAssertionExpression(up)) {
+        const inner = operand(n);
+        // A fresh literal is no other value's object: what the assertion lets through is the flow rules' concern.
+        const fresh = ts.isObjectLiteralExpression(inner) || ts.isArrayLiteralExpression(inner);
+        const from = tc.getTypeAtLocation(inner);
+        const to = tc.getTypeAtLocation(n);
+        if (
+          !fresh &&
+          !(from.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) &&
+          unionMembers(ctx, from).some((m) => isRecordObject(ctx, m)) &&
+          !tc.isTypeAssignableTo(from, to)
+        )
+          out.push({ type: from, how: `a type assertion to ${tc.typeToString(to)}` });
+      }
+    } else if (
       ts.isBinaryExpression(n) &&
       n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
       n.operatorToken.kind <= ts.SyntaxKind.LastAssignment
     ) {
       let left: ts.Expression = n.left;
       while (ts.isParenthesizedExpression(left)) left = left.expression;
+      // A key the receiver's type does not declare (an index signature takes it): the object gains a field its
+      // record type never names. A receiver typed `any` is left to the assertion rules (a cast made it so).
+      if (
+        ts.isElementAccessExpression(left) ||
+        (ts.isPropertyAccessExpression(left) && ts.isIdentifier(skipParens(left.expression)))
+      ) {
+        const recv = tc.getTypeAtLocation(skipParens(left.expression));
+        const key = ts.isPropertyAccessExpression(left)
+          ? left.name.text
+          : ts.isStringLiteralLike(left.argumentExpression) || ts.isNumericLiteral(left.argumentExpression)
+            ? left.argumentExpression.text
+            : undefined;
+        if (
+          !(recv.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) &&
+          tc.getIndexInfosOfType(recv).length > 0 &&
+          !freshLocal(tc, skipParens(left.expression)) &&
+          (key === undefined || !tc.getPropertyOfType(tc.getApparentType(recv), key))
+        )
+          out.push({ type: recv, how: 'a write of an undeclared key' });
+      }
       if (ts.isPropertyAccessExpression(left) || ts.isElementAccessExpression(left)) {
         if (ts.isPropertyAccessExpression(left) && left.name.text === '__proto__')
           out.push({ type: typeOf(left.expression), how: '__proto__' });
@@ -379,6 +435,20 @@ export function programMutations(ctx: ExtractContext): Mutation[] {
   }
   mutationCache.set(ctx, (cached = out));
   return cached;
+}
+
+/**
+ * A `const` whose initializer is an object or array literal: it holds an
+ * object created there, never one of another type (`const headers:
+ * Record<string, string> = {}`), so writes to it change no other value.
+ */
+function freshLocal(tc: ts.TypeChecker, e: ts.Expression): boolean {
+  if (!ts.isIdentifier(e)) return false;
+  const decl = tc.getSymbolAtLocation(e)?.valueDeclaration;
+  if (!decl || !ts.isVariableDeclaration(decl) || !ts.isIdentifier(decl.name) || !decl.initializer) return false;
+  if (!(ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const)) return false;
+  const init = skipParens(decl.initializer);
+  return ts.isObjectLiteralExpression(init) || ts.isArrayLiteralExpression(init);
 }
 
 /** Project object types reachable inside a value of type `t` (itself, its fields, array elements), depth-limited. */
