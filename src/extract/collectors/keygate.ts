@@ -11,7 +11,7 @@ import {
   dealias,
   guardArgs,
   type ParamShape,
-  isAwaited,
+  isAwaitedThrough,
   isPromiseLike,
   resolvedDeclaration,
   skipOuter,
@@ -65,12 +65,14 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
 
   // Interprocedural: guards on every path from each entry point to each sink it reaches (src/extract/analysis/callgraph.ts).
   const conditions = new Set(guards.groups.filter((g) => g.condition).map((g) => g.id));
+  const program = ctx.project.getProgram().compilerObject;
+  const defaultLib = (sf: ts.SourceFile) => program.isSourceFileDefaultLibrary(sf);
   const oracle: GuardOracle = {
     guardsOf: (call) => calledValueTargets(checker, call, guards.byNode).filter((id) => !overridden.has(id)),
     fact: (call, gid, param) => ({
       guard: gid,
       args: guardArgs(checker, call, shapes.get(gid)!, param),
-      awaited: guardData[gid]!.async ? isAwaited(call) : true,
+      awaited: guardData[gid]!.async ? isAwaitedThrough(checker, call, defaultLib) : true,
     }),
     ...(conditions.size > 0
       ? {
