@@ -599,6 +599,22 @@ test('reflect: views that add keys: a Proxy, a cast kept in a variable or passed
   );
 });
 
+test('a helper that returns its parameter returns what its call site passes', () => {
+  const via = (arg) =>
+    reflectReasons([
+      'function pass(x: Ok): Ok { return x; }',
+      'export function handle_le_request(req: Req): Resp {',
+      '  const row = load(req.id);',
+      `  const out = ${arg};`,
+      '  return pass(out);',
+      '}',
+    ]);
+  assert.equal(via("{ kind: 'OK' as const, id: row.id, ssn: row.ssn }"), [
+    'returned value has properties the response type does not declare',
+  ]);
+  assert.equal(via("{ kind: 'OK' as const, id: row.id }"), []);
+});
+
 test('reflect: an upcast, a fresh local bag and a declared key stay bounded', () => {
   assert.equal(
     reflectReasons([

@@ -399,6 +399,49 @@ test('sink args: a cast, any, a spread argument, a helper with a cast, toJSON or
   );
 });
 
+test('sink args through wrappers: what callers pass to a parameter that reaches the sink is what is logged', () => {
+  const WIDE = "  const wide = { type: 'login' as const, userId: user.userId, ssn: user.ssn };\n";
+  const SSN = 'sink audit is called with undeclared field "ssn"';
+  const wrapped = (wrapper, call) =>
+    inMemory(
+      edit(
+        withCall(`${WIDE}  ${call}\n`),
+        'src/app.ts',
+        'export function onLogin(): void {',
+        `${wrapper}\nexport function onLogin(): void {`,
+      ),
+    ).data.LoginEvent.openReasons;
+  // A plain wrapper, a generic one (T is instantiated wider), two levels deep, a method called through its interface.
+  assert.equal(wrapped('function logIt(e: LoginEvent): void { audit(e); }', 'logIt(wide);'), [SSN]);
+  assert.equal(wrapped('function logIt<T extends LoginEvent>(e: T): void { audit(e); }', 'logIt(wide);'), [SSN]);
+  assert.equal(
+    wrapped(
+      'function logIt(e: LoginEvent): void { audit(e); }\nfunction outer(e: LoginEvent): void { logIt(e); }',
+      'outer(wide);',
+    ),
+    [SSN],
+  );
+  assert.equal(
+    wrapped(
+      'interface Log { put(e: LoginEvent): void }\nclass AuditLog implements Log { put(e: LoginEvent): void { audit(e); } }\nconst log: Log = new AuditLog();',
+      'log.put(wide);',
+    ),
+    [SSN],
+  );
+  // A wrapper passed as a value: its callers are unknown (fail closed).
+  assert.equal(wrapped('function logIt(e: LoginEvent): void { audit(e); }', '[wide].forEach(logIt);'), [
+    'sink audit is called with a parameter of a function passed or stored as a value (its callers are unknown)',
+  ]);
+  // Benign: the wrapper called with conforming objects only.
+  assert.equal(
+    wrapped(
+      'function logIt(e: LoginEvent): void { audit(e); }',
+      "void wide;\n  logIt({ type: 'login', userId: 'u' });",
+    ),
+    [],
+  );
+});
+
 test('sink args: recorded per sink, not per call (a second wide call, or another conforming call, adds nothing)', () => {
   const once = inMemory(withCall("  audit({ ...user, type: 'login' });\n")).data;
   const twice = inMemory(

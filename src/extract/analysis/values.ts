@@ -13,6 +13,7 @@
 import { ts } from 'ts-morph';
 import type { ExtractContext } from './context.js';
 import { byText, isProjectDeclared, isRecordObject, unionMembers } from './types.js';
+import { callersOf } from './callers.js';
 
 const WIDTH_DEPTH = 6;
 
@@ -502,7 +503,7 @@ export function mutationsReaching(ctx: ExtractContext, objects: Set<ts.Type>): s
 // ---------------------------------------------------------------------------
 // Value flow: which expressions a value can come from
 
-export type FlowIssue = 'any' | 'cast' | 'deep' | 'suppressed';
+export type FlowIssue = 'any' | 'cast' | 'deep' | 'suppressed' | 'callers';
 
 /**
  * A comment that silences the type checker (`// @ts-ignore`, `// @ts-expect-error`, the `/* … *\/` forms):
@@ -529,6 +530,12 @@ const NESTED_SCOPE = new Set([
   ts.SyntaxKind.ClassDeclaration,
   ts.SyntaxKind.ClassExpression,
 ]);
+
+/** The function (or file) a node sits in: where its local variables and parameters are declared. */
+function enclosingFunction(n: ts.Node): ts.Node {
+  for (let p = n.parent; p; p = p.parent) if (ts.isFunctionLike(p) || ts.isSourceFile(p)) return p;
+  return n.getSourceFile();
+}
 
 /** The expressions a function body returns (not those of nested functions). */
 export function returnedExpressions(body: ts.SignatureDeclaration): ts.Expression[] {
@@ -562,26 +569,45 @@ const assignmentCaches = new WeakMap<ts.TypeChecker, WeakMap<ts.Node, Map<ts.Sym
  * and any-typed values. `onWhole` sees the type of every expression that is
  * the entire value (not a part of a literal), for width checks.
  * `followed`: function bodies not to enter (e.g. the handler itself).
+ *
+ * A value that is a parameter of a function the walk entered through a call
+ * is that call's argument (`pass(wide)` with `pass(x) { return x }`: the
+ * argument is the value, whatever the parameter's type says). With
+ * `rootParams`, a parameter of a root body is what every caller of that
+ * function passes (a logging wrapper `log(e) { audit(e) }`), found by
+ * callersOf; a named function referenced other than by a call is the
+ * `callers` issue (fail closed). Anonymous callbacks' parameters are not
+ * followed: their values come from the code that calls them.
  */
 export function scanFlows(
   ctx: ExtractContext,
   roots: Array<{ body: ts.Node; exprs: ts.Expression[] }>,
   onWhole: ((t: ts.Type) => void) | undefined,
   followed = new Set<ts.Node>(),
+  rootParams = false,
 ): Set<FlowIssue> {
   const tc = ctx.checker.compilerObject;
   const issues = new Set<FlowIssue>();
   let assignmentCache = assignmentCaches.get(tc);
   if (!assignmentCache) assignmentCaches.set(tc, (assignmentCache = new WeakMap()));
-  const queue: Array<{ body: ts.Node; exprs: ts.Expression[]; depth: number; whole: boolean }> = roots.map((r) => ({
-    ...r,
-    depth: 0,
-    whole: true,
-  }));
+  interface Item {
+    body: ts.Node;
+    exprs: ts.Expression[];
+    depth: number;
+    whole: boolean;
+    /** The call the walk entered `body` through, and the item it was found in. */
+    via?: { call: ts.CallExpression; from: Item };
+    /** Parameters of `body` are what its callers pass (roots with rootParams, and those callers' bodies). */
+    callers: boolean;
+  }
+  const queue: Item[] = roots.map((r) => ({ ...r, depth: 0, whole: true, callers: rootParams }));
+  /** Arguments already queued for a parameter (a recursive wrapper must not loop). */
+  const argumentsSeen = new Set<ts.Node>();
   /** Project functions followed for a part of the value only (a field's value): casts and `any` count there too. */
   const followedPart = new Set<ts.Node>();
   while (queue.length) {
-    const { body, exprs, depth, whole: rootWhole } = queue.shift()!;
+    const item = queue.shift()!;
+    const { body, exprs, depth, whole: rootWhole } = item;
     // Any suppression in a function the value is built in counts, not only one on the line of a returned
     // expression: `// @ts-ignore` before `out.ssn = row.ssn` adds an undeclared field with no cast in sight.
     if (hasTypeCheckSuppression(body)) issues.add('suppressed');
@@ -605,8 +631,42 @@ export function scanFlows(
       if (!s) return;
       for (const d of s.getDeclarations() ?? []) {
         if (ts.isVariableDeclaration(d) && within(d) && d.initializer) scan(d.initializer, whole);
+        if (ts.isParameter(d) && d.parent === body) followParameter(d, whole);
       }
       for (const e of assignments.get(s) ?? []) scan(e, whole);
+    };
+    const followParameter = (d: ts.ParameterDeclaration, whole: boolean) => {
+      if (d.initializer) scan(d.initializer, whole);
+      if (d.dotDotDotToken) return;
+      const i = (body as ts.SignatureDeclaration).parameters.indexOf(d);
+      const argOf = (call: ts.CallExpression, from: ts.Node, next: Omit<Item, 'body' | 'exprs' | 'whole'>) => {
+        const spread = call.arguments.findIndex((a) => ts.isSpreadElement(a));
+        if (spread >= 0 && spread <= i) {
+          issues.add('deep');
+          return;
+        }
+        const arg = call.arguments[i];
+        if (!arg || argumentsSeen.has(arg)) return;
+        argumentsSeen.add(arg);
+        queue.push({ ...next, body: from, exprs: [arg], whole });
+      };
+      if (item.via) {
+        const { call, from } = item.via;
+        argOf(call, from.body, { depth: from.depth, via: from.via, callers: from.callers });
+        return;
+      }
+      if (!item.callers) return;
+      const callers = callersOf(ctx, body);
+      if (callers === 'anonymous') return;
+      if (callers === 'escaped') {
+        issues.add('callers');
+        return;
+      }
+      if (depth + 1 > MAX_CALL_DEPTH) {
+        if (callers.calls.length > 0) issues.add('deep');
+        return;
+      }
+      for (const call of callers.calls) argOf(call, enclosingFunction(call), { depth: depth + 1, callers: true });
     };
     const scan = (e: ts.Expression, whole: boolean): void => {
       const seen = whole ? seenWhole : seenPart;
@@ -680,7 +740,14 @@ export function scanFlows(
           return;
         }
         (whole ? followed : followedPart).add(decl);
-        queue.push({ body: decl, exprs: returnedExpressions(decl), depth: depth + 1, whole });
+        queue.push({
+          body: decl,
+          exprs: returnedExpressions(decl),
+          depth: depth + 1,
+          whole,
+          via: { call: e, from: item },
+          callers: false,
+        });
       }
     };
     for (const r of exprs) scan(r, rootWhole);

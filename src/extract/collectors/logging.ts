@@ -347,44 +347,59 @@ function checkSinkCalls(ctx: ExtractContext, sinks: SinkInfo[]): void {
     const owners = param?.owners ?? [];
     const schemas = paramSchemas(param, sink);
     const objects = new Set<ts.Type>();
-    const flows = scanFlows(ctx, [{ body, exprs: [arg] }], (t) => {
-      reachableObjects(ctx, t, objects);
-      for (const p of toJsonPaths(ctx, t))
-        note(
-          schemas,
-          `sink ${sink.name} is called with an object that defines toJSON${p === '(root)' ? '' : ` at ${JSON.stringify(p)}`}`,
-        );
-      if (owners.length === 0) return;
-      let members = unionMembers(ctx, t);
-      if (param?.elementwise && !param.rest) {
-        members = members.flatMap((m) =>
-          tc.isArrayType(m) || tc.isTupleType(m)
-            ? tc.getTypeArguments(m as ts.TypeReference).flatMap((a) => unionMembers(ctx, a))
-            : [m],
-        );
-      }
-      for (const m of members) {
-        if (
-          m.flags &
-            (ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Void | ts.TypeFlags.Never | ts.TypeFlags.Any) ||
-          literalValue(m)
-        )
-          continue;
-        let matched = owners.filter((o) => o.type === m || fits(m, o.type));
-        if (matched.length === 0) matched = owners;
-        const paths = excessPaths(
-          ctx,
-          m,
-          matched.map((o) => o.type),
-        );
-        for (const path of paths)
+    const flows = scanFlows(
+      ctx,
+      [{ body, exprs: [arg] }],
+      (t) => {
+        reachableObjects(ctx, t, objects);
+        for (const p of toJsonPaths(ctx, t))
           note(
-            matched.map((o) => o.src),
-            `sink ${sink.name} is called with ${fieldText(path)}`,
+            schemas,
+            `sink ${sink.name} is called with an object that defines toJSON${p === '(root)' ? '' : ` at ${JSON.stringify(p)}`}`,
           );
-      }
-    });
+        if (owners.length === 0) return;
+        let members = unionMembers(ctx, t);
+        if (param?.elementwise && !param.rest) {
+          members = members.flatMap((m) =>
+            tc.isArrayType(m) || tc.isTupleType(m)
+              ? tc.getTypeArguments(m as ts.TypeReference).flatMap((a) => unionMembers(ctx, a))
+              : [m],
+          );
+        }
+        for (const m of members) {
+          if (
+            m.flags &
+              (ts.TypeFlags.Null |
+                ts.TypeFlags.Undefined |
+                ts.TypeFlags.Void |
+                ts.TypeFlags.Never |
+                ts.TypeFlags.Any) ||
+            literalValue(m)
+          )
+            continue;
+          let matched = owners.filter((o) => o.type === m || fits(m, o.type));
+          if (matched.length === 0) matched = owners;
+          const paths = excessPaths(
+            ctx,
+            m,
+            matched.map((o) => o.type),
+          );
+          for (const path of paths)
+            note(
+              matched.map((o) => o.src),
+              `sink ${sink.name} is called with ${fieldText(path)}`,
+            );
+        }
+      },
+      undefined,
+      true,
+    );
     if (flows.has('any')) note(schemas, `sink ${sink.name} is called with an any-typed argument`);
+    if (flows.has('callers'))
+      note(
+        schemas,
+        `sink ${sink.name} is called with a parameter of a function passed or stored as a value (its callers are unknown)`,
+      );
     if (flows.has('cast')) note(schemas, `sink ${sink.name} is called with a type assertion on its argument`);
     if (flows.has('suppressed'))
       note(
