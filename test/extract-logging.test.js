@@ -49,7 +49,10 @@ test('logging-basic: schemas from @logSchema and from @logSink parameters, each 
 
 test('logging-basic: LoginEvent has inherited, nested and array fields with tags and retention', () => {
   const { data } = onDisk('logging-basic');
-  assert.equal(data.LoginEvent, {
+  const { sinks, ...loginEvent } = data.LoginEvent;
+  // Logged by the sinks whose parameter is LoginEvent (their bodies' digests).
+  assert.equal(Object.keys(sinks), ['audit', 'logEvent']);
+  assert.equal(loginEvent, {
     fields: {
       at: lf('Date'),
       device: lf('object'),
@@ -95,7 +98,9 @@ test('logging-basic: sink members: named types by name, anonymous by sink.param[
   assert.equal(data['logEvent.event[kind=heartbeat]'].fields, { kind: lf('"heartbeat"'), node: lf('string') });
   assert.ok(!Object.keys(data).some((k) => k.startsWith('logEvent.level')));
   // A free-form string parameter can carry anything.
-  assert.equal(data['Telemetry.track.name'], {
+  const { sinks, ...track } = data['Telemetry.track.name'];
+  assert.equal(Object.keys(sinks), ['Telemetry.track']);
+  assert.equal(track, {
     fields: {},
     open: true,
     openReasons: ['schema type is string'],
@@ -440,6 +445,23 @@ test('sink args through wrappers: what callers pass to a parameter that reaches 
     ),
     [],
   );
+});
+
+test('sink implementation: each schema records the digest of the sinks that write it (their bodies)', () => {
+  const sinksOf = (files) => inMemory(files).data.LoginEvent.sinks;
+  const base = sinksOf(argsBase);
+  assert.equal(Object.keys(base), ['Logger.write', 'audit']);
+  assert.match(base.audit, /^sha256:[0-9a-f]{64}$/);
+  const logger = argsBase['src/logger.ts'];
+  const body = logger.match(/export function audit\([^)]*\)[^{]*\{([^}]*)\}/)[1];
+  assert.ok(body.trim().length > 0, logger);
+  // What the sink writes besides the event changed: another digest.
+  const widened = edit(argsBase, 'src/logger.ts', body, `${body}  writeLine(JSON.stringify({ env: 'prod' }));\n`);
+  assert.is.not(sinksOf(widened).audit, base.audit);
+  assert.is(sinksOf(widened)['Logger.write'], base['Logger.write']);
+  // Comments and formatting do not count.
+  const reformatted = edit(argsBase, 'src/logger.ts', body, `\n  // one line per event\n${body}\n`);
+  assert.equal(sinksOf(reformatted), base);
 });
 
 test('sink args: recorded per sink, not per call (a second wide call, or another conforming call, adds nothing)', () => {

@@ -1,3 +1,4 @@
+import { implementationDigest } from '../analysis/digest.js';
 import { Node, ts } from 'ts-morph';
 import type { ExtractContext, Fragment } from '../analysis/context.js';
 import type { LogField, LogSchema } from '../../manifest/types.js';
@@ -47,6 +48,8 @@ interface SchemaSource {
   members: ts.Type[];
   /** Why calls of a sink that logs this schema can write more than it lists (see `checkSinkCalls`). */
   callReasons: Set<string>;
+  /** The sinks that log it, by name: the digest of each one's implementation (what it writes besides the value). */
+  sinkDigests?: Map<string, string>;
 }
 
 /** One parameter of a sink signature: the schemas its values are logged as. */
@@ -198,6 +201,12 @@ class SchemaCollector {
     ]);
     const sink: SinkInfo = { name: sinkName, decls, params: new Map() };
     this.sinks.push(sink);
+    // What the sink writes besides its argument (`{ ...event, at }`, or `{ ...event, env }`) is in its body:
+    // its digest (bodies only, so renaming the sink keeps it) goes with every schema it logs.
+    const bodies = site.bodies
+      .map((b) => (b as ts.FunctionLikeDeclaration).body)
+      .filter((b): b is ts.ConciseBody => b !== undefined);
+    const digest = bodies.length > 0 ? implementationDigest(ctx, bodies) : undefined;
     for (const sig of site.signatures) {
       const params: SinkParam[] = [];
       sink.params.set(sig.getDeclaration(), params);
@@ -259,6 +268,8 @@ class SchemaCollector {
           rest.push(...disc.rest);
         } else rest.push(...unkeyed);
         if (rest.length > 0) own(rest, this.addAnonymous(base, file, rest));
+        if (digest !== undefined)
+          for (const o of param.owners) (o.src.sinkDigests ??= new Map()).set(sinkName, digest);
       });
     }
   }
@@ -600,7 +611,14 @@ function buildSchema(ctx: ExtractContext, src: SchemaSource): LogSchema {
       ...src.callReasons,
     ]),
   ].sort(byText);
-  return { fields, open: openReasons.length > 0, openReasons, retentionDays: retentionDays(ctx, src.declarations) };
+  const schema: LogSchema = {
+    fields,
+    open: openReasons.length > 0,
+    openReasons,
+    retentionDays: retentionDays(ctx, src.declarations),
+  };
+  if (src.sinkDigests) schema.sinks = Object.fromEntries([...src.sinkDigests].sort(([a], [b]) => byText(a, b)));
+  return schema;
 }
 
 /** Logging schemas: `@logSchema` types and the parameter types of `@logSink` functions. */
