@@ -597,6 +597,19 @@ test('reflect: views that add keys: a Proxy, a cast kept in a variable or passed
     ]),
     by('a write of an undeclared key'),
   );
+  // The same through a property of another object.
+  assert.equal(
+    reflectReasons([
+      'export function handle_le_request(req: Req): Resp {',
+      '  const row = load(req.id);',
+      "  const out = { kind: 'OK' as const, id: row.id };",
+      '  const holder: { bag: Record<string, unknown> } = { bag: out };',
+      '  holder.bag.ssn = row.ssn;',
+      '  return out;',
+      '}',
+    ]),
+    by('a write of an undeclared key'),
+  );
 });
 
 test('a helper that returns its parameter returns what its call site passes', () => {

@@ -394,7 +394,7 @@ export function programMutations(ctx: ExtractContext): Mutation[] {
       // record type never names. A receiver typed `any` is left to the assertion rules (a cast made it so).
       if (
         ts.isElementAccessExpression(left) ||
-        (ts.isPropertyAccessExpression(left) && ts.isIdentifier(skipParens(left.expression)))
+        (ts.isPropertyAccessExpression(left) && skipParens(left.expression).kind !== ts.SyntaxKind.ThisKeyword)
       ) {
         const recv = tc.getTypeAtLocation(skipParens(left.expression));
         const key = ts.isPropertyAccessExpression(left)

@@ -268,8 +268,7 @@ class SchemaCollector {
           rest.push(...disc.rest);
         } else rest.push(...unkeyed);
         if (rest.length > 0) own(rest, this.addAnonymous(base, file, rest));
-        if (digest !== undefined)
-          for (const o of param.owners) (o.src.sinkDigests ??= new Map()).set(sinkName, digest);
+        if (digest !== undefined) for (const o of param.owners) (o.src.sinkDigests ??= new Map()).set(sinkName, digest);
       });
     }
   }
