@@ -628,6 +628,21 @@ test('a helper that returns its parameter returns what its call site passes', ()
   assert.equal(via("{ kind: 'OK' as const, id: row.id }"), []);
 });
 
+test('a wider value stored where a response type is declared, and returned from there later', () => {
+  const STORED = 'a value with properties the response type does not declare is put where a response type is declared';
+  const via = (...lines) =>
+    reflectReasons([
+      'const cache: Ok[] = [];',
+      'export function handle_le_request(req: Req): Resp {',
+      '  const row = load(req.id);',
+      ...lines.map((l) => `  ${l}`),
+      '  return cache[0] ?? { kind: "NONE" };',
+      '}',
+    ]);
+  assert.equal(via("const wide = { kind: 'OK' as const, id: row.id, ssn: row.ssn };", 'cache.push(wide);'), [STORED]);
+  assert.equal(via("cache.push({ kind: 'OK', id: row.id });"), []);
+});
+
 test('reflect: an upcast, a fresh local bag and a declared key stay bounded', () => {
   assert.equal(
     reflectReasons([

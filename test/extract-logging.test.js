@@ -464,6 +464,28 @@ test('sink implementation: each schema records the digest of the sinks that writ
   assert.equal(sinksOf(reformatted), base);
 });
 
+test('a wider value stored where the schema type is declared (a variable, a field, an array, a map) is open', () => {
+  const WIDE = "  const wide = { type: 'login' as const, userId: user.userId, ssn: user.ssn };\n";
+  const STORED = 'a value with undeclared field "ssn" is put where the schema type is declared';
+  const reasons = (code) => reasonsWith(`${WIDE}${code}`).LoginEvent;
+  for (const code of [
+    '  const e: LoginEvent = wide;\n  audit(structuredClone(e));\n',
+    '  const list: LoginEvent[] = [wide];\n  audit(list[0]!);\n',
+    '  const m = new Map<string, LoginEvent>();\n  m.set(user.userId, wide);\n  audit(m.get(user.userId)!);\n',
+    '  const holder: { ev: LoginEvent } = { ev: wide };\n  audit(holder.ev);\n',
+    '  const queue: LoginEvent[] = [];\n  queue.push(wide);\n  for (const e of queue) audit(e);\n',
+  ])
+    assert.equal(reasons(code), [STORED], code);
+  // Conforming values stored the same ways stay closed; PageView is not touched by a login-shaped value.
+  assert.equal(
+    reasonsWith(
+      "  const queue: LoginEvent[] = [];\n  queue.push({ type: 'login', userId: user.userId });\n  const m = new Map<string, LoginEvent>();\n  m.set('k', ev);\n",
+    ),
+    CLOSED,
+  );
+  assert.equal(reasonsWith(`${WIDE}  const list: LoginEvent[] = [wide];\n  void list;\n`).PageView, []);
+});
+
 test('sink args: recorded per sink, not per call (a second wide call, or another conforming call, adds nothing)', () => {
   const once = inMemory(withCall("  audit({ ...user, type: 'login' });\n")).data;
   const twice = inMemory(

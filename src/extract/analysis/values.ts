@@ -452,6 +452,140 @@ function freshLocal(tc: ts.TypeChecker, e: ts.Expression): boolean {
   return ts.isObjectLiteralExpression(init) || ts.isArrayLiteralExpression(init);
 }
 
+/** A value of type `source` put where `target` is declared, at `at` (see programWidenings). */
+export interface Widening {
+  source: ts.Type;
+  target: ts.Type;
+  at: ts.Expression;
+}
+
+const wideningCache = new WeakMap<ExtractContext, Widening[]>();
+
+/**
+ * Every place in the program where a value is put into a slot typed by
+ * declaration: an annotated variable's initializer, an assignment, a call
+ * argument, a returned value (against the declared return type), an object
+ * literal property or array element under a contextual type. TypeScript
+ * checks excess properties only on fresh object literals without spreads; a
+ * variable, a spread, a class instance or a call result with more
+ * properties than the slot's type goes in silently, and keeps them at run
+ * time wherever it is read from later (`holder.ev`, `list[0]`, `m.get(k)`,
+ * `structuredClone(e)`). Pairs where both sides are the same type, or the
+ * value is not an object, are left out; a caller keeps the targets it
+ * tracks (a log schema, an LE response) and compares with excessPaths.
+ */
+export function programWidenings(ctx: ExtractContext): Widening[] {
+  let cached = wideningCache.get(ctx);
+  if (cached) return cached;
+  const tc = ctx.checker.compilerObject;
+  const out: Widening[] = [];
+  const objectish = (t: ts.Type) => unionMembers(ctx, t).some((m) => isRecordObject(ctx, m) || tc.isArrayType(m));
+  const consider = (e: ts.Expression, target: ts.Type | undefined) => {
+    if (!target) return;
+    const inner = skipParens(e);
+    if (
+      ts.isArrowFunction(inner) ||
+      ts.isFunctionExpression(inner) ||
+      ts.isLiteralExpression(inner) ||
+      ts.isTemplateExpression(inner)
+    )
+      return;
+    if (target.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return;
+    if (!objectish(target)) return;
+    const source = tc.getTypeAtLocation(inner);
+    if (source === target || source.flags & ts.TypeFlags.Any || !objectish(source)) return;
+    out.push({ source, target, at: inner });
+  };
+  const visit = (n: ts.Node): void => {
+    if (n.kind >= ts.SyntaxKind.FirstTypeNode && n.kind <= ts.SyntaxKind.LastTypeNode) return;
+    if (ts.isInterfaceDeclaration(n) || ts.isTypeAliasDeclaration(n) || ts.isImportDeclaration(n)) return;
+    if (ts.isVariableDeclaration(n)) {
+      if (n.type && n.initializer) consider(n.initializer, tc.getTypeAtLocation(n.name));
+    } else if (ts.isBinaryExpression(n)) {
+      const left = n.left;
+      if (
+        n.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+        !ts.isObjectLiteralExpression(left) &&
+        !ts.isArrayLiteralExpression(left)
+      )
+        consider(n.right, tc.getTypeAtLocation(left));
+    } else if (ts.isCallExpression(n) || ts.isNewExpression(n)) {
+      for (const a of n.arguments ?? []) if (!ts.isSpreadElement(a)) consider(a, tc.getContextualType(a));
+    } else if (ts.isReturnStatement(n)) {
+      if (n.expression) consider(n.expression, tc.getContextualType(n.expression));
+    } else if (ts.isPropertyAssignment(n)) {
+      consider(n.initializer, tc.getContextualType(n.initializer));
+    } else if (ts.isArrayLiteralExpression(n)) {
+      for (const el of n.elements) if (!ts.isSpreadElement(el)) consider(el, tc.getContextualType(el));
+    }
+    ts.forEachChild(n, visit);
+  };
+  for (const sf of ctx.sourceFiles) visit(sf.compilerNode);
+  wideningCache.set(ctx, (cached = out));
+  return cached;
+}
+
+/**
+ * The excess paths of every widening into a slot whose type holds one of
+ * `tracked` (itself, a union member, an array element, a promise's value):
+ * the value is compared with every member the slot allows (it may fit
+ * another), and its excess counts for `tracked` when it can be a tracked
+ * member (its literal discriminants match). `checked`: values the caller
+ * compared on its own (left out). Sorted, de-duplicated.
+ */
+export function wideningsInto(
+  ctx: ExtractContext,
+  tracked: ReadonlySet<ts.Type>,
+  checked: ReadonlySet<ts.Node> = new Set(),
+): string[] {
+  const tc = ctx.checker.compilerObject;
+  if (tracked.size === 0) return [];
+  /** The members of the slot, at the level where one of them is tracked (through arrays and promises). */
+  const level = (t: ts.Type, depth = 0): ts.Type[][] => {
+    if (depth > 3) return [];
+    const members = unionMembers(ctx, tc.getAwaitedType(t) ?? t);
+    const here = members.some((m) => tracked.has(m)) ? [members] : [];
+    const nested = members.flatMap((m) =>
+      tc.isArrayType(m) || tc.isTupleType(m)
+        ? tc.getTypeArguments(m as ts.TypeReference).flatMap((a) => level(a, depth + 1))
+        : [],
+    );
+    return [...here, ...nested];
+  };
+  const elements = (t: ts.Type, depth = 0): ts.Type[] =>
+    depth > 3
+      ? []
+      : unionMembers(ctx, tc.getAwaitedType(t) ?? t).flatMap((m) =>
+          tc.isArrayType(m) || tc.isTupleType(m)
+            ? [m, ...tc.getTypeArguments(m as ts.TypeReference).flatMap((a) => elements(a, depth + 1))]
+            : [m],
+        );
+  /** The value can be `m`: every literal-typed property of `m` is there with a matching type. */
+  const canBe = (v: ts.Type, m: ts.Type) =>
+    tc.getPropertiesOfType(m).every((p) => {
+      const want = tc.getTypeOfSymbol(p);
+      if (!unionMembers(ctx, want).every((w) => w.isLiteral() || w.flags & ts.TypeFlags.BooleanLiteral)) return true;
+      const own = tc.getPropertyOfType(v, p.getName());
+      return own ? tc.isTypeAssignableTo(tc.getTypeOfSymbol(own), want) : (p.flags & ts.SymbolFlags.Optional) !== 0;
+    });
+  const paths = new Set<string>();
+  for (const w of programWidenings(ctx)) {
+    // A value the caller's own flow analysis already compared (a sink argument, a returned value).
+    if (checked.has(w.at)) continue;
+    const levels = level(w.target);
+    if (levels.length === 0) continue;
+    for (const members of levels) {
+      const mine = members.filter((m) => tracked.has(m));
+      for (const src of elements(w.source)) {
+        if (!isRecordObject(ctx, src) && !isOpaqueObject(ctx, src)) continue;
+        if (!mine.some((m) => canBe(src, m))) continue;
+        for (const p of excessPaths(ctx, src, members)) paths.add(p);
+      }
+    }
+  }
+  return [...paths].sort(byText);
+}
+
 /** Project object types reachable inside a value of type `t` (itself, its fields, array elements), depth-limited. */
 export function reachableObjects(ctx: ExtractContext, t: ts.Type, into = new Set<ts.Type>(), depth = 0): Set<ts.Type> {
   const tc = ctx.checker.compilerObject;
@@ -585,6 +719,7 @@ export function scanFlows(
   onWhole: ((t: ts.Type) => void) | undefined,
   followed = new Set<ts.Node>(),
   rootParams = false,
+  visited?: Set<ts.Node>,
 ): Set<FlowIssue> {
   const tc = ctx.checker.compilerObject;
   const issues = new Set<FlowIssue>();
@@ -672,6 +807,7 @@ export function scanFlows(
       const seen = whole ? seenWhole : seenPart;
       if (seen.has(e)) return;
       seen.add(e);
+      visited?.add(e);
       const t = tc.getTypeAtLocation(e);
       if (t.flags & ts.TypeFlags.Any) issues.add('any');
       else if (whole && onWhole) onWhole(tc.getAwaitedType(t) ?? t);

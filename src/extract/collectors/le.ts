@@ -10,6 +10,7 @@ import {
   reachableObjects,
   returnedExpressions,
   scanFlows,
+  wideningsInto,
   toJsonPaths,
 } from '../analysis/values.js';
 import {
@@ -163,6 +164,29 @@ function hasDeclaredResponse(site: HandlerSite): boolean {
  * a reflective change to a type the response can hold (`Object.defineProperty`,
  * a class's `prototype`...) make the response unbounded.
  */
+const checkedCache = new WeakMap<ExtractContext, Set<ts.Node>>();
+
+/**
+ * The values every handler's return paths are made of (what scanReturnPaths compares with the handler's own
+ * response): a widening there is that handler's reason already, not one of every handler that shares the type.
+ */
+function handlersChecked(ctx: ExtractContext): Set<ts.Node> {
+  let set = checkedCache.get(ctx);
+  if (set) return set;
+  set = new Set();
+  for (const site of findHandlers(ctx))
+    scanFlows(
+      ctx,
+      site.bodies.map((b) => ({ body: b, exprs: returnedExpressions(b) })),
+      undefined,
+      new Set<ts.Node>(site.bodies),
+      false,
+      set,
+    );
+  checkedCache.set(ctx, set);
+  return set;
+}
+
 function scanReturnPaths(ctx: ExtractContext, site: HandlerSite, response: ts.Type[]): string[] {
   const reasons = new Set<string>();
   const checkWidth = hasDeclaredResponse(site) && response.length > 0;
@@ -187,6 +211,10 @@ function scanReturnPaths(ctx: ExtractContext, site: HandlerSite, response: ts.Ty
     },
     new Set<ts.Node>(site.bodies),
   );
+  // A wider value put anywhere a response type is declared keeps its extra fields when it is returned later
+  // (`const r: Ok = wide`, `{ ok: wide }`, `list.push(wide)`): the checker saw only the declared type.
+  if (checkWidth && wideningsInto(ctx, new Set(response), handlersChecked(ctx)).length > 0)
+    reasons.add('a value with properties the response type does not declare is put where a response type is declared');
   if (issues.has('any')) reasons.add('any-typed expression on a return path');
   if (issues.has('cast')) reasons.add('type assertion on a return path');
   if (issues.has('deep')) reasons.add('return path calls deeper than the analysis follows');

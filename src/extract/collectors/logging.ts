@@ -14,6 +14,7 @@ import {
   mutationsReaching,
   reachableObjects,
   scanFlows,
+  wideningsInto,
   skipParens,
   toJsonPaths,
 } from '../analysis/values.js';
@@ -321,7 +322,7 @@ const fieldText = (path: string) =>
  * logged as, named by sink and aggregated over its calls (so an unrelated
  * conforming call changes nothing).
  */
-function checkSinkCalls(ctx: ExtractContext, sinks: SinkInfo[]): void {
+function checkSinkCalls(ctx: ExtractContext, sinks: SinkInfo[], checkedValues: Set<ts.Node>): void {
   if (sinks.length === 0) return;
   const tc = ctx.checker.compilerObject;
   const byDecl = new Map<ts.Node, SinkInfo>();
@@ -403,6 +404,7 @@ function checkSinkCalls(ctx: ExtractContext, sinks: SinkInfo[]): void {
       },
       undefined,
       true,
+      checkedValues,
     );
     if (flows.has('any')) note(schemas, `sink ${sink.name} is called with an any-typed argument`);
     if (flows.has('callers'))
@@ -563,7 +565,7 @@ function tagValue(ctx: ExtractContext, decl: ts.Node, tag: FieldTag, allowed: st
   return tag.value;
 }
 
-function buildSchema(ctx: ExtractContext, src: SchemaSource): LogSchema {
+function buildSchema(ctx: ExtractContext, src: SchemaSource, checked: ReadonlySet<ts.Node>): LogSchema {
   const flat: Flattened = src.type ? flattenDetailed(ctx, src.type) : flattenMembers(ctx, src.members);
   const classes = [UNCLASSIFIED, ...ctx.config.orders.classification];
   const redactions = ctx.config.orders.redaction;
@@ -603,11 +605,17 @@ function buildSchema(ctx: ExtractContext, src: SchemaSource): LogSchema {
   const toJsonReasons = toJson.map((p) =>
     p === '(root)' ? 'schema defines toJSON' : `field ${JSON.stringify(p)} defines toJSON`,
   );
+  // A wider value put where the schema type is declared (a variable, a field, an array, a map) keeps its extra
+  // fields wherever it is logged from later.
+  const widened = wideningsInto(ctx, new Set(src.type ? [src.type] : src.members), checked).map(
+    (p) => `a value with ${fieldText(p)} is put where the schema type is declared`,
+  );
   const openReasons = [
     ...new Set([
       ...flat.issues.map(openReason).filter((r): r is string => r !== undefined),
       ...toJsonReasons,
       ...src.callReasons,
+      ...widened,
     ]),
   ].sort(byText);
   const schema: LogSchema = {
@@ -659,7 +667,9 @@ export function extractLogging(ctx: ExtractContext): Fragment<Record<string, Log
     if (site) doneSinks.add(site.node);
     collector.addSink(n);
   }
-  checkSinkCalls(ctx, collector.sinks);
+  // Sink arguments (and what wrappers' callers pass) compared by checkSinkCalls: widenings there are its reasons.
+  const checked = new Set<ts.Node>();
+  checkSinkCalls(ctx, collector.sinks, checked);
 
   const items = [...collector.named.values(), ...collector.anonymous.values()]
     .map((s) => ({ name: s.name, file: s.file, value: s }))
@@ -672,7 +682,7 @@ export function extractLogging(ctx: ExtractContext): Fragment<Record<string, Log
     const n = (seen.get(baseId) ?? 0) + 1;
     seen.set(baseId, n);
     const id = n === 1 ? baseId : `${baseId}#${n}`;
-    data[id] = buildSchema(ctx, value);
+    data[id] = buildSchema(ctx, value, checked);
     locations[keys.schema(id)] = file;
   }
   const sorted: Record<string, LogSchema> = {};
