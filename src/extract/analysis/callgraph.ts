@@ -23,6 +23,15 @@ import { DYNAMIC_ARG, type DominatingGuard, type GuardArg } from '../../manifest
 import { declarationName } from './names.js';
 import { type CalleeFacts, callMayReachTarget, referenceWords, sinkStatements } from './prefilter.js';
 import { boundSymbolOf, canWrapCompilerNode, wrapCompilerNode } from './ts-internals.js';
+import {
+  accessorNamesOf,
+  implicitReaches,
+  implicitReferences,
+  isImplicitCandidate,
+  isImplicitSiteName,
+  resolveImplicit,
+  type ImplicitSite,
+} from './implicit.js';
 
 /**
  * Interprocedural key gating: a call graph over the program's functions and
@@ -134,17 +143,20 @@ function isFnLike(n: ts.Node): n is FnLike {
 }
 
 interface RawCall {
-  call: ts.CallExpression;
+  /** A call, or an implicit invocation (implicit.ts): `new`, an accessor read or write, a tagged template. */
+  call: ts.CallExpression | ts.Node;
   /** The call's node, for its enclosing function (computed only for calls that reach a sink). */
   node: Node;
   /** Declarations the callee may resolve to (resolved signature, callee symbol). */
   decls: ts.Node[];
   /** Argument offset (`f.call(thisArg, a)`: 1), -1 when unknown (`f.apply`). */
   shift: number;
+  /** An implicit invocation: which containers it may reach. */
+  implicit?: ImplicitSite;
 }
 
 interface Edge {
-  call: ts.CallExpression;
+  call: ts.CallExpression | ts.Node;
   from: Container;
   sink?: string;
   to?: Container;
@@ -193,6 +205,11 @@ export class KeyCallGraph {
     const rawRefs: Array<readonly ts.Node[]> = [];
     const unresolved: Array<{ fn: Container; name: string }> = [];
     const visited = new Set<ts.Node>();
+    // Implicit invocations (implicit.ts): a property access is resolved only when an accessor of its name exists.
+    const accessorNames = accessorNamesOf(
+      checker,
+      this.graphFiles.map((f) => f.compilerNode),
+    );
 
     const visit = (node: Node) => {
       const cn = node.compilerNode;
@@ -211,7 +228,19 @@ export class KeyCallGraph {
         } else {
           const r = this.rawCall(cn);
           if (r.decls.length > 0) rawCalls.push({ call: cn, node, ...r });
+          // `super(…)` also runs the base's field initializers.
+          const im =
+            cn.expression.kind === ts.SyntaxKind.SuperKeyword
+              ? resolveImplicit(checker, cn, this.projectFiles)
+              : undefined;
+          if (im) rawCalls.push({ call: cn, node, decls: im.decls, shift: im.shift, implicit: im });
         }
+        return;
+      }
+      if (!ts.isIdentifier(cn) && !ts.isStringLiteralLike(cn)) {
+        if (!isImplicitCandidate(cn, accessorNames)) return;
+        const im = resolveImplicit(checker, cn, this.projectFiles);
+        if (im) rawCalls.push({ call: cn, node, decls: im.decls, shift: im.shift, implicit: im });
         return;
       }
       if (ts.isIdentifier(cn) || ts.isStringLiteralLike(cn)) {
@@ -236,7 +265,12 @@ export class KeyCallGraph {
           const fn = this.enclosing(node);
           const ids = sinks.idsOf ? [...new Set(decls.flatMap((d) => sinks.idsOf!(d) ?? []))] : [];
           for (const id of ids.length > 0 ? ids.sort() : [sink]) escapes.push({ fn, sink: id, kind: 'reference' });
-        } else if (!isCallApplyTarget(cn) && decls.some((d) => this.projectFiles.has(d.getSourceFile())))
+        } else if (
+          !isCallApplyTarget(cn) &&
+          !isTemplateTag(cn) &&
+          !isImplicitSiteName(checker, cn) &&
+          decls.some((d) => this.projectFiles.has(d.getSourceFile()))
+        )
           rawRefs.push(decls);
       }
     };
@@ -276,6 +310,9 @@ export class KeyCallGraph {
               (ts.isIdentifier(n) || ts.isStringLiteralLike(n)) &&
               (refWords === null || refWords.has(n.text))
             ) {
+              recorded.add(n);
+              visit(wrapNode(sf, n));
+            } else if (isImplicitCandidate(n, accessorNames)) {
               recorded.add(n);
               visit(wrapNode(sf, n));
             }
@@ -333,7 +370,8 @@ export class KeyCallGraph {
     for (const c of sinkCalls) edges.push({ call: c.call, from: c.fn, sink: c.sink, shift: 0 });
     for (const r of rawCalls) {
       const tos = new Set<Container>();
-      for (const d of r.decls) for (const t of targets.get(d) ?? []) tos.add(t);
+      for (const d of r.decls)
+        for (const t of targets.get(d) ?? []) if (!r.implicit || implicitReaches(r.implicit, t.node)) tos.add(t);
       if (tos.size === 0) continue;
       const from = this.enclosing(r.node);
       for (const to of [...tos].sort(byContainer)) edges.push({ call: r.call, from, to, shift: r.shift });
@@ -346,6 +384,13 @@ export class KeyCallGraph {
       if (n !== undefined) byName.set(n, [...(byName.get(n) ?? []), c]);
     }
     for (const u of unresolved) for (const c of byName.get(u.name) ?? []) referenced.add(c);
+    // Constructors, field initializers and accessors that may also run where no edge records them (implicit.ts).
+    const implicitRefs = implicitReferences(
+      checker,
+      this.graphFiles.map((f) => f.compilerNode),
+      [...registered].map((c) => c.node),
+    );
+    for (const c of registered) if (implicitRefs.has(c.node)) referenced.add(c);
 
     const req = this.requires(edges);
     const entries = this.entries(edges, req, referenced);
@@ -748,12 +793,15 @@ export class KeyCallGraph {
   /** A summarised fact at a call site: parameters replaced by the call's arguments. */
   private instantiate(
     f: Fact,
-    call: ts.CallExpression,
+    call: ts.CallExpression | ts.Node,
     shift: number,
     hook: ParamHook | undefined,
     awaitedCall: boolean,
   ): Fact {
     const args: Record<string, ArgVal> = {};
+    // An implicit invocation without an argument list (an accessor, a tagged template): parameters are unknown.
+    const withArgs = ts.isCallExpression(call) || ts.isNewExpression(call);
+    const list = withArgs ? (call.arguments ?? []) : [];
     for (const k of Object.keys(f.args).sort()) {
       const v = f.args[k]!;
       if (!isParamRef(v)) {
@@ -761,9 +809,9 @@ export class KeyCallGraph {
         continue;
       }
       const i = v.param + shift;
-      const spread = call.arguments.findIndex((a) => ts.isSpreadElement(a));
-      const a = call.arguments[i];
-      if (shift < 0 || (spread >= 0 && spread <= i) || !a) args[k] = DYNAMIC_ARG;
+      const spread = list.findIndex((a) => ts.isSpreadElement(a));
+      const a = list[i];
+      if (!withArgs || shift < 0 || (spread >= 0 && spread <= i) || !a) args[k] = DYNAMIC_ARG;
       else recordArg(this.checker, k, a, args, hook);
     }
     return { guard: f.guard, args, awaited: f.awaited && awaitedCall };
@@ -1081,6 +1129,14 @@ function callApply(
 function isCallApplyShape(call: ts.CallExpression): boolean {
   const callee = skipOuter(call.expression);
   return ts.isPropertyAccessExpression(callee) && (callee.name.text === 'call' || callee.name.text === 'apply');
+}
+
+/** Is `n` (or `x.n`) the tag of a tagged template: a call of it (implicit.ts), not a reference? */
+function isTemplateTag(n: ts.Node): boolean {
+  let e: ts.Node = n;
+  if (ts.isPropertyAccessExpression(e.parent) && e.parent.name === e) e = e.parent;
+  while (ts.isParenthesizedExpression(e.parent) || ts.isNonNullExpression(e.parent)) e = e.parent;
+  return ts.isTaggedTemplateExpression(e.parent) && e.parent.tag === e;
 }
 
 /** Is `n` the function of `n.call(...)` / `n.apply(...)` (resolved as a call, not a reference)? */

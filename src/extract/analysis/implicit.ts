@@ -1,0 +1,527 @@
+import { ts } from 'ts-morph';
+import { dealias, resolvedDeclaration, skipOuter } from './calls.js';
+
+/**
+ * Implicit invocations for the key-gating call graph (callgraph.ts): code
+ * that runs without a call expression naming it.
+ *
+ * - `new C(…)` runs C's constructor (the first one up the `extends` chain
+ *   when C declares none, as the checker resolves it) and the instance field
+ *   initializers of C, and of its bases up to the first class that declares
+ *   a constructor (whose `super(…)` runs the rest); `super(…)` runs the base
+ *   constructor (an ordinary resolved call) and the base's field
+ *   initializers the same way.
+ * - A property read that the checker resolves to a `get` accessor runs it
+ *   (`o.x`, `o?.x`, `this.x`, `super.x`, `o['x']`, `const { x } = o`); a
+ *   write resolving to a `set` accessor runs the setter (`o.x = v`,
+ *   `o.x ??= v`, `o.x++`, `[o.x] = a`, `for (o.x of a)`); a compound write
+ *   runs both.
+ * - A tagged template runs its tag function.
+ *
+ * Each such site is an edge like a call (`ImplicitSite`, identity by the
+ * checker's declaration, never by name). The arguments of an implicit call
+ * are not tied to parameters (except `new`'s): a guard argument passed
+ * through them is dynamic.
+ *
+ * Fail closed (`implicitReferences`): an accessor or a construction that can
+ * also run where no edge records it stays an entry point, credited with its
+ * own guards only, as before these edges existed. That is every accessor of
+ * an object literal, every constructor of a class expression or a decorated
+ * class, and any target that the program reaches by name or reflectively:
+ * a string naming the accessor (`Reflect.get(o, 'x')`, `Object.assign(o, …)`
+ * targets), a read by its name on an unresolved receiver (`(o as any).x`), a
+ * computed key (`o[k]`) on a receiver that may carry it (its type has it,
+ * `any`, `unknown`, a type parameter), a destructuring assignment naming
+ * it, reflective access with a computed key (`Reflect.get(o, k)`,
+ * `Object.getOwnPropertyDescriptor(s)`, `__lookupGetter__`), the class used
+ * as a value (passed, stored, returned, `Reflect.construct`) and
+ * `.constructor` anywhere.
+ */
+
+export type ImplicitKind = 'construct' | 'get' | 'set' | 'tag';
+
+export interface ImplicitSite {
+  kind: ImplicitKind;
+  /** Declarations the site may run: constructors, field declarations, accessors, the tag's function. */
+  decls: ts.Node[];
+  /** Argument offset for the graph: 0 for `new` (its arguments are the constructor's), -1 otherwise (unknown). */
+  shift: number;
+}
+
+/**
+ * Whether `n` may be an implicit invocation site: cheap, syntactic, and
+ * sound for the prefilter: `accessorNames` holds the names of every accessor
+ * in the program, so a site skipped here cannot resolve to one.
+ */
+export function isImplicitCandidate(n: ts.Node, accessorNames: ReadonlySet<string>): boolean {
+  if (ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n)) return true;
+  if (accessorNames.size === 0) return false;
+  if (ts.isPropertyAccessExpression(n)) return accessorNames.has(n.name.text);
+  if (ts.isElementAccessExpression(n)) {
+    const k = skipOuter(n.argumentExpression);
+    return ts.isStringLiteralLike(k) || ts.isNumericLiteral(k) ? accessorNames.has(k.text) : false;
+  }
+  if (ts.isBindingElement(n) && ts.isObjectBindingPattern(n.parent)) {
+    const name = n.propertyName ?? n.name;
+    return ts.isIdentifier(name) || ts.isStringLiteralLike(name) ? accessorNames.has(name.text) : false;
+  }
+  return false;
+}
+
+/** The names of every get/set accessor declared in `files` (identifier, literal and checker names). */
+export function accessorNamesOf(checker: ts.TypeChecker, files: readonly ts.SourceFile[]): Set<string> {
+  const out = new Set<string>();
+  for (const sf of files) {
+    if (!/\b(get|set)\b/.test(sf.text)) continue;
+    const visit = (n: ts.Node): void => {
+      if (ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n)) {
+        const name = n.name;
+        if (ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteralLike(name)) out.add(name.text);
+        if (ts.isNumericLiteral(name)) out.add(name.text);
+        const sym = checker.getSymbolAtLocation(name);
+        if (sym) out.add(sym.name);
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(sf);
+  }
+  return out;
+}
+
+/** What an implicit site may run, resolved by the checker; undefined when it runs no project code. */
+export function resolveImplicit(
+  checker: ts.TypeChecker,
+  n: ts.Node,
+  project: ReadonlySet<ts.SourceFile>,
+): ImplicitSite | undefined {
+  const inProject = (d: ts.Node) => project.has(d.getSourceFile());
+  if (ts.isNewExpression(n)) {
+    const decls: ts.Node[] = [];
+    const sig = checker.getResolvedSignature(n);
+    const d = sig?.getDeclaration();
+    if (d && inProject(d)) decls.push(d);
+    const cls = constructedClass(checker, n);
+    if (cls) decls.push(...constructionFields(checker, cls));
+    return decls.length > 0 ? { kind: 'construct', decls, shift: 0 } : undefined;
+  }
+  if (ts.isCallExpression(n) && n.expression.kind === ts.SyntaxKind.SuperKeyword) {
+    // The base constructor is an ordinary resolved call; its field initializers run here too.
+    let cls: ts.Node | undefined = n.parent;
+    while (cls && !ts.isClassLike(cls)) cls = cls.parent;
+    const base = cls ? baseClassOf(checker, cls as ts.ClassLikeDeclaration) : undefined;
+    const decls = base ? constructionFields(checker, base) : [];
+    return decls.length > 0 ? { kind: 'construct', decls, shift: 0 } : undefined;
+  }
+  if (ts.isTaggedTemplateExpression(n)) {
+    const decls = new Set<ts.Node>();
+    const d = resolvedDeclaration(checker, n as unknown as ts.CallExpression);
+    if (d && inProject(d)) decls.add(d);
+    const tag = skipOuter(n.tag);
+    const at = ts.isPropertyAccessExpression(tag) ? tag.name : tag;
+    for (const x of dealias(checker, checker.getSymbolAtLocation(at))?.declarations ?? [])
+      if (inProject(x)) decls.add(x);
+    return decls.size > 0 ? { kind: 'tag', decls: [...decls], shift: -1 } : undefined;
+  }
+  const sym = accessedSymbol(checker, n);
+  if (!sym) return undefined;
+  const mode = accessMode(n);
+  const decls = (sym.declarations ?? []).filter(
+    (d) =>
+      inProject(d) &&
+      ((mode !== 'write' && ts.isGetAccessorDeclaration(d)) || (mode !== 'read' && ts.isSetAccessorDeclaration(d))),
+  );
+  if (decls.length === 0) return undefined;
+  return { kind: mode === 'write' ? 'set' : 'get', decls, shift: -1 };
+}
+
+/** The kind of container an implicit edge of `kind` may lead to (a getter edge never reaches a setter of the same name). */
+export function implicitReaches(site: ImplicitSite, target: ts.Node): boolean {
+  if (site.kind === 'get') return ts.isGetAccessorDeclaration(target) || isCompoundTarget(site, target);
+  if (site.kind === 'set') return ts.isSetAccessorDeclaration(target);
+  return true;
+}
+
+function isCompoundTarget(site: ImplicitSite, target: ts.Node): boolean {
+  return ts.isSetAccessorDeclaration(target) && site.decls.some((d) => ts.isSetAccessorDeclaration(d));
+}
+
+/** The property symbol a read or write site names (a literal key included), aliases followed. */
+function accessedSymbol(checker: ts.TypeChecker, n: ts.Node): ts.Symbol | undefined {
+  if (ts.isPropertyAccessExpression(n)) return checker.getSymbolAtLocation(n.name);
+  if (ts.isElementAccessExpression(n)) {
+    const k = skipOuter(n.argumentExpression);
+    return ts.isStringLiteralLike(k) || ts.isNumericLiteral(k) ? checker.getSymbolAtLocation(k) : undefined;
+  }
+  if (ts.isBindingElement(n) && ts.isObjectBindingPattern(n.parent)) {
+    const name = n.propertyName ?? n.name;
+    if (!(ts.isIdentifier(name) || ts.isStringLiteralLike(name))) return undefined;
+    return checker.getTypeAtLocation(n.parent).getProperty(name.text);
+  }
+  return undefined;
+}
+
+/** Whether an access reads, writes or does both (compound assignment, `++`). */
+export function accessMode(n: ts.Node): 'read' | 'write' | 'both' {
+  if (ts.isBindingElement(n)) return 'read';
+  let e: ts.Node = n;
+  while (ts.isParenthesizedExpression(e.parent) || ts.isNonNullExpression(e.parent)) e = e.parent;
+  const p = e.parent;
+  if (ts.isBinaryExpression(p) && p.left === e) {
+    const k = p.operatorToken.kind;
+    if (k === ts.SyntaxKind.EqualsToken) return 'write';
+    if (k >= ts.SyntaxKind.FirstCompoundAssignment && k <= ts.SyntaxKind.LastCompoundAssignment) return 'both';
+  }
+  if (
+    (ts.isPrefixUnaryExpression(p) || ts.isPostfixUnaryExpression(p)) &&
+    (p.operator === ts.SyntaxKind.PlusPlusToken || p.operator === ts.SyntaxKind.MinusMinusToken)
+  )
+    return 'both';
+  if ((ts.isForOfStatement(p) || ts.isForInStatement(p)) && p.initializer === e) return 'write';
+  if (isDestructuringTarget(e)) return 'write';
+  if (ts.isDeleteExpression(p)) return 'read';
+  return 'read';
+}
+
+/** `[o.x] = a`, `({ k: o.x } = a)`, `[...o.x] = a`: an element of an assignment pattern. */
+function isDestructuringTarget(e: ts.Node): boolean {
+  let c: ts.Node = e;
+  for (;;) {
+    const p = c.parent;
+    if (!p) return false;
+    if (ts.isBinaryExpression(p) && p.left === c && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      // `[o.x = dflt] = a`: o.x is the target of the element.
+      if (c === e) return false;
+      c = p;
+      continue;
+    }
+    if (ts.isArrayLiteralExpression(p) || ts.isSpreadElement(p) || ts.isSpreadAssignment(p)) {
+      c = p;
+      continue;
+    }
+    if (ts.isPropertyAssignment(p) && p.initializer === c && ts.isObjectLiteralExpression(p.parent)) {
+      c = p.parent;
+      continue;
+    }
+    if (ts.isArrayLiteralExpression(c) || ts.isObjectLiteralExpression(c)) {
+      if (c === e) return false;
+      return (
+        (ts.isBinaryExpression(p) && p.left === c && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) ||
+        ((ts.isForOfStatement(p) || ts.isForInStatement(p)) && p.initializer === c)
+      );
+    }
+    return false;
+  }
+}
+
+/** Is `n` the name of a site `resolveImplicit` resolves (`o.x`, `o['x']`, `{ x } = o`): an invocation, not a reference? */
+export function isImplicitSiteName(checker: ts.TypeChecker, n: ts.Identifier | ts.StringLiteralLike): boolean {
+  const p = n.parent;
+  const site =
+    (ts.isPropertyAccessExpression(p) && p.name === n) ||
+    (ts.isElementAccessExpression(p) && skipOuter(p.argumentExpression) === n) ||
+    (ts.isBindingElement(p) && (p.propertyName ?? p.name) === n && ts.isObjectBindingPattern(p.parent));
+  if (!site) return false;
+  const sym = ts.isBindingElement(p) ? accessedSymbol(checker, p) : checker.getSymbolAtLocation(n);
+  const decls = sym?.declarations ?? [];
+  return decls.length > 0 && decls.every((d) => ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d));
+}
+
+/** The class `new` constructs, by the checker (the constructed type's class declaration). */
+function constructedClass(checker: ts.TypeChecker, n: ts.NewExpression): ts.ClassLikeDeclaration | undefined {
+  const t = checker.getTypeAtLocation(n);
+  const sym = t.getSymbol();
+  return sym?.declarations?.find((d): d is ts.ClassLikeDeclaration => ts.isClassLike(d));
+}
+
+function baseClassOf(checker: ts.TypeChecker, cls: ts.ClassLikeDeclaration): ts.ClassLikeDeclaration | undefined {
+  for (const h of cls.heritageClauses ?? []) {
+    if (h.token !== ts.SyntaxKind.ExtendsKeyword) continue;
+    for (const t of h.types) {
+      const sym = dealias(checker, checker.getSymbolAtLocation(t.expression));
+      const d = sym?.declarations?.find((x): x is ts.ClassLikeDeclaration => ts.isClassLike(x));
+      if (d) return d;
+      // `extends mixin(Base)`: the base's declaration through the type.
+      const ts2 = checker.getTypeAtLocation(t).getSymbol();
+      const d2 = ts2?.declarations?.find((x): x is ts.ClassLikeDeclaration => ts.isClassLike(x));
+      if (d2) return d2;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The instance field declarations whose initializers run when `cls` is
+ * constructed: its own, and its bases' up to (and including) the first class
+ * that declares a constructor (that constructor's `super(…)` runs the rest).
+ * Function-valued initializers only create a function: they run nothing.
+ */
+function constructionFields(checker: ts.TypeChecker, cls: ts.ClassLikeDeclaration): ts.Node[] {
+  const out: ts.Node[] = [];
+  const seen = new Set<ts.Node>();
+  for (let c: ts.ClassLikeDeclaration | undefined = cls; c && !seen.has(c); c = baseClassOf(checker, c)) {
+    seen.add(c);
+    for (const m of c.members) if (isRunningField(m)) out.push(m);
+    if (c.members.some((m) => ts.isConstructorDeclaration(m) && m.body)) break;
+  }
+  return out;
+}
+
+/** An instance property declaration with an initializer that runs code (not a function it merely creates). */
+export function isRunningField(m: ts.Node): m is ts.PropertyDeclaration {
+  if (!ts.isPropertyDeclaration(m) || !m.initializer) return false;
+  if (ts.getCombinedModifierFlags(m) & ts.ModifierFlags.Static) return false;
+  const init = skipOuter(m.initializer);
+  return !(ts.isArrowFunction(init) || ts.isFunctionExpression(init));
+}
+
+// ---------------------------------------------------------------------------
+// Fail closed: targets that run where no edge records them.
+
+const REFLECTIVE = new Set([
+  'get',
+  'set',
+  'getOwnPropertyDescriptor',
+  'getOwnPropertyDescriptors',
+  '__lookupGetter__',
+  '__lookupSetter__',
+]);
+
+/**
+ * The target declarations (of `targets`: constructors, running fields,
+ * accessors that reach a sink) that may run where the graph has no edge, by
+ * the rules in this module's comment. Scans every file of `files` whole (never
+ * the prefilter's statements), so the fast path and the full extraction agree.
+ */
+export function implicitReferences(
+  checker: ts.TypeChecker,
+  files: readonly ts.SourceFile[],
+  targets: readonly ts.Node[],
+): Set<ts.Node> {
+  const out = new Set<ts.Node>();
+  const accessors = targets.filter(
+    (t): t is ts.AccessorDeclaration => ts.isGetAccessorDeclaration(t) || ts.isSetAccessorDeclaration(t),
+  );
+  const building = targets.filter((t) => ts.isConstructorDeclaration(t) || isRunningField(t));
+  if (accessors.length === 0 && building.length === 0) return out;
+
+  const accName = new Map<string, ts.AccessorDeclaration[]>();
+  for (const a of accessors) {
+    if (ts.isObjectLiteralExpression(a.parent)) out.add(a);
+    const names = new Set<string>();
+    if (ts.isIdentifier(a.name) || ts.isPrivateIdentifier(a.name) || ts.isStringLiteralLike(a.name))
+      names.add(a.name.text);
+    const sym = checker.getSymbolAtLocation(a.name);
+    if (sym) names.add(sym.name);
+    for (const n of names) accName.set(n, [...(accName.get(n) ?? []), a]);
+  }
+  const allAccessors = () => accessors.forEach((a) => out.add(a));
+  const accessorsOfType = (e: ts.Expression): void => {
+    const t = checker.getTypeAtLocation(e);
+    for (const a of accessors) if (typeMayHold(checker, t, a)) out.add(a);
+  };
+
+  // Classes whose construction runs a target, by every class whose construction includes it.
+  const classes = new Map<ts.ClassLikeDeclaration, ts.Node[]>();
+  for (const b of building) {
+    const cls = b.parent as ts.ClassLikeDeclaration;
+    if (ts.isClassExpression(cls) || (ts.getDecorators(cls)?.length ?? 0) > 0) out.add(b);
+    classes.set(cls, [...(classes.get(cls) ?? []), b]);
+  }
+  const building2 = new Set<ts.Node>(building);
+  // Subclasses construct their bases: a subclass used as a value runs the base's targets too.
+  const constructs = (cls: ts.ClassLikeDeclaration): ts.Node[] => {
+    const found: ts.Node[] = [];
+    const seen = new Set<ts.Node>();
+    for (let c: ts.ClassLikeDeclaration | undefined = cls; c && !seen.has(c); c = baseClassOf(checker, c)) {
+      seen.add(c);
+      for (const m of c.members as readonly ts.Node[]) if (building2.has(m)) found.push(m);
+    }
+    return found;
+  };
+  const classNames = new Set<string>();
+  for (const c of classes.keys()) if (c.name) classNames.add(c.name.text);
+  if (building.length > 0)
+    for (const sf of files) {
+      if (!sf.text.includes('extends')) continue;
+      const visit = (n: ts.Node): void => {
+        if (ts.isClassLike(n) && n.heritageClauses?.length) {
+          const found = constructs(n);
+          if (found.length > 0) {
+            if (n.name && ts.isClassDeclaration(n)) classNames.add(n.name.text);
+            // A class expression deriving from one (`return class extends Base {}`) can be constructed anywhere.
+            else found.forEach((b) => out.add(b));
+          }
+        }
+        ts.forEachChild(n, visit);
+      };
+      visit(sf);
+    }
+  const allBuilding = () => building.forEach((b) => out.add(b));
+
+  for (const sf of files) {
+    const text = sf.text;
+    const aliasNames = new Set<string>();
+    if (building.length > 0)
+      for (const s of sf.statements) {
+        if (ts.isImportDeclaration(s) && s.importClause) {
+          if (s.importClause.name) aliasNames.add(s.importClause.name.text);
+          const b = s.importClause.namedBindings;
+          if (b && ts.isNamedImports(b)) for (const e of b.elements) aliasNames.add(e.name.text);
+        }
+      }
+    const visit = (n: ts.Node): void => {
+      if (accessors.length > 0) {
+        if (ts.isStringLiteralLike(n) && accName.has(n.text) && !isLiteralKeyOfResolvedAccess(checker, n))
+          for (const a of accName.get(n.text)!) out.add(a);
+        else if (ts.isPropertyAccessExpression(n) && accName.has(n.name.text)) {
+          if (!checker.getSymbolAtLocation(n.name)?.declarations?.length)
+            for (const a of accName.get(n.name.text)!) out.add(a);
+        } else if (ts.isElementAccessExpression(n)) {
+          const k = skipOuter(n.argumentExpression);
+          if (!(ts.isStringLiteralLike(k) || ts.isNumericLiteral(k)) || !checker.getSymbolAtLocation(k))
+            accessorsOfType(n.expression);
+        } else if (ts.isBindingElement(n) && ts.isObjectBindingPattern(n.parent)) {
+          const name = n.propertyName ?? n.name;
+          if (ts.isComputedPropertyName(name)) accessorsOfType(n.parent as unknown as ts.Expression);
+        } else if (
+          (ts.isShorthandPropertyAssignment(n) || ts.isPropertyAssignment(n)) &&
+          ts.isObjectLiteralExpression(n.parent) &&
+          isAssignmentPattern(n.parent)
+        ) {
+          const name = n.name;
+          if (ts.isComputedPropertyName(name)) allAccessors();
+          else if (accName.has(name.text)) for (const a of accName.get(name.text)!) out.add(a);
+        } else if (ts.isCallExpression(n)) {
+          const callee = skipOuter(n.expression);
+          if (ts.isPropertyAccessExpression(callee) && REFLECTIVE.has(callee.name.text)) {
+            const recv = skipOuter(callee.expression);
+            const reflective =
+              callee.name.text.startsWith('__lookup') ||
+              (ts.isIdentifier(recv) && (recv.text === 'Reflect' || recv.text === 'Object'));
+            if (reflective) {
+              const keyIdx = callee.name.text.startsWith('__lookup') ? 0 : 1;
+              const key = n.arguments[keyIdx];
+              if (callee.name.text === 'getOwnPropertyDescriptors' || !key || !isLiteral(key)) allAccessors();
+            }
+          }
+          // Object.assign(target, …) runs target's setters for every key of the sources.
+          if (
+            ts.isPropertyAccessExpression(callee) &&
+            callee.name.text === 'assign' &&
+            ts.isIdentifier(skipOuter(callee.expression)) &&
+            (skipOuter(callee.expression) as ts.Identifier).text === 'Object' &&
+            n.arguments[0]
+          )
+            accessorsOfType(n.arguments[0]);
+        }
+      }
+      if (building.length > 0) {
+        if (
+          (ts.isPropertyAccessExpression(n) && n.name.text === 'constructor') ||
+          (ts.isStringLiteralLike(n) && n.text === 'constructor' && !ts.isLiteralTypeNode(n.parent))
+        )
+          allBuilding();
+        else if (ts.isIdentifier(n) && (classNames.has(n.text) || aliasNames.has(n.text)) && isValueUse(n)) {
+          const sym = dealias(checker, checker.getSymbolAtLocation(n));
+          for (const d of sym?.declarations ?? [])
+            if (ts.isClassLike(d) && !isClassName(n, d)) for (const b of constructs(d)) out.add(b);
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    if (accessors.length > 0 || [...classNames, ...aliasNames, 'constructor'].some((w) => text.includes(w))) visit(sf);
+  }
+  return out;
+}
+
+function isLiteral(e: ts.Expression): boolean {
+  const k = skipOuter(e);
+  return ts.isStringLiteralLike(k) || ts.isNumericLiteral(k);
+}
+
+/** `o['x']` whose key the checker resolves (an edge, or not the accessor): not a reference by name. */
+function isLiteralKeyOfResolvedAccess(checker: ts.TypeChecker, n: ts.StringLiteralLike): boolean {
+  const p = n.parent;
+  if (ts.isElementAccessExpression(p) && skipOuter(p.argumentExpression) === n)
+    return (checker.getSymbolAtLocation(n)?.declarations?.length ?? 0) > 0;
+  // Module specifiers name no property; a declaration's own name is not a use.
+  if ((p as ts.NamedDeclaration).name === n) return true;
+  return (
+    ts.isImportDeclaration(p) || ts.isExportDeclaration(p) || ts.isExternalModuleReference(p) || ts.isLiteralTypeNode(p)
+  );
+}
+
+/** Whether a value of type `t` may hold accessor `a`: `any`, `unknown`, a type parameter, or a type with it. */
+function typeMayHold(checker: ts.TypeChecker, t: ts.Type, a: ts.AccessorDeclaration): boolean {
+  const seen = new Set<ts.Type>();
+  const check = (x: ts.Type): boolean => {
+    if (seen.has(x)) return false;
+    seen.add(x);
+    if (x.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.TypeParameter | ts.TypeFlags.NonPrimitive))
+      return true;
+    if (x.isUnionOrIntersection()) return x.types.some(check);
+    const ap = checker.getApparentType(x);
+    for (const p of ap.getProperties()) if (p.declarations?.includes(a)) return true;
+    return false;
+  };
+  return check(t);
+}
+
+function isAssignmentPattern(o: ts.ObjectLiteralExpression): boolean {
+  let c: ts.Node = o;
+  while (
+    ts.isParenthesizedExpression(c.parent) ||
+    ts.isArrayLiteralExpression(c.parent) ||
+    ts.isSpreadElement(c.parent) ||
+    (ts.isPropertyAssignment(c.parent) && c.parent.initializer === c) ||
+    (ts.isObjectLiteralExpression(c.parent) && !ts.isPropertyAssignment(c))
+  ) {
+    c = ts.isPropertyAssignment(c.parent) ? c.parent.parent : c.parent;
+  }
+  const p = c.parent;
+  return (
+    !!p &&
+    ((ts.isBinaryExpression(p) && p.left === c && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) ||
+      ((ts.isForOfStatement(p) || ts.isForInStatement(p)) && p.initializer === c))
+  );
+}
+
+/** The class's own name (its declaration), not a use of it. */
+function isClassName(n: ts.Identifier, d: ts.ClassLikeDeclaration): boolean {
+  return d.name === n;
+}
+
+/**
+ * An identifier used as a value that may construct the class elsewhere: not
+ * `new C(…)`'s callee, `extends C`, `C.member`, `x instanceof C`, a type, an
+ * import or export specifier, or a declaration's name.
+ */
+function isValueUse(n: ts.Identifier): boolean {
+  let e: ts.Node = n;
+  while (ts.isParenthesizedExpression(e.parent) || ts.isNonNullExpression(e.parent)) e = e.parent;
+  const p = e.parent;
+  if (!p) return false;
+  if (ts.isNewExpression(p) && p.expression === e) return false;
+  if (ts.isExpressionWithTypeArguments(p) && ts.isHeritageClause(p.parent)) return false;
+  if (ts.isPropertyAccessExpression(p) && p.expression === e) return false;
+  if (ts.isPropertyAccessExpression(p) && p.name === e) return true;
+  if (ts.isBinaryExpression(p) && p.right === e && p.operatorToken.kind === ts.SyntaxKind.InstanceOfKeyword)
+    return false;
+  if (
+    ts.isImportSpecifier(p) ||
+    ts.isExportSpecifier(p) ||
+    ts.isImportClause(p) ||
+    ts.isNamespaceImport(p) ||
+    ts.isQualifiedName(p) ||
+    ts.isTypeReferenceNode(p) ||
+    ts.isTypeQueryNode(p)
+  )
+    return false;
+  if (ts.isShorthandPropertyAssignment(p) && p.name === n) return true;
+  if ((p as ts.NamedDeclaration).name === n) return false;
+  for (let a: ts.Node | undefined = p; a; a = a.parent) {
+    if (ts.isTypeNode(a) && !ts.isExpressionWithTypeArguments(a)) return false;
+    if (ts.isStatement(a)) break;
+  }
+  return true;
+}
