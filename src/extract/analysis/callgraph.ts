@@ -29,6 +29,7 @@ import {
   implicitReferences,
   isImplicitCandidate,
   isImplicitSiteName,
+  isValueOnlyField,
   resolveImplicit,
   type ImplicitSite,
 } from './implicit.js';
@@ -377,7 +378,9 @@ export class KeyCallGraph {
       for (const to of [...tos].sort(byContainer)) edges.push({ call: r.call, from, to, shift: r.shift });
     }
     const referenced = new Set<Container>();
-    for (const decls of rawRefs) for (const d of decls) for (const t of targets.get(d) ?? []) referenced.add(t);
+    for (const decls of rawRefs)
+      for (const d of decls)
+        for (const t of targets.get(d) ?? []) if (!isValueOnlyField(checker, t.node, t.anonymous)) referenced.add(t);
     const byName = new Map<string, Container[]>();
     for (const c of registered) {
       const n = simpleName(c);

@@ -525,3 +525,21 @@ function isValueUse(n: ts.Identifier): boolean {
   }
   return true;
 }
+
+/**
+ * Whether reading the field `decl` (a container of the graph) only reads a value: a running field whose
+ * initializer creates no function on a path to a sink (`anonymous`: none) and whose type has no call
+ * signature (not `any`). Such a read runs nothing, so it does not make the field an entry point; any other
+ * read may hand out a function the initializer made, which stays a reference (fail closed).
+ */
+export function isValueOnlyField(checker: ts.TypeChecker, decl: ts.Node, anonymous: ReadonlySet<ts.Node>): boolean {
+  if (!isRunningField(decl) || anonymous.size > 0) return false;
+  const t = checker.getTypeAtLocation(decl);
+  if (t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.TypeParameter)) return false;
+  const parts = t.isUnionOrIntersection() ? t.types : [t];
+  return parts.every(
+    (p) =>
+      !(p.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.TypeParameter | ts.TypeFlags.NonPrimitive)) &&
+      checker.getApparentType(p).getCallSignatures().length === 0,
+  );
+}
