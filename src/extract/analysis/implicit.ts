@@ -182,19 +182,19 @@ export function accessMode(n: ts.Node): 'read' | 'write' | 'both' {
   return 'read';
 }
 
-/** `[o.x] = a`, `({ k: o.x } = a)`, `[...o.x] = a`: an element of an assignment pattern. */
+/** `[o.x] = a`, `({ k: o.x } = a)`, `[...o.x] = a`, `for ([o.x] of a)`: an element of an assignment pattern. */
 function isDestructuringTarget(e: ts.Node): boolean {
   let c: ts.Node = e;
   for (;;) {
     const p = c.parent;
     if (!p) return false;
-    if (ts.isBinaryExpression(p) && p.left === c && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
-      // `[o.x = dflt] = a`: o.x is the target of the element.
-      if (c === e) return false;
-      c = p;
-      continue;
-    }
-    if (ts.isArrayLiteralExpression(p) || ts.isSpreadElement(p) || ts.isSpreadAssignment(p)) {
+    if (
+      ts.isArrayLiteralExpression(p) ||
+      ts.isSpreadElement(p) ||
+      ts.isSpreadAssignment(p) ||
+      ts.isParenthesizedExpression(p) ||
+      ts.isObjectLiteralExpression(p)
+    ) {
       c = p;
       continue;
     }
@@ -202,14 +202,10 @@ function isDestructuringTarget(e: ts.Node): boolean {
       c = p.parent;
       continue;
     }
-    if (ts.isArrayLiteralExpression(c) || ts.isObjectLiteralExpression(c)) {
-      if (c === e) return false;
-      return (
-        (ts.isBinaryExpression(p) && p.left === c && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) ||
-        ((ts.isForOfStatement(p) || ts.isForInStatement(p)) && p.initializer === c)
-      );
-    }
-    return false;
+    if (c === e || !(ts.isArrayLiteralExpression(c) || ts.isObjectLiteralExpression(c))) return false;
+    // The outermost literal is a pattern when it is assigned to (also as a nested element with a default).
+    if (ts.isBinaryExpression(p)) return p.left === c && p.operatorToken.kind === ts.SyntaxKind.EqualsToken;
+    return (ts.isForOfStatement(p) || ts.isForInStatement(p)) && p.initializer === c;
   }
 }
 
@@ -315,9 +311,21 @@ export function implicitReferences(
     for (const n of names) accName.set(n, [...(accName.get(n) ?? []), a]);
   }
   const allAccessors = () => accessors.forEach((a) => out.add(a));
-  const accessorsOfType = (e: ts.Expression): void => {
-    const t = checker.getTypeAtLocation(e);
-    for (const a of accessors) if (typeMayHold(checker, t, a)) out.add(a);
+  // Every layer of the receiver counts (`(h as unknown as Bag)[k]`: the cast's operand is a Holder).
+  const accessorsOfType = (e0: ts.Expression): void => {
+    for (let e: ts.Expression = e0; ; ) {
+      const t = checker.getTypeAtLocation(e);
+      for (const a of accessors) if (typeMayHold(checker, t, a)) out.add(a);
+      if (
+        ts.isParenthesizedExpression(e) ||
+        ts.isAsExpression(e) ||
+        ts.isTypeAssertionExpression(e) ||
+        ts.isSatisfiesExpression(e) ||
+        ts.isNonNullExpression(e)
+      )
+        e = e.expression;
+      else break;
+    }
   };
 
   // Classes whose construction runs a target, by every class whose construction includes it.
@@ -461,6 +469,8 @@ function typeMayHold(checker: ts.TypeChecker, t: ts.Type, a: ts.AccessorDeclarat
       return true;
     if (x.isUnionOrIntersection()) return x.types.some(check);
     const ap = checker.getApparentType(x);
+    // A bag of anything (`Record<string, unknown>`): whatever was cast to it.
+    if (checker.getIndexInfoOfType(ap, ts.IndexKind.String)) return true;
     for (const p of ap.getProperties()) if (p.declarations?.includes(a)) return true;
     return false;
   };
