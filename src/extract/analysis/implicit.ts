@@ -508,13 +508,14 @@ function isClassName(n: ts.Identifier, d: ts.ClassLikeDeclaration): boolean {
  */
 function isValueUse(n: ts.Identifier): boolean {
   let e: ts.Node = n;
+  // `ns.C`: the access is the use.
+  if (ts.isPropertyAccessExpression(n.parent) && n.parent.name === n) e = n.parent;
   while (ts.isParenthesizedExpression(e.parent) || ts.isNonNullExpression(e.parent)) e = e.parent;
   const p = e.parent;
   if (!p) return false;
   if (ts.isNewExpression(p) && p.expression === e) return false;
   if (ts.isExpressionWithTypeArguments(p) && ts.isHeritageClause(p.parent)) return false;
   if (ts.isPropertyAccessExpression(p) && p.expression === e) return false;
-  if (ts.isPropertyAccessExpression(p) && p.name === e) return true;
   if (ts.isBinaryExpression(p) && p.right === e && p.operatorToken.kind === ts.SyntaxKind.InstanceOfKeyword)
     return false;
   if (
