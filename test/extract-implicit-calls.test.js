@@ -366,6 +366,27 @@ test('fail closed: a class used as a value, a class expression, `.constructor` a
   );
 });
 
+test('fail closed: accessors the runtime reads by protocol (then, toJSON, length…) stay entry points', () => {
+  const m = variant([
+    [
+      SERVICE,
+      null,
+      "import { unwrapKey } from './store.js';\nclass Sized {\n  get length(): number {\n    return unwrapKey('len').length;\n  }\n}\nexport async function viaLength(): Promise<number> {\n  await requireAttestation('TEE_PROD');\n  return new Sized().length;\n}\n",
+    ],
+  ]);
+  assert.equal(guards(m, 'viaLength -> unwrapKey'), [ATT]);
+  // Array.from(new Sized()) reads it with no property access in the program.
+  assert.equal(guards(m, 'Sized.length -> unwrapKey'), []);
+});
+
+test("a class exported from the package's public entry keeps its constructor and accessors as entry points", () => {
+  const m = variant([['package.json', null, JSON.stringify({ name: 'x', exports: './dist/holders.js' })]]);
+  assert.equal(guards(m, 'Holder.opened -> unwrapKey'), []);
+  assert.equal(guards(m, 'Opener.constructor -> unwrapKey'), []);
+  assert.equal(guards(m, 'Box.key -> unwrapKey'), []);
+  assert.equal(guards(m, 'viaGetter -> unwrapKey'), [ATT]);
+});
+
 test('weakening through a getter still caught when another unguarded use keeps the getter an entry point', () => {
   const leak = "export function leak(h: Holder): unknown {\n  return Reflect.get(h, 'opened');\n}\n";
   const base = variant([[SERVICE, null, leak]]);

@@ -108,7 +108,7 @@ export function resolveImplicit(
     // The base constructor is an ordinary resolved call; its field initializers run here too.
     let cls: ts.Node | undefined = n.parent;
     while (cls && !ts.isClassLike(cls)) cls = cls.parent;
-    const base = cls ? baseClassOf(checker, cls as ts.ClassLikeDeclaration) : undefined;
+    const base = cls ? baseClassOf(checker, cls) : undefined;
     const decls = base ? constructionFields(checker, base) : [];
     return decls.length > 0 ? { kind: 'construct', decls, shift: 0 } : undefined;
   }
@@ -273,6 +273,14 @@ export function isRunningField(m: ts.Node): m is ts.PropertyDeclaration {
 // ---------------------------------------------------------------------------
 // Fail closed: targets that run where no edge records them.
 
+/**
+ * Accessor names the language or the runtime reads without a property access in the program: `await` and
+ * promise resolution (`then`), JSON.stringify (`toJSON`), conversions (`toString`, `valueOf`), error printing
+ * (`message`, `stack`, `name`, `cause`), array-likes (`length`). Computed names (`[Symbol.iterator]`,
+ * `[Symbol.toPrimitive]`) count too.
+ */
+const PROTOCOL = new Set(['then', 'toJSON', 'toString', 'valueOf', 'message', 'stack', 'name', 'cause', 'length']);
+
 const REFLECTIVE = new Set([
   'get',
   'set',
@@ -302,7 +310,13 @@ export function implicitReferences(
 
   const accName = new Map<string, ts.AccessorDeclaration[]>();
   for (const a of accessors) {
-    if (ts.isObjectLiteralExpression(a.parent)) out.add(a);
+    if (
+      ts.isObjectLiteralExpression(a.parent) ||
+      (ts.getDecorators(a)?.length ?? 0) > 0 ||
+      ts.isComputedPropertyName(a.name) ||
+      PROTOCOL.has(a.name.text)
+    )
+      out.add(a);
     const names = new Set<string>();
     if (ts.isIdentifier(a.name) || ts.isPrivateIdentifier(a.name) || ts.isStringLiteralLike(a.name))
       names.add(a.name.text);
@@ -313,7 +327,7 @@ export function implicitReferences(
   const allAccessors = () => accessors.forEach((a) => out.add(a));
   // Every layer of the receiver counts (`(h as unknown as Bag)[k]`: the cast's operand is a Holder).
   const accessorsOfType = (e0: ts.Expression): void => {
-    for (let e: ts.Expression = e0; ; ) {
+    for (let e: ts.Expression = e0; ;) {
       const t = checker.getTypeAtLocation(e);
       for (const a of accessors) if (typeMayHold(checker, t, a)) out.add(a);
       if (
@@ -331,8 +345,13 @@ export function implicitReferences(
   // Classes whose construction runs a target, by every class whose construction includes it.
   const classes = new Map<ts.ClassLikeDeclaration, ts.Node[]>();
   for (const b of building) {
-    const cls = b.parent as ts.ClassLikeDeclaration;
-    if (ts.isClassExpression(cls) || (ts.getDecorators(cls)?.length ?? 0) > 0) out.add(b);
+    const cls = b.parent;
+    if (
+      ts.isClassExpression(cls) ||
+      (ts.getDecorators(cls)?.length ?? 0) > 0 ||
+      (ts.canHaveDecorators(b) && (ts.getDecorators(b)?.length ?? 0) > 0)
+    )
+      out.add(b);
     classes.set(cls, [...(classes.get(cls) ?? []), b]);
   }
   const building2 = new Set<ts.Node>(building);
