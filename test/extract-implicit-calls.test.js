@@ -387,6 +387,83 @@ test("a class exported from the package's public entry keeps its constructor and
   assert.equal(guards(m, 'viaGetter -> unwrapKey'), [ATT]);
 });
 
+test('accessors are dispatched like methods: interfaces they implement, bases they override, abstract getters', () => {
+  const m = variant([
+    [
+      SERVICE,
+      null,
+      [
+        "import { unwrapKey } from './store.js';",
+        'interface Sealed {',
+        '  readonly sealed: Uint8Array;',
+        '}',
+        'class Impl implements Sealed {',
+        '  get sealed(): Uint8Array {',
+        "    return unwrapKey('impl');",
+        '  }',
+        '}',
+        'abstract class Source {',
+        '  abstract get raw(): Uint8Array;',
+        '}',
+        'class Disk extends Source {',
+        '  get raw(): Uint8Array {',
+        "    return unwrapKey('disk');",
+        '  }',
+        '}',
+        'export async function viaIface(x: Sealed): Promise<Uint8Array> {',
+        "  await requireAttestation('TEE_PROD');",
+        '  return x.sealed;',
+        '}',
+        'export async function viaImpl(): Promise<Uint8Array> {',
+        "  await requireAttestation('TEE_PROD');",
+        '  return new Impl().sealed;',
+        '}',
+        'export function viaAbstract(s: Source): Uint8Array {',
+        '  return s.raw;',
+        '}',
+        'export async function viaDisk(): Promise<Uint8Array> {',
+        "  await requireAttestation('TEE_PROD');",
+        '  return new Disk().raw;',
+        '}',
+        '',
+      ].join('\n'),
+    ],
+  ]);
+  assert.equal(guards(m, 'viaIface -> unwrapKey'), [ATT]);
+  assert.equal(guards(m, 'viaImpl -> unwrapKey'), [ATT]);
+  assert.equal(guards(m, 'viaDisk -> unwrapKey'), [ATT]);
+  // The read through the abstract base runs the override: the unguarded reader is a site.
+  assert.equal(guards(m, 'viaAbstract -> unwrapKey'), []);
+  assert.is(
+    m.locations['keygate:via:viaAbstract -> unwrapKey'],
+    'viaAbstract (src/service.ts) -> Disk.raw (src/service.ts) -> unwrapKey',
+  );
+  assert.not.ok(
+    sites(m).some((s) => s.startsWith('Impl.') || s.startsWith('Disk.')),
+    sites(m).join(', '),
+  );
+});
+
+test('fail closed: a read through a structurally compatible type keeps the getter an entry point', () => {
+  const m = variant([
+    [
+      SERVICE,
+      null,
+      'export function leak(h: Holder): Uint8Array {\n  const v: { readonly opened: Uint8Array } = h;\n  return v.opened;\n}\n',
+    ],
+  ]);
+  assert.equal(guards(m, 'Holder.opened -> unwrapKey'), []);
+  // An unrelated read of a property with the name of a setter, or of a getter on a type Holder cannot be, is not.
+  const benign = variant([
+    [
+      SERVICE,
+      null,
+      'export function size(m: Map<string, number>, o: { opened: number }): number {\n  return m.size + o.opened;\n}\n',
+    ],
+  ]);
+  assert.equal(sites(benign), sites(BASE));
+});
+
 test('weakening through a getter still caught when another unguarded use keeps the getter an entry point', () => {
   const leak = "export function leak(h: Holder): unknown {\n  return Reflect.get(h, 'opened');\n}\n";
   const base = variant([[SERVICE, null, leak]]);

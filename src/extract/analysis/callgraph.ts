@@ -28,7 +28,8 @@ import {
   implicitReaches,
   implicitReferences,
   isImplicitCandidate,
-  isImplicitSiteName,
+  isAccessName,
+  isAccessor,
   isValueOnlyField,
   resolveImplicit,
   type ImplicitSite,
@@ -204,6 +205,7 @@ export class KeyCallGraph {
     const escapes: Escape[] = [];
     const rawCalls: RawCall[] = [];
     const rawRefs: Array<readonly ts.Node[]> = [];
+    const accessRefs = new Set<readonly ts.Node[]>();
     const unresolved: Array<{ fn: Container; name: string }> = [];
     const visited = new Set<ts.Node>();
     // Implicit invocations (implicit.ts): a property access is resolved only when an accessor of its name exists.
@@ -269,10 +271,12 @@ export class KeyCallGraph {
         } else if (
           !isCallApplyTarget(cn) &&
           !isTemplateTag(cn) &&
-          !isImplicitSiteName(checker, cn) &&
           decls.some((d) => this.projectFiles.has(d.getSourceFile()))
-        )
+        ) {
           rawRefs.push(decls);
+          // `o.x`, `o['x']`, `{ x } = o`: running an accessor there is an implicit call (an edge), not a reference.
+          if (isAccessName(cn)) accessRefs.add(decls);
+        }
       }
     };
     // Calls and names already handed to `visit`: every round walks the kept statements again, but only
@@ -380,7 +384,9 @@ export class KeyCallGraph {
     const referenced = new Set<Container>();
     for (const decls of rawRefs)
       for (const d of decls)
-        for (const t of targets.get(d) ?? []) if (!isValueOnlyField(checker, t.node, t.anonymous)) referenced.add(t);
+        for (const t of targets.get(d) ?? [])
+          if (!isValueOnlyField(checker, t.node, t.anonymous) && !(accessRefs.has(decls) && isAccessor(t.node)))
+            referenced.add(t);
     const byName = new Map<string, Container[]>();
     for (const c of registered) {
       const n = simpleName(c);
@@ -986,7 +992,15 @@ export class KeyCallGraph {
     for (const d of sym?.declarations ?? []) out.add(d);
     // Interface and base-class members this one implements or overrides: a call through them may run it.
     const cls = holder.parent;
-    if (sym && cls && ts.isClassLike(cls) && (ts.isMethodDeclaration(holder) || ts.isPropertyDeclaration(holder))) {
+    if (
+      sym &&
+      cls &&
+      ts.isClassLike(cls) &&
+      (ts.isMethodDeclaration(holder) ||
+        ts.isPropertyDeclaration(holder) ||
+        ts.isGetAccessorDeclaration(holder) ||
+        ts.isSetAccessorDeclaration(holder))
+    ) {
       const isStatic = (ts.getCombinedModifierFlags(holder) & ts.ModifierFlags.Static) !== 0;
       if (!isStatic) {
         for (const base of heritageTypes(this.checker, cls)) {

@@ -42,6 +42,8 @@ export type ImplicitKind = 'construct' | 'get' | 'set' | 'tag';
 
 export interface ImplicitSite {
   kind: ImplicitKind;
+  /** For accessor sites: whether the access reads, writes or both (compound assignment). */
+  mode?: 'read' | 'write' | 'both';
   /** Declarations the site may run: constructors, field declarations, accessors, the tag's function. */
   decls: ts.Node[];
   /** Argument offset for the graph: 0 for `new` (its arguments are the constructor's), -1 otherwise (unknown). */
@@ -125,24 +127,26 @@ export function resolveImplicit(
   const sym = accessedSymbol(checker, n);
   if (!sym) return undefined;
   const mode = accessMode(n);
+  // The accessor itself, or a member it implements or overrides (an interface property, a base accessor or
+  // field): callgraph.ts's declNodesOf maps those to every accessor below them, like method dispatch.
   const decls = (sym.declarations ?? []).filter(
     (d) =>
       inProject(d) &&
-      ((mode !== 'write' && ts.isGetAccessorDeclaration(d)) || (mode !== 'read' && ts.isSetAccessorDeclaration(d))),
+      ((mode !== 'write' && ts.isGetAccessorDeclaration(d)) ||
+        (mode !== 'read' && ts.isSetAccessorDeclaration(d)) ||
+        ts.isPropertySignature(d) ||
+        ts.isPropertyDeclaration(d)),
   );
   if (decls.length === 0) return undefined;
-  return { kind: mode === 'write' ? 'set' : 'get', decls, shift: -1 };
+  return { kind: mode === 'write' ? 'set' : 'get', mode, decls, shift: -1 };
 }
 
-/** The kind of container an implicit edge of `kind` may lead to (a getter edge never reaches a setter of the same name). */
+/** Whether an implicit edge may lead to container `target`: a read never runs a setter, a write never a getter. */
 export function implicitReaches(site: ImplicitSite, target: ts.Node): boolean {
-  if (site.kind === 'get') return ts.isGetAccessorDeclaration(target) || isCompoundTarget(site, target);
-  if (site.kind === 'set') return ts.isSetAccessorDeclaration(target);
-  return true;
-}
-
-function isCompoundTarget(site: ImplicitSite, target: ts.Node): boolean {
-  return ts.isSetAccessorDeclaration(target) && site.decls.some((d) => ts.isSetAccessorDeclaration(d));
+  if (site.kind !== 'get' && site.kind !== 'set') return true;
+  if (ts.isGetAccessorDeclaration(target)) return site.mode !== 'write';
+  if (ts.isSetAccessorDeclaration(target)) return site.mode !== 'read';
+  return false;
 }
 
 /** The property symbol a read or write site names (a literal key included), aliases followed. */
@@ -209,17 +213,18 @@ function isDestructuringTarget(e: ts.Node): boolean {
   }
 }
 
-/** Is `n` the name of a site `resolveImplicit` resolves (`o.x`, `o['x']`, `{ x } = o`): an invocation, not a reference? */
-export function isImplicitSiteName(checker: ts.TypeChecker, n: ts.Identifier | ts.StringLiteralLike): boolean {
+/** Is `n` the property named by an access (`o.x`, `o['x']`, `{ x } = o`): where an accessor runs, not leaks? */
+export function isAccessName(n: ts.Identifier | ts.StringLiteralLike): boolean {
   const p = n.parent;
-  const site =
+  return (
     (ts.isPropertyAccessExpression(p) && p.name === n) ||
     (ts.isElementAccessExpression(p) && skipOuter(p.argumentExpression) === n) ||
-    (ts.isBindingElement(p) && (p.propertyName ?? p.name) === n && ts.isObjectBindingPattern(p.parent));
-  if (!site) return false;
-  const sym = ts.isBindingElement(p) ? accessedSymbol(checker, p) : checker.getSymbolAtLocation(n);
-  const decls = sym?.declarations ?? [];
-  return decls.length > 0 && decls.every((d) => ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d));
+    (ts.isBindingElement(p) && (p.propertyName ?? p.name) === n && ts.isObjectBindingPattern(p.parent))
+  );
+}
+
+export function isAccessor(n: ts.Node): n is ts.AccessorDeclaration {
+  return ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n);
 }
 
 /** The class `new` constructs, by the checker (the constructed type's class declaration). */
@@ -325,6 +330,39 @@ export function implicitReferences(
     for (const n of names) accName.set(n, [...(accName.get(n) ?? []), a]);
   }
   const allAccessors = () => accessors.forEach((a) => out.add(a));
+  // A read that resolves to another property of the accessor's name (an interface, a type literal, another
+  // class) may run the accessor when the accessor's class is assignable to that property's owner (structural
+  // typing); one it overrides or implements is dispatched by the graph (declNodesOf) and needs nothing here.
+  const dispatch = new Map<ts.AccessorDeclaration, Set<ts.Node>>();
+  const dispatchOf = (a: ts.AccessorDeclaration): Set<ts.Node> => {
+    let set = dispatch.get(a);
+    if (!set) {
+      const sym = checker.getSymbolAtLocation(a.name);
+      set = new Set<ts.Node>(sym?.declarations ?? []);
+      if (sym && ts.isClassLike(a.parent) && !(ts.getCombinedModifierFlags(a) & ts.ModifierFlags.Static))
+        for (const h of a.parent.heritageClauses ?? [])
+          for (const t of h.types)
+            for (const d of checker.getTypeAtLocation(t).getProperty(sym.name)?.declarations ?? []) set.add(d);
+      dispatch.set(a, set);
+    }
+    return set;
+  };
+  const aliasCheck = (name: string, sym: ts.Symbol | undefined, receiver: ts.Node, site: ts.Node): void => {
+    const mode = accessMode(site);
+    const as = accName.get(name)?.filter((a) => (ts.isGetAccessorDeclaration(a) ? mode !== 'write' : mode !== 'read'));
+    if (!as || !sym) return;
+    let rt: ts.Type | undefined;
+    for (const d of sym.declarations ?? []) {
+      if (!(ts.isPropertySignature(d) || ts.isPropertyDeclaration(d) || isAccessor(d) || ts.isPropertyAssignment(d)))
+        continue;
+      for (const a of as) {
+        // A read that also resolves to the accessor (or a member it overrides) is an edge to it already.
+        if (out.has(a) || (sym.declarations ?? []).some((x) => dispatchOf(a).has(x))) continue;
+        rt ??= checker.getTypeAtLocation(receiver);
+        if (mayAlias(checker, a, rt)) out.add(a);
+      }
+    }
+  };
   // Every layer of the receiver counts (`(h as unknown as Bag)[k]`: the cast's operand is a Holder).
   const accessorsOfType = (e0: ts.Expression): void => {
     for (let e: ts.Expression = e0; ;) {
@@ -401,15 +439,19 @@ export function implicitReferences(
         if (ts.isStringLiteralLike(n) && accName.has(n.text) && !isLiteralKeyOfResolvedAccess(checker, n))
           for (const a of accName.get(n.text)!) out.add(a);
         else if (ts.isPropertyAccessExpression(n) && accName.has(n.name.text)) {
-          if (!checker.getSymbolAtLocation(n.name)?.declarations?.length)
-            for (const a of accName.get(n.name.text)!) out.add(a);
+          const sym = checker.getSymbolAtLocation(n.name);
+          if (!sym?.declarations?.length) for (const a of accName.get(n.name.text)!) out.add(a);
+          else aliasCheck(n.name.text, sym, n.expression, n);
         } else if (ts.isElementAccessExpression(n)) {
           const k = skipOuter(n.argumentExpression);
-          if (!(ts.isStringLiteralLike(k) || ts.isNumericLiteral(k)) || !checker.getSymbolAtLocation(k))
-            accessorsOfType(n.expression);
+          const sym = ts.isStringLiteralLike(k) || ts.isNumericLiteral(k) ? checker.getSymbolAtLocation(k) : undefined;
+          if (!sym) accessorsOfType(n.expression);
+          else aliasCheck((k as ts.StringLiteralLike).text, sym, n.expression, n);
         } else if (ts.isBindingElement(n) && ts.isObjectBindingPattern(n.parent)) {
           const name = n.propertyName ?? n.name;
           if (ts.isComputedPropertyName(name)) accessorsOfType(n.parent as unknown as ts.Expression);
+          else if ((ts.isIdentifier(name) || ts.isStringLiteralLike(name)) && accName.has(name.text))
+            aliasCheck(name.text, checker.getTypeAtLocation(n.parent).getProperty(name.text), n.parent, n);
         } else if (
           (ts.isShorthandPropertyAssignment(n) || ts.isPropertyAssignment(n)) &&
           ts.isObjectLiteralExpression(n.parent) &&
@@ -459,6 +501,33 @@ export function implicitReferences(
     if (accessors.length > 0 || [...classNames, ...aliasNames, 'constructor'].some((w) => text.includes(w))) visit(sf);
   }
   return out;
+}
+
+/**
+ * May a value of accessor `a`'s class (its constructor, for a static accessor) be the receiver, of type
+ * `receiver`, of a read that resolved elsewhere (structural typing)? `any`, `unknown`, type parameters and
+ * generic classes: yes.
+ */
+function mayAlias(checker: ts.TypeChecker, a: ts.AccessorDeclaration, r: ts.Type): boolean {
+  const cls = a.parent;
+  if (!ts.isClassLike(cls) || cls.typeParameters?.length || !cls.name) return true;
+  // A type parameter (`this` included) by its constraint; an unconstrained one may be anything.
+  let receiver = r;
+  if (receiver.flags & ts.TypeFlags.TypeParameter) {
+    const c = checker.getBaseConstraintOfType(receiver);
+    if (!c || c === receiver) return true;
+    receiver = c;
+  }
+  if (
+    receiver.flags &
+    (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.TypeParameter | ts.TypeFlags.NonPrimitive)
+  )
+    return true;
+  const clsSym = checker.getSymbolAtLocation(cls.name);
+  if (!clsSym) return true;
+  const isStatic = (ts.getCombinedModifierFlags(a) & ts.ModifierFlags.Static) !== 0;
+  const source = isStatic ? checker.getTypeOfSymbol(clsSym) : checker.getDeclaredTypeOfSymbol(clsSym);
+  return checker.isTypeAssignableTo(source, receiver);
 }
 
 function isLiteral(e: ts.Expression): boolean {
