@@ -250,20 +250,21 @@ test('static accessors and base constructors through super(…) and their field 
     [
       HOLDERS,
       null,
-      "export class Keys {\n  static get current(): Uint8Array {\n    return unwrapKey('now');\n  }\n}\nexport class Base {\n  readonly early = unwrapKey('base-field');\n}\nexport class Child extends Base {\n  constructor() {\n    super();\n  }\n}\n",
+      "export class Keys {\n  static get current(): Uint8Array {\n    return unwrapKey('now');\n  }\n}\nexport class Base {\n  readonly early = unwrapKey('base-field');\n}\nexport class Multi {\n  constructor(id: string);\n  constructor(id: number);\n  constructor(id: string | number) {\n    unwrapKey(String(id));\n  }\n}\nexport class Child extends Base {\n  constructor() {\n    super();\n  }\n}\n",
     ],
     [
       SERVICE,
       "import { Box, DerivedOpener, FieldOpener, Holder, Opener, open } from './holders.js';",
-      "import { Box, Child, DerivedOpener, FieldOpener, Holder, Keys, Opener, open } from './holders.js';",
+      "import { Box, Child, DerivedOpener, FieldOpener, Holder, Keys, Multi, Opener, open } from './holders.js';",
     ],
     [
       SERVICE,
       null,
-      "export async function viaStatic(): Promise<Uint8Array> {\n  await requireAttestation('TEE_PROD');\n  return Keys.current;\n}\nexport async function viaSuper(): Promise<Child> {\n  await requireAttestation('TEE_PROD');\n  return new Child();\n}\n",
+      "export async function viaStatic(): Promise<Uint8Array> {\n  await requireAttestation('TEE_PROD');\n  return Keys.current;\n}\nexport async function viaMulti(): Promise<Multi> {\n  await requireAttestation('TEE_PROD');\n  return new Multi('x');\n}\nexport async function viaSuper(): Promise<Child> {\n  await requireAttestation('TEE_PROD');\n  return new Child();\n}\n",
     ],
   ]);
   assert.equal(guards(m, 'viaStatic -> unwrapKey'), [ATT]);
+  assert.equal(guards(m, 'viaMulti -> unwrapKey'), [ATT]);
   assert.equal(guards(m, 'viaSuper -> unwrapKey'), [ATT]);
   assert.is(
     m.locations['keygate:via:viaSuper -> unwrapKey'],

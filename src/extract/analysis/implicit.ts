@@ -98,10 +98,22 @@ export function resolveImplicit(
 ): ImplicitSite | undefined {
   const inProject = (d: ts.Node) => project.has(d.getSourceFile());
   if (ts.isNewExpression(n)) {
+    // `new Map()`, `new Error()`: a callee declared only in libraries constructs no project class (a project
+    // class stored in a library-typed variable was used as a value first: implicitReferences).
+    const callee = skipOuter(n.expression);
+    const at = ts.isPropertyAccessExpression(callee) ? callee.name : ts.isIdentifier(callee) ? callee : undefined;
+    const calleeDecls = at ? (dealias(checker, checker.getSymbolAtLocation(at))?.declarations ?? []) : undefined;
+    if (calleeDecls && calleeDecls.length > 0 && !calleeDecls.some(inProject)) return undefined;
     const decls: ts.Node[] = [];
     const sig = checker.getResolvedSignature(n);
     const d = sig?.getDeclaration();
-    if (d && inProject(d)) decls.push(d);
+    // An overload signature: the implementation runs.
+    if (d && inProject(d))
+      decls.push(
+        ...(ts.isConstructorDeclaration(d) && !d.body
+          ? d.parent.members.filter((m) => ts.isConstructorDeclaration(m) && m.body)
+          : [d]),
+      );
     const cls = constructedClass(checker, n);
     if (cls) decls.push(...constructionFields(checker, cls));
     return decls.length > 0 ? { kind: 'construct', decls, shift: 0 } : undefined;
