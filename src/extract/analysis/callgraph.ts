@@ -347,7 +347,9 @@ export class KeyCallGraph {
       const fresh = new Set<Container>();
       for (const c of sinkCalls) fresh.add(c.fn);
       for (const r of rawCalls) {
-        if (r.decls.some((d) => targets.has(d))) fresh.add(this.enclosing(r.node));
+        const im = r.implicit;
+        if (r.decls.some((d) => [...(targets.get(d) ?? [])].some((t) => !im || implicitReaches(im, t.node))))
+          fresh.add(this.enclosing(r.node));
       }
       let grew = false;
       for (const c of [...fresh].sort(byContainer)) {

@@ -74,7 +74,7 @@ export function isImplicitCandidate(n: ts.Node, accessorNames: ReadonlySet<strin
 export function accessorNamesOf(checker: ts.TypeChecker, files: readonly ts.SourceFile[]): Set<string> {
   const out = new Set<string>();
   for (const sf of files) {
-    if (!/\b(get|set)\b/.test(sf.text)) continue;
+    if (!/\b[gs]et\b/.test(sf.text)) continue;
     const visit = (n: ts.Node): void => {
       if (ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n)) {
         const name = n.name;
@@ -330,6 +330,8 @@ export function implicitReferences(
     if (
       ts.isObjectLiteralExpression(a.parent) ||
       (ts.getDecorators(a)?.length ?? 0) > 0 ||
+      // A decorated class is handed to a framework that may read its accessors by name (templates, metadata).
+      (ts.isClassLike(a.parent) && (ts.getDecorators(a.parent)?.length ?? 0) > 0) ||
       ts.isComputedPropertyName(a.name) ||
       PROTOCOL.has(a.name.text)
     )
