@@ -15,27 +15,35 @@ import { dealias, resolvedDeclaration, skipOuter } from './calls.js';
  *   (`o.x`, `o?.x`, `this.x`, `super.x`, `o['x']`, `const { x } = o`); a
  *   write resolving to a `set` accessor runs the setter (`o.x = v`,
  *   `o.x ??= v`, `o.x++`, `[o.x] = a`, `for (o.x of a)`); a compound write
- *   runs both.
+ *   runs both. A read resolving to a member the accessor implements or
+ *   overrides (an interface property, a base or abstract accessor) reaches
+ *   it too (callgraph.ts's declNodesOf, as for methods).
  * - A tagged template runs its tag function.
  *
  * Each such site is an edge like a call (`ImplicitSite`, identity by the
  * checker's declaration, never by name). The arguments of an implicit call
  * are not tied to parameters (except `new`'s): a guard argument passed
- * through them is dynamic.
+ * through them is dynamic. Guards called inside a getter or a constructor
+ * are not credited to its caller (no ensures through implicit calls).
  *
  * Fail closed (`implicitReferences`): an accessor or a construction that can
  * also run where no edge records it stays an entry point, credited with its
- * own guards only, as before these edges existed. That is every accessor of
- * an object literal, every constructor of a class expression or a decorated
- * class, and any target that the program reaches by name or reflectively:
- * a string naming the accessor (`Reflect.get(o, 'x')`, `Object.assign(o, …)`
- * targets), a read by its name on an unresolved receiver (`(o as any).x`), a
- * computed key (`o[k]`) on a receiver that may carry it (its type has it,
- * `any`, `unknown`, a type parameter), a destructuring assignment naming
- * it, reflective access with a computed key (`Reflect.get(o, k)`,
- * `Object.getOwnPropertyDescriptor(s)`, `__lookupGetter__`), the class used
- * as a value (passed, stored, returned, `Reflect.construct`) and
- * `.constructor` anywhere.
+ * own guards only, as before these edges existed:
+ * - accessors of object literals, decorated accessors or classes, computed
+ *   names, and names the runtime reads by protocol (`then`, `toJSON`, …);
+ * - an accessor named by a string anywhere (`Reflect.get(o, 'x')`), read by
+ *   name on an unresolved receiver (`(o as any).x`), named in a
+ *   destructuring assignment, read through a structurally compatible type
+ *   (`const v: { x: T } = o`), read with a computed key on a receiver that
+ *   may hold it (its type has it; `any`, `unknown`, `object`, a type
+ *   parameter, a string index signature, at any layer of a cast); every
+ *   accessor under reflection with a computed key (`Reflect.get(o, k)`,
+ *   `Object.getOwnPropertyDescriptor(s)`, `__lookupGetter__`, `Reflect` as a
+ *   value); the setters of `Object.assign`'s target;
+ * - the construction (constructor, field initializers) of a class used as a
+ *   value (passed, stored, returned, `Reflect.construct`), of a subclass
+ *   used so, of a class expression, and every construction wherever
+ *   `.constructor` is read.
  */
 
 export type ImplicitKind = 'construct' | 'get' | 'set' | 'tag';
@@ -450,7 +458,14 @@ export function implicitReferences(
       }
     const visit = (n: ts.Node): void => {
       if (accessors.length > 0) {
-        if (ts.isStringLiteralLike(n) && accName.has(n.text) && !isLiteralKeyOfResolvedAccess(checker, n))
+        // `Reflect` as a value (`const { get } = Reflect`, `Reflect['get']`): reflection this scan cannot follow.
+        if (
+          ts.isIdentifier(n) &&
+          n.text === 'Reflect' &&
+          !(ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n)
+        )
+          allAccessors();
+        else if (ts.isStringLiteralLike(n) && accName.has(n.text) && !isLiteralKeyOfResolvedAccess(checker, n))
           for (const a of accName.get(n.text)!) out.add(a);
         else if (ts.isPropertyAccessExpression(n) && accName.has(n.name.text)) {
           const sym = checker.getSymbolAtLocation(n.name);
