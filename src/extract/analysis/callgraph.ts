@@ -278,9 +278,12 @@ export class KeyCallGraph {
           !isTemplateTag(cn) &&
           decls.some((d) => this.projectFiles.has(d.getSourceFile()))
         ) {
-          rawRefs.push(decls);
           // `o.x`, `o['x']`, `{ x } = o`: running an accessor there is an implicit call (an edge), not a reference.
-          if (isAccessName(cn)) accessRefs.add(decls);
+          if (isAccessName(cn)) {
+            const own = [...decls];
+            accessRefs.add(own);
+            rawRefs.push(own);
+          } else rawRefs.push(decls);
         }
       }
     };

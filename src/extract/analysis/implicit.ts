@@ -44,6 +44,14 @@ import { dealias, resolvedDeclaration, skipOuter } from './calls.js';
  *   value (passed, stored, returned, `Reflect.construct`), of a subclass
  *   used so, of a class expression, and every construction wherever
  *   `.constructor` is read.
+ *
+ * The fast path needs no rule of its own: a constructor, field or accessor
+ * that reaches a sink is a derived sink whose declaration seeds the
+ * statement filter (its class statement qualifies, so the class name and
+ * its aliases are kept words) and whose name is a kept word (an accessor's
+ * reads mention it); candidates are chosen by the names of every accessor
+ * in the program, in both modes; and `implicitReferences` scans every file
+ * whole. test/fastpath.test.js checks both modes are equal.
  */
 
 export type ImplicitKind = 'construct' | 'get' | 'set' | 'tag';
