@@ -323,6 +323,16 @@ test('fail closed: a class used as a value, a class expression, `.constructor` a
     'function make(c: new (id: string) => Opener): Opener {\n  return new c("x");\n}\nexport function leak(): Opener {\n  return make(Opener);\n}\n',
   );
   assert.equal(guards(m, 'Opener.constructor -> unwrapKey'), []);
+  // `this` in a static member is the class: handing it out is using the class as a value.
+  m = variant([
+    [
+      SERVICE,
+      null,
+      "import { unwrapKey } from './store.js';\nexport class Svc {\n  readonly k = unwrapKey('svc');\n  static self(): unknown {\n    return this;\n  }\n}\nexport async function viaSvc(): Promise<Svc> {\n  await requireAttestation('TEE_PROD');\n  return new Svc();\n}\n",
+    ],
+  ]);
+  assert.equal(guards(m, 'viaSvc -> unwrapKey'), [ATT]);
+  assert.equal(guards(m, 'Svc.k -> unwrapKey'), []);
   // A subclass used as a value constructs its base.
   m = leaks('export const registry: unknown[] = [DerivedOpener];\n');
   assert.equal(guards(m, 'Opener.constructor -> unwrapKey'), []);

@@ -531,6 +531,10 @@ export function implicitReferences(
           const sym = dealias(checker, checker.getSymbolAtLocation(n));
           for (const d of sym?.declarations ?? [])
             if (ts.isClassLike(d) && !isClassName(n, d)) for (const b of constructs(d)) out.add(b);
+        } else if (n.kind === ts.SyntaxKind.ThisKeyword && isValueUse(n as ts.Expression)) {
+          // `this` in a static member is the class itself: `static self() { return this; }` hands it out.
+          const cls = staticClassOf(n);
+          if (cls) for (const b of constructs(cls)) out.add(b);
         }
       }
       ts.forEachChild(n, visit);
@@ -621,6 +625,18 @@ function isAssignmentPattern(o: ts.ObjectLiteralExpression): boolean {
   );
 }
 
+/** The class whose static member (or static block) `this` is in, when it is. */
+function staticClassOf(n: ts.Node): ts.ClassLikeDeclaration | undefined {
+  for (let a: ts.Node | undefined = n.parent; a; a = a.parent) {
+    if (ts.isArrowFunction(a)) continue;
+    if (ts.isClassStaticBlockDeclaration(a)) return a.parent;
+    if (ts.isClassElement(a) && ts.isClassLike(a.parent))
+      return ts.getCombinedModifierFlags(a) & ts.ModifierFlags.Static ? a.parent : undefined;
+    if (ts.isFunctionLike(a) || ts.isClassLike(a)) return undefined;
+  }
+  return undefined;
+}
+
 /** The class's own name (its declaration), not a use of it. */
 function isClassName(n: ts.Identifier, d: ts.ClassLikeDeclaration): boolean {
   return d.name === n;
@@ -631,7 +647,7 @@ function isClassName(n: ts.Identifier, d: ts.ClassLikeDeclaration): boolean {
  * `new C(…)`'s callee, `extends C`, `C.member`, `x instanceof C`, a type, an
  * import or export specifier, or a declaration's name.
  */
-function isValueUse(n: ts.Identifier): boolean {
+function isValueUse(n: ts.Expression): boolean {
   let e: ts.Node = n;
   // `ns.C`: the access is the use.
   if (ts.isPropertyAccessExpression(n.parent) && n.parent.name === n) e = n.parent;
@@ -640,7 +656,8 @@ function isValueUse(n: ts.Identifier): boolean {
   if (!p) return false;
   if (ts.isNewExpression(p) && p.expression === e) return false;
   if (ts.isExpressionWithTypeArguments(p) && ts.isHeritageClause(p.parent)) return false;
-  if (ts.isPropertyAccessExpression(p) && p.expression === e) return false;
+  // `C.member`, `C[k]`: a static member, not the class.
+  if ((ts.isPropertyAccessExpression(p) || ts.isElementAccessExpression(p)) && p.expression === e) return false;
   if (ts.isBinaryExpression(p) && p.right === e && p.operatorToken.kind === ts.SyntaxKind.InstanceOfKeyword)
     return false;
   if (
