@@ -300,6 +300,7 @@ test('fail closed: an accessor reached by name, reflectively, through any or a c
     'export function leak<T>(o: T, k: keyof T): unknown {\n  return o[k];\n}\n',
     'export function leak(k: string): unknown {\n  return Object.getOwnPropertyDescriptor(Holder.prototype, k);\n}\n',
     'export function leak(o: object, k: string): unknown {\n  return Reflect.get(o, k);\n}\n',
+    'export function leak(o: object, k: string): unknown {\n  const { get } = Reflect;\n  return get(o, k);\n}\n',
     "export function leak(h: Holder): unknown {\n  const k = 'open' + 'ed';\n  return (h as unknown as Record<string, unknown>)[k];\n}\n",
   ];
   for (const code of cases) {
@@ -352,6 +353,17 @@ test('fail closed: a class used as a value, a class expression, `.constructor` a
     sites(m).some((s) => s.endsWith('.key -> unwrapKey') && m.invariants.keygate.sites[s].guards.length === 0),
     sites(m).join(', '),
   );
+  // A decorated class is handed to its decorator: its construction and accessors stay entry points.
+  m = variant([
+    [
+      SERVICE,
+      null,
+      "import { unwrapKey } from './store.js';\nfunction sealed<T>(c: T, _ctx: ClassDecoratorContext): T {\n  return c;\n}\n@sealed\nclass Dec {\n  readonly k = unwrapKey('dec');\n  get peek(): Uint8Array {\n    return unwrapKey('peek');\n  }\n}\nexport async function viaDec(): Promise<Uint8Array> {\n  await requireAttestation('TEE_PROD');\n  return new Dec().peek;\n}\n",
+    ],
+  ]);
+  assert.equal(guards(m, 'viaDec -> unwrapKey'), [ATT]);
+  assert.equal(guards(m, 'Dec.k -> unwrapKey'), []);
+  assert.equal(guards(m, 'Dec.peek -> unwrapKey'), []);
   // Object-literal accessors run under spread, Object.assign, JSON.stringify…: the edge adds the caller's site,
   // the accessor stays an entry point.
   m = variant([
