@@ -497,6 +497,33 @@ test('weakening through a getter still caught when another unguarded use keeps t
   assert.equal(triples(significant(base, head)), [['weakening', 'KEYGATE_GUARD_REMOVED', 'viaGetter -> unwrapKey']]);
 });
 
+test('the reported case on sample-service: deleting the guard before a getter read is a weakening', () => {
+  const copy = (extra) => {
+    const dir = tmpdir('policydrift-implicit-sample-');
+    fs.cpSync(path.join(REPO, 'fixtures', 'sample-service'), dir, { recursive: true });
+    const p = path.join(dir, 'src', 'keys', 'service.ts');
+    fs.writeFileSync(p, fs.readFileSync(p, 'utf8') + extra);
+    return extract(dir);
+  };
+  const code = (guard) =>
+    [
+      "import { unwrapDeviceKey } from './store.js';",
+      'class Holder { constructor(private k: WrappedKey) {} get opened(): Promise<Uint8Array> { return unwrapDeviceKey(this.k); } }',
+      `export async function viaGetter(k: WrappedKey): Promise<Uint8Array> { ${guard}const h = new Holder(k); return h.opened; }`,
+      '',
+    ].join('\n');
+  const base = copy(code("await assertAttested('TEE_PROD'); "));
+  const head = copy(code(''));
+  assert.equal(guards(base, 'viaGetter -> unwrapDeviceKey'), [['assertAttested', 'TEE_PROD', true]]);
+  assert.not.ok(
+    sites(base).some((s) => s.startsWith('Holder.')),
+    sites(base).join(', '),
+  );
+  assert.equal(triples(significant(base, head)), [
+    ['weakening', 'KEYGATE_GUARD_REMOVED', 'viaGetter -> unwrapDeviceKey'],
+  ]);
+});
+
 test('fast path = full program with implicit edges and their fail-closed references', () => {
   const m = variant([
     [SERVICE, null, 'export function leak(o: any, k: string): unknown {\n  return o[k];\n}\n'],
