@@ -313,6 +313,8 @@ test('fail closed: an accessor reached by name, reflectively, through any or a c
   for (const code of [
     'export function leak(id: string): Box {\n  return Object.assign(new Box(), { key: id });\n}\n',
     "export function leak(b: Box, id: string): boolean {\n  return Reflect.set(b, 'key', id);\n}\n",
+    // A parameter property (or a subclass field without define semantics) assigns `this.key` in construction.
+    'export class SubBox extends Box {\n  // @ts-expect-error a property over an accessor\n  constructor(public key: string) {\n    super();\n  }\n}\n',
   ]) {
     const m = variant([[SERVICE, null, code]]);
     assert.equal(guards(m, 'Box.key -> unwrapKey'), [], code);

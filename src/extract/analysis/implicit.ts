@@ -262,6 +262,21 @@ function constructedClass(checker: ts.TypeChecker, n: ts.NewExpression): ts.Clas
   return sym?.declarations?.find((d): d is ts.ClassLikeDeclaration => ts.isClassLike(d));
 }
 
+/** Does `cls` derive from `base` (an `extends` the checker cannot resolve to a class may: yes)? */
+function inheritsFrom(checker: ts.TypeChecker, cls: ts.ClassLikeDeclaration, base: ts.ClassLikeDeclaration): boolean {
+  const seen = new Set<ts.Node>();
+  for (let c: ts.ClassLikeDeclaration | undefined = cls; c && !seen.has(c);) {
+    seen.add(c);
+    const hasExtends = c.heritageClauses?.some((h) => h.token === ts.SyntaxKind.ExtendsKeyword) ?? false;
+    if (!hasExtends) return false;
+    const next = baseClassOf(checker, c);
+    if (!next) return true;
+    if (next === base) return true;
+    c = next;
+  }
+  return false;
+}
+
 function baseClassOf(checker: ts.TypeChecker, cls: ts.ClassLikeDeclaration): ts.ClassLikeDeclaration | undefined {
   for (const h of cls.heritageClauses ?? []) {
     if (h.token !== ts.SyntaxKind.ExtendsKeyword) continue;
@@ -497,6 +512,24 @@ export function implicitReferences(
           const name = n.name;
           if (ts.isComputedPropertyName(name)) allAccessors();
           else if (accName.has(name.text)) for (const a of accName.get(name.text)!) out.add(a);
+        } else if (
+          (ts.isPropertyDeclaration(n) &&
+            n.initializer &&
+            !(ts.getCombinedModifierFlags(n) & ts.ModifierFlags.Static) &&
+            !ts.isComputedPropertyName(n.name)) ||
+          (ts.isParameter(n) &&
+            ts.isConstructorDeclaration(n.parent) &&
+            ts.isIdentifier(n.name) &&
+            (ts.getModifiers(n)?.length ?? 0) > 0)
+        ) {
+          // A subclass field (`useDefineForClassFields: false`) or a parameter property is assigned with
+          // `this.x = …` during construction: it runs a setter of its name inherited from a base.
+          const name = n.name;
+          const cls = ts.isParameter(n) ? n.parent.parent : n.parent;
+          if (ts.isIdentifier(name) && ts.isClassLike(cls))
+            for (const a of accName.get(name.text) ?? [])
+              if (ts.isSetAccessorDeclaration(a) && ts.isClassLike(a.parent) && inheritsFrom(checker, cls, a.parent))
+                out.add(a);
         } else if (ts.isCallExpression(n)) {
           const callee = skipOuter(n.expression);
           if (ts.isPropertyAccessExpression(callee) && REFLECTIVE.has(callee.name.text)) {
