@@ -596,6 +596,83 @@ test('helper layers and cycles across files: fast path = full program, sites per
   );
 });
 
+// Implicit invocations (src/extract/analysis/implicit.ts): constructors, field initializers, accessors and tags
+// reached across files through aliases, default exports, factories and subclasses; the calling statements name
+// neither the sink nor the class.
+const IMPLICIT = {
+  'tsconfig.json': HELPERS['tsconfig.json'],
+  'src/store.ts': HELPERS['src/store.ts'],
+  'src/guards.ts': HELPERS['src/guards.ts'],
+  'src/k/holder.ts': `import { unwrapKey } from '../store.js';
+export default class Holder {
+  constructor(private readonly id: string) {}
+  get opened(): Uint8Array {
+    return unwrapKey(this.id);
+  }
+}
+export class Eager {
+  readonly key = unwrapKey('eager');
+}
+export const tag = (s: TemplateStringsArray): Uint8Array => unwrapKey(s.join(''));
+`,
+  'src/k/sub.ts': `import { Eager as E } from './holder.js';
+export class Later extends E {}
+`,
+  'src/k/make.ts': `import H from './holder.js';
+export const make = (id: string) => new H(id);
+`,
+  'src/api/a.ts': `import { make } from '../k/make.js';
+import { attest } from '../guards.js';
+export async function apiGet(id: string) {
+  await attest('PROD');
+  const { opened } = make(id);
+  return opened;
+}
+`,
+  'src/api/b.ts': `import * as sub from '../k/sub.js';
+import { tag as t } from '../k/holder.js';
+import { quorum } from '../guards.js';
+export function apiNew() {
+  quorum(2);
+  return new sub.Later();
+}
+export function apiTag() {
+  quorum(3);
+  return t\`x\`;
+}
+`,
+};
+
+test('implicit invocations across files: fast path = full program, the caller is the site', () => {
+  const m = assertSameBothWays(writeProject(IMPLICIT));
+  const kg = m.invariants.keygate;
+  assert.equal(Object.keys(kg.sites), ['apiGet -> unwrapKey', 'apiNew -> unwrapKey', 'apiTag -> unwrapKey']);
+  const g = (k) => kg.sites[k].guards.map((x) => [x.guard, Object.values(x.args)[0], x.awaited]);
+  assert.equal(g('apiGet -> unwrapKey'), [['attest', 'PROD', true]]);
+  assert.equal(g('apiNew -> unwrapKey'), [['quorum', 2, true]]);
+  assert.equal(g('apiTag -> unwrapKey'), [['quorum', 3, true]]);
+  assert.is(
+    m.locations['keygate:via:apiGet -> unwrapKey'],
+    'apiGet (src/api/a.ts) -> Holder.opened (src/k/holder.ts) -> unwrapKey',
+  );
+  // A dynamic read elsewhere (no word of the getter or the class in its statement) keeps the getter an entry point.
+  const leaky = assertSameBothWays(
+    writeProject({
+      ...IMPLICIT,
+      'src/api/c.ts': `export function peek(o: Record<string, unknown>, k: string) {
+  return o[k];
+}
+`,
+    }),
+  );
+  assert.equal(Object.keys(leaky.invariants.keygate.sites), [
+    'Holder.opened -> unwrapKey',
+    'apiGet -> unwrapKey',
+    'apiNew -> unwrapKey',
+    'apiTag -> unwrapKey',
+  ]);
+});
+
 test('adversarial: the filter skips what cannot matter', () => {
   const root = writeProject(ADVERSARIAL);
   const { kept, total, byFile } = keptStatements(root);

@@ -25,6 +25,17 @@ import { DYNAMIC_ARG, type DominatingGuard, type GuardArg } from '../../manifest
 import { declarationName } from './names.js';
 import { type CalleeFacts, callMayReachTarget, referenceWords, sinkStatements } from './prefilter.js';
 import { boundSymbolOf, canWrapCompilerNode, wrapCompilerNode } from './ts-internals.js';
+import {
+  accessorNamesOf,
+  implicitReaches,
+  implicitReferences,
+  isImplicitCandidate,
+  isAccessName,
+  isAccessor,
+  isValueOnlyField,
+  resolveImplicit,
+  type ImplicitSite,
+} from './implicit.js';
 
 /**
  * Interprocedural key gating: a call graph over the program's functions and
@@ -136,17 +147,20 @@ function isFnLike(n: ts.Node): n is FnLike {
 }
 
 interface RawCall {
-  call: ts.CallExpression;
+  /** A call, or an implicit invocation (implicit.ts): `new`, an accessor read or write, a tagged template. */
+  call: ts.CallExpression | ts.Node;
   /** The call's node, for its enclosing function (computed only for calls that reach a sink). */
   node: Node;
   /** Declarations the callee may resolve to (resolved signature, callee symbol). */
   decls: ts.Node[];
   /** Argument offset (`f.call(thisArg, a)`: 1), -1 when unknown (`f.apply`). */
   shift: number;
+  /** An implicit invocation: which containers it may reach. */
+  implicit?: ImplicitSite;
 }
 
 interface Edge {
-  call: ts.CallExpression;
+  call: ts.CallExpression | ts.Node;
   from: Container;
   sink?: string;
   to?: Container;
@@ -196,8 +210,14 @@ export class KeyCallGraph {
     const escapes: Escape[] = [];
     const rawCalls: RawCall[] = [];
     const rawRefs: Array<readonly ts.Node[]> = [];
+    const accessRefs = new Set<readonly ts.Node[]>();
     const unresolved: Array<{ fn: Container; name: string }> = [];
     const visited = new Set<ts.Node>();
+    // Implicit invocations (implicit.ts): a property access is resolved only when an accessor of its name exists.
+    const accessorNames = accessorNamesOf(
+      checker,
+      this.graphFiles.map((f) => f.compilerNode),
+    );
 
     const visit = (node: Node) => {
       const cn = node.compilerNode;
@@ -216,7 +236,19 @@ export class KeyCallGraph {
         } else {
           const r = this.rawCall(cn);
           if (r.decls.length > 0) rawCalls.push({ call: cn, node, ...r });
+          // `super(…)` also runs the base's field initializers.
+          const im =
+            cn.expression.kind === ts.SyntaxKind.SuperKeyword
+              ? resolveImplicit(checker, cn, this.projectFiles)
+              : undefined;
+          if (im) rawCalls.push({ call: cn, node, decls: im.decls, shift: im.shift, implicit: im });
         }
+        return;
+      }
+      if (!ts.isIdentifier(cn) && !ts.isStringLiteralLike(cn)) {
+        if (!isImplicitCandidate(cn, accessorNames)) return;
+        const im = resolveImplicit(checker, cn, this.projectFiles);
+        if (im) rawCalls.push({ call: cn, node, decls: im.decls, shift: im.shift, implicit: im });
         return;
       }
       if (ts.isIdentifier(cn) || ts.isStringLiteralLike(cn)) {
@@ -241,8 +273,18 @@ export class KeyCallGraph {
           const fn = this.enclosing(node);
           const ids = sinks.idsOf ? [...new Set(decls.flatMap((d) => sinks.idsOf!(d) ?? []))] : [];
           for (const id of ids.length > 0 ? ids.sort() : [sink]) escapes.push({ fn, sink: id, kind: 'reference' });
-        } else if (!isCallApplyTarget(cn) && decls.some((d) => this.projectFiles.has(d.getSourceFile())))
-          rawRefs.push(decls);
+        } else if (
+          !isCallApplyTarget(cn) &&
+          !isTemplateTag(cn) &&
+          decls.some((d) => this.projectFiles.has(d.getSourceFile()))
+        ) {
+          // `o.x`, `o['x']`, `{ x } = o`: running an accessor there is an implicit call (an edge), not a reference.
+          if (isAccessName(cn)) {
+            const own = [...decls];
+            accessRefs.add(own);
+            rawRefs.push(own);
+          } else rawRefs.push(decls);
+        }
       }
     };
     // Calls and names already handed to `visit`: every round walks the kept statements again, but only
@@ -283,6 +325,9 @@ export class KeyCallGraph {
             ) {
               recorded.add(n);
               visit(wrapNode(sf, n));
+            } else if (isImplicitCandidate(n, accessorNames)) {
+              recorded.add(n);
+              visit(wrapNode(sf, n));
             }
           }
           ts.forEachChild(n, walkNode);
@@ -310,7 +355,9 @@ export class KeyCallGraph {
       const fresh = new Set<Container>();
       for (const c of sinkCalls) fresh.add(c.fn);
       for (const r of rawCalls) {
-        if (r.decls.some((d) => targets.has(d))) fresh.add(this.enclosing(r.node));
+        const im = r.implicit;
+        if (r.decls.some((d) => [...(targets.get(d) ?? [])].some((t) => !im || implicitReaches(im, t.node))))
+          fresh.add(this.enclosing(r.node));
       }
       let grew = false;
       for (const c of [...fresh].sort(byContainer)) {
@@ -338,19 +385,31 @@ export class KeyCallGraph {
     for (const c of sinkCalls) edges.push({ call: c.call, from: c.fn, sink: c.sink, shift: 0 });
     for (const r of rawCalls) {
       const tos = new Set<Container>();
-      for (const d of r.decls) for (const t of targets.get(d) ?? []) tos.add(t);
+      for (const d of r.decls)
+        for (const t of targets.get(d) ?? []) if (!r.implicit || implicitReaches(r.implicit, t.node)) tos.add(t);
       if (tos.size === 0) continue;
       const from = this.enclosing(r.node);
       for (const to of [...tos].sort(byContainer)) edges.push({ call: r.call, from, to, shift: r.shift });
     }
     const referenced = new Set<Container>();
-    for (const decls of rawRefs) for (const d of decls) for (const t of targets.get(d) ?? []) referenced.add(t);
+    for (const decls of rawRefs)
+      for (const d of decls)
+        for (const t of targets.get(d) ?? [])
+          if (!isValueOnlyField(checker, t.node, t.anonymous) && !(accessRefs.has(decls) && isAccessor(t.node)))
+            referenced.add(t);
     const byName = new Map<string, Container[]>();
     for (const c of registered) {
       const n = simpleName(c);
       if (n !== undefined) byName.set(n, [...(byName.get(n) ?? []), c]);
     }
     for (const u of unresolved) for (const c of byName.get(u.name) ?? []) referenced.add(c);
+    // Constructors, field initializers and accessors that may also run where no edge records them (implicit.ts).
+    const implicitRefs = implicitReferences(
+      checker,
+      this.graphFiles.map((f) => f.compilerNode),
+      [...registered].map((c) => c.node),
+    );
+    for (const c of registered) if (implicitRefs.has(c.node)) referenced.add(c);
 
     const req = this.requires(edges);
     const entries = this.entries(edges, req, referenced);
@@ -761,12 +820,15 @@ export class KeyCallGraph {
   /** A summarised fact at a call site: parameters replaced by the call's arguments. */
   private instantiate(
     f: Fact,
-    call: ts.CallExpression,
+    call: ts.CallExpression | ts.Node,
     shift: number,
     hook: ParamHook | undefined,
     awaitedCall: boolean,
   ): Fact {
     const args: Record<string, ArgVal> = {};
+    // An implicit invocation without an argument list (an accessor, a tagged template): parameters are unknown.
+    const withArgs = ts.isCallExpression(call) || ts.isNewExpression(call);
+    const list = withArgs ? (call.arguments ?? []) : [];
     for (const k of Object.keys(f.args).sort()) {
       const v = f.args[k]!;
       if (!isParamRef(v)) {
@@ -774,9 +836,9 @@ export class KeyCallGraph {
         continue;
       }
       const i = v.param + shift;
-      const spread = call.arguments.findIndex((a) => ts.isSpreadElement(a));
-      const a = call.arguments[i];
-      if (shift < 0 || (spread >= 0 && spread <= i) || !a) args[k] = DYNAMIC_ARG;
+      const spread = list.findIndex((a) => ts.isSpreadElement(a));
+      const a = list[i];
+      if (!withArgs || shift < 0 || (spread >= 0 && spread <= i) || !a) args[k] = DYNAMIC_ARG;
       else recordArg(this.checker, k, a, args, hook);
     }
     return { guard: f.guard, args, awaited: f.awaited && awaitedCall };
@@ -948,7 +1010,15 @@ export class KeyCallGraph {
     for (const d of sym?.declarations ?? []) out.add(d);
     // Interface and base-class members this one implements or overrides: a call through them may run it.
     const cls = holder.parent;
-    if (sym && cls && ts.isClassLike(cls) && (ts.isMethodDeclaration(holder) || ts.isPropertyDeclaration(holder))) {
+    if (
+      sym &&
+      cls &&
+      ts.isClassLike(cls) &&
+      (ts.isMethodDeclaration(holder) ||
+        ts.isPropertyDeclaration(holder) ||
+        ts.isGetAccessorDeclaration(holder) ||
+        ts.isSetAccessorDeclaration(holder))
+    ) {
       const isStatic = (ts.getCombinedModifierFlags(holder) & ts.ModifierFlags.Static) !== 0;
       if (!isStatic) {
         for (const base of heritageTypes(this.checker, cls)) {
@@ -1094,6 +1164,14 @@ function callApply(
 function isCallApplyShape(call: ts.CallExpression): boolean {
   const callee = skipOuter(call.expression);
   return ts.isPropertyAccessExpression(callee) && (callee.name.text === 'call' || callee.name.text === 'apply');
+}
+
+/** Is `n` (or `x.n`) the tag of a tagged template: a call of it (implicit.ts), not a reference? */
+function isTemplateTag(n: ts.Node): boolean {
+  let e: ts.Node = n;
+  if (ts.isPropertyAccessExpression(e.parent) && e.parent.name === e) e = e.parent;
+  while (ts.isParenthesizedExpression(e.parent) || ts.isNonNullExpression(e.parent)) e = e.parent;
+  return ts.isTaggedTemplateExpression(e.parent) && e.parent.tag === e;
 }
 
 /** Is `n` the function of `n.call(...)` / `n.apply(...)` (resolved as a call, not a reference)? */

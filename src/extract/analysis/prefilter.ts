@@ -119,7 +119,9 @@ interface Occurrence {
  * A statement is walked when it contains any K word. Global declarations
  * (script files, `declare global`, `declare module`), JavaScript, computed
  * member names and library files that import project files give up: every
- * statement is walked.
+ * statement is walked. Implicit invocations (`new`, accessors, tagged
+ * templates) need no rule here: their targets seed the filter like any
+ * derived sink (implicit.ts).
  */
 export function sinkStatements(
   ctx: ExtractContext,

@@ -224,6 +224,13 @@ function publicExports(ctx: ExtractContext): ts.Node[] {
             for (const m of d.members)
               if (ts.isMethodDeclaration(m) || ts.isPropertyDeclaration(m))
                 out.push(m, ...(functionOf(m) ? [functionOf(m)!] : []));
+              // Constructors and accessors run implicitly (`new`, property reads and writes): public too.
+              else if (
+                ts.isConstructorDeclaration(m) ||
+                ts.isGetAccessorDeclaration(m) ||
+                ts.isSetAccessorDeclaration(m)
+              )
+                out.push(m);
         }
       }
     }
