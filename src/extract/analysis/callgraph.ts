@@ -23,6 +23,7 @@ import { DYNAMIC_ARG, type DominatingGuard, type GuardArg } from '../../manifest
 import { declarationName } from './names.js';
 import { type CalleeFacts, callMayReachTarget, referenceWords, sinkStatements } from './prefilter.js';
 import { boundSymbolOf, canWrapCompilerNode, wrapCompilerNode } from './ts-internals.js';
+import { StructuralCalls } from './structural.js';
 
 /**
  * Interprocedural key gating: a call graph over the program's functions and
@@ -194,9 +195,17 @@ export class KeyCallGraph {
     const unresolved: Array<{ fn: Container; name: string }> = [];
     const visited = new Set<ts.Node>();
 
+    // Calls through a structurally compatible type (structural.ts); the targets are added as they appear.
+    const structural = new StructuralCalls(
+      checker,
+      this.graphFiles.map((s) => s.compilerNode),
+      (d) => allTargets.has(d),
+    );
+    const structEdges: Array<{ call: ts.CallExpression; decl: ts.Node }> = [];
     const visit = (node: Node) => {
       const cn = node.compilerNode;
       if (ts.isCallExpression(cn)) {
+        structural.note(cn);
         const hit = sinks.targetsOf(cn);
         if (hit.length > 0) {
           const fn = this.enclosing(node);
@@ -266,7 +275,8 @@ export class KeyCallGraph {
               if (
                 this.ctx.full ||
                 isCallApplyShape(n) ||
-                callMayReachTarget(checker, n, allTargets, names, calleeMemo)
+                callMayReachTarget(checker, n, allTargets, names, calleeMemo) ||
+                structural.mayMatch(n)
               ) {
                 recorded.add(n);
                 calleeMemo.delete(n);
@@ -298,15 +308,35 @@ export class KeyCallGraph {
     // The statement filter's closure only grows with its seeds (seed nodes and words are only ever added), so
     // once it gives up (null: every statement) it gives up in every later round: it is not recomputed.
     let unbounded = this.ctx.full;
+    for (const n of sinks.byNode.keys()) structural.addTarget(n);
+    const sfOf = new Map(this.graphFiles.map((s) => [s.compilerNode, s]));
+    const nodeOf = (call: ts.CallExpression): Node => {
+      const sf = sfOf.get(call.getSourceFile())!;
+      if (canWrap(sf)) return wrapNode(sf, call);
+      return sf.getFirstDescendantOrThrow((d) => d.compilerNode === call);
+    };
     for (;;) {
       const keep = unbounded ? null : sinkStatements(this.ctx, seedNodes, [...words]);
       if (keep === null) unbounded = true;
       walk(keep, allTargets, names, referenceWords(this.ctx, [...words]));
+      // A structural hit on a sink is a call of that sink; on a derived sink, an edge (below).
+      for (const h of structural.resolve()) {
+        const sink = sinks.byNode.get(h.decl);
+        if (sink === undefined) {
+          structEdges.push(h);
+          continue;
+        }
+        const fn = this.enclosing(nodeOf(h.call));
+        for (const id of sinks.idsOf?.(h.decl) ?? [sink])
+          if (!sinkCalls.some((c) => c.call === h.call && c.sink === id))
+            sinkCalls.push({ call: h.call, sink: id, fn });
+      }
       const fresh = new Set<Container>();
       for (const c of sinkCalls) fresh.add(c.fn);
       for (const r of rawCalls) {
         if (r.decls.some((d) => targets.has(d))) fresh.add(this.enclosing(r.node));
       }
+      for (const h of structEdges) if (targets.has(h.decl)) fresh.add(this.enclosing(nodeOf(h.call)));
       let grew = false;
       for (const c of [...fresh].sort(byContainer)) {
         if (registered.has(c) || ts.isSourceFile(c.node)) continue;
@@ -319,6 +349,7 @@ export class KeyCallGraph {
           if (!set) targets.set(n, (set = new Set()));
           set.add(c);
           allTargets.set(n, c);
+          structural.addTarget(n);
           seedNodes.push(n);
           const name = (n as ts.NamedDeclaration).name;
           if (name && (ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteralLike(name)))
@@ -337,6 +368,11 @@ export class KeyCallGraph {
       if (tos.size === 0) continue;
       const from = this.enclosing(r.node);
       for (const to of [...tos].sort(byContainer)) edges.push({ call: r.call, from, to, shift: r.shift });
+    }
+    for (const h of structEdges) {
+      const from = this.enclosing(nodeOf(h.call));
+      for (const to of [...(targets.get(h.decl) ?? [])].sort(byContainer))
+        if (!edges.some((e) => e.call === h.call && e.to === to)) edges.push({ call: h.call, from, to, shift: 0 });
     }
     const referenced = new Set<Container>();
     for (const decls of rawRefs) for (const d of decls) for (const t of targets.get(d) ?? []) referenced.add(t);
