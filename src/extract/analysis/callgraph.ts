@@ -150,6 +150,11 @@ interface Edge {
   sink?: string;
   to?: Container;
   shift: number;
+  /**
+   * A call through a structurally compatible type (structural.ts): a path for requires(), but no caller for
+   * entries(), so a may-call never hides an entry point.
+   */
+  loose?: boolean;
 }
 
 const ENTRY_TAGS = new Set(['entryPoint', 'keyGated', 'leHandler']);
@@ -202,6 +207,7 @@ export class KeyCallGraph {
       (d) => allTargets.has(d),
     );
     const structEdges: Array<{ call: ts.CallExpression; decl: ts.Node }> = [];
+    const structRefs: ts.Node[] = [];
     const visit = (node: Node) => {
       const cn = node.compilerNode;
       if (ts.isCallExpression(cn)) {
@@ -227,6 +233,7 @@ export class KeyCallGraph {
         const sym = referenceSymbol(checker, cn);
         const decls = sym?.declarations;
         if (!decls || decls.length === 0 || isDirectCallee(cn)) return;
+        structural.noteReference(cn);
         // A module namespace used as a value (`const h: any = ns; h[k](id)`, `ns[k](id)`, `Object.values(ns)`):
         // every function it exports can be called from wherever the value goes, so each counts as referenced
         // (an entry point; a sink among them an escape). `ns.member` names one member and is resolved as usual.
@@ -310,26 +317,30 @@ export class KeyCallGraph {
     let unbounded = this.ctx.full;
     for (const n of sinks.byNode.keys()) structural.addTarget(n);
     const sfOf = new Map(this.graphFiles.map((s) => [s.compilerNode, s]));
-    const nodeOf = (call: ts.CallExpression): Node => {
-      const sf = sfOf.get(call.getSourceFile())!;
-      if (canWrap(sf)) return wrapNode(sf, call);
-      return sf.getFirstDescendantOrThrow((d) => d.compilerNode === call);
+    const nodeOf = (n: ts.Node): Node => {
+      const sf = sfOf.get(n.getSourceFile())!;
+      if (canWrap(sf)) return wrapNode(sf, n);
+      return sf.getFirstDescendantOrThrow((d) => d.compilerNode === n);
     };
     for (;;) {
       const keep = unbounded ? null : sinkStatements(this.ctx, seedNodes, [...words]);
       if (keep === null) unbounded = true;
       walk(keep, allTargets, names, referenceWords(this.ctx, [...words]));
-      // A structural hit on a sink is a call of that sink; on a derived sink, an edge (below).
-      for (const h of structural.resolve()) {
-        const sink = sinks.byNode.get(h.decl);
+      // A structural call of a sink is a call of that sink; of a derived sink, an edge (below). A structural
+      // reference of a sink is an escape; of a derived sink, a reference (an entry point).
+      for (const { site, decl } of structural.resolve()) {
+        const sink = sinks.byNode.get(decl);
         if (sink === undefined) {
-          structEdges.push(h);
+          if (ts.isCallExpression(site)) structEdges.push({ call: site, decl });
+          else structRefs.push(decl);
           continue;
         }
-        const fn = this.enclosing(nodeOf(h.call));
-        for (const id of sinks.idsOf?.(h.decl) ?? [sink])
-          if (!sinkCalls.some((c) => c.call === h.call && c.sink === id))
-            sinkCalls.push({ call: h.call, sink: id, fn });
+        const fn = this.enclosing(nodeOf(site));
+        for (const id of sinks.idsOf?.(decl) ?? [sink]) {
+          if (!ts.isCallExpression(site)) escapes.push({ fn, sink: id, kind: 'reference' });
+          else if (!sinkCalls.some((c) => c.call === site && c.sink === id))
+            sinkCalls.push({ call: site, sink: id, fn });
+        }
       }
       const fresh = new Set<Container>();
       for (const c of sinkCalls) fresh.add(c.fn);
@@ -372,10 +383,12 @@ export class KeyCallGraph {
     for (const h of structEdges) {
       const from = this.enclosing(nodeOf(h.call));
       for (const to of [...(targets.get(h.decl) ?? [])].sort(byContainer))
-        if (!edges.some((e) => e.call === h.call && e.to === to)) edges.push({ call: h.call, from, to, shift: 0 });
+        if (!edges.some((e) => e.call === h.call && e.to === to))
+          edges.push({ call: h.call, from, to, shift: 0, loose: true });
     }
     const referenced = new Set<Container>();
     for (const decls of rawRefs) for (const d of decls) for (const t of targets.get(d) ?? []) referenced.add(t);
+    for (const d of structRefs) for (const t of targets.get(d) ?? []) referenced.add(t);
     const byName = new Map<string, Container[]>();
     for (const c of registered) {
       const n = simpleName(c);
@@ -560,7 +573,7 @@ export class KeyCallGraph {
     const callers = new Map<Container, Set<Container>>();
     const succ = new Map<Container, Container[]>();
     for (const e of edges) {
-      if (!e.to) continue;
+      if (!e.to || e.loose) continue;
       if (!callers.has(e.to)) callers.set(e.to, new Set());
       callers.get(e.to)!.add(e.from);
       succ.set(e.from, [...(succ.get(e.from) ?? []), e.to]);

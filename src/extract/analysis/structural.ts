@@ -43,8 +43,10 @@ interface Target {
 }
 
 interface Candidate {
-  call: ts.CallExpression;
-  receiver: ts.Expression;
+  /** A call, or a member name used as a value (`u.unwrap` not called, `const { unwrap } = u`). */
+  site: ts.CallExpression | ts.Identifier | ts.StringLiteralLike;
+  /** The receiver expression, or the object binding pattern of a destructuring. */
+  receiver: ts.Node;
   /** Named calls: the member name. Nameless: undefined. */
   name: string | undefined;
   /** Nameless calls: the member names the key's literal type allows (undefined: any). */
@@ -54,7 +56,8 @@ interface Candidate {
 }
 
 export interface StructuralHit {
-  call: ts.CallExpression;
+  /** A call (it may call the target), or a name node (it takes the target out as a value). */
+  site: ts.CallExpression | ts.Identifier | ts.StringLiteralLike;
   decl: ts.Node;
 }
 
@@ -65,7 +68,7 @@ export class StructuralCalls {
   private readonly byName = new Map<string, Target[]>();
   private readonly candidatesByName = new Map<string, Candidate[]>();
   private readonly nameless: Candidate[] = [];
-  private readonly noted = new Set<ts.CallExpression>();
+  private readonly noted = new Set<ts.Node>();
   private newTargets: Target[] = [];
   private newCandidates: Candidate[] = [];
   private namelessCollected = false;
@@ -105,7 +108,23 @@ export class StructuralCalls {
     const m = namedMember(call);
     if (!m) return;
     this.noted.add(call);
-    this.newCandidates.push({ call, receiver: m.receiver, name: m.name });
+    this.newCandidates.push({ site: call, receiver: m.receiver, name: m.name });
+  }
+
+  /**
+   * Record a member name used other than as a direct callee (`u.unwrap`, `u['unwrap']`, `u.unwrap.call(…)`,
+   * `const { unwrap } = u`): a target behind it escapes as a value.
+   */
+  noteReference(n: ts.Identifier | ts.StringLiteralLike): void {
+    const p = n.parent;
+    let receiver: ts.Node | undefined;
+    if (ts.isPropertyAccessExpression(p) && p.name === n) receiver = p.expression;
+    else if (ts.isElementAccessExpression(p) && p.argumentExpression === n) receiver = p.expression;
+    else if (ts.isBindingElement(p) && (p.propertyName ?? p.name) === n && ts.isObjectBindingPattern(p.parent))
+      receiver = p.parent;
+    if (!receiver || this.noted.has(n)) return;
+    this.noted.add(n);
+    this.newCandidates.push({ site: n, receiver, name: n.text });
   }
 
   /** The (call, target) pairs found since the last call. */
@@ -141,7 +160,7 @@ export class StructuralCalls {
         const callee = skipOuter(n.expression);
         if (ts.isElementAccessExpression(callee) && !isLiteralKey(skipOuter(callee.argumentExpression))) {
           this.nameless.push({
-            call: n,
+            site: n,
             receiver: skipOuter(callee.expression),
             name: undefined,
             keys: this.literalKeys(callee.argumentExpression),
@@ -168,7 +187,7 @@ export class StructuralCalls {
   private matches(c: Candidate, t: Target): boolean {
     if (c.name !== undefined) {
       if (c.name !== t.name) return false;
-      c.calleeDecls ??= this.calleeDecls(c.call);
+      c.calleeDecls ??= this.calleeDecls(c.site);
       const decls = c.calleeDecls;
       // Unresolved (an `any` receiver): found by name elsewhere. Resolved to the target itself, or to targets
       // only: seen without this module.
@@ -185,9 +204,17 @@ export class StructuralCalls {
     return this.ownersOf(t).some((o) => this.mayHold(r, o));
   }
 
-  private calleeDecls(call: ts.CallExpression): ts.Node[] {
-    const out = new Set<ts.Node>(calleeSymbol(this.checker, call)?.declarations ?? []);
-    const d = resolvedDeclaration(this.checker, call);
+  private calleeDecls(site: Candidate['site']): ts.Node[] {
+    if (!ts.isCallExpression(site)) {
+      const p = site.parent;
+      const sym =
+        ts.isBindingElement(p) && ts.isObjectBindingPattern(p.parent)
+          ? this.checker.getPropertyOfType(this.checker.getTypeAtLocation(p.parent), site.text)
+          : this.checker.getSymbolAtLocation(site);
+      return [...(sym?.declarations ?? [])];
+    }
+    const out = new Set<ts.Node>(calleeSymbol(this.checker, site)?.declarations ?? []);
+    const d = resolvedDeclaration(this.checker, site);
     if (d) out.add(d);
     return [...out];
   }
@@ -300,7 +327,7 @@ export class StructuralCalls {
 }
 
 function hit(c: Candidate, t: Target): StructuralHit {
-  return { call: c.call, decl: t.decl };
+  return { site: c.site, decl: t.decl };
 }
 
 /** `r.m(…)`, `r?.m(…)`, `r['m'](…)`: the receiver and the member name. */
