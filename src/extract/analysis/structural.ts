@@ -189,9 +189,9 @@ export class StructuralCalls {
       if (c.name !== t.name) return false;
       c.calleeDecls ??= this.calleeDecls(c.site);
       const decls = c.calleeDecls;
-      // Unresolved (an `any` receiver): found by name elsewhere. Resolved to the target itself, or to targets
-      // only: seen without this module.
-      if (decls.length === 0 || decls.includes(t.decl) || decls.every((d) => this.isTarget(d))) return false;
+      // Unresolved (an `any` receiver): found by name elsewhere. Resolved to the target itself: seen without this
+      // module. Resolved to concrete members only (a sibling class's method): not a look-alike of the target.
+      if (decls.includes(t.decl) || !decls.some((d) => !this.isTarget(d) && isOpenMember(d))) return false;
       const r = this.receiverType(c);
       return r !== null && this.ownersOf(t).some((o) => this.mayHold(r, o));
     }
@@ -201,6 +201,7 @@ export class StructuralCalls {
     const members = this.memberDecls(r, t.name);
     if (members.length === 0) return false;
     if (members.includes(t.decl)) return true;
+    if (!members.some((d) => !this.isTarget(d) && isOpenMember(d))) return false;
     return this.ownersOf(t).some((o) => this.mayHold(r, o));
   }
 
@@ -340,6 +341,21 @@ function namedMember(call: ts.CallExpression): { receiver: ts.Expression; name: 
     if (isLiteralKey(k)) return { receiver: callee.expression, name: k.text };
   }
   return undefined;
+}
+
+/**
+ * A member whose value the program does not fix: an interface or type literal member, an abstract member, or an
+ * ambient one (`declare`, a declaration file: library types). A concrete method or an object literal's member
+ * runs its own body (unless overridden, which declared heritage covers).
+ */
+function isOpenMember(d: ts.Node): boolean {
+  if (ts.isMethodSignature(d) || ts.isPropertySignature(d)) return true;
+  if (d.getSourceFile().isDeclarationFile) return true;
+  for (let a: ts.Node | undefined = d; a && !ts.isSourceFile(a); a = a.parent)
+    if (ts.canHaveModifiers(a) && ts.getModifiers(a)?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword)) return true;
+  if (ts.isMethodDeclaration(d) || ts.isPropertyDeclaration(d) || ts.isGetAccessorDeclaration(d))
+    return (ts.getCombinedModifierFlags(d) & ts.ModifierFlags.Abstract) !== 0;
+  return false;
 }
 
 function isLiteralKey(e: ts.Expression): e is ts.StringLiteralLike | ts.NumericLiteral {
