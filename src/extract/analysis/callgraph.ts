@@ -282,13 +282,12 @@ export class KeyCallGraph {
               if (
                 this.ctx.full ||
                 isCallApplyShape(n) ||
-                callMayReachTarget(checker, n, allTargets, names, calleeMemo) ||
-                structural.mayMatch(n)
+                callMayReachTarget(checker, n, allTargets, names, calleeMemo)
               ) {
                 recorded.add(n);
                 calleeMemo.delete(n);
                 visit(wrapNode(sf, n));
-              }
+              } else if (structural.mayMatch(n)) structural.note(n);
             } else if (
               (ts.isIdentifier(n) || ts.isStringLiteralLike(n)) &&
               (refWords === null || refWords.has(n.text))

@@ -1,5 +1,5 @@
 import { ts } from 'ts-morph';
-import { calleeSymbol, resolvedDeclaration, skipOuter } from './calls.js';
+import { calleeSymbol, skipOuter } from './calls.js';
 import { boundSymbolOf } from './ts-internals.js';
 
 /**
@@ -214,10 +214,8 @@ export class StructuralCalls {
           : this.checker.getSymbolAtLocation(site);
       return [...(sym?.declarations ?? [])];
     }
-    const out = new Set<ts.Node>(calleeSymbol(this.checker, site)?.declarations ?? []);
-    const d = resolvedDeclaration(this.checker, site);
-    if (d) out.add(d);
-    return [...out];
+    // By the callee's symbol only: resolving the signature is what the prefilter saves (`m.get(k)` on every Map).
+    return [...(calleeSymbol(this.checker, site)?.declarations ?? [])];
   }
 
   /** The receiver's type; null for a module namespace (callgraph.ts handles those as values). */
@@ -262,7 +260,7 @@ export class StructuralCalls {
   /** Can a value of type `owner` stand where `r` is expected? */
   private mayHold(r: ts.Type, owner: ts.Type): boolean {
     let m = this.holds.get(r);
-    if (!m) this.holds.set(r, (m = new Map()));
+    if (!m) this.holds.set(r, (m = new Map<ts.Type, boolean>()));
     let v = m.get(owner);
     if (v === undefined) {
       m.set(owner, false); // a recursive constraint proves nothing
