@@ -49,8 +49,9 @@ interface Candidate {
   receiver: ts.Node;
   /** Named calls: the member name. Nameless: undefined. */
   name: string | undefined;
-  /** Nameless calls: the member names the key's literal type allows (undefined: any). */
-  keys?: Set<string> | undefined;
+  /** Nameless calls: the key expression, and the member names its literal type allows (null: any; computed on need). */
+  key?: ts.Expression;
+  keys?: Set<string> | null;
   calleeDecls?: readonly ts.Node[];
   type?: ts.Type | null;
 }
@@ -163,7 +164,7 @@ export class StructuralCalls {
             site: n,
             receiver: skipOuter(callee.expression),
             name: undefined,
-            keys: this.literalKeys(callee.argumentExpression),
+            key: callee.argumentExpression,
           });
         }
       }
@@ -173,13 +174,13 @@ export class StructuralCalls {
   }
 
   /** The member names a key expression's type allows: its string or number literal types, or undefined (any). */
-  private literalKeys(key: ts.Expression): Set<string> | undefined {
+  private literalKeys(key: ts.Expression): Set<string> | null {
     const t = this.checker.getTypeAtLocation(key);
     const parts = t.isUnion() ? t.types : [t];
     const out = new Set<string>();
     for (const p of parts) {
       if (p.isStringLiteral() || p.isNumberLiteral()) out.add(String(p.value));
-      else return undefined;
+      else return null;
     }
     return out;
   }
@@ -195,11 +196,12 @@ export class StructuralCalls {
       const r = this.receiverType(c);
       return r !== null && this.ownersOf(t).some((o) => this.mayHold(r, o));
     }
-    if (c.keys && !c.keys.has(t.name)) return false;
     const r = this.receiverType(c);
     if (r === null) return false;
     const members = this.memberDecls(r, t.name);
     if (members.length === 0) return false;
+    if (c.keys === undefined) c.keys = this.literalKeys(c.key!);
+    if (c.keys && !c.keys.has(t.name)) return false;
     if (members.includes(t.decl)) return true;
     if (!members.some((d) => !this.isTarget(d) && isOpenMember(d))) return false;
     return this.ownersOf(t).some((o) => this.mayHold(r, o));
