@@ -20,6 +20,8 @@ import {
 } from './helpers/manifests.js';
 
 const H = 'handle_le_request';
+/** A sink implementation digest. */
+const SD = (c) => `sha256:${c.repeat(64)}`;
 const LE = (p) => p.handlers[H];
 const AE = (p) => p.schemas.AuditEvent;
 const SIGN = siteKey('signToken', 'getSigningKey');
@@ -555,6 +557,66 @@ const CASES = [
       },
     ],
     benign: [{ after: (p) => (AE(p).retentionDays = null) }],
+  },
+  {
+    rule: 'LOG_SINK_CHANGED',
+    effect: 'modified',
+    fires: [
+      {
+        name: "the sink's body changed",
+        before: (p) => (AE(p).sinks = { audit: SD('a') }),
+        after: (p) => (AE(p).sinks = { audit: SD('b') }),
+        id: 'AuditEvent',
+        subject: 'audit',
+      },
+      {
+        name: 'another sink now writes the schema',
+        before: (p) => (AE(p).sinks = { audit: SD('a') }),
+        after: (p) => (AE(p).sinks = { audit: SD('a'), emit: SD('c') }),
+        id: 'AuditEvent',
+        subject: 'emit',
+      },
+    ],
+    benign: [
+      {
+        name: 'a sink no longer writes it',
+        before: (p) => (AE(p).sinks = { audit: SD('a'), emit: SD('c') }),
+        after: (p) => (AE(p).sinks = { audit: SD('a') }),
+      },
+    ],
+  },
+  {
+    rule: 'LOG_SINK_DROPPED',
+    effect: 'neutral',
+    fires: [
+      {
+        name: 'a sink no longer writes the schema',
+        before: (p) => (AE(p).sinks = { audit: SD('a'), emit: SD('c') }),
+        after: (p) => (AE(p).sinks = { audit: SD('a') }),
+        id: 'AuditEvent',
+        subject: 'emit',
+      },
+      {
+        name: 'a sink renamed, same body',
+        before: (p) => (AE(p).sinks = { audit: SD('a') }),
+        after: (p) => (AE(p).sinks = { write: SD('a') }),
+        id: 'AuditEvent',
+        subject: 'write',
+      },
+      {
+        name: 'the base predates sink digests',
+        after: (p) => (AE(p).sinks = { audit: SD('a') }),
+        id: 'AuditEvent',
+        subject: '',
+      },
+    ],
+    benign: [
+      {
+        name: "the sink's body changed",
+        before: (p) => (AE(p).sinks = { audit: SD('a') }),
+        after: (p) => (AE(p).sinks = { audit: SD('b') }),
+      },
+    ],
   },
   // ---- keygate
   {

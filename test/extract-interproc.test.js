@@ -204,6 +204,37 @@ test('an async wrapper no longer awaited', () => {
   ]);
 });
 
+test('a promise chain that can fulfil after the guard rejected is not awaited', () => {
+  const AWAITED = "  await ensureReleasable('TEE_PROD');\n  return deepKey(id);";
+  const NOT = [
+    ['KEYGATE_GUARD_NOT_AWAITED', 'exportDeep -> unwrapKey', 'requireAttestation'],
+    ['KEYGATE_GUARD_NOT_AWAITED', 'exportDeep -> unwrapKey', 'requireQuorum'],
+  ];
+  for (const code of [
+    // a rejection handler turns the guard's rejection into a fulfilment
+    "  await ensureReleasable('TEE_PROD').then(() => 0, () => 0);\n  return deepKey(id);",
+    "  return ensureReleasable('TEE_PROD').catch(() => 0).then(() => deepKey(id));",
+    // the sink in the rejection handler, or in finally (runs either way)
+    "  return ensureReleasable('TEE_PROD').then(() => new Uint8Array(), () => deepKey(id));",
+    "  return ensureReleasable('TEE_PROD').finally(() => deepKey(id)) as unknown as Promise<Uint8Array>;",
+    // a project `then` is not the standard library's: it may call back at once
+    "  const p = { then: (f: () => Promise<Uint8Array>) => f() };\n  void ensureReleasable('TEE_PROD');\n  return p.then(() => deepKey(id));",
+  ]) {
+    assert.equal(triples(significant(variant([['src/service.ts', AWAITED, code]]))), NOT, code);
+  }
+  // The guard itself, its rejection swallowed before the fulfilment handler.
+  const direct = variant([
+    [
+      'src/service.ts',
+      "  await requireAttestation('TEE_PROD');\n  requireQuorum(2);\n  return openKey(id);",
+      "  return requireAttestation('TEE_PROD')\n    .catch(() => undefined)\n    .then(() => {\n      requireQuorum(2);\n      return openKey(id);\n    });",
+    ],
+  ]);
+  assert.equal(triples(significant(direct)), [
+    ['KEYGATE_GUARD_NOT_AWAITED', 'exportUserKey -> unwrapKey', 'requireAttestation'],
+  ]);
+});
+
 test('middleware that no longer guards, or leaks the callback', () => {
   const emptied = significant(
     variant([
@@ -326,6 +357,27 @@ test('a sink called through .call stays an escape; a helper through .call is a r
 // ---- refactors that must stay neutral
 
 const NEUTRAL = {
+  'await written as a fulfilment handler': [
+    [
+      'src/service.ts',
+      "  await ensureReleasable('TEE_PROD');\n  return deepKey(id);",
+      "  return ensureReleasable('TEE_PROD').then(() => 1).finally(() => 2).then(() => deepKey(id));",
+    ],
+  ],
+  'an awaited guard written as a fulfilment handler': [
+    [
+      'src/service.ts',
+      "  await requireAttestation('TEE_PROD');\n  requireQuorum(2);\n  return openKey(id);",
+      "  return requireAttestation('TEE_PROD').then(() => {\n    requireQuorum(2);\n    return openKey(id);\n  });",
+    ],
+  ],
+  'await of a then/finally chain': [
+    [
+      'src/service.ts',
+      "  await ensureReleasable('TEE_PROD');\n  return deepKey(id);",
+      "  await ensureReleasable('TEE_PROD').then(() => undefined).finally(() => undefined);\n  return deepKey(id);",
+    ],
+  ],
   'extract a helper': [
     [
       'src/service.ts',

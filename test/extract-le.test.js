@@ -541,6 +541,7 @@ test('reflect: a change made in a helper, a constructor or on a class prototype 
   assert.equal(proto, [
     'returned object can be changed behind its type by Answer.prototype',
     'returned object can be changed behind its type by a property write through a type assertion',
+    'returned object can be changed behind its type by a type assertion to { toJSON(): unknown; }',
   ]);
   // A generic mutator accepts any object: fail closed.
   const generic = reflectReasons([
@@ -548,6 +549,99 @@ test('reflect: a change made in a helper, a constructor or on a class prototype 
     "export function handle_le_request(req: Req): Resp { void tag; return { kind: 'OK', id: req.id }; }",
   ]);
   assert.equal(generic, ['returned object can be changed behind its type by Object.defineProperty']);
+});
+
+test('reflect: views that add keys: a Proxy, a cast kept in a variable or passed on, an index-signature write', () => {
+  const handler = (...lines) => [
+    'export function handle_le_request(req: Req): Resp {',
+    '  const row = load(req.id);',
+    "  const out: Ok = { kind: 'OK', id: row.id };",
+    ...lines.map((l) => `  ${l}`),
+    '  return out;',
+    '}',
+  ];
+  const by = (...hows) => hows.map((how) => `returned object can be changed behind its type by ${how}`);
+  // The proxy's traps answer keys Ok never declares (JSON.stringify asks ownKeys).
+  assert.equal(
+    reflectReasons([
+      'export function handle_le_request(req: Req): Resp {',
+      "  const out: Ok = { kind: 'OK', id: req.id };",
+      "  return new Proxy(out, { ownKeys: () => ['ssn'], get: () => load(req.id).ssn });",
+      '}',
+    ]),
+    by('a Proxy'),
+  );
+  // No cast at the write: the cast made a view of `out` that takes any key.
+  assert.equal(
+    reflectReasons(handler('const bag = out as unknown as Record<string, unknown>;', "bag['ssn'] = row.ssn;")),
+    by('a type assertion to Record<string, unknown>', 'a write of an undeclared key'),
+  );
+  // The view handed to a helper that writes a key its parameter's index signature allows.
+  assert.equal(
+    reflectReasons([
+      'function enrich(o: Record<string, unknown>, row: Row): void { o.ssn = row.ssn; }',
+      ...handler('enrich(out as unknown as Record<string, unknown>, row);'),
+    ]),
+    by('a type assertion to Record<string, unknown>', 'a write of an undeclared key'),
+  );
+  // Without any cast: an object literal type is assignable to Record<string, unknown>.
+  assert.equal(
+    reflectReasons([
+      'function enrich(o: Record<string, unknown>, row: Row): void { o.ssn = row.ssn; }',
+      'export function handle_le_request(req: Req): Resp {',
+      '  const row = load(req.id);',
+      "  const out = { kind: 'OK' as const, id: row.id };",
+      '  enrich(out, row);',
+      '  return out;',
+      '}',
+    ]),
+    by('a write of an undeclared key'),
+  );
+  // The same through a property of another object.
+  assert.equal(
+    reflectReasons([
+      'export function handle_le_request(req: Req): Resp {',
+      '  const row = load(req.id);',
+      "  const out = { kind: 'OK' as const, id: row.id };",
+      '  const holder: { bag: Record<string, unknown> } = { bag: out };',
+      '  holder.bag.ssn = row.ssn;',
+      '  return out;',
+      '}',
+    ]),
+    by('a write of an undeclared key'),
+  );
+});
+
+test('a helper that returns its parameter returns what its call site passes', () => {
+  const via = (arg) =>
+    reflectReasons([
+      'function pass(x: Ok): Ok { return x; }',
+      'export function handle_le_request(req: Req): Resp {',
+      '  const row = load(req.id);',
+      `  const out = ${arg};`,
+      '  return pass(out);',
+      '}',
+    ]);
+  assert.equal(via("{ kind: 'OK' as const, id: row.id, ssn: row.ssn }"), [
+    'returned value has properties the response type does not declare',
+  ]);
+  assert.equal(via("{ kind: 'OK' as const, id: row.id }"), []);
+});
+
+test('reflect: an upcast, a fresh local bag and a declared key stay bounded', () => {
+  assert.equal(
+    reflectReasons([
+      'function trim(o: { id: string }): void { o.id = o.id.trim(); }',
+      'export function handle_le_request(req: Req): Resp {',
+      "  const out: Ok = { kind: 'OK', id: req.id };",
+      '  const headers: Record<string, string> = {};',
+      '  headers[req.id] = out.id;',
+      '  trim(out as { id: string });',
+      '  return out;',
+      '}',
+    ]),
+    [],
+  );
 });
 
 test('reflect: benign uses elsewhere (a fresh Object.assign, an unrelated object, a local Object) stay bounded', () => {

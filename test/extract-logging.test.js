@@ -49,7 +49,10 @@ test('logging-basic: schemas from @logSchema and from @logSink parameters, each 
 
 test('logging-basic: LoginEvent has inherited, nested and array fields with tags and retention', () => {
   const { data } = onDisk('logging-basic');
-  assert.equal(data.LoginEvent, {
+  const { sinks, ...loginEvent } = data.LoginEvent;
+  // Logged by the sinks whose parameter is LoginEvent (their bodies' digests).
+  assert.equal(Object.keys(sinks), ['audit', 'logEvent']);
+  assert.equal(loginEvent, {
     fields: {
       at: lf('Date'),
       device: lf('object'),
@@ -95,7 +98,9 @@ test('logging-basic: sink members: named types by name, anonymous by sink.param[
   assert.equal(data['logEvent.event[kind=heartbeat]'].fields, { kind: lf('"heartbeat"'), node: lf('string') });
   assert.ok(!Object.keys(data).some((k) => k.startsWith('logEvent.level')));
   // A free-form string parameter can carry anything.
-  assert.equal(data['Telemetry.track.name'], {
+  const { sinks, ...track } = data['Telemetry.track.name'];
+  assert.equal(Object.keys(sinks), ['Telemetry.track']);
+  assert.equal(track, {
     fields: {},
     open: true,
     openReasons: ['schema type is string'],
@@ -377,6 +382,19 @@ test('sink args: a cast, any, a spread argument, a helper with a cast, toJSON or
     assert.equal(r.LoginEvent, ['sink audit is used other than by a direct call'], code);
     assert.equal(r.PageView, ['sink audit is used other than by a direct call'], code);
   }
+  // A view through a cast kept in a variable: the write itself has no cast.
+  const viewed = reasonsWith("  const bag = ev as unknown as Record<string, unknown>;\n  bag['ssn'] = user.ssn;\n");
+  assert.ok(
+    viewed.LoginEvent.includes(
+      'sink audit is called with an object that can be changed behind its type by a write of an undeclared key',
+    ),
+    viewed.LoginEvent.join(),
+  );
+  const proxied = reasonsWith("  audit(new Proxy(ev, { ownKeys: () => ['ssn'] }));\n");
+  assert.ok(
+    proxied.LoginEvent.includes('sink audit is called with an object that can be changed behind its type by a Proxy'),
+    proxied.LoginEvent.join(),
+  );
   const defined = reasonsWith("  Object.defineProperty(ev, 'ssn', { value: user.ssn, enumerable: true });\n");
   assert.ok(
     defined.LoginEvent.includes(
@@ -384,6 +402,66 @@ test('sink args: a cast, any, a spread argument, a helper with a cast, toJSON or
     ),
     defined.LoginEvent.join(),
   );
+});
+
+test('sink args through wrappers: what callers pass to a parameter that reaches the sink is what is logged', () => {
+  const WIDE = "  const wide = { type: 'login' as const, userId: user.userId, ssn: user.ssn };\n";
+  const SSN = 'sink audit is called with undeclared field "ssn"';
+  const wrapped = (wrapper, call) =>
+    inMemory(
+      edit(
+        withCall(`${WIDE}  ${call}\n`),
+        'src/app.ts',
+        'export function onLogin(): void {',
+        `${wrapper}\nexport function onLogin(): void {`,
+      ),
+    ).data.LoginEvent.openReasons;
+  // A plain wrapper, a generic one (T is instantiated wider), two levels deep, a method called through its interface.
+  assert.equal(wrapped('function logIt(e: LoginEvent): void { audit(e); }', 'logIt(wide);'), [SSN]);
+  assert.equal(wrapped('function logIt<T extends LoginEvent>(e: T): void { audit(e); }', 'logIt(wide);'), [SSN]);
+  assert.equal(
+    wrapped(
+      'function logIt(e: LoginEvent): void { audit(e); }\nfunction outer(e: LoginEvent): void { logIt(e); }',
+      'outer(wide);',
+    ),
+    [SSN],
+  );
+  assert.equal(
+    wrapped(
+      'interface Log { put(e: LoginEvent): void }\nclass AuditLog implements Log { put(e: LoginEvent): void { audit(e); } }\nconst log: Log = new AuditLog();',
+      'log.put(wide);',
+    ),
+    [SSN],
+  );
+  // A wrapper passed as a value: its callers are unknown (fail closed).
+  assert.equal(wrapped('function logIt(e: LoginEvent): void { audit(e); }', '[wide].forEach(logIt);'), [
+    'sink audit is called with a parameter of a function passed or stored as a value (its callers are unknown)',
+  ]);
+  // Benign: the wrapper called with conforming objects only.
+  assert.equal(
+    wrapped(
+      'function logIt(e: LoginEvent): void { audit(e); }',
+      "void wide;\n  logIt({ type: 'login', userId: 'u' });",
+    ),
+    [],
+  );
+});
+
+test('sink implementation: each schema records the digest of the sinks that write it (their bodies)', () => {
+  const sinksOf = (files) => inMemory(files).data.LoginEvent.sinks;
+  const base = sinksOf(argsBase);
+  assert.equal(Object.keys(base), ['Logger.write', 'audit']);
+  assert.match(base.audit, /^sha256:[0-9a-f]{64}$/);
+  const logger = argsBase['src/logger.ts'];
+  const body = logger.match(/export function audit\([^)]*\)[^{]*\{([^}]*)\}/)[1];
+  assert.ok(body.trim().length > 0, logger);
+  // What the sink writes besides the event changed: another digest.
+  const widened = edit(argsBase, 'src/logger.ts', body, `${body}  writeLine(JSON.stringify({ env: 'prod' }));\n`);
+  assert.is.not(sinksOf(widened).audit, base.audit);
+  assert.is(sinksOf(widened)['Logger.write'], base['Logger.write']);
+  // Comments and formatting do not count.
+  const reformatted = edit(argsBase, 'src/logger.ts', body, `\n  // one line per event\n${body}\n`);
+  assert.equal(sinksOf(reformatted), base);
 });
 
 test('sink args: recorded per sink, not per call (a second wide call, or another conforming call, adds nothing)', () => {

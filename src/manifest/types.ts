@@ -50,6 +50,12 @@ export interface LogSchema {
   /** Sorted reasons why the schema is open (index signature, any/unknown field...). */
   openReasons: string[];
   retentionDays: number | null;
+  /**
+   * The `@logSink`s that log this schema, by name: `sha256:` digest of each one's implementation (its body and
+   * the project declarations it depends on). Absent when no sink with a body logs it (and in manifests written
+   * before sinks were digested).
+   */
+  sinks?: Record<string, string>;
 }
 
 export interface GuardDecl {

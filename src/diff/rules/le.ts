@@ -82,7 +82,7 @@ export const LE_HANDLER_UNBOUNDED = defineRule({
   effect: 'weakening',
   summary: 'An LE handler can no longer be bounded (or gained a new reason to be unbounded).',
   description:
-    'The set of responses the handler can return is no longer provably finite: it returns `any`/`unknown`, a cast, an unresolved call or a non-literal discriminant, a value wider than the declared response (extra properties, an undeclared getter, a computed key), an object with `toJSON`, or an object that `Object.defineProperty`, `Object.assign`, a class `prototype` and the like can change behind its type. Reported once when the handler becomes unbounded, and once per new reason when it already was.',
+    'The set of responses the handler can return is no longer provably finite: it returns `any`/`unknown`, a cast, an unresolved call or a non-literal discriminant, a value wider than the declared response (extra properties, an undeclared getter, a computed key), an object with `toJSON`, or an object that `Object.defineProperty`, `Object.assign`, a class `prototype`, a `Proxy`, a write through a type-asserted view or an index signature and the like can change behind its type. Reported once when the handler becomes unbounded, and once per new reason when it already was.',
   justifyHint:
     'Remove the cast / `any` so the response type is a closed union again, or justify why an open response is acceptable.',
   find: (ctx) => {

@@ -448,6 +448,104 @@ export const LOG_RETENTION_DECREASED = retentionRule(
   'No justification needed.',
 );
 
+/** Per common schema: the sinks that log it before and after (`undefined`: a manifest written before sinks were digested). */
+function sinkDiffs(ctx: DiffContext) {
+  return common(ctx).flatMap(({ id, before, after }) => {
+    const b = before.sinks;
+    const a = after.sinks ?? {};
+    if (b === undefined) return [{ id, first: true, changed: [], added: [], removed: [], renamed: [] }];
+    const changed = Object.keys(b).filter((n) => has(a, n) && a[n] !== b[n]);
+    let added = Object.keys(a).filter((n) => !has(b, n));
+    let removed = Object.keys(b).filter((n) => !has(a, n));
+    // A sink renamed with the same body keeps its digest (only bodies are digested).
+    const renamed: Array<[string, string]> = [];
+    for (const n of [...added]) {
+      const from = removed.find((r) => b[r] === a[n]);
+      if (from === undefined) continue;
+      renamed.push([from, n]);
+      added = added.filter((x) => x !== n);
+      removed = removed.filter((x) => x !== from);
+    }
+    return [{ id, first: false, changed, added, removed, renamed }];
+  });
+}
+const SINK = (id: string, sink: string) => [...S(id), 'sinks', sink];
+
+export const LOG_SINK_CHANGED = defineRule({
+  id: 'LOG_SINK_CHANGED',
+  category: 'logging',
+  effect: 'modified',
+  summary: 'A log sink that writes a schema changed its implementation, or a new one writes it.',
+  description:
+    "What a `@logSink` writes is its argument and whatever its body adds (`JSON.stringify({ ...event, at })`). The digest of the sink's body and of the project code it depends on changed (comments and formatting do not count), or a sink that was not writing the schema now does: policydrift cannot tell what it now writes besides the schema's fields. Reported per schema the sink logs.",
+  justifyHint: 'Explain what the sink writes now besides the schema, and why no unlisted field reaches the log.',
+  find: (ctx) =>
+    sinkDiffs(ctx).flatMap(({ id, changed, added }) => [
+      ...changed.map((sink) => ({
+        id,
+        subject: sink,
+        before: ctx.b.logging.schemas[id]!.sinks![sink],
+        after: ctx.h.logging.schemas[id]!.sinks![sink],
+        message: `the implementation of log sink ${sink}, which writes logging schema ${id}, changed`,
+        keys: [sKey(id)],
+        covers: [SINK(id, sink)],
+      })),
+      ...added.map((sink) => ({
+        id,
+        subject: sink,
+        before: null,
+        after: ctx.h.logging.schemas[id]!.sinks![sink],
+        message: `logging schema ${id} is now also written by log sink ${sink}`,
+        keys: [sKey(id)],
+        covers: [SINK(id, sink)],
+      })),
+    ]),
+});
+
+export const LOG_SINK_DROPPED = defineRule({
+  id: 'LOG_SINK_DROPPED',
+  category: 'logging',
+  effect: 'neutral',
+  summary: 'A log sink no longer writes a schema, or was renamed with the same body.',
+  description:
+    'A sink that wrote the schema no longer does (the schema itself is still checked), or a sink with the same implementation digest now has another name. Also reported once when the base manifest predates sink digests.',
+  justifyHint: 'No justification needed.',
+  find: (ctx) =>
+    sinkDiffs(ctx).flatMap(({ id, first, removed, renamed }) => [
+      ...(first && ctx.h.logging.schemas[id]!.sinks !== undefined
+        ? [
+            {
+              id,
+              subject: '',
+              before: null,
+              after: ctx.h.logging.schemas[id]!.sinks,
+              message: `log sinks of logging schema ${id} are recorded for the first time (the base manifest predates them)`,
+              keys: [sKey(id)],
+              covers: [[...S(id), 'sinks']],
+            },
+          ]
+        : []),
+      ...removed.map((sink) => ({
+        id,
+        subject: sink,
+        before: ctx.b.logging.schemas[id]!.sinks![sink],
+        after: null,
+        message: `logging schema ${id} is no longer written by log sink ${sink}`,
+        keys: [sKey(id)],
+        covers: [SINK(id, sink)],
+      })),
+      ...renamed.map(([from, to]) => ({
+        id,
+        subject: to,
+        before: from,
+        after: to,
+        message: `log sink ${from} of logging schema ${id} renamed to ${to} (implementation unchanged)`,
+        keys: [sKey(id)],
+        covers: [SINK(id, from), SINK(id, to)],
+      })),
+    ]),
+});
+
 export const LOGGING_RULES = [
   LOG_SCHEMA_ADDED,
   LOG_SCHEMA_REMOVED,
@@ -467,4 +565,6 @@ export const LOGGING_RULES = [
   LOG_SCHEMA_CLOSED,
   LOG_RETENTION_INCREASED,
   LOG_RETENTION_DECREASED,
+  LOG_SINK_CHANGED,
+  LOG_SINK_DROPPED,
 ];

@@ -6,7 +6,8 @@ import {
   calleeSymbol,
   cmp,
   dealias,
-  isAwaited,
+  fulfilledBefore,
+  isAwaitedThrough,
   isDirectCallee,
   isPromiseLike,
   isUnresolvedCall,
@@ -16,6 +17,7 @@ import {
   skipOuter,
   stableJson,
   type ArgVal,
+  type DefaultLib,
   type ParamHook,
   type ParamRef,
 } from './calls.js';
@@ -183,10 +185,13 @@ export class KeyCallGraph {
     this.graphFiles = [...ctx.sourceFiles, ...(ctx.workspaceFiles ?? [])];
     this.ownFiles = new Set(ctx.sourceFiles.map((s) => s.compilerNode));
     this.projectFiles = new Set(this.graphFiles.map((s) => s.compilerNode));
+    const program = ctx.project.getProgram().compilerObject;
+    this.defaultLib = (sf) => program.isSourceFileDefaultLibrary(sf);
     this.conditions = oracle.isCondition !== undefined;
     this.constValue = oracle.constValue?.bind(oracle);
   }
 
+  private readonly defaultLib: DefaultLib;
   /** Whether any guard is a condition guard (truths are computed only then). */
   private readonly conditions: boolean;
   private readonly constValue: ((id: ts.Identifier) => ts.Expression | undefined) | undefined;
@@ -434,7 +439,9 @@ export class KeyCallGraph {
             constValue: this.constValue,
           })
         : [];
-      f = this.factsOf(calls, hook, truths);
+      // A fulfilment handler (`guard().then(() => sink())`) runs only once the promises before it fulfilled.
+      const settled = new Set(lifted.flatMap((cb) => fulfilledBefore(this.checker, cb, this.defaultLib)));
+      f = this.factsOf(calls, hook, truths, settled);
       for (const cb of lifted) for (const x of this.callbackFacts(cb, hook).values()) addFact(f, x);
       this.local.set(e, f);
     }
@@ -623,20 +630,26 @@ export class KeyCallGraph {
     calls: ts.CallExpression[],
     hook: ParamHook | undefined,
     truths: readonly ts.CallExpression[] = [],
+    settled: ReadonlySet<ts.CallExpression> = new Set(),
   ): Facts {
     const out: Facts = new Map();
     for (const g of calls) {
       const gids = this.oracle.guardsOf(g);
       if (gids.length > 0) {
         // A condition guard that was merely called protects nothing.
-        for (const gid of gids) if (!this.isCondition(gid)) addFact(out, this.oracle.fact(g, gid, hook));
+        for (const gid of gids) {
+          if (this.isCondition(gid)) continue;
+          const fact = this.oracle.fact(g, gid, hook);
+          addFact(out, settled.has(g) ? { ...fact, awaited: true } : fact);
+        }
         continue;
       }
       const { fns, shift } = this.bodyCallees(g);
       if (fns.length === 0) continue;
       let acc: Facts | null = null;
       for (const f of fns) acc = acc === null ? this.ensures(f) : intersect(acc, this.ensures(f));
-      const awaitedCall = fns.some((f) => this.isAsyncFn(f)) ? isAwaited(g) : true;
+      const awaitedCall =
+        settled.has(g) || !fns.some((f) => this.isAsyncFn(f)) || isAwaitedThrough(this.checker, g, this.defaultLib);
       for (const fact of acc!.values()) addFact(out, this.instantiate(fact, g, shift, hook, awaitedCall));
     }
     // A condition guard whose truthy result dominates; an async one only when its promise was awaited

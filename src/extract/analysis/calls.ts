@@ -184,6 +184,80 @@ export function isAwaited(call: ts.CallExpression): boolean {
   return ts.isYieldExpression(e.parent) && e.parent.asteriskToken === undefined && isInAsyncGenerator(e.parent);
 }
 
+/**
+ * `p.then(onFulfilled)` (no rejection handler) or `p.finally(f)`, with the
+ * standard library's `Promise` members (by declaration: a project `then` is
+ * not one): a promise that fulfils only if `p` fulfils. The call, or
+ * undefined.
+ */
+function fulfilmentLink(checker: ts.TypeChecker, p: ts.Node, lib: DefaultLib): ts.CallExpression | undefined {
+  let e: ts.Node = p;
+  while (ts.isParenthesizedExpression(e.parent) || ts.isNonNullExpression(e.parent)) e = e.parent;
+  const access = e.parent;
+  if (!ts.isPropertyAccessExpression(access) || access.expression !== e) return undefined;
+  const call = access.parent;
+  if (!ts.isCallExpression(call) || call.expression !== access) return undefined;
+  if (!ts.isIdentifier(access.name)) return undefined;
+  const member = access.name.text;
+  if (member === 'then' ? call.arguments.length > 1 : member !== 'finally') return undefined;
+  if (call.arguments.some((a) => ts.isSpreadElement(a))) return undefined;
+  return isLibraryPromiseMember(checker, access.name, lib) ? call : undefined;
+}
+
+/** Whether a file is one of the program's default library files (`program.isSourceFileDefaultLibrary`). */
+export type DefaultLib = (sf: ts.SourceFile) => boolean;
+
+/** A member of the default library's `Promise` only (a project augmentation of `Promise` merged in is not). */
+function isLibraryPromiseMember(checker: ts.TypeChecker, name: ts.Identifier, lib: DefaultLib): boolean {
+  const decls = checker.getSymbolAtLocation(name)?.declarations ?? [];
+  return (
+    decls.length > 0 &&
+    decls.every(
+      (d) => ts.isInterfaceDeclaration(d.parent) && d.parent.name.text === 'Promise' && lib(d.getSourceFile()),
+    )
+  );
+}
+
+/**
+ * Whether the promise of `call` has certainly fulfilled when execution goes
+ * on past it: it is awaited, or it is the start of a chain of fulfilment
+ * links (`guard().then(log)`, `guard().finally(f)`) that is awaited. A
+ * rejection handler anywhere in the chain (`.then(f, r)`, `.catch`) can turn
+ * the guard's rejection into a fulfilment: not awaited.
+ */
+export function isAwaitedThrough(checker: ts.TypeChecker, call: ts.CallExpression, lib: DefaultLib): boolean {
+  for (let c: ts.CallExpression | undefined = call; c; c = fulfilmentLink(checker, c, lib))
+    if (isAwaited(c)) return true;
+  return false;
+}
+
+/**
+ * The calls whose promises have certainly fulfilled when callback `cb` runs:
+ * `cb` is the fulfilment handler of `p.then(cb, …)` (standard `Promise`),
+ * and `p` is a call, or a chain of fulfilment links from one
+ * (`guard().then(a).then(cb)`: both the guard's call and `.then(a)`).
+ */
+export function fulfilledBefore(checker: ts.TypeChecker, cb: ts.Node, lib: DefaultLib): ts.CallExpression[] {
+  let arg: ts.Node = cb;
+  while (ts.isParenthesizedExpression(arg.parent)) arg = arg.parent;
+  const call = arg.parent;
+  if (!call || !ts.isCallExpression(call) || call.arguments[0] !== arg) return [];
+  const access = skipOuter(call.expression);
+  if (!ts.isPropertyAccessExpression(access) || !ts.isIdentifier(access.name) || access.name.text !== 'then') return [];
+  if (!isLibraryPromiseMember(checker, access.name, lib)) return [];
+  const out: ts.CallExpression[] = [];
+  let p = skipOuter(access.expression);
+  while (ts.isCallExpression(p)) {
+    out.push(p);
+    const inner = skipOuter(p.expression);
+    if (!ts.isPropertyAccessExpression(inner)) break;
+    const receiver = skipOuter(inner.expression);
+    if (!ts.isCallExpression(receiver) || fulfilmentLink(checker, receiver, lib) !== p) break;
+    p = receiver;
+  }
+  return out;
+}
+
 /** Is `y` directly inside an `async function*` (not a nested function)? */
 function isInAsyncGenerator(y: ts.YieldExpression): boolean {
   let fn: ts.Node | undefined = y.parent;

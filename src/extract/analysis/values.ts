@@ -13,6 +13,7 @@
 import { ts } from 'ts-morph';
 import type { ExtractContext } from './context.js';
 import { byText, isProjectDeclared, isRecordObject, unionMembers } from './types.js';
+import { callersOf } from './callers.js';
 
 const WIDTH_DEPTH = 6;
 
@@ -193,7 +194,8 @@ export interface Mutation {
 const OBJECT_MUTATORS = new Set(['defineProperty', 'defineProperties', 'setPrototypeOf', 'assign']);
 const REFLECT_MUTATORS = new Set(['defineProperty', 'setPrototypeOf', 'set']);
 const MUTATOR_NAMES = new Set([...OBJECT_MUTATORS, ...REFLECT_MUTATORS]);
-const MUTATION_TEXT = /defineProperty|defineProperties|setPrototypeOf|assign|Reflect|prototype|__proto__|\bas\b|</;
+const MUTATION_TEXT =
+  /defineProperty|defineProperties|setPrototypeOf|assign|Reflect|prototype|__proto__|Proxy|\bas\b|<|\]\s*=/;
 
 const mutationCache = new WeakMap<ExtractContext, Mutation[]>();
 
@@ -275,8 +277,13 @@ function memberOf(ctx: ExtractContext, symbol: ts.Symbol): { owner: string; name
  * `Object.defineProperty(ies)`, `Object.setPrototypeOf`, `Object.assign` onto
  * an existing object, `Reflect.defineProperty/setPrototypeOf/set`, a use of a
  * project class's `prototype`, a `__proto__` write, and a property write
- * through a type assertion (`(r as any).ssn = ...`). Each gives the type of
- * the object changed; a caller decides whether its values can be that object.
+ * through a type assertion (`(r as any).ssn = ...`), a type assertion that
+ * is not an upcast (`r as unknown as Record<string, unknown>`: the view it
+ * gives may be kept and written through anywhere), a `new Proxy(r, …)` (its
+ * traps answer any key), and a write of a key its receiver's type does not
+ * declare (`bag[k] = v`, `bag.extra = v` through an index signature). Each
+ * gives the type of the object changed; a caller decides whether its values
+ * can be that object.
  */
 export function programMutations(ctx: ExtractContext): Mutation[] {
   let cached = mutationCache.get(ctx);
@@ -347,12 +354,62 @@ export function programMutations(ctx: ExtractContext): Mutation[] {
         out.push({ type, how: `${sym.getName()}.prototype` });
       }
     } else if (
+      ts.isNewExpression(n) &&
+      ts.isIdentifier(skipParens(n.expression)) &&
+      (skipParens(n.expression) as ts.Identifier).text === 'Proxy' &&
+      n.arguments?.[0] &&
+      !ts.isSpreadElement(n.arguments[0])
+    ) {
+      // `new Proxy(r, handler)`: the proxy's traps (`get`, `ownKeys`) can answer with keys `r`'s type never declares.
+      const sym = tc.getSymbolAtLocation(skipParens(n.expression));
+      const decl = sym?.getDeclarations()?.[0];
+      if (!decl || !isProjectDeclared(ctx, decl)) out.push({ type: typeOf(n.arguments[0]), how: 'a Proxy' });
+    } else if ((ts.isAsExpression(n) || ts.isTypeAssertionExpression(n)) && !isAsConst(n.type)) {
+      // The outermost assertion of a chain (`r as unknown as X`): from the value's own type to X. An upcast
+      // (X a supertype) can only write what the type allows; any other view can be kept and written through.
+      let up: ts.Node = n.parent;
+      while (ts.isParenthesizedExpression(up)) up = up.parent;
+      if (!ts.isAsExpression(up) && !ts.isTypeAssertionExpression(up)) {
+        const inner = operand(n);
+        // A fresh literal is no other value's object: what the assertion lets through is the flow rules' concern.
+        const fresh = ts.isObjectLiteralExpression(inner) || ts.isArrayLiteralExpression(inner);
+        const from = tc.getTypeAtLocation(inner);
+        const to = tc.getTypeAtLocation(n);
+        if (
+          !fresh &&
+          !(from.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) &&
+          unionMembers(ctx, from).some((m) => isRecordObject(ctx, m)) &&
+          !tc.isTypeAssignableTo(from, to)
+        )
+          out.push({ type: from, how: `a type assertion to ${tc.typeToString(to)}` });
+      }
+    } else if (
       ts.isBinaryExpression(n) &&
       n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
       n.operatorToken.kind <= ts.SyntaxKind.LastAssignment
     ) {
       let left: ts.Expression = n.left;
       while (ts.isParenthesizedExpression(left)) left = left.expression;
+      // A key the receiver's type does not declare (an index signature takes it): the object gains a field its
+      // record type never names. A receiver typed `any` is left to the assertion rules (a cast made it so).
+      if (
+        ts.isElementAccessExpression(left) ||
+        (ts.isPropertyAccessExpression(left) && skipParens(left.expression).kind !== ts.SyntaxKind.ThisKeyword)
+      ) {
+        const recv = tc.getTypeAtLocation(skipParens(left.expression));
+        const key = ts.isPropertyAccessExpression(left)
+          ? left.name.text
+          : ts.isStringLiteralLike(left.argumentExpression) || ts.isNumericLiteral(left.argumentExpression)
+            ? left.argumentExpression.text
+            : undefined;
+        if (
+          !(recv.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) &&
+          tc.getIndexInfosOfType(recv).length > 0 &&
+          !freshLocal(tc, skipParens(left.expression)) &&
+          (key === undefined || !tc.getPropertyOfType(tc.getApparentType(recv), key))
+        )
+          out.push({ type: recv, how: 'a write of an undeclared key' });
+      }
       if (ts.isPropertyAccessExpression(left) || ts.isElementAccessExpression(left)) {
         if (ts.isPropertyAccessExpression(left) && left.name.text === '__proto__')
           out.push({ type: typeOf(left.expression), how: '__proto__' });
@@ -379,6 +436,20 @@ export function programMutations(ctx: ExtractContext): Mutation[] {
   }
   mutationCache.set(ctx, (cached = out));
   return cached;
+}
+
+/**
+ * A `const` whose initializer is an object or array literal: it holds an
+ * object created there, never one of another type (`const headers:
+ * Record<string, string> = {}`), so writes to it change no other value.
+ */
+function freshLocal(tc: ts.TypeChecker, e: ts.Expression): boolean {
+  if (!ts.isIdentifier(e)) return false;
+  const decl = tc.getSymbolAtLocation(e)?.valueDeclaration;
+  if (!decl || !ts.isVariableDeclaration(decl) || !ts.isIdentifier(decl.name) || !decl.initializer) return false;
+  if (!(ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const)) return false;
+  const init = skipParens(decl.initializer);
+  return ts.isObjectLiteralExpression(init) || ts.isArrayLiteralExpression(init);
 }
 
 /** Project object types reachable inside a value of type `t` (itself, its fields, array elements), depth-limited. */
@@ -432,7 +503,7 @@ export function mutationsReaching(ctx: ExtractContext, objects: Set<ts.Type>): s
 // ---------------------------------------------------------------------------
 // Value flow: which expressions a value can come from
 
-export type FlowIssue = 'any' | 'cast' | 'deep' | 'suppressed';
+export type FlowIssue = 'any' | 'cast' | 'deep' | 'suppressed' | 'callers';
 
 /**
  * A comment that silences the type checker (`// @ts-ignore`, `// @ts-expect-error`, the `/* … *\/` forms):
@@ -459,6 +530,12 @@ const NESTED_SCOPE = new Set([
   ts.SyntaxKind.ClassDeclaration,
   ts.SyntaxKind.ClassExpression,
 ]);
+
+/** The function (or file) a node sits in: where its local variables and parameters are declared. */
+function enclosingFunction(n: ts.Node): ts.Node {
+  for (let p = n.parent; p; p = p.parent) if (ts.isFunctionLike(p) || ts.isSourceFile(p)) return p;
+  return n.getSourceFile();
+}
 
 /** The expressions a function body returns (not those of nested functions). */
 export function returnedExpressions(body: ts.SignatureDeclaration): ts.Expression[] {
@@ -492,26 +569,45 @@ const assignmentCaches = new WeakMap<ts.TypeChecker, WeakMap<ts.Node, Map<ts.Sym
  * and any-typed values. `onWhole` sees the type of every expression that is
  * the entire value (not a part of a literal), for width checks.
  * `followed`: function bodies not to enter (e.g. the handler itself).
+ *
+ * A value that is a parameter of a function the walk entered through a call
+ * is that call's argument (`pass(wide)` with `pass(x) { return x }`: the
+ * argument is the value, whatever the parameter's type says). With
+ * `rootParams`, a parameter of a root body is what every caller of that
+ * function passes (a logging wrapper `log(e) { audit(e) }`), found by
+ * callersOf; a named function referenced other than by a call is the
+ * `callers` issue (fail closed). Anonymous callbacks' parameters are not
+ * followed: their values come from the code that calls them.
  */
 export function scanFlows(
   ctx: ExtractContext,
   roots: Array<{ body: ts.Node; exprs: ts.Expression[] }>,
   onWhole: ((t: ts.Type) => void) | undefined,
   followed = new Set<ts.Node>(),
+  rootParams = false,
 ): Set<FlowIssue> {
   const tc = ctx.checker.compilerObject;
   const issues = new Set<FlowIssue>();
   let assignmentCache = assignmentCaches.get(tc);
   if (!assignmentCache) assignmentCaches.set(tc, (assignmentCache = new WeakMap()));
-  const queue: Array<{ body: ts.Node; exprs: ts.Expression[]; depth: number; whole: boolean }> = roots.map((r) => ({
-    ...r,
-    depth: 0,
-    whole: true,
-  }));
+  interface Item {
+    body: ts.Node;
+    exprs: ts.Expression[];
+    depth: number;
+    whole: boolean;
+    /** The call the walk entered `body` through, and the item it was found in. */
+    via?: { call: ts.CallExpression; from: Item };
+    /** Parameters of `body` are what its callers pass (roots with rootParams, and those callers' bodies). */
+    callers: boolean;
+  }
+  const queue: Item[] = roots.map((r) => ({ ...r, depth: 0, whole: true, callers: rootParams }));
+  /** Arguments already queued for a parameter (a recursive wrapper must not loop). */
+  const argumentsSeen = new Set<ts.Node>();
   /** Project functions followed for a part of the value only (a field's value): casts and `any` count there too. */
   const followedPart = new Set<ts.Node>();
   while (queue.length) {
-    const { body, exprs, depth, whole: rootWhole } = queue.shift()!;
+    const item = queue.shift()!;
+    const { body, exprs, depth, whole: rootWhole } = item;
     // Any suppression in a function the value is built in counts, not only one on the line of a returned
     // expression: `// @ts-ignore` before `out.ssn = row.ssn` adds an undeclared field with no cast in sight.
     if (hasTypeCheckSuppression(body)) issues.add('suppressed');
@@ -535,8 +631,42 @@ export function scanFlows(
       if (!s) return;
       for (const d of s.getDeclarations() ?? []) {
         if (ts.isVariableDeclaration(d) && within(d) && d.initializer) scan(d.initializer, whole);
+        if (ts.isParameter(d) && d.parent === body) followParameter(d, whole);
       }
       for (const e of assignments.get(s) ?? []) scan(e, whole);
+    };
+    const followParameter = (d: ts.ParameterDeclaration, whole: boolean) => {
+      if (d.initializer) scan(d.initializer, whole);
+      if (d.dotDotDotToken) return;
+      const i = (body as ts.SignatureDeclaration).parameters.indexOf(d);
+      const argOf = (call: ts.CallExpression, from: ts.Node, next: Omit<Item, 'body' | 'exprs' | 'whole'>) => {
+        const spread = call.arguments.findIndex((a) => ts.isSpreadElement(a));
+        if (spread >= 0 && spread <= i) {
+          issues.add('deep');
+          return;
+        }
+        const arg = call.arguments[i];
+        if (!arg || argumentsSeen.has(arg)) return;
+        argumentsSeen.add(arg);
+        queue.push({ ...next, body: from, exprs: [arg], whole });
+      };
+      if (item.via) {
+        const { call, from } = item.via;
+        argOf(call, from.body, { depth: from.depth, via: from.via, callers: from.callers });
+        return;
+      }
+      if (!item.callers) return;
+      const callers = callersOf(ctx, body);
+      if (callers === 'anonymous') return;
+      if (callers === 'escaped') {
+        issues.add('callers');
+        return;
+      }
+      if (depth + 1 > MAX_CALL_DEPTH) {
+        if (callers.calls.length > 0) issues.add('deep');
+        return;
+      }
+      for (const call of callers.calls) argOf(call, enclosingFunction(call), { depth: depth + 1, callers: true });
     };
     const scan = (e: ts.Expression, whole: boolean): void => {
       const seen = whole ? seenWhole : seenPart;
@@ -610,7 +740,14 @@ export function scanFlows(
           return;
         }
         (whole ? followed : followedPart).add(decl);
-        queue.push({ body: decl, exprs: returnedExpressions(decl), depth: depth + 1, whole });
+        queue.push({
+          body: decl,
+          exprs: returnedExpressions(decl),
+          depth: depth + 1,
+          whole,
+          via: { call: e, from: item },
+          callers: false,
+        });
       }
     };
     for (const r of exprs) scan(r, rootWhole);

@@ -1,3 +1,4 @@
+import { implementationDigest } from '../analysis/digest.js';
 import { Node, ts } from 'ts-morph';
 import type { ExtractContext, Fragment } from '../analysis/context.js';
 import type { LogField, LogSchema } from '../../manifest/types.js';
@@ -47,6 +48,8 @@ interface SchemaSource {
   members: ts.Type[];
   /** Why calls of a sink that logs this schema can write more than it lists (see `checkSinkCalls`). */
   callReasons: Set<string>;
+  /** The sinks that log it, by name: the digest of each one's implementation (what it writes besides the value). */
+  sinkDigests?: Map<string, string>;
 }
 
 /** One parameter of a sink signature: the schemas its values are logged as. */
@@ -198,6 +201,12 @@ class SchemaCollector {
     ]);
     const sink: SinkInfo = { name: sinkName, decls, params: new Map() };
     this.sinks.push(sink);
+    // What the sink writes besides its argument (`{ ...event, at }`, or `{ ...event, env }`) is in its body:
+    // its digest (bodies only, so renaming the sink keeps it) goes with every schema it logs.
+    const bodies = site.bodies
+      .map((b) => (b as ts.FunctionLikeDeclaration).body)
+      .filter((b): b is ts.ConciseBody => b !== undefined);
+    const digest = bodies.length > 0 ? implementationDigest(ctx, bodies) : undefined;
     for (const sig of site.signatures) {
       const params: SinkParam[] = [];
       sink.params.set(sig.getDeclaration(), params);
@@ -259,6 +268,7 @@ class SchemaCollector {
           rest.push(...disc.rest);
         } else rest.push(...unkeyed);
         if (rest.length > 0) own(rest, this.addAnonymous(base, file, rest));
+        if (digest !== undefined) for (const o of param.owners) (o.src.sinkDigests ??= new Map()).set(sinkName, digest);
       });
     }
   }
@@ -347,44 +357,59 @@ function checkSinkCalls(ctx: ExtractContext, sinks: SinkInfo[]): void {
     const owners = param?.owners ?? [];
     const schemas = paramSchemas(param, sink);
     const objects = new Set<ts.Type>();
-    const flows = scanFlows(ctx, [{ body, exprs: [arg] }], (t) => {
-      reachableObjects(ctx, t, objects);
-      for (const p of toJsonPaths(ctx, t))
-        note(
-          schemas,
-          `sink ${sink.name} is called with an object that defines toJSON${p === '(root)' ? '' : ` at ${JSON.stringify(p)}`}`,
-        );
-      if (owners.length === 0) return;
-      let members = unionMembers(ctx, t);
-      if (param?.elementwise && !param.rest) {
-        members = members.flatMap((m) =>
-          tc.isArrayType(m) || tc.isTupleType(m)
-            ? tc.getTypeArguments(m as ts.TypeReference).flatMap((a) => unionMembers(ctx, a))
-            : [m],
-        );
-      }
-      for (const m of members) {
-        if (
-          m.flags &
-            (ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Void | ts.TypeFlags.Never | ts.TypeFlags.Any) ||
-          literalValue(m)
-        )
-          continue;
-        let matched = owners.filter((o) => o.type === m || fits(m, o.type));
-        if (matched.length === 0) matched = owners;
-        const paths = excessPaths(
-          ctx,
-          m,
-          matched.map((o) => o.type),
-        );
-        for (const path of paths)
+    const flows = scanFlows(
+      ctx,
+      [{ body, exprs: [arg] }],
+      (t) => {
+        reachableObjects(ctx, t, objects);
+        for (const p of toJsonPaths(ctx, t))
           note(
-            matched.map((o) => o.src),
-            `sink ${sink.name} is called with ${fieldText(path)}`,
+            schemas,
+            `sink ${sink.name} is called with an object that defines toJSON${p === '(root)' ? '' : ` at ${JSON.stringify(p)}`}`,
           );
-      }
-    });
+        if (owners.length === 0) return;
+        let members = unionMembers(ctx, t);
+        if (param?.elementwise && !param.rest) {
+          members = members.flatMap((m) =>
+            tc.isArrayType(m) || tc.isTupleType(m)
+              ? tc.getTypeArguments(m as ts.TypeReference).flatMap((a) => unionMembers(ctx, a))
+              : [m],
+          );
+        }
+        for (const m of members) {
+          if (
+            m.flags &
+              (ts.TypeFlags.Null |
+                ts.TypeFlags.Undefined |
+                ts.TypeFlags.Void |
+                ts.TypeFlags.Never |
+                ts.TypeFlags.Any) ||
+            literalValue(m)
+          )
+            continue;
+          let matched = owners.filter((o) => o.type === m || fits(m, o.type));
+          if (matched.length === 0) matched = owners;
+          const paths = excessPaths(
+            ctx,
+            m,
+            matched.map((o) => o.type),
+          );
+          for (const path of paths)
+            note(
+              matched.map((o) => o.src),
+              `sink ${sink.name} is called with ${fieldText(path)}`,
+            );
+        }
+      },
+      undefined,
+      true,
+    );
     if (flows.has('any')) note(schemas, `sink ${sink.name} is called with an any-typed argument`);
+    if (flows.has('callers'))
+      note(
+        schemas,
+        `sink ${sink.name} is called with a parameter of a function passed or stored as a value (its callers are unknown)`,
+      );
     if (flows.has('cast')) note(schemas, `sink ${sink.name} is called with a type assertion on its argument`);
     if (flows.has('suppressed'))
       note(
@@ -585,7 +610,14 @@ function buildSchema(ctx: ExtractContext, src: SchemaSource): LogSchema {
       ...src.callReasons,
     ]),
   ].sort(byText);
-  return { fields, open: openReasons.length > 0, openReasons, retentionDays: retentionDays(ctx, src.declarations) };
+  const schema: LogSchema = {
+    fields,
+    open: openReasons.length > 0,
+    openReasons,
+    retentionDays: retentionDays(ctx, src.declarations),
+  };
+  if (src.sinkDigests) schema.sinks = Object.fromEntries([...src.sinkDigests].sort(([a], [b]) => byText(a, b)));
+  return schema;
 }
 
 /** Logging schemas: `@logSchema` types and the parameter types of `@logSink` functions. */
