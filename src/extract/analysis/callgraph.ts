@@ -384,6 +384,15 @@ export class KeyCallGraph {
       const from = this.enclosing(r.node);
       for (const to of [...tos].sort(byContainer)) edges.push({ call: r.call, from, to, shift: r.shift });
     }
+    // In source order: the order calls were found in differs between the fast path and the full program.
+    const at = (n: ts.Node) => [n.getSourceFile().fileName, n.pos] as const;
+    structEdges.sort((a, b) => {
+      const [fa, pa] = at(a.call);
+      const [fb, pb] = at(b.call);
+      const [da, qa] = at(a.decl);
+      const [db, qb] = at(b.decl);
+      return cmp(fa, fb) || pa - pb || cmp(da, db) || qa - qb;
+    });
     for (const h of structEdges) {
       const from = this.enclosing(nodeOf(h.call));
       for (const to of [...(targets.get(h.decl) ?? [])].sort(byContainer))
