@@ -145,6 +145,8 @@ test('attack: nameless element-access calls reach every sink member of the recei
       'export function leakKeyof(k: keyof Vault, key: WrappedKey) {\n  return (vault[k] as any)(key);\n}',
       'export function leakIface(u: Unwrapper, k: string, key: WrappedKey) {\n  return (u as any)[k](key);\n}',
       'export function leakNonNull(k: string) {\n  return (store! as any)[k]!(k);\n}',
+      // A key of literal type names its members exactly: 'unwrap' is among them.
+      "export function leakLiteral(k: 'unwrap' | 'label', key: WrappedKey) {\n  return (hsm as any)[k](key);\n}",
       '',
     ].join('\n'),
   );
@@ -153,6 +155,7 @@ test('attack: nameless element-access calls reach every sink member of the recei
     'leakKeyof -> Hsm.unwrap',
     'leakIface -> Hsm.unwrap',
     'leakNonNull -> SecretStore.get',
+    'leakLiteral -> Hsm.unwrap',
   ])
     assert.equal(guardsOf(head, key), [], key);
   // The derived sink Vault.open is what the nameless call on a Vault runs.
