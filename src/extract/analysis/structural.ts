@@ -15,15 +15,20 @@ import { boundSymbolOf } from './ts-internals.js';
  *
  * Two kinds of calls, both fail closed:
  *
- * - named: `r.m(…)` / `r['m'](…)` whose callee symbol is not a target, where
- *   a target member is named `m` and the type of an owner of that target
+ * - named: `r.m(…)` / `r['m'](…)` whose callee symbol is an open member
+ *   that is not a target (an interface or type-literal member, an abstract or
+ *   ambient member, library types included; a generic constraint's member: a
+ *   concrete method runs its own body), where a target member is named `m`
+ *   and the type of an owner of that target
  *   (its class's instance type, or of a subclass or sub-interface that
  *   inherits it; the constructor type for a static member; the interface,
  *   type literal or object literal that declares it) is assignable to the
  *   receiver's type (checker.isTypeAssignableTo; a type parameter by its
  *   constraint, a union or intersection when one of its members may hold
  *   it). So a `Map.get` receiver never reaches a target named `get` (no
- *   project class is assignable to `Map`), an `Unwrapper` does.
+ *   project class is assignable to `Map`), an `Unwrapper` does. The same
+ *   member name used as a value (`u.unwrap`, `const { unwrap } = u`) is a
+ *   reference of the target.
  * - nameless: `r[k](…)` with a key that is not a literal (`(svc as any)[k](id)`,
  *   `svc[k as keyof Svc](id)`): the receiver with casts, parentheses and `!`
  *   peeled; every target member of its type may run (the members its key's
