@@ -36,6 +36,7 @@ import {
   resolveImplicit,
   type ImplicitSite,
 } from './implicit.js';
+import { StructuralCalls } from './structural.js';
 
 /**
  * Interprocedural key gating: a call graph over the program's functions and
@@ -165,6 +166,11 @@ interface Edge {
   sink?: string;
   to?: Container;
   shift: number;
+  /**
+   * A call through a structurally compatible type (structural.ts): a path for requires(), but no caller for
+   * entries(), so a may-call never hides an entry point.
+   */
+  loose?: boolean;
 }
 
 const ENTRY_TAGS = new Set(['entryPoint', 'keyGated', 'leHandler']);
@@ -219,9 +225,18 @@ export class KeyCallGraph {
       this.graphFiles.map((f) => f.compilerNode),
     );
 
+    // Calls through a structurally compatible type (structural.ts); the targets are added as they appear.
+    const structural = new StructuralCalls(
+      checker,
+      this.graphFiles.map((s) => s.compilerNode),
+      (d) => allTargets.has(d),
+    );
+    const structEdges: Array<{ call: ts.CallExpression; decl: ts.Node }> = [];
+    const structRefs: ts.Node[] = [];
     const visit = (node: Node) => {
       const cn = node.compilerNode;
       if (ts.isCallExpression(cn)) {
+        structural.note(cn);
         const hit = sinks.targetsOf(cn);
         if (hit.length > 0) {
           const fn = this.enclosing(node);
@@ -255,6 +270,7 @@ export class KeyCallGraph {
         const sym = referenceSymbol(checker, cn);
         const decls = sym?.declarations;
         if (!decls || decls.length === 0 || isDirectCallee(cn)) return;
+        structural.noteReference(cn);
         // A module namespace used as a value (`const h: any = ns; h[k](id)`, `ns[k](id)`, `Object.values(ns)`):
         // every function it exports can be called from wherever the value goes, so each counts as referenced
         // (an entry point; a sink among them an escape). `ns.member` names one member and is resolved as usual.
@@ -318,7 +334,7 @@ export class KeyCallGraph {
                 recorded.add(n);
                 calleeMemo.delete(n);
                 visit(wrapNode(sf, n));
-              }
+              } else if (structural.mayMatch(n)) structural.note(n);
             } else if (
               (ts.isIdentifier(n) || ts.isStringLiteralLike(n)) &&
               (refWords === null || refWords.has(n.text))
@@ -348,10 +364,33 @@ export class KeyCallGraph {
     // The statement filter's closure only grows with its seeds (seed nodes and words are only ever added), so
     // once it gives up (null: every statement) it gives up in every later round: it is not recomputed.
     let unbounded = this.ctx.full;
+    for (const n of sinks.byNode.keys()) structural.addTarget(n);
+    const sfOf = new Map(this.graphFiles.map((s) => [s.compilerNode, s]));
+    const nodeOf = (n: ts.Node): Node => {
+      const sf = sfOf.get(n.getSourceFile())!;
+      if (canWrap(sf)) return wrapNode(sf, n);
+      return sf.getFirstDescendantOrThrow((d) => d.compilerNode === n);
+    };
     for (;;) {
       const keep = unbounded ? null : sinkStatements(this.ctx, seedNodes, [...words]);
       if (keep === null) unbounded = true;
       walk(keep, allTargets, names, referenceWords(this.ctx, [...words]));
+      // A structural call of a sink is a call of that sink; of a derived sink, an edge (below). A structural
+      // reference of a sink is an escape; of a derived sink, a reference (an entry point).
+      for (const { site, decl } of structural.resolve()) {
+        const sink = sinks.byNode.get(decl);
+        if (sink === undefined) {
+          if (ts.isCallExpression(site)) structEdges.push({ call: site, decl });
+          else structRefs.push(decl);
+          continue;
+        }
+        const fn = this.enclosing(nodeOf(site));
+        for (const id of sinks.idsOf?.(decl) ?? [sink]) {
+          if (!ts.isCallExpression(site)) escapes.push({ fn, sink: id, kind: 'reference' });
+          else if (!sinkCalls.some((c) => c.call === site && c.sink === id))
+            sinkCalls.push({ call: site, sink: id, fn });
+        }
+      }
       const fresh = new Set<Container>();
       for (const c of sinkCalls) fresh.add(c.fn);
       for (const r of rawCalls) {
@@ -359,6 +398,7 @@ export class KeyCallGraph {
         if (r.decls.some((d) => [...(targets.get(d) ?? [])].some((t) => !im || implicitReaches(im, t.node))))
           fresh.add(this.enclosing(r.node));
       }
+      for (const h of structEdges) if (targets.has(h.decl)) fresh.add(this.enclosing(nodeOf(h.call)));
       let grew = false;
       for (const c of [...fresh].sort(byContainer)) {
         if (registered.has(c) || ts.isSourceFile(c.node)) continue;
@@ -371,6 +411,7 @@ export class KeyCallGraph {
           if (!set) targets.set(n, (set = new Set()));
           set.add(c);
           allTargets.set(n, c);
+          structural.addTarget(n);
           seedNodes.push(n);
           const name = (n as ts.NamedDeclaration).name;
           if (name && (ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteralLike(name)))
@@ -391,12 +432,28 @@ export class KeyCallGraph {
       const from = this.enclosing(r.node);
       for (const to of [...tos].sort(byContainer)) edges.push({ call: r.call, from, to, shift: r.shift });
     }
+    // In source order: the order calls were found in differs between the fast path and the full program.
+    const at = (n: ts.Node) => [n.getSourceFile().fileName, n.pos] as const;
+    structEdges.sort((a, b) => {
+      const [fa, pa] = at(a.call);
+      const [fb, pb] = at(b.call);
+      const [da, qa] = at(a.decl);
+      const [db, qb] = at(b.decl);
+      return cmp(fa, fb) || pa - pb || cmp(da, db) || qa - qb;
+    });
+    for (const h of structEdges) {
+      const from = this.enclosing(nodeOf(h.call));
+      for (const to of [...(targets.get(h.decl) ?? [])].sort(byContainer))
+        if (!edges.some((e) => e.call === h.call && e.to === to))
+          edges.push({ call: h.call, from, to, shift: 0, loose: true });
+    }
     const referenced = new Set<Container>();
     for (const decls of rawRefs)
       for (const d of decls)
         for (const t of targets.get(d) ?? [])
           if (!isValueOnlyField(checker, t.node, t.anonymous) && !(accessRefs.has(decls) && isAccessor(t.node)))
             referenced.add(t);
+    for (const d of structRefs) for (const t of targets.get(d) ?? []) referenced.add(t);
     const byName = new Map<string, Container[]>();
     for (const c of registered) {
       const n = simpleName(c);
@@ -590,7 +647,7 @@ export class KeyCallGraph {
     const callers = new Map<Container, Set<Container>>();
     const succ = new Map<Container, Container[]>();
     for (const e of edges) {
-      if (!e.to) continue;
+      if (!e.to || e.loose) continue;
       if (!callers.has(e.to)) callers.set(e.to, new Set());
       callers.get(e.to)!.add(e.from);
       succ.set(e.from, [...(succ.get(e.from) ?? []), e.to]);

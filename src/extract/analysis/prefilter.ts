@@ -96,8 +96,12 @@ interface Occurrence {
  *
  * Soundness. The key-gating walk reacts to (1) calls whose resolved signature
  * is a sink's, (2) callees, identifiers and property keys whose symbol is a
- * sink's (or an alias of one), (3) unresolved calls by a sink's name. (2) and
- * (3) need one of the sink's names or aliases in the text. (1) needs the
+ * sink's (or an alias of one), (3) unresolved calls by a sink's name, (4)
+ * member calls and member names by a sink member's name through a
+ * structurally compatible type (structural.ts). (2), (3) and (4) need one of
+ * the sink's names or aliases in the text; nameless element-access calls
+ * (`(svc as any)[k](id)`) are collected by structural.ts over every file,
+ * without this filter. (1) needs the
  * callee's type to carry the sink's signature; types are born at declarations
  * and reach an expression only through names written in its statement
  * (identifiers, property names, type names), contextual typing inside that
