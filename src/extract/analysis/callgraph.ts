@@ -231,6 +231,7 @@ export class KeyCallGraph {
       this.graphFiles.map((s) => s.compilerNode),
       (d) => allTargets.has(d),
     );
+    let targetAccessorNames = new Set<string>();
     const structEdges: Array<{ call: ts.CallExpression; decl: ts.Node }> = [];
     const structRefs: ts.Node[] = [];
     const visit = (node: Node) => {
@@ -341,7 +342,7 @@ export class KeyCallGraph {
             ) {
               recorded.add(n);
               visit(wrapNode(sf, n));
-            } else if (isImplicitCandidate(n, accessorNames)) {
+            } else if (isImplicitCandidate(n, targetAccessorNames)) {
               recorded.add(n);
               visit(wrapNode(sf, n));
             }
@@ -374,6 +375,8 @@ export class KeyCallGraph {
     for (;;) {
       const keep = unbounded ? null : sinkStatements(this.ctx, seedNodes, [...words]);
       if (keep === null) unbounded = true;
+      // An accessor read or write can only reach a target accessor (or the member one implements) of its name.
+      targetAccessorNames = new Set([...accessorNames].filter((a) => words.has(a)));
       walk(keep, allTargets, names, referenceWords(this.ctx, [...words]));
       // A structural call of a sink is a call of that sink; of a derived sink, an edge (below). A structural
       // reference of a sink is an escape; of a derived sink, a reference (an entry point).

@@ -121,6 +121,22 @@ export function resolveImplicit(
     const calleeDecls = at ? (dealias(checker, checker.getSymbolAtLocation(at))?.declarations ?? []) : undefined;
     if (calleeDecls && calleeDecls.length > 0 && !calleeDecls.some(inProject)) return undefined;
     const decls: ts.Node[] = [];
+    // `new C(…)` naming a class: its constructor and fields by declaration, without resolving the call (which
+    // checks every argument): the constructor that runs is the implementation of the nearest class up the
+    // `extends` chain that declares one, whatever overload the arguments pick.
+    const named = calleeDecls?.find((x): x is ts.ClassLikeDeclaration => ts.isClassLike(x));
+    if (named) {
+      const seen = new Set<ts.Node>();
+      for (let c: ts.ClassLikeDeclaration | undefined = named; c && !seen.has(c); c = baseClassOf(checker, c)) {
+        seen.add(c);
+        const ctors = c.members.filter((m) => ts.isConstructorDeclaration(m));
+        if (ctors.length === 0) continue;
+        decls.push(...ctors.filter((m) => (m as ts.ConstructorDeclaration).body && inProject(m)));
+        break;
+      }
+      decls.push(...constructionFields(checker, named));
+      return decls.length > 0 ? { kind: 'construct', decls, shift: 0 } : undefined;
+    }
     const sig = checker.getResolvedSignature(n);
     const d = sig?.getDeclaration();
     // An overload signature: the implementation runs.
