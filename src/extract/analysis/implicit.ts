@@ -131,7 +131,7 @@ export function resolveImplicit(
         seen.add(c);
         const ctors = c.members.filter((m) => ts.isConstructorDeclaration(m));
         if (ctors.length === 0) continue;
-        decls.push(...ctors.filter((m) => (m).body && inProject(m)));
+        decls.push(...ctors.filter((m) => m.body && inProject(m)));
         break;
       }
       decls.push(...constructionFields(checker, named));
