@@ -294,15 +294,7 @@ export function programMutations(ctx: ExtractContext): Mutation[] {
   const named = (e: ts.Node): string | undefined =>
     ts.isPropertyAccessExpression(e) ? e.name.text : ts.isIdentifier(e) ? e.text : undefined;
   const visit = (n: ts.Node): void => {
-    // Types, interfaces and imports hold no code.
-    if (n.kind >= ts.SyntaxKind.FirstTypeNode && n.kind <= ts.SyntaxKind.LastTypeNode) return;
-    if (
-      ts.isInterfaceDeclaration(n) ||
-      ts.isTypeAliasDeclaration(n) ||
-      ts.isImportDeclaration(n) ||
-      ts.isExportDeclaration(n)
-    )
-      return;
+    if (holdsNoCode(n)) return;
     const name = ts.isCallExpression(n) ? named(skipParens(n.expression)) : undefined;
     if (
       ts.isCallExpression(n) &&
@@ -452,6 +444,17 @@ function freshLocal(tc: ts.TypeChecker, e: ts.Expression): boolean {
   return ts.isObjectLiteralExpression(init) || ts.isArrayLiteralExpression(init);
 }
 
+/** Types, interfaces, imports and exports hold no code (the program-wide scans skip them). */
+function holdsNoCode(n: ts.Node): boolean {
+  return (
+    (n.kind >= ts.SyntaxKind.FirstTypeNode && n.kind <= ts.SyntaxKind.LastTypeNode) ||
+    ts.isInterfaceDeclaration(n) ||
+    ts.isTypeAliasDeclaration(n) ||
+    ts.isImportDeclaration(n) ||
+    ts.isExportDeclaration(n)
+  );
+}
+
 /** A value of type `source` put where `target` is declared, at `at` (see programWidenings). */
 export interface Widening {
   source: ts.Type;
@@ -497,8 +500,7 @@ export function programWidenings(ctx: ExtractContext): Widening[] {
     out.push({ source, target, at: inner });
   };
   const visit = (n: ts.Node): void => {
-    if (n.kind >= ts.SyntaxKind.FirstTypeNode && n.kind <= ts.SyntaxKind.LastTypeNode) return;
-    if (ts.isInterfaceDeclaration(n) || ts.isTypeAliasDeclaration(n) || ts.isImportDeclaration(n)) return;
+    if (holdsNoCode(n)) return;
     if (ts.isVariableDeclaration(n)) {
       if (n.type && n.initializer) consider(n.initializer, tc.getTypeAtLocation(n.name));
     } else if (ts.isBinaryExpression(n)) {
