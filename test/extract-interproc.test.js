@@ -217,6 +217,11 @@ test('a promise chain that can fulfil after the guard rejected is not awaited', 
     // the sink in the rejection handler, or in finally (runs either way)
     "  return ensureReleasable('TEE_PROD').then(() => new Uint8Array(), () => deepKey(id));",
     "  return ensureReleasable('TEE_PROD').finally(() => deepKey(id)) as unknown as Promise<Uint8Array>;",
+    // the sink inside the awaited expression runs before the await completes
+    "  const [, k] = await Promise.all([ensureReleasable('TEE_PROD'), deepKey(id)]);\n  return k;",
+    "  let k = new Uint8Array();\n  await ensureReleasable('TEE_PROD').finally(() => {\n    k = deepKey(id);\n  });\n  return k;",
+    // allSettled fulfils whatever the guard does
+    "  await Promise.allSettled([ensureReleasable('TEE_PROD')]);\n  return deepKey(id);",
     // a project `then` is not the standard library's: it may call back at once
     "  const p = { then: (f: () => Promise<Uint8Array>) => f() };\n  void ensureReleasable('TEE_PROD');\n  return p.then(() => deepKey(id));",
   ]) {
@@ -369,6 +374,13 @@ const NEUTRAL = {
       'src/service.ts',
       "  await requireAttestation('TEE_PROD');\n  requireQuorum(2);\n  return openKey(id);",
       "  return requireAttestation('TEE_PROD').then(() => {\n    requireQuorum(2);\n    return openKey(id);\n  });",
+    ],
+  ],
+  'await of Promise.all over the guard': [
+    [
+      'src/service.ts',
+      "  await ensureReleasable('TEE_PROD');\n  return deepKey(id);",
+      "  await Promise.all([ensureReleasable('TEE_PROD'), Promise.resolve()]);\n  return deepKey(id);",
     ],
   ],
   'await of a then/finally chain': [

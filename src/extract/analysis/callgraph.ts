@@ -78,7 +78,7 @@ export interface GuardOracle {
   /** The guard ids a call resolves to. */
   guardsOf(call: ts.CallExpression): string[];
   /** The fact one guard call records (arguments, awaited), parameters of the enclosing function as ParamRefs. */
-  fact(call: ts.CallExpression, guard: string, param: ParamHook | undefined): Fact;
+  fact(call: ts.CallExpression, guard: string, param: ParamHook | undefined, site?: ts.Node): Fact;
   /**
    * Condition guards (`@keyGuard condition`): they protect only where their
    * truthy result dominates, never by being called. Absent: none.
@@ -512,7 +512,7 @@ export class KeyCallGraph {
         : [];
       // A fulfilment handler (`guard().then(() => sink())`) runs only once the promises before it fulfilled.
       const settled = new Set(lifted.flatMap((cb) => fulfilledBefore(this.checker, cb, this.defaultLib)));
-      f = this.factsOf(calls, hook, truths, settled);
+      f = this.factsOf(calls, hook, truths, settled, e.call);
       for (const cb of lifted) for (const x of this.callbackFacts(cb, hook).values()) addFact(f, x);
       this.local.set(e, f);
     }
@@ -543,7 +543,7 @@ export class KeyCallGraph {
       for (const site of sites) {
         const here: Facts = new Map();
         const truths = this.conditions ? dominatingTruths(site, { constValue: this.constValue }) : [];
-        for (const x of this.factsOf(dominatingCalls(site), inner, truths).values())
+        for (const x of this.factsOf(dominatingCalls(site), inner, truths, undefined, site).values())
           addFact(here, this.instantiate(x, call, 0, hook, true));
         acc = acc === null ? here : intersect(acc, here);
       }
@@ -702,6 +702,7 @@ export class KeyCallGraph {
     hook: ParamHook | undefined,
     truths: readonly ts.CallExpression[] = [],
     settled: ReadonlySet<ts.CallExpression> = new Set(),
+    site?: ts.Node,
   ): Facts {
     const out: Facts = new Map();
     for (const g of calls) {
@@ -710,7 +711,7 @@ export class KeyCallGraph {
         // A condition guard that was merely called protects nothing.
         for (const gid of gids) {
           if (this.isCondition(gid)) continue;
-          const fact = this.oracle.fact(g, gid, hook);
+          const fact = this.oracle.fact(g, gid, hook, site);
           addFact(out, settled.has(g) ? { ...fact, awaited: true } : fact);
         }
         continue;
@@ -720,7 +721,9 @@ export class KeyCallGraph {
       let acc: Facts | null = null;
       for (const f of fns) acc = acc === null ? this.ensures(f) : intersect(acc, this.ensures(f));
       const awaitedCall =
-        settled.has(g) || !fns.some((f) => this.isAsyncFn(f)) || isAwaitedThrough(this.checker, g, this.defaultLib);
+        settled.has(g) ||
+        !fns.some((f) => this.isAsyncFn(f)) ||
+        isAwaitedThrough(this.checker, g, this.defaultLib, site);
       for (const fact of acc!.values()) addFact(out, this.instantiate(fact, g, shift, hook, awaitedCall));
     }
     // A condition guard whose truthy result dominates; an async one only when its promise was awaited
@@ -728,7 +731,7 @@ export class KeyCallGraph {
     for (const t of truths) {
       for (const gid of this.oracle.guardsOf(t)) {
         if (!this.isCondition(gid)) continue;
-        const fact = this.oracle.fact(t, gid, hook);
+        const fact = this.oracle.fact(t, gid, hook, site);
         if (fact.awaited) addFact(out, fact);
       }
     }

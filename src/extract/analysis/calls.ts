@@ -221,14 +221,55 @@ function isLibraryPromiseMember(checker: ts.TypeChecker, name: ts.Identifier, li
 /**
  * Whether the promise of `call` has certainly fulfilled when execution goes
  * on past it: it is awaited, or it is the start of a chain of fulfilment
- * links (`guard().then(log)`, `guard().finally(f)`) that is awaited. A
+ * links (`guard().then(log)`, `guard().finally(f)`, `Promise.all([guard(), …])`)
+ * that is awaited. A
  * rejection handler anywhere in the chain (`.then(f, r)`, `.catch`) can turn
- * the guard's rejection into a fulfilment: not awaited.
+ * the guard's rejection into a fulfilment: not awaited. `site`: the call the
+ * guard must protect; one inside the awaited chain runs before the await
+ * completes, so the chain does not count for it.
  */
-export function isAwaitedThrough(checker: ts.TypeChecker, call: ts.CallExpression, lib: DefaultLib): boolean {
-  for (let c: ts.CallExpression | undefined = call; c; c = fulfilmentLink(checker, c, lib))
-    if (isAwaited(c)) return true;
+export function isAwaitedThrough(
+  checker: ts.TypeChecker,
+  call: ts.CallExpression,
+  lib: DefaultLib,
+  site?: ts.Node,
+): boolean {
+  for (let c: ts.CallExpression | undefined = call; c; c = fulfilmentLink(checker, c, lib) ?? allOf(checker, c, lib)) {
+    if (!isAwaited(c)) continue;
+    // The await completes only after everything in its operand ran: a site inside the chain itself
+    // (`await Promise.all([guard(), unwrapKey(id)])`, `await guard().finally(() => unwrapKey(id))`) runs before.
+    return c === call || site === undefined || !contains(c, site);
+  }
   return false;
+}
+
+function contains(outer: ts.Node, n: ts.Node): boolean {
+  for (let a: ts.Node | undefined = n; a; a = a.parent) if (a === outer) return true;
+  return false;
+}
+
+/**
+ * `Promise.all([…, p, …])` (the standard library's, by declaration): a promise that fulfils only if every
+ * element does, so awaiting it awaits `p`. `allSettled`, `race` and `any` can fulfil without it.
+ */
+function allOf(checker: ts.TypeChecker, p: ts.Node, lib: DefaultLib): ts.CallExpression | undefined {
+  let e: ts.Node = p;
+  while (ts.isParenthesizedExpression(e.parent) || ts.isNonNullExpression(e.parent)) e = e.parent;
+  const list = e.parent;
+  if (!ts.isArrayLiteralExpression(list)) return undefined;
+  const call = list.parent;
+  if (!ts.isCallExpression(call) || call.arguments[0] !== list) return undefined;
+  const callee = skipOuter(call.expression);
+  if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.name) || callee.name.text !== 'all')
+    return undefined;
+  const decls = checker.getSymbolAtLocation(callee.name)?.declarations ?? [];
+  const standard =
+    decls.length > 0 &&
+    decls.every(
+      (d) =>
+        ts.isInterfaceDeclaration(d.parent) && d.parent.name.text === 'PromiseConstructor' && lib(d.getSourceFile()),
+    );
+  return standard ? call : undefined;
 }
 
 /**

@@ -69,10 +69,10 @@ export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
   const defaultLib = (sf: ts.SourceFile) => program.isSourceFileDefaultLibrary(sf);
   const oracle: GuardOracle = {
     guardsOf: (call) => calledValueTargets(checker, call, guards.byNode).filter((id) => !overridden.has(id)),
-    fact: (call, gid, param) => ({
+    fact: (call, gid, param, site) => ({
       guard: gid,
       args: guardArgs(checker, call, shapes.get(gid)!, param),
-      awaited: guardData[gid]!.async ? isAwaitedThrough(checker, call, defaultLib) : true,
+      awaited: guardData[gid]!.async ? isAwaitedThrough(checker, call, defaultLib, site) : true,
     }),
     ...(conditions.size > 0
       ? {
