@@ -220,6 +220,9 @@ test('a promise chain that can fulfil after the guard rejected is not awaited', 
     // the sink inside the awaited expression runs before the await completes
     "  const [, k] = await Promise.all([ensureReleasable('TEE_PROD'), deepKey(id)]);\n  return k;",
     "  let k = new Uint8Array();\n  await ensureReleasable('TEE_PROD').finally(() => {\n    k = deepKey(id);\n  });\n  return k;",
+    // a promise kept in a const, awaited after the sink or only on one branch
+    "  const p = ensureReleasable('TEE_PROD');\n  const k = deepKey(id);\n  await p;\n  return k;",
+    "  const p = ensureReleasable('TEE_PROD');\n  if (id === 'x') await p;\n  return deepKey(id);",
     // allSettled fulfils whatever the guard does
     "  await Promise.allSettled([ensureReleasable('TEE_PROD')]);\n  return deepKey(id);",
     // a project `then` is not the standard library's: it may call back at once
@@ -374,6 +377,13 @@ const NEUTRAL = {
       'src/service.ts',
       "  await requireAttestation('TEE_PROD');\n  requireQuorum(2);\n  return openKey(id);",
       "  return requireAttestation('TEE_PROD').then(() => {\n    requireQuorum(2);\n    return openKey(id);\n  });",
+    ],
+  ],
+  'await of the guard promise kept in a const': [
+    [
+      'src/service.ts',
+      "  await ensureReleasable('TEE_PROD');\n  return deepKey(id);",
+      "  const ready = ensureReleasable('TEE_PROD');\n  await ready;\n  return deepKey(id);",
     ],
   ],
   'await of Promise.all over the guard': [

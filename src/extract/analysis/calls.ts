@@ -240,6 +240,48 @@ export function isAwaitedThrough(
     // (`await Promise.all([guard(), unwrapKey(id)])`, `await guard().finally(() => unwrapKey(id))`) runs before.
     return c === call || site === undefined || !contains(c, site);
   }
+  return site !== undefined && awaitedThroughConst(call, site);
+}
+
+/**
+ * `const p = guard(…); …; await p; …site…`: the promise kept in a `const` and awaited by a statement of the
+ * block that declares it, before the statement that holds the site (statements of a block run in order, so
+ * the site is reached only past the await; a site in a function created later runs later still).
+ */
+function awaitedThroughConst(call: ts.CallExpression, site: ts.Node): boolean {
+  let e: ts.Node = call;
+  while (
+    ts.isParenthesizedExpression(e.parent) ||
+    ts.isAsExpression(e.parent) ||
+    ts.isSatisfiesExpression(e.parent) ||
+    ts.isNonNullExpression(e.parent)
+  )
+    e = e.parent;
+  const decl = e.parent;
+  if (!ts.isVariableDeclaration(decl) || decl.initializer !== e || !ts.isIdentifier(decl.name)) return false;
+  if (!(ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const)) return false;
+  const stmt = decl.parent.parent;
+  const block = stmt.parent;
+  if (
+    !ts.isVariableStatement(stmt) ||
+    !(ts.isBlock(block) || ts.isSourceFile(block) || ts.isCaseOrDefaultClause(block))
+  )
+    return false;
+  const statements: readonly ts.Statement[] = block.statements;
+  const name = decl.name.text;
+  const awaitsName = (x: ts.Expression): boolean => {
+    const inner = skipOuter(x);
+    return ts.isIdentifier(inner) && inner.text === name;
+  };
+  let awaited = false;
+  for (let i = statements.indexOf(stmt) + 1; i < statements.length; i++) {
+    const st = statements[i]!;
+    if (contains(st, site)) return awaited;
+    if (ts.isExpressionStatement(st) && ts.isAwaitExpression(skipOuter(st.expression))) {
+      const operand = (skipOuter(st.expression) as ts.AwaitExpression).expression;
+      if (awaitsName(operand)) awaited = true;
+    }
+  }
   return false;
 }
 
