@@ -125,4 +125,22 @@ test('moving the helper from the other package into the caller package is neutra
   );
 });
 
+test('a wider value stored into a shared response type in another workspace package makes the handler unbounded', () => {
+  const STORED = 'a value with properties the response type does not declare is put where a response type is declared';
+  assert.not.ok(base().invariants.le.handlers.handle_le_request.unboundedReasons.includes(STORED));
+  const wide = `${HELPER}
+import type { AccountMetadata } from '@ws/types';
+export const recent: AccountMetadata[] = [];
+export function remember(id: string, email: string, ssn: string): void {
+  const wide = { kind: 'ACCOUNT_METADATA' as const, subscriber: { id, email }, ssn };
+  recent.push(wide);
+}
+`;
+  const m = extract(workspace(undefined, wide), 'server');
+  assert.ok(
+    m.invariants.le.handlers.handle_le_request.unboundedReasons.includes(STORED),
+    JSON.stringify(m.invariants.le.handlers.handle_le_request.unboundedReasons),
+  );
+});
+
 test.run();

@@ -420,7 +420,7 @@ export function programMutations(ctx: ExtractContext): Mutation[] {
     }
     ts.forEachChild(n, visit);
   };
-  for (const sf of ctx.sourceFiles) {
+  for (const sf of [...ctx.sourceFiles, ...(ctx.workspaceFiles ?? [])]) {
     const c = sf.compilerNode;
     // Every form above writes one of these words or a `<...>` assertion; without them a file has none.
     if (!MUTATION_TEXT.test(c.text)) continue;
@@ -473,7 +473,8 @@ const wideningCache = new WeakMap<ExtractContext, Widening[]>();
  * variable, a spread, a class instance or a call result with more
  * properties than the slot's type goes in silently, and keeps them at run
  * time wherever it is read from later (`holder.ev`, `list[0]`, `m.get(k)`,
- * `structuredClone(e)`). Pairs where both sides are the same type, or the
+ * `structuredClone(e)`), in the package's files and the linked workspace
+ * packages' sources it reaches. Pairs where both sides are the same type, or the
  * value is not an object, are left out; a caller keeps the targets it
  * tracks (a log schema, an LE response) and compares with excessPaths.
  */
@@ -522,7 +523,7 @@ export function programWidenings(ctx: ExtractContext): Widening[] {
     }
     ts.forEachChild(n, visit);
   };
-  for (const sf of ctx.sourceFiles) visit(sf.compilerNode);
+  for (const sf of [...ctx.sourceFiles, ...(ctx.workspaceFiles ?? [])]) visit(sf.compilerNode);
   wideningCache.set(ctx, (cached = out));
   return cached;
 }
