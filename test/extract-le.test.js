@@ -643,6 +643,27 @@ test('a wider value stored where a response type is declared, and returned from 
   assert.equal(via("cache.push({ kind: 'OK', id: row.id });"), []);
 });
 
+test('a call through an interface method returns what its implementations return', () => {
+  const via = (body) =>
+    reflectReasons([
+      'interface Finder { find(row: Row): Ok }',
+      `class Impl implements Finder { find(row: Row) { return ${body}; } }`,
+      'const finder: Finder = new Impl();',
+      'export function handle_le_request(req: Req): Resp {',
+      '  return finder.find(load(req.id));',
+      '}',
+    ]);
+  assert.equal(via("{ kind: 'OK' as const, id: row.id, ssn: row.ssn }"), [
+    'returned value has properties the response type does not declare',
+  ]);
+  assert.equal(via('row as unknown as Ok'), [
+    'returned object can be changed behind its type by a type assertion to Ok',
+    'returned value has properties the response type does not declare',
+    'type assertion on a return path',
+  ]);
+  assert.equal(via("{ kind: 'OK' as const, id: row.id }"), []);
+});
+
 test('reflect: an upcast, a fresh local bag and a declared key stay bounded', () => {
   assert.equal(
     reflectReasons([

@@ -668,6 +668,56 @@ const NESTED_SCOPE = new Set([
   ts.SyntaxKind.ClassExpression,
 ]);
 
+const implementationIndex = new WeakMap<ExtractContext, Map<string, Array<{ owner: ts.Node; fn: ts.Node }>>>();
+
+/**
+ * The bodies that may run for a call resolved to a member declared without one (an interface method, an
+ * abstract method, a function-typed property signature): the project's class members and object literal
+ * members of the same name that have a body (a method, or a function as the property's value) and whose class
+ * instance or object literal is assignable to the declaring type (declared heritage or structural).
+ */
+function implementationsOf(ctx: ExtractContext, decl: ts.Node): ts.Node[] {
+  const tc = ctx.checker.compilerObject;
+  const owner = decl.parent;
+  const name = (decl as ts.NamedDeclaration).name;
+  if (!owner || !name || !(ts.isIdentifier(name) || ts.isStringLiteralLike(name) || ts.isPrivateIdentifier(name)))
+    return [];
+  if (!ts.isInterfaceDeclaration(owner) && !ts.isClassLike(owner) && !ts.isTypeLiteralNode(owner)) return [];
+  const ownerSym = ts.isTypeLiteralNode(owner) ? undefined : owner.name && tc.getSymbolAtLocation(owner.name);
+  const ownerType = ownerSym ? tc.getDeclaredTypeOfSymbol(ownerSym) : tc.getTypeAtLocation(owner);
+  let index = implementationIndex.get(ctx);
+  if (!index) {
+    const built = new Map<string, Array<{ owner: ts.Node; fn: ts.Node }>>();
+    const add = (key: string, o: ts.Node, fn: ts.Node) => built.set(key, [...(built.get(key) ?? []), { owner: o, fn }]);
+    const visit = (n: ts.Node): void => {
+      if (
+        (ts.isMethodDeclaration(n) || ts.isPropertyDeclaration(n) || ts.isPropertyAssignment(n)) &&
+        n.parent &&
+        (ts.isClassLike(n.parent) || ts.isObjectLiteralExpression(n.parent)) &&
+        (ts.isIdentifier(n.name) || ts.isStringLiteralLike(n.name) || ts.isPrivateIdentifier(n.name))
+      ) {
+        const fn = ts.isMethodDeclaration(n) ? n : n.initializer && skipParens(n.initializer);
+        if (fn && (ts.isMethodDeclaration(fn) || ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && fn.body)
+          add(n.name.text, n.parent, fn);
+      }
+      ts.forEachChild(n, visit);
+    };
+    for (const sf of [...ctx.sourceFiles, ...(ctx.workspaceFiles ?? [])]) visit(sf.compilerNode);
+    implementationIndex.set(ctx, (index = built));
+  }
+  const out: ts.Node[] = [];
+  for (const cand of index.get(name.text) ?? []) {
+    const t = ts.isClassLike(cand.owner)
+      ? (() => {
+          const sym = cand.owner.name ? tc.getSymbolAtLocation(cand.owner.name) : undefined;
+          return sym ? tc.getDeclaredTypeOfSymbol(sym) : tc.getTypeAtLocation(cand.owner);
+        })()
+      : tc.getTypeAtLocation(cand.owner);
+    if (tc.isTypeAssignableTo(t, ownerType)) out.push(cand.fn);
+  }
+  return out;
+}
+
 /** The function (or file) a node sits in: where its local variables and parameters are declared. */
 function enclosingFunction(n: ts.Node): ts.Node {
   for (let p = n.parent; p; p = p.parent) if (ts.isFunctionLike(p) || ts.isSourceFile(p)) return p;
@@ -871,22 +921,27 @@ export function scanFlows(
       if (ts.isCallExpression(e)) {
         // A project function whose result is the value, or a part of it (a field): a cast, an `any` or a
         // suppressed type error on its return paths puts something else there than its declared type says.
-        const decl = tc.getResolvedSignature(e)?.getDeclaration();
-        if (!decl || !ts.isFunctionLike(decl) || !(decl as ts.FunctionLikeDeclaration).body) return;
-        if (!isProjectDeclared(ctx, decl) || followed.has(decl) || (!whole && followedPart.has(decl))) return;
-        if (depth + 1 > MAX_CALL_DEPTH) {
-          issues.add('deep');
-          return;
+        const resolved = tc.getResolvedSignature(e)?.getDeclaration();
+        if (!resolved || !ts.isFunctionLike(resolved) || !isProjectDeclared(ctx, resolved)) return;
+        // A member declared without a body (an interface's, an abstract one) runs one of its implementations:
+        // every project class or object literal member of that name whose owner can stand for the declaring type.
+        const decls = (resolved as ts.FunctionLikeDeclaration).body ? [resolved] : implementationsOf(ctx, resolved);
+        for (const decl of decls) {
+          if (followed.has(decl) || (!whole && followedPart.has(decl))) continue;
+          if (depth + 1 > MAX_CALL_DEPTH) {
+            issues.add('deep');
+            return;
+          }
+          (whole ? followed : followedPart).add(decl);
+          queue.push({
+            body: decl,
+            exprs: returnedExpressions(decl as ts.SignatureDeclaration),
+            depth: depth + 1,
+            whole,
+            via: { call: e, from: item },
+            callers: false,
+          });
         }
-        (whole ? followed : followedPart).add(decl);
-        queue.push({
-          body: decl,
-          exprs: returnedExpressions(decl),
-          depth: depth + 1,
-          whole,
-          via: { call: e, from: item },
-          callers: false,
-        });
       }
     };
     for (const r of exprs) scan(r, rootWhole);
