@@ -165,14 +165,9 @@ export interface ParamRef {
 export type ArgVal = GuardArg | ParamRef;
 export type ParamHook = (id: ts.Identifier) => ParamRef | undefined;
 
-/**
- * Is the (async) guard call the operand of `await`, or of `yield` in an
- * `async function*` (which awaits its operand), parentheses aside? A `yield`
- * in a plain generator hands the promise to the consumer unsettled, and
- * `yield*` delegates instead of awaiting.
- */
-export function isAwaited(call: ts.CallExpression): boolean {
-  let e: ts.Node = call;
+/** `n` with the parentheses, type assertions, `satisfies` and `!` around it: the node its parent sees. */
+function outermost(n: ts.Node): ts.Node {
+  let e = n;
   while (
     ts.isParenthesizedExpression(e.parent) ||
     ts.isAsExpression(e.parent) ||
@@ -180,6 +175,17 @@ export function isAwaited(call: ts.CallExpression): boolean {
     ts.isNonNullExpression(e.parent)
   )
     e = e.parent;
+  return e;
+}
+
+/**
+ * Is the (async) guard call the operand of `await`, or of `yield` in an
+ * `async function*` (which awaits its operand), parentheses aside? A `yield`
+ * in a plain generator hands the promise to the consumer unsettled, and
+ * `yield*` delegates instead of awaiting.
+ */
+export function isAwaited(call: ts.CallExpression): boolean {
+  const e = outermost(call);
   if (ts.isAwaitExpression(e.parent)) return true;
   return ts.isYieldExpression(e.parent) && e.parent.asteriskToken === undefined && isInAsyncGenerator(e.parent);
 }
@@ -249,14 +255,7 @@ export function isAwaitedThrough(
  * the site is reached only past the await; a site in a function created later runs later still).
  */
 function awaitedThroughConst(call: ts.CallExpression, site: ts.Node): boolean {
-  let e: ts.Node = call;
-  while (
-    ts.isParenthesizedExpression(e.parent) ||
-    ts.isAsExpression(e.parent) ||
-    ts.isSatisfiesExpression(e.parent) ||
-    ts.isNonNullExpression(e.parent)
-  )
-    e = e.parent;
+  const e = outermost(call);
   const decl = e.parent;
   if (!ts.isVariableDeclaration(decl) || decl.initializer !== e || !ts.isIdentifier(decl.name)) return false;
   if (!(ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const)) return false;
