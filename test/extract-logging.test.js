@@ -474,6 +474,14 @@ test('a wider value stored where the schema type is declared (a variable, a fiel
     '  const m = new Map<string, LoginEvent>();\n  m.set(user.userId, wide);\n  audit(m.get(user.userId)!);\n',
     '  const holder: { ev: LoginEvent } = { ev: wide };\n  audit(holder.ev);\n',
     '  const queue: LoginEvent[] = [];\n  queue.push(wide);\n  for (const e of queue) audit(e);\n',
+    // logical assignment, a default parameter, a field, an arrow body, a shorthand property, spreads
+    '  let last: LoginEvent | undefined;\n  last ??= wide;\n  audit(last);\n',
+    '  const log = (e: LoginEvent = wide) => audit(structuredClone(e));\n  log();\n',
+    '  class Box {\n    ev: LoginEvent = wide;\n  }\n  audit(new Box().ev);\n',
+    '  const get: () => LoginEvent = () => wide;\n  audit(structuredClone(get()));\n',
+    '  const ev2 = wide;\n  const holder: { ev2: LoginEvent } = { ev2 };\n  audit(holder.ev2);\n',
+    '  const many = [wide];\n  const list: LoginEvent[] = [...many];\n  audit(list[0]!);\n',
+    '  const many = [wide];\n  const list: LoginEvent[] = [];\n  list.push(...many);\n  audit(list[0]!);\n',
   ])
     assert.equal(reasons(code), [STORED], code);
   // Conforming values stored the same ways stay closed; PageView is not touched by a login-shaped value.

@@ -464,11 +464,29 @@ export interface Widening {
 
 const wideningCache = new WeakMap<ExtractContext, Widening[]>();
 
+/** The (instantiated) type of the rest parameter of the signature a call resolves to, if it has one. */
+function restParameterType(tc: ts.TypeChecker, call: ts.CallExpression | ts.NewExpression): ts.Type | undefined {
+  const sig = tc.getResolvedSignature(call);
+  const last = sig?.getParameters().at(-1);
+  const decl = last?.valueDeclaration;
+  return last && decl && ts.isParameter(decl) && decl.dotDotDotToken ? tc.getTypeOfSymbol(last) : undefined;
+}
+
+/** Operators that store their right operand: `=`, `||=`, `&&=`, `??=`. */
+const ASSIGNING = new Set<ts.SyntaxKind>([
+  ts.SyntaxKind.EqualsToken,
+  ts.SyntaxKind.BarBarEqualsToken,
+  ts.SyntaxKind.AmpersandAmpersandEqualsToken,
+  ts.SyntaxKind.QuestionQuestionEqualsToken,
+]);
+
 /**
  * Every place in the program where a value is put into a slot typed by
- * declaration: an annotated variable's initializer, an assignment, a call
- * argument, a returned value (against the declared return type), an object
- * literal property or array element under a contextual type. TypeScript
+ * declaration: an annotated variable's, parameter's or field's initializer,
+ * an assignment (`=`, `||=`, `&&=`, `??=`), a call argument (a spread one as
+ * the array it is), a returned value or arrow body (against the declared
+ * return type), an object literal property (shorthand too) or array element
+ * (spread too) under a contextual type. TypeScript
  * checks excess properties only on fresh object literals without spreads; a
  * variable, a spread, a class instance or a call result with more
  * properties than the slot's type goes in silently, and keeps them at run
@@ -502,24 +520,37 @@ export function programWidenings(ctx: ExtractContext): Widening[] {
   };
   const visit = (n: ts.Node): void => {
     if (holdsNoCode(n)) return;
-    if (ts.isVariableDeclaration(n)) {
+    if (ts.isVariableDeclaration(n) || ts.isParameter(n) || ts.isPropertyDeclaration(n)) {
+      // `const e: T = v`, a default `(e: T = v)`, a field `e: T = v`.
       if (n.type && n.initializer) consider(n.initializer, tc.getTypeAtLocation(n.name));
     } else if (ts.isBinaryExpression(n)) {
       const left = n.left;
       if (
-        n.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+        ASSIGNING.has(n.operatorToken.kind) &&
         !ts.isObjectLiteralExpression(left) &&
         !ts.isArrayLiteralExpression(left)
       )
         consider(n.right, tc.getTypeAtLocation(left));
     } else if (ts.isCallExpression(n) || ts.isNewExpression(n)) {
-      for (const a of n.arguments ?? []) if (!ts.isSpreadElement(a)) consider(a, tc.getContextualType(a));
+      // A spread argument (`list.push(...wides)`) is compared as the array it is against the rest parameter.
+      for (const a of n.arguments ?? [])
+        if (ts.isSpreadElement(a)) consider(a.expression, restParameterType(tc, n));
+        else consider(a, tc.getContextualType(a));
     } else if (ts.isReturnStatement(n)) {
       if (n.expression) consider(n.expression, tc.getContextualType(n.expression));
+    } else if (ts.isArrowFunction(n)) {
+      if (!ts.isBlock(n.body)) consider(n.body, tc.getContextualType(n.body));
     } else if (ts.isPropertyAssignment(n)) {
       consider(n.initializer, tc.getContextualType(n.initializer));
+    } else if (ts.isShorthandPropertyAssignment(n)) {
+      // `{ ev }`: the value of `ev` put where the contextual type's `ev` is declared.
+      const ot = tc.getContextualType(n.parent);
+      const prop = ot && tc.getPropertyOfType(ot, n.name.text);
+      if (prop) consider(n.name, tc.getTypeOfSymbol(prop));
     } else if (ts.isArrayLiteralExpression(n)) {
-      for (const el of n.elements) if (!ts.isSpreadElement(el)) consider(el, tc.getContextualType(el));
+      for (const el of n.elements)
+        if (ts.isSpreadElement(el)) consider(el.expression, tc.getContextualType(n));
+        else consider(el, tc.getContextualType(el));
     }
     ts.forEachChild(n, visit);
   };
