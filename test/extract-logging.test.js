@@ -419,6 +419,11 @@ test('sink args through wrappers: what callers pass to a parameter that reaches 
   // A plain wrapper, a generic one (T is instantiated wider), two levels deep, a method called through its interface.
   assert.equal(wrapped('function logIt(e: LoginEvent): void { audit(e); }', 'logIt(wide);'), [SSN]);
   assert.equal(wrapped('function logIt<T extends LoginEvent>(e: T): void { audit(e); }', 'logIt(wide);'), [SSN]);
+  // A destructured parameter whose rest is logged: the rest holds the argument's extra fields.
+  assert.equal(
+    wrapped('function logIt({ type, ...rest }: LoginEvent): void { audit({ type, ...rest }); }', 'logIt(wide);'),
+    [SSN],
+  );
   assert.equal(
     wrapped(
       'function logIt(e: LoginEvent): void { audit(e); }\nfunction outer(e: LoginEvent): void { logIt(e); }',

@@ -851,6 +851,14 @@ export function scanFlows(
       for (const d of s.getDeclarations() ?? []) {
         if (ts.isVariableDeclaration(d) && within(d) && d.initializer) scan(d.initializer, whole);
         if (ts.isParameter(d) && d.parent === body) followParameter(d, whole);
+        // `({ type, ...rest }: LoginEvent) => audit({ type, ...rest })`: the rest holds whatever else the
+        // argument has, so the argument is the value.
+        if (ts.isBindingElement(d) && d.dotDotDotToken) {
+          let p: ts.Node = d.parent;
+          while (ts.isObjectBindingPattern(p) || ts.isArrayBindingPattern(p) || ts.isBindingElement(p)) p = p.parent;
+          // Compared whole even when the rest is spread into a part: its extra fields are the argument's.
+          if (ts.isParameter(p) && p.parent === body) followParameter(p, true);
+        }
       }
       for (const e of assignments.get(s) ?? []) scan(e, whole);
     };
