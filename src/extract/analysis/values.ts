@@ -749,9 +749,12 @@ function implementationsOf(ctx: ExtractContext, decl: ts.Node): ts.Node[] {
   return out;
 }
 
-/** The function (or file) a node sits in: where its local variables and parameters are declared. */
-function enclosingFunction(n: ts.Node): ts.Node {
-  for (let p = n.parent; p; p = p.parent) if (ts.isFunctionLike(p) || ts.isSourceFile(p)) return p;
+/** The function body (or file) a node sits in: where its local variables and parameters are declared. */
+export function enclosingFunction(n: ts.Node): ts.Node {
+  for (let p = n.parent; p; p = p.parent) {
+    if (ts.isFunctionLike(p) && (p as ts.FunctionLikeDeclaration).body) return p;
+    if (ts.isSourceFile(p)) return p;
+  }
   return n.getSourceFile();
 }
 

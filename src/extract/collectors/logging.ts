@@ -13,6 +13,7 @@ import {
   excessPaths,
   mutationsReaching,
   reachableObjects,
+  enclosingFunction,
   scanFlows,
   wideningsInto,
   skipParens,
@@ -296,15 +297,6 @@ function inTypePosition(n: ts.Node): boolean {
   return false;
 }
 
-/** The function body (or file) a call sits in: where its arguments' local variables are declared. */
-function enclosingBody(n: ts.Node): ts.Node {
-  for (let p = n.parent; p; p = p.parent) {
-    if (ts.isFunctionLike(p) && (p as ts.FunctionLikeDeclaration).body) return p;
-    if (ts.isSourceFile(p)) return p;
-  }
-  return n.getSourceFile();
-}
-
 const fieldText = (path: string) =>
   path === '*'
     ? 'an object that can hold any field'
@@ -427,7 +419,7 @@ function checkSinkCalls(ctx: ExtractContext, sinks: SinkInfo[], checkedValues: S
   const checkCall = (sink: SinkInfo, call: ts.CallExpression) => {
     const decl = tc.getResolvedSignature(call)?.getDeclaration() as ts.Node | undefined;
     const params = (decl && sink.params.get(decl)) ?? [...sink.params.values()][0] ?? [];
-    const body = enclosingBody(call);
+    const body = enclosingFunction(call);
     call.arguments.forEach((arg, i) => {
       const param = params[i] ?? (params.at(-1)?.rest ? params.at(-1) : undefined);
       if (ts.isSpreadElement(arg)) {
