@@ -207,20 +207,21 @@ function fulfilmentLink(checker: ts.TypeChecker, p: ts.Node, lib: DefaultLib): t
   const member = access.name.text;
   if (member === 'then' ? call.arguments.length > 1 : member !== 'finally') return undefined;
   if (call.arguments.some((a) => ts.isSpreadElement(a))) return undefined;
-  return isLibraryPromiseMember(checker, access.name, lib) ? call : undefined;
+  return isLibraryMember(checker, access.name, 'Promise', lib) ? call : undefined;
 }
 
 /** Whether a file is one of the program's default library files (`program.isSourceFileDefaultLibrary`). */
 export type DefaultLib = (sf: ts.SourceFile) => boolean;
 
-/** A member of the default library's `Promise` only (a project augmentation of `Promise` merged in is not). */
-function isLibraryPromiseMember(checker: ts.TypeChecker, name: ts.Identifier, lib: DefaultLib): boolean {
+/**
+ * A member of the default library's interface `owner` only (`Promise`, `PromiseConstructor`): a project
+ * augmentation merged into it, or a project member of the same name, is not one.
+ */
+function isLibraryMember(checker: ts.TypeChecker, name: ts.Identifier, owner: string, lib: DefaultLib): boolean {
   const decls = checker.getSymbolAtLocation(name)?.declarations ?? [];
   return (
     decls.length > 0 &&
-    decls.every(
-      (d) => ts.isInterfaceDeclaration(d.parent) && d.parent.name.text === 'Promise' && lib(d.getSourceFile()),
-    )
+    decls.every((d) => ts.isInterfaceDeclaration(d.parent) && d.parent.name.text === owner && lib(d.getSourceFile()))
   );
 }
 
@@ -303,14 +304,7 @@ function allOf(checker: ts.TypeChecker, p: ts.Node, lib: DefaultLib): ts.CallExp
   const callee = skipOuter(call.expression);
   if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.name) || callee.name.text !== 'all')
     return undefined;
-  const decls = checker.getSymbolAtLocation(callee.name)?.declarations ?? [];
-  const standard =
-    decls.length > 0 &&
-    decls.every(
-      (d) =>
-        ts.isInterfaceDeclaration(d.parent) && d.parent.name.text === 'PromiseConstructor' && lib(d.getSourceFile()),
-    );
-  return standard ? call : undefined;
+  return isLibraryMember(checker, callee.name, 'PromiseConstructor', lib) ? call : undefined;
 }
 
 /**
@@ -326,7 +320,7 @@ export function fulfilledBefore(checker: ts.TypeChecker, cb: ts.Node, lib: Defau
   if (!call || !ts.isCallExpression(call) || call.arguments[0] !== arg) return [];
   const access = skipOuter(call.expression);
   if (!ts.isPropertyAccessExpression(access) || !ts.isIdentifier(access.name) || access.name.text !== 'then') return [];
-  if (!isLibraryPromiseMember(checker, access.name, lib)) return [];
+  if (!isLibraryMember(checker, access.name, 'Promise', lib)) return [];
   const out: ts.CallExpression[] = [];
   let p = skipOuter(access.expression);
   while (ts.isCallExpression(p)) {
