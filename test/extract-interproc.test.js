@@ -204,6 +204,81 @@ test('an async wrapper no longer awaited', () => {
   ]);
 });
 
+test('an immediately invoked function runs its body here: its guards count, awaited only when it is', () => {
+  const AWAITED = "  await ensureReleasable('TEE_PROD');\n  return deepKey(id);";
+  // benign: the guards moved into an awaited IIFE (arrow, function expression, returning the promise)
+  for (const code of [
+    "  await (async () => {\n    await ensureReleasable('TEE_PROD');\n  })();\n  return deepKey(id);",
+    "  await (async function () {\n    await ensureReleasable('TEE_PROD');\n  })();\n  return deepKey(id);",
+    "  await (async (lvl: 'TEE_PROD') => ensureReleasable(lvl))('TEE_PROD');\n  return deepKey(id);",
+  ]) {
+    assert.equal(triples(significant(variant([['src/service.ts', AWAITED, code]]))), [], code);
+  }
+  const NOT = [
+    ['KEYGATE_GUARD_NOT_AWAITED', 'exportDeep -> unwrapKey', 'requireAttestation'],
+    ['KEYGATE_GUARD_NOT_AWAITED', 'exportDeep -> unwrapKey', 'requireQuorum'],
+  ];
+  // attacks: the IIFE not awaited, or its own await dropped
+  for (const code of [
+    "  (async () => {\n    await ensureReleasable('TEE_PROD');\n  })();\n  return deepKey(id);",
+    "  await (async () => {\n    void ensureReleasable('TEE_PROD');\n  })();\n  return deepKey(id);",
+  ]) {
+    assert.equal(triples(significant(variant([['src/service.ts', AWAITED, code]]))), NOT, code);
+  }
+  // attacks: the guard conditional inside the IIFE, or the IIFE a generator (its body does not run)
+  const LOST = [
+    ['KEYGATE_GUARD_REMOVED', 'exportDeep -> unwrapKey', 'requireAttestation'],
+    ['KEYGATE_GUARD_REMOVED', 'exportDeep -> unwrapKey', 'requireQuorum'],
+  ];
+  for (const code of [
+    "  await (async () => {\n    if (id !== 'x') await ensureReleasable('TEE_PROD');\n  })();\n  return deepKey(id);",
+    "  (function* () {\n    yield ensureReleasable('TEE_PROD');\n  })();\n  return deepKey(id);",
+  ]) {
+    assert.equal(triples(significant(variant([['src/service.ts', AWAITED, code]]))), LOST, code);
+  }
+  // a lower level through the IIFE's parameter is seen (this fixture configures no order: modified)
+  const weak = variant([
+    [
+      'src/service.ts',
+      AWAITED,
+      "  await (async (lvl: 'TEE' | 'TEE_PROD') => ensureReleasable(lvl))('TEE');\n  return deepKey(id);",
+    ],
+  ]);
+  assert.equal(
+    triples(significant(weak)).map((t) => t[0]),
+    ['KEYGATE_GUARD_ARG_CHANGED'],
+  );
+});
+
+test('a returned guard promise is awaited where the returning function is, and only in a promise-typed function', () => {
+  const AWAITED = "  await ensureReleasable('TEE_PROD');\n  return deepKey(id);";
+  const helper = (sig, body) => `${AWAITED.replace("ensureReleasable('TEE_PROD')", 'ready()')}\n}\n${sig} {\n${body}`;
+  // benign: `return guard()` from an async or promise-typed helper that the caller awaits
+  for (const code of [
+    helper('async function ready(): Promise<void>', "  return ensureReleasable('TEE_PROD');"),
+    helper('function ready(): Promise<void>', "  return ensureReleasable('TEE_PROD').then(() => undefined);"),
+  ]) {
+    assert.equal(triples(significant(variant([['src/service.ts', AWAITED, code]]))), [], code);
+  }
+  const NOT = [
+    ['KEYGATE_GUARD_NOT_AWAITED', 'exportDeep -> unwrapKey', 'requireAttestation'],
+    ['KEYGATE_GUARD_NOT_AWAITED', 'exportDeep -> unwrapKey', 'requireQuorum'],
+  ];
+  for (const code of [
+    // the caller does not await the helper
+    helper('async function ready(): Promise<void>', "  return ensureReleasable('TEE_PROD');").replace(
+      'await ready()',
+      'void ready()',
+    ),
+    // a helper typed as returning nothing hands the promise to a caller that has no reason to wait
+    helper('function ready(): void', "  return ensureReleasable('TEE_PROD') as any;"),
+    // a rejection handler in the returned chain
+    helper('async function ready(): Promise<unknown>', "  return ensureReleasable('TEE_PROD').catch(() => 0);"),
+  ]) {
+    assert.equal(triples(significant(variant([['src/service.ts', AWAITED, code]]))), NOT, code);
+  }
+});
+
 test('a promise chain that can fulfil after the guard rejected is not awaited', () => {
   const AWAITED = "  await ensureReleasable('TEE_PROD');\n  return deepKey(id);";
   const NOT = [

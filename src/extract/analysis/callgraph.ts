@@ -941,6 +941,9 @@ export class KeyCallGraph {
   /** Project functions with a body that `call` certainly runs (none through an interface), with the argument shift. */
   private bodyCallees(call: ts.CallExpression): { fns: FnLike[]; shift: number } {
     const callee = skipOuter(call.expression);
+    // An immediately invoked function (`(async () => { await guard(); })()`) runs its own body, once, here.
+    if ((ts.isArrowFunction(callee) || ts.isFunctionExpression(callee)) && !callee.asteriskToken)
+      return { fns: [callee], shift: 0 };
     const via = callApply(this.checker, this.projectFiles, callee);
     if (via) return { fns: this.bodiesOfSymbol(via.sym), shift: via.shift };
     // By the called value's symbol, never through its type: a no-op typed `typeof wrapper` is not the wrapper.

@@ -242,12 +242,49 @@ export function isAwaitedThrough(
   site?: ts.Node,
 ): boolean {
   for (let c: ts.CallExpression | undefined = call; c; c = fulfilmentLink(checker, c, lib) ?? allOf(checker, c, lib)) {
+    // At a function's exit (no site): a promise it returns is its own result, settled when a caller awaits it.
+    if (site === undefined && returnedAsResult(checker, c)) return true;
     if (!isAwaited(c)) continue;
     // The await completes only after everything in its operand ran: a site inside the chain itself
     // (`await Promise.all([guard(), unwrapKey(id)])`, `await guard().finally(() => unwrapKey(id))`) runs before.
     return c === call || site === undefined || !contains(c, site);
   }
   return site !== undefined && awaitedThroughConst(call, site);
+}
+
+/**
+ * `return guard(…)` or `async () => guard(…)`: the promise is the function's result, awaited where the
+ * function's own call is. Only in a function whose result is promise-like (async, or so typed): its callers
+ * then count what it ensures as awaited only where they await it (callgraph.ts, `isAsyncFn`); a function
+ * typed otherwise could hand the promise to a caller that never waits for it. Not in generators.
+ */
+function returnedAsResult(checker: ts.TypeChecker, call: ts.CallExpression): boolean {
+  const e = outermost(call);
+  const p = e.parent;
+  let fn: ts.Node | undefined;
+  if (ts.isArrowFunction(p) && p.body === e) fn = p;
+  else if (ts.isReturnStatement(p) && p.expression === e) {
+    for (let a: ts.Node | undefined = p.parent; a; a = a.parent) {
+      if (ts.isFunctionLike(a) || ts.isClassStaticBlockDeclaration(a) || ts.isSourceFile(a)) {
+        fn = a;
+        break;
+      }
+    }
+  }
+  if (
+    !fn ||
+    !(
+      ts.isFunctionDeclaration(fn) ||
+      ts.isFunctionExpression(fn) ||
+      ts.isArrowFunction(fn) ||
+      ts.isMethodDeclaration(fn)
+    ) ||
+    fn.asteriskToken
+  )
+    return false;
+  if (ts.getCombinedModifierFlags(fn) & ts.ModifierFlags.Async) return true;
+  const sig = checker.getSignatureFromDeclaration(fn);
+  return sig !== undefined && isPromiseLike(checker, checker.getReturnTypeOfSignature(sig));
 }
 
 /**

@@ -94,6 +94,11 @@ function evaluatedBefore(parent: ts.Node, child: ts.Node, out: ts.CallExpression
     if (child === parent.statement) evaluated(parent.expression, out);
     return;
   }
+  // A do-while condition runs after the body's first pass, which may have been cut short by `continue`.
+  if (ts.isDoStatement(parent)) {
+    if (child === parent.expression) firstPass(parent.statement, out);
+    return;
+  }
   if (ts.isSwitchStatement(parent)) {
     if (child === parent.caseBlock) evaluated(parent.expression, out);
     return;
@@ -210,6 +215,13 @@ function completed(s: ts.Statement, out: ts.CallExpression[]): void {
     evaluated(s.expression, out);
     return;
   }
+  // A do-while body runs at least once: its first pass up to the first statement that may jump
+  // (`break` leaves the loop, `continue` skips to the condition), and the condition when nothing can jump.
+  if (ts.isDoStatement(s)) {
+    firstPass(s.statement, out);
+    if (!hasEscapingJump(s.statement)) evaluated(s.expression, out);
+    return;
+  }
   if (ts.isSwitchStatement(s)) {
     evaluated(s.expression, out);
     return;
@@ -223,7 +235,12 @@ function completed(s: ts.Statement, out: ts.CallExpression[]): void {
     if (s.finallyBlock) statementsCompleted(s.finallyBlock.statements, out);
     return;
   }
-  // do-while bodies, return/throw, declarations, anything else: nothing.
+  // return/throw, declarations, anything else: nothing.
+}
+
+/** What a loop body's first pass certainly completed, up to the first statement that may jump out of it. */
+function firstPass(body: ts.Statement, out: ts.CallExpression[]): void {
+  statementsCompleted(ts.isBlock(body) ? body.statements : [body], out);
 }
 
 /**
