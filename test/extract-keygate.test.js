@@ -572,6 +572,79 @@ test('implDigest: comments and whitespace ignored, code edits detected', () => {
   assert.is.not(extract(tpl).data.guards.requireScope.implDigest, extract(tpl2).data.guards.requireScope.implDigest);
 });
 
+test('implDigest: a write that replaces the guard, or state it reads, anywhere in the program is part of it', () => {
+  const digest = (edits) => extract(edited('keygate-refactor-before', edits)).data.guards.requireScope.implDigest;
+  const base = extract(FIX('keygate-refactor-before')).data.guards.requireScope.implDigest;
+  const SVC = ['src/service.ts', "const TENANT = 'acme';"];
+  // attacks: the guard's binding replaced in its own module, through an import, an alias, a namespace, reflection
+  const attacks = [
+    [
+      [
+        'src/guards.ts',
+        '/** @keyGuard */\nexport async',
+        '// @ts-ignore\nrequireScope = () => {};\n/** @keyGuard */\nexport async',
+      ],
+    ],
+    [[...SVC, "const TENANT = 'acme';\n// @ts-ignore\nrequireScope = () => {};"]],
+    [
+      [
+        'src/service.ts',
+        "import { unwrapKey } from './store.js';",
+        "import { unwrapKey } from './store.js';\nimport { requireScope as rs } from './guards.js';\nexport function off() {\n  // @ts-ignore\n  rs = () => {};\n}",
+      ],
+    ],
+    [
+      [
+        'src/service.ts',
+        "import { unwrapKey } from './store.js';",
+        "import { unwrapKey } from './store.js';\nimport * as G from './guards.js';\n(G as any).requireScope = () => {};",
+      ],
+    ],
+    [
+      [
+        'src/service.ts',
+        "import { unwrapKey } from './store.js';",
+        "import { unwrapKey } from './store.js';\nimport * as G from './guards.js';\nObject.defineProperty(G, 'requireScope', { value: () => {} });",
+      ],
+    ],
+  ];
+  for (const edits of attacks) assert.is.not(digest(edits), base, JSON.stringify(edits));
+  // state the guard reads, written elsewhere
+  const READS = [
+    'src/guards.ts',
+    "  if (scope !== 'keys:write' || tenant === '') throw new Error('denied');",
+    "  if (strict && (scope !== 'keys:write' || tenant === '')) throw new Error('denied');",
+  ];
+  const STATE = ['src/guards.ts', 'export enum Scope {', 'export let strict = true;\nexport enum Scope {'];
+  const withState = digest([READS, STATE]);
+  assert.is.not(
+    digest([READS, STATE, [...SVC, "const TENANT = 'acme';\nexport function relax() {\n  strict = false;\n}"]]),
+    withState,
+  );
+  assert.is.not(
+    digest([
+      READS,
+      STATE,
+      [
+        'src/service.ts',
+        "import { unwrapKey } from './store.js';",
+        "import { unwrapKey } from './store.js';\nimport { strict } from './guards.js';\n// @ts-ignore\nstrict = !strict;",
+      ],
+    ]),
+    withState,
+  );
+  // benign: writes to other bindings, or to a local that shares the guard's name, change nothing
+  assert.is(
+    digest([
+      [
+        ...SVC,
+        "let TENANT = 'acme';\nexport function retenant(t: string) {\n  TENANT = t;\n  let requireScope = 0;\n  requireScope++;\n  return requireScope;\n}",
+      ],
+    ]),
+    base,
+  );
+});
+
 test('a @keyGuard tag on something that is not a function is a located error', () => {
   const dir = edited('keygate-refactor-before', [
     ['src/guards.ts', 'export enum Scope {', '/** @keyGuard */\nexport enum Scope {'],

@@ -6,7 +6,7 @@
 import { ts } from 'ts-morph';
 import { sha256Hex } from '../../util/fs.js';
 import type { ExtractContext } from './context.js';
-import { dealias } from './calls.js';
+import { dealias, skipOuter } from './calls.js';
 
 /**
  * An implementation's digest (a key guard's, a log sink's) covers what its behaviour depends on inside the program:
@@ -25,32 +25,236 @@ export function implementationDigest(ctx: ExtractContext, nodes: ts.Node[]): str
     for (let a: ts.Node | undefined = d; a; a = a.parent) if (roots.has(a)) return true;
     return false;
   };
+  // What the implementation is, or reads: a write to any of these elsewhere changes what runs.
+  const tracked = new Set<ts.Node>();
+  for (const n of nodes) for (const d of declarationsOf(n)) tracked.add(d);
+  const addUnit = (unit: ts.Node | undefined): void => {
+    if (!unit || roots.has(unit) || inside(unit)) return;
+    roots.add(unit);
+    deps.push(unit);
+    queue.push(unit);
+  };
   const queue = [...nodes];
+  const writes = writeIndex(ctx);
+  const seenWrites = new Set<ts.Node>();
   while (queue.length > 0) {
-    const visit = (n: ts.Node): void => {
-      if (ts.isTypeNode(n) && !ts.isExpressionWithTypeArguments(n)) return;
-      if (ts.isInterfaceDeclaration(n) || ts.isTypeAliasDeclaration(n)) return;
-      if (ts.isIdentifier(n) || ts.isPrivateIdentifier(n)) {
-        const sym = checker.getSymbolAtLocation(n);
-        const targets = new Set<ts.Declaration>(sym?.declarations ?? []);
-        for (const d of dealias(checker, sym)?.declarations ?? []) targets.add(d);
-        for (const d of targets) {
-          if (!project.has(d.getSourceFile()) || inside(d)) continue;
-          const unit = dependencyUnit(d);
-          if (!unit || roots.has(unit)) continue;
-          roots.add(unit);
-          deps.push(unit);
-          queue.push(unit);
+    while (queue.length > 0) {
+      const visit = (n: ts.Node): void => {
+        if (ts.isTypeNode(n) && !ts.isExpressionWithTypeArguments(n)) return;
+        if (ts.isInterfaceDeclaration(n) || ts.isTypeAliasDeclaration(n)) return;
+        if (ts.isIdentifier(n) || ts.isPrivateIdentifier(n)) {
+          const sym = checker.getSymbolAtLocation(n);
+          const targets = new Set<ts.Declaration>(sym?.declarations ?? []);
+          for (const d of dealias(checker, sym)?.declarations ?? []) targets.add(d);
+          for (const d of targets) {
+            if (inside(d)) continue;
+            // A library member it uses is tracked too (`Set.prototype.has = () => true` hollows a quorum check).
+            tracked.add(d);
+            if (project.has(d.getSourceFile())) addUnit(dependencyUnit(d));
+          }
         }
+        ts.forEachChild(n, visit);
+      };
+      visit(queue.pop()!);
+    }
+    // Writes to a tracked binding or member anywhere in the program (`guard = async () => {}`,
+    // `Attestor.prototype.check = …`, `strictMode = false`, `Object.defineProperty(o, 'check', …)`): the unit
+    // that holds the write is part of the implementation. A write whose target the checker cannot resolve
+    // but that names a tracked declaration counts too (fail closed).
+    // The holder's tokens count (the conditions around the write); of what it depends on, only the written
+    // value's dependencies are followed, so that a method that also resets a guard's state does not pull in
+    // everything else it calls.
+    for (const w of writes.matching(tracked)) {
+      if (seenWrites.has(w.name)) continue;
+      seenWrites.add(w.name);
+      const unit = dependencyUnit(w.name);
+      if (unit && !roots.has(unit) && !inside(unit)) {
+        roots.add(unit);
+        deps.push(unit);
       }
-      ts.forEachChild(n, visit);
-    };
-    visit(queue.pop()!);
+      if (w.value) queue.push(w.value);
+    }
   }
   const own = implDigest(nodes);
   if (deps.length === 0) return own;
   const parts = [...new Set(deps.map((d) => implDigest([d])))].sort();
   return `sha256:${sha256Hex([own, ...parts].join('\n'))}`;
+}
+
+/** The declarations a digested node stands for: itself, and the binding a function value is the initializer of. */
+function declarationsOf(n: ts.Node): ts.Node[] {
+  const out = [n];
+  let p = n.parent;
+  while (p && (ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isSatisfiesExpression(p))) p = p.parent;
+  if (
+    p &&
+    (ts.isArrowFunction(n) || ts.isFunctionExpression(n) || ts.isClassExpression(n)) &&
+    (ts.isVariableDeclaration(p) || ts.isPropertyDeclaration(p) || ts.isPropertyAssignment(p))
+  )
+    out.push(p);
+  return out;
+}
+
+interface WriteSite {
+  /** The written name (an identifier, a member name, a string naming a member). */
+  name: ts.Node;
+  /** Whether `name` is a member name (resolved by the receiver's type) rather than a binding. */
+  member: boolean;
+  /** The expression whose value is written (the right-hand side, the reflective call), when there is one. */
+  value: ts.Node | undefined;
+}
+
+/** Every write in the project's files, by the name it writes (built once per extraction, syntactically). */
+class WriteIndex {
+  private readonly byName = new Map<string, WriteSite[]>();
+  /** The value being written by the construct under scan. */
+  private value: ts.Node | undefined;
+
+  constructor(
+    private readonly checker: ts.TypeChecker,
+    files: readonly ts.SourceFile[],
+  ) {
+    for (const sf of files) this.scan(sf);
+  }
+
+  /** The write sites whose target is one of `tracked` (or cannot be resolved and bears a tracked name). */
+  *matching(tracked: ReadonlySet<ts.Node>): Iterable<WriteSite> {
+    const names = new Set<string>();
+    for (const d of tracked) {
+      const n = (d as ts.NamedDeclaration).name;
+      if (n && (ts.isIdentifier(n) || ts.isPrivateIdentifier(n) || ts.isStringLiteral(n) || ts.isNumericLiteral(n)))
+        names.add(n.text);
+    }
+    for (const [name, sites] of this.byName) {
+      for (const w of sites) {
+        // A binding may be written through an alias of another name (`import { g as h }; h = …`): identifiers
+        // are resolved whatever their text (cheap: no receiver to type); members only by a tracked name.
+        if (w.member && !names.has(name)) continue;
+        if (!w.member && !names.has(name) && !this.isAlias(w)) continue;
+        if (this.writesTracked(w, tracked)) yield w;
+      }
+    }
+  }
+
+  private isAlias(w: WriteSite): boolean {
+    let a = this.aliasMemo.get(w);
+    if (a === undefined) {
+      const sym = this.checker.getSymbolAtLocation(w.name);
+      a = sym !== undefined && (sym.flags & ts.SymbolFlags.Alias) !== 0;
+      this.aliasMemo.set(w, a);
+    }
+    return a;
+  }
+
+  private writesTracked(w: WriteSite, tracked: ReadonlySet<ts.Node>): boolean {
+    let decls = this.declsMemo.get(w);
+    if (!decls) {
+      const sym = this.checker.getSymbolAtLocation(w.name);
+      decls = new Set<ts.Node>(sym?.declarations ?? []);
+      for (const d of dealias(this.checker, sym)?.declarations ?? []) decls.add(d);
+      this.declsMemo.set(w, decls);
+    }
+    if (decls.size === 0) return true;
+    for (const d of decls) if (tracked.has(d)) return true;
+    return false;
+  }
+
+  private readonly aliasMemo = new Map<WriteSite, boolean>();
+  private readonly declsMemo = new Map<WriteSite, Set<ts.Node>>();
+
+  private add(name: ts.Node, text: string, member: boolean): void {
+    const list = this.byName.get(text);
+    const site = { name, member, value: this.value };
+    if (list) list.push(site);
+    else this.byName.set(text, [site]);
+  }
+
+  /** Record the names an assignment target writes (destructuring patterns included). */
+  private target(t: ts.Expression): void {
+    const e = skipOuter(t);
+    if (ts.isIdentifier(e)) this.add(e, e.text, false);
+    else if (ts.isPropertyAccessExpression(e)) this.add(e.name, e.name.text, true);
+    else if (ts.isElementAccessExpression(e) && isLiteralKey(e.argumentExpression))
+      this.add(e.argumentExpression, e.argumentExpression.text, true);
+    else if (ts.isArrayLiteralExpression(e)) {
+      for (const el of e.elements) this.target(ts.isSpreadElement(el) ? el.expression : el);
+    } else if (ts.isObjectLiteralExpression(e)) {
+      for (const p of e.properties) {
+        if (ts.isShorthandPropertyAssignment(p)) this.add(p.name, p.name.text, false);
+        else if (ts.isPropertyAssignment(p)) this.target(p.initializer);
+        else if (ts.isSpreadAssignment(p)) this.target(p.expression);
+      }
+    } else if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      this.target(e.left); // a destructuring default: `[a = 1] = xs`
+    }
+  }
+
+  private scan(sf: ts.SourceFile): void {
+    const visit = (n: ts.Node): void => {
+      this.value = undefined;
+      if (ts.isBinaryExpression(n) && isAssignment(n.operatorToken.kind)) {
+        this.value = n.right;
+        this.target(n.left);
+      } else if (
+        (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
+        (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)
+      )
+        this.target(n.operand);
+      else if (ts.isDeleteExpression(n)) this.target(n.expression);
+      else if ((ts.isForOfStatement(n) || ts.isForInStatement(n)) && !ts.isVariableDeclarationList(n.initializer)) {
+        this.value = n.expression;
+        this.target(n.initializer);
+      } else if (ts.isCallExpression(n)) {
+        this.value = n;
+        this.reflective(n);
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(sf);
+  }
+
+  /**
+   * `Object.defineProperty(o, 'm', …)`, `Object.defineProperties(o, { m: … })`, `Object.assign(o, { m })`,
+   * `Reflect.set(o, 'm', …)` and the like: the member names they write (by name; the receiver is not typed).
+   */
+  private reflective(call: ts.CallExpression): void {
+    const callee = skipOuter(call.expression);
+    if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression)) return;
+    const owner = callee.expression.text;
+    const fn = callee.name.text;
+    if (!(owner === 'Object' || owner === 'Reflect') || !REFLECTIVE_WRITES.has(fn)) return;
+    for (const a of call.arguments.slice(1)) {
+      const arg = skipOuter(a);
+      if (isLiteralKey(arg)) this.add(arg, arg.text, true);
+      else if (ts.isObjectLiteralExpression(arg))
+        for (const p of arg.properties) {
+          const name = p.name;
+          if (name && (ts.isIdentifier(name) || isLiteralKey(name))) this.add(name, name.text, true);
+        }
+    }
+  }
+}
+
+const REFLECTIVE_WRITES = new Set(['defineProperty', 'defineProperties', 'assign', 'set', 'deleteProperty']);
+
+function isLiteralKey(e: ts.Node): e is ts.StringLiteral | ts.NoSubstitutionTemplateLiteral | ts.NumericLiteral {
+  return ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e) || ts.isNumericLiteral(e);
+}
+
+function isAssignment(op: ts.SyntaxKind): boolean {
+  return op >= ts.SyntaxKind.FirstAssignment && op <= ts.SyntaxKind.LastAssignment;
+}
+
+const writeIndexes = new WeakMap<ExtractContext, WriteIndex>();
+
+function writeIndex(ctx: ExtractContext): WriteIndex {
+  let w = writeIndexes.get(ctx);
+  if (!w) {
+    const files = [...ctx.sourceFiles, ...(ctx.workspaceFiles ?? [])].map((s) => s.compilerNode);
+    w = new WriteIndex(ctx.checker.compilerObject, files);
+    writeIndexes.set(ctx, w);
+  }
+  return w;
 }
 
 /** The declaration a dependency is digested as: a class member, or the top-level statement that holds it. */
