@@ -643,6 +643,34 @@ test('a wider value stored where a response type is declared, and returned from 
   assert.equal(via("cache.push({ kind: 'OK', id: row.id });"), []);
 });
 
+test('a spread of a value that can have any key: TypeScript drops its index signature, the spread copies every key', () => {
+  const SPREAD = 'a spread of a value that can have any key (an index signature) on a return path';
+  const via = (...lines) =>
+    reflectReasons([
+      'export function handle_le_request(req: Req): Resp {',
+      '  const row = load(req.id);',
+      ...lines.map((l) => `  ${l}`),
+      '}',
+    ]);
+  // attacks: the typed literal shows `{ kind, id }`, the runtime object has every field of the row
+  assert.equal(via("return { kind: 'OK', id: row.id, ...Object.fromEntries(Object.entries(row)) };"), [SPREAD]);
+  assert.equal(
+    via('const extra: Record<string, string> = { ssn: row.ssn };', "return { kind: 'OK', id: row.id, ...extra };"),
+    [SPREAD],
+  );
+  // kept in a declared slot first, returned later
+  assert.equal(
+    via(
+      "const out: Ok = { kind: 'OK', id: row.id, ...Object.fromEntries(Object.entries(row)) };",
+      'const list = [out];',
+      'return list[0]!;',
+    ),
+    ['a value with properties the response type does not declare is put where a response type is declared'],
+  );
+  // benign: spreads of declared shapes
+  assert.equal(via('const base = { id: row.id };', "return { kind: 'OK', ...base };"), []);
+});
+
 test('a call through an interface method returns what its implementations return', () => {
   const via = (body) =>
     reflectReasons([

@@ -499,6 +499,21 @@ test('a wider value stored where the schema type is declared (a variable, a fiel
   assert.equal(reasonsWith(`${WIDE}  const list: LoginEvent[] = [wide];\n  void list;\n`).PageView, []);
 });
 
+test('a spread of a value that can have any key opens the schema (its index signature is gone from the type)', () => {
+  const SPREAD =
+    'sink audit is called with a spread of a value that can have any key (an index signature) in its argument';
+  const got = reasonsWith(
+    "  audit({ type: 'login', userId: user.userId, ...Object.fromEntries(Object.entries(user)) });\n",
+  ).LoginEvent;
+  assert.ok(got.includes(SPREAD), got.join());
+  const stored = reasonsWith(
+    "  const e: LoginEvent = { type: 'login', userId: user.userId, ...Object.fromEntries(Object.entries(user)) };\n  audit(structuredClone(e));\n",
+  ).LoginEvent;
+  assert.equal(stored, ['a value with an object that can hold any field is put where the schema type is declared']);
+  // benign: a spread of a declared shape
+  assert.equal(reasonsWith("  const base = { userId: user.userId };\n  audit({ type: 'login', ...base });\n"), CLOSED);
+});
+
 test('sink args: recorded per sink, not per call (a second wide call, or another conforming call, adds nothing)', () => {
   const once = inMemory(withCall("  audit({ ...user, type: 'login' });\n")).data;
   const twice = inMemory(

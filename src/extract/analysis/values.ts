@@ -610,6 +610,7 @@ export function wideningsInto(
     if (levels.length === 0) continue;
     for (const members of levels) {
       const mine = members.filter((m) => tracked.has(m));
+      if (mine.length > 0 && literalSpreadsAnyKey(tc, w.at)) paths.add('*');
       for (const src of elements(w.source)) {
         if (!isRecordObject(ctx, src) && !isOpaqueObject(ctx, src)) continue;
         if (!mine.some((m) => canBe(src, m))) continue;
@@ -618,6 +619,32 @@ export function wideningsInto(
     }
   }
   return [...paths].sort(byText);
+}
+
+/**
+ * Whether spreading a value of type `t` into an object literal can add keys the literal's type does not show:
+ * TypeScript drops index signatures from spreads (`{ kind, ...Object.fromEntries(Object.entries(row)) }` is
+ * typed `{ kind }`), while the spread copies every own enumerable key at run time.
+ */
+export function spreadsAnyKey(tc: ts.TypeChecker, t: ts.Type): boolean {
+  const members = t.isUnion() ? t.types : [t];
+  return members.some(
+    (m) =>
+      (m.flags & (ts.TypeFlags.Object | ts.TypeFlags.Intersection)) !== 0 &&
+      !tc.isArrayType(m) &&
+      !tc.isTupleType(m) &&
+      tc.getIndexInfosOfType(m).some((ix) => !(ix.keyType.flags & ts.TypeFlags.ESSymbolLike)),
+  );
+}
+
+/** An object literal with a spread that can add any key (spreadsAnyKey), at any depth of nested literals. */
+function literalSpreadsAnyKey(tc: ts.TypeChecker, e: ts.Node): boolean {
+  if (!ts.isObjectLiteralExpression(e)) return false;
+  return e.properties.some((p) =>
+    ts.isSpreadAssignment(p)
+      ? spreadsAnyKey(tc, tc.getTypeAtLocation(p.expression))
+      : ts.isPropertyAssignment(p) && literalSpreadsAnyKey(tc, skipParens(p.initializer)),
+  );
 }
 
 /** Project object types reachable inside a value of type `t` (itself, its fields, array elements), depth-limited. */
@@ -671,7 +698,8 @@ export function mutationsReaching(ctx: ExtractContext, objects: Set<ts.Type>): s
 // ---------------------------------------------------------------------------
 // Value flow: which expressions a value can come from
 
-export type FlowIssue = 'any' | 'cast' | 'deep' | 'suppressed' | 'callers';
+/** `spread`: an object spread whose value can have any key (`...Object.fromEntries(…)`); its type shows none. */
+export type FlowIssue = 'any' | 'cast' | 'deep' | 'suppressed' | 'callers' | 'spread';
 
 /**
  * A comment that silences the type checker (`// @ts-ignore`, `// @ts-expect-error`, the `/* … *\/` forms):
@@ -948,7 +976,10 @@ export function scanFlows(
           else if (ts.isShorthandPropertyAssignment(p)) {
             if (tc.getTypeAtLocation(p.name).flags & ts.TypeFlags.Any) issues.add('any');
             followSymbol(tc.getShorthandAssignmentValueSymbol(p), false);
-          } else if (ts.isSpreadAssignment(p)) scan(p.expression, false);
+          } else if (ts.isSpreadAssignment(p)) {
+            if (spreadsAnyKey(tc, tc.getTypeAtLocation(p.expression))) issues.add('spread');
+            scan(p.expression, false);
+          }
         }
         return;
       }

@@ -217,6 +217,8 @@ function scanReturnPaths(ctx: ExtractContext, site: HandlerSite, response: ts.Ty
     reasons.add('a value with properties the response type does not declare is put where a response type is declared');
   if (issues.has('any')) reasons.add('any-typed expression on a return path');
   if (issues.has('cast')) reasons.add('type assertion on a return path');
+  if (issues.has('spread'))
+    reasons.add('a spread of a value that can have any key (an index signature) on a return path');
   if (issues.has('deep')) reasons.add('return path calls deeper than the analysis follows');
   if (issues.has('suppressed'))
     reasons.add('a type-check suppression (@ts-ignore, @ts-expect-error, @ts-nocheck) on a return path');

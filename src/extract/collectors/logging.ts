@@ -405,6 +405,11 @@ function checkSinkCalls(ctx: ExtractContext, sinks: SinkInfo[], checkedValues: S
         `sink ${sink.name} is called with a parameter of a function passed or stored as a value (its callers are unknown)`,
       );
     if (flows.has('cast')) note(schemas, `sink ${sink.name} is called with a type assertion on its argument`);
+    if (flows.has('spread'))
+      note(
+        schemas,
+        `sink ${sink.name} is called with a spread of a value that can have any key (an index signature) in its argument`,
+      );
     if (flows.has('suppressed'))
       note(
         schemas,
