@@ -47,7 +47,7 @@ function edited(edits, root = FIX) {
   return dir;
 }
 
-const VERIFIED = [['isVerified', { dev: '<dynamic>' }, true]];
+const VERIFIED = [['isVerified', { dev: '<param#0>' }, true]];
 const MACHINE = [['Client.getOlmMachineOrThrow', {}, true]];
 
 test('keygate-inline: guards, their kind, sinks', () => {
@@ -84,7 +84,8 @@ test('keygate-inline: every site, exactly', () => {
     'ternary -> exportKeys': VERIFIED,
     'constBound -> exportKeys': VERIFIED,
     'awaitedAsync -> exportKeys': [['isAllowed', { scope: 'keys:export' }, true]],
-    'loopContinue -> exportKeys': VERIFIED,
+    // the loop variable, not a parameter
+    'loopContinue -> exportKeys': [['isVerified', { dev: '<var:d#7966c327>' }, true]],
     'viaWrapper -> exportKeys': VERIFIED,
     // ...and nowhere else.
     'missingNegation -> exportKeys': [],
@@ -216,7 +217,7 @@ test('strengthening (condition guard): an inline check added to an unguarded fun
   ]);
   const after = extractManifest({ root, config: loadConfig(root) });
   assert.equal(after.invariants.keygate.sites['resultIgnored -> exportKeys'].guards, [
-    { guard: 'isVerified', args: { dev: '<dynamic>' }, awaited: true },
+    { guard: 'isVerified', args: { dev: '<param#0>' }, awaited: true },
   ]);
   const d = diffManifests(before, after, defaultConfig().orders);
   assert.equal(
@@ -440,7 +441,9 @@ test('interface sinks: a guard before a call through the interface protects it',
       ],
     ]),
   );
-  assert.equal(guardsOf(r, 'viaInterface -> RustCrypto.exportSecretsBundle'), VERIFIED);
+  assert.equal(guardsOf(r, 'viaInterface -> RustCrypto.exportSecretsBundle'), [
+    ['isVerified', { dev: '<param#1>' }, true],
+  ]);
 });
 
 test('fast path = full program on the interface-sink and condition-guard variants', () => {

@@ -9,6 +9,7 @@ import { JSDOC_NEEDLES } from '../dist/extract/index.js';
 import { openProject } from '../dist/extract/analysis/program.js';
 import { defaultConfig, resolveConfig } from '../dist/config/index.js';
 import { extractKeygate } from '../dist/extract/collectors/keygate.js';
+import { compareGuardArg } from '../dist/diff/order.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FIX = (name) => path.join(REPO, 'fixtures', 'extract', name);
@@ -76,7 +77,8 @@ test('keygate-basic: every site, exactly', () => {
     'inArgs -> unwrapKey': [['requireScope', READ, true]],
     'inBranch -> unwrapKey': [],
     'inCallback -> unwrapKey': [
-      ['requireScope', { scope: '<dynamic>' }, true],
+      // the callback's own parameter
+      ['requireScope', { scope: '<param#0>' }, true],
       ['requireScope', READ, true],
     ],
     'inCondition -> exportKey': [['verifyToken', { token: 't0' }, true]],
@@ -219,7 +221,7 @@ const attacks = [
     'guard argument made dynamic by a cast',
     'requireScope(Scope.Write, TENANT)',
     'requireScope(Scope.Write, TENANT as string)',
-    [ATTESTED, ['requireScope', { scope: 'keys:write', tenant: '<dynamic>' }, true]],
+    [ATTESTED, ['requireScope', { scope: 'keys:write', tenant: '<expr:TENANT as string>' }, true]],
   ],
   // Issue 11 item 3: a finally that completes abruptly discards the guard's rejection.
   [
@@ -539,6 +541,87 @@ test('JavaScript committed under node_modules that TypeScript does not load is a
   const r = extract(dir);
   assert.equal(guardsOf(r, 'back -> unwrapKey'), []);
   assert.is(r.locations['keygate:site:back -> unwrapKey'], 'src/node_modules/back.js');
+});
+
+test('a non-literal guard argument is described by where it comes from, so that forging it is a change', () => {
+  const FROM = "export function guarded(id: string) {\n  requireScope('keys:read', 2);";
+  const arg = (sig, body) =>
+    guardsOf(
+      extract(edited('keygate-basic', [['src/service.ts', FROM, `export function guarded(${sig}) {\n${body}`]])),
+      'guarded -> unwrapKey',
+    )[0][1].scope;
+  const PARAM = '<param#1>';
+  // benign: the same input under another name, through a const, reformatted
+  assert.is(arg('id: string, scope: string', '  requireScope(scope, 2);'), PARAM);
+  assert.is(arg('id: string, wanted: string', '  requireScope(wanted, 2);'), PARAM);
+  assert.is(arg('id: string, scope: string', '  const s = scope;\n  requireScope(s, 2);'), PARAM);
+  assert.is(arg('id: string, scope: string', "  requireScope(\n    scope, // the caller's\n    2,\n  );"), PARAM);
+  assert.is(arg('id: string, req: { scope: string }', '  requireScope(req.scope, 2);'), '<param#1>.scope');
+  // attacks: another input, a forged or defaulted one, a reassigned parameter
+  assert.is(arg('id: string, scope: string', '  requireScope(id, 2);'), '<param#0>');
+  assert.is(
+    arg('id: string, scope: string', "  requireScope(scope || 'keys:read', 2);"),
+    "<expr:scope || 'keys:read'>",
+  );
+  const reassigned = arg('id: string, scope: string', "  scope = 'keys:read';\n  requireScope(scope, 2);");
+  assert.match(reassigned, /^<var:scope#[0-9a-f]{8}>$/);
+  // a `let`: what can set it is part of its description, so a new write to it is a change
+  const viaLet = (extra) => arg('id: string, scope: string', `  let s = scope;\n${extra}  requireScope(s, 2);`);
+  assert.match(viaLet(''), /^<var:s#[0-9a-f]{8}>$/);
+  assert.is(viaLet('  // a comment\n'), viaLet(''));
+  assert.is.not(viaLet("  if (id === 'root') s = 'keys:read';\n"), viaLet(''));
+  assert.is.not(viaLet("  if (id === 'root') s = 'keys:write';\n"), viaLet("  if (id === 'root') s = 'keys:read';\n"));
+  assert.is(
+    arg('id: string, req: { scope: string }', "  requireScope({ ...req, scope: 'keys:read' }.scope, 2);"),
+    "<expr:{ ...req, scope: 'keys:read' }.scope>",
+  );
+  // through a wrapper that reads a member of its parameter: resolved at the call site
+  const NEED = 'function need(req: { scope: string }) {\n  requireScope(req.scope, 2);\n}\n';
+  const wrapped = (sig, call) =>
+    guardsOf(
+      extract(
+        edited('keygate-basic', [['src/service.ts', FROM, `${NEED}export function guarded(${sig}) {\n  ${call};`]]),
+      ),
+      'guarded -> unwrapKey',
+    )[0][1].scope;
+  assert.is(wrapped('id: string', "need({ scope: 'keys:read' })"), 'keys:read');
+  assert.is(wrapped('id: string, opts: { scope: string }', 'need(opts)'), '<param#1>.scope');
+  assert.is(wrapped('id: string, s: string', 'need({ scope: s })'), '<param#1>');
+  assert.is(
+    wrapped('id: string, s: string', "need({ scope: 'keys:read', ...{ scope: s } })"),
+    "<expr:{ scope: 'keys:read', ...{ scope: s } }>.scope",
+  );
+  // the diff: a described argument that changes is modified (no order ranks descriptions)
+  assert.is(compareGuardArg(defaultConfig().orders, 'requireScope', 'scope', PARAM, '<var:scope>'), 'unknown');
+  assert.is(compareGuardArg(defaultConfig().orders, 'requireScope', 'scope', PARAM, PARAM), 'same');
+});
+
+test('a member of a constant object literal is its value; one that can change is described by its access', () => {
+  const FROM = "export function guarded(id: string) {\n  requireScope('keys:read', 2);";
+  const scope = (decl, body = '  requireScope(POLICY.scope, 2);') =>
+    guardsOf(
+      extract(
+        edited('keygate-basic', [['src/service.ts', FROM, `${decl}\nexport function guarded(id: string) {\n${body}`]]),
+      ),
+      'guarded -> unwrapKey',
+    )[0][1].scope;
+  const DESCRIBED = '<expr:POLICY.scope>';
+  assert.is(scope("const POLICY = { scope: 'keys:read', level: 2 };"), 'keys:read');
+  // the policy's value changed is a change of the argument
+  assert.is(scope("const POLICY = { scope: 'keys:write', level: 2 };"), 'keys:write');
+  assert.is(scope("export const POLICY = { scope: 'keys:read' } as const;"), 'keys:read');
+  assert.is(scope("const POLICY = { scope: 'keys:read' };", "  requireScope(POLICY['scope'], 2);"), 'keys:read');
+  // exported and writable, written, aliased, passed on, spread into: what it holds at the call is not known
+  for (const decl of [
+    "export const POLICY = { scope: 'keys:read' };",
+    "const POLICY = { scope: 'keys:read' };\nPOLICY.scope = 'x';",
+    "const POLICY = { scope: 'keys:read' };\nconst alias = POLICY;\nalias.scope = 'x';",
+    "const POLICY = { scope: 'keys:read' };\nObject.assign(POLICY, { scope: 'x' });",
+    "const POLICY = { scope: 'keys:read' };\n({ s: POLICY.scope } = { s: 'x' });",
+    "const POLICY = { scope: 'keys:read' };\ndelete (POLICY as { scope?: string }).scope;",
+    "const BASE = { scope: 'keys:read' };\nconst POLICY = { ...BASE };",
+  ])
+    assert.is(scope(decl), DESCRIBED, decl);
 });
 
 test('implDigest: comments and whitespace ignored, code edits detected', () => {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse, type ParserOptions, type ParserPlugin } from '@babel/parser';
 import type { DominatingGuard, GuardArg, Manifest } from '../manifest/types.js';
-import { DYNAMIC_ARG } from '../manifest/types.js';
+import { isDynamicArg } from '../manifest/types.js';
 import { keys, parseVia } from '../manifest/keys.js';
 
 /**
@@ -673,7 +673,7 @@ function checkGuard(
 function argsMatch(expected: Record<string, GuardArg>, params: string[], args: BNode[] | null): boolean {
   if (!args) return true;
   for (const [name, value] of Object.entries(expected)) {
-    if (value === DYNAMIC_ARG) continue;
+    if (isDynamicArg(value)) continue;
     const idx = name.startsWith('#') ? Number(name.slice(1)) : params.indexOf(name);
     if (!Number.isInteger(idx) || idx < 0) continue;
     const actual = args[idx];

@@ -7,7 +7,7 @@
  * parameter without a configured order is `unknown` (=> modified), never fine.
  */
 import { UNCLASSIFIED, type Orders } from '../config/index.js';
-import { DYNAMIC_ARG, type GuardArg } from '../manifest/types.js';
+import { isDynamicArg, type GuardArg } from '../manifest/types.js';
 
 export type OrderComparison = 'same' | 'stronger' | 'weaker' | 'unknown';
 
@@ -59,7 +59,7 @@ export function compareGuardArg(
 ): OrderComparison {
   if (before === undefined || after === undefined) return 'unknown';
   if (before === after) return 'same';
-  if (before === DYNAMIC_ARG || after === DYNAMIC_ARG) return 'unknown';
+  if (isDynamicArg(before) || isDynamicArg(after)) return 'unknown';
   const order = Object.hasOwn(orders.guardArgs, guardArgKey(guard, param))
     ? orders.guardArgs[guardArgKey(guard, param)]
     : undefined;

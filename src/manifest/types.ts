@@ -75,7 +75,7 @@ export interface SinkDecl {
   async: boolean;
 }
 
-/** A literal argument value, or the marker "<dynamic>" when it cannot be resolved to a literal. */
+/** A literal argument value, or a description of a non-literal one (`isDynamicArg`: `<dynamic>`, `<param:x>`...). */
 export type GuardArg = string | number | boolean | null;
 
 export interface DominatingGuard {
@@ -149,5 +149,15 @@ export function emptyInvariants(): ManifestInvariants {
   };
 }
 
-/** The marker recorded for a guard argument that is not a compile-time literal. */
+/** The marker recorded for a guard argument whose value cannot be described at all. */
 export const DYNAMIC_ARG = '<dynamic>';
+
+/**
+ * Whether a recorded guard argument describes a value that is not a compile-time literal: `<dynamic>`, or a
+ * description of where the value comes from (`<param#1>`, `<var:level#1a2b3c4d>`, `<this>.policy`,
+ * `<expr:[...approvals, fake]>`; docs/annotations.md).
+ */
+export function isDynamicArg(v: unknown): boolean {
+  // A literal string that happens to look like one is compared as unknown too: fail closed.
+  return typeof v === 'string' && /^<(dynamic>|this>|param#\d+>|var:[^>]*>|expr:)/.test(v);
+}

@@ -348,7 +348,7 @@ export const KEYGATE_GUARD_ARG_CHANGED = siteGuardRule(
     effect: 'modified',
     summary: 'A guard argument changed and cannot be ranked.',
     description:
-      'No order is configured for `<guard>.<param>`, a value is outside the configured order, the argument is `<dynamic>` (not a compile-time literal) on either side, or it is present on one side only. Fail closed: modified. Configure `orders.guardArgs` to have it ranked.',
+      'No order is configured for `<guard>.<param>`, a value is outside the configured order, the argument is not a compile-time literal on either side (`<dynamic>`, `<param#i>`, `<var:x>`, `<expr:…>`: docs/annotations.md), or it is present on one side only. Fail closed: modified. Configure `orders.guardArgs` to have it ranked.',
     justifyHint: 'Explain the new argument, or add an order for `<guard>.<param>` to `orders.guardArgs`.',
   },
   (d) => (d.kind === 'arg' && (d.cmp === 'unknown' || d.cmp === 'same') ? argFinding(d, 'changed') : null),

@@ -86,7 +86,7 @@ export function renderRulesReference(): string {
     '- Types: the disclosure order (`any`/`unknown` on top; a literal is narrower than its primitive; unions by members; arrays covariant; objects by keys; optional is narrower than required; opaque library types equal only to themselves). Type text that cannot be parsed is compared as a string: unequal means modified.',
     '- Redaction: `orders.redaction`, weakest first (default `none, mask, truncate, hash, tokenize, drop`). A mode outside the list: modified.',
     '- Classification: `unclassified` below `orders.classification` (default `public, internal, pseudonymous, personal, sensitive, secret`). A level outside the list: modified.',
-    '- Guard arguments: `orders.guardArgs["<guard>.<param>"]`, either a list weakest first or `"higher-is-stronger"` / `"lower-is-stronger"` for numbers. No order, a value outside it, or `<dynamic>`: modified.',
+    '- Guard arguments: `orders.guardArgs["<guard>.<param>"]`, either a list weakest first or `"higher-is-stronger"` / `"lower-is-stronger"` for numbers. No order, a value outside it, or a non-literal argument (`<dynamic>`, `<param#i>`, `<var:x>`, `<expr:…>`): modified.',
     '',
     '## Rules',
     '',

@@ -11,6 +11,8 @@ import {
   isDirectCallee,
   isPromiseLike,
   isUnresolvedCall,
+  memberOfArg,
+  paramArg,
   recordArg,
   referenceSymbol,
   resolvedDeclaration,
@@ -902,7 +904,8 @@ export class KeyCallGraph {
       const spread = list.findIndex((a) => ts.isSpreadElement(a));
       const a = list[i];
       if (!withArgs || shift < 0 || (spread >= 0 && spread <= i) || !a) args[k] = DYNAMIC_ARG;
-      else recordArg(this.checker, k, a, args, hook);
+      else if (v.path === undefined) recordArg(this.checker, k, a, args, hook);
+      else args[k] = memberOfArg(this.checker, a, v.path, hook);
     }
     return { guard: f.guard, args, awaited: f.awaited && awaitedCall };
   }
@@ -1183,7 +1186,8 @@ function toDominating(f: Fact): DominatingGuard {
   const args: Record<string, GuardArg> = {};
   for (const k of Object.keys(f.args).sort()) {
     const v = f.args[k]!;
-    args[k] = isParamRef(v) ? DYNAMIC_ARG : v;
+    // A parameter of the entry point itself: what its callers outside the program pass.
+    args[k] = isParamRef(v) ? `${paramArg(v.param)}${v.path ?? ''}` : v;
   }
   return { guard: f.guard, args, awaited: f.awaited };
 }

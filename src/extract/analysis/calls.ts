@@ -1,5 +1,7 @@
 import { ts } from 'ts-morph';
 import { DYNAMIC_ARG, type GuardArg } from '../../manifest/types.js';
+import { sha256Hex } from '../../util/fs.js';
+import { normalizedText } from './tokens.js';
 
 /**
  * Call and argument helpers shared by the call graph and the key-gating collector: resolving a call's
@@ -161,6 +163,8 @@ function inTypePosition(n: ts.Node): boolean {
  */
 export interface ParamRef {
   param: number;
+  /** A member of the parameter (`req.scope`: `.scope`), in the `<param#i>.scope` notation. */
+  path?: string;
 }
 export type ArgVal = GuardArg | ParamRef;
 export type ParamHook = (id: ts.Identifier) => ParamRef | undefined;
@@ -424,8 +428,8 @@ export function recordArg(
       } else if (ts.isShorthandPropertyAssignment(p)) {
         entries.push([p.name.text, p.name]);
       } else {
-        // Spreads, computed keys, methods: the object's content is not known.
-        out[key] = DYNAMIC_ARG;
+        // Spreads, computed keys, methods: the object's content is not known field by field.
+        out[key] = expressionArg(inner);
         return;
       }
     }
@@ -449,8 +453,15 @@ function isConstAssertion(e: ts.AsExpression): boolean {
 
 /**
  * A compile-time literal: literals, enum members (by value), and `const`s
- * initialized with such (followed across imports). Casts, parameters, `let`s
- * and computed values are `<dynamic>`.
+ * initialized with such (followed across imports). Anything else is described
+ * by where it comes from, so that a change of a guard's input is a change of
+ * its recorded argument (`requireQuorum(approvals, 2)` -> `requireQuorum(forged, 2)`):
+ * a parameter of the enclosing function `<param#i>` (by position; a ParamRef
+ * inside a summarised function, replaced at each call site), another binding
+ * `<var:name>` (`let`s, reassigned parameters, loop variables, imports that
+ * are not constants), `this` `<this>`, a member of one of those
+ * `<param#0>.scope`, and any other expression `<expr:…>` (its normalized
+ * tokens, with a digest when long). `<dynamic>`: nothing can be said.
  */
 function literalValue(checker: ts.TypeChecker, e0: ts.Expression, depth: number, param?: ParamHook): ArgVal {
   if (depth > 16) return DYNAMIC_ARG;
@@ -460,10 +471,11 @@ function literalValue(checker: ts.TypeChecker, e0: ts.Expression, depth: number,
   if (e.kind === ts.SyntaxKind.TrueKeyword) return true;
   if (e.kind === ts.SyntaxKind.FalseKeyword) return false;
   if (e.kind === ts.SyntaxKind.NullKeyword) return null;
+  if (e.kind === ts.SyntaxKind.ThisKeyword) return '<this>';
   if (ts.isPrefixUnaryExpression(e) && ts.isNumericLiteral(e.operand)) {
     if (e.operator === ts.SyntaxKind.MinusToken) return -Number(e.operand.text);
     if (e.operator === ts.SyntaxKind.PlusToken) return Number(e.operand.text);
-    return DYNAMIC_ARG;
+    return expressionArg(e);
   }
   if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
     const sym = dealias(
@@ -476,18 +488,33 @@ function literalValue(checker: ts.TypeChecker, e0: ts.Expression, depth: number,
       const v = checker.getConstantValue(d);
       if (v !== undefined) return v;
     }
-    return DYNAMIC_ARG;
+    // A property of a constant object literal (`POLICY.level` with `const POLICY = { level: 'TEE_PROD' }`): its value.
+    if (d && ts.isPropertyAssignment(d)) {
+      const init = constObjectProperty(checker, e, d);
+      if (init) return literalValue(checker, init, depth + 1, param);
+    }
+    // A member of a described base: `<param#0>.scope`, `<this>.policy["level"]`.
+    if (ts.isElementAccessExpression(e) && !isLiteralKeyExpr(e.argumentExpression)) return expressionArg(e);
+    if (ts.isPropertyAccessExpression(e) && ts.isPrivateIdentifier(e.name)) return expressionArg(e);
+    const base = literalValue(checker, e.expression, depth + 1, param);
+    const member = ts.isPropertyAccessExpression(e)
+      ? `.${e.name.text}`
+      : `[${JSON.stringify((e.argumentExpression as ts.StringLiteral | ts.NumericLiteral).text)}]`;
+    // A member of a summarised function's parameter: resolved at each call site like the parameter.
+    if (typeof base === 'object' && base !== null) return { param: base.param, path: `${base.path ?? ''}${member}` };
+    if (typeof base !== 'string' || !base.startsWith('<') || base.startsWith('<expr:')) return expressionArg(e);
+    return `${base}${member}`;
   }
   if (ts.isIdentifier(e)) {
     const p = param?.(e);
     if (p !== undefined) return p;
     const sym = dealias(checker, checker.getSymbolAtLocation(e));
     const decls = sym?.declarations ?? [];
-    if (decls.length !== 1) return DYNAMIC_ARG;
+    if (decls.length !== 1) return decls.length === 0 ? DYNAMIC_ARG : `<var:${e.text}>`;
     const d = decls[0]!;
     if (ts.isEnumMember(d)) {
       const v = checker.getConstantValue(d);
-      return v === undefined ? DYNAMIC_ARG : v;
+      return v === undefined ? `<var:${e.text}>` : v;
     }
     if (
       ts.isVariableDeclaration(d) &&
@@ -497,10 +524,254 @@ function literalValue(checker: ts.TypeChecker, e0: ts.Expression, depth: number,
       (d.parent.flags & ts.NodeFlags.BlockScoped) === ts.NodeFlags.Const &&
       !(ts.isForOfStatement(d.parent.parent) || ts.isForInStatement(d.parent.parent))
     ) {
-      return literalValue(checker, d.initializer, depth + 1);
+      return literalValue(checker, d.initializer, depth + 1, param);
+    }
+    if (ts.isParameter(d) && ts.isIdentifier(d.name) && !isReassigned(checker, d, sym!)) {
+      const i = paramIndex(d);
+      if (i >= 0) return paramArg(i);
+    }
+    return varArg(checker, e.text, d, sym!);
+  }
+  return expressionArg(e);
+}
+
+/**
+ * What a summarised function's `param.path` is at a call site passing `arg`: the argument's description with
+ * the path appended (`<param#0>.scope`, `<var:req>.scope`); for an argument that is not a plain reference
+ * (an object literal, a call), its `<expr:…>` with the path.
+ */
+export function memberOfArg(checker: ts.TypeChecker, arg: ts.Expression, path: string, param?: ParamHook): ArgVal {
+  // `ensure({ scope: 'keys:read' })` for `ensure(req) { requireScope(req.scope) }`: the property's own value.
+  const m = /^\.([$_\p{ID_Start}][$\u200c\u200d\p{ID_Continue}]*)(.*)$/u.exec(path);
+  const inner = skipValuePreserving(arg);
+  if (m && ts.isObjectLiteralExpression(inner)) {
+    const [, name, rest] = m;
+    const props = inner.properties;
+    const own = props.filter((p) => (p.name && ts.isIdentifier(p.name) ? p.name.text : undefined) === name);
+    // Only when nothing else can supply the key (no spread, no computed key, one definition).
+    const plain = props.every((p) => ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p));
+    if (plain && own.length === 1) {
+      const p = own[0]!;
+      const value = ts.isPropertyAssignment(p) ? p.initializer : (p as ts.ShorthandPropertyAssignment).name;
+      return rest ? memberOfArg(checker, value, rest, param) : literalValue(checker, value, 0, param);
     }
   }
-  return DYNAMIC_ARG;
+  const base = literalValue(checker, arg, 0, param);
+  if (typeof base === 'object' && base !== null) return { param: base.param, path: `${base.path ?? ''}${path}` };
+  if (typeof base === 'string' && base.startsWith('<') && !base.startsWith('<expr:')) return `${base}${path}`;
+  return `${expressionArg(arg)}${path}`;
+}
+
+/**
+ * `<param#i>`: the enclosing function's parameter at position `i` (`this` not counted), by position so that
+ * renaming a parameter changes nothing.
+ */
+export function paramArg(i: number): string {
+  return `<param#${i}>`;
+}
+
+function paramIndex(d: ts.ParameterDeclaration): number {
+  const fn = d.parent;
+  if (!ts.isFunctionLike(fn)) return -1;
+  return fn.parameters.filter((p) => !(ts.isIdentifier(p.name) && p.name.text === 'this')).indexOf(d);
+}
+
+/**
+ * The initializer of property `prop` read by `e` (`POLICY.level`) when `e`'s object is a `const` bound to
+ * an object literal that `prop` belongs to, with nothing else that could supply or change the key: no
+ * spread, computed key or accessor in the literal, and no write to a member of it anywhere in its file; an
+ * exported object only when `as const` (the compiler then rejects writes from other modules).
+ */
+function constObjectProperty(
+  checker: ts.TypeChecker,
+  e: ts.Expression,
+  prop: ts.PropertyAssignment,
+): ts.Expression | undefined {
+  if (!ts.isPropertyAccessExpression(e) && !ts.isElementAccessExpression(e)) return undefined;
+  const obj = skipOuter(e.expression);
+  if (!ts.isIdentifier(obj)) return undefined;
+  const sym = dealias(checker, checker.getSymbolAtLocation(obj));
+  const decl = sym?.declarations?.length === 1 ? sym.declarations[0] : undefined;
+  if (
+    !sym ||
+    !decl ||
+    !ts.isVariableDeclaration(decl) ||
+    !decl.initializer ||
+    !ts.isVariableDeclarationList(decl.parent) ||
+    (decl.parent.flags & ts.NodeFlags.BlockScoped) !== ts.NodeFlags.Const
+  )
+    return undefined;
+  let init: ts.Expression = decl.initializer;
+  let asConst = false;
+  for (;;) {
+    if (ts.isAsExpression(init) && isConstAssertion(init)) asConst = true;
+    else if (!(ts.isParenthesizedExpression(init) || ts.isSatisfiesExpression(init))) break;
+    init = (init).expression;
+  }
+  if (!ts.isObjectLiteralExpression(init) || prop.parent !== init) return undefined;
+  if (!init.properties.every((p) => ts.isPropertyAssignment(p) && !ts.isComputedPropertyName(p.name))) return undefined;
+  const stmt = decl.parent.parent;
+  const exported = ts.isVariableStatement(stmt) && (ts.getCombinedModifierFlags(decl) & ts.ModifierFlags.Export) !== 0;
+  if (!asConst && (exported || isReexported(decl))) return undefined;
+  // Every use of the object in its file reads one of its members: nothing writes a member, deletes one, or
+  // lets the object escape to code that could (an alias, an argument, `Object.assign(POLICY, …)`).
+  if (init.properties.some((p) => ts.isPropertyAssignment(p) && ts.isFunctionExpression(skipOuter(p.initializer))))
+    return undefined;
+  let escapes = false;
+  const visit = (n: ts.Node): void => {
+    if (escapes) return;
+    if (ts.isIdentifier(n) && n !== decl.name && dealias(checker, checker.getSymbolAtLocation(n)) === sym) {
+      const access = n.parent;
+      if (
+        !access ||
+        !(ts.isPropertyAccessExpression(access) || ts.isElementAccessExpression(access)) ||
+        access.expression !== n ||
+        isWritten(access)
+      )
+        escapes = true;
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(decl.getSourceFile());
+  if (escapes) return undefined;
+  return prop.initializer;
+}
+
+/** Is the binding also exported by an `export { x }` or `export default x` of its file? */
+function isReexported(decl: ts.VariableDeclaration): boolean {
+  if (!ts.isIdentifier(decl.name)) return true;
+  const name = decl.name.text;
+  return decl
+    .getSourceFile()
+    .statements.some(
+      (s) =>
+        (ts.isExportDeclaration(s) &&
+          s.exportClause !== undefined &&
+          ts.isNamedExports(s.exportClause) &&
+          s.exportClause.elements.some((el) => (el.propertyName ?? el.name).text === name)) ||
+        (ts.isExportAssignment(s) && ts.isIdentifier(s.expression) && s.expression.text === name),
+    );
+}
+
+/** Is member access `a` written (an assignment or destructuring target, `++`/`--`, `delete`)? */
+function isWritten(a: ts.Expression): boolean {
+  let x: ts.Node = a;
+  for (;;) {
+    const p = x.parent;
+    if (!p) return false;
+    if (writeTarget(p) === x || ts.isDeleteExpression(p)) return true;
+    const through =
+      ts.isParenthesizedExpression(p) ||
+      ts.isNonNullExpression(p) ||
+      ts.isAsExpression(p) ||
+      ts.isSatisfiesExpression(p) ||
+      // a destructuring target is a literal on the left of `=`: `({ x: POLICY.level } = other)`
+      ts.isObjectLiteralExpression(p) ||
+      ts.isArrayLiteralExpression(p) ||
+      (ts.isPropertyAssignment(p) && p.initializer === x) ||
+      ts.isShorthandPropertyAssignment(p) ||
+      ts.isSpreadAssignment(p) ||
+      ts.isSpreadElement(p);
+    if (!through) return false;
+    x = p;
+  }
+}
+
+/**
+ * `<var:name#digest>`: a binding whose value is not fixed where it is declared. The digest covers what can
+ * set it: its initializer, the iterated expression of a `for…of`/`for…in` that declares it, a parameter's
+ * position, and every write to it in its scope (`if (x) apps = forged` changes it). Writes from another
+ * module (an exported `let` assigned through a CommonJS rewrite) are not seen.
+ */
+function varArg(checker: ts.TypeChecker, name: string, d: ts.Declaration, sym: ts.Symbol): string {
+  const parts: string[] = [];
+  let scope: ts.Node = d.getSourceFile();
+  if (ts.isVariableDeclaration(d)) {
+    if (d.initializer) parts.push(`=${normalizedText(d.initializer)}`);
+    const list = d.parent;
+    const holder = list.parent;
+    if (ts.isForOfStatement(holder) || ts.isForInStatement(holder))
+      parts.push(`of ${normalizedText(holder.expression)}`);
+    if (ts.isVariableDeclarationList(list) && list.flags & ts.NodeFlags.BlockScoped) {
+      for (let a: ts.Node | undefined = list.parent; a; a = a.parent)
+        if (ts.isBlock(a) || ts.isSourceFile(a) || ts.isFunctionLike(a) || ts.isIterationStatement(a, false)) {
+          scope = a;
+          break;
+        }
+    }
+  } else if (ts.isParameter(d)) {
+    parts.push(`param#${paramIndex(d)}`);
+    scope = d.parent;
+  } else {
+    return `<var:${name}>`;
+  }
+  const visit = (n: ts.Node): void => {
+    const target = writeTarget(n);
+    if (target && writes(checker, target, sym)) parts.push(normalizedText(n));
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return `<var:${name}#${sha256Hex(parts.sort().join('\n')).slice(0, 8)}>`;
+}
+
+/** The target an assignment, `++`/`--` or a `for (x of …)` head writes, if `n` is one. */
+function writeTarget(n: ts.Node): ts.Node | undefined {
+  if (
+    ts.isBinaryExpression(n) &&
+    n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+    n.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+  )
+    return n.left;
+  if (
+    (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
+    (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)
+  )
+    return n.operand;
+  if ((ts.isForOfStatement(n) || ts.isForInStatement(n)) && !ts.isVariableDeclarationList(n.initializer))
+    return n.initializer;
+  return undefined;
+}
+
+/** Does `target` (an identifier, or a destructuring pattern) write `sym`? */
+function writes(checker: ts.TypeChecker, target: ts.Node, sym: ts.Symbol): boolean {
+  let found = false;
+  const visit = (x: ts.Node): void => {
+    if (found) return;
+    if (ts.isIdentifier(x) && checker.getSymbolAtLocation(x) === sym) found = true;
+    else if (ts.isShorthandPropertyAssignment(x) && checker.getShorthandAssignmentValueSymbol(x) === sym) found = true;
+    else if (!ts.isPropertyAccessExpression(x) && !ts.isElementAccessExpression(x)) ts.forEachChild(x, visit);
+  };
+  visit(skipOuter(target as ts.Expression));
+  return found;
+}
+
+/** Is parameter `d` assigned anywhere in its function (then its value at a call is not what was passed)? */
+function isReassigned(checker: ts.TypeChecker, d: ts.ParameterDeclaration, sym: ts.Symbol): boolean {
+  const body = (d.parent as ts.FunctionLikeDeclaration).body;
+  if (!body) return false;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    const target = writeTarget(n);
+    if (target && writes(checker, target, sym)) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return found;
+}
+
+function isLiteralKeyExpr(e: ts.Expression): e is ts.StringLiteral | ts.NumericLiteral {
+  return ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e) || ts.isNumericLiteral(e);
+}
+
+const EXPR_TEXT_MAX = 80;
+
+/** `<expr:…>`: any other expression, by its normalized tokens (long ones cut, with a digest of the whole). */
+export function expressionArg(e: ts.Node): string {
+  const text = normalizedText(e);
+  if (text.length <= EXPR_TEXT_MAX) return `<expr:${text}>`;
+  return `<expr:${text.slice(0, 60)}… #${sha256Hex(text).slice(0, 12)}>`;
 }
 
 // ---------------------------------------------------------------------------

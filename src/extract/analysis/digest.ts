@@ -7,6 +7,7 @@ import { ts } from 'ts-morph';
 import { sha256Hex } from '../../util/fs.js';
 import type { ExtractContext } from './context.js';
 import { dealias, skipOuter } from './calls.js';
+import { normalizedTokens } from './tokens.js';
 
 /**
  * An implementation's digest (a key guard's, a log sink's) covers what its behaviour depends on inside the program:
@@ -274,51 +275,10 @@ function dependencyUnit(d: ts.Node): ts.Node | undefined {
   return n;
 }
 
-const CLOSERS = new Set([
-  ts.SyntaxKind.CloseParenToken,
-  ts.SyntaxKind.CloseBracketToken,
-  ts.SyntaxKind.CloseBraceToken,
-  ts.SyntaxKind.GreaterThanToken,
-]);
-
 /**
- * `sha256:` over the declaration's token stream (comments and whitespace
- * are trivia, so they never count; every token change does, except a single
- * trailing comma before a closing bracket, which never changes meaning). Template
- * continuations and regular expressions are re-scanned where the parser
- * found them, so text inside them is never mistaken for a comment.
+ * `sha256:` over the declarations' token streams (tokens.ts: comments and whitespace are trivia, so they never
+ * count; every token change does, except a single trailing comma before a closing bracket).
  */
 export function implDigest(nodes: ts.Node[]): string {
-  const parts: string[] = [];
-  for (const n of nodes) {
-    const sf = n.getSourceFile();
-    const regexStarts = new Set<number>();
-    const templateStarts = new Set<number>();
-    const visit = (c: ts.Node): void => {
-      if (c.kind === ts.SyntaxKind.RegularExpressionLiteral) regexStarts.add(c.getStart(sf));
-      if (ts.isTemplateSpan(c)) templateStarts.add(c.literal.getStart(sf));
-      ts.forEachChild(c, visit);
-    };
-    visit(n);
-    const start = n.getStart(sf);
-    const scanner = ts.createScanner(
-      sf.languageVersion,
-      true,
-      sf.languageVariant,
-      sf.text,
-      undefined,
-      start,
-      n.end - start,
-    );
-    for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
-      const pos = scanner.getTokenStart();
-      if ((kind === ts.SyntaxKind.SlashToken || kind === ts.SyntaxKind.SlashEqualsToken) && regexStarts.has(pos))
-        scanner.reScanSlashToken();
-      else if (kind === ts.SyntaxKind.CloseBraceToken && templateStarts.has(pos)) scanner.reScanTemplateToken(false);
-      // A trailing comma before a closer is formatting (prettier adds it when a list wraps).
-      if (CLOSERS.has(scanner.getToken()) && parts[parts.length - 1] === ',') parts.pop();
-      parts.push(scanner.getTokenText());
-    }
-  }
-  return `sha256:${sha256Hex(parts.join(' '))}`;
+  return `sha256:${sha256Hex(nodes.flatMap((n) => normalizedTokens(n)).join(' '))}`;
 }
