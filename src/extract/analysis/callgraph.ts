@@ -18,6 +18,7 @@ import {
   resolvedDeclaration,
   skipOuter,
   stableJson,
+  writeTarget,
   type ArgVal,
   type DefaultLib,
   type ParamHook,
@@ -1276,19 +1277,8 @@ function assignedSymbols(checker: ts.TypeChecker, body: ts.Node): Set<ts.Symbol>
     } else ts.forEachChild(e, targetIds);
   };
   const visit = (n: ts.Node) => {
-    if (
-      ts.isBinaryExpression(n) &&
-      n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
-      n.operatorToken.kind <= ts.SyntaxKind.LastAssignment
-    )
-      targetIds(n.left);
-    if (
-      (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
-      (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)
-    )
-      targetIds(n.operand);
-    if ((ts.isForOfStatement(n) || ts.isForInStatement(n)) && !ts.isVariableDeclarationList(n.initializer))
-      targetIds(n.initializer);
+    const target = writeTarget(n);
+    if (target) targetIds(target);
     ts.forEachChild(n, visit);
   };
   visit(body);

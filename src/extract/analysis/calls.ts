@@ -606,7 +606,7 @@ function constObjectProperty(
   for (;;) {
     if (ts.isAsExpression(init) && isConstAssertion(init)) asConst = true;
     else if (!(ts.isParenthesizedExpression(init) || ts.isSatisfiesExpression(init))) break;
-    init = (init).expression;
+    init = init.expression;
   }
   if (!ts.isObjectLiteralExpression(init) || prop.parent !== init) return undefined;
   if (!init.properties.every((p) => ts.isPropertyAssignment(p) && !ts.isComputedPropertyName(p.name))) return undefined;
@@ -716,7 +716,7 @@ function varArg(checker: ts.TypeChecker, name: string, d: ts.Declaration, sym: t
 }
 
 /** The target an assignment, `++`/`--` or a `for (x of …)` head writes, if `n` is one. */
-function writeTarget(n: ts.Node): ts.Node | undefined {
+export function writeTarget(n: ts.Node): ts.Node | undefined {
   if (
     ts.isBinaryExpression(n) &&
     n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&

@@ -6,7 +6,7 @@
 import { ts } from 'ts-morph';
 import { sha256Hex } from '../../util/fs.js';
 import type { ExtractContext } from './context.js';
-import { dealias, skipOuter } from './calls.js';
+import { dealias, skipOuter, writeTarget } from './calls.js';
 import { normalizedTokens } from './tokens.js';
 
 /**
@@ -192,20 +192,15 @@ class WriteIndex {
 
   private scan(sf: ts.SourceFile): void {
     const visit = (n: ts.Node): void => {
+      const target = writeTarget(n);
       this.value = undefined;
-      if (ts.isBinaryExpression(n) && isAssignment(n.operatorToken.kind)) {
-        this.value = n.right;
-        this.target(n.left);
-      } else if (
-        (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
-        (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)
-      )
-        this.target(n.operand);
-      else if (ts.isDeleteExpression(n)) this.target(n.expression);
-      else if ((ts.isForOfStatement(n) || ts.isForInStatement(n)) && !ts.isVariableDeclarationList(n.initializer)) {
-        this.value = n.expression;
-        this.target(n.initializer);
-      } else if (ts.isCallExpression(n)) {
+      if (target) {
+        // The written value: an assignment's right side, a `for…of`'s iterated expression (`++` has none).
+        if (ts.isBinaryExpression(n)) this.value = n.right;
+        else if (ts.isForOfStatement(n) || ts.isForInStatement(n)) this.value = n.expression;
+        this.target(target as ts.Expression);
+      } else if (ts.isDeleteExpression(n)) this.target(n.expression);
+      else if (ts.isCallExpression(n)) {
         this.value = n;
         this.reflective(n);
       }
@@ -240,10 +235,6 @@ const REFLECTIVE_WRITES = new Set(['defineProperty', 'defineProperties', 'assign
 
 function isLiteralKey(e: ts.Node): e is ts.StringLiteral | ts.NoSubstitutionTemplateLiteral | ts.NumericLiteral {
   return ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e) || ts.isNumericLiteral(e);
-}
-
-function isAssignment(op: ts.SyntaxKind): boolean {
-  return op >= ts.SyntaxKind.FirstAssignment && op <= ts.SyntaxKind.LastAssignment;
 }
 
 const writeIndexes = new WeakMap<ExtractContext, WriteIndex>();
