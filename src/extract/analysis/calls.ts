@@ -579,8 +579,8 @@ function paramIndex(d: ts.ParameterDeclaration): number {
 /**
  * The initializer of property `prop` read by `e` (`POLICY.level`) when `e`'s object is a `const` bound to
  * an object literal that `prop` belongs to, with nothing else that could supply or change the key: no
- * spread, computed key or accessor in the literal, and no write to a member of it anywhere in its file; an
- * exported object only when `as const` (the compiler then rejects writes from other modules).
+ * spread, computed key or accessor in the literal, no use of it in its file but member reads, and not
+ * exported (another module could write it, through a cast even under `as const`).
  */
 function constObjectProperty(
   checker: ts.TypeChecker,
@@ -601,18 +601,13 @@ function constObjectProperty(
     (decl.parent.flags & ts.NodeFlags.BlockScoped) !== ts.NodeFlags.Const
   )
     return undefined;
-  let init: ts.Expression = decl.initializer;
-  let asConst = false;
-  for (;;) {
-    if (ts.isAsExpression(init) && isConstAssertion(init)) asConst = true;
-    else if (!(ts.isParenthesizedExpression(init) || ts.isSatisfiesExpression(init))) break;
-    init = init.expression;
-  }
+  const init = skipValuePreserving(decl.initializer);
   if (!ts.isObjectLiteralExpression(init) || prop.parent !== init) return undefined;
   if (!init.properties.every((p) => ts.isPropertyAssignment(p) && !ts.isComputedPropertyName(p.name))) return undefined;
   const stmt = decl.parent.parent;
   const exported = ts.isVariableStatement(stmt) && (ts.getCombinedModifierFlags(decl) & ts.ModifierFlags.Export) !== 0;
-  if (!asConst && (exported || isReexported(decl))) return undefined;
+  // Exported, another module can change it (`(POLICY as any).level = …` compiles even under `as const`).
+  if (exported || isReexported(decl)) return undefined;
   // Every use of the object in its file reads one of its members: nothing writes a member, deletes one, or
   // lets the object escape to code that could (an alias, an argument, `Object.assign(POLICY, …)`).
   if (init.properties.some((p) => ts.isPropertyAssignment(p) && ts.isFunctionExpression(skipOuter(p.initializer))))
