@@ -693,6 +693,16 @@ test('implDigest: a write that replaces the guard, or state it reads, anywhere i
       ],
     ],
   ];
+  // reflective writes by a member name only (an object literal's key, an aliased Reflect), and a shorthand
+  // destructuring target
+  const IMP = "import { unwrapKey } from './store.js';";
+  for (const line of [
+    'Object.assign(G as object, { requireScope: () => {} });',
+    'Object.defineProperties(G, { requireScope: { value: () => {} } });',
+    "const R = Reflect;\nR.set(G, 'requireScope', () => {});",
+    '// @ts-ignore\n({ requireScope } = { requireScope: () => {} });',
+  ])
+    attacks.push([['src/service.ts', IMP, `${IMP}\nimport * as G from './guards.js';\n${line}`]]);
   for (const edits of attacks) assert.is.not(digest(edits), base, JSON.stringify(edits));
   // state the guard reads, written elsewhere
   const READS = [

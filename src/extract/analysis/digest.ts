@@ -99,8 +99,12 @@ function declarationsOf(n: ts.Node): ts.Node[] {
 interface WriteSite {
   /** The written name (an identifier, a member name, a string naming a member). */
   name: ts.Node;
-  /** Whether `name` is a member name (resolved by the receiver's type) rather than a binding. */
-  member: boolean;
+  /**
+   * `binding`: a variable, function or import (resolved by the checker, whatever its text); `member`: a member
+   * name (resolved through the receiver's type); `reflective`: a name handed to `defineProperty`, `assign` and
+   * the like (never resolved: the name is the only link, fail closed).
+   */
+  kind: 'binding' | 'member' | 'reflective';
   /** The expression whose value is written (the right-hand side, the reflective call), when there is one. */
   value: ts.Node | undefined;
 }
@@ -130,9 +134,8 @@ class WriteIndex {
       for (const w of sites) {
         // A binding may be written through an alias of another name (`import { g as h }; h = …`): identifiers
         // are resolved whatever their text (cheap: no receiver to type); members only by a tracked name.
-        if (w.member && !names.has(name)) continue;
-        if (!w.member && !names.has(name) && !this.isAlias(w)) continue;
-        if (this.writesTracked(w, tracked)) yield w;
+        if (!names.has(name) && (w.kind !== 'binding' || !this.isAlias(w))) continue;
+        if (w.kind === 'reflective' || this.writesTracked(w, tracked)) yield w;
       }
     }
   }
@@ -140,7 +143,7 @@ class WriteIndex {
   private isAlias(w: WriteSite): boolean {
     let a = this.aliasMemo.get(w);
     if (a === undefined) {
-      const sym = this.checker.getSymbolAtLocation(w.name);
+      const sym = this.symbolOf(w);
       a = sym !== undefined && (sym.flags & ts.SymbolFlags.Alias) !== 0;
       this.aliasMemo.set(w, a);
     }
@@ -150,7 +153,7 @@ class WriteIndex {
   private writesTracked(w: WriteSite, tracked: ReadonlySet<ts.Node>): boolean {
     let decls = this.declsMemo.get(w);
     if (!decls) {
-      const sym = this.checker.getSymbolAtLocation(w.name);
+      const sym = this.symbolOf(w);
       decls = new Set<ts.Node>(sym?.declarations ?? []);
       for (const d of dealias(this.checker, sym)?.declarations ?? []) decls.add(d);
       this.declsMemo.set(w, decls);
@@ -160,12 +163,20 @@ class WriteIndex {
     return false;
   }
 
+  /** What the written name resolves to: for `({ g } = other)`, the binding `g`, not the literal's property. */
+  private symbolOf(w: WriteSite): ts.Symbol | undefined {
+    const p = w.name.parent;
+    if (p && ts.isShorthandPropertyAssignment(p) && p.name === w.name)
+      return this.checker.getShorthandAssignmentValueSymbol(p);
+    return this.checker.getSymbolAtLocation(w.name);
+  }
+
   private readonly aliasMemo = new Map<WriteSite, boolean>();
   private readonly declsMemo = new Map<WriteSite, Set<ts.Node>>();
 
-  private add(name: ts.Node, text: string, member: boolean): void {
+  private add(name: ts.Node, text: string, kind: WriteSite['kind']): void {
     const list = this.byName.get(text);
-    const site = { name, member, value: this.value };
+    const site = { name, kind, value: this.value };
     if (list) list.push(site);
     else this.byName.set(text, [site]);
   }
@@ -173,15 +184,15 @@ class WriteIndex {
   /** Record the names an assignment target writes (destructuring patterns included). */
   private target(t: ts.Expression): void {
     const e = skipOuter(t);
-    if (ts.isIdentifier(e)) this.add(e, e.text, false);
-    else if (ts.isPropertyAccessExpression(e)) this.add(e.name, e.name.text, true);
+    if (ts.isIdentifier(e)) this.add(e, e.text, 'binding');
+    else if (ts.isPropertyAccessExpression(e)) this.add(e.name, e.name.text, 'member');
     else if (ts.isElementAccessExpression(e) && isLiteralKey(e.argumentExpression))
-      this.add(e.argumentExpression, e.argumentExpression.text, true);
+      this.add(e.argumentExpression, e.argumentExpression.text, 'member');
     else if (ts.isArrayLiteralExpression(e)) {
       for (const el of e.elements) this.target(ts.isSpreadElement(el) ? el.expression : el);
     } else if (ts.isObjectLiteralExpression(e)) {
       for (const p of e.properties) {
-        if (ts.isShorthandPropertyAssignment(p)) this.add(p.name, p.name.text, false);
+        if (ts.isShorthandPropertyAssignment(p)) this.add(p.name, p.name.text, 'binding');
         else if (ts.isPropertyAssignment(p)) this.target(p.initializer);
         else if (ts.isSpreadAssignment(p)) this.target(p.expression);
       }
@@ -211,21 +222,20 @@ class WriteIndex {
 
   /**
    * `Object.defineProperty(o, 'm', …)`, `Object.defineProperties(o, { m: … })`, `Object.assign(o, { m })`,
-   * `Reflect.set(o, 'm', …)` and the like: the member names they write (by name; the receiver is not typed).
+   * `Reflect.set(o, 'm', …)` and the like: the member names they write. By the called member's name whatever
+   * its receiver (`globalThis.Object.assign`, `R.set` with `const R = Reflect`), and by name only: the
+   * receiver is not typed.
    */
   private reflective(call: ts.CallExpression): void {
     const callee = skipOuter(call.expression);
-    if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression)) return;
-    const owner = callee.expression.text;
-    const fn = callee.name.text;
-    if (!(owner === 'Object' || owner === 'Reflect') || !REFLECTIVE_WRITES.has(fn)) return;
+    if (!ts.isPropertyAccessExpression(callee) || !REFLECTIVE_WRITES.has(callee.name.text)) return;
     for (const a of call.arguments.slice(1)) {
       const arg = skipOuter(a);
-      if (isLiteralKey(arg)) this.add(arg, arg.text, true);
+      if (isLiteralKey(arg)) this.add(arg, arg.text, 'reflective');
       else if (ts.isObjectLiteralExpression(arg))
         for (const p of arg.properties) {
           const name = p.name;
-          if (name && (ts.isIdentifier(name) || isLiteralKey(name))) this.add(name, name.text, true);
+          if (name && (ts.isIdentifier(name) || isLiteralKey(name))) this.add(name, name.text, 'reflective');
         }
     }
   }
