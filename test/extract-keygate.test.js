@@ -622,6 +622,8 @@ test('a member of a constant object literal is its value; one that can change is
     "const POLICY = { scope: 'keys:read' };\n({ s: POLICY.scope } = { s: 'x' });",
     "const POLICY = { scope: 'keys:read' };\ndelete (POLICY as { scope?: string }).scope;",
     "const BASE = { scope: 'keys:read' };\nconst POLICY = { ...BASE };",
+    // an object held by the member can be changed in place: not resolved
+    "const POLICY = { scope: { v: 'keys:read' } };\nPOLICY.scope.v = 'x';",
   ])
     assert.is(scope(decl), DESCRIBED, decl);
 });

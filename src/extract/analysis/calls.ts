@@ -1,5 +1,5 @@
 import { ts } from 'ts-morph';
-import { DYNAMIC_ARG, type GuardArg } from '../../manifest/types.js';
+import { DYNAMIC_ARG, isDynamicArg, type GuardArg } from '../../manifest/types.js';
 import { sha256Hex } from '../../util/fs.js';
 import { normalizedText } from './tokens.js';
 
@@ -489,9 +489,11 @@ function literalValue(checker: ts.TypeChecker, e0: ts.Expression, depth: number,
       if (v !== undefined) return v;
     }
     // A property of a constant object literal (`POLICY.level` with `const POLICY = { level: 'TEE_PROD' }`): its value.
+    // Only a literal: an object held there can be changed in place (`POLICY.opts.strict = false`) unseen.
     if (d && ts.isPropertyAssignment(d)) {
       const init = constObjectProperty(checker, e, d);
-      if (init) return literalValue(checker, init, depth + 1, param);
+      const v = init ? literalValue(checker, init, depth + 1, param) : undefined;
+      if (v !== undefined && (v === null || typeof v !== 'object') && !isDynamicArg(v)) return v;
     }
     // A member of a described base: `<param#0>.scope`, `<this>.policy["level"]`.
     if (ts.isElementAccessExpression(e) && !isLiteralKeyExpr(e.argumentExpression)) return expressionArg(e);
