@@ -202,6 +202,13 @@ function completed(s: ts.Statement, out: ts.CallExpression[]): void {
     completed(s.statement, out);
     return;
   }
+  // A loop whose condition is always true (`while (true)`, `for (;;)`, `do … while (true)`) is left only by a
+  // jump: what dominates every jump that leaves it dominates its completion (`while (true) { await g(); break; }`).
+  if (isEndlessLoop(s)) {
+    if (ts.isForStatement(s)) forInitializer(s.initializer, out);
+    out.push(...leftOnlyAfter(s));
+    return;
+  }
   if (ts.isWhileStatement(s)) {
     evaluated(s.expression, out);
     return;
@@ -236,6 +243,57 @@ function completed(s: ts.Statement, out: ts.CallExpression[]): void {
     return;
   }
   // return/throw, declarations, anything else: nothing.
+}
+
+/** `while (true)`, `for (;;)`, `for (…; true; …)`, `do … while (true)`: only a jump leaves it. */
+function isEndlessLoop(s: ts.Statement): s is ts.WhileStatement | ts.ForStatement | ts.DoStatement {
+  const isTrue = (e: ts.Expression | undefined) => e === undefined || skipParens(e).kind === ts.SyntaxKind.TrueKeyword;
+  if (ts.isWhileStatement(s) || ts.isDoStatement(s)) return isTrue(s.expression);
+  return ts.isForStatement(s) && isTrue(s.condition);
+}
+
+/**
+ * The calls that dominate, inside `loop`, every jump that leaves it: each `break` that ends it and each
+ * break/continue that targets a statement outside it (nested functions and classes excluded). The loop's
+ * body may run several times; at the jump that leaves it, what dominates the jump in that pass has
+ * completed. No jump: the loop is never left normally, and nothing is claimed.
+ */
+function leftOnlyAfter(loop: ts.WhileStatement | ts.ForStatement | ts.DoStatement): ts.CallExpression[] {
+  const own = new Set<string>();
+  for (let p = loop.parent; ts.isLabeledStatement(p); p = p.parent) own.add(p.label.text);
+  const exits: Array<ts.BreakStatement | ts.ContinueStatement> = [];
+  const visit = (n: ts.Node, loops: number, switches: number, labels: ReadonlySet<string>): void => {
+    if (ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+    if (ts.isBreakStatement(n) || ts.isContinueStatement(n)) {
+      const brk = ts.isBreakStatement(n);
+      const inner = n.label
+        ? labels.has(n.label.text) || (!brk && own.has(n.label.text))
+        : brk
+          ? loops + switches > 0
+          : true;
+      if (!inner) exits.push(n);
+      return;
+    }
+    if (ts.isLabeledStatement(n)) {
+      visit(n.statement, loops, switches, new Set(labels).add(n.label.text));
+      return;
+    }
+    const isLoop = ts.isIterationStatement(n, false);
+    const isSwitch = ts.isSwitchStatement(n);
+    ts.forEachChild(n, (c) => visit(c, loops + (isLoop ? 1 : 0), switches + (isSwitch ? 1 : 0), labels));
+  };
+  visit(loop.statement, 0, 0, new Set());
+  let common: Set<ts.CallExpression> | undefined;
+  for (const jump of exits) {
+    const before: ts.CallExpression[] = [];
+    let child: ts.Node = jump;
+    for (let parent = jump.parent; parent !== loop; parent = parent.parent) {
+      evaluatedBefore(parent, child, before);
+      child = parent;
+    }
+    common = common ? new Set(before.filter((c) => common!.has(c))) : new Set(before);
+  }
+  return common ? [...common] : [];
 }
 
 /** What a loop body's first pass certainly completed, up to the first statement that may jump out of it. */
