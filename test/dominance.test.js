@@ -233,6 +233,13 @@ const truthCases = [
   ['while body', 'while (C(1)) S();', [1]],
   ['=== true / !== true', 'if ((await C(1)) !== true) throw e; if (C(2) === true) S();', [1, 2]],
   ['try block, catch rethrows', 'try { if (!C(1)) throw e; } catch (x) { throw x; } S();', [1]],
+  [
+    'after a polling loop (it ends only when its condition is falsy)',
+    'while (!(await C(1))) { await sleep(); } S();',
+    [1],
+  ],
+  ['after a loop whose body throws', 'while (!C(1)) { throw e; } S();', [1]],
+  ['after for (; !C(); ) and do … while (!C())', 'for (; !C(1); ) x(); do { y(); } while (!C(2)); S();', [1, 2]],
   // not
   ['negation missing', 'if (C(1)) throw e; S();', []],
   ['nested throw', 'if (!C(1)) { if (d) throw e; } S();', []],
@@ -251,7 +258,9 @@ const truthCases = [
     [],
   ],
   ['let binding', 'let ok = C(1); if (!ok) throw e; S();', []],
-  ['after a loop', 'while (!C(1)) { throw e; } S();', []],
+  ['a loop left by a break', 'while (!C(1)) { if (x) break; } S();', []],
+  ['a loop that ends when its condition is true', 'while (C(1)) { x(); } S();', []],
+  ['a for loop left by a labelled continue', 'O: for (;;) { for (; !C(1); ) { continue O; } S(); }', []],
   ['callback', 'ds.forEach(() => { if (!C(1)) throw e; }); S();', []],
 ];
 for (const [name, body, expected] of truthCases) {

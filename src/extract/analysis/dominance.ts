@@ -649,8 +649,15 @@ class Truths {
     if (ts.isTryStatement(s)) {
       if (!tryBlockCompletionIntercepted(s)) this.afterList(s.tryBlock.statements, out);
       if (s.finallyBlock) this.afterList(s.finallyBlock.statements, out);
+      return;
     }
-    // Loops, switches, expressions, declarations: nothing.
+    // A loop that no jump leaves ends only when its condition is falsy: `while (!(await ready())) await sleep();`.
+    if (ts.isWhileStatement(s) || ts.isDoStatement(s) || (ts.isForStatement(s) && s.condition)) {
+      const cond = ts.isForStatement(s) ? s.condition : s.expression;
+      if (cond && !hasEscapingJump(s.statement)) this.falsy(cond, out);
+      return;
+    }
+    // Switches, expressions, declarations: nothing.
   }
 
   /** A nested statement list: stop before a statement that can jump out of it (the rest may be skipped). */
