@@ -826,6 +826,29 @@ test('a @keyGuard tag on something that is not a function is a located error', (
   );
 });
 
+test('a @keyGuard tag on a typed const that holds no function (a list) is a located error', () => {
+  const dir = edited('keygate-refactor-before', [
+    [
+      'src/guards.ts',
+      'export enum Scope {',
+      "/** @keyGuard */\nexport const LEVELS: string[] = ['TEE'];\nexport enum Scope {",
+    ],
+  ]);
+  assert.throws(
+    () => extract(dir),
+    (e) => e.name === 'UserError' && /^src\/guards\.ts:2:1: @keyGuard must annotate a function/.test(e.message),
+  );
+  // A const typed as a function (its value made elsewhere) stays a guard.
+  const typed = edited('keygate-refactor-before', [
+    [
+      'src/guards.ts',
+      'export enum Scope {',
+      'type Check = (s: string) => void;\ndeclare function makeCheck(): Check;\n/** @keyGuard */\nexport const check: Check = makeCheck();\nexport enum Scope {',
+    ],
+  ]);
+  assert.ok(extract(typed).data.guards.check, 'typed const guard');
+});
+
 test.after(() => {
   for (const d of tmpRoots) fs.rmSync(d, { recursive: true, force: true });
 });

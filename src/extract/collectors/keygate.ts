@@ -311,7 +311,7 @@ function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards
       const docs = jsDocsOf(node.compilerNode);
       const tags = docs?.flatMap((d) => (d.tags ?? []).filter((t) => t.tagName.text === tag)) ?? [];
       if (tags.length === 0) return;
-      const decls = declarationsOfHost(node);
+      const decls = declarationsOfHost(node, checker);
       found.push(...decls);
       if (tag === 'keyGuard' && tags.some(isConditionTag)) for (const d of decls) conditional.add(d);
       if (decls.length === 0) {
@@ -327,7 +327,7 @@ function collectDeclarations(ctx: ExtractContext, tag: TagName, list: 'keyGuards
     list === 'keyGuards' ? [list, 'keyConditions'] : [list];
   for (const l of lists) {
     for (const n of ctx.configured(l)) {
-      const decls = declarationsOfHost(n);
+      const decls = declarationsOfHost(n, checker);
       if (decls.length === 0) ctx.fail(n, `config "${l}" must name a function, a method or a const holding a function`);
       found.push(...decls);
       if (l === 'keyConditions') for (const d of decls) conditional.add(d);
@@ -614,13 +614,18 @@ function isConditionTag(t: ts.JSDocTag): boolean {
 }
 
 /** The callable declarations a JSDoc host or config entry stands for. */
-function declarationsOfHost(node: Node): Node[] {
-  if (Node.isVariableStatement(node))
-    return node.getDeclarations().filter((d) => isCallableDeclaration(d.compilerNode));
+function declarationsOfHost(node: Node, checker: ts.TypeChecker): Node[] {
+  // `const g: GuardFn = makeGuard()` is callable by its declared type; `const ORDER: Level[] = […]` is not.
+  const callable = (d: ts.Node) =>
+    isCallableDeclaration(d) &&
+    (!ts.isVariableDeclaration(d) ||
+      (d.initializer !== undefined && (ts.isArrowFunction(d.initializer) || ts.isFunctionExpression(d.initializer))) ||
+      checker.getTypeAtLocation(d.name).getCallSignatures().length > 0);
+  if (Node.isVariableStatement(node)) return node.getDeclarations().filter((d) => callable(d.compilerNode));
   if ((Node.isArrowFunction(node) || Node.isFunctionExpression(node)) && Node.isVariableDeclaration(node.getParent())) {
     return [node.getParentOrThrow()];
   }
-  return isCallableDeclaration(node.compilerNode) ? [node] : [];
+  return callable(node.compilerNode) ? [node] : [];
 }
 
 function isCallableDeclaration(n: ts.Node): boolean {
