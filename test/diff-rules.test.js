@@ -27,6 +27,12 @@ const AE = (p) => p.schemas.AuditEvent;
 const SIGN = siteKey('signToken', 'getSigningKey');
 const READ = siteKey('readBlob', 'decryptBlob');
 const guardAt = (p, key, g) => p.sites[key].guards.find((x) => x.guard === g);
+/** Rename a guard's declaration and its uses at every site. */
+function renameGuard(p, from, to) {
+  p.guards[to] = p.guards[from];
+  delete p.guards[from];
+  for (const s of Object.values(p.sites)) for (const g of s.guards) if (g.guard === from) g.guard = to;
+}
 
 function run(v, orders) {
   const bp = baseParts();
@@ -686,9 +692,48 @@ const CASES = [
     ],
   },
   {
+    rule: 'KEYGATE_GUARD_RENAMED',
+    effect: 'neutral',
+    fires: [
+      {
+        // declared under a new name with the same implementation, used under it at every site
+        after: (p) => renameGuard(p, 'requireScope', 'ensureScope'),
+        id: 'ensureScope',
+        subject: '',
+        not: ['KEYGATE_GUARD_DECL_REMOVED', 'KEYGATE_GUARD_DECL_ADDED', 'KEYGATE_GUARD_REMOVED', 'KEYGATE_GUARD_ADDED'],
+      },
+    ],
+    benign: [
+      {
+        name: 'the renamed guard has another implementation',
+        after: (p) => {
+          renameGuard(p, 'requireScope', 'ensureScope');
+          p.guards.ensureScope.implDigest = `sha256:${'e'.repeat(64)}`;
+        },
+      },
+      {
+        name: 'the renamed guard takes other parameters',
+        after: (p) => {
+          renameGuard(p, 'requireScope', 'ensureScope');
+          p.guards.ensureScope.params = ['scope'];
+        },
+      },
+    ],
+  },
+  {
     rule: 'KEYGATE_GUARD_REMOVED',
     effect: 'weakening',
     fires: [
+      {
+        name: 'renamed, and no longer at one site',
+        after: (p) => {
+          renameGuard(p, 'requireScope', 'ensureScope');
+          p.sites[READ].guards = p.sites[READ].guards.filter((g) => g.guard !== 'ensureScope');
+        },
+        id: READ,
+        subject: 'ensureScope',
+        not: ['KEYGATE_GUARD_DECL_REMOVED'],
+      },
       {
         after: (p) => (p.sites[SIGN].guards = p.sites[SIGN].guards.filter((g) => g.guard !== 'requireMfa')),
         id: SIGN,

@@ -643,6 +643,12 @@ test('implDigest: comments and whitespace ignored, code edits detected', () => {
     ],
   ]);
   assert.is(extract(cosmetic).data.guards.requireScope.implDigest, base);
+  // Its own name does not count (KEYGATE_GUARD_RENAMED pairs a renamed guard by its digest).
+  const renamed = edited('keygate-refactor-before', [
+    ['src/guards.ts', 'export function requireScope(', 'export function ensureScope('],
+    ['src/service.ts', 'import { requireScope,', 'import { ensureScope as requireScope,'],
+  ]);
+  assert.is(extract(renamed).data.guards.ensureScope.implDigest, base);
   const changedOperator = edited('keygate-refactor-before', [
     ['src/guards.ts', "scope !== 'keys:write'", "scope != 'keys:write'"],
   ]);

@@ -101,6 +101,12 @@ export interface DiffContext {
   handlers: Pairing;
   schemas: Pairing;
   sites: Pairing;
+  /**
+   * [before id, after id] of key guards renamed: declared only before and only after with the same
+   * implementation digest, parameters, `async` and kind. `b` already uses the new ids (in `guards` and in every
+   * site's guards), so every other rule compares the renamed guard with itself.
+   */
+  guardRenames: Array<[string, string]>;
   /** Filled by the engine with every path the specific rules covered (JSON of the path). */
   covered: Set<string>;
   /** Governing files compared by `policydrift check` (CONFIG_CHANGED); empty for a manifest diff. */
@@ -146,10 +152,23 @@ export function pairEntities<T>(
   return { renamed, removed, added: fresh.filter((k) => !used.has(k)), common };
 }
 
+/** `inv` with each key guard `from` called `to`: its declaration and its entries at every site. */
+function renameGuards(inv: ManifestInvariants, renames: Array<[string, string]>): ManifestInvariants {
+  const to = new Map(renames);
+  const guards: ManifestInvariants['keygate']['guards'] = {};
+  for (const [g, v] of Object.entries(inv.keygate.guards)) guards[to.get(g) ?? g] = v;
+  const sites: ManifestInvariants['keygate']['sites'] = {};
+  for (const [k, site] of Object.entries(inv.keygate.sites))
+    sites[k] = { ...site, guards: site.guards.map((e) => (to.has(e.guard) ? { ...e, guard: to.get(e.guard)! } : e)) };
+  return { ...inv, keygate: { ...inv.keygate, guards, sites } };
+}
+
 export function makeContext(base: Manifest, head: Manifest, orders: Orders, gate: GateInputs = {}): DiffContext {
-  const b = base.invariants;
   const h = head.invariants;
+  const guardRenames = pairEntities(base.invariants.keygate.guards, h.keygate.guards, (_k, v) => canon(v)).renamed;
+  const b = guardRenames.length > 0 ? renameGuards(base.invariants, guardRenames) : base.invariants;
   return {
+    guardRenames,
     base,
     head,
     b,

@@ -114,6 +114,26 @@ export const KEYGATE_GUARD_DECL_ADDED = defineRule({
       })),
 });
 
+export const KEYGATE_GUARD_RENAMED = defineRule({
+  id: 'KEYGATE_GUARD_RENAMED',
+  category: 'keygate',
+  effect: 'neutral',
+  summary: 'A key guard was renamed.',
+  description:
+    'A guard is declared only before and another only after, with the same implementation digest (its own name does not count; its body, what it reads and every write to that do), the same parameters, `async` and kind. Every other rule compares the sites under the new name, so a site that lost the guard still reports KEYGATE_GUARD_REMOVED.',
+  justifyHint: 'No justification needed.',
+  find: (ctx) =>
+    ctx.guardRenames.map(([from, to]) => ({
+      id: to,
+      subject: '',
+      before: from,
+      after: to,
+      message: `key guard ${from} renamed to ${to} (same implementation and parameters)`,
+      keys: [guardKey(to), guardKey(from)],
+      covers: [['keygate', 'guards', to]],
+    })),
+});
+
 export const KEYGATE_GUARD_IMPL_CHANGED = defineRule({
   id: 'KEYGATE_GUARD_IMPL_CHANGED',
   category: 'keygate',
@@ -556,6 +576,7 @@ export const KEYGATE_RULES = [
   KEYGATE_SINK_ADDED,
   KEYGATE_GUARD_DECL_REMOVED,
   KEYGATE_GUARD_DECL_ADDED,
+  KEYGATE_GUARD_RENAMED,
   KEYGATE_GUARD_IMPL_CHANGED,
   KEYGATE_GUARD_REMOVED,
   KEYGATE_GUARD_ADDED,

@@ -102,10 +102,24 @@ export function implementationDigest(ctx: ExtractContext, nodes: ts.Node[]): str
       }
     }
   }
-  const own = implDigest(nodes);
+  // Its own name does not count: renaming a guard (KEYGATE_GUARD_RENAMED) keeps its digest.
+  const own = `sha256:${sha256Hex(nodes.flatMap((n) => normalizedTokens(n, ownName(n))).join(' '))}`;
   if (deps.length === 0) return own;
   const parts = [...new Set(deps.map((d) => implDigest([d])))].sort();
   return `sha256:${sha256Hex([own, ...parts].join('\n'))}`;
+}
+
+/** A digested declaration's own name (`assertAttested` in `function assertAttested(…)`, `check` in `const check = …`). */
+function ownName(n: ts.Node): ts.Node | undefined {
+  const p = n.parent;
+  const decl =
+    (ts.isArrowFunction(n) || ts.isFunctionExpression(n)) &&
+    p &&
+    (ts.isVariableDeclaration(p) || ts.isPropertyDeclaration(p) || ts.isPropertyAssignment(p))
+      ? undefined
+      : n;
+  const name = decl ? (decl as ts.NamedDeclaration).name : undefined;
+  return name && (ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteral(name)) ? name : undefined;
 }
 
 /** The expression that uses a reference: the call or assignment around its member chain. */

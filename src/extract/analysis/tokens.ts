@@ -13,8 +13,9 @@ const CLOSERS = new Set([
  * closing bracket, which never changes meaning (prettier adds it when a list
  * wraps). Template continuations and regular expressions are re-scanned where
  * the parser found them, so text inside them is never mistaken for a comment.
+ * The tokens of `self` (a declaration's own name) count as one placeholder.
  */
-export function normalizedTokens(n: ts.Node): string[] {
+export function normalizedTokens(n: ts.Node, self?: ts.Node): string[] {
   const parts: string[] = [];
   const sf = n.getSourceFile();
   const regexStarts = new Set<number>();
@@ -35,8 +36,15 @@ export function normalizedTokens(n: ts.Node): string[] {
     start,
     n.end - start,
   );
+  // `self`: the declaration's own name, one placeholder token (renaming the declaration keeps its tokens).
+  const selfStart = self ? self.getStart(sf) : -1;
+  const selfEnd = self ? self.end : -1;
   for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
     const pos = scanner.getTokenStart();
+    if (pos >= selfStart && pos < selfEnd) {
+      if (pos === selfStart) parts.push('<self>');
+      continue;
+    }
     if ((kind === ts.SyntaxKind.SlashToken || kind === ts.SyntaxKind.SlashEqualsToken) && regexStarts.has(pos))
       scanner.reScanSlashToken();
     else if (kind === ts.SyntaxKind.CloseBraceToken && templateStarts.has(pos)) scanner.reScanTemplateToken(false);
