@@ -822,6 +822,24 @@ test('implDigest: state the guard only tests or returns is not looked into (its 
   );
 });
 
+test('attack: a direct eval names the sink in a string: it escapes there (an indirect eval cannot see module bindings)', () => {
+  const IMP = "import { unwrapKey } from './store.js';";
+  const base = extract(FIX('keygate-refactor-before')).data;
+  const withLeak = (body) =>
+    extract(
+      edited('keygate-refactor-before', [
+        ['src/service.ts', IMP, `${IMP}\nexport function leak(id: string) {\n${body}\n}`],
+      ]),
+    ).data;
+  for (const body of ["  return eval('unwrapKey')(id);", "  return eval(atob('dW53cmFwS2V5'))(id);"]) {
+    const r = withLeak(body);
+    assert.ok(r.escapes['leak -> unwrapKey (eval)'], body);
+    assert.equal(r.escapes['leak -> unwrapKey (eval)'], { function: 'leak', kind: 'eval', sink: 'unwrapKey' });
+  }
+  // No eval, no new escape: an ordinary helper without the sink changes no escape.
+  assert.equal(withLeak('  return JSON.parse(id);').escapes, base.escapes);
+});
+
 test('a @keyGuard tag on something that is not a function is a located error', () => {
   const dir = edited('keygate-refactor-before', [
     ['src/guards.ts', 'export enum Scope {', '/** @keyGuard */\nexport enum Scope {'],

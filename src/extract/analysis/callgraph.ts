@@ -239,6 +239,22 @@ export class KeyCallGraph {
     const structRefs: ts.Node[] = [];
     const visit = (node: Node) => {
       const cn = node.compilerNode;
+      if (ts.isCallExpression(cn) && isDirectEval(cn)) {
+        // A direct `eval` sees every binding in its scope by name (`eval('unwrapKey')(id)`): each sink there
+        // escapes, each project function there is referenced (an entry point, credited with its own guards).
+        const fn = this.enclosing(node);
+        const seen = new Set<ts.Node>();
+        for (const s of checker.getSymbolsInScope(cn, ts.SymbolFlags.Value | ts.SymbolFlags.Alias)) {
+          for (const d of dealias(checker, s)?.declarations ?? []) {
+            if (seen.has(d) || !this.projectFiles.has(d.getSourceFile())) continue;
+            seen.add(d);
+            const sink = sinks.byNode.get(d);
+            if (sink === undefined) rawRefs.push([d]);
+            else for (const id of sinks.idsOf?.(d) ?? [sink]) escapes.push({ fn, sink: id, kind: 'eval' });
+          }
+        }
+        return;
+      }
       if (ts.isCallExpression(cn)) {
         structural.note(cn);
         const hit = sinks.targetsOf(cn);
@@ -333,6 +349,7 @@ export class KeyCallGraph {
               if (
                 this.ctx.full ||
                 isCallApplyShape(n) ||
+                isDirectEval(n) ||
                 callMayReachTarget(checker, n, allTargets, names, calleeMemo)
               ) {
                 recorded.add(n);
@@ -362,7 +379,8 @@ export class KeyCallGraph {
     const targets = new Map<ts.Node, Set<Container>>();
     const registered = new Set<Container>();
     const seedNodes = [...sinkNodes];
-    const words = new Set(sinks.words);
+    // `eval` seeds the statement filter: a statement with a direct eval is always walked (see isDirectEval).
+    const words = new Set([...sinks.words, 'eval']);
     const allTargets = new Map<ts.Node, unknown>(sinks.byNode);
     const names = new Set<string>(sinks.byName.keys());
     // The statement filter's closure only grows with its seeds (seed nodes and words are only ever added), so
@@ -1232,6 +1250,12 @@ function callApply(
 }
 
 /** `x.call(...)` / `x.apply(...)`: resolved through `x` (callMayReachTarget sees only Function.prototype). */
+/** `eval(…)` called by its own name: a direct eval, which can name any binding in scope. */
+function isDirectEval(call: ts.CallExpression): boolean {
+  const callee = call.expression;
+  return ts.isIdentifier(callee) && callee.text === 'eval';
+}
+
 function isCallApplyShape(call: ts.CallExpression): boolean {
   const callee = skipOuter(call.expression);
   return ts.isPropertyAccessExpression(callee) && (callee.name.text === 'call' || callee.name.text === 'apply');
