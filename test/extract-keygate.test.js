@@ -798,6 +798,30 @@ test('implDigest: state the guard looks into, changed in place anywhere in the p
     assert.is(digest([READS, STATE, use(line)]), base, line);
 });
 
+test('implDigest: a class field a guard method looks into, changed in place elsewhere (typed, through any, by key)', () => {
+  const CLS = [
+    'src/guards.ts',
+    'export enum Scope {',
+    "export class Custodians {\n  private trusted = new Set(['alice']);\n  /** @keyGuard */\n  check(c: string): void {\n    if (!this.trusted.has(c)) throw new Error('untrusted');\n  }\n}\nexport const custodians = new Custodians();\nexport enum Scope {",
+  ];
+  const IMP = "import { unwrapKey } from './store.js';";
+  const digest = (line) =>
+    extract(
+      edited('keygate-refactor-before', [
+        CLS,
+        ...(line ? [['src/service.ts', IMP, `${IMP}\nimport { custodians } from './guards.js';\n${line}`]] : []),
+      ]),
+    ).data.guards['Custodians.check'].implDigest;
+  const base = digest(undefined);
+  for (const line of [
+    "(custodians as any).trusted.add('mallory');",
+    "(custodians as any)['trusted'].clear();",
+    "custodians['trusted'].add('mallory');",
+  ])
+    assert.is.not(digest(line), base, line);
+  assert.is(digest("export const n = custodians['trusted'].size + (custodians['trusted'].has('x') ? 1 : 0);"), base);
+});
+
 test('implDigest: state the guard only tests or returns is not looked into (its uses elsewhere do not count)', () => {
   const digest = (edits) => extract(edited('keygate-refactor-before', edits)).data.guards.requireScope.implDigest;
   const READS = [

@@ -323,11 +323,12 @@ export class KeyCallGraph {
         }
       }
     };
-    // Calls and names already handed to `visit`: every round walks the kept statements again, but only
-    // what the previous rounds' filters let through is new (the filters widen as derived sinks appear).
-    const recorded = new Set<ts.Node>();
-    // What the checker said about each call not recorded yet, for the next round (see CalleeFacts).
+    // What the checker said about each call not handed to `visit` yet, for the next round (see CalleeFacts).
     const calleeMemo = new Map<ts.CallExpression, CalleeFacts>();
+    // Per statement walked: the nodes it left for a later round (see `test` in `walk`). Every round tests the
+    // kept statements again, but only what the previous rounds' filters did not let through can be new (the
+    // filters widen as derived sinks appear); what was handed to `visit` never is again.
+    const pending = new Map<ts.Statement, ts.Node[]>();
     const walk = (
       keep: ((sf: ts.SourceFile) => readonly ts.Statement[]) | null,
       allTargets: ReadonlyMap<ts.Node, unknown>,
@@ -342,34 +343,45 @@ export class KeyCallGraph {
           continue;
         }
         // Only calls that may reach a sink or a derived sink, and names that may refer to one, are
-        // wrapped as ts-morph nodes and resolved (see callMayReachTarget, referenceWords).
-        const walkNode = (n: ts.Node): void => {
-          if (!recorded.has(n)) {
-            if (ts.isCallExpression(n)) {
-              if (
-                this.ctx.full ||
-                isCallApplyShape(n) ||
-                isDirectEval(n) ||
-                callMayReachTarget(checker, n, allTargets, names, calleeMemo)
-              ) {
-                recorded.add(n);
-                calleeMemo.delete(n);
-                visit(wrapNode(sf, n));
-              } else if (structural.mayMatch(n)) structural.note(n);
-            } else if (
-              (ts.isIdentifier(n) || ts.isStringLiteralLike(n)) &&
-              (refWords === null || refWords.has(n.text))
+        // wrapped as ts-morph nodes and resolved (see callMayReachTarget, referenceWords). A node the filters
+        // do not let through yet, but may in a later round (they only widen), is kept in `later`.
+        const test = (n: ts.Node, later: ts.Node[]): void => {
+          if (ts.isCallExpression(n)) {
+            if (
+              this.ctx.full ||
+              isCallApplyShape(n) ||
+              isDirectEval(n) ||
+              callMayReachTarget(checker, n, allTargets, names, calleeMemo)
             ) {
-              recorded.add(n);
+              calleeMemo.delete(n);
               visit(wrapNode(sf, n));
-            } else if (isImplicitCandidate(n, targetAccessorNames)) {
-              recorded.add(n);
-              visit(wrapNode(sf, n));
+            } else {
+              if (structural.mayMatch(n)) structural.note(n);
+              later.push(n);
             }
-          }
-          ts.forEachChild(n, walkNode);
+          } else if (ts.isIdentifier(n) || ts.isStringLiteralLike(n)) {
+            if (refWords === null || refWords.has(n.text)) {
+              visit(wrapNode(sf, n));
+            } else later.push(n);
+          } else if (isImplicitCandidate(n, targetAccessorNames)) {
+            visit(wrapNode(sf, n));
+          } else if (isImplicitCandidate(n, accessorNames)) later.push(n);
         };
-        for (const stmt of keep ? keep(sf.compilerNode) : sf.compilerNode.statements) walkNode(stmt);
+        // A statement walked in an earlier round: only what it left for later is tested again, in the order a
+        // walk would meet it, so every round sees exactly what a new walk of the statement would.
+        for (const stmt of keep ? keep(sf.compilerNode) : sf.compilerNode.statements) {
+          const before = pending.get(stmt);
+          const later: ts.Node[] = [];
+          if (before) for (const n of before) test(n, later);
+          else {
+            const walkNode = (n: ts.Node): void => {
+              test(n, later);
+              ts.forEachChild(n, walkNode);
+            };
+            walkNode(stmt);
+          }
+          pending.set(stmt, later);
+        }
       }
     };
 

@@ -131,8 +131,7 @@ export function mayHoldMutable(checker: ts.TypeChecker, d: ts.Node): d is ts.Nam
 
 /** The outermost member chain starting at a reference: `x` in `x.a[0].b` gives that whole access. */
 function chainEnd(ref: ts.Node): ts.Expression {
-  let e = ref as ts.Expression;
-  if (ts.isPropertyAccessExpression(ref.parent) && ref.parent.name === ref) e = ref.parent;
+  let e = refExpr(ref);
   for (;;) {
     const p = e.parent;
     if ((ts.isParenthesizedExpression(p) || ts.isNonNullExpression(p)) && p.expression === e) e = p;
@@ -141,9 +140,12 @@ function chainEnd(ref: ts.Node): ts.Expression {
   }
 }
 
-/** The reference expression itself: `x`, or `this.x` / `o.x` for a member. */
+/** The reference expression itself: `x`, or `this.x` / `o.x` / `o['x']` for a member. */
 function refExpr(ref: ts.Node): ts.Expression {
-  return ts.isPropertyAccessExpression(ref.parent) && ref.parent.name === ref ? ref.parent : (ref as ts.Expression);
+  const p = ref.parent;
+  if (ts.isPropertyAccessExpression(p) && p.name === ref) return p;
+  if (ts.isElementAccessExpression(p) && p.argumentExpression === ref) return p;
+  return ref as ts.Expression;
 }
 
 function memberName(e: ts.Expression): string | undefined {
@@ -286,7 +288,11 @@ export function impureReferences(
       if (!sf.text.includes(name)) continue;
       const visit = (n: ts.Node): void => {
         if (
-          (ts.isIdentifier(n) || ts.isPrivateIdentifier(n)) &&
+          (ts.isIdentifier(n) ||
+            ts.isPrivateIdentifier(n) ||
+            (ts.isStringLiteralLike(n) &&
+              ts.isElementAccessExpression(n.parent) &&
+              n.parent.argumentExpression === n)) &&
           n.text === name &&
           n !== decl.name &&
           !seenRefs.has(n)
@@ -296,7 +302,9 @@ export function impureReferences(
             ? checker.getShorthandAssignmentValueSymbol(n.parent)
             : checker.getSymbolAtLocation(n);
           const resolved = dealias(checker, sym)?.declarations ?? [];
-          if (resolved.includes(decl)) {
+          // A member of that name the checker cannot resolve (`(svc as any).trusted.add(x)`) may be it (fail closed).
+          const unresolvedMember = resolved.length === 0 && refExpr(n) !== n;
+          if (resolved.includes(decl) || unresolvedMember) {
             const spec = n.parent;
             if (ts.isImportSpecifier(spec) || ts.isExportSpecifier(spec)) {
               if (!seen.has(spec.name.text)) {
