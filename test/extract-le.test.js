@@ -817,4 +817,39 @@ test('benign: helpers that compute a field honestly, and suppressions elsewhere 
   );
 });
 
+test('attack: the handler, or a helper on its return path, replaced at run time by a write to its name', () => {
+  const HANDLER = 'export function handle_le_request(req: Req): Resp {';
+  const helper = [
+    "function make(id: string): Ok { return { kind: 'OK', id }; }",
+    HANDLER,
+    '  return make(req.id);',
+    '}',
+  ];
+  assert.equal(reflectReasons(helper), []);
+  // The helper's body is not what runs: it is reassigned (under @ts-ignore) to one that returns the whole row.
+  assert.equal(reflectReasons([...helper, '// @ts-ignore', 'make = (id: string) => load(id);']), [
+    'a function on a return path is replaced at run time by a write to its name',
+  ]);
+  // The handler itself, reassigned in its module or through a namespace elsewhere in the program.
+  const own = [HANDLER, "  return { kind: 'OK', id: req.id };", '}'];
+  assert.equal(reflectReasons(own), []);
+  assert.equal(reflectReasons([...own, '// @ts-ignore', 'handle_le_request = (req: Req) => load(req.id);']), [
+    'the handler is replaced at run time by a write to its name',
+  ]);
+  const viaNamespace = {
+    ...reflective(own),
+    'src/other.ts':
+      "import * as H from './h.js';\nObject.defineProperty(H, 'handle_le_request', { value: () => ({}) });\n",
+  };
+  assert.equal(inMemory(viaNamespace).data.handle_le_request.unboundedReasons, [
+    'the handler is replaced at run time by a write to its name',
+  ]);
+  // benign: a local of the same name elsewhere is written, not the handler
+  const local = {
+    ...reflective(own),
+    'src/other.ts': 'export function f() {\n  let make = 1;\n  make++;\n  return make;\n}\n',
+  };
+  assert.equal(inMemory(local).data.handle_le_request.unboundedReasons, []);
+});
+
 test.run();

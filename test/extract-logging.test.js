@@ -628,4 +628,20 @@ test('sink args: a field built under a type-check suppression or by a helper wit
   ]);
 });
 
+test('attack: a function that builds a logged value, replaced at run time by a write to its name, opens the schema', () => {
+  const BUILD =
+    "function loginOf(u: User): LoginEvent {\n  return { type: 'login', userId: u.userId };\n}\nexport function onLogin(): void {";
+  const built = edit(
+    edit(argsBase, 'src/app.ts', 'export function onLogin(): void {', BUILD),
+    'src/app.ts',
+    '  new Logger().write(ev);\n',
+    '  new Logger().write(ev);\n  audit(loginOf(user));\n',
+  );
+  assert.equal(inMemory(built).data.LoginEvent.openReasons, []);
+  const replaced = { ...built, 'src/app.ts': `${built['src/app.ts']}\n// @ts-ignore\nloginOf = (u: User) => u;\n` };
+  assert.equal(inMemory(replaced).data.LoginEvent.openReasons, [
+    'sink audit is called with an argument built by a function replaced at run time by a write to its name',
+  ]);
+});
+
 test.run();

@@ -136,6 +136,21 @@ function useOf(ref: ts.Node): ts.Node {
   return e.parent && !ts.isSourceFile(e.parent) && !ts.isBlock(e.parent) ? e.parent : e;
 }
 
+/**
+ * Whether code anywhere in the program writes one of `decls`' bindings or members (`handler = async () => …`
+ * with `@ts-ignore`, `(ns as any).handler = …`, `Object.defineProperty(ns, 'handler', …)`, `Svc.prototype.handle
+ * = …`): what runs under that name is then not the declaration. The same write index as the digests.
+ */
+export function writtenElsewhere(ctx: ExtractContext, decls: readonly ts.Node[]): boolean {
+  const tracked = new Set<ts.Node>(decls.flatMap((d) => declarationsOf(d)));
+  const own = (n: ts.Node) => {
+    for (let a: ts.Node | undefined = n; a; a = a.parent) if (decls.includes(a)) return true;
+    return false;
+  };
+  for (const w of writeIndex(ctx).matching(tracked)) if (!own(w.name)) return true;
+  return false;
+}
+
 /** The declarations a digested node stands for: itself, and the binding a function value is the initializer of. */
 function declarationsOf(n: ts.Node): ts.Node[] {
   const out = [n];

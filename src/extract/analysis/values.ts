@@ -14,6 +14,7 @@ import { ts } from 'ts-morph';
 import type { ExtractContext } from './context.js';
 import { byText, isProjectDeclared, isRecordObject, unionMembers } from './types.js';
 import { callersOf } from './callers.js';
+import { writtenElsewhere } from './digest.js';
 
 const WIDTH_DEPTH = 6;
 
@@ -699,7 +700,7 @@ export function mutationsReaching(ctx: ExtractContext, objects: Set<ts.Type>): s
 // Value flow: which expressions a value can come from
 
 /** `spread`: an object spread whose value can have any key (`...Object.fromEntries(…)`); its type shows none. */
-export type FlowIssue = 'any' | 'cast' | 'deep' | 'suppressed' | 'callers' | 'spread';
+export type FlowIssue = 'any' | 'cast' | 'deep' | 'suppressed' | 'callers' | 'spread' | 'replaced';
 
 /**
  * A comment that silences the type checker (`// @ts-ignore`, `// @ts-expect-error`, the `/* … *\/` forms):
@@ -1006,6 +1007,8 @@ export function scanFlows(
             return;
           }
           (whole ? followed : followedPart).add(decl);
+          // `// @ts-ignore` then `helper = (id) => rows.get(id)` anywhere: its body is not what runs.
+          if (writtenElsewhere(ctx, [decl])) issues.add('replaced');
           queue.push({
             body: decl,
             exprs: returnedExpressions(decl as ts.SignatureDeclaration),

@@ -4,6 +4,7 @@ import type { LeHandler, ResponseVariant, TypeText } from '../../manifest/types.
 import { hasTag } from '../analysis/jsdoc.js';
 import { declarationName, uniqueIds } from '../analysis/names.js';
 import { fileMayMatch } from '../analysis/prefilter.js';
+import { writtenElsewhere } from '../analysis/digest.js';
 import {
   excessPaths,
   mutationsReaching,
@@ -220,6 +221,7 @@ function scanReturnPaths(ctx: ExtractContext, site: HandlerSite, response: ts.Ty
   if (issues.has('spread'))
     reasons.add('a spread of a value that can have any key (an index signature) on a return path');
   if (issues.has('deep')) reasons.add('return path calls deeper than the analysis follows');
+  if (issues.has('replaced')) reasons.add('a function on a return path is replaced at run time by a write to its name');
   if (issues.has('suppressed'))
     reasons.add('a type-check suppression (@ts-ignore, @ts-expect-error, @ts-nocheck) on a return path');
   for (const p of toJson)
@@ -228,6 +230,9 @@ function scanReturnPaths(ctx: ExtractContext, site: HandlerSite, response: ts.Ty
     );
   for (const how of mutationsReaching(ctx, objects))
     reasons.add(`returned object can be changed behind its type by ${how}`);
+  // `// @ts-ignore` then `handle_le_request = async () => rows` anywhere: the analysed body is not what runs.
+  if (writtenElsewhere(ctx, [site.node.compilerNode, ...site.bodies]))
+    reasons.add('the handler is replaced at run time by a write to its name');
   return [...reasons].sort();
 }
 

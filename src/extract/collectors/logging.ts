@@ -417,6 +417,11 @@ function checkSinkCalls(ctx: ExtractContext, sinks: SinkInfo[], checkedValues: S
       );
     if (flows.has('deep'))
       note(schemas, `sink ${sink.name} is called with an argument built deeper than the analysis follows`);
+    if (flows.has('replaced'))
+      note(
+        schemas,
+        `sink ${sink.name} is called with an argument built by a function replaced at run time by a write to its name`,
+      );
     for (const how of mutationsReaching(ctx, objects))
       note(schemas, `sink ${sink.name} is called with an object that can be changed behind its type by ${how}`);
   };
