@@ -199,14 +199,24 @@ class WriteIndex {
       if (n && (ts.isIdentifier(n) || ts.isPrivateIdentifier(n) || ts.isStringLiteral(n) || ts.isNumericLiteral(n)))
         names.add(n.text);
     }
-    for (const [name, sites] of this.byName) {
-      for (const w of sites) {
-        // A binding may be written through an alias of another name (`import { g as h }; h = …`): identifiers
-        // are resolved whatever their text (cheap: no receiver to type); members only by a tracked name.
-        if (!names.has(name) && (w.kind !== 'binding' || !this.isAlias(w))) continue;
+    for (const name of names)
+      for (const w of this.byName.get(name) ?? [])
         if (w.kind === 'reflective' || this.writesTracked(w, tracked)) yield w;
-      }
+    // A binding may be written through an alias of another name (`import { g as h }; h = …`): identifiers
+    // are resolved whatever their text (cheap: no receiver to type); members only by a tracked name.
+    for (const [name, w] of this.aliasWrites()) if (!names.has(name) && this.writesTracked(w, tracked)) yield w;
+  }
+
+  private aliasSites: Array<[string, WriteSite]> | undefined;
+
+  /** The binding writes whose target is an alias (an import), found once. */
+  private aliasWrites(): Array<[string, WriteSite]> {
+    if (!this.aliasSites) {
+      this.aliasSites = [];
+      for (const [name, sites] of this.byName)
+        for (const w of sites) if (w.kind === 'binding' && this.isAlias(w)) this.aliasSites.push([name, w]);
     }
+    return this.aliasSites;
   }
 
   private isAlias(w: WriteSite): boolean {
