@@ -167,6 +167,53 @@ test('a guard wrapper emptied', () => {
   ]);
 });
 
+test('attack: a guard wrapper replaced at run time by a write to its name ensures nothing', () => {
+  const emptied = triples(
+    significant(
+      variant([
+        [
+          'src/policy.ts',
+          'export function scoped<T>',
+          '// @ts-ignore\nensureReleasable = async () => {};\nexport function scoped<T>',
+        ],
+      ]),
+    ),
+  );
+  assert.ok(emptied.length > 0, 'the replaced wrapper still counted');
+  assert.ok(
+    emptied.every(
+      ([rule, , subject]) => rule === 'KEYGATE_GUARD_REMOVED' && /^require(Attestation|Quorum)$/.test(subject),
+    ),
+    JSON.stringify(emptied),
+  );
+  // through a namespace, from another module
+  const viaNamespace = triples(
+    significant(
+      variant([
+        [
+          'src/replace.ts',
+          null,
+          "import * as P from './policy.js';\nObject.defineProperty(P, 'ensureReleasable', { value: async () => {} });\n",
+        ],
+      ]),
+    ),
+  );
+  assert.equal(viaNamespace, emptied);
+  // benign: a local of the same name written elsewhere
+  assert.equal(
+    significant(
+      variant([
+        [
+          'src/other.ts',
+          null,
+          'export function f() {\n  let ensureReleasable = 0;\n  ensureReleasable++;\n  return ensureReleasable;\n}\n',
+        ],
+      ]),
+    ),
+    [],
+  );
+});
+
 test('a path added that skips the wrapper', () => {
   const ch = significant(
     variant([
