@@ -709,6 +709,11 @@ test('implDigest: a write that replaces the guard, or state it reads, anywhere i
     'Object.defineProperties(G, { requireScope: { value: () => {} } });',
     "const R = Reflect;\nR.set(G, 'requireScope', () => {});",
     '// @ts-ignore\n({ requireScope } = { requireScope: () => {} });',
+    // computed names: a key or a source whose names are not written out
+    "const k = ['require', 'Scope'].join('');\n(G as any)[k] = () => {};",
+    "const k = 'requireS' + 'cope';\nReflect.set(G, k, () => {});",
+    'const overrides: object = JSON.parse("{}");\nObject.assign(G, overrides);',
+    "const k = 'requireScope';\nObject.assign(G, { [k]: () => {} });",
   ])
     attacks.push([['src/service.ts', IMP, `${IMP}\nimport * as G from './guards.js';\n${line}`]]);
   for (const edits of attacks) assert.is.not(digest(edits), base, JSON.stringify(edits));
@@ -735,6 +740,13 @@ test('implDigest: a write that replaces the guard, or state it reads, anywhere i
       ],
     ]),
     withState,
+  );
+  // benign: a computed write to an object that holds no guard
+  assert.is(
+    digest([
+      [...SVC, "const TENANT = 'acme';\nconst m: Record<string, number> = {};\nconst key = TENANT + 'x';\nm[key] = 1;"],
+    ]),
+    base,
   );
   // benign: writes to other bindings, or to a local that shares the guard's name, change nothing
   assert.is(

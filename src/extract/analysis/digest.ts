@@ -181,6 +181,8 @@ interface WriteSite {
 /** Every write in the project's files, by the name it writes (built once per extraction, syntactically). */
 class WriteIndex {
   private readonly byName = new Map<string, WriteSite[]>();
+  /** Writes whose member name is computed (`ns[k] = …`, `Object.assign(ns, other)`), by their receiver. */
+  private readonly computed: Array<{ site: ts.Node; receiver: ts.Expression; value: ts.Node | undefined }> = [];
   /** The value being written by the construct under scan. */
   private value: ts.Node | undefined;
 
@@ -188,6 +190,7 @@ class WriteIndex {
     private readonly checker: ts.TypeChecker,
     readonly files: readonly ts.SourceFile[],
   ) {
+    this.fileSet = new Set(files);
     for (const sf of files) this.scan(sf);
   }
 
@@ -205,6 +208,32 @@ class WriteIndex {
     // A binding may be written through an alias of another name (`import { g as h }; h = …`): identifiers
     // are resolved whatever their text (cheap: no receiver to type); members only by a tracked name.
     for (const [name, w] of this.aliasWrites()) if (!names.has(name) && this.writesTracked(w, tracked)) yield w;
+    // A computed member of a receiver that holds a tracked project declaration: a module namespace exporting it,
+    // or an object whose type has it as a member (`(G as any)[k] = noop`, `Attestor.prototype[k] = …`).
+    for (const c of this.computed)
+      if (this.receiverHolds(c.receiver, tracked)) yield { name: c.site, kind: 'reflective', value: c.value };
+  }
+
+  private readonly holdsMemo = new Map<ts.Expression, ts.Node[]>();
+  private readonly fileSet: ReadonlySet<ts.SourceFile>;
+
+  /** The project declarations a computed write on `receiver` may replace. */
+  private receiverHolds(receiver: ts.Expression, tracked: ReadonlySet<ts.Node>): boolean {
+    let held = this.holdsMemo.get(receiver);
+    if (!held) {
+      held = [];
+      const e = skipOuter(receiver);
+      const sym = dealias(this.checker, this.checker.getSymbolAtLocation(e));
+      const members =
+        sym && sym.flags & ts.SymbolFlags.ValueModule
+          ? this.checker.getExportsOfModule(sym)
+          : this.checker.getPropertiesOfType(this.checker.getTypeAtLocation(e));
+      for (const m of members)
+        for (const d of dealias(this.checker, m)?.declarations ?? [])
+          if (this.fileSet.has(d.getSourceFile())) held.push(d);
+      this.holdsMemo.set(receiver, held);
+    }
+    return held.some((d) => tracked.has(d));
   }
 
   private aliasSites: Array<[string, WriteSite]> | undefined;
@@ -267,6 +296,8 @@ class WriteIndex {
     else if (ts.isPropertyAccessExpression(e)) this.add(e.name, e.name.text, 'member');
     else if (ts.isElementAccessExpression(e) && isLiteralKey(e.argumentExpression))
       this.add(e.argumentExpression, e.argumentExpression.text, 'member');
+    else if (ts.isElementAccessExpression(e))
+      this.computed.push({ site: e, receiver: e.expression, value: this.value });
     else if (ts.isArrayLiteralExpression(e)) {
       for (const el of e.elements) this.target(ts.isSpreadElement(el) ? el.expression : el);
     } else if (ts.isObjectLiteralExpression(e)) {
@@ -308,18 +339,28 @@ class WriteIndex {
   private reflective(call: ts.CallExpression): void {
     const callee = skipOuter(call.expression);
     if (!ts.isPropertyAccessExpression(callee) || !REFLECTIVE_WRITES.has(callee.name.text)) return;
-    for (const a of call.arguments.slice(1)) {
+    const receiver = call.arguments[0];
+    const keyed = KEYED_WRITES.has(callee.name.text);
+    for (const [i, a] of call.arguments.entries()) {
+      if (i === 0 || (keyed && i > 1)) continue;
       const arg = skipOuter(a);
       if (isLiteralKey(arg)) this.add(arg, arg.text, 'reflective');
-      else if (ts.isObjectLiteralExpression(arg))
+      else if (ts.isObjectLiteralExpression(arg) && !keyed) {
         for (const p of arg.properties) {
           const name = p.name;
           if (name && (ts.isIdentifier(name) || isLiteralKey(name))) this.add(name, name.text, 'reflective');
+          else if (receiver) this.computed.push({ site: call, receiver, value: call }); // `...other`, `[k]: v`
         }
+      }
+      // A key or a source whose names are not written out (`Reflect.set(ns, k, v)`, `Object.assign(ns, other)`):
+      // any member of the receiver may be written.
+      else if (receiver) this.computed.push({ site: call, receiver, value: call });
     }
   }
 }
 
+/** Reflective writes: the key is the second argument (the third is the value or descriptor). */
+const KEYED_WRITES = new Set(['defineProperty', 'set', 'deleteProperty']);
 const REFLECTIVE_WRITES = new Set(['defineProperty', 'defineProperties', 'assign', 'set', 'deleteProperty']);
 
 function isLiteralKey(e: ts.Node): e is ts.StringLiteral | ts.NoSubstitutionTemplateLiteral | ts.NumericLiteral {
