@@ -714,6 +714,7 @@ test('implDigest: a write that replaces the guard, or state it reads, anywhere i
     "const k = 'requireS' + 'cope';\nReflect.set(G, k, () => {});",
     'const overrides: object = JSON.parse("{}");\nObject.assign(G, overrides);',
     "const k = 'requireScope';\nObject.assign(G, { [k]: () => {} });",
+    'Object.setPrototypeOf(G, { requireScope() {} });',
   ])
     attacks.push([['src/service.ts', IMP, `${IMP}\nimport * as G from './guards.js';\n${line}`]]);
   for (const edits of attacks) assert.is.not(digest(edits), base, JSON.stringify(edits));

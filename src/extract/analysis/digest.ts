@@ -293,6 +293,8 @@ class WriteIndex {
   private target(t: ts.Expression): void {
     const e = skipOuter(t);
     if (ts.isIdentifier(e)) this.add(e, e.text, 'binding');
+    else if (ts.isPropertyAccessExpression(e) && e.name.text === '__proto__')
+      this.computed.push({ site: e, receiver: e.expression, value: this.value }); // every member may change
     else if (ts.isPropertyAccessExpression(e)) this.add(e.name, e.name.text, 'member');
     else if (ts.isElementAccessExpression(e) && isLiteralKey(e.argumentExpression))
       this.add(e.argumentExpression, e.argumentExpression.text, 'member');
@@ -338,8 +340,14 @@ class WriteIndex {
    */
   private reflective(call: ts.CallExpression): void {
     const callee = skipOuter(call.expression);
-    if (!ts.isPropertyAccessExpression(callee) || !REFLECTIVE_WRITES.has(callee.name.text)) return;
+    if (!ts.isPropertyAccessExpression(callee)) return;
     const receiver = call.arguments[0];
+    // `Object.setPrototypeOf(o, fake)`: every inherited member of `o` may change.
+    if (callee.name.text === 'setPrototypeOf' && receiver) {
+      this.computed.push({ site: call, receiver, value: call });
+      return;
+    }
+    if (!REFLECTIVE_WRITES.has(callee.name.text)) return;
     const keyed = KEYED_WRITES.has(callee.name.text);
     for (const [i, a] of call.arguments.entries()) {
       if (i === 0 || (keyed && i > 1)) continue;
