@@ -14,7 +14,7 @@
  * it, calling any other method or writing through it may change it.
  */
 import { ts } from 'ts-morph';
-import { dealias } from './calls.js';
+import { dealias, writeTarget } from './calls.js';
 
 /** Methods that never change their receiver and take no callback that could receive it. */
 const READS = new Set([
@@ -157,29 +157,18 @@ function memberName(e: ts.Expression): string | undefined {
 /** Is `e` written (assigned, updated, deleted, a destructuring or loop target)? */
 function isWritten(e: ts.Expression): boolean {
   let c: ts.Node = e;
-  let p = c.parent;
+  // Up through a destructuring pattern to the assignment or loop that may write it.
   while (
-    ts.isParenthesizedExpression(p) ||
-    ts.isArrayLiteralExpression(p) ||
-    ts.isSpreadElement(p) ||
-    ts.isPropertyAssignment(p) ||
-    ts.isShorthandPropertyAssignment(p) ||
-    ts.isObjectLiteralExpression(p) ||
-    ts.isSpreadAssignment(p)
-  ) {
-    if (ts.isPropertyAssignment(p) && p.initializer !== c) return false;
-    c = p;
-    p = p.parent;
-  }
-  if (ts.isBinaryExpression(p) && p.left === c)
-    return (
-      p.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && p.operatorToken.kind <= ts.SyntaxKind.LastAssignment
-    );
-  if ((ts.isForOfStatement(p) || ts.isForInStatement(p)) && p.initializer === c) return true;
-  if (ts.isDeleteExpression(p)) return true;
-  if (ts.isPrefixUnaryExpression(p) || ts.isPostfixUnaryExpression(p))
-    return p.operator === ts.SyntaxKind.PlusPlusToken || p.operator === ts.SyntaxKind.MinusMinusToken;
-  return false; // inside a literal that is not an assignment target: a value, not written
+    ts.isParenthesizedExpression(c.parent) ||
+    ts.isArrayLiteralExpression(c.parent) ||
+    ts.isSpreadElement(c.parent) ||
+    (ts.isPropertyAssignment(c.parent) && c.parent.initializer === c) ||
+    ts.isShorthandPropertyAssignment(c.parent) ||
+    ts.isObjectLiteralExpression(c.parent) ||
+    ts.isSpreadAssignment(c.parent)
+  )
+    c = c.parent;
+  return ts.isDeleteExpression(c.parent) || writeTarget(c.parent) === c;
 }
 
 /** Whether a file is one of TypeScript's default libraries (the built-ins' declarations). */
