@@ -835,6 +835,24 @@ test('implDigest: a class field a guard method looks into, changed in place else
   assert.is(digest("export const n = custodians['trusted'].size + (custodians['trusted'].has('x') ? 1 : 0);"), base);
 });
 
+test('implDigest: a decorator of the class that declares a guard method is part of it (it may replace the method)', () => {
+  const CLS =
+    "export class Custodians {\n  /** @keyGuard */\n  check(c: string): void {\n    if (c === '') throw new Error('untrusted');\n  }\n}\nexport enum Scope {";
+  const digest = (cls) =>
+    extract(edited('keygate-refactor-before', [['src/guards.ts', 'export enum Scope {', cls]])).data.guards[
+      'Custodians.check'
+    ].implDigest;
+  const base = digest(CLS);
+  const EVIL =
+    'function evil<T extends new (...a: any[]) => object>(cls: T, _ctx: ClassDecoratorContext): T {\n  return class extends cls {\n    check(): void {}\n  };\n}\n@evil\n';
+  assert.is.not(digest(EVIL + CLS), base);
+  // and what the decorator runs: changing its body changes the digest
+  assert.is.not(
+    digest(EVIL.replace('check(): void {}', 'check(): void {\n      void 0;\n    }') + CLS),
+    digest(EVIL + CLS),
+  );
+});
+
 test('implDigest: state the guard only tests or returns is not looked into (its uses elsewhere do not count)', () => {
   const digest = (edits) => extract(edited('keygate-refactor-before', edits)).data.guards.requireScope.implDigest;
   const READS = [

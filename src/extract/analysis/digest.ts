@@ -37,6 +37,18 @@ export function implementationDigest(ctx: ExtractContext, nodes: ts.Node[]): str
     queue.push(unit);
   };
   const queue = [...nodes];
+  // A decorator of the class that declares it runs on the class and may replace the member
+  // (`@evil class Attestor`, where `evil` returns a subclass overriding `check`): it is part of the implementation.
+  for (const n of nodes) {
+    const cls = n.parent;
+    if (!cls || !ts.isClassLike(cls)) continue;
+    for (const d of ts.getDecorators(cls) ?? []) {
+      if (roots.has(d)) continue;
+      roots.add(d);
+      deps.push(d);
+      queue.push(d);
+    }
+  }
   const writes = writeIndex(ctx);
   const seenWrites = new Set<ts.Node>();
   // State whose contents the implementation consults (`ORDER.indexOf(level)`), and the state already scanned.
