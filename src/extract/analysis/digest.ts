@@ -222,30 +222,48 @@ class WriteIndex {
     for (const [name, w] of this.aliasWrites()) if (!names.has(name) && this.writesTracked(w, tracked)) yield w;
     // A computed member of a receiver that holds a tracked project declaration: a module namespace exporting it,
     // or an object whose type has it as a member (`(G as any)[k] = noop`, `Attestor.prototype[k] = …`).
+    if (this.computed.length === 0) return;
+    // Objects' members are typed only when a tracked project declaration is a member at all.
+    const members = [...tracked].some((d) => this.fileSet.has(d.getSourceFile()) && isMemberDeclaration(d));
     for (const c of this.computed)
-      if (this.receiverHolds(c.receiver, tracked)) yield { name: c.site, kind: 'reflective', value: c.value };
+      if (this.receiverHolds(c.receiver, tracked, members)) yield { name: c.site, kind: 'reflective', value: c.value };
   }
 
-  private readonly holdsMemo = new Map<ts.Expression, ts.Node[]>();
+  private readonly exportsMemo = new Map<ts.Expression, ts.Node[] | null>();
+  private readonly membersMemo = new Map<ts.Expression, ts.Node[]>();
   private readonly fileSet: ReadonlySet<ts.SourceFile>;
 
   /** The project declarations a computed write on `receiver` may replace. */
-  private receiverHolds(receiver: ts.Expression, tracked: ReadonlySet<ts.Node>): boolean {
-    let held = this.holdsMemo.get(receiver);
+  private receiverHolds(receiver: ts.Expression, tracked: ReadonlySet<ts.Node>, members: boolean): boolean {
+    const e = skipOuter(receiver);
+    // A module namespace (`(G as any)[k] = …`): its exports, found by symbol (no typing).
+    let exported = this.exportsMemo.get(receiver);
+    if (exported === undefined) {
+      const sym =
+        ts.isIdentifier(e) || ts.isPropertyAccessExpression(e)
+          ? dealias(this.checker, this.checker.getSymbolAtLocation(e))
+          : undefined;
+      exported =
+        sym && sym.flags & ts.SymbolFlags.ValueModule ? this.projectDecls(this.checker.getExportsOfModule(sym)) : null;
+      this.exportsMemo.set(receiver, exported);
+    }
+    if (exported) return exported.some((d) => tracked.has(d));
+    // An object: its members, by its type.
+    if (!members) return false;
+    let held = this.membersMemo.get(receiver);
     if (!held) {
-      held = [];
-      const e = skipOuter(receiver);
-      const sym = dealias(this.checker, this.checker.getSymbolAtLocation(e));
-      const members =
-        sym && sym.flags & ts.SymbolFlags.ValueModule
-          ? this.checker.getExportsOfModule(sym)
-          : this.checker.getPropertiesOfType(this.checker.getTypeAtLocation(e));
-      for (const m of members)
-        for (const d of dealias(this.checker, m)?.declarations ?? [])
-          if (this.fileSet.has(d.getSourceFile())) held.push(d);
-      this.holdsMemo.set(receiver, held);
+      held = this.projectDecls(this.checker.getPropertiesOfType(this.checker.getTypeAtLocation(e)));
+      this.membersMemo.set(receiver, held);
     }
     return held.some((d) => tracked.has(d));
+  }
+
+  private projectDecls(symbols: readonly ts.Symbol[]): ts.Node[] {
+    const out: ts.Node[] = [];
+    for (const m of symbols)
+      for (const d of dealias(this.checker, m)?.declarations ?? [])
+        if (this.fileSet.has(d.getSourceFile())) out.push(d);
+    return out;
   }
 
   private aliasSites: Array<[string, WriteSite]> | undefined;
@@ -377,6 +395,16 @@ class WriteIndex {
       else if (receiver) this.computed.push({ site: call, receiver, value: call });
     }
   }
+}
+
+/** A member of a class, an object literal or an object type (what an object's computed write can replace). */
+function isMemberDeclaration(d: ts.Node): boolean {
+  return (
+    ts.isClassElement(d) ||
+    ts.isObjectLiteralElement(d) ||
+    ts.isTypeElement(d) ||
+    ts.isParameterPropertyDeclaration(d, d.parent)
+  );
 }
 
 /** Reflective writes: the key is the second argument (the third is the value or descriptor). */

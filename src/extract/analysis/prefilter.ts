@@ -141,13 +141,23 @@ export function sinkStatements(
   }
 }
 
+/** What SinkTaint builds before its closure, per program: files (with whole-module edges by file index), word index. */
+const programIndexes = new WeakMap<
+  ts.Program,
+  | 'unbounded'
+  | {
+      files: Array<{ sf: ts.SourceFile; edges: Array<{ from: number; idx: number; name: string | undefined }> }>;
+      index: Map<string, number[]>;
+    }
+>();
+
 class SinkTaint {
   private readonly program: ts.Program;
   private readonly checker: ts.TypeChecker;
   private readonly files: FileRec[] = [];
   private readonly byFile = new Map<ts.SourceFile, FileRec>();
   /** word -> packed statement ids (file index * 2^20 + statement index) whose text contains it. */
-  private readonly index = new Map<string, number[]>();
+  private index = new Map<string, number[]>();
   /** word -> occurrences in analysed (walked) statements. */
   private readonly occurrences = new Map<string, Occurrence[]>();
   private readonly K = new Set<string>();
@@ -164,40 +174,7 @@ class SinkTaint {
   }
 
   run(seedNodes: readonly ts.Node[], seedWords: readonly string[]): (sf: ts.SourceFile) => readonly ts.Statement[] {
-    const external: ts.SourceFile[] = [];
-    for (const sf of this.program.getSourceFiles()) {
-      // Default libraries never mention project code; JSON modules hold no functions.
-      if (this.program.isSourceFileDefaultLibrary(sf) || /\.json$/i.test(sf.fileName)) continue;
-      if (isExternal(this.program, sf)) {
-        external.push(sf);
-        continue;
-      }
-      // JavaScript has require() aliases and JSDoc types: no syntactic bound.
-      if (!sf.isDeclarationFile && isJavaScript(sf)) throw new Unbounded();
-      const n = sf.statements.length;
-      const rec: FileRec = {
-        sf,
-        stmts: sf.statements,
-        kept: new Uint8Array(n),
-        units: new Array<Unit | undefined>(n),
-        qualified: new Uint8Array(n),
-        anyQualified: false,
-        contentQualified: false,
-        moduleEdges: [],
-      };
-      this.files.push(rec);
-      this.byFile.set(sf, rec);
-    }
-    // A library file that imports a project file could carry its types anywhere.
-    for (const sf of external) {
-      const imports = moduleSpecifiersOf(sf);
-      const augments = moduleAugmentationsOf(sf);
-      if (!imports) throw new Unbounded();
-      for (const spec of imports) if (this.targetOf(spec)) throw new Unbounded();
-      for (const a of augments ?? []) if (ts.isStringLiteral(a) && this.targetOf(a)) throw new Unbounded();
-    }
-    this.files.forEach((rec, fi) => this.indexFile(rec, fi));
-
+    this.prepare();
     for (const n of seedNodes) {
       const rec = this.byFile.get(n.getSourceFile());
       if (!rec) throw new Unbounded();
@@ -212,6 +189,79 @@ class SinkTaint {
       if (!rec) return sf.statements;
       return rec.stmts.filter((_, i) => rec.kept[i] === 1);
     };
+  }
+
+  /**
+   * The files, their whole-module edges and the word index: built once per program (they do not depend on the
+   * seeds; the key-gating rounds and the widening scans each run a closure over them).
+   */
+  private prepare(): void {
+    const cached = programIndexes.get(this.program);
+    if (cached === 'unbounded') throw new Unbounded();
+    if (cached) {
+      for (const f of cached.files) this.addFile(f.sf);
+      cached.files.forEach((f, fi) => {
+        for (const e of f.edges)
+          this.files[fi]!.moduleEdges.push({ file: this.files[e.from]!, idx: e.idx, name: e.name });
+      });
+      this.index = cached.index;
+      return;
+    }
+    try {
+      this.build();
+    } catch (e) {
+      if (e instanceof Unbounded) programIndexes.set(this.program, 'unbounded');
+      throw e;
+    }
+    const fiOf = new Map(this.files.map((rec, fi) => [rec, fi]));
+    programIndexes.set(this.program, {
+      files: this.files.map((rec) => ({
+        sf: rec.sf,
+        edges: rec.moduleEdges.map((e) => ({ from: fiOf.get(e.file)!, idx: e.idx, name: e.name })),
+      })),
+      index: this.index,
+    });
+  }
+
+  private addFile(sf: ts.SourceFile): FileRec {
+    const n = sf.statements.length;
+    const rec: FileRec = {
+      sf,
+      stmts: sf.statements,
+      kept: new Uint8Array(n),
+      units: new Array<Unit | undefined>(n),
+      qualified: new Uint8Array(n),
+      anyQualified: false,
+      contentQualified: false,
+      moduleEdges: [],
+    };
+    this.files.push(rec);
+    this.byFile.set(sf, rec);
+    return rec;
+  }
+
+  private build(): void {
+    const external: ts.SourceFile[] = [];
+    for (const sf of this.program.getSourceFiles()) {
+      // Default libraries never mention project code; JSON modules hold no functions.
+      if (this.program.isSourceFileDefaultLibrary(sf) || /\.json$/i.test(sf.fileName)) continue;
+      if (isExternal(this.program, sf)) {
+        external.push(sf);
+        continue;
+      }
+      // JavaScript has require() aliases and JSDoc types: no syntactic bound.
+      if (!sf.isDeclarationFile && isJavaScript(sf)) throw new Unbounded();
+      this.addFile(sf);
+    }
+    // A library file that imports a project file could carry its types anywhere.
+    for (const sf of external) {
+      const imports = moduleSpecifiersOf(sf);
+      const augments = moduleAugmentationsOf(sf);
+      if (!imports) throw new Unbounded();
+      for (const spec of imports) if (this.targetOf(spec)) throw new Unbounded();
+      for (const a of augments ?? []) if (ts.isStringLiteral(a) && this.targetOf(a)) throw new Unbounded();
+    }
+    this.files.forEach((rec, fi) => this.indexFile(rec, fi));
   }
 
   // -------------------------------------------------------------------------

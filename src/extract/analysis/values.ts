@@ -15,6 +15,7 @@ import type { ExtractContext } from './context.js';
 import { byText, isProjectDeclared, isRecordObject, unionMembers } from './types.js';
 import { callersOf } from './callers.js';
 import { writtenElsewhere } from './digest.js';
+import { sinkStatements } from './prefilter.js';
 
 const WIDTH_DEPTH = 6;
 
@@ -463,7 +464,58 @@ export interface Widening {
   at: ts.Expression;
 }
 
-const wideningCache = new WeakMap<ExtractContext, Widening[]>();
+interface WideningState {
+  /** Declarations of the tracked types seen so far: the statement filter's seeds (sinkStatements). */
+  seeds: ts.Node[];
+  seedSet: Set<ts.Node>;
+  words: Set<string>;
+  /** The filter gave up (or a tracked type has no project declaration): every statement is scanned. */
+  all: boolean;
+  /** Seeds added since the statements were last chosen. */
+  dirty: boolean;
+  scanned: Set<ts.Node>;
+  out: Widening[];
+}
+const wideningStates = new WeakMap<ExtractContext, WideningState>();
+
+/**
+ * Tell the widening scan which types will be asked about (every LE response member, every log schema type)
+ * before the first `wideningsInto`, so that one closure of the statement filter serves them all.
+ */
+export function primeWidenings(ctx: ExtractContext, types: Iterable<ts.Type>): void {
+  addWideningSeeds(ctx, wideningState(ctx), types);
+}
+
+function wideningState(ctx: ExtractContext): WideningState {
+  let st = wideningStates.get(ctx);
+  if (!st) {
+    st = { seeds: [], seedSet: new Set(), words: new Set(), all: false, dirty: true, scanned: new Set(), out: [] };
+    wideningStates.set(ctx, st);
+  }
+  return st;
+}
+
+/** A tracked type's project declarations (its alias, interface, class or type literal); none: scan everything. */
+function addWideningSeeds(ctx: ExtractContext, st: WideningState, types: Iterable<ts.Type>): void {
+  if (st.all) return;
+  for (const t of types) {
+    const sym = t.aliasSymbol ?? t.getSymbol();
+    const decls = sym?.declarations ?? [];
+    if (decls.length === 0 || !decls.every((d) => isProjectDeclared(ctx, d))) {
+      st.all = true;
+      st.dirty = true;
+      return;
+    }
+    for (const d of decls) {
+      if (st.seedSet.has(d)) continue;
+      st.seedSet.add(d);
+      st.seeds.push(d);
+      st.dirty = true;
+      const name = (d as ts.NamedDeclaration).name;
+      if (name && ts.isIdentifier(name)) st.words.add(name.text);
+    }
+  }
+}
 
 /** The (instantiated) type of the rest parameter of the signature a call resolves to, if it has one. */
 function restParameterType(tc: ts.TypeChecker, call: ts.CallExpression | ts.NewExpression): ts.Type | undefined {
@@ -497,11 +549,13 @@ const ASSIGNING = new Set<ts.SyntaxKind>([
  * value is not an object, are left out; a caller keeps the targets it
  * tracks (a log schema, an LE response) and compares with excessPaths.
  */
-export function programWidenings(ctx: ExtractContext): Widening[] {
-  let cached = wideningCache.get(ctx);
-  if (cached) return cached;
+export function programWidenings(ctx: ExtractContext, tracked: ReadonlySet<ts.Type>): Widening[] {
+  const st = wideningState(ctx);
+  addWideningSeeds(ctx, st, tracked);
+  if (!st.dirty) return st.out;
+  st.dirty = false;
   const tc = ctx.checker.compilerObject;
-  const out: Widening[] = [];
+  const out = st.out;
   const objectish = (t: ts.Type) => unionMembers(ctx, t).some((m) => isRecordObject(ctx, m) || tc.isArrayType(m));
   const consider = (e: ts.Expression, target: ts.Type | undefined) => {
     if (!target) return;
@@ -555,9 +609,18 @@ export function programWidenings(ctx: ExtractContext): Widening[] {
     }
     ts.forEachChild(n, visit);
   };
-  for (const sf of [...ctx.sourceFiles, ...(ctx.workspaceFiles ?? [])]) visit(sf.compilerNode);
-  wideningCache.set(ctx, (cached = out));
-  return cached;
+  // Only statements a slot typed by a tracked type can be in: the statement filter's argument holds for any
+  // type, not only a sink's signature (types reach an expression only through names written in its statement,
+  // contextual typing there, whole-module objects and module-level flow). Its closure only grows with the seeds.
+  const keep = st.all ? null : sinkStatements(ctx, st.seeds, [...st.words]);
+  if (keep === null) st.all = true;
+  for (const sf of [...ctx.sourceFiles, ...(ctx.workspaceFiles ?? [])])
+    for (const stmt of keep ? keep(sf.compilerNode) : sf.compilerNode.statements) {
+      if (st.scanned.has(stmt)) continue;
+      st.scanned.add(stmt);
+      visit(stmt);
+    }
+  return out;
 }
 
 /**
@@ -604,7 +667,7 @@ export function wideningsInto(
       return own ? tc.isTypeAssignableTo(tc.getTypeOfSymbol(own), want) : (p.flags & ts.SymbolFlags.Optional) !== 0;
     });
   const paths = new Set<string>();
-  for (const w of programWidenings(ctx)) {
+  for (const w of programWidenings(ctx, tracked)) {
     // A value the caller's own flow analysis already compared (a sink argument, a returned value).
     if (checked.has(w.at)) continue;
     const levels = level(w.target);

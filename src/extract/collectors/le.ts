@@ -12,6 +12,7 @@ import {
   returnedExpressions,
   scanFlows,
   wideningsInto,
+  primeWidenings,
   toJsonPaths,
 } from '../analysis/values.js';
 import {
@@ -432,6 +433,11 @@ export function extractLe(ctx: ExtractContext): Fragment<Record<string, LeHandle
     );
   const data: Record<string, LeHandler> = {};
   const locations: Record<string, string> = {};
+  // Every handler's response members, so that one widening scan serves them all.
+  primeWidenings(
+    ctx,
+    sites.flatMap(({ value }) => responseMembers(ctx, value, new Set())),
+  );
   const ids = uniqueIds(sites);
   const seen = new Map<string, number>();
   for (const { id: baseId, file, value } of ids) {

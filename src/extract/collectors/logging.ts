@@ -16,6 +16,7 @@ import {
   enclosingFunction,
   scanFlows,
   wideningsInto,
+  primeWidenings,
   skipParens,
   toJsonPaths,
 } from '../analysis/values.js';
@@ -679,6 +680,10 @@ export function extractLogging(ctx: ExtractContext): Fragment<Record<string, Log
   const data: Record<string, LogSchema> = {};
   const locations: Record<string, string> = {};
   const seen = new Map<string, number>();
+  primeWidenings(
+    ctx,
+    items.flatMap(({ value }) => (value.type ? [value.type] : value.members)),
+  );
   for (const { id: baseId, file, value } of uniqueIds(items)) {
     // Same name in the same file (a named type and an anonymous sink schema cannot both be `X`, but be safe).
     const n = (seen.get(baseId) ?? 0) + 1;
