@@ -351,6 +351,16 @@ test('attack: a no-op typed as the guard is not the guard', () => {
     const r = extract(edited('keygate-refactor-before', [['src/service.ts', SCOPE_CALL, to]]));
     assert.equal(guardsOf(r, 'rotate -> unwrapKey'), [ATTESTED], to);
   }
+  // A `let` that nothing in its file writes (it is not exported) holds the guard like a `const`; written in a
+  // closure or by destructuring, it does not.
+  const letAlias = (to) =>
+    guardsOf(extract(edited('keygate-refactor-before', [['src/service.ts', SCOPE_CALL, to]])), 'rotate -> unwrapKey');
+  assert.equal(letAlias('let check = requireScope;\n  check(Scope.Write, TENANT);'), [ATTESTED, SCOPED]);
+  for (const to of [
+    'let check = requireScope;\n  const off = () => {\n    check = () => {};\n  };\n  off();\n  check(Scope.Write, TENANT);',
+    'let check = requireScope;\n  [check] = [() => {}];\n  check(Scope.Write, TENANT);',
+  ])
+    assert.equal(letAlias(to), [ATTESTED], to);
 });
 
 test("attack: a look-alike of the guard's module or object is not the guard; the module and the object are", () => {

@@ -747,6 +747,11 @@ function writes(checker: ts.TypeChecker, target: ts.Node, sym: ts.Symbol): boole
 function isReassigned(checker: ts.TypeChecker, d: ts.ParameterDeclaration, sym: ts.Symbol): boolean {
   const body = (d.parent as ts.FunctionLikeDeclaration).body;
   if (!body) return false;
+  return isWrittenIn(checker, body, sym);
+}
+
+/** Does anything under `root` write the binding `sym` (an assignment, `++`, a loop or destructuring target)? */
+export function isWrittenIn(checker: ts.TypeChecker, root: ts.Node, sym: ts.Symbol): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
@@ -754,7 +759,7 @@ function isReassigned(checker: ts.TypeChecker, d: ts.ParameterDeclaration, sym: 
     if (target && writes(checker, target, sym)) found = true;
     else ts.forEachChild(n, visit);
   };
-  visit(body);
+  visit(root);
   return found;
 }
 

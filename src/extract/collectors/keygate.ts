@@ -13,6 +13,7 @@ import {
   type ParamShape,
   isAwaitedThrough,
   isPromiseLike,
+  isWrittenIn,
   resolvedDeclaration,
   skipOuter,
 } from '../analysis/calls.js';
@@ -768,12 +769,13 @@ function valueTargets(
   if (!at) return [];
   const receiver = ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e) ? e.expression : undefined;
   const out = new Set<string>();
-  for (const d of dealias(checker, checker.getSymbolAtLocation(at))?.declarations ?? []) {
+  const sym = dealias(checker, checker.getSymbolAtLocation(at));
+  for (const d of sym?.declarations ?? []) {
     // A member access names the declaration through the receiver's type: check the receiver is its owner.
     if (receiver && !receiverOwns(checker, receiver, d)) continue;
     const id = byNode.get(d);
     if (id !== undefined) out.add(id);
-    else if (isConstAlias(d) && !seen.has(d)) {
+    else if ((isConstAlias(d) || (!receiver && isUnwrittenLet(checker, d, sym!))) && !seen.has(d)) {
       seen.add(d);
       for (const x of valueTargets(checker, d.initializer, byNode, seen)) out.add(x);
     }
@@ -824,7 +826,7 @@ function denotes(
   if (!sym) return false;
   if (test(sym)) return true;
   return (sym.declarations ?? []).some((d) => {
-    if (!isConstAlias(d) || seen.has(d)) return false;
+    if (!(isConstAlias(d) || isUnwrittenLet(checker, d, sym)) || seen.has(d)) return false;
     seen.add(d);
     return denotes(checker, d.initializer, test, seen);
   });
@@ -840,6 +842,32 @@ function isConstAlias(d: ts.Declaration): d is ts.VariableDeclaration & { initia
     (d.parent.flags & ts.NodeFlags.BlockScoped) === ts.NodeFlags.Const &&
     !(ts.isForOfStatement(d.parent.parent) || ts.isForInStatement(d.parent.parent))
   );
+}
+
+/**
+ * `let x = <expression>` that nothing in its file ever writes (not exported: another module cannot write it
+ * either): it holds that value like a `const`.
+ */
+function isUnwrittenLet(
+  checker: ts.TypeChecker,
+  d: ts.Declaration,
+  sym: ts.Symbol,
+): d is ts.VariableDeclaration & { initializer: ts.Expression } {
+  if (
+    !ts.isVariableDeclaration(d) ||
+    d.initializer === undefined ||
+    !ts.isIdentifier(d.name) ||
+    !ts.isVariableDeclarationList(d.parent) ||
+    (d.parent.flags & ts.NodeFlags.BlockScoped) !== ts.NodeFlags.Let ||
+    ts.isForOfStatement(d.parent.parent) ||
+    ts.isForInStatement(d.parent.parent) ||
+    ts.isForStatement(d.parent.parent)
+  )
+    return false;
+  const stmt = d.parent.parent;
+  if (ts.isVariableStatement(stmt) && ts.getModifiers(stmt)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword))
+    return false;
+  return !isWrittenIn(checker, d.getSourceFile(), sym);
 }
 
 function sortKeys<T>(o: Record<string, T>): Record<string, T> {
