@@ -199,6 +199,19 @@ test('attack: a guard wrapper replaced at run time by a write to its name ensure
     ),
   );
   assert.equal(viaNamespace, emptied);
+  // in its own body: every later call runs the replacement
+  const selfReplaced = triples(
+    significant(
+      variant([
+        [
+          'src/policy.ts',
+          '  await requireAttestation(level);\n  requireQuorum(2);\n}',
+          '  await requireAttestation(level);\n  requireQuorum(2);\n  // @ts-ignore\n  ensureReleasable = async () => {};\n}',
+        ],
+      ]),
+    ),
+  );
+  assert.equal(selfReplaced, emptied);
   // benign: a local of the same name written elsewhere
   assert.equal(
     significant(

@@ -359,6 +359,7 @@ test('attack: a no-op typed as the guard is not the guard', () => {
   for (const to of [
     'let check = requireScope;\n  const off = () => {\n    check = () => {};\n  };\n  off();\n  check(Scope.Write, TENANT);',
     'let check = requireScope;\n  [check] = [() => {}];\n  check(Scope.Write, TENANT);',
+    "let check = requireScope;\n  eval('check = () => {}');\n  check(Scope.Write, TENANT);",
   ])
     assert.equal(letAlias(to), [ATTESTED], to);
 });
@@ -799,6 +800,8 @@ test('implDigest: state the guard looks into, changed in place anywhere in the p
     "CFG.tenants.add('mallory');",
     'CFG.tenants.clear();',
     "SCOPES.forEach((x, i, all) => { all[i] = 'keys:read'; });",
+    // a built-in read method replaced in the program is no longer a read
+    "// @ts-ignore\nArray.prototype.includes = function () {\n  this.length = 0;\n  return false;\n};\nSCOPES.includes('x');",
   ])
     assert.is.not(digest([READS, STATE, use(line)]), base, line);
   // in the guard's own module, by a function nobody calls yet

@@ -103,7 +103,7 @@ export function implementationDigest(ctx: ExtractContext, nodes: ts.Node[]): str
     for (const d of contents) {
       if (scanned.has(d)) continue;
       scanned.add(d);
-      for (const r of impureReferences(checker, isLib, writes.files, d)) {
+      for (const r of impureReferences(checker, isLib, (name) => writes.names(name), writes.files, d)) {
         if (inside(r)) continue;
         const unit = dependencyUnit(r);
         if (unit && !roots.has(unit) && !inside(unit)) {
@@ -154,12 +154,10 @@ function useOf(ref: ts.Node): ts.Node {
  * = …`): what runs under that name is then not the declaration. The same write index as the digests.
  */
 export function writtenElsewhere(ctx: ExtractContext, decls: readonly ts.Node[]): boolean {
+  // A write inside the function itself counts too: `attested = async () => {}` in its own body replaces it for
+  // every later call.
   const tracked = new Set<ts.Node>(decls.flatMap((d) => declarationsOf(d)));
-  const own = (n: ts.Node) => {
-    for (let a: ts.Node | undefined = n; a; a = a.parent) if (decls.includes(a)) return true;
-    return false;
-  };
-  for (const w of writeIndex(ctx).matching(tracked)) if (!own(w.name)) return true;
+  for (const _ of writeIndex(ctx).matching(tracked)) return true;
   return false;
 }
 
@@ -264,6 +262,11 @@ class WriteIndex {
       for (const d of dealias(this.checker, m)?.declarations ?? [])
         if (this.fileSet.has(d.getSourceFile())) out.push(d);
     return out;
+  }
+
+  /** Whether anything in the program writes a member or binding of this name (`Array.prototype.includes = …`). */
+  names(name: string): boolean {
+    return this.byName.has(name);
   }
 
   private aliasSites: Array<[string, WriteSite]> | undefined;

@@ -174,6 +174,9 @@ function isWritten(e: ts.Expression): boolean {
 /** Whether a file is one of TypeScript's default libraries (the built-ins' declarations). */
 export type IsDefaultLib = (sf: ts.SourceFile) => boolean;
 
+/** Whether the program writes a member of this name anywhere (a built-in method replaced is no longer a read). */
+export type IsWrittenName = (name: string) => boolean;
+
 /**
  * A method of a built-in type (`Array`, `Set`, `Map`, `String`): a project or package class's `get` may change its
  * receiver (an LRU cache reorders on read).
@@ -227,7 +230,7 @@ export function readsContents(ref: ts.Node): boolean {
  * (`ORDER.indexOf(x)`, `TRUSTED.has(c)`), a callback method over primitives whose callback cannot receive the
  * receiver (fewer than three parameters), a test or comparison, or iterating or spreading primitives.
  */
-export function pureUse(checker: ts.TypeChecker, isLib: IsDefaultLib, ref: ts.Node): boolean {
+export function pureUse(checker: ts.TypeChecker, isLib: IsDefaultLib, written: IsWrittenName, ref: ts.Node): boolean {
   if (ts.isTypeQueryNode(ref.parent) || ts.isQualifiedName(ref.parent)) return true;
   const start = refExpr(ref);
   if (ts.isShorthandPropertyAssignment(ref.parent)) return false;
@@ -237,7 +240,7 @@ export function pureUse(checker: ts.TypeChecker, isLib: IsDefaultLib, ref: ts.No
   if (end !== start) {
     if (ts.isCallExpression(p) && p.expression === end) {
       const method = memberName(end);
-      if (method === undefined || !libraryMember(checker, isLib, end)) return false;
+      if (method === undefined || written(method) || !libraryMember(checker, isLib, end)) return false;
       const receiver = (end as ts.PropertyAccessExpression | ts.ElementAccessExpression).expression;
       if (READS.has(method)) return prim(p) || prim(receiver);
       if (CALLBACK_READS.has(method))
@@ -264,6 +267,7 @@ export function pureUse(checker: ts.TypeChecker, isLib: IsDefaultLib, ref: ts.No
 export function impureReferences(
   checker: ts.TypeChecker,
   isLib: IsDefaultLib,
+  written: IsWrittenName,
   files: readonly ts.SourceFile[],
   decl: ts.NamedDeclaration & { name: ts.Node },
 ): ts.Node[] {
@@ -300,7 +304,7 @@ export function impureReferences(
                 seen.add(spec.name.text);
                 names.push(spec.name.text);
               }
-            } else if (!pureUse(checker, isLib, n)) out.push(n);
+            } else if (!pureUse(checker, isLib, written, n)) out.push(n);
           }
         }
         ts.forEachChild(n, visit);

@@ -867,6 +867,8 @@ function isUnwrittenLet(
   const stmt = d.parent.parent;
   if (ts.isVariableStatement(stmt) && ts.getModifiers(stmt)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword))
     return false;
+  // A direct eval in the file can assign it by name (`eval('check = noop')`).
+  if (/\beval\s*\(/.test(d.getSourceFile().text)) return false;
   return !isWrittenIn(checker, d.getSourceFile(), sym);
 }
 
