@@ -676,6 +676,173 @@ test('implDigest: comments and whitespace ignored, code edits detected', () => {
   assert.is.not(extract(tpl).data.guards.requireScope.implDigest, extract(tpl2).data.guards.requireScope.implDigest);
 });
 
+test('implDigest: what TypeScript erases on emit does not count; what it emits does', () => {
+  const digest = (edits) => extract(edited('keygate-refactor-before', edits)).data.guards.requireScope.implDigest;
+  const base = extract(FIX('keygate-refactor-before')).data.guards.requireScope.implDigest;
+  const fn = 'export function requireScope(scope: string, tenant: string): void {';
+  const body = "  if (scope !== 'keys:write' || tenant === '') throw new Error('denied');";
+  // Type-only refactors: annotations, generics, assertions, non-null marks, nested types, optional marks; each
+  // against the same code without them (or the original).
+  const same = (typed, plain) => [
+    [['src/guards.ts', body, typed]],
+    plain === undefined ? undefined : [['src/guards.ts', body, plain]],
+  ];
+  for (const [edits, plainEdits] of [
+    [
+      [
+        [
+          'src/guards.ts',
+          fn,
+          'export function requireScope(scope: Scope | string, tenant: string | undefined): void {',
+        ],
+      ],
+    ],
+    [[['src/guards.ts', fn, 'export function requireScope<S extends string>(scope: S, tenant: string) {']]],
+    [[['src/guards.ts', fn, 'export function requireScope(scope: string, tenant?: string): void {']]],
+    same(
+      "  type T = string;\n  if ((scope as T) !== 'keys:write' || tenant! === '') throw new Error('denied');",
+      "  if ((scope) !== 'keys:write' || tenant === '') throw new Error('denied');",
+    ),
+    same(
+      "  if (<string>scope !== ('keys:write' satisfies string) || tenant === '') throw new Error('denied');",
+      "  if (scope !== ('keys:write') || tenant === '') throw new Error('denied');",
+    ),
+    same(
+      "  const denied: Error = new Error('denied');\n  if (scope !== 'keys:write' || tenant === '') throw denied;",
+      "  const denied = new Error('denied');\n  if (scope !== 'keys:write' || tenant === '') throw denied;",
+    ),
+    same(
+      "  const seen = new Set<string>([scope]);\n  if (!seen.has('keys:write') || tenant === '') throw new Error('denied');",
+      "  const seen = new Set([scope]);\n  if (!seen.has('keys:write') || tenant === '') throw new Error('denied');",
+    ),
+  ])
+    assert.is(digest(edits), plainEdits ? digest(plainEdits) : base, edits[0][2]);
+  assert.is(
+    digest([
+      [
+        'src/guards.ts',
+        '/** @keyGuard */\n' + fn,
+        'export function requireScope(scope: Scope): void;\nexport function requireScope(scope: string, tenant: string): void;\n/** @keyGuard */\n' +
+          fn,
+      ],
+    ]),
+    base,
+    'overload signatures',
+  );
+  // Edits that look like types but change what runs: a default value, a non-null mark turned into optional
+  // chaining, a type argument that is really a comparison.
+  for (const edits of [
+    [['src/guards.ts', fn, "export function requireScope(scope: string, tenant: string = 'acme'): void {"]],
+    [['src/guards.ts', body, "  if (scope !== 'keys:write' || tenant?.length === 0) throw new Error('denied');"]],
+    [
+      [
+        'src/guards.ts',
+        body,
+        "  if (scope !== 'keys:write' || tenant === '' || (scope as string) < tenant) throw new Error('denied');",
+      ],
+    ],
+  ])
+    assert.is.not(digest(edits), base, edits[0][2]);
+  // A class guard: member modifiers are erased, a constructor parameter's are not (they declare a field).
+  const cls = (ctor, field) =>
+    extract(
+      edited('keygate-refactor-before', [
+        [
+          'src/guards.ts',
+          'export enum Scope {',
+          `export class Quorum {\n  ${field}\n  ${ctor} {}\n  /** @keyGuard */\n  check(n: number): void {\n    if (n < this.min || n < this.floor) throw new Error('quorum');\n  }\n}\nexport enum Scope {`,
+        ],
+      ]),
+    ).data.guards['Quorum.check'].implDigest;
+  const plain = cls('constructor(private readonly min: number)', 'floor = 2;');
+  assert.is(cls('constructor(private readonly min: number)', 'private readonly floor: number = 2;'), plain);
+  assert.is(cls('constructor(private readonly min: number)', 'public floor = 2;'), plain);
+  assert.is.not(cls('constructor(min: number)', 'floor = 2;'), plain, 'the parameter no longer declares a field');
+  assert.is.not(cls('constructor(private readonly min: number)', 'declare floor: number;'), plain, 'declare');
+});
+
+test('implDigest: state set from a parameter holds what the callers pass: construction and call sites count', () => {
+  const CLS = (ctor, tail = '') => [
+    'src/guards.ts',
+    'export enum Scope {',
+    `export class Quorum {\n  ${ctor}\n  /** @keyGuard */\n  check(n: number): void {\n    if (n < this.min) throw new Error('quorum');\n  }\n}\n${tail}export enum Scope {`,
+  ];
+  const IMP = "import { unwrapKey } from './store.js';";
+  const digest = (ctor, tail, line) =>
+    extract(
+      edited('keygate-refactor-before', [
+        CLS(ctor, tail),
+        ...(line ? [['src/service.ts', IMP, `${IMP}\nimport { Quorum, QUORUM } from './guards.js';\n${line}`]] : []),
+      ]),
+    ).data.guards['Quorum.check'].implDigest;
+  const PROP = 'constructor(private readonly min: number) {}';
+  const ASSIGNED =
+    'private min: number;\n  constructor(min: number) {\n    this.min = min;\n  }\n  setMin(n: number) {\n    this.min = n;\n  }';
+  for (const ctor of [PROP, ASSIGNED]) {
+    const base = digest(ctor, 'export const QUORUM = new Quorum(2);\n');
+    // the construction's argument, directly or through a constant or an alias of the class
+    assert.is.not(digest(ctor, 'export const QUORUM = new Quorum(1);\n'), base, ctor);
+    const viaConst = (n) => digest(ctor, `const N = ${n};\nexport const QUORUM = new Quorum(N);\n`);
+    assert.is.not(viaConst(1), viaConst(2), ctor);
+    const viaAlias = (n) => digest(ctor, `const Q = Quorum;\nexport const QUORUM = new Q(${n});\n`);
+    assert.is.not(viaAlias(1), viaAlias(2), ctor);
+    // a subclass passing its own construction on through super(…)
+    const sub = (n) =>
+      digest(
+        ctor,
+        `class Lax extends Quorum {\n  constructor(n: number) {\n    super(n);\n  }\n}\nexport const QUORUM: Quorum = new Lax(${n});\n`,
+      );
+    assert.is.not(sub(1), sub(2), ctor);
+    // a new construction elsewhere
+    assert.is.not(
+      digest(ctor, 'export const QUORUM = new Quorum(2);\n', 'export const weak = new Quorum(0);'),
+      base,
+      ctor,
+    );
+    // unrelated code elsewhere does not count
+    assert.is(digest(ctor, 'export const QUORUM = new Quorum(2);\n', 'export const other = Scope.Read;'), base, ctor);
+    assert.is(
+      digest(ctor, 'export const QUORUM = new Quorum(2);\n', 'export function f(q: Quorum) { return q; }'),
+      base,
+    );
+  }
+  // a method that sets the state: its calls anywhere count
+  const base = digest(ASSIGNED, 'export const QUORUM = new Quorum(2);\n');
+  assert.is.not(digest(ASSIGNED, 'export const QUORUM = new Quorum(2);\n', 'QUORUM.setMin(0);'), base);
+});
+
+test('implDigest: a function that changes what a guard reads counts where it is called', () => {
+  const G = [
+    'src/guards.ts',
+    "  if (scope !== 'keys:write' || tenant === '') throw new Error('denied');",
+    "  if (strict && (scope !== 'keys:write' || tenant === '')) throw new Error('denied');",
+  ];
+  const STATE = [
+    'src/guards.ts',
+    'export enum Scope {',
+    'let strict = true;\nexport function relax(): void {\n  strict = false;\n}\nexport function init(): void {\n  relax();\n}\nexport enum Scope {',
+  ];
+  const IMP = "import { unwrapKey } from './store.js';";
+  const digest = (line) =>
+    extract(
+      edited('keygate-refactor-before', [
+        G,
+        STATE,
+        ...(line ? [['src/service.ts', IMP, `${IMP}\nimport { init, relax } from './guards.js';\n${line}`]] : []),
+      ]),
+    ).data.guards.requireScope.implDigest;
+  const base = digest(undefined);
+  for (const line of [
+    'relax();',
+    'export function main(): void {\n  relax();\n}',
+    'export class App {\n  private ready = relax();\n}',
+    'export const boot = () => relax();',
+  ])
+    assert.is.not(digest(line), base, line);
+  // code that does not run them does not count
+  assert.is(digest('export const n = Scope.Read;'), base);
+});
+
 test('implDigest: a write that replaces the guard, or state it reads, anywhere in the program is part of it', () => {
   const digest = (edits) => extract(edited('keygate-refactor-before', edits)).data.guards.requireScope.implDigest;
   const base = extract(FIX('keygate-refactor-before')).data.guards.requireScope.implDigest;

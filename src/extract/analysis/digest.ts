@@ -51,6 +51,40 @@ export function implementationDigest(ctx: ExtractContext, nodes: ts.Node[]): str
   }
   const writes = writeIndex(ctx);
   const seenWrites = new Set<ts.Node>();
+  // Code that changes what the implementation reads runs when the function holding it is called: every direct
+  // call or construction of that function elsewhere counts too (its holder's tokens: `relax()` added to a module's
+  // top level). When the state is set from a parameter (`this.min = min` in a constructor, `setMin(n) { this.min
+  // = n }`, a parameter property), what the arguments depend on counts as well. Classes that extend a constructed
+  // class pass their constructions on through `super(…)`; an alias of a function or class (`const Q = Quorum`) has
+  // its own sites. Callers of callers are not followed, nor an argument that is a parameter of the site's own
+  // function (threat-model.md): on a real client library either reaches most of the program.
+  const fed = new Map<ts.Node, boolean>();
+  const occurrences = occurrenceIndex(ctx, writes.files);
+  const feed = (fn: ts.Node, withArgs: boolean): void => {
+    const target = ts.isConstructorDeclaration(fn) ? fn.parent : fn;
+    const prior = fed.get(target);
+    if (prior === true || prior === withArgs) return;
+    // The implementation's own parameters are its callers' arguments, recorded at each site.
+    if (nodes.some((n) => isAncestor(n, target))) return;
+    fed.set(target, withArgs);
+    for (const r of sitesOf(checker, occurrences, target)) {
+      const unit = dependencyUnit(r);
+      if (unit && !roots.has(unit) && !inside(unit)) {
+        roots.add(unit);
+        deps.push(unit);
+      }
+      const sub = subclassOf(r);
+      if (sub) {
+        feed(sub, withArgs);
+        continue;
+      }
+      const use = useOf(r);
+      if (ts.isVariableDeclaration(use) && use.initializer && skipOuter(use.initializer) === r) feed(use, withArgs);
+      // A call or construction: what its arguments depend on (not its receiver: that is what is being set).
+      if (withArgs && (ts.isCallExpression(use) || ts.isNewExpression(use)) && isAncestor(use.expression, r))
+        for (const a of use.arguments ?? []) queue.push(a);
+    }
+  };
   // State whose contents the implementation consults (`ORDER.indexOf(level)`), and the state already scanned.
   const contents = new Set<ts.NamedDeclaration & { name: ts.Node }>();
   const program = ctx.project.getProgram().compilerObject;
@@ -95,8 +129,21 @@ export function implementationDigest(ctx: ExtractContext, nodes: ts.Node[]): str
         roots.add(unit);
         deps.push(unit);
       }
-      if (w.value) queue.push(w.value);
+      const run = runner(w.name);
+      if (run) feed(run, false);
+      if (w.value) {
+        queue.push(w.value);
+        for (const fn of parameterFunctions(checker, w.value)) feed(fn, true);
+      }
     }
+    // A field declared by a constructor parameter (`constructor(private readonly min: number)`) holds what every
+    // construction passes.
+    for (const d of tracked)
+      if (ts.isParameter(d) && ts.isParameterPropertyDeclaration(d, d.parent) && !inside(d)) {
+        roots.add(d.parent);
+        deps.push(d.parent);
+        feed(d.parent, true);
+      }
     // In-place changes elsewhere of state whose contents it consults (`ORDER.reverse()`, `TRUSTED.add(x)`,
     // `CFG.levels.length = 0`, passing it on or aliasing it): the holder's tokens count, and what the change
     // uses is followed (mutation.ts says which uses cannot change it).
@@ -111,14 +158,193 @@ export function implementationDigest(ctx: ExtractContext, nodes: ts.Node[]): str
           deps.push(unit);
         }
         queue.push(useOf(r));
+        const run = runner(r);
+        if (run) feed(run, false);
       }
     }
   }
-  // Its own name does not count: renaming a guard (KEYGATE_GUARD_RENAMED) keeps its digest.
-  const own = `sha256:${sha256Hex(nodes.flatMap((n) => normalizedTokens(n, ownName(n))).join(' '))}`;
+  // Its own name does not count: renaming a guard (KEYGATE_GUARD_RENAMED) keeps its digest. Nor does what
+  // TypeScript erases (`readonly Approval[]` for `Approval[]`), unless decorator metadata emits parameter types.
+  const erase = !ctx.project.getCompilerOptions().emitDecoratorMetadata;
+  const emitted = erase ? nodes.filter((n) => !isOverloadSignature(n, nodes)) : nodes;
+  const own = `sha256:${sha256Hex(emitted.flatMap((n) => normalizedTokens(n, ownName(n), erase)).join(' '))}`;
   if (deps.length === 0) return own;
-  const parts = [...new Set(deps.map((d) => implDigest([d])))].sort();
+  const parts = [...new Set(deps.map((d) => implDigest([d], erase)))].sort();
   return `sha256:${sha256Hex([own, ...parts].join('\n'))}`;
+}
+
+/**
+ * What runs the code at `n`: the function (method, constructor, accessor, arrow) around it, or the class whose
+ * constructions run an instance field's initializer. Nothing at a module's top level or in a static block.
+ */
+function runner(n: ts.Node): ts.Node | undefined {
+  for (let p = n.parent; p && !ts.isSourceFile(p); p = p.parent) {
+    if (ts.isFunctionLike(p) && (p as { body?: ts.Node }).body) return p;
+    if (ts.isPropertyDeclaration(p) && ts.isClassLike(p.parent))
+      return ts.getModifiers(p)?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword) ? undefined : p.parent;
+    if (ts.isClassStaticBlockDeclaration(p)) return undefined;
+  }
+  return undefined;
+}
+
+/** Whether `a` is `n` or holds it. */
+function isAncestor(a: ts.Node, n: ts.Node): boolean {
+  for (let p: ts.Node | undefined = n; p; p = p.parent) if (p === a) return true;
+  return false;
+}
+
+/** The functions (constructors, methods) whose parameters `value` reads, other than through a nested function. */
+function parameterFunctions(checker: ts.TypeChecker, value: ts.Node): ts.Node[] {
+  const out: ts.Node[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isIdentifier(n)) {
+      for (const decl of checker.getSymbolAtLocation(n)?.declarations ?? []) {
+        let d: ts.Node = decl;
+        while (ts.isBindingElement(d) || ts.isObjectBindingPattern(d) || ts.isArrayBindingPattern(d)) d = d.parent;
+        if (ts.isParameter(d) && ts.isFunctionLike(d.parent)) out.push(d.parent);
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(value);
+  return out;
+}
+
+/** The name a function or class is referred to by: its own, or that of the variable or property holding it. */
+function referenceName(n: ts.Node): string | undefined {
+  const own = (n as ts.NamedDeclaration).name;
+  if (own && (ts.isIdentifier(own) || ts.isPrivateIdentifier(own) || ts.isStringLiteral(own))) return own.text;
+  const p = n.parent;
+  if (p && (ts.isVariableDeclaration(p) || ts.isPropertyDeclaration(p) || ts.isPropertyAssignment(p)))
+    return referenceName(p);
+  return undefined;
+}
+
+/**
+ * Where `target` (a function, method or class) is referred to as a value anywhere in `files`: calls,
+ * constructions, `extends` clauses, aliases (followed by their names), and members of its name the checker
+ * cannot resolve (fail closed). Type positions do not count. A target without a name counts as referred to by
+ * nothing it can find, so every function declared in it is part of the implementation already.
+ */
+function sitesOf(checker: ts.TypeChecker, index: OccurrenceIndex, target: ts.Node): ts.Node[] {
+  const known = index.sites.get(target);
+  if (known) return known;
+  const out: ts.Node[] = [];
+  index.sites.set(target, out);
+  const first = referenceName(target);
+  if (first === undefined) return out;
+  const decl =
+    ts.isFunctionExpression(target) || ts.isArrowFunction(target) || ts.isClassExpression(target)
+      ? target.parent
+      : target;
+  // A call through an interface or base class member it implements or overrides may run it.
+  const accepted = new Set<ts.Node>([decl, ...baseDeclarations(checker, decl, first)]);
+  const names = [first];
+  const seen = new Set(names);
+  for (let i = 0; i < names.length; i++) {
+    for (const n of index.of(names[i]!)) {
+      if (n === (decl as ts.NamedDeclaration).name) continue;
+      const spec = n.parent;
+      const resolved = dealias(checker, checker.getSymbolAtLocation(n))?.declarations ?? [];
+      const member = ts.isPropertyAccessExpression(spec) || ts.isElementAccessExpression(spec);
+      if (!resolved.some((d) => accepted.has(d)) && !(resolved.length === 0 && member)) continue;
+      if (ts.isImportSpecifier(spec) || ts.isExportSpecifier(spec)) {
+        if (!seen.has(spec.name.text)) {
+          seen.add(spec.name.text);
+          names.push(spec.name.text);
+        }
+      } else if (!(
+        ts.isHeritageClause(spec.parent?.parent) && spec.parent.parent.token === ts.SyntaxKind.ImplementsKeyword
+      ))
+        out.push(n);
+    }
+  }
+  return out;
+}
+
+/**
+ * Every name written in value positions of the program (identifiers, `#private` names, literal element keys),
+ * built once per extraction on first use, and the sites found per function or class.
+ */
+class OccurrenceIndex {
+  private byName: Map<string, ts.Node[]> | undefined;
+  readonly sites = new Map<ts.Node, ts.Node[]>();
+  constructor(private readonly files: readonly ts.SourceFile[]) {}
+
+  of(name: string): readonly ts.Node[] {
+    if (!this.byName) {
+      const byName = new Map<string, ts.Node[]>();
+      const visit = (n: ts.Node): void => {
+        if (ts.isTypeNode(n) && !ts.isExpressionWithTypeArguments(n)) return;
+        if (
+          ts.isIdentifier(n) ||
+          ts.isPrivateIdentifier(n) ||
+          (ts.isStringLiteralLike(n) && ts.isElementAccessExpression(n.parent) && n.parent.argumentExpression === n)
+        ) {
+          const list = byName.get(n.text);
+          if (list) list.push(n);
+          else byName.set(n.text, [n]);
+        }
+        ts.forEachChild(n, visit);
+      };
+      for (const sf of this.files) visit(sf);
+      this.byName = byName;
+    }
+    return this.byName.get(name) ?? [];
+  }
+}
+
+const occurrenceIndexes = new WeakMap<ExtractContext, OccurrenceIndex>();
+
+function occurrenceIndex(ctx: ExtractContext, files: readonly ts.SourceFile[]): OccurrenceIndex {
+  let o = occurrenceIndexes.get(ctx);
+  if (!o) {
+    o = new OccurrenceIndex(files);
+    occurrenceIndexes.set(ctx, o);
+  }
+  return o;
+}
+
+/** The members of the types a class member's class extends or implements (transitively) that it overrides. */
+function baseDeclarations(checker: ts.TypeChecker, d: ts.Node, name: string): ts.Declaration[] {
+  if (!ts.isClassElement(d) || !ts.isClassLike(d.parent) || ts.isConstructorDeclaration(d)) return [];
+  if (ts.getModifiers(d as ts.HasModifiers)?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword)) return [];
+  const out: ts.Declaration[] = [];
+  const seen = new Set<ts.Node>();
+  const visit = (c: ts.ClassLikeDeclaration | ts.InterfaceDeclaration): void => {
+    for (const h of c.heritageClauses ?? [])
+      for (const t of h.types) {
+        const type = checker.getTypeAtLocation(t);
+        for (const pd of type.getProperty(name)?.declarations ?? [])
+          if (!seen.has(pd)) {
+            seen.add(pd);
+            out.push(pd);
+          }
+        for (const bd of type.getSymbol()?.declarations ?? [])
+          if ((ts.isClassLike(bd) || ts.isInterfaceDeclaration(bd)) && !seen.has(bd)) {
+            seen.add(bd);
+            visit(bd);
+          }
+      }
+  };
+  visit(d.parent);
+  return out;
+}
+
+/** The class whose `extends` clause a reference is (`class Strict extends Quorum`). */
+function subclassOf(ref: ts.Node): ts.ClassLikeDeclaration | undefined {
+  const e = ref.parent;
+  const h = e && ts.isExpressionWithTypeArguments(e) ? e.parent : undefined;
+  return h && ts.isHeritageClause(h) && h.token === ts.SyntaxKind.ExtendsKeyword && ts.isClassLike(h.parent)
+    ? h.parent
+    : undefined;
+}
+
+/** A signature without a body next to the implementation it overloads: TypeScript emits nothing for it. */
+function isOverloadSignature(n: ts.Node, all: readonly ts.Node[]): boolean {
+  const bodyOf = (m: ts.Node) =>
+    ts.isFunctionDeclaration(m) || ts.isMethodDeclaration(m) || ts.isConstructorDeclaration(m) ? m.body : null;
+  return bodyOf(n) === undefined && all.some((m) => m !== n && bodyOf(m));
 }
 
 /** A digested declaration's own name (`assertAttested` in `function assertAttested(…)`, `check` in `const check = …`). */
@@ -449,8 +675,9 @@ function dependencyUnit(d: ts.Node): ts.Node | undefined {
 
 /**
  * `sha256:` over the declarations' token streams (tokens.ts: comments and whitespace are trivia, so they never
- * count; every token change does, except a single trailing comma before a closing bracket).
+ * count; every token change does, except a single trailing comma before a closing bracket, and, with
+ * `eraseTypes`, what TypeScript erases on emit).
  */
-export function implDigest(nodes: ts.Node[]): string {
-  return `sha256:${sha256Hex(nodes.flatMap((n) => normalizedTokens(n)).join(' '))}`;
+export function implDigest(nodes: ts.Node[], eraseTypes = false): string {
+  return `sha256:${sha256Hex(nodes.flatMap((n) => normalizedTokens(n, undefined, eraseTypes)).join(' '))}`;
 }

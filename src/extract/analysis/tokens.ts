@@ -15,9 +15,11 @@ const CLOSERS = new Set([
  * the parser found them, so text inside them is never mistaken for a comment.
  * The tokens of `self` (a declaration's own name) count as one placeholder.
  */
-export function normalizedTokens(n: ts.Node, self?: ts.Node): string[] {
+export function normalizedTokens(n: ts.Node, self?: ts.Node, eraseTypes = false): string[] {
   const parts: string[] = [];
   const sf = n.getSourceFile();
+  const erased = eraseTypes ? typeOnlyRanges(n, sf) : [];
+  let next = 0;
   const regexStarts = new Set<number>();
   const templateStarts = new Set<number>();
   const visit = (c: ts.Node): void => {
@@ -41,6 +43,8 @@ export function normalizedTokens(n: ts.Node, self?: ts.Node): string[] {
   const selfEnd = self ? self.end : -1;
   for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
     const pos = scanner.getTokenStart();
+    while (next < erased.length && erased[next]![1] <= pos) next++;
+    if (next < erased.length && erased[next]![0] <= pos) continue;
     if (pos >= selfStart && pos < selfEnd) {
       if (pos === selfStart) parts.push('<self>');
       continue;
@@ -52,6 +56,91 @@ export function normalizedTokens(n: ts.Node, self?: ts.Node): string[] {
     parts.push(scanner.getTokenText());
   }
   return parts;
+}
+
+/**
+ * The source ranges of a node that TypeScript erases when it emits JavaScript: type annotations (with their
+ * colon), `as`/`satisfies` types, `<T>` assertions, non-null `!`, type arguments and parameters, `implements`
+ * clauses, nested interfaces and type aliases, overload signatures, `?` and definite-assignment `!` marks, and the
+ * accessibility, `readonly` and `override` modifiers of class members (not of constructor parameters, where they
+ * declare a field). Sorted and disjoint (nested ranges merged).
+ */
+function typeOnlyRanges(root: ts.Node, sf: ts.SourceFile): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  const add = (start: number, end: number) => {
+    if (end > start) out.push([start, end]);
+  };
+  const list = (l: ts.NodeArray<ts.Node> | undefined) => {
+    if (l) add(l.pos - 1, l.end + 1); // `<` ends where the list starts, `>` starts where it ends
+  };
+  const visit = (c: ts.Node): void => {
+    if (c !== root) {
+      if (ts.isInterfaceDeclaration(c) || ts.isTypeAliasDeclaration(c)) {
+        add(c.getStart(sf), c.end);
+        return;
+      }
+      if (
+        (ts.isFunctionDeclaration(c) || ts.isMethodDeclaration(c) || ts.isConstructorDeclaration(c)) &&
+        c.body === undefined
+      ) {
+        add(c.getStart(sf), c.end);
+        return;
+      }
+    }
+    if (ts.isHeritageClause(c) && c.token === ts.SyntaxKind.ImplementsKeyword) {
+      add(c.getStart(sf), c.end);
+      return;
+    }
+    const typed = c as ts.Node & { type?: ts.Node; questionToken?: ts.Node; exclamationToken?: ts.Node };
+    if (
+      (ts.isParameter(c) ||
+        ts.isVariableDeclaration(c) ||
+        ts.isPropertyDeclaration(c) ||
+        ts.isFunctionDeclaration(c) ||
+        ts.isMethodDeclaration(c) ||
+        ts.isArrowFunction(c) ||
+        ts.isFunctionExpression(c) ||
+        ts.isGetAccessorDeclaration(c) ||
+        ts.isSetAccessorDeclaration(c)) &&
+      typed.type !== undefined
+    )
+      add(typed.type.pos - 1, typed.type.end); // the `:` ends where the type starts
+    if (ts.isParameter(c) || ts.isPropertyDeclaration(c)) {
+      if (typed.questionToken) add(typed.questionToken.getStart(sf), typed.questionToken.end);
+      if (typed.exclamationToken) add(typed.exclamationToken.getStart(sf), typed.exclamationToken.end);
+    }
+    if (ts.isVariableDeclaration(c) && c.exclamationToken) add(c.exclamationToken.getStart(sf), c.exclamationToken.end);
+    if (ts.isAsExpression(c) || ts.isSatisfiesExpression(c) || ts.isNonNullExpression(c)) add(c.expression.end, c.end);
+    if (ts.isTypeAssertionExpression(c)) add(c.getStart(sf), c.expression.pos);
+    if (
+      ts.isCallExpression(c) ||
+      ts.isNewExpression(c) ||
+      ts.isTaggedTemplateExpression(c) ||
+      ts.isExpressionWithTypeArguments(c)
+    )
+      list(c.typeArguments);
+    if (ts.isFunctionLike(c) || ts.isClassLike(c)) list(c.typeParameters);
+    if (ts.isClassElement(c) && !ts.isParameter(c))
+      for (const m of ts.getModifiers(c as ts.HasModifiers) ?? [])
+        if (
+          m.kind === ts.SyntaxKind.PublicKeyword ||
+          m.kind === ts.SyntaxKind.PrivateKeyword ||
+          m.kind === ts.SyntaxKind.ProtectedKeyword ||
+          m.kind === ts.SyntaxKind.ReadonlyKeyword ||
+          m.kind === ts.SyntaxKind.OverrideKeyword
+        )
+          add(m.getStart(sf), m.end);
+    ts.forEachChild(c, visit);
+  };
+  visit(root);
+  out.sort((a, b) => a[0] - b[0]);
+  const merged: Array<[number, number]> = [];
+  for (const r of out) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else merged.push([r[0], r[1]]);
+  }
+  return merged;
 }
 
 const TIGHT_AFTER = new Set(['(', '[', '.', '?.', '!', '...']);
