@@ -12,6 +12,7 @@ import {
   isPromiseLike,
   isUnresolvedCall,
   memberOfArg,
+  withState,
   paramArg,
   recordArg,
   referenceSymbol,
@@ -940,7 +941,7 @@ export class KeyCallGraph {
       const a = list[i];
       if (!withArgs || shift < 0 || (spread >= 0 && spread <= i) || !a) args[k] = DYNAMIC_ARG;
       else if (v.path === undefined) recordArg(this.checker, k, a, args, hook);
-      else args[k] = memberOfArg(this.checker, a, v.path, hook);
+      else args[k] = withState(a, memberOfArg(this.checker, a, v.path, hook));
     }
     return { guard: f.guard, args, awaited: f.awaited && awaitedCall };
   }

@@ -409,6 +409,32 @@ export function guardArgs(
   return args;
 }
 
+/**
+ * What a recorded argument that names program state depends on (`<this>.threshold`, `<expr:CFG.min>`,
+ * `<var:t#…>`): set by the key-gating collector for the time of its run (digest.ts `argumentStateDigest`), so
+ * that a change of the getter, of a write to `CFG.min` elsewhere or of the function `t` is initialized from is
+ * a change of the argument, as a change of its text is.
+ */
+let argState: ((e: ts.Expression) => string) | undefined;
+
+export function withArgumentState<T>(digest: ((e: ts.Expression) => string) | undefined, run: () => T): T {
+  const prior = argState;
+  argState = digest;
+  try {
+    return run();
+  } finally {
+    argState = prior;
+  }
+}
+
+/** `v` with `@<digest>` of what `e` depends on, when `v` describes program state (not a literal, `<param#i>`, `<this>`). */
+export function withState(e: ts.Expression, v: ArgVal): ArgVal {
+  if (!argState || typeof v !== 'string' || !v.startsWith('<') || v === '<this>' || v === DYNAMIC_ARG) return v;
+  if (v.startsWith('<param#')) return v;
+  const d = argState(e);
+  return d === '' ? v : `${v}@${d}`;
+}
+
 export function recordArg(
   checker: ts.TypeChecker,
   key: string,
@@ -429,14 +455,14 @@ export function recordArg(
         entries.push([p.name.text, p.name]);
       } else {
         // Spreads, computed keys, methods: the object's content is not known field by field.
-        out[key] = expressionArg(inner);
+        out[key] = withState(inner, expressionArg(inner));
         return;
       }
     }
     for (const [name, value] of entries) recordArg(checker, `${key}.${name}`, value, out, param);
     return;
   }
-  out[key] = literalValue(checker, e, 0, param);
+  out[key] = withState(e, literalValue(checker, e, 0, param));
 }
 
 function skipValuePreserving(e: ts.Expression): ts.Expression {

@@ -18,7 +18,11 @@ import { impureReferences, mayHoldMutable, readsContents } from './mutation.js';
  * what `Set` resolves to). Type positions do not count. Dependencies are
  * digested by content only, so moving one to another file is neutral.
  */
-export function implementationDigest(ctx: ExtractContext, nodes: ts.Node[]): string {
+export function implementationDigest(ctx: ExtractContext, nodes: ts.Node[], opaque?: ts.Node): string {
+  return digestOf(ctx, nodes, opaque).digest;
+}
+
+function digestOf(ctx: ExtractContext, nodes: ts.Node[], opaque?: ts.Node): { digest: string; deps: number } {
   const checker = ctx.checker.compilerObject;
   const project = new Set(ctx.sourceFiles.map((s) => s.compilerNode));
   const roots = new Set<ts.Node>(nodes);
@@ -26,6 +30,19 @@ export function implementationDigest(ctx: ExtractContext, nodes: ts.Node[]): str
   const inside = (d: ts.Node) => {
     for (let a: ts.Node | undefined = d; a; a = a.parent) if (roots.has(a)) return true;
     return false;
+  };
+  // With `opaque` (the function an argument is evaluated in): its locals are described by the argument itself,
+  // and code in it counts by its statement, not as the whole function (or the class around it).
+  const local = (d: ts.Node) => opaque !== undefined && isAncestor(opaque, d);
+  const dependencyUnit = (d: ts.Node): ts.Node | undefined => {
+    const unit = unitOf(d);
+    if (!opaque || !unit) return unit;
+    if (local(d)) {
+      let st: ts.Node = d;
+      while (st.parent && !ts.isStatement(st) && !ts.isClassElement(st)) st = st.parent;
+      return st;
+    }
+    return isAncestor(unit, opaque) ? undefined : unit;
   };
   // What the implementation is, or reads: a write to any of these elsewhere changes what runs.
   const tracked = new Set<ts.Node>();
@@ -100,7 +117,7 @@ export function implementationDigest(ctx: ExtractContext, nodes: ts.Node[]): str
           const targets = new Set<ts.Declaration>(sym?.declarations ?? []);
           for (const d of dealias(checker, sym)?.declarations ?? []) targets.add(d);
           for (const d of targets) {
-            if (inside(d)) continue;
+            if (inside(d) || local(d)) continue;
             // A library member it uses is tracked too (`Set.prototype.has = () => true` hollows a quorum check).
             tracked.add(d);
             if (project.has(d.getSourceFile())) {
@@ -168,9 +185,9 @@ export function implementationDigest(ctx: ExtractContext, nodes: ts.Node[]): str
   const erase = !ctx.project.getCompilerOptions().emitDecoratorMetadata;
   const emitted = erase ? nodes.filter((n) => !isOverloadSignature(n, nodes)) : nodes;
   const own = `sha256:${sha256Hex(emitted.flatMap((n) => normalizedTokens(n, ownName(n), erase)).join(' '))}`;
-  if (deps.length === 0) return own;
+  if (deps.length === 0) return { digest: own, deps: 0 };
   const parts = [...new Set(deps.map((d) => implDigest([d], erase)))].sort();
-  return `sha256:${sha256Hex([own, ...parts].join('\n'))}`;
+  return { digest: `sha256:${sha256Hex([own, ...parts].join('\n'))}`, deps: deps.length };
 }
 
 /**
@@ -338,6 +355,26 @@ function subclassOf(ref: ts.Node): ts.ClassLikeDeclaration | undefined {
   return h && ts.isHeritageClause(h) && h.token === ts.SyntaxKind.ExtendsKeyword && ts.isClassLike(h.parent)
     ? h.parent
     : undefined;
+}
+
+/**
+ * For recorded guard arguments that name program state (calls.ts `withState`): 8 hex digits of what the argument
+ * expression depends on, digested like a guard's implementation, with the function it is evaluated in opaque;
+ * `''` when it depends on nothing outside that function (its text says it all).
+ */
+export function argumentStateDigest(ctx: ExtractContext): (e: ts.Expression) => string {
+  const memo = new Map<ts.Node, string>();
+  return (e) => {
+    let d = memo.get(e);
+    if (d === undefined) {
+      let fn: ts.Node | undefined = e.parent;
+      while (fn && !ts.isSourceFile(fn) && !(ts.isFunctionLike(fn) && (fn as { body?: ts.Node }).body)) fn = fn.parent;
+      const r = digestOf(ctx, [e], fn && !ts.isSourceFile(fn) ? fn : undefined);
+      d = r.deps === 0 ? '' : r.digest.slice('sha256:'.length, 15);
+      memo.set(e, d);
+    }
+    return d;
+  };
 }
 
 /** A signature without a body next to the implementation it overloads: TypeScript emits nothing for it. */
@@ -657,7 +694,7 @@ function writeIndex(ctx: ExtractContext): WriteIndex {
 }
 
 /** The declaration a dependency is digested as: a class member, or the top-level statement that holds it. */
-function dependencyUnit(d: ts.Node): ts.Node | undefined {
+function unitOf(d: ts.Node): ts.Node | undefined {
   if (
     ts.isParameter(d) ||
     ts.isTypeParameterDeclaration(d) ||

@@ -3,7 +3,7 @@ import type { ExtractContext, Fragment } from '../analysis/context.js';
 import { type GatedSite, type GuardDecl, type Keygate, type SinkDecl, type SinkEscape } from '../../manifest/types.js';
 import { declarationName, uniqueIds } from '../analysis/names.js';
 import { KeyCallGraph, type Container, type GuardOracle } from '../analysis/callgraph.js';
-import { implementationDigest } from '../analysis/digest.js';
+import { argumentStateDigest, implementationDigest } from '../analysis/digest.js';
 import { fileMayMatch } from '../analysis/prefilter.js';
 import {
   calleeSymbol,
@@ -16,6 +16,7 @@ import {
   isWrittenIn,
   resolvedDeclaration,
   skipOuter,
+  withArgumentState,
 } from '../analysis/calls.js';
 import { boundSymbolOf, jsDocsOf } from '../analysis/ts-internals.js';
 import { escapeId, formatVia, keys, moduleFunctionId, siteId } from '../../manifest/keys.js';
@@ -31,6 +32,11 @@ import { escapeId, formatVia, keys, moduleFunctionId, siteId } from '../../manif
  * References to a sink that are not direct calls are escapes.
  */
 export function extractKeygate(ctx: ExtractContext): Fragment<Keygate> {
+  // Recorded guard arguments that name program state carry a digest of what they depend on.
+  return withArgumentState(argumentStateDigest(ctx), () => keygate(ctx));
+}
+
+function keygate(ctx: ExtractContext): Fragment<Keygate> {
   const checker = ctx.checker.compilerObject;
   const guards = collectDeclarations(ctx, 'keyGuard', 'keyGuards');
   const sinks = collectDeclarations(ctx, 'keySink', 'keySinks');
