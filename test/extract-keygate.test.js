@@ -771,6 +771,17 @@ test('implDigest: what TypeScript erases on emit does not count; what it emits d
     ),
   ])
     assert.is(digest(edits), plainEdits ? digest(plainEdits) : base, edits[0][2]);
+  // a template literal type keeps the scanner in step: the code after it still counts
+  const tlt = 'export function requireScope(scope: `keys:${string}`, tenant: string): void {';
+  assert.is(digest([['src/guards.ts', fn, tlt]]), base, 'template literal type');
+  assert.is.not(
+    digest([
+      ['src/guards.ts', fn, tlt],
+      ['src/guards.ts', "tenant === '')", "tenant !== '')"],
+    ]),
+    base,
+    'an edit after a template literal type',
+  );
   assert.is(
     digest([
       [

@@ -24,7 +24,7 @@ export function normalizedTokens(n: ts.Node, self?: ts.Node, eraseTypes = false)
   const templateStarts = new Set<number>();
   const visit = (c: ts.Node): void => {
     if (c.kind === ts.SyntaxKind.RegularExpressionLiteral) regexStarts.add(c.getStart(sf));
-    if (ts.isTemplateSpan(c)) templateStarts.add(c.literal.getStart(sf));
+    if (ts.isTemplateSpan(c) || ts.isTemplateLiteralTypeSpan(c)) templateStarts.add(c.literal.getStart(sf));
     ts.forEachChild(c, visit);
   };
   visit(n);
@@ -43,15 +43,16 @@ export function normalizedTokens(n: ts.Node, self?: ts.Node, eraseTypes = false)
   const selfEnd = self ? self.end : -1;
   for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
     const pos = scanner.getTokenStart();
+    // Re-scan first, also in erased text, so that the scanner stays in step (a template literal type's `}`).
+    if ((kind === ts.SyntaxKind.SlashToken || kind === ts.SyntaxKind.SlashEqualsToken) && regexStarts.has(pos))
+      scanner.reScanSlashToken();
+    else if (kind === ts.SyntaxKind.CloseBraceToken && templateStarts.has(pos)) scanner.reScanTemplateToken(false);
     while (next < erased.length && erased[next]![1] <= pos) next++;
     if (next < erased.length && erased[next]![0] <= pos) continue;
     if (pos >= selfStart && pos < selfEnd) {
       if (pos === selfStart) parts.push('<self>');
       continue;
     }
-    if ((kind === ts.SyntaxKind.SlashToken || kind === ts.SyntaxKind.SlashEqualsToken) && regexStarts.has(pos))
-      scanner.reScanSlashToken();
-    else if (kind === ts.SyntaxKind.CloseBraceToken && templateStarts.has(pos)) scanner.reScanTemplateToken(false);
     if (CLOSERS.has(scanner.getToken()) && parts[parts.length - 1] === ',') parts.pop();
     parts.push(scanner.getTokenText());
   }
