@@ -280,6 +280,37 @@ test('benign: a guard in a try whose finally only cleans up still dominates', ()
 // Issue 11 item 9: only `await`, and `yield` in an `async function*`, settle the guard's promise.
 const ASYNC_ROTATE = 'export async function rotate(id: string, audit: string[]) {';
 const AWAIT_ATTEST = "  await assertAttested('TEE_PROD');";
+test('a guard invoked through the standard call/apply counts, with its arguments; a patched call does not', () => {
+  const guards = (to, extra = '') =>
+    guardsOf(
+      extract(
+        edited('keygate-refactor-before', [
+          ['src/service.ts', 'requireScope(Scope.Write, TENANT);', to],
+          ...(extra ? [['src/service.ts', 'const TENANT', `${extra}\nconst TENANT`]] : []),
+        ]),
+      ),
+      'rotate -> unwrapKey',
+    );
+  assert.equal(guards('requireScope.call(undefined, Scope.Write, TENANT);'), [ATTESTED, SCOPED]);
+  assert.equal(guards('requireScope.apply(null, [Scope.Write, TENANT]);'), [ATTESTED, SCOPED]);
+  // the arguments are the guard's: a weaker one shows, a list that is not a literal is not known
+  assert.equal(guards("requireScope.call(undefined, Scope.Read, 'other');"), [
+    ATTESTED,
+    ['requireScope', { scope: 'keys:read', tenant: 'other' }, true],
+  ]);
+  assert.equal(guards('requireScope.apply(null, ARGS);', "const ARGS = [Scope.Write, 'acme'] as const;"), [
+    ATTESTED,
+    ['requireScope', { scope: '<dynamic>', tenant: '<dynamic>' }, true],
+  ]);
+  // the standard method replaced anywhere in the program: nothing says what runs
+  for (const patch of [
+    '(Function.prototype as any).call = () => undefined;',
+    "const K = 'ca' + 'll';\n(Function.prototype as any)[K] = () => undefined;",
+    'Object.setPrototypeOf(requireScope, { call: () => undefined });',
+  ])
+    assert.equal(guards('requireScope.call(undefined, Scope.Write, TENANT);', patch), [ATTESTED], patch);
+});
+
 test('attack: yield of the async guard in a plain generator is not awaited', () => {
   const r = extract(
     edited('keygate-refactor-before', [

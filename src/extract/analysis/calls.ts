@@ -394,12 +394,18 @@ export function guardArgs(
   call: ts.CallExpression,
   shape: ParamShape,
   param?: ParamHook,
+  list: readonly ts.Expression[] | null = call.arguments,
 ): Record<string, ArgVal> {
   const declared = shape.restIndex ?? shape.names.length;
   const keyFor = (i: number) => (i < declared ? shape.names[i]! : `#${i}`);
   const args: Record<string, ArgVal> = {};
-  for (let i = 0; i < call.arguments.length; i++) {
-    const a = call.arguments[i]!;
+  // The arguments are not known one by one (`guard.apply(null, levels)`).
+  if (list === null) {
+    for (let j = 0; j < Math.max(declared, 1); j++) args[keyFor(j)] = DYNAMIC_ARG;
+    return args;
+  }
+  for (let i = 0; i < list.length; i++) {
+    const a = list[i]!;
     if (ts.isSpreadElement(a)) {
       for (let j = i; j < Math.max(declared, i + 1); j++) args[keyFor(j)] = DYNAMIC_ARG;
       break;

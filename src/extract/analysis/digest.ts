@@ -424,6 +424,25 @@ export function writtenElsewhere(ctx: ExtractContext, decls: readonly ts.Node[])
   return false;
 }
 
+/**
+ * Whether code anywhere in the program may replace the standard `Function.prototype` method `name` for some
+ * function (`call`, `apply`): a write to a member of that name (`Function.prototype.call = …`, `o['call'] = …`),
+ * a write of a computed name or a prototype change (`Object.setPrototypeOf(f, fake)`) on a receiver typed as a
+ * function, `Function`, `any` or `unknown` (the write index of the digests).
+ */
+export function functionMethodPatched(ctx: ExtractContext, name: string): boolean {
+  const w = writeIndex(ctx);
+  if (w.names(name)) return true;
+  const checker = ctx.checker.compilerObject;
+  return w.computedReceivers().some((r) => {
+    const t = checker.getTypeAtLocation(skipOuter(r));
+    if (t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return true;
+    if (t.getCallSignatures().length > 0) return true;
+    const n = (t.getSymbol() ?? t.aliasSymbol)?.getName();
+    return n === 'Function' || n === 'CallableFunction' || n === 'NewableFunction';
+  });
+}
+
 /** The declarations a digested node stands for: itself, and the binding a function value is the initializer of. */
 function declarationsOf(n: ts.Node): ts.Node[] {
   const out = [n];
@@ -530,6 +549,11 @@ class WriteIndex {
   /** Whether anything in the program writes a member or binding of this name (`Array.prototype.includes = …`). */
   names(name: string): boolean {
     return this.byName.has(name);
+  }
+
+  /** The receivers of writes whose member name is computed (`o[k] = …`, `Object.assign(o, other)`, `setPrototypeOf`). */
+  computedReceivers(): ts.Expression[] {
+    return this.computed.map((c) => c.receiver);
   }
 
   private aliasSites: Array<[string, WriteSite]> | undefined;

@@ -3,7 +3,7 @@ import type { ExtractContext, Fragment } from '../analysis/context.js';
 import { type GatedSite, type GuardDecl, type Keygate, type SinkDecl, type SinkEscape } from '../../manifest/types.js';
 import { declarationName, uniqueIds } from '../analysis/names.js';
 import { KeyCallGraph, type Container, type GuardOracle } from '../analysis/callgraph.js';
-import { argumentStateDigest, implementationDigest } from '../analysis/digest.js';
+import { argumentStateDigest, functionMethodPatched, implementationDigest } from '../analysis/digest.js';
 import { fileMayMatch } from '../analysis/prefilter.js';
 import {
   calleeSymbol,
@@ -74,11 +74,24 @@ function keygate(ctx: ExtractContext): Fragment<Keygate> {
   const conditions = new Set(guards.groups.filter((g) => g.condition).map((g) => g.id));
   const program = ctx.project.getProgram().compilerObject;
   const defaultLib = (sf: ts.SourceFile) => program.isSourceFileDefaultLibrary(sf);
+  const patched = new Map<string, boolean>();
+  const invoked = (call: ts.CallExpression) =>
+    invokedThrough(ctx, call, (how) => {
+      if (!patched.has(how)) patched.set(how, functionMethodPatched(ctx, how));
+      return patched.get(how)!;
+    });
   const oracle: GuardOracle = {
-    guardsOf: (call) => calledValueTargets(checker, call, guards.byNode).filter((id) => !overridden.has(id)),
+    guardsOf: (call) => {
+      const through = invoked(call);
+      return (
+        through
+          ? valueTargets(checker, through.fn, guards.byNode, new Set())
+          : calledValueTargets(checker, call, guards.byNode)
+      ).filter((id) => !overridden.has(id));
+    },
     fact: (call, gid, param, site) => ({
       guard: gid,
-      args: guardArgs(checker, call, shapes.get(gid)!, param),
+      args: guardArgs(checker, call, shapes.get(gid)!, param, argumentsOf(invoked(call), call)),
       awaited: guardData[gid]!.async ? isAwaitedThrough(checker, call, defaultLib, site) : true,
     }),
     ...(conditions.size > 0
@@ -739,6 +752,43 @@ export function callTargets(
     if (id) out.add(id);
   }
   return [...out].sort();
+}
+
+/**
+ * `f.call(thisArg, …args)` and `f.apply(thisArg, [ …args ])` with the standard `Function.prototype` methods (their
+ * declarations in the default library, and no write anywhere in the program to a member of that name or of a
+ * computed name): the function invoked and its arguments (`null`: not known one by one).
+ */
+function invokedThrough(
+  ctx: ExtractContext,
+  call: ts.CallExpression,
+  patched: (how: string) => boolean,
+): { fn: ts.Expression; args: readonly ts.Expression[] | null } | undefined {
+  const callee = skipOuter(call.expression);
+  if (!ts.isPropertyAccessExpression(callee)) return undefined;
+  const how = callee.name.text;
+  if (how !== 'call' && how !== 'apply') return undefined;
+  const checker = ctx.checker.compilerObject;
+  const program = ctx.project.getProgram().compilerObject;
+  const decls = checker.getSymbolAtLocation(callee.name)?.declarations ?? [];
+  if (decls.length === 0 || !decls.every((d) => program.isSourceFileDefaultLibrary(d.getSourceFile())))
+    return undefined;
+  if (patched(how)) return undefined;
+  if (how === 'call') return { fn: callee.expression, args: call.arguments.slice(1) };
+  const list = call.arguments[1] ? skipOuter(call.arguments[1]) : undefined;
+  if (list === undefined) return { fn: callee.expression, args: [] };
+  return {
+    fn: callee.expression,
+    args: ts.isArrayLiteralExpression(list) && !list.elements.some(ts.isSpreadElement) ? list.elements : null,
+  };
+}
+
+/** The arguments a guard receives: those of the call, or through `.call`/`.apply` (`null`: not known one by one). */
+function argumentsOf(
+  through: { args: readonly ts.Expression[] | null } | undefined,
+  call: ts.CallExpression,
+): readonly ts.Expression[] | null {
+  return through ? through.args : call.arguments;
 }
 
 /**
