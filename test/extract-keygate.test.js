@@ -302,6 +302,28 @@ test('a guard invoked through the standard call/apply counts, with its arguments
     ATTESTED,
     ['requireScope', { scope: '<dynamic>', tenant: '<dynamic>' }, true],
   ]);
+  // `call`/`apply` choose `this`: a guard that reads it (`this.skip`) is not credited through them
+  const THIS = [
+    'src/guards.ts',
+    "export function requireScope(scope: string, tenant: string): void {\n  if (scope !== 'keys:write' || tenant === '') throw new Error('denied');",
+    "export function requireScope(this: { skip?: boolean } | void, scope: string, tenant: string): void {\n  if (this && this.skip) return;\n  if (scope !== 'keys:write' || tenant === '') throw new Error('denied');",
+  ];
+  assert.equal(
+    guardsOf(
+      extract(
+        edited('keygate-refactor-before', [
+          THIS,
+          [
+            'src/service.ts',
+            'requireScope(Scope.Write, TENANT);',
+            'requireScope.call({ skip: true }, Scope.Write, TENANT);',
+          ],
+        ]),
+      ),
+      'rotate -> unwrapKey',
+    ),
+    [ATTESTED],
+  );
   // the standard method replaced anywhere in the program: nothing says what runs
   for (const patch of [
     '(Function.prototype as any).call = () => undefined;',

@@ -74,6 +74,7 @@ function keygate(ctx: ExtractContext): Fragment<Keygate> {
   const conditions = new Set(guards.groups.filter((g) => g.condition).map((g) => g.id));
   const program = ctx.project.getProgram().compilerObject;
   const defaultLib = (sf: ts.SourceFile) => program.isSourceFileDefaultLibrary(sf);
+  const readsThis = new Set(guards.groups.filter((g) => g.nodes.some(mentionsThis)).map((g) => g.id));
   const patched = new Map<string, boolean>();
   const invoked = (call: ts.CallExpression) =>
     invokedThrough(ctx, call, (how) => {
@@ -85,7 +86,8 @@ function keygate(ctx: ExtractContext): Fragment<Keygate> {
       const through = invoked(call);
       return (
         through
-          ? valueTargets(checker, through.fn, guards.byNode, new Set())
+          ? // `call`/`apply` choose `this`: only a guard that never reads it is the same guard then.
+            valueTargets(checker, through.fn, guards.byNode, new Set()).filter((id) => !readsThis.has(id))
           : calledValueTargets(checker, call, guards.byNode)
       ).filter((id) => !overridden.has(id));
     },
@@ -781,6 +783,13 @@ function invokedThrough(
     fn: callee.expression,
     args: ts.isArrayLiteralExpression(list) && !list.elements.some(ts.isSpreadElement) ? list.elements : null,
   };
+}
+
+/** Whether `this` (or `super`) occurs anywhere in `n`, nested functions and classes included (fail closed). */
+function mentionsThis(n: ts.Node): boolean {
+  if (n.kind === ts.SyntaxKind.ThisKeyword || n.kind === ts.SyntaxKind.SuperKeyword || ts.isThisTypeNode(n))
+    return true;
+  return ts.forEachChild(n, mentionsThis) ?? false;
 }
 
 /** The arguments a guard receives: those of the call, or through `.call`/`.apply` (`null`: not known one by one). */
