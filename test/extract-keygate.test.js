@@ -324,6 +324,25 @@ test('a guard invoked through the standard call/apply counts, with its arguments
     ),
     [ATTESTED],
   );
+  // a guard wrapper invoked through call: it runs only while the standard call does
+  const WRAP = [
+    'src/service.ts',
+    'const TENANT',
+    'function ensureScope(): void {\n  requireScope(Scope.Write, TENANT);\n}\nconst TENANT',
+  ];
+  const viaWrapper = (extra) =>
+    guardsOf(
+      extract(
+        edited('keygate-refactor-before', [
+          ['src/service.ts', 'requireScope(Scope.Write, TENANT);', 'ensureScope.call(undefined);'],
+          WRAP,
+          ...(extra ? [['src/service.ts', 'const TENANT', `${extra}\nconst TENANT`]] : []),
+        ]),
+      ),
+      'rotate -> unwrapKey',
+    );
+  assert.equal(viaWrapper(''), [ATTESTED, SCOPED]);
+  assert.equal(viaWrapper('(Function.prototype as any).call = () => undefined;'), [ATTESTED]);
   // the standard method replaced anywhere in the program: nothing says what runs
   for (const patch of [
     '(Function.prototype as any).call = () => undefined;',
@@ -959,6 +978,10 @@ test('implDigest: a function that changes what a guard reads counts where it is 
     assert.is.not(digest(line), base, line);
   // code that does not run them does not count
   assert.is(digest('export const n = Scope.Read;'), base);
+  // a call through an object that holds the function (`{ relax }`, `{ r: relax }`) is a call of it
+  const HOLDER = 'export const api = { relax, r: relax };';
+  assert.is.not(digest(`${HOLDER}\napi.relax();`), digest(HOLDER));
+  assert.is.not(digest(`${HOLDER}\napi.r();`), digest(HOLDER));
 });
 
 test('implDigest: a write that replaces the guard, or state it reads, anywhere in the program is part of it', () => {

@@ -41,7 +41,7 @@ import {
   type ImplicitSite,
 } from './implicit.js';
 import { StructuralCalls } from './structural.js';
-import { writtenElsewhere } from './digest.js';
+import { functionMethodPatched, writtenElsewhere } from './digest.js';
 
 /**
  * Interprocedural key gating: a call graph over the program's functions and
@@ -753,6 +753,8 @@ export class KeyCallGraph {
       }
       const { fns, shift } = this.bodyCallees(g);
       if (fns.length === 0) continue;
+      // `wrapper.call(…)` runs the wrapper only while nothing may replace the standard `call`/`apply`.
+      if (shift !== 0 && functionMethodPatched(this.ctx, shift > 0 ? 'call' : 'apply')) continue;
       let acc: Facts | null = null;
       for (const f of fns) acc = acc === null ? this.ensures(f) : intersect(acc, this.ensures(f));
       const awaitedCall =

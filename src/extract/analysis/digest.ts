@@ -9,6 +9,7 @@ import type { ExtractContext } from './context.js';
 import { dealias, skipOuter, writeTarget } from './calls.js';
 import { normalizedTokens } from './tokens.js';
 import { impureReferences, mayHoldMutable, readsContents } from './mutation.js';
+import { NameIndex, referencesByName } from './references.js';
 
 /**
  * An implementation's digest (a key guard's, a log sink's) covers what its behaviour depends on inside the program:
@@ -76,7 +77,7 @@ function digestOf(ctx: ExtractContext, nodes: ts.Node[], opaque?: ts.Node): { di
   // its own sites. Callers of callers are not followed, nor an argument that is a parameter of the site's own
   // function (threat-model.md): on a real client library either reaches most of the program.
   const fed = new Map<ts.Node, boolean>();
-  const occurrences = occurrenceIndex(ctx, writes.files);
+  const names = nameIndex(ctx, writes.files);
   const feed = (fn: ts.Node, withArgs: boolean): void => {
     const target = ts.isConstructorDeclaration(fn) ? fn.parent : fn;
     const prior = fed.get(target);
@@ -84,7 +85,7 @@ function digestOf(ctx: ExtractContext, nodes: ts.Node[], opaque?: ts.Node): { di
     // The implementation's own parameters are its callers' arguments, recorded at each site.
     if (nodes.some((n) => isAncestor(n, target))) return;
     fed.set(target, withArgs);
-    for (const r of sitesOf(checker, occurrences, target)) {
+    for (const r of sitesOf(checker, names, target)) {
       const unit = dependencyUnit(r);
       if (unit && !roots.has(unit) && !inside(unit)) {
         roots.add(unit);
@@ -96,7 +97,14 @@ function digestOf(ctx: ExtractContext, nodes: ts.Node[], opaque?: ts.Node): { di
         continue;
       }
       const use = useOf(r);
-      if (ts.isVariableDeclaration(use) && use.initializer && skipOuter(use.initializer) === r) feed(use, withArgs);
+      // An alias (`const Q = Quorum`, `{ relax }`, `{ r: relax }`): its own sites.
+      if (
+        ((ts.isVariableDeclaration(use) || ts.isPropertyAssignment(use)) &&
+          use.initializer &&
+          skipOuter(use.initializer) === r) ||
+        (ts.isShorthandPropertyAssignment(use) && use.name === r)
+      )
+        feed(use, withArgs);
       // A call or construction: what its arguments depend on (not its receiver: that is what is being set).
       if (withArgs && (ts.isCallExpression(use) || ts.isNewExpression(use)) && isAncestor(use.expression, r))
         for (const a of use.arguments ?? []) queue.push(a);
@@ -167,7 +175,7 @@ function digestOf(ctx: ExtractContext, nodes: ts.Node[], opaque?: ts.Node): { di
     for (const d of contents) {
       if (scanned.has(d)) continue;
       scanned.add(d);
-      for (const r of impureReferences(checker, isLib, (name) => writes.names(name), writes.files, d)) {
+      for (const r of impureReferences(checker, isLib, (name) => writes.names(name), names, d)) {
         if (inside(r)) continue;
         const unit = dependencyUnit(r);
         if (unit && !roots.has(unit) && !inside(unit)) {
@@ -243,81 +251,33 @@ function referenceName(n: ts.Node): string | undefined {
  * cannot resolve (fail closed). Type positions do not count. A target without a name counts as referred to by
  * nothing it can find, so every function declared in it is part of the implementation already.
  */
-function sitesOf(checker: ts.TypeChecker, index: OccurrenceIndex, target: ts.Node): ts.Node[] {
-  const known = index.sites.get(target);
+function sitesOf(checker: ts.TypeChecker, index: NameIndex, target: ts.Node): ts.Node[] {
+  const known = index.memo.get(target);
   if (known) return known;
-  const out: ts.Node[] = [];
-  index.sites.set(target, out);
-  const first = referenceName(target);
-  if (first === undefined) return out;
+  const name = referenceName(target);
   const decl =
     ts.isFunctionExpression(target) || ts.isArrowFunction(target) || ts.isClassExpression(target)
       ? target.parent
       : target;
   // A call through an interface or base class member it implements or overrides may run it.
-  const accepted = new Set<ts.Node>([decl, ...baseDeclarations(checker, decl, first)]);
-  const names = [first];
-  const seen = new Set(names);
-  for (let i = 0; i < names.length; i++) {
-    for (const n of index.of(names[i]!)) {
-      if (n === (decl as ts.NamedDeclaration).name) continue;
-      const spec = n.parent;
-      const resolved = dealias(checker, checker.getSymbolAtLocation(n))?.declarations ?? [];
-      const member = ts.isPropertyAccessExpression(spec) || ts.isElementAccessExpression(spec);
-      if (!resolved.some((d) => accepted.has(d)) && !(resolved.length === 0 && member)) continue;
-      if (ts.isImportSpecifier(spec) || ts.isExportSpecifier(spec)) {
-        if (!seen.has(spec.name.text)) {
-          seen.add(spec.name.text);
-          names.push(spec.name.text);
-        }
-      } else if (!(
-        ts.isHeritageClause(spec.parent?.parent) && spec.parent.parent.token === ts.SyntaxKind.ImplementsKeyword
-      ))
-        out.push(n);
-    }
-  }
+  const out =
+    name === undefined
+      ? []
+      : referencesByName(checker, index, decl, name, new Set(baseDeclarations(checker, decl, name))).filter(
+          (n) => !(ts.isHeritageClause(n.parent.parent) && n.parent.parent.token === ts.SyntaxKind.ImplementsKeyword),
+        );
+  index.memo.set(target, out);
   return out;
 }
 
-/**
- * Every name written in value positions of the program (identifiers, `#private` names, literal element keys),
- * built once per extraction on first use, and the sites found per function or class.
- */
-class OccurrenceIndex {
-  private byName: Map<string, ts.Node[]> | undefined;
-  readonly sites = new Map<ts.Node, ts.Node[]>();
-  constructor(private readonly files: readonly ts.SourceFile[]) {}
+const nameIndexes = new WeakMap<ExtractContext, NameIndex>();
 
-  of(name: string): readonly ts.Node[] {
-    if (!this.byName) {
-      const byName = new Map<string, ts.Node[]>();
-      const visit = (n: ts.Node): void => {
-        if (ts.isTypeNode(n) && !ts.isExpressionWithTypeArguments(n)) return;
-        if (
-          ts.isIdentifier(n) ||
-          ts.isPrivateIdentifier(n) ||
-          (ts.isStringLiteralLike(n) && ts.isElementAccessExpression(n.parent) && n.parent.argumentExpression === n)
-        ) {
-          const list = byName.get(n.text);
-          if (list) list.push(n);
-          else byName.set(n.text, [n]);
-        }
-        ts.forEachChild(n, visit);
-      };
-      for (const sf of this.files) visit(sf);
-      this.byName = byName;
-    }
-    return this.byName.get(name) ?? [];
-  }
-}
-
-const occurrenceIndexes = new WeakMap<ExtractContext, OccurrenceIndex>();
-
-function occurrenceIndex(ctx: ExtractContext, files: readonly ts.SourceFile[]): OccurrenceIndex {
-  let o = occurrenceIndexes.get(ctx);
+/** The name index of the files the write index covers (the project's and its workspace packages'), once per extraction. */
+function nameIndex(ctx: ExtractContext, files: readonly ts.SourceFile[]): NameIndex {
+  let o = nameIndexes.get(ctx);
   if (!o) {
-    o = new OccurrenceIndex(files);
-    occurrenceIndexes.set(ctx, o);
+    o = new NameIndex(files);
+    nameIndexes.set(ctx, o);
   }
   return o;
 }
@@ -431,17 +391,27 @@ export function writtenElsewhere(ctx: ExtractContext, decls: readonly ts.Node[])
  * function, `Function`, `any` or `unknown` (the write index of the digests).
  */
 export function functionMethodPatched(ctx: ExtractContext, name: string): boolean {
-  const w = writeIndex(ctx);
-  if (w.names(name)) return true;
-  const checker = ctx.checker.compilerObject;
-  return w.computedReceivers().some((r) => {
-    const t = checker.getTypeAtLocation(skipOuter(r));
-    if (t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return true;
-    if (t.getCallSignatures().length > 0) return true;
-    const n = (t.getSymbol() ?? t.aliasSymbol)?.getName();
-    return n === 'Function' || n === 'CallableFunction' || n === 'NewableFunction';
-  });
+  let known = patchedMethods.get(ctx);
+  if (!known) patchedMethods.set(ctx, (known = new Map<string, boolean>()));
+  let patched = known.get(name);
+  if (patched === undefined) {
+    const w = writeIndex(ctx);
+    const checker = ctx.checker.compilerObject;
+    patched =
+      w.names(name) ||
+      w.computedReceivers().some((r) => {
+        const t = checker.getTypeAtLocation(skipOuter(r));
+        if (t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return true;
+        if (t.getCallSignatures().length > 0) return true;
+        const n = (t.getSymbol() ?? t.aliasSymbol)?.getName();
+        return n === 'Function' || n === 'CallableFunction' || n === 'NewableFunction';
+      });
+    known.set(name, patched);
+  }
+  return patched;
 }
+
+const patchedMethods = new WeakMap<ExtractContext, Map<string, boolean>>();
 
 /** The declarations a digested node stands for: itself, and the binding a function value is the initializer of. */
 function declarationsOf(n: ts.Node): ts.Node[] {

@@ -14,7 +14,8 @@
  * it, calling any other method or writing through it may change it.
  */
 import { ts } from 'ts-morph';
-import { dealias, writeTarget } from './calls.js';
+import { writeTarget } from './calls.js';
+import { type NameIndex, referencesByName, refExpr } from './references.js';
 
 /** Methods that never change their receiver and take no callback that could receive it. */
 const READS = new Set([
@@ -140,14 +141,6 @@ function chainEnd(ref: ts.Node): ts.Expression {
   }
 }
 
-/** The reference expression itself: `x`, or `this.x` / `o.x` / `o['x']` for a member. */
-function refExpr(ref: ts.Node): ts.Expression {
-  const p = ref.parent;
-  if (ts.isPropertyAccessExpression(p) && p.name === ref) return p;
-  if (ts.isElementAccessExpression(p) && p.argumentExpression === ref) return p;
-  return ref as ts.Expression;
-}
-
 function memberName(e: ts.Expression): string | undefined {
   if (ts.isPropertyAccessExpression(e)) return e.name.text;
   if (ts.isElementAccessExpression(e) && ts.isStringLiteralLike(e.argumentExpression)) return e.argumentExpression.text;
@@ -268,49 +261,9 @@ export function impureReferences(
   checker: ts.TypeChecker,
   isLib: IsDefaultLib,
   written: IsWrittenName,
-  files: readonly ts.SourceFile[],
+  index: NameIndex,
   decl: ts.NamedDeclaration & { name: ts.Node },
 ): ts.Node[] {
-  const out: ts.Node[] = [];
-  const names = [(decl.name as ts.Identifier | ts.PrivateIdentifier).text];
-  const seen = new Set<string>(names);
-  const seenRefs = new Set<ts.Node>();
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i]!;
-    for (const sf of files) {
-      if (!sf.text.includes(name)) continue;
-      const visit = (n: ts.Node): void => {
-        if (
-          (ts.isIdentifier(n) ||
-            ts.isPrivateIdentifier(n) ||
-            (ts.isStringLiteralLike(n) &&
-              ts.isElementAccessExpression(n.parent) &&
-              n.parent.argumentExpression === n)) &&
-          n.text === name &&
-          n !== decl.name &&
-          !seenRefs.has(n)
-        ) {
-          seenRefs.add(n);
-          const sym = ts.isShorthandPropertyAssignment(n.parent)
-            ? checker.getShorthandAssignmentValueSymbol(n.parent)
-            : checker.getSymbolAtLocation(n);
-          const resolved = dealias(checker, sym)?.declarations ?? [];
-          // A member of that name the checker cannot resolve (`(svc as any).trusted.add(x)`) may be it (fail closed).
-          const unresolvedMember = resolved.length === 0 && refExpr(n) !== n;
-          if (resolved.includes(decl) || unresolvedMember) {
-            const spec = n.parent;
-            if (ts.isImportSpecifier(spec) || ts.isExportSpecifier(spec)) {
-              if (!seen.has(spec.name.text)) {
-                seen.add(spec.name.text);
-                names.push(spec.name.text);
-              }
-            } else if (!pureUse(checker, isLib, written, n)) out.push(n);
-          }
-        }
-        ts.forEachChild(n, visit);
-      };
-      visit(sf);
-    }
-  }
-  return out;
+  const name = (decl.name as ts.Identifier | ts.PrivateIdentifier).text;
+  return referencesByName(checker, index, decl, name).filter((n) => !pureUse(checker, isLib, written, n));
 }

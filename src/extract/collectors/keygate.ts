@@ -75,12 +75,7 @@ function keygate(ctx: ExtractContext): Fragment<Keygate> {
   const program = ctx.project.getProgram().compilerObject;
   const defaultLib = (sf: ts.SourceFile) => program.isSourceFileDefaultLibrary(sf);
   const readsThis = new Set(guards.groups.filter((g) => g.nodes.some(mentionsThis)).map((g) => g.id));
-  const patched = new Map<string, boolean>();
-  const invoked = (call: ts.CallExpression) =>
-    invokedThrough(ctx, call, (how) => {
-      if (!patched.has(how)) patched.set(how, functionMethodPatched(ctx, how));
-      return patched.get(how)!;
-    });
+  const invoked = (call: ts.CallExpression) => invokedThrough(ctx, call);
   const oracle: GuardOracle = {
     guardsOf: (call) => {
       const through = invoked(call);
@@ -764,7 +759,6 @@ export function callTargets(
 function invokedThrough(
   ctx: ExtractContext,
   call: ts.CallExpression,
-  patched: (how: string) => boolean,
 ): { fn: ts.Expression; args: readonly ts.Expression[] | null } | undefined {
   const callee = skipOuter(call.expression);
   if (!ts.isPropertyAccessExpression(callee)) return undefined;
@@ -775,7 +769,7 @@ function invokedThrough(
   const decls = checker.getSymbolAtLocation(callee.name)?.declarations ?? [];
   if (decls.length === 0 || !decls.every((d) => program.isSourceFileDefaultLibrary(d.getSourceFile())))
     return undefined;
-  if (patched(how)) return undefined;
+  if (functionMethodPatched(ctx, how)) return undefined;
   if (how === 'call') return { fn: callee.expression, args: call.arguments.slice(1) };
   const list = call.arguments[1] ? skipOuter(call.arguments[1]) : undefined;
   if (list === undefined) return { fn: callee.expression, args: [] };
